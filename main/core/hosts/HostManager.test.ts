@@ -1,0 +1,202 @@
+/**
+ * HostManager's own logic (status, backoff, timeouts, add semantics) with a scripted HostDriver. The real
+ * libvirt driver is exercised by test/integration against libvirt's test driver and the QEMU test bed.
+ */
+import { describe, expect, it } from 'vitest';
+import type { HostSummary } from '../../../preload/contract';
+import type { Clock } from '../Clock';
+import { Emitter } from '../Emitter';
+import { AuthFailedError, ConflictError, HostUnreachableError, InvalidInputError } from '../errors';
+import type { Disposable, HostDriver, HostSession, VmChange } from './HostDriver';
+import { HostManager } from './HostManager';
+
+/** A clock whose timers fire only when the test advances it. */
+class ManualClock implements Clock {
+  private current = 0;
+  private timers: Array<{ at: number; callback: () => void; cancelled: boolean }> = [];
+  delays: number[] = [];
+  now() {
+    return this.current;
+  }
+  setTimeout(callback: () => void, ms: number): Disposable {
+    const timer = { at: this.current + ms, callback, cancelled: false };
+    this.timers.push(timer);
+    this.delays.push(ms);
+    return { dispose: () => void (timer.cancelled = true) };
+  }
+  async advance(ms: number) {
+    this.current += ms;
+    const due = this.timers.filter((t) => !t.cancelled && t.at <= this.current);
+    this.timers = this.timers.filter((t) => !due.includes(t));
+    for (const t of due) t.callback();
+    await flush();
+  }
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+class ScriptedSession implements HostSession {
+  readonly lost = new Emitter<string>();
+  readonly changes = new Emitter<VmChange>();
+  closed = false;
+  async facts() {
+    return { hostname: 'h', hypervisor: 'QEMU 7.2.0', libvirtVersion: '9.0.0', cpus: 4, memoryKiB: 1024 };
+  }
+  async listVms() {
+    return [];
+  }
+  getVm(): never {
+    throw new Error('not used');
+  }
+  getVmXml(): never {
+    throw new Error('not used');
+  }
+  getVmAutostart(): never {
+    throw new Error('not used');
+  }
+  defineVm(): never {
+    throw new Error('not used');
+  }
+  undefineVm(): never {
+    throw new Error('not used');
+  }
+  runVmAction(): never {
+    throw new Error('not used');
+  }
+  onVmChange(l: (c: VmChange) => void) {
+    return this.changes.on(l);
+  }
+  onLost(l: (r: string) => void) {
+    return this.lost.on(l);
+  }
+  async close() {
+    this.closed = true;
+  }
+}
+
+/** Each connect() takes the next scripted outcome: a session, an error, or 'hang'. */
+class ScriptedDriver implements HostDriver {
+  outcomes: Array<ScriptedSession | Error | 'hang'> = [];
+  connects = 0;
+  handles(uri: string) {
+    return uri.startsWith('qemu');
+  }
+  async connect(): Promise<HostSession> {
+    this.connects++;
+    const next = this.outcomes.shift() ?? new HostUnreachableError('t.down', 'down');
+    if (next === 'hang') return new Promise(() => undefined);
+    if (next instanceof Error) throw next;
+    return next;
+  }
+}
+
+function setup() {
+  const driver = new ScriptedDriver();
+  const clock = new ManualClock();
+  const manager = new HostManager({ drivers: [driver], clock, random: () => 1, firstRetryMs: 1000, maxRetryMs: 8000, connectTimeoutMs: 5000 });
+  const changes: HostSummary[] = [];
+  manager.hostChanged.on((h) => changes.push(h));
+  return { driver, clock, manager, changes };
+}
+
+describe('HostManager', () => {
+  it('adds a reachable host and reports it connected with its facts', async () => {
+    const { driver, manager } = setup();
+    driver.outcomes.push(new ScriptedSession());
+    const host = await manager.add('qemu+tcp://10.0.0.5/system', 'lab');
+    expect(host).toMatchObject({ id: 'qemu-tcp-10-0-0-5-system', name: 'lab', status: 'connected', hypervisor: 'QEMU 7.2.0' });
+    expect(manager.session(host.id)).toBeInstanceOf(ScriptedSession);
+  });
+
+  it('does not keep a host it could not reach on add, and says why', async () => {
+    const { driver, manager } = setup();
+    driver.outcomes.push(new HostUnreachableError('libvirt.VIR_ERR_SYSTEM_ERROR', 'Connection refused'));
+    await expect(manager.add('qemu+tcp://10.0.0.5/system')).rejects.toThrow(/Connection refused/);
+    expect(manager.list()).toEqual([]);
+  });
+
+  it('refuses a malformed URI before connecting and a duplicate URI', async () => {
+    const { driver, manager } = setup();
+    await expect(manager.add('qemu:/nope')).rejects.toBeInstanceOf(InvalidInputError);
+    expect(driver.connects).toBe(0);
+    driver.outcomes.push(new ScriptedSession());
+    await manager.add('qemu+tcp://10.0.0.5/system');
+    await expect(manager.add('qemu+tcp://10.0.0.5/system')).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it('retries a registered host with exponential backoff, then connects', async () => {
+    const { driver, clock, manager } = setup();
+    driver.outcomes.push(new HostUnreachableError('x', 'down'), new HostUnreachableError('x', 'down'), new HostUnreachableError('x', 'down'));
+    driver.outcomes.push(new ScriptedSession());
+    const { id } = manager.register({ uri: 'qemu+tcp://10.0.0.7/system', kind: 'libvirt', persisted: false });
+    await flush();
+    expect(manager.get(id)).toMatchObject({ status: 'unreachable', statusReason: 'down' });
+    await clock.advance(1000);
+    await clock.advance(2000);
+    await clock.advance(4000);
+    expect(manager.get(id).status).toBe('connected');
+    expect(driver.connects).toBe(4);
+    // connect timeouts are timers too; the retry delays are 1 s, 2 s, 4 s (jitter at its maximum here)
+    expect(clock.delays.filter((d) => d !== 5000)).toEqual([1000, 2000, 4000]);
+  });
+
+  it('caps the backoff and jitters it between half and all of the delay', async () => {
+    const driver = new ScriptedDriver();
+    const clock = new ManualClock();
+    const manager = new HostManager({ drivers: [driver], clock, random: () => 0, firstRetryMs: 1000, maxRetryMs: 4000, connectTimeoutMs: 99_999 });
+    manager.register({ uri: 'qemu+tcp://10.0.0.8/system', kind: 'libvirt', persisted: false });
+    await flush();
+    for (const step of [500, 1000, 2000, 2000]) await clock.advance(step);
+    expect(clock.delays.filter((d) => d !== 99_999)).toEqual([500, 1000, 2000, 2000, 2000]);
+  });
+
+  it('does not retry after an authentication failure', async () => {
+    const { driver, clock, manager } = setup();
+    driver.outcomes.push(new AuthFailedError('libvirt.VIR_ERR_AUTH_FAILED', 'authentication failed'));
+    const { id } = manager.register({ uri: 'qemu+ssh://bob@h/system', kind: 'libvirt', persisted: false });
+    await flush();
+    expect(manager.get(id).status).toBe('auth-failed');
+    await clock.advance(120_000);
+    expect(driver.connects).toBe(1);
+  });
+
+  it('times out a connection attempt that hangs', async () => {
+    const { driver, clock, manager } = setup();
+    driver.outcomes.push('hang');
+    const { id } = manager.register({ uri: 'qemu+tcp://10.0.0.9/system', kind: 'libvirt', persisted: false });
+    await flush();
+    expect(manager.get(id).status).toBe('connecting');
+    await clock.advance(5000);
+    expect(manager.get(id)).toMatchObject({ status: 'unreachable', statusReason: expect.stringMatching(/did not answer within 5 s/) });
+  });
+
+  it('notices a dropped connection, reports it, and reconnects by itself', async () => {
+    const { driver, clock, manager } = setup();
+    const first = new ScriptedSession();
+    driver.outcomes.push(first, new ScriptedSession());
+    const { id } = manager.register({ uri: 'qemu+tcp://10.0.0.10/system', kind: 'libvirt', persisted: false });
+    await flush();
+    expect(manager.get(id).status).toBe('connected');
+    first.lost.emit('the daemon closed the connection');
+    expect(manager.get(id)).toMatchObject({ status: 'unreachable', statusReason: 'the daemon closed the connection' });
+    expect(() => manager.session(id)).toThrow(HostUnreachableError);
+    await flush();
+    expect(first.closed).toBe(true);
+    await clock.advance(1000);
+    expect(manager.get(id).status).toBe('connected');
+  });
+
+  it('removes a host: closes its session and stops retrying', async () => {
+    const { driver, clock, manager } = setup();
+    const session = new ScriptedSession();
+    driver.outcomes.push(session);
+    const removed: string[] = [];
+    manager.hostRemoved.on((id) => removed.push(id));
+    const host = await manager.add('qemu+tcp://10.0.0.11/system');
+    await manager.remove(host.id);
+    expect(session.closed).toBe(true);
+    expect(removed).toEqual([host.id]);
+    await clock.advance(120_000);
+    expect(driver.connects).toBe(1);
+  });
+});

@@ -1,0 +1,373 @@
+/**
+ * The set of hosts Tandem manages and their connections: connect, notice when a connection drops, reconnect
+ * with exponential backoff and jitter, and report a clear per-host status. A host that is down never blocks
+ * anything else: every connection attempt is bounded by a timeout and runs independently.
+ */
+import type { HostStatus, HostSummary } from '../../../preload/contract';
+import { systemClock, type Clock } from '../Clock';
+import { Emitter } from '../Emitter';
+import {
+  AuthFailedError,
+  ConflictError,
+  HostUnreachableError,
+  NotFoundError,
+  TandemError,
+  UnsupportedError,
+} from '../errors';
+import { createLogger } from '../logging';
+import type { CredentialPrompt, Disposable, HostDriver, HostFacts, HostSession } from './HostDriver';
+import type { HostConfigStore } from './HostConfigStore';
+import { defaultHostName, hostIdForUri, parseHostUri } from './hostUri';
+
+const log = createLogger('hosts');
+
+export type HostKind = HostSummary['kind'];
+
+export interface HostManagerOptions {
+  drivers: HostDriver[];
+  /** Where user-added hosts are persisted; omitted in tests that don't need it. */
+  config?: HostConfigStore;
+  clock?: Clock;
+  /** Bound on one connection attempt (unreachable TCP hosts can otherwise hang for minutes). */
+  connectTimeoutMs?: number;
+  /** Backoff: first retry after this, doubling up to maxRetryMs; each delay jittered to 50-100%. */
+  firstRetryMs?: number;
+  maxRetryMs?: number;
+  random?: () => number;
+  credentials?: CredentialPrompt;
+}
+
+interface HostEntry {
+  id: string;
+  name: string;
+  uri: string;
+  kind: HostKind;
+  /** Persisted in the config file (user-added), as opposed to the demo and auto-detected local host. */
+  persisted: boolean;
+  status: HostStatus;
+  statusReason: string | undefined;
+  facts: HostFacts | undefined;
+  session: HostSession | undefined;
+  sessionSubscriptions: Disposable[];
+  retryTimer: Disposable | undefined;
+  attempt: number;
+  /** Increments on each connect; a late result from an older attempt is discarded. */
+  generation: number;
+  removed: boolean;
+}
+
+export interface HostSessionOpened {
+  hostId: string;
+  session: HostSession;
+}
+
+export class HostManager {
+  private readonly hosts = new Map<string, HostEntry>();
+  private readonly clock: Clock;
+  private readonly connectTimeoutMs: number;
+  private readonly firstRetryMs: number;
+  private readonly maxRetryMs: number;
+  private readonly random: () => number;
+
+  readonly hostChanged = new Emitter<HostSummary>();
+  readonly hostRemoved = new Emitter<string>();
+  /** A host (re)connected: consumers attach to the new session. */
+  readonly sessionOpened = new Emitter<HostSessionOpened>();
+  /** A host's session ended (dropped, closed or host removed). */
+  readonly sessionClosed = new Emitter<string>();
+
+  constructor(private readonly options: HostManagerOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
+    this.firstRetryMs = options.firstRetryMs ?? 1_000;
+    this.maxRetryMs = options.maxRetryMs ?? 60_000;
+    this.random = options.random ?? Math.random;
+  }
+
+  list(): HostSummary[] {
+    return [...this.hosts.values()].map(toSummary);
+  }
+
+  get(hostId: string): HostSummary {
+    return toSummary(this.entry(hostId));
+  }
+
+  has(hostId: string): boolean {
+    return this.hosts.has(hostId);
+  }
+
+  /** The live session of a connected host, or a HostUnreachableError saying why there is none. */
+  session(hostId: string): HostSession {
+    const entry = this.entry(hostId);
+    if (!entry.session || entry.status !== 'connected') {
+      throw new HostUnreachableError(
+        'host.not-connected',
+        `Host "${entry.name}" is not connected${entry.statusReason ? `: ${entry.statusReason}` : ''}`,
+        { details: { hostId, status: entry.status } },
+      );
+    }
+    return entry.session;
+  }
+
+  /**
+   * Adds a host the user asked for, and connects to it. A host that cannot be reached or refuses our
+   * credentials is not added: the error says why, and nothing is persisted.
+   */
+  async add(uri: string, name?: string): Promise<HostSummary> {
+    const parsed = parseHostUri(uri);
+    const duplicate = [...this.hosts.values()].find((h) => h.uri === parsed.uri);
+    if (duplicate) {
+      throw new ConflictError('host.duplicate', `Host ${parsed.uri} is already added as "${duplicate.name}"`, {
+        details: { field: 'uri', hostId: duplicate.id },
+      });
+    }
+    const entry = this.createEntry({
+      id: hostIdForUri(parsed.uri, new Set(this.hosts.keys())),
+      name: name?.trim() || defaultHostName(parsed.uri),
+      uri: parsed.uri,
+      kind: 'libvirt',
+      persisted: true,
+    });
+    try {
+      await this.connect(entry, { retryOnFailure: false });
+    } catch (error) {
+      this.forget(entry);
+      throw error;
+    }
+    await this.persist();
+    return toSummary(entry);
+  }
+
+  /**
+   * Registers a host that Tandem found or was configured with (demo, local, saved hosts) and connects in
+   * the background: failures show as the host's status and are retried.
+   */
+  register(host: { id?: string; uri: string; name?: string; kind: HostKind; persisted: boolean }): HostSummary {
+    const existing = [...this.hosts.values()].find((h) => h.uri === host.uri);
+    if (existing) return toSummary(existing);
+    const entry = this.createEntry({
+      id: host.id ?? hostIdForUri(host.uri, new Set(this.hosts.keys())),
+      name: host.name ?? defaultHostName(host.uri),
+      uri: host.uri,
+      kind: host.kind,
+      persisted: host.persisted,
+    });
+    void this.connect(entry, { retryOnFailure: true }).catch(() => undefined); // reported through status
+    return toSummary(entry);
+  }
+
+  /** Waits until every registered host has finished its current connection attempt. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.hosts.values()].map((h) => this.pending.get(h.id)));
+  }
+
+  async remove(hostId: string): Promise<void> {
+    const entry = this.entry(hostId);
+    this.forget(entry);
+    await this.closeSession(entry);
+    if (entry.persisted) await this.persist();
+  }
+
+  /** Connects now (cancelling any scheduled retry); resolves with the resulting status. */
+  async reconnect(hostId: string): Promise<HostSummary> {
+    const entry = this.entry(hostId);
+    entry.attempt = 0;
+    await this.closeSession(entry);
+    await this.connect(entry, { retryOnFailure: true }).catch(() => undefined);
+    return toSummary(entry);
+  }
+
+  async dispose(): Promise<void> {
+    const entries = [...this.hosts.values()];
+    for (const entry of entries) {
+      entry.removed = true;
+      entry.retryTimer?.dispose();
+    }
+    await Promise.all(entries.map((entry) => this.closeSession(entry)));
+    this.hosts.clear();
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+
+  private readonly pending = new Map<string, Promise<void>>();
+
+  private createEntry(init: Pick<HostEntry, 'id' | 'name' | 'uri' | 'kind' | 'persisted'>): HostEntry {
+    const entry: HostEntry = {
+      ...init,
+      status: 'connecting',
+      statusReason: undefined,
+      facts: undefined,
+      session: undefined,
+      sessionSubscriptions: [],
+      retryTimer: undefined,
+      attempt: 0,
+      generation: 0,
+      removed: false,
+    };
+    this.hosts.set(entry.id, entry);
+    this.hostChanged.emit(toSummary(entry));
+    return entry;
+  }
+
+  private entry(hostId: string): HostEntry {
+    const entry = this.hosts.get(hostId);
+    if (!entry) throw new NotFoundError('host.not-found', `No host with id "${hostId}"`, { details: { hostId } });
+    return entry;
+  }
+
+  private forget(entry: HostEntry): void {
+    entry.removed = true;
+    entry.retryTimer?.dispose();
+    this.hosts.delete(entry.id);
+    this.hostRemoved.emit(entry.id);
+  }
+
+  private driverFor(uri: string): HostDriver {
+    const driver = this.options.drivers.find((d) => d.handles(uri));
+    if (!driver) throw new UnsupportedError('host.no-driver', `No driver in this build handles ${uri}`);
+    return driver;
+  }
+
+  private connect(entry: HostEntry, { retryOnFailure }: { retryOnFailure: boolean }): Promise<void> {
+    const attempt = this.attemptConnect(entry, retryOnFailure);
+    this.pending.set(
+      entry.id,
+      attempt.catch(() => undefined),
+    );
+    return attempt;
+  }
+
+  private async attemptConnect(entry: HostEntry, retryOnFailure: boolean): Promise<void> {
+    entry.retryTimer?.dispose();
+    entry.retryTimer = undefined;
+    const generation = ++entry.generation;
+    this.setStatus(entry, 'connecting', undefined);
+    let session: HostSession | undefined;
+    try {
+      session = await this.withTimeout(
+        this.driverFor(entry.uri).connect(entry.uri, { credentials: this.options.credentials }),
+        entry,
+      );
+      const facts = await this.withTimeout(session.facts(), entry);
+      if (entry.removed || generation !== entry.generation) {
+        await session.close();
+        return;
+      }
+      entry.session = session;
+      entry.facts = facts;
+      entry.attempt = 0;
+      entry.sessionSubscriptions = [
+        session.onLost((reason) => {
+          if (entry.session === session) this.onLost(entry, reason);
+        }),
+      ];
+      this.setStatus(entry, 'connected', undefined);
+      log.info(`connected to ${entry.uri} (${facts.hypervisor})`);
+      this.sessionOpened.emit({ hostId: entry.id, session });
+    } catch (error) {
+      if (session && entry.session !== session) await session.close().catch(() => undefined);
+      if (entry.removed || generation !== entry.generation) return;
+      const typed = toConnectError(entry, error);
+      this.setStatus(entry, typed instanceof AuthFailedError ? 'auth-failed' : 'unreachable', typed.message);
+      // Wrong credentials won't get better by retrying; the user fixes them and reconnects.
+      if (retryOnFailure && !(typed instanceof AuthFailedError)) this.scheduleRetry(entry);
+      throw typed;
+    }
+  }
+
+  private onLost(entry: HostEntry, reason: string): void {
+    log.warn(`lost connection to ${entry.uri}: ${reason}`);
+    void this.closeSession(entry);
+    this.setStatus(entry, 'unreachable', reason);
+    this.scheduleRetry(entry);
+  }
+
+  private scheduleRetry(entry: HostEntry): void {
+    if (entry.removed) return;
+    const base = Math.min(this.maxRetryMs, this.firstRetryMs * 2 ** entry.attempt);
+    const delay = Math.round(base * (0.5 + this.random() * 0.5));
+    entry.attempt++;
+    entry.retryTimer?.dispose();
+    entry.retryTimer = this.clock.setTimeout(() => {
+      entry.retryTimer = undefined;
+      void this.connect(entry, { retryOnFailure: true }).catch(() => undefined);
+    }, delay);
+  }
+
+  private async closeSession(entry: HostEntry): Promise<void> {
+    const session = entry.session;
+    if (!session) return;
+    entry.session = undefined;
+    for (const sub of entry.sessionSubscriptions) sub.dispose();
+    entry.sessionSubscriptions = [];
+    this.sessionClosed.emit(entry.id);
+    await session.close().catch((error: unknown) => log.warn(`closing ${entry.uri} failed`, error));
+  }
+
+  private setStatus(entry: HostEntry, status: HostStatus, reason: string | undefined): void {
+    if (entry.status === status && entry.statusReason === reason && status !== 'connected') return;
+    entry.status = status;
+    entry.statusReason = reason;
+    if (!entry.removed) this.hostChanged.emit(toSummary(entry));
+  }
+
+  private withTimeout<T>(promise: Promise<T>, entry: HostEntry): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
+        reject(
+          new HostUnreachableError(
+            'host.connect-timeout',
+            `${entry.uri} did not answer within ${Math.round(this.connectTimeoutMs / 1000)} s`,
+            { details: { hostId: entry.id } },
+          ),
+        );
+        // A session that arrives after the timeout is closed, not leaked.
+        promise.then((value) => (value as HostSession | undefined)?.close?.().catch(() => undefined)).catch(() => undefined);
+      }, this.connectTimeoutMs);
+      promise.then(
+        (value) => {
+          timer.dispose();
+          resolve(value);
+        },
+        (error: unknown) => {
+          timer.dispose();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private async persist(): Promise<void> {
+    if (!this.options.config) return;
+    const stored = [...this.hosts.values()].filter((h) => h.persisted).map(({ id, name, uri }) => ({ id, name, uri }));
+    await this.options.config.save(stored);
+  }
+}
+
+function toConnectError(entry: HostEntry, error: unknown): TandemError {
+  if (error instanceof TandemError) return error;
+  return new HostUnreachableError('host.connect-failed', `Could not connect to ${entry.uri}: ${String(error)}`, {
+    details: { hostId: entry.id },
+    cause: error,
+  });
+}
+
+function toSummary(entry: HostEntry): HostSummary {
+  return {
+    id: entry.id,
+    name: entry.name,
+    uri: entry.uri,
+    kind: entry.kind,
+    status: entry.status,
+    ...(entry.statusReason ? { statusReason: entry.statusReason } : {}),
+    ...(entry.facts
+      ? {
+          hostname: entry.facts.hostname,
+          hypervisor: entry.facts.hypervisor,
+          libvirtVersion: entry.facts.libvirtVersion,
+          cpus: entry.facts.cpus,
+          memoryKiB: entry.facts.memoryKiB,
+        }
+      : {}),
+  };
+}

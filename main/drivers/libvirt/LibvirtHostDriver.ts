@@ -1,0 +1,218 @@
+/**
+ * HostDriver for libvirt URIs (qemu://, qemu+ssh://, qemu+tls://, test://), on the native binding.
+ * Each HostSession owns one libvirt connection, its keepalive, its close callback and one lifecycle event
+ * registration; close() releases all of them.
+ */
+import {
+  openConnection,
+  formatVersion,
+  subscribeDomainEvents,
+  virConnectCloseReason,
+  virDomainEventID,
+  type Connection,
+  type CredentialRequest,
+  type Domain,
+  type Subscription,
+} from '../../../native-helpers/libvirt/lib/index';
+import { Emitter } from '../../core/Emitter';
+import { NotFoundError, UnsupportedError } from '../../core/errors';
+import type {
+  CredentialPrompt,
+  Disposable,
+  HostDriver,
+  HostFacts,
+  HostSession,
+  VmAction,
+  VmChange,
+  VmRecord,
+} from '../../core/hosts/HostDriver';
+import { reasonName, stateName } from './domainState';
+import { mapLibvirtError, mapped } from './mapLibvirtError';
+
+/** Keepalive: a probe every 5 s, the connection declared dead after 3 unanswered (about 15-20 s). */
+const KEEPALIVE_INTERVAL_S = 5;
+const KEEPALIVE_COUNT = 3;
+
+const CLOSE_REASONS: Record<number, string> = {
+  [virConnectCloseReason.VIR_CONNECT_CLOSE_REASON_ERROR]: 'connection error',
+  [virConnectCloseReason.VIR_CONNECT_CLOSE_REASON_EOF]: 'the daemon closed the connection',
+  [virConnectCloseReason.VIR_CONNECT_CLOSE_REASON_KEEPALIVE]: 'the host stopped answering (keepalive timeout)',
+  [virConnectCloseReason.VIR_CONNECT_CLOSE_REASON_CLIENT]: 'closed by the client',
+};
+
+export class LibvirtHostDriver implements HostDriver {
+  handles(uri: string): boolean {
+    return /^(qemu|test)(\+[a-z0-9]+)?:\/\//i.test(uri);
+  }
+
+  async connect(uri: string, options: { credentials?: CredentialPrompt }): Promise<HostSession> {
+    let conn: Connection;
+    try {
+      conn = await openConnection(uri, { auth: options.credentials ? toAuthCallback(options.credentials) : undefined });
+    } catch (error) {
+      throw mapLibvirtError(error, { connecting: true, details: { uri } });
+    }
+    try {
+      return await LibvirtHostSession.start(conn);
+    } catch (error) {
+      await conn.close().catch(() => undefined);
+      throw mapLibvirtError(error, { connecting: true, details: { uri } });
+    }
+  }
+}
+
+function toAuthCallback(prompt: CredentialPrompt) {
+  return (requests: CredentialRequest[]) =>
+    prompt(requests.map((r) => ({ kind: r.typeName, prompt: r.prompt, defaultValue: r.defaultResult })));
+}
+
+class LibvirtHostSession implements HostSession {
+  private readonly vmChanges = new Emitter<VmChange>();
+  private readonly lost = new Emitter<string>();
+  private lifecycle: Subscription | undefined;
+  private closing = false;
+
+  private constructor(private readonly conn: Connection) {}
+
+  static async start(conn: Connection): Promise<LibvirtHostSession> {
+    const session = new LibvirtHostSession(conn);
+    try {
+      await conn.setKeepAlive(KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT);
+    } catch (error) {
+      // Local drivers (test://, and qemu:/// over a unix socket on some versions) have no keepalive;
+      // a dead local daemon is still noticed through the close callback.
+      if (!(mapLibvirtError(error) instanceof UnsupportedError)) throw error;
+    }
+    await conn.registerCloseCallback(({ reason }) => {
+      if (!session.closing) session.lost.emit(CLOSE_REASONS[reason] ?? `connection closed (reason ${reason})`);
+    });
+    session.lifecycle = await subscribeDomainEvents(conn, virDomainEventID.VIR_DOMAIN_EVENT_ID_LIFECYCLE, (event) => {
+      // Every lifecycle event (started, stopped, defined, undefined, ...) means "re-read this VM": the
+      // inventory then finds its new state, or that it is gone.
+      session.vmChanges.emit({ uuid: event.uuid, removed: false });
+    });
+    return session;
+  }
+
+  async facts(): Promise<HostFacts> {
+    return mapped(async () => {
+      const [hostname, type, version, libVersion, node] = await Promise.all([
+        this.conn.getHostname(),
+        this.conn.getType(),
+        this.conn.getVersion(),
+        this.conn.getLibVersion(),
+        this.conn.getNodeInfo(),
+      ]);
+      return {
+        hostname,
+        hypervisor: `${type} ${formatVersion(version)}`,
+        libvirtVersion: formatVersion(libVersion),
+        cpus: node.cpus,
+        memoryKiB: node.memoryKiB,
+      };
+    });
+  }
+
+  async listVms(): Promise<VmRecord[]> {
+    const domains = await mapped(() => this.conn.listAllDomains());
+    try {
+      const records = await Promise.all(
+        domains.map((d) =>
+          this.record(d).catch((error: unknown) => {
+            // A domain undefined between the listing and this read is simply not listed.
+            if (mapLibvirtError(error) instanceof NotFoundError) return undefined;
+            throw error;
+          }),
+        ),
+      );
+      return records.filter((r): r is VmRecord => r !== undefined);
+    } catch (error) {
+      throw mapLibvirtError(error);
+    } finally {
+      for (const d of domains) d.free();
+    }
+  }
+
+  async getVm(uuid: string): Promise<VmRecord> {
+    return this.withDomain(uuid, (d) => this.record(d));
+  }
+
+  async getVmXml(uuid: string): Promise<string> {
+    return this.withDomain(uuid, (d) => d.getXMLDesc(0));
+  }
+
+  async getVmAutostart(uuid: string): Promise<boolean> {
+    return this.withDomain(uuid, (d) => d.getAutostart());
+  }
+
+  async defineVm(xml: string): Promise<VmRecord> {
+    const domain = await mapped(() => this.conn.defineDomainXML(xml, 0));
+    try {
+      return await mapped(() => this.record(domain));
+    } finally {
+      domain.free();
+    }
+  }
+
+  async undefineVm(uuid: string): Promise<void> {
+    await this.withDomain(uuid, (d) => d.undefine(0));
+  }
+
+  async runVmAction(uuid: string, action: VmAction): Promise<void> {
+    await this.withDomain(uuid, (d) => {
+      switch (action) {
+        case 'start':
+          return d.create(0);
+        case 'shutdown':
+          return d.shutdown(0);
+        case 'destroy':
+          return d.destroy(0);
+        case 'reboot':
+          return d.reboot(0);
+        case 'suspend':
+          return d.suspend();
+        case 'resume':
+          return d.resume();
+      }
+    });
+  }
+
+  onVmChange(listener: (change: VmChange) => void): Disposable {
+    return this.vmChanges.on(listener);
+  }
+
+  onLost(listener: (reason: string) => void): Disposable {
+    return this.lost.on(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await this.lifecycle?.dispose().catch(() => undefined); // the connection may already be gone
+    await this.conn.close();
+  }
+
+  private async withDomain<T>(uuid: string, use: (d: Domain) => Promise<T>): Promise<T> {
+    return mapped(async () => {
+      const domain = await this.conn.lookupDomainByUUIDString(uuid);
+      try {
+        return await use(domain);
+      } finally {
+        domain.free();
+      }
+    }, { uuid });
+  }
+
+  private async record(d: Domain): Promise<VmRecord> {
+    const [info, state, persistent] = await Promise.all([d.getInfo(), d.getState(), d.isPersistent()]);
+    return {
+      uuid: d.getUUIDString(),
+      name: d.getName(),
+      state: stateName(state.state),
+      stateReason: reasonName(state.state, state.reason),
+      vcpus: info.nrVirtCpu,
+      memoryKiB: info.maxMemKiB,
+      persistent,
+    };
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * @tandem/libvirt: an N-API binding of the libvirt C API for Node and Electron.
+ *
+ * `openConnection(uri, {auth})` gives a Connection; everything that can reach a daemon is asynchronous and
+ * runs off the JS thread; failures reject with LibvirtError; events arrive on the JS thread. See README.md.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { virConnectFlags } from './constants.generated';
+import { LibvirtError } from './LibvirtError';
+import type { Connection, CredentialCallback, DomainEvent, NativeBinding } from './types';
+
+export * from './types';
+export * from './constants.generated';
+export { LibvirtError, type LibvirtErrorCodeName, type LibvirtErrorFields } from './LibvirtError';
+
+const ADDON_FILE = 'tandem_libvirt.node';
+
+/** Where the compiled addon may be: an explicit path, next to the sources, or beside a bundled main. */
+function addonCandidates(): string[] {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    process.env.TANDEM_LIBVIRT_ADDON,
+    join(here, '..', 'build', 'Release', ADDON_FILE),
+    resolve('native-helpers', 'libvirt', 'build', 'Release', ADDON_FILE),
+    join(here, ADDON_FILE),
+  ];
+  return candidates.filter((c): c is string => typeof c === 'string' && c.length > 0);
+}
+
+let binding: NativeBinding | undefined;
+
+/** Loads the addon once. Throws with the paths it tried when it has not been built. */
+export function loadBinding(): NativeBinding {
+  if (binding) return binding;
+  const path = addonCandidates().find((candidate) => existsSync(candidate));
+  if (!path) {
+    throw new Error(
+      `The libvirt addon is not built (looked for ${addonCandidates().join(', ')}). Run: npm run build:native`,
+    );
+  }
+  const loaded = createRequire(import.meta.url)(path) as NativeBinding;
+  loaded.setErrorClass(LibvirtError);
+  binding = loaded;
+  return loaded;
+}
+
+export interface OpenOptions {
+  readOnly?: boolean;
+  /** Answers libvirt's credential prompts (ssh/tls/SASL passwords, the test driver's <auth>). */
+  auth?: CredentialCallback;
+}
+
+/** virConnectOpenAuth. */
+export function openConnection(uri: string, options: OpenOptions = {}): Promise<Connection> {
+  const flags = options.readOnly ? virConnectFlags.VIR_CONNECT_RO : 0;
+  return loadBinding().connectOpen(uri, flags, options.auth);
+}
+
+/** Decodes libvirt's version numbers (major * 1e6 + minor * 1e3 + release) as "9.0.0". */
+export function formatVersion(version: number): string {
+  return `${Math.floor(version / 1_000_000)}.${Math.floor(version / 1000) % 1000}.${version % 1000}`;
+}
+
+/** A registration that can be undone: what every subscription returns. */
+export interface Subscription {
+  dispose(): Promise<void>;
+}
+
+/** Registers `callback` for one domain event id on every domain of `conn`, returning its Subscription. */
+export async function subscribeDomainEvents(
+  conn: Connection,
+  eventId: number,
+  callback: (event: DomainEvent) => void,
+): Promise<Subscription> {
+  const id = await conn.domainEventRegister(eventId, null, callback);
+  let disposed = false;
+  return {
+    async dispose() {
+      if (disposed || conn.isClosed()) return;
+      disposed = true;
+      await conn.domainEventDeregister(id);
+    },
+  };
+}

@@ -1,0 +1,396 @@
+#include "connection.h"
+
+#include <libvirt/virterror.h>
+
+#include <thread>
+#include <vector>
+
+#include "addon_data.h"
+#include "args.h"
+#include "async_call.h"
+#include "auth.h"
+#include "domain.h"
+#include "domain_events.h"
+#include "event_loop.h"
+
+namespace tandem {
+
+namespace {
+
+// Removes every callback a connection registered. Runs off the JS thread (deregistering is an RPC for
+// remote connections). Errors are ignored on purpose: the connection may already be dead, and then
+// libvirt drops the callbacks with it.
+void DeregisterAll(virConnectPtr conn, ConnectionRegistrations& regs) {
+  std::set<int> ids;
+  bool closeCallback = false;
+  {
+    std::lock_guard<std::mutex> lock(regs.mutex);
+    ids.swap(regs.domainEventIds);
+    closeCallback = std::exchange(regs.closeCallback, false);
+  }
+  for (int id : ids) {
+    if (virConnectDomainEventDeregisterAny(conn, id) < 0) virResetLastError();
+  }
+  if (closeCallback) {
+    if (virConnectUnregisterCloseCallback(conn, nullptr) < 0) virResetLastError();
+  }
+}
+
+void OnConnectionClosed(virConnectPtr, int reason, void* opaque) {
+  EventMessage m;
+  m.Add("event", std::string("close"));
+  m.Add("reason", static_cast<int64_t>(reason));
+  (*static_cast<std::shared_ptr<EventSink>*>(opaque))->Post(std::move(m));
+}
+
+Napi::Value WrapDomain(Napi::Env env, DomainRef& d) { return Domain::Wrap(env, std::move(d)); }
+
+}  // namespace
+
+Napi::Function Connection::Init(Napi::Env env) {
+  return DefineClass(env, "Connection",
+                     {
+                         InstanceMethod<&Connection::Close>("close"),
+                         InstanceMethod<&Connection::IsAlive>("isAlive"),
+                         InstanceMethod<&Connection::IsClosed>("isClosed"),
+                         InstanceMethod<&Connection::GetURI>("getURI"),
+                         InstanceMethod<&Connection::GetHostname>("getHostname"),
+                         InstanceMethod<&Connection::GetType>("getType"),
+                         InstanceMethod<&Connection::GetVersion>("getVersion"),
+                         InstanceMethod<&Connection::GetLibVersion>("getLibVersion"),
+                         InstanceMethod<&Connection::GetNodeInfo>("getNodeInfo"),
+                         InstanceMethod<&Connection::GetCapabilities>("getCapabilities"),
+                         InstanceMethod<&Connection::SetKeepAlive>("setKeepAlive"),
+                         InstanceMethod<&Connection::ListAllDomains>("listAllDomains"),
+                         InstanceMethod<&Connection::LookupDomainByName>("lookupDomainByName"),
+                         InstanceMethod<&Connection::LookupDomainByUUIDString>("lookupDomainByUUIDString"),
+                         InstanceMethod<&Connection::LookupDomainByID>("lookupDomainByID"),
+                         InstanceMethod<&Connection::DefineDomainXML>("defineDomainXML"),
+                         InstanceMethod<&Connection::CreateDomainXML>("createDomainXML"),
+                         InstanceMethod<&Connection::DomainEventRegister>("domainEventRegister"),
+                         InstanceMethod<&Connection::DomainEventDeregister>("domainEventDeregister"),
+                         InstanceMethod<&Connection::RegisterCloseCallback>("registerCloseCallback"),
+                     });
+}
+
+Connection::Connection(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Connection>(info) {
+  if (info.Length() != 1 || !info[0].IsExternal()) {
+    throw Napi::TypeError::New(info.Env(), "use connectOpen() to open a Connection");
+  }
+  conn_ = ConnectRef::Adopt(info[0].As<Napi::External<virConnect>>().Data());
+}
+
+Connection::~Connection() {
+  if (!conn_) return;
+  // Dropped without close(): closing may be an RPC, which must not run on the JS thread (this is a
+  // finalizer), so hand the last reference to a short-lived thread.
+  std::thread([conn = std::move(conn_), regs = registrations_]() mutable {
+    DeregisterAll(conn.get(), *regs);
+    conn.Reset();
+  }).detach();
+}
+
+ConnectRef Connection::Shared(Napi::Env env) const {
+  if (!conn_) {
+    throw MakeLibvirtError(env, VirErrorInfo{VIR_ERR_INVALID_CONN, VIR_FROM_NONE, VIR_ERR_ERROR,
+                                             "the connection is closed"},
+                           "Connection");
+  }
+  return conn_;
+}
+
+Napi::Value Connection::Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string uri = RequireString(info, 0, "uri");
+  unsigned int flags = OptionalUint(info, 1, "flags");
+  std::shared_ptr<AuthBridge> auth;
+  if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull()) {
+    auth = std::make_shared<AuthBridge>(env, RequireFunction(info, 2, "auth callback"));
+  }
+  if (!EnsureEventLoop()) {
+    throw MakeLibvirtError(env, CaptureLastError("virEventRegisterDefaultImpl"), "virEventRegisterDefaultImpl");
+  }
+  return AsyncCall<ConnectRef>::Run(
+      env, "virConnectOpenAuth",
+      [uri, flags, auth] {
+        virConnectPtr conn = virConnectOpenAuth(uri.c_str(), auth ? auth->auth() : nullptr, flags);
+        if (conn == nullptr) ThrowLastError("virConnectOpenAuth");
+        return ConnectRef::Adopt(conn);
+      },
+      [](Napi::Env e, ConnectRef& conn) -> Napi::Value {
+        auto external = Napi::External<virConnect>::New(e, conn.Release());
+        return AddonData::Get(e)->connectionClass.New({external});
+      });
+}
+
+Napi::Value Connection::Close(const Napi::CallbackInfo& info) {
+  if (!conn_) return AsyncCall<Unit>::Run(info.Env(), "virConnectClose", [] { return Unit{}; }, ToUndefined);
+  ConnectRef conn = std::move(conn_);  // closed from now on, for every later call
+  auto regs = registrations_;
+  return AsyncCall<Unit>::Run(
+      info.Env(), "virConnectClose",
+      [conn, regs]() mutable {
+        DeregisterAll(conn.get(), *regs);
+        conn.Reset();  // the last reference, unless a call in flight still holds one
+        return Unit{};
+      },
+      ToUndefined);
+}
+
+Napi::Value Connection::IsAlive(const Napi::CallbackInfo& info) {
+  // Local check of the RPC client's state; no round trip.
+  if (!conn_) return Napi::Boolean::New(info.Env(), false);
+  return Napi::Boolean::New(info.Env(), virConnectIsAlive(conn_.get()) == 1);
+}
+
+Napi::Value Connection::IsClosed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !conn_); }
+
+static Napi::Value StringResult(Napi::Env env, std::string& s) { return Napi::String::New(env, s); }
+
+Napi::Value Connection::GetURI(const Napi::CallbackInfo& info) {
+  ConnectRef c = Shared(info.Env());
+  return AsyncCall<std::string>::Run(
+      info.Env(), "virConnectGetURI",
+      [c] {
+        char* s = virConnectGetURI(c.get());
+        if (s == nullptr) ThrowLastError("virConnectGetURI");
+        return TakeString(s);
+      },
+      StringResult);
+}
+
+Napi::Value Connection::GetHostname(const Napi::CallbackInfo& info) {
+  ConnectRef c = Shared(info.Env());
+  return AsyncCall<std::string>::Run(
+      info.Env(), "virConnectGetHostname",
+      [c] {
+        char* s = virConnectGetHostname(c.get());
+        if (s == nullptr) ThrowLastError("virConnectGetHostname");
+        return TakeString(s);
+      },
+      StringResult);
+}
+
+Napi::Value Connection::GetType(const Napi::CallbackInfo& info) {
+  ConnectRef c = Shared(info.Env());
+  return AsyncCall<std::string>::Run(
+      info.Env(), "virConnectGetType",
+      [c] {
+        const char* s = virConnectGetType(c.get());  // static string owned by libvirt
+        if (s == nullptr) ThrowLastError("virConnectGetType");
+        return std::string(s);
+      },
+      StringResult);
+}
+
+static Napi::Value NumberResult(Napi::Env env, unsigned long& v) { return Napi::Number::New(env, static_cast<double>(v)); }
+
+Napi::Value Connection::GetVersion(const Napi::CallbackInfo& info) {
+  ConnectRef c = Shared(info.Env());
+  return AsyncCall<unsigned long>::Run(
+      info.Env(), "virConnectGetVersion",
+      [c] {
+        unsigned long v = 0;
+        if (virConnectGetVersion(c.get(), &v) < 0) ThrowLastError("virConnectGetVersion");
+        return v;
+      },
+      NumberResult);
+}
+
+Napi::Value Connection::GetLibVersion(const Napi::CallbackInfo& info) {
+  ConnectRef c = Shared(info.Env());
+  return AsyncCall<unsigned long>::Run(
+      info.Env(), "virConnectGetLibVersion",
+      [c] {
+        unsigned long v = 0;
+        if (virConnectGetLibVersion(c.get(), &v) < 0) ThrowLastError("virConnectGetLibVersion");
+        return v;
+      },
+      NumberResult);
+}
+
+Napi::Value Connection::GetNodeInfo(const Napi::CallbackInfo& info) {
+  ConnectRef c = Shared(info.Env());
+  return AsyncCall<virNodeInfo>::Run(
+      info.Env(), "virNodeGetInfo",
+      [c] {
+        virNodeInfo out{};
+        if (virNodeGetInfo(c.get(), &out) < 0) ThrowLastError("virNodeGetInfo");
+        return out;
+      },
+      [](Napi::Env env, virNodeInfo& out) -> Napi::Value {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("model", std::string(out.model, strnlen(out.model, sizeof(out.model))));
+        o.Set("memoryKiB", static_cast<double>(out.memory));
+        o.Set("cpus", out.cpus);
+        o.Set("mhz", out.mhz);
+        o.Set("nodes", out.nodes);
+        o.Set("sockets", out.sockets);
+        o.Set("cores", out.cores);
+        o.Set("threads", out.threads);
+        return o;
+      });
+}
+
+Napi::Value Connection::GetCapabilities(const Napi::CallbackInfo& info) {
+  ConnectRef c = Shared(info.Env());
+  return AsyncCall<std::string>::Run(
+      info.Env(), "virConnectGetCapabilities",
+      [c] {
+        char* s = virConnectGetCapabilities(c.get());
+        if (s == nullptr) ThrowLastError("virConnectGetCapabilities");
+        return TakeString(s);
+      },
+      StringResult);
+}
+
+Napi::Value Connection::SetKeepAlive(const Napi::CallbackInfo& info) {
+  ConnectRef c = Shared(info.Env());
+  int interval = RequireInt(info, 0, "interval");
+  unsigned int count = OptionalUint(info, 1, "count");
+  return AsyncCall<bool>::Run(
+      info.Env(), "virConnectSetKeepAlive",
+      [c, interval, count] {
+        int r = virConnectSetKeepAlive(c.get(), interval, count);
+        if (r < 0) ThrowLastError("virConnectSetKeepAlive");
+        return r == 0;  // 1 means the driver has no keepalive (e.g. local drivers): not an error
+      },
+      [](Napi::Env e, bool& v) -> Napi::Value { return Napi::Boolean::New(e, v); });
+}
+
+Napi::Value Connection::ListAllDomains(const Napi::CallbackInfo& info) {
+  ConnectRef c = Shared(info.Env());
+  unsigned int flags = OptionalUint(info, 0, "flags");
+  return AsyncCall<std::vector<DomainRef>>::Run(
+      info.Env(), "virConnectListAllDomains",
+      [c, flags] {
+        virDomainPtr* list = nullptr;
+        int n = virConnectListAllDomains(c.get(), &list, flags);
+        if (n < 0) ThrowLastError("virConnectListAllDomains");
+        std::vector<DomainRef> out;
+        out.reserve(n);
+        for (int i = 0; i < n; i++) out.push_back(DomainRef::Adopt(list[i]));
+        free(list);
+        return out;
+      },
+      [](Napi::Env env, std::vector<DomainRef>& domains) -> Napi::Value {
+        Napi::Array array = Napi::Array::New(env, domains.size());
+        for (size_t i = 0; i < domains.size(); i++) array.Set(i, Domain::Wrap(env, std::move(domains[i])));
+        return array;
+      });
+}
+
+template <typename Lookup>
+static Napi::Value DomainCall(Napi::Env env, const char* function, ConnectRef c, Lookup lookup) {
+  return AsyncCall<DomainRef>::Run(
+      env, function,
+      [c, lookup, function] {
+        virDomainPtr d = lookup(c.get());
+        if (d == nullptr) ThrowLastError(function);
+        return DomainRef::Adopt(d);
+      },
+      WrapDomain);
+}
+
+Napi::Value Connection::LookupDomainByName(const Napi::CallbackInfo& info) {
+  std::string name = RequireString(info, 0, "name");
+  return DomainCall(info.Env(), "virDomainLookupByName", Shared(info.Env()),
+                    [name](virConnectPtr c) { return virDomainLookupByName(c, name.c_str()); });
+}
+
+Napi::Value Connection::LookupDomainByUUIDString(const Napi::CallbackInfo& info) {
+  std::string uuid = RequireString(info, 0, "uuid");
+  return DomainCall(info.Env(), "virDomainLookupByUUIDString", Shared(info.Env()),
+                    [uuid](virConnectPtr c) { return virDomainLookupByUUIDString(c, uuid.c_str()); });
+}
+
+Napi::Value Connection::LookupDomainByID(const Napi::CallbackInfo& info) {
+  int id = RequireInt(info, 0, "id");
+  return DomainCall(info.Env(), "virDomainLookupByID", Shared(info.Env()),
+                    [id](virConnectPtr c) { return virDomainLookupByID(c, id); });
+}
+
+Napi::Value Connection::DefineDomainXML(const Napi::CallbackInfo& info) {
+  std::string xml = RequireString(info, 0, "xml");
+  unsigned int flags = OptionalUint(info, 1, "flags");
+  return DomainCall(info.Env(), "virDomainDefineXMLFlags", Shared(info.Env()),
+                    [xml, flags](virConnectPtr c) { return virDomainDefineXMLFlags(c, xml.c_str(), flags); });
+}
+
+Napi::Value Connection::CreateDomainXML(const Napi::CallbackInfo& info) {
+  std::string xml = RequireString(info, 0, "xml");
+  unsigned int flags = OptionalUint(info, 1, "flags");
+  return DomainCall(info.Env(), "virDomainCreateXML", Shared(info.Env()),
+                    [xml, flags](virConnectPtr c) { return virDomainCreateXML(c, xml.c_str(), flags); });
+}
+
+Napi::Value Connection::DomainEventRegister(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ConnectRef c = Shared(env);
+  int eventId = RequireInt(info, 0, "eventId");
+  DomainRef filter;  // null: events of every domain of the connection
+  if (info.Length() > 1 && !info[1].IsNull() && !info[1].IsUndefined()) {
+    filter = Domain::FromValue(env, info[1], "domain");
+  }
+  Napi::Function callback = RequireFunction(info, 2, "callback");
+  virConnectDomainEventGenericCallback cb = DomainEventCallbackFor(eventId);
+  if (cb == nullptr) {
+    throw Napi::TypeError::New(env, "domain event id " + std::to_string(eventId) + " is not supported by this binding");
+  }
+  auto* opaque = new std::shared_ptr<EventSink>(std::make_shared<EventSink>(env, callback, "libvirt-domain-event"));
+  auto regs = registrations_;
+  return AsyncCall<int>::Run(
+      env, "virConnectDomainEventRegisterAny",
+      [c, filter, eventId, cb, opaque, regs] {
+        int id = virConnectDomainEventRegisterAny(c.get(), filter.get(), eventId, cb, opaque, FreeEventSink);
+        // On failure libvirt has not taken the opaque; it stays allocated (a few bytes, unref'd sink)
+        // rather than risk a double free if a driver did call freecb on its error path.
+        if (id < 0) ThrowLastError("virConnectDomainEventRegisterAny");
+        std::lock_guard<std::mutex> lock(regs->mutex);
+        regs->domainEventIds.insert(id);
+        return id;
+      },
+      [](Napi::Env e, int& id) -> Napi::Value { return Napi::Number::New(e, id); });
+}
+
+Napi::Value Connection::DomainEventDeregister(const Napi::CallbackInfo& info) {
+  ConnectRef c = Shared(info.Env());
+  int id = RequireInt(info, 0, "callbackId");
+  auto regs = registrations_;
+  return AsyncCall<Unit>::Run(
+      info.Env(), "virConnectDomainEventDeregisterAny",
+      [c, id, regs] {
+        {
+          std::lock_guard<std::mutex> lock(regs->mutex);
+          regs->domainEventIds.erase(id);
+        }
+        if (virConnectDomainEventDeregisterAny(c.get(), id) < 0) ThrowLastError("virConnectDomainEventDeregisterAny");
+        return Unit{};
+      },
+      ToUndefined);
+}
+
+Napi::Value Connection::RegisterCloseCallback(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ConnectRef c = Shared(env);
+  Napi::Function callback = RequireFunction(info, 0, "callback");
+  {
+    std::lock_guard<std::mutex> lock(registrations_->mutex);
+    if (registrations_->closeCallback) throw Napi::Error::New(env, "a close callback is already registered");
+  }
+  auto* opaque = new std::shared_ptr<EventSink>(std::make_shared<EventSink>(env, callback, "libvirt-close"));
+  auto regs = registrations_;
+  return AsyncCall<Unit>::Run(
+      env, "virConnectRegisterCloseCallback",
+      [c, opaque, regs] {
+        if (virConnectRegisterCloseCallback(c.get(), OnConnectionClosed, opaque, FreeEventSink) < 0) {
+          ThrowLastError("virConnectRegisterCloseCallback");
+        }
+        std::lock_guard<std::mutex> lock(regs->mutex);
+        regs->closeCallback = true;
+        return Unit{};
+      },
+      ToUndefined);
+}
+
+}  // namespace tandem

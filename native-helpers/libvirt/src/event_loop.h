@@ -1,0 +1,44 @@
+// libvirt's event loop, and delivery of libvirt callbacks to JS.
+//
+// libvirt needs an event loop implementation registered before any connection is opened, for events,
+// keepalive and close callbacks. We use libvirt's default implementation, run on one dedicated thread per
+// process (virEventRunDefaultImpl). Callbacks fire on that thread and reach JS through thread-safe
+// functions, so nothing libvirt does ever runs on, or waits for, the JS thread.
+#pragma once
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace tandem {
+
+// Registers the default event implementation and starts its thread; idempotent, process-wide.
+// Returns false (with the libvirt error captured) if registration failed.
+bool EnsureEventLoop();
+
+// One event, as plain data captured on the event thread and turned into a JS object on the JS thread.
+using EventValue = std::variant<int64_t, double, bool, std::string>;
+struct EventMessage {
+  std::vector<std::pair<std::string, EventValue>> fields;
+  void Add(std::string key, EventValue value) { fields.emplace_back(std::move(key), std::move(value)); }
+};
+
+// Delivers EventMessages to one JS function. Unref'd: a pending subscription does not keep Node alive.
+class EventSink {
+ public:
+  EventSink(Napi::Env env, Napi::Function callback, const char* name);
+  ~EventSink();
+  EventSink(const EventSink&) = delete;
+  EventSink& operator=(const EventSink&) = delete;
+
+  // Callable from any thread. Drops the message if the JS side is gone (shutting down).
+  void Post(EventMessage message);
+
+ private:
+  Napi::ThreadSafeFunction tsfn_;
+};
+
+}  // namespace tandem

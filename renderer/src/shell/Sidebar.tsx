@@ -1,0 +1,22 @@
+import { AddHostForm } from '../hosts/AddHostForm';
+import { HostList } from '../hosts/HostList';
+import { useConnection } from '../stores/StoresContext';
+
+export function Sidebar() {
+  const info = useConnection((state) => state.info);
+  return (
+    <nav className="sidebar" aria-label="Hosts">
+      <div className="brand">
+        <span className="brand-mark" aria-hidden="true" />
+        <span className="brand-name">Tandem</span>
+        {info && (
+          <span className="brand-version" title={`Running in ${info.mode} mode`}>
+            v{info.version}
+          </span>
+        )}
+      </div>
+      <HostList />
+      <AddHostForm />
+    </nav>
+  );
+}

@@ -1,0 +1,39 @@
+/**
+ * Hands the window's stores to the components, and the hooks that read them with a selector (so each
+ * component re-renders only when what it selected changes).
+ */
+import { createContext, useContext, type ReactNode } from 'react';
+import { useStore } from 'zustand';
+import type { AppStores } from './appStores';
+import type { ConnectionState } from './connectionStore';
+import type { HostsState } from './hostsStore';
+import type { ToastState } from './toastStore';
+import type { VmsState } from './vmsStore';
+
+const StoresContext = createContext<AppStores | null>(null);
+
+export function StoresProvider({ stores, children }: { stores: AppStores; children: ReactNode }) {
+  return <StoresContext.Provider value={stores}>{children}</StoresContext.Provider>;
+}
+
+export function useStores(): AppStores {
+  const stores = useContext(StoresContext);
+  if (!stores) throw new Error('useStores() outside <StoresProvider>');
+  return stores;
+}
+
+export function useHosts<T>(selector: (state: HostsState) => T): T {
+  return useStore(useStores().hosts, selector);
+}
+
+export function useVms<T>(selector: (state: VmsState) => T): T {
+  return useStore(useStores().vms, selector);
+}
+
+export function useToasts<T>(selector: (state: ToastState) => T): T {
+  return useStore(useStores().toasts, selector);
+}
+
+export function useConnection<T>(selector: (state: ConnectionState) => T): T {
+  return useStore(useStores().connection, selector);
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it, vi } from 'vitest';
+import { createContractClient } from '../../../preload/client';
+import { host, vm } from '../testing/fixtures';
+import { createMemoryTransport } from '../testing/memoryTransport';
+import { createAppStores } from './appStores';
+import { vmKey } from './vmsStore';
+
+describe('createAppStores', () => {
+  it('subscribes before loading, then loads info, hosts and VMs', async () => {
+    const memory = createMemoryTransport();
+    const a = vm({ name: 'a' });
+    memory.reply('app.info', () => ({ version: '1.2.3', mode: 'browser' }));
+    memory.reply('hosts.list', () => [host()]);
+    memory.reply('vms.list', () => [a]);
+    const stores = createAppStores(createContractClient(memory.transport), { autoDismissMs: 0 });
+    expect(memory.listenerCount()).toBe(1);
+    await stores.start();
+    expect(memory.calls.map((c) => c.method).sort()).toEqual(['app.info', 'hosts.list', 'vms.list']);
+    expect(stores.connection.getState().info).toEqual({ version: '1.2.3', mode: 'browser' });
+    expect(Object.keys(stores.hosts.getState().hosts)).toEqual(['demo']);
+    expect(Object.keys(stores.vms.getState().vms)).toEqual([vmKey(a)]);
+    expect(stores.toasts.getState().toasts).toEqual([]);
+    stores.dispose();
+  });
+
+  it('shows a toast for each failed initial load', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const memory = createMemoryTransport(); // no handlers: every call fails with NotFound
+    const stores = createAppStores(createContractClient(memory.transport), { autoDismissMs: 0 });
+    await stores.start();
+    expect(stores.toasts.getState().toasts.map((t) => t.title).sort()).toEqual([
+      'Could not list VMs',
+      'Could not list hosts',
+      'Could not reach Tandem',
+    ]);
+    stores.connection.getState().markClosed();
+    expect(stores.connection.getState().status).toBe('closed');
+    vi.restoreAllMocks();
+  });
+});
