@@ -20,8 +20,14 @@ export const HostIdSchema = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'host ids are lowercase letters, digits and dashes');
 
-/** libvirt identifies a domain by UUID across restarts and migrations; names can be reused. */
-export const VmUuidSchema = z.uuid({ version: undefined });
+/**
+ * libvirt identifies a domain by UUID across restarts and migrations; names can be reused. Any 128-bit
+ * value in the 8-4-4-4-12 form: libvirt does not require RFC 4122 version/variant bits (its test driver's
+ * own domain has none), so neither do we. Lowercase, as libvirt prints it.
+ */
+export const VmUuidSchema = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a VM UUID looks like 7a4d0c6e-5f3b-4c1e-9d2a-6b8e3f100001');
 
 export const VmRefSchema = z.strictObject({ hostId: HostIdSchema, uuid: VmUuidSchema });
 export type VmRef = z.infer<typeof VmRefSchema>;

@@ -98,10 +98,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const call = WireCallSchema.safeParse(frame);
     if (!call.success) {
-      send(ws, {
-        type: 'protocol-error',
-        error: { name: 'InvalidInput', code: 'frame.invalid', message: 'Expected a JSON call frame {type:"call", id, method, args}' },
-      });
+      const error = {
+        name: 'InvalidInput' as const,
+        code: 'frame.invalid',
+        message: `Malformed call frame: ${call.error.issues.map((i) => `${i.path.join('.') || 'frame'}: ${i.message}`).join('; ')}`,
+      };
+      // A frame that carries a usable id is answered for that id, so the caller's pending call settles.
+      const id = callIdOf(frame);
+      send(ws, id === undefined ? { type: 'protocol-error', error } : { type: 'result', id, result: { ok: false, error } });
       return;
     }
     const result = await options.tandem.dispatch(call.data.method, call.data.args);
@@ -139,6 +143,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
 function send(ws: WebSocket, message: ServerMessage): void {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+}
+
+function callIdOf(frame: unknown): number | undefined {
+  if (typeof frame !== 'object' || frame === null) return undefined;
+  const id = (frame as { id?: unknown }).id;
+  return typeof id === 'number' && Number.isInteger(id) && id >= 0 ? id : undefined;
 }
 
 function tokenMatches(given: string | null, expected: string): boolean {

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# start.sh: set up (if needed) and run Tandem. In Electron when its binary is present; otherwise, as on an
+# offline machine where it cannot be downloaded, in browser mode: the same app, served on 127.0.0.1.
+# With nothing configured and no local libvirt, Tandem shows its embedded demo host.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash scripts/setup.sh
+export PATH="$ROOT/node_modules/.bin:$PATH"
+
+if node scripts/electron-available.mjs; then
+  exec npm run -s electron:start -- "$@"
+fi
+echo "Electron's binary is not installed here (it cannot be downloaded on this machine): starting Tandem in browser mode."
+URL_FILE="$(mktemp)"
+node node_modules/.bin/tsx main/server/cli.ts --url-file "$URL_FILE" "$@" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true; rm -f "$URL_FILE"' EXIT
+trap 'exit 130' INT TERM
+for _ in $(seq 1 100); do [[ -s "$URL_FILE" ]] && break; kill -0 $SERVER 2>/dev/null || break; sleep 0.1; done
+if [[ -s "$URL_FILE" && -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]] && command -v xdg-open >/dev/null; then
+  xdg-open "$(cat "$URL_FILE")" >/dev/null 2>&1 || true
+fi
+wait $SERVER

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Build the test bed's tiny guest: $STATE/guest/vmlinuz + $STATE/guest/initramfs.img.
+#
+# Why: integration tests need real QEMU guests that boot in a few seconds under
+# TCG and talk on their serial console (see guest-init.sh for the protocol),
+# without any image download beyond Debian's apt mirror.
+#
+# What:
+# - kernel: the package linux-image-cloud-amd64 depends on (e.g.
+#   linux-image-6.1.0-NN-cloud-amd64) is fetched with `apt-get download` into
+#   $STATE/cache/ (kept, so reruns are fast and work offline) and unpacked with
+#   `dpkg -x` into a private folder: never installed, no initramfs triggers;
+# - initramfs (gzip'ed newc cpio): busybox-static as /bin/busybox,
+#   guest-init.sh as /init, and only the kernel modules the guest needs
+#   (virtio block, CD-ROM/ISO access for a seed ISO, ACPI power button for
+#   graceful shutdown) plus their dependencies
+#   from modules.dep, decompressed if the package ships them compressed;
+# - rebuilds only when an input changed (stamp file with input hashes).
+set -euo pipefail
+
+# shellcheck source=scripts/testbed/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+META_PKG=linux-image-cloud-amd64
+# Modules wanted in the guest; those built into the kernel are skipped.
+# Required ones make the build fail when neither modular nor built in.
+REQUIRED_MODULES=(virtio_pci virtio_blk isofs)
+OPTIONAL_MODULES=(virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev
+  cdrom sr_mod scsi_mod libata ata_piix ata_generic virtio_scsi button evdev)
+
+GUEST="$STATE/guest"
+CACHE="$STATE/cache"
+LOG="$LOGS/build-guest.log"
+
+# Name of the versioned kernel package behind the metapackage, or "" if apt
+# cannot tell (no package lists, offline).
+resolve_kernel_pkg() {
+  apt-cache depends "$META_PKG" 2>/dev/null |
+    awk '/^ *Depends: linux-image-[0-9]/ { print $2; exit }'
+}
+
+# Path of the kernel .deb in the cache, downloading it if needed.
+fetch_kernel_deb() {
+  local pkg deb
+  pkg="$(resolve_kernel_pkg)"
+  if [[ -z "$pkg" ]]; then
+    printf '\n$ apt-get -q update (no candidate for %s yet)\n' "$META_PKG" >>"$LOG"
+    DEBIAN_FRONTEND=noninteractive apt-get -q update >>"$LOG" 2>&1 || true
+    pkg="$(resolve_kernel_pkg)"
+  fi
+  if [[ -n "$pkg" ]]; then
+    deb="$(find "$CACHE" -maxdepth 1 -name "${pkg}_*_amd64.deb" | sort -V | tail -n 1)"
+    if [[ -z "$deb" ]]; then
+      say "guest: downloading $pkg (apt-get download)" >&2
+      local tmp
+      tmp="$(mktemp -d "$CACHE/dl.XXXXXX")"
+      # apt downloads as its _apt user when that user can write the folder.
+      if id _apt >/dev/null 2>&1; then chown _apt "$tmp"; fi
+      (cd "$tmp" && apt-get -q download "$pkg") >>"$LOG" 2>&1 || {
+        rm -rf "$tmp"
+        show_tail "$LOG"
+        die "apt-get download $pkg failed"
+      }
+      mv "$tmp"/*.deb "$CACHE"/
+      rm -rf "$tmp"
+      deb="$(find "$CACHE" -maxdepth 1 -name "${pkg}_*_amd64.deb" | sort -V | tail -n 1)"
+    fi
+  else
+    # Offline and without package lists: use what an earlier run cached.
+    deb="$(find "$CACHE" -maxdepth 1 -name 'linux-image-*-cloud-amd64_*_amd64.deb' | sort -V | tail -n 1)"
+    [[ -n "$deb" ]] || die "cannot resolve $META_PKG (apt-cache depends) and no kernel .deb cached in $CACHE"
+  fi
+  [[ -s "$deb" ]] || die "kernel package not found in $CACHE"
+  printf '%s\n' "$deb"
+}
+
+# Depth-first walk of modules.dep: prints the module's dependencies, then the
+# module itself (paths relative to lib/modules/<kver>/). Uses globals
+# MODDEP (assoc: path -> deps), MODPATH (assoc: name -> path), SEEN.
+declare -A MODDEP=() MODPATH=() SEEN=()
+ORDER=()
+visit_module() {
+  local path="$1" dep
+  [[ -n "${SEEN[$path]:-}" ]] && return 0
+  SEEN[$path]=1
+  for dep in ${MODDEP[$path]:-}; do
+    visit_module "$dep"
+  done
+  ORDER+=("$path")
+}
+
+load_modules_dep() {
+  local moddir="$1" line path deps name
+  while IFS= read -r line; do
+    path="${line%%:*}"
+    deps="${line#*:}"
+    MODDEP[$path]="$deps"
+    name="${path##*/}"
+    name="${name%%.ko*}"
+    MODPATH[${name//-/_}]="$path"
+  done <"$moddir/modules.dep"
+}
+
+is_builtin() {
+  local moddir="$1" name="$2"
+  [[ -f "$moddir/modules.builtin" ]] || return 1
+  sed -e 's#.*/##' -e 's#\.ko$##' -e 's#-#_#g' "$moddir/modules.builtin" | grep -qx "$name"
+}
+
+build() {
+  local deb="$1" stamp="$2"
+  local kdir="$CACHE/kernel" staging moddir kver vmlinuz m path out
+  say "guest: building kernel + initramfs (log: $LOG)"
+
+  # Unpack the kernel package into a private folder (no install, no triggers).
+  rm -rf "$kdir"
+  mkdir -p "$kdir"
+  run_logged "$LOG" dpkg -x "$deb" "$kdir"
+  kver="$(find "$kdir/lib/modules" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | head -n 1)"
+  [[ -n "$kver" ]] || die "no lib/modules/<version> in $deb"
+  moddir="$kdir/lib/modules/$kver"
+  vmlinuz="$kdir/boot/vmlinuz-$kver"
+  [[ -f "$vmlinuz" ]] || die "no boot/vmlinuz-$kver in $deb"
+  if [[ ! -f "$moddir/modules.dep" ]]; then
+    # The package ships no modules.dep (depmod runs at install time): make one.
+    command -v depmod >/dev/null || die "depmod (kmod) is needed to compute module dependencies"
+    run_logged "$LOG" depmod -b "$kdir" "$kver"
+  fi
+  load_modules_dep "$moddir"
+
+  for m in "${REQUIRED_MODULES[@]}" "${OPTIONAL_MODULES[@]}"; do
+    path="${MODPATH[$m]:-}"
+    if [[ -n "$path" ]]; then
+      visit_module "$path"
+    elif is_builtin "$moddir" "$m"; then
+      printf 'module %s: built in\n' "$m" >>"$LOG"
+    elif [[ " ${REQUIRED_MODULES[*]} " == *" $m "* ]]; then
+      die "kernel $kver has module $m neither as a module nor built in"
+    else
+      printf 'module %s: not available (skipped)\n' "$m" >>"$LOG"
+    fi
+  done
+
+  staging="$(mktemp -d "$GUEST/.staging.XXXXXX")"
+  # shellcheck disable=SC2064 # expand now: the path is fixed
+  trap "rm -rf '$staging'" EXIT
+  mkdir -p "$staging"/{bin,dev,proc,sys,tmp,mnt/seed,lib/modules}
+  cp /bin/busybox "$staging/bin/busybox"
+  install -m 0755 "$TESTBED_SCRIPTS/guest-init.sh" "$staging/init"
+  mknod -m 600 "$staging/dev/console" c 5 1
+  mknod -m 666 "$staging/dev/null" c 1 3
+
+  : >"$staging/lib/modules/load-order"
+  for path in "${ORDER[@]}"; do
+    m="${path##*/}"
+    out="${m%%.ko*}.ko"
+    case "$m" in
+      *.ko) cp "$moddir/$path" "$staging/lib/modules/$out" ;;
+      *.ko.xz) xz -dc "$moddir/$path" >"$staging/lib/modules/$out" ;;
+      *.ko.zst) command -v zstd >/dev/null || die "zstd needed for $path"; zstd -qdc "$moddir/$path" >"$staging/lib/modules/$out" ;;
+      *.ko.gz) gzip -dc "$moddir/$path" >"$staging/lib/modules/$out" ;;
+      *) die "unsupported module file $path" ;;
+    esac
+    printf '%s\n' "$out" >>"$staging/lib/modules/load-order"
+  done
+  printf 'modules in initramfs (load order): %s\n' "$(tr '\n' ' ' <"$staging/lib/modules/load-order")" >>"$LOG"
+
+  (cd "$staging" && find . -print0 | LC_ALL=C sort -z |
+    cpio --null --quiet -o -H newc -R 0:0 | gzip -9n) >"$GUEST/initramfs.img.tmp"
+  cp "$vmlinuz" "$GUEST/vmlinuz.tmp"
+  mv -f "$GUEST/vmlinuz.tmp" "$GUEST/vmlinuz"
+  mv -f "$GUEST/initramfs.img.tmp" "$GUEST/initramfs.img"
+  printf '%s\n' "$kver" >"$GUEST/kernel-version"
+  printf '%s\n' "$stamp" >"$GUEST/.stamp"
+  rm -rf "$staging"
+  trap - EXIT
+  say "guest: built (kernel $kver, ${#ORDER[@]} modules)"
+}
+
+main() {
+  require_root "build-guest.sh"
+  init_state
+  mkdir -p "$GUEST" "$CACHE"
+  : >>"$LOG"
+  for tool in busybox cpio gzip dpkg apt-get; do
+    command -v "$tool" >/dev/null || die "$tool missing: run scripts/testbed/install-deps.sh first"
+  done
+  [[ -x /bin/busybox ]] || die "/bin/busybox missing: run scripts/testbed/install-deps.sh first"
+
+  local deb stamp
+  deb="$(fetch_kernel_deb)"
+  stamp="$(
+    {
+      sha256sum "$TESTBED_SCRIPTS/build-guest.sh" "$TESTBED_SCRIPTS/guest-init.sh" /bin/busybox
+      basename "$deb"
+      stat -c %s "$deb"
+    } | sha256sum | cut -d' ' -f1
+  )"
+  if [[ -f "$GUEST/.stamp" && -s "$GUEST/vmlinuz" && -s "$GUEST/initramfs.img" &&
+    "$(cat "$GUEST/.stamp")" == "$stamp" ]]; then
+    say "guest: up to date ($(cat "$GUEST/kernel-version" 2>/dev/null || echo '?'))"
+    return 0
+  fi
+  build "$deb" "$stamp"
+}
+
+main "$@"

@@ -1,0 +1,74 @@
+/**
+ * Tandem as a user runs it in browser mode: `main/server/cli.ts` as a child process with its own data
+ * folder, and Debian's Chromium driven by playwright-core (Playwright's own browser downloads are not
+ * possible here, and not needed).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+export const CHROMIUM = process.env.TANDEM_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
+export interface BrowserModeApp {
+  url: string;
+  browser: Browser;
+  stop(): Promise<void>;
+}
+
+export async function startBrowserModeApp(extraArgs: string[] = []): Promise<BrowserModeApp> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tandem-e2e-'));
+  const urlFile = join(dataDir, 'url');
+  const server: ChildProcess = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'main', 'server', 'cli.ts'), '--data-dir', dataDir, '--url-file', urlFile, '--no-local', ...extraArgs],
+    { cwd: ROOT, env: { ...process.env, TANDEM_LOG_LEVEL: process.env.TANDEM_LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let output = '';
+  server.stdout?.on('data', (d) => (output += String(d)));
+  const stopServer = async () => {
+    if (server.exitCode !== null || server.signalCode !== null) return;
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  };
+  let url = '';
+  let browser: Browser;
+  try {
+    const deadline = Date.now() + 30_000;
+    while (!url) {
+      if (server.exitCode !== null) throw new Error(`tandem serve exited with ${server.exitCode}: ${output}`);
+      if (Date.now() > deadline) throw new Error(`tandem serve printed no URL in 30 s: ${output}`);
+      url = (await readFile(urlFile, 'utf8').catch(() => '')).trim();
+      if (!url) await new Promise((r) => setTimeout(r, 100));
+    }
+    // Playwright gives each launch a fresh temporary profile of its own.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+  } catch (error) {
+    // Nothing half-started survives a failed start: the server child would keep the test runner alive.
+    await stopServer();
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url,
+    browser,
+    async stop() {
+      await browser.close();
+      await stopServer();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

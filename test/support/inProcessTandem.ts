@@ -1,0 +1,77 @@
+/**
+ * Starts Tandem core + the browser-mode server in this process, with a fresh data folder, and connects the
+ * renderer's own client (preload/client.ts) to it over a real WebSocket: the same path the UI uses.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { createContractClient, createWebSocketTransport, type WebSocketLike } from '../../preload/client';
+import type { ContractClient, EventName, EventPayload } from '../../preload/contract';
+import { createTandem, type Tandem, type TandemOptions } from '../../main/bootstrap/createTandem';
+import { startServer, type RunningServer } from '../../main/server/TandemServer';
+
+export interface InProcessTandem {
+  tandem: Tandem;
+  server: RunningServer;
+  client: ContractClient;
+  dataDir: string;
+  /** Opens another raw client (for protocol-level tests). */
+  connect(options?: { token?: string; origin?: string; path?: string }): WebSocket;
+  /** Resolves with the first event matching `predicate`, seen from now on. */
+  nextEvent<E extends EventName>(event: E, predicate: (payload: EventPayload<E>) => boolean, timeoutMs?: number): Promise<EventPayload<E>>;
+  stop(): Promise<void>;
+}
+
+export async function startInProcessTandem(options: Partial<TandemOptions> = {}): Promise<InProcessTandem> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'tandem-it-')));
+  const tandem = await createTandem({ mode: 'headless', dataDir, demo: 'always', localUri: null, ...options });
+  await tandem.ready();
+  const server = await startServer({ tandem, staticDir: join(import.meta.dirname, '..', '..', 'dist', 'renderer') });
+  const origin = `http://127.0.0.1:${server.port}`;
+  const connect = (o: { token?: string; origin?: string; path?: string } = {}) =>
+    new WebSocket(`ws://127.0.0.1:${server.port}${o.path ?? '/api'}?token=${o.token ?? server.token}`, {
+      headers: { Origin: o.origin ?? origin },
+    });
+  const socket = connect();
+  const transport = createWebSocketTransport(socket as unknown as WebSocketLike);
+  const client = createContractClient(transport);
+
+  return {
+    tandem,
+    server,
+    client,
+    dataDir,
+    connect,
+    nextEvent(event, predicate, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          off();
+          reject(new Error(`no ${event} event matched within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const off = client.on(event, (payload) => {
+          if (!predicate(payload)) return;
+          clearTimeout(timer);
+          off();
+          resolve(payload);
+        });
+      });
+    },
+    async stop() {
+      transport.close();
+      await server.close();
+      await tandem.dispose();
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The rejection of a contract call, re-typed by the client. */
+export async function callError(promise: Promise<unknown>): Promise<{ errorName: string; code: string; message: string; libvirt?: { codeName: string } }> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected the call to fail, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error as never,
+  );
+}

@@ -1,0 +1,100 @@
+/**
+ * Where the integration tests find the test bed (three real libvirt hosts with tiny QEMU guests, started by
+ * `npm run testbed` / scripts/testbed/testbed.sh up). The scripts write `KEY=value` lines to
+ * `$TANDEM_TESTBED_DIR/testbed.env` (default `<repo>/.testbed/testbed.env`) and delete the file on `down`,
+ * so "no env file" means "no test bed": tests skip.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface TestbedEnv {
+  /** The state folder (TANDEM_TESTBED_DIR). */
+  dir: string;
+  /** host0: unix socket only, `qemu:///system?socket=...`. */
+  host0Uri: string;
+  /** host1: TCP on 127.0.0.2:16510, no auth. */
+  host1Uri: string;
+  /** host2: TCP on 127.0.0.3:16510, no auth; host1 <-> host2 live migration works (shared storage, unsafe flag). */
+  host2Uri: string;
+  /** The three URIs, host0 first. */
+  hostUris: readonly [string, string, string];
+  /** Guest kernel for direct kernel boot (`<os><kernel>`). */
+  kernel: string;
+  /** Guest initramfs (`<os><initrd>`). */
+  initrd: string;
+  /** Folder for guest disks and serial logs, same path on all hosts. */
+  images: string;
+}
+
+const KEYS = {
+  dir: 'TANDEM_TESTBED_DIR',
+  host0Uri: 'TANDEM_TESTBED_HOST0_URI',
+  host1Uri: 'TANDEM_TESTBED_HOST1_URI',
+  host2Uri: 'TANDEM_TESTBED_HOST2_URI',
+  kernel: 'TANDEM_TESTBED_KERNEL',
+  initrd: 'TANDEM_TESTBED_INITRD',
+  images: 'TANDEM_TESTBED_IMAGES',
+} as const;
+
+const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+
+/** Path of the env file the scripts write: `$TANDEM_TESTBED_DIR/testbed.env` or `<repo>/.testbed/testbed.env`. */
+export function testbedEnvPath(): string {
+  const dir = process.env.TANDEM_TESTBED_DIR;
+  return join(dir && dir.length > 0 ? dir : join(REPO_ROOT, '.testbed'), 'testbed.env');
+}
+
+/** Parses `KEY=value` lines; blank lines and `#` comments are skipped, one level of matching quotes is removed. */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const rawLine of text.split(/\r?\n/)) {
+    const line = rawLine.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const key = line.slice(0, eq).trim();
+    let value = line.slice(eq + 1).trim();
+    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0])) {
+      value = value.slice(1, -1);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Reads the test bed's env file. Returns undefined when there is none (test bed not up); throws when it
+ * exists but lacks a key (written by an incompatible script version).
+ */
+export function readTestbedEnv(): TestbedEnv | undefined {
+  const path = testbedEnvPath();
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const vars = parseEnvFile(text);
+  const get = (key: string): string => {
+    const value = vars[key];
+    if (value === undefined || value === '') {
+      throw new Error(`${path} has no ${key}: restart the test bed (npm run testbed -- down; npm run testbed)`);
+    }
+    return value;
+  };
+  const host0Uri = get(KEYS.host0Uri);
+  const host1Uri = get(KEYS.host1Uri);
+  const host2Uri = get(KEYS.host2Uri);
+  return {
+    dir: get(KEYS.dir),
+    host0Uri,
+    host1Uri,
+    host2Uri,
+    hostUris: [host0Uri, host1Uri, host2Uri],
+    kernel: get(KEYS.kernel),
+    initrd: get(KEYS.initrd),
+    images: get(KEYS.images),
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * Tiny real QEMU guests for integration tests on the test bed (see README.md next to this file).
+ *
+ * createTinyGuest() makes a qcow2 disk in the test bed's images folder and returns a libvirt domain XML
+ * (built with @xmldom/xmldom) that boots the test bed's kernel + initramfs under TCG in ~2 s. The guest
+ * writes its serial console to a log file; waitForSerial() watches that file for the guest's protocol lines
+ * (TANDEM-GUEST-READY, tandem-counter, tandem-disk-counter, tandem-seed:, tandem-poweroff).
+ * Defining/starting the domain is the test's business (through Tandem or virsh), and so is undefining it.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { open, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { DOMImplementation, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
+import type { TestbedEnv } from './testbedEnv';
+
+const execFileAsync = promisify(execFile);
+
+/** Serial lines of the tiny guest (lines end with CRLF on the wire; waitForSerial strips the CR). */
+export const SERIAL = {
+  ready: /^TANDEM-GUEST-READY id=(\S+)$/m,
+  counter: /^tandem-counter (\d+)$/m,
+  diskCounter: /^tandem-disk-counter (\d+)$/m,
+  seedLine: /^tandem-seed: (.*)$/m,
+  seedMissing: /^tandem-seed-missing$/m,
+  poweroff: /^tandem-poweroff$/m,
+} as const;
+
+export interface TinyGuestOptions {
+  /** Domain name; also names the disk and log files. Letters, digits, '.', '_', '-'. */
+  name: string;
+  /** Printed by the guest in `TANDEM-GUEST-READY id=<id>`; defaults to the name. */
+  id?: string;
+  /** Guest memory, default 128 MiB. */
+  memoryMiB?: number;
+  /** qcow2 disk size, default 64 MiB. */
+  diskMiB?: number;
+  /** ISO attached as an IDE CD-ROM; the guest then prints each line of its `user-data` as `tandem-seed: ...`. */
+  seedIso?: string;
+}
+
+export interface TinyGuest {
+  name: string;
+  uuid: string;
+  /** libvirt domain XML, ready for virDomainDefineXML / `virsh define`. */
+  xml: string;
+  diskPath: string;
+  serialLogPath: string;
+}
+
+export interface TinyGuestXmlParams {
+  name: string;
+  uuid: string;
+  id: string;
+  memoryMiB: number;
+  kernel: string;
+  initrd: string;
+  diskPath: string;
+  serialLogPath: string;
+  seedIso?: string;
+}
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/** Builds the domain XML of a tiny guest (a DOM, serialized; never string templates). */
+export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
+  const doc: Document = new DOMImplementation().createDocument(null, 'domain', null);
+  const domain = doc.documentElement;
+  if (!domain) throw new Error('xmldom created no root element');
+  domain.setAttribute('type', 'qemu');
+
+  const add = (parent: Element, tag: string, attrs: Record<string, string> = {}, text?: string): Element => {
+    const el = doc.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) el.setAttribute(key, value);
+    if (text !== undefined) el.appendChild(doc.createTextNode(text));
+    parent.appendChild(el);
+    return el;
+  };
+
+  add(domain, 'name', {}, p.name);
+  add(domain, 'uuid', {}, p.uuid);
+  add(domain, 'memory', { unit: 'MiB' }, String(p.memoryMiB));
+  add(domain, 'currentMemory', { unit: 'MiB' }, String(p.memoryMiB));
+  add(domain, 'vcpu', {}, '1');
+
+  const os = add(domain, 'os');
+  add(os, 'type', { arch: 'x86_64', machine: 'pc' }, 'hvm');
+  add(os, 'kernel', {}, p.kernel);
+  add(os, 'initrd', {}, p.initrd);
+  const cmdline = ['console=ttyS0', 'quiet', 'panic=-1', `tandem.id=${p.id}`];
+  if (p.seedIso) cmdline.push('tandem.seed=1');
+  add(os, 'cmdline', {}, cmdline.join(' '));
+
+  // ACPI lets `virsh shutdown` press the power button the guest listens to.
+  add(add(domain, 'features'), 'acpi');
+  add(domain, 'on_poweroff', {}, 'destroy');
+  add(domain, 'on_reboot', {}, 'restart');
+  add(domain, 'on_crash', {}, 'destroy');
+
+  const devices = add(domain, 'devices');
+  const disk = add(devices, 'disk', { type: 'file', device: 'disk' });
+  add(disk, 'driver', { name: 'qemu', type: 'qcow2' });
+  add(disk, 'source', { file: p.diskPath });
+  add(disk, 'target', { dev: 'vda', bus: 'virtio' });
+
+  if (p.seedIso) {
+    const cdrom = add(devices, 'disk', { type: 'file', device: 'cdrom' });
+    add(cdrom, 'driver', { name: 'qemu', type: 'raw' });
+    add(cdrom, 'source', { file: p.seedIso });
+    add(cdrom, 'target', { dev: 'hdc', bus: 'ide' });
+    add(cdrom, 'readonly');
+  }
+
+  // One serial port logged to a file (append: a migrated or restarted guest keeps its history), and the
+  // console element libvirt pairs with serial port 0.
+  const serial = add(devices, 'serial', { type: 'file' });
+  add(serial, 'source', { path: p.serialLogPath, append: 'on' });
+  add(serial, 'target', { port: '0' });
+  const consoleEl = add(devices, 'console', { type: 'file' });
+  add(consoleEl, 'source', { path: p.serialLogPath, append: 'on' });
+  add(consoleEl, 'target', { type: 'serial', port: '0' });
+
+  add(devices, 'graphics', { type: 'vnc', autoport: 'yes', listen: '127.0.0.1' });
+  add(devices, 'memballoon', { model: 'none' });
+
+  indent(doc, domain, 1);
+  return new XMLSerializer().serializeToString(doc) + '\n';
+}
+
+/** Adds whitespace text nodes so the serialized XML is readable in test failures. */
+function indent(doc: Document, el: Element, depth: number): void {
+  const children: Element[] = [];
+  for (let child = el.firstChild; child; child = child.nextSibling) {
+    if (child.nodeType === 1) children.push(child as Element);
+  }
+  if (children.length === 0) return;
+  for (const child of children) {
+    el.insertBefore(doc.createTextNode('\n' + '  '.repeat(depth)), child);
+    indent(doc, child, depth + 1);
+  }
+  el.appendChild(doc.createTextNode('\n' + '  '.repeat(depth - 1)));
+}
+
+/** Creates the guest's qcow2 disk (and clears an old serial log) and returns its domain XML and paths. */
+export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): Promise<TinyGuest> {
+  const id = opts.id ?? opts.name;
+  if (!NAME_RE.test(opts.name)) throw new Error(`tiny guest name ${JSON.stringify(opts.name)}: use [A-Za-z0-9._-], at most 63 chars`);
+  if (!NAME_RE.test(id)) throw new Error(`tiny guest id ${JSON.stringify(id)}: use [A-Za-z0-9._-], at most 63 chars`);
+  const memoryMiB = opts.memoryMiB ?? 128;
+  const diskMiB = opts.diskMiB ?? 64;
+  if (!Number.isInteger(memoryMiB) || memoryMiB < 32) throw new Error(`memoryMiB must be an integer >= 32, got ${memoryMiB}`);
+  if (!Number.isInteger(diskMiB) || diskMiB < 1) throw new Error(`diskMiB must be a positive integer, got ${diskMiB}`);
+
+  const diskPath = join(env.images, `${opts.name}.qcow2`);
+  const serialLogPath = join(env.images, `${opts.name}.serial.log`);
+  await rm(serialLogPath, { force: true });
+  try {
+    await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', diskPath, `${diskMiB}M`]);
+  } catch (error) {
+    const e = error as Error & { stderr?: string };
+    throw new Error(`qemu-img create ${diskPath} failed: ${e.stderr?.trim() || e.message}`, { cause: error });
+  }
+  const uuid = randomUUID();
+  const xml = buildTinyGuestXml({
+    name: opts.name,
+    uuid,
+    id,
+    memoryMiB,
+    kernel: env.kernel,
+    initrd: env.initrd,
+    diskPath,
+    serialLogPath,
+    ...(opts.seedIso ? { seedIso: resolve(opts.seedIso) } : {}),
+  });
+  return { name: opts.name, uuid, xml, diskPath, serialLogPath };
+}
+
+/** Deletes the guest's disk and serial log (the domain itself must be undefined by the test). */
+export async function removeTinyGuest(guest: Pick<TinyGuest, 'diskPath' | 'serialLogPath'>): Promise<void> {
+  await rm(guest.diskPath, { force: true });
+  await rm(guest.serialLogPath, { force: true });
+}
+
+/** Current size of a serial log in bytes (0 if absent): pass it as `fromOffset` to wait only for newer lines. */
+export async function serialLogSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
+async function readFrom(path: string, offset: number): Promise<string> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size <= offset) return '';
+    const buffer = Buffer.alloc(size - offset);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Polls a serial log (every ~100 ms) until `regex` matches its text (CRs removed, so `^...$` with the `m`
+ * flag works per line) and returns the first match; rejects with the log's tail after `timeoutMs`.
+ * `fromOffset` (bytes, see serialLogSize) ignores what was logged before, e.g. before a migration.
+ */
+export async function waitForSerial(
+  path: string,
+  regex: RegExp,
+  timeoutMs: number,
+  options: { fromOffset?: number } = {},
+): Promise<RegExpMatchArray> {
+  const re = new RegExp(regex.source, regex.flags.replace(/[gy]/g, ''));
+  const deadline = Date.now() + timeoutMs;
+  let text: string;
+  for (;;) {
+    text = (await readFrom(path, options.fromOffset ?? 0)).replace(/\r/g, '');
+    const match = text.match(re);
+    if (match) return match;
+    if (Date.now() >= deadline) break;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  const tail = text.split('\n').slice(-20).join('\n');
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${re} in ${path}; last lines:\n${tail || '(empty)'}`);
+}
