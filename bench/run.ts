@@ -1,0 +1,41 @@
+/**
+ * `npm run bench`: Tandem's benchmarks. Every figure is printed next to a baseline measured in the same run
+ * on the same machine; no pass/fail thresholds (these machines are noisy), the ratios are what to watch.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createTandem } from '../main/bootstrap/createTandem';
+import { startServer } from '../main/server/TandemServer';
+import { benchContractLatency } from './contractLatency';
+import { benchListAndRender } from './listAndRender';
+import { table } from './stats';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const STATIC = join(ROOT, 'dist', 'renderer');
+
+async function main() {
+  process.env.TANDEM_LOG_LEVEL ??= 'error';
+  const work = await mkdtemp(join(tmpdir(), 'tandem-bench-'));
+  try {
+    console.log(`Tandem benchmarks: Node ${process.version}, ${new Date().toISOString()}\n`);
+
+    const tandem = await createTandem({ mode: 'headless', dataDir: join(work, 'latency'), demo: 'always', localUri: null });
+    await tandem.ready();
+    const server = await startServer({ tandem, staticDir: STATIC });
+    console.log('Contract call round trip (2,000 calls each, demo host)');
+    console.log(table(await benchContractLatency(tandem, server)));
+    await server.close();
+    await tandem.dispose();
+
+    console.log('\nList and render 1,000 VMs (libvirt test driver; median of 5)');
+    console.log(table(await benchListAndRender(work, STATIC)));
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
