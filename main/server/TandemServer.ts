@@ -86,7 +86,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ws.on('message', (data, isBinary) => {
       void handleFrame(ws, isBinary ? undefined : data.toString('utf8'));
     });
-    ws.on('error', (error) => log.warn('WebSocket client error', error));
+    ws.on('error', (error) => log.warn(`WebSocket client error: ${error.message}`));
   });
 
   const handleFrame = async (ws: WebSocket, text: string | undefined) => {

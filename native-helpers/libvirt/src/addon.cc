@@ -8,6 +8,7 @@
 #include "domain.h"
 #include "errors.h"
 #include "event_loop.h"
+#include "module_registry.h"
 
 namespace tandem {
 
@@ -31,6 +32,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function domain = Domain::Init(env);
   data->connectionClass = Napi::Persistent(connection);
   data->domainClass = Napi::Persistent(domain);
+
+  for (const BindingModule& module : RegisteredModules()) module.init(env, exports);
 
   exports.Set("Connection", connection);
   exports.Set("Domain", domain);

@@ -3,6 +3,9 @@
 #pragma once
 #include <napi.h>
 
+#include <string>
+#include <unordered_map>
+
 namespace tandem {
 
 struct AddonData {
@@ -10,6 +13,8 @@ struct AddonData {
   Napi::FunctionReference domainClass;
   // The LibvirtError class from lib/index.ts, registered once at load.
   Napi::FunctionReference errorClass;
+  // Classes defined by binding modules (Network, StoragePool, DomainSnapshot, ...), by class name.
+  std::unordered_map<std::string, Napi::FunctionReference> classes;
 
   static AddonData* Get(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
 };

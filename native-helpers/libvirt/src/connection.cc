@@ -21,15 +21,23 @@ namespace {
 // remote connections). Errors are ignored on purpose: the connection may already be dead, and then
 // libvirt drops the callbacks with it.
 void DeregisterAll(virConnectPtr conn, ConnectionRegistrations& regs) {
-  std::set<int> ids;
+  std::set<int> domainIds, networkIds, poolIds;
   bool closeCallback = false;
   {
     std::lock_guard<std::mutex> lock(regs.mutex);
-    ids.swap(regs.domainEventIds);
+    domainIds.swap(regs.domainEventIds);
+    networkIds.swap(regs.networkEventIds);
+    poolIds.swap(regs.storagePoolEventIds);
     closeCallback = std::exchange(regs.closeCallback, false);
   }
-  for (int id : ids) {
+  for (int id : domainIds) {
     if (virConnectDomainEventDeregisterAny(conn, id) < 0) virResetLastError();
+  }
+  for (int id : networkIds) {
+    if (virConnectNetworkEventDeregisterAny(conn, id) < 0) virResetLastError();
+  }
+  for (int id : poolIds) {
+    if (virConnectStoragePoolEventDeregisterAny(conn, id) < 0) virResetLastError();
   }
   if (closeCallback) {
     if (virConnectUnregisterCloseCallback(conn, nullptr) < 0) virResetLastError();
@@ -88,6 +96,18 @@ Connection::~Connection() {
     DeregisterAll(conn.get(), *regs);
     conn.Reset();
   }).detach();
+}
+
+ConnectRef Connection::FromValue(Napi::Env env, Napi::Value value) {
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(AddonData::Get(env)->connectionClass.Value())) {
+    throw Napi::TypeError::New(env, "expected a Connection");
+  }
+  return Connection::Unwrap(value.As<Napi::Object>())->Shared(env);
+}
+
+std::shared_ptr<ConnectionRegistrations> Connection::RegistrationsOf(Napi::Env env, Napi::Value value) {
+  FromValue(env, value);  // type and open-ness checks
+  return Connection::Unwrap(value.As<Napi::Object>())->registrations_;
 }
 
 ConnectRef Connection::Shared(Napi::Env env) const {

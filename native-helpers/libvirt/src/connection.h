@@ -15,6 +15,8 @@ namespace tandem {
 struct ConnectionRegistrations {
   std::mutex mutex;
   std::set<int> domainEventIds;
+  std::set<int> networkEventIds;      // virConnectNetworkEventRegisterAny
+  std::set<int> storagePoolEventIds;  // virConnectStoragePoolEventRegisterAny
   bool closeCallback = false;
 };
 
@@ -26,6 +28,12 @@ class Connection : public Napi::ObjectWrap<Connection> {
 
   explicit Connection(const Napi::CallbackInfo& info);
   ~Connection() override;
+
+  // A new reference to the connection wrapped by `value` (a Connection, typically `info.This()` in a
+  // method a binding module added to Connection.prototype), or a JS error if it is not one or is closed.
+  static ConnectRef FromValue(Napi::Env env, Napi::Value value);
+  // The registrations of that connection, for modules that register callbacks (so close() removes them).
+  static std::shared_ptr<ConnectionRegistrations> RegistrationsOf(Napi::Env env, Napi::Value value);
 
  private:
   // A new reference to the connection, or a JS error if it was closed.
