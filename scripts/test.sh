@@ -26,6 +26,9 @@ npm run -s typecheck
 step "generated libvirt constants match the installed headers"
 tsx native-helpers/libvirt/scripts/generate-constants.ts --check
 
+step "native binding under valgrind (no memory errors in the addon or libvirt, no definite leaks)"
+bash native-helpers/libvirt/scripts/valgrind.sh 100
+
 if ((USE_TESTBED)); then
   step "QEMU test bed"
   bash scripts/testbed/testbed.sh up >"$REPORTS/testbed-up.log" 2>&1 || { cat "$REPORTS/testbed-up.log"; exit 1; }
