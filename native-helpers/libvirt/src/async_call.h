@@ -7,7 +7,9 @@
 #include <napi.h>
 
 #include <functional>
+#include <cstdlib>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include <libvirt/virterror.h>
@@ -75,5 +77,34 @@ class AsyncCall final : public Napi::AsyncWorker {
 };
 
 inline Napi::Value ToUndefined(Napi::Env env, Unit&) { return env.Undefined(); }
+
+// The two most common shapes of libvirt call, so each binding method states only the call itself:
+
+// A call returning a string libvirt allocated (freed here), or nullptr on failure.
+template <typename Fn>
+Napi::Promise OwnedStringCall(Napi::Env env, const char* function, Fn fn) {
+  return AsyncCall<std::string>::Run(
+      env, function,
+      [fn, function] {
+        char* s = fn();
+        if (s == nullptr) ThrowLastError(function);
+        std::string copy(s);
+        free(s);
+        return copy;
+      },
+      [](Napi::Env e, std::string& s) -> Napi::Value { return Napi::String::New(e, s); });
+}
+
+// A call returning 0 on success and -1 on failure; resolves to undefined.
+template <typename Fn>
+Napi::Promise StatusCall(Napi::Env env, const char* function, Fn fn) {
+  return AsyncCall<Unit>::Run(
+      env, function,
+      [fn, function] {
+        if (fn() < 0) ThrowLastError(function);
+        return Unit{};
+      },
+      ToUndefined);
+}
 
 }  // namespace tandem

@@ -169,26 +169,12 @@ static Napi::Value StringResult(Napi::Env env, std::string& s) { return Napi::St
 
 Napi::Value Connection::GetURI(const Napi::CallbackInfo& info) {
   ConnectRef c = Shared(info.Env());
-  return AsyncCall<std::string>::Run(
-      info.Env(), "virConnectGetURI",
-      [c] {
-        char* s = virConnectGetURI(c.get());
-        if (s == nullptr) ThrowLastError("virConnectGetURI");
-        return TakeString(s);
-      },
-      StringResult);
+  return OwnedStringCall(info.Env(), "virConnectGetURI", [c] { return virConnectGetURI(c.get()); });
 }
 
 Napi::Value Connection::GetHostname(const Napi::CallbackInfo& info) {
   ConnectRef c = Shared(info.Env());
-  return AsyncCall<std::string>::Run(
-      info.Env(), "virConnectGetHostname",
-      [c] {
-        char* s = virConnectGetHostname(c.get());
-        if (s == nullptr) ThrowLastError("virConnectGetHostname");
-        return TakeString(s);
-      },
-      StringResult);
+  return OwnedStringCall(info.Env(), "virConnectGetHostname", [c] { return virConnectGetHostname(c.get()); });
 }
 
 Napi::Value Connection::GetType(const Napi::CallbackInfo& info) {
@@ -254,14 +240,7 @@ Napi::Value Connection::GetNodeInfo(const Napi::CallbackInfo& info) {
 
 Napi::Value Connection::GetCapabilities(const Napi::CallbackInfo& info) {
   ConnectRef c = Shared(info.Env());
-  return AsyncCall<std::string>::Run(
-      info.Env(), "virConnectGetCapabilities",
-      [c] {
-        char* s = virConnectGetCapabilities(c.get());
-        if (s == nullptr) ThrowLastError("virConnectGetCapabilities");
-        return TakeString(s);
-      },
-      StringResult);
+  return OwnedStringCall(info.Env(), "virConnectGetCapabilities", [c] { return virConnectGetCapabilities(c.get()); });
 }
 
 Napi::Value Connection::SetKeepAlive(const Napi::CallbackInfo& info) {

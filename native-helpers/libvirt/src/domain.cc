@@ -120,14 +120,7 @@ Napi::Value Domain::GetState(const Napi::CallbackInfo& info) {
 Napi::Value Domain::GetXMLDesc(const Napi::CallbackInfo& info) {
   DomainRef d = Shared(info.Env());
   unsigned int flags = OptionalUint(info, 0, "flags");
-  return AsyncCall<std::string>::Run(
-      info.Env(), "virDomainGetXMLDesc",
-      [d, flags] {
-        char* xml = virDomainGetXMLDesc(d.get(), flags);
-        if (xml == nullptr) ThrowLastError("virDomainGetXMLDesc");
-        return TakeString(xml);
-      },
-      [](Napi::Env env, std::string& xml) -> Napi::Value { return Napi::String::New(env, xml); });
+  return OwnedStringCall(info.Env(), "virDomainGetXMLDesc", [d, flags] { return virDomainGetXMLDesc(d.get(), flags); });
 }
 
 // Calls returning 0/1 booleans (or -1 on error).
@@ -162,16 +155,10 @@ Napi::Value Domain::GetAutostart(const Napi::CallbackInfo& info) {
       [](Napi::Env e, bool& v) -> Napi::Value { return Napi::Boolean::New(e, v); });
 }
 
-// Lifecycle and other calls that return 0 or -1, with an optional unsigned argument (usually flags).
+// Lifecycle and other calls that return 0 or -1, on a reference the worker holds.
 template <typename Fn>
 static Napi::Value VoidCall(Napi::Env env, const char* function, DomainRef d, Fn fn) {
-  return AsyncCall<Unit>::Run(
-      env, function,
-      [d, fn, function] {
-        if (fn(d.get()) < 0) ThrowLastError(function);
-        return Unit{};
-      },
-      ToUndefined);
+  return StatusCall(env, function, [d, fn] { return fn(d.get()); });
 }
 
 Napi::Value Domain::SetAutostart(const Napi::CallbackInfo& info) {
