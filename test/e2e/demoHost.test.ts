@@ -61,7 +61,13 @@ describe('Tandem in the browser, on the demo host', () => {
 
   it('stops a running VM from the UI and shows the new state, then starts it again', async () => {
     await page.click('[data-testid="vm-row-web-frontend"]');
+    // Force off asks first; cancelling leaves the VM running.
     await page.click('[data-testid="vm-action-destroy"]');
+    expect(await page.locator('[data-testid="vm-confirm"]').innerText()).toMatch(/Force off web-frontend\?/);
+    await page.click('[data-testid="vm-confirm-cancel"]');
+    await expectAttribute(page, 'vm-row-web-frontend', 'data-state', 'running');
+    await page.click('[data-testid="vm-action-destroy"]');
+    await page.click('[data-testid="vm-confirm-ok"]');
     await expectAttribute(page, 'vm-row-web-frontend', 'data-state', 'shutoff');
     await page.click('[data-testid="vm-action-start"]');
     await expectAttribute(page, 'vm-row-web-frontend', 'data-state', 'running');

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { VmSummary } from '../../../preload/contract';
 import { useStores, useVms } from '../stores/StoresContext';
 import { canRunAction, VM_ACTION_LABELS, VM_ACTIONS, vmKey, type VmAction } from '../stores/vmsStore';
@@ -20,10 +21,40 @@ const ACTION_HINTS: Record<VmAction, string> = {
   resume: 'Resume the paused VM',
 };
 
+/** Actions that lose guest state say so and ask first, as virt-manager does for a forced power-off. */
+const CONFIRM: Partial<Record<VmAction, (name: string) => string>> = {
+  destroy: (name) => `Force off ${name}? The guest is stopped at once; anything it has not written to disk is lost.`,
+};
+
 /** The lifecycle buttons, enabled according to the VM's live state; disabled while a call is in flight. */
 export function VmActions({ vm }: { vm: VmSummary }) {
   const { vms } = useStores();
   const busy = useVms((state) => state.busy[vmKey(vm)]);
+  const [confirming, setConfirming] = useState<VmAction | undefined>();
+  const run = (action: VmAction) => void vms.getState().runAction({ hostId: vm.hostId, uuid: vm.uuid }, action);
+  const confirmText = confirming && CONFIRM[confirming]?.(vm.name);
+  if (confirming && confirmText && canRunAction(confirming, vm.state)) {
+    return (
+      <div className="vm-actions vm-confirm" role="alertdialog" aria-label={`Confirm ${VM_ACTION_LABELS[confirming]}`} data-testid="vm-confirm">
+        <p>{confirmText}</p>
+        <button
+          type="button"
+          className="btn btn-danger"
+          data-testid="vm-confirm-ok"
+          autoFocus
+          onClick={() => {
+            setConfirming(undefined);
+            run(confirming);
+          }}
+        >
+          {VM_ACTION_LABELS[confirming]}
+        </button>
+        <button type="button" className="btn" data-testid="vm-confirm-cancel" onClick={() => setConfirming(undefined)}>
+          Cancel
+        </button>
+      </div>
+    );
+  }
   return (
     <div className="vm-actions" role="toolbar" aria-label="Lifecycle">
       {VM_ACTIONS.map((action) => (
@@ -35,7 +66,7 @@ export function VmActions({ vm }: { vm: VmSummary }) {
           title={ACTION_HINTS[action]}
           disabled={!!busy || !canRunAction(action, vm.state)}
           aria-busy={busy === action ? true : undefined}
-          onClick={() => void vms.getState().runAction({ hostId: vm.hostId, uuid: vm.uuid }, action)}
+          onClick={() => (CONFIRM[action] ? setConfirming(action) : run(action))}
         >
           {busy === action && <span className="spinner spinner-inline" aria-hidden="true" />}
           {VM_ACTION_LABELS[action]}
