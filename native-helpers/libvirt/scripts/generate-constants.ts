@@ -40,7 +40,10 @@ export function parseEnums(source: string, known: Map<string, number>): ParsedEn
   const withoutComments = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
   const result: ParsedEnum[] = [];
   for (const match of withoutComments.matchAll(/typedef\s+enum\s*\{([\s\S]*?)\}\s*(\w+)\s*;/g)) {
+    // Sentinels (`*_LAST` counts that change between releases) sit in `#ifdef VIR_ENUM_SENTINELS` blocks;
+    // other names ending in _LAST, like VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, are real values.
     const body = match[1]!
+      .replace(/#\s*ifdef\s+VIR_ENUM_SENTINELS[\s\S]*?#\s*endif/g, '')
       .split('\n')
       .filter((line) => !line.trim().startsWith('#'))
       .join('\n');
@@ -55,7 +58,6 @@ export function parseEnums(source: string, known: Map<string, number>): ParsedEn
       const value = exprPart === undefined ? next : evaluate(exprPart, known);
       known.set(name, value);
       next = value + 1;
-      if (name.endsWith('_LAST')) continue; // sentinels change between releases; never part of an API
       members.push([name, value]);
     }
     result.push({ name: match[2]!, members });
