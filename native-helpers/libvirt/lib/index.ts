@@ -13,6 +13,9 @@ import { LibvirtError } from './LibvirtError';
 import type { Connection, CredentialCallback, DomainEvent, NativeBinding } from './types';
 
 export * from './types';
+export * from './network';
+export * from './storage';
+export * from './secret';
 export * from './constants.generated';
 export { LibvirtError, type LibvirtErrorCodeName, type LibvirtErrorFields } from './LibvirtError';
 
