@@ -81,11 +81,16 @@ describe('registerContractIpc', () => {
     const { tandem, dispatch } = fakeTandem();
     dispatch.mockRejectedValueOnce(new Error('boom'));
     const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined); // the bug is logged
-    registerContractIpc(tandem, asWindow);
-    const event = { sender: contents, senderFrame: { url: 'app://tandem/index.html', parent: null } };
-    await expect(call(event, 'app.info', {})).resolves.toMatchObject({ ok: false, error: { name: 'Internal' } });
-    expect(logged).toHaveBeenCalled();
-    logged.mockRestore();
+    vi.stubEnv('TANDEM_LOG_LEVEL', 'error'); // whatever level the run was started with
+    try {
+      registerContractIpc(tandem, asWindow);
+      const event = { sender: contents, senderFrame: { url: 'app://tandem/index.html', parent: null } };
+      await expect(call(event, 'app.info', {})).resolves.toMatchObject({ ok: false, error: { name: 'Internal' } });
+      expect(logged).toHaveBeenCalled();
+    } finally {
+      logged.mockRestore();
+      vi.unstubAllEnvs();
+    }
   });
 
   it('forwards contract events to the window until it closes, then unregisters', () => {

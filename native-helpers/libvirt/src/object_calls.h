@@ -18,13 +18,7 @@ namespace tandem {
 // fn(ptr) returns 0 on success, -1 on error.
 template <typename Ref, typename Fn>
 Napi::Value RunStatusCall(Napi::Env env, const char* function, Ref ref, Fn fn) {
-  return AsyncCall<Unit>::Run(
-      env, function,
-      [ref, fn, function] {
-        if (fn(ref.get()) < 0) ThrowLastError(function);
-        return Unit{};
-      },
-      ToUndefined);
+  return StatusCall(env, function, [ref, fn] { return fn(ref.get()); });
 }
 
 // fn(ptr) returns 1 (true), 0 (false) or -1 (error): virXxxIsActive, virXxxIsPersistent.
@@ -43,14 +37,7 @@ Napi::Value RunBoolCall(Napi::Env env, const char* function, Ref ref, Fn fn) {
 // fn(ptr) returns a string libvirt allocated for us (freed here), or nullptr on error.
 template <typename Ref, typename Fn>
 Napi::Value RunStringCall(Napi::Env env, const char* function, Ref ref, Fn fn) {
-  return AsyncCall<std::string>::Run(
-      env, function,
-      [ref, fn, function] {
-        char* s = fn(ref.get());
-        if (s == nullptr) ThrowLastError(function);
-        return TakeString(s);
-      },
-      [](Napi::Env e, std::string& s) -> Napi::Value { return Napi::String::New(e, s); });
+  return OwnedStringCall(env, function, [ref, fn] { return fn(ref.get()); });
 }
 
 // fn(ptr, &autostart) returns 0/-1: virXxxGetAutostart.
