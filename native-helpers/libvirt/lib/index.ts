@@ -14,6 +14,9 @@ import type { Connection, CredentialCallback, DomainEvent, NativeBinding } from 
 
 export * from './types';
 export * from './constants.generated';
+export * from './snapshot';
+export * from './checkpoint';
+export * from './jobs';
 export { LibvirtError, type LibvirtErrorCodeName, type LibvirtErrorFields } from './LibvirtError';
 
 const ADDON_FILE = 'tandem_libvirt.node';
