@@ -17,6 +17,9 @@ export * from './network';
 export * from './storage';
 export * from './secret';
 export * from './constants.generated';
+export * from './snapshot';
+export * from './checkpoint';
+export * from './jobs';
 export { LibvirtError, type LibvirtErrorCodeName, type LibvirtErrorFields } from './LibvirtError';
 
 const ADDON_FILE = 'tandem_libvirt.node';
