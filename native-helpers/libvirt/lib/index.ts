@@ -15,6 +15,9 @@ import type { Connection, CredentialCallback, DomainEvent, NativeBinding } from 
 export * from './types';
 export * from './constants.generated';
 export { LibvirtError, type LibvirtErrorCodeName, type LibvirtErrorFields } from './LibvirtError';
+export * from './stats';
+export * from './node';
+export * from './domainOps';
 
 const ADDON_FILE = 'tandem_libvirt.node';
 
