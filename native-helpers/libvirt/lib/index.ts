@@ -21,6 +21,9 @@ export * from './snapshot';
 export * from './checkpoint';
 export * from './jobs';
 export { LibvirtError, type LibvirtErrorCodeName, type LibvirtErrorFields } from './LibvirtError';
+export * from './stats';
+export * from './node';
+export * from './domainOps';
 
 const ADDON_FILE = 'tandem_libvirt.node';
 

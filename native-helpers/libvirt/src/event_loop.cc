@@ -33,11 +33,9 @@ bool EnsureEventLoop() {
   return g_eventLoopReady;
 }
 
-static void CallJs(Napi::Env env, Napi::Function callback, EventMessage* message) {
-  std::unique_ptr<EventMessage> owned(message);
-  if (env == nullptr || callback.IsEmpty()) return;
+static Napi::Object ToJsObject(Napi::Env env, const EventMessage& message) {
   Napi::Object payload = Napi::Object::New(env);
-  for (auto& [key, value] : owned->fields) {
+  for (const auto& [key, value] : message.fields) {
     std::visit(
         [&](auto&& v) {
           using V = std::decay_t<decltype(v)>;
@@ -53,6 +51,21 @@ static void CallJs(Napi::Env env, Napi::Function callback, EventMessage* message
         },
         value);
   }
+  return payload;
+}
+
+// Runs on the JS thread. Nothing may throw out of here: an exception escaping a thread-safe function's
+// callback aborts the process.
+static void CallJs(Napi::Env env, Napi::Function callback, EventMessage* message) {
+  std::unique_ptr<EventMessage> owned(message);
+  if (env == nullptr || callback.IsEmpty()) return;
+  Napi::Object payload;
+  try {
+    payload = ToJsObject(env, *owned);
+  } catch (const Napi::Error&) {
+    // The environment is being torn down (Node exiting with an event in flight): drop the event.
+    return;
+  }
   try {
     callback.Call({payload});
   } catch (const Napi::Error& e) {
@@ -63,13 +76,28 @@ static void CallJs(Napi::Env env, Napi::Function callback, EventMessage* message
 }
 
 EventSink::EventSink(Napi::Env env, Napi::Function callback, const char* name)
-    : tsfn_(Napi::ThreadSafeFunction::New(env, callback, name, 0, 1)) {
+    : lifetime_(std::make_shared<Lifetime>()) {
+  // The finalizer's context keeps the Lifetime alive until Node has finalized the function.
+  auto* context = new std::shared_ptr<Lifetime>(lifetime_);
+  tsfn_ = Napi::ThreadSafeFunction::New(env, callback, name, 0, 1, context,
+                                        [](Napi::Env, std::shared_ptr<Lifetime>* lifetime) {
+                                          {
+                                            std::lock_guard<std::mutex> lock((*lifetime)->mutex);
+                                            (*lifetime)->finalized = true;
+                                          }
+                                          delete lifetime;
+                                        });
   tsfn_.Unref(env);
 }
 
-EventSink::~EventSink() { tsfn_.Release(); }
+EventSink::~EventSink() {
+  std::lock_guard<std::mutex> lock(lifetime_->mutex);
+  if (!lifetime_->finalized) tsfn_.Release();
+}
 
 void EventSink::Post(EventMessage message) {
+  std::lock_guard<std::mutex> lock(lifetime_->mutex);
+  if (lifetime_->finalized) return;
   auto* heap = new EventMessage(std::move(message));
   if (tsfn_.NonBlockingCall(heap, CallJs) != napi_ok) delete heap;
 }

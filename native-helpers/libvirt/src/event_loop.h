@@ -8,6 +8,8 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <variant>
@@ -27,6 +29,11 @@ struct EventMessage {
 };
 
 // Delivers EventMessages to one JS function. Unref'd: a pending subscription does not keep Node alive.
+//
+// A sink may outlive its JS environment: libvirt frees it when a callback is deregistered, which can happen
+// on another thread after Node has torn the environment down (a Connection finalized at exit is closed on
+// a background thread). Node deletes the thread-safe function at teardown, so the sink learns of that
+// through the function's finalizer and never touches it afterwards.
 class EventSink {
  public:
   EventSink(Napi::Env env, Napi::Function callback, const char* name);
@@ -37,7 +44,14 @@ class EventSink {
   // Callable from any thread. Drops the message if the JS side is gone (shutting down).
   void Post(EventMessage message);
 
+  // Set by the thread-safe function's finalizer (JS thread), read under the mutex by every other use.
+  struct Lifetime {
+    std::mutex mutex;
+    bool finalized = false;
+  };
+
  private:
+  std::shared_ptr<Lifetime> lifetime_;
   Napi::ThreadSafeFunction tsfn_;
 };
 

@@ -17,34 +17,10 @@ import {
   type Connection,
   type DomainEvent,
 } from '../lib/index';
+import { expectLibvirtError, waitFor } from './helpers';
 
 const TEST_XML = `<domain type='test'><name>binding-vm</name><memory unit='MiB'>64</memory><vcpu>2</vcpu>
   <os><type>hvm</type></os><devices/></domain>`;
-
-async function expectLibvirtError(promise: Promise<unknown>, codeName: string): Promise<LibvirtError> {
-  const error = await promise.then(
-    () => {
-      throw new Error(`expected ${codeName}, but the call succeeded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LibvirtError);
-  expect((error as LibvirtError).codeName).toBe(codeName);
-  return error as LibvirtError;
-}
-
-function waitFor<T>(events: T[], predicate: (e: T) => boolean, timeoutMs = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = () => {
-      const found = events.find(predicate);
-      if (found) return resolve(found);
-      if (Date.now() - started > timeoutMs) return reject(new Error(`no matching event in ${timeoutMs} ms: ${JSON.stringify(events)}`));
-      setTimeout(poll, 10);
-    };
-    poll();
-  });
-}
 
 describe('libvirt binding on the test driver', () => {
   let conn: Connection;

@@ -1,4 +1,4 @@
-/** Assertions shared by the binding's test files (network, storage, secrets). */
+/** Assertions shared by the binding's test files. */
 import { expect } from 'vitest';
 import { LibvirtError } from '../lib/index';
 
