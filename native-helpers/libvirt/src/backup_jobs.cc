@@ -16,6 +16,7 @@
 #include "async_call.h"
 #include "domain.h"
 #include "module_registry.h"
+#include "typed_params.h"
 
 namespace tandem {
 
@@ -95,27 +96,9 @@ Napi::Value GetJobInfo(const Napi::CallbackInfo& info) {
       });
 }
 
-// A minimal, private conversion of virTypedParameter arrays (only what getJobStats needs). A shared
-// typed-params utility is being written in another branch; this one should be replaced by it.
-using ParamValue = std::variant<double, bool, std::string>;
-using ParamList = std::vector<std::pair<std::string, ParamValue>>;
-
-ParamValue CopyParam(const virTypedParameter& p) {
-  switch (p.type) {
-    case VIR_TYPED_PARAM_INT: return static_cast<double>(p.value.i);
-    case VIR_TYPED_PARAM_UINT: return static_cast<double>(p.value.ui);
-    case VIR_TYPED_PARAM_LLONG: return static_cast<double>(p.value.l);
-    case VIR_TYPED_PARAM_ULLONG: return static_cast<double>(p.value.ul);
-    case VIR_TYPED_PARAM_DOUBLE: return p.value.d;
-    case VIR_TYPED_PARAM_BOOLEAN: return p.value.b != 0;
-    case VIR_TYPED_PARAM_STRING: return std::string(p.value.s != nullptr ? p.value.s : "");
-    default: return std::string();  // a type newer than this binding: keep the key, value unknown
-  }
-}
-
 struct JobStats {
   int type = VIR_DOMAIN_JOB_NONE;
-  ParamList params;
+  TypedParamList params;
 };
 
 Napi::Value GetJobStats(const Napi::CallbackInfo& info) {
@@ -128,18 +111,14 @@ Napi::Value GetJobStats(const Napi::CallbackInfo& info) {
         virTypedParameterPtr params = nullptr;
         int n = 0;
         if (virDomainGetJobStats(d.get(), &out.type, &params, &n, flags) < 0) ThrowLastError("virDomainGetJobStats");
-        for (int i = 0; i < n; i++) out.params.emplace_back(params[i].field, CopyParam(params[i]));
+        out.params = CopyTypedParams(params, n);
         virTypedParamsFree(params, n);
         return out;
       },
       [](Napi::Env env, JobStats& stats) -> Napi::Value {
-        Napi::Object values = Napi::Object::New(env);
-        for (const auto& [key, value] : stats.params) {
-          std::visit([&](const auto& v) { values.Set(key, v); }, value);
-        }
         Napi::Object o = Napi::Object::New(env);
         o.Set("type", stats.type);
-        o.Set("stats", values);
+        o.Set("stats", TypedParamsToObject(env, stats.params));
         return o;
       });
 }
