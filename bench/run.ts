@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTandem } from '../main/bootstrap/createTandem';
 import { startServer } from '../main/server/TandemServer';
+import { benchBinding } from './binding';
 import { benchContractLatency } from './contractLatency';
 import { benchListAndRender } from './listAndRender';
 import { table } from './stats';
@@ -30,6 +31,9 @@ async function main() {
 
     console.log('\nList and render 1,000 VMs (libvirt test driver; median of 5)');
     console.log(table(await benchListAndRender(work, STATIC)));
+
+    console.log('\nThe libvirt binding (test driver)');
+    console.log(table(await benchBinding()));
   } finally {
     await rm(work, { recursive: true, force: true });
   }
