@@ -16,6 +16,7 @@ import {
   type Domain,
   type DomainCheckpoint,
 } from '../lib/index';
+import { expectLibvirtError } from './helpers';
 
 const PREFIX = `sn-${process.pid}`;
 let seq = 0;
@@ -28,18 +29,6 @@ function domainXml(name: string): string {
 }
 
 const checkpointXml = (name: string) => `<domaincheckpoint><name>${name}</name></domaincheckpoint>`;
-
-async function expectLibvirtError(promise: Promise<unknown>, codeName: string): Promise<LibvirtError> {
-  const error = await promise.then(
-    () => {
-      throw new Error(`expected ${codeName}, but the call succeeded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LibvirtError);
-  expect((error as LibvirtError).codeName).toBe(codeName);
-  return error as LibvirtError;
-}
 
 const names = (cps: DomainCheckpoint[]) => cps.map((c) => c.getName()).sort();
 

@@ -4,18 +4,12 @@
  * TypeErrors. Real backups and jobs run on the QEMU test bed (test/integration/testbed/binding-backup.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LibvirtError, openConnection, virDomainGetJobStatsFlags, type Connection, type Domain } from '../lib/index';
+import { openConnection, virDomainGetJobStatsFlags, type Connection, type Domain } from '../lib/index';
+import { expectLibvirtError } from './helpers';
 
-async function expectLibvirtError(promise: Promise<unknown>, codeName: string, fn: string): Promise<void> {
-  const error = await promise.then(
-    () => {
-      throw new Error(`expected ${codeName}, but the call succeeded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LibvirtError);
-  expect((error as LibvirtError).codeName).toBe(codeName);
-  expect((error as LibvirtError).function).toBe(fn);
+/** The shared assertion, plus which libvirt function reported the error. */
+async function expectFailedCall(promise: Promise<unknown>, codeName: string, fn: string): Promise<void> {
+  expect((await expectLibvirtError(promise, codeName)).function).toBe(fn);
 }
 
 describe('backup and job calls on the test driver', () => {
@@ -32,17 +26,17 @@ describe('backup and job calls on the test driver', () => {
   });
 
   it('each call reaches libvirt and rejects with its error', async () => {
-    await expectLibvirtError(dom.getJobInfo(), 'VIR_ERR_NO_SUPPORT', 'virDomainGetJobInfo');
-    await expectLibvirtError(
+    await expectFailedCall(dom.getJobInfo(), 'VIR_ERR_NO_SUPPORT', 'virDomainGetJobInfo');
+    await expectFailedCall(
       dom.getJobStats(virDomainGetJobStatsFlags.VIR_DOMAIN_JOB_STATS_COMPLETED),
       'VIR_ERR_NO_SUPPORT',
       'virDomainGetJobStats',
     );
-    await expectLibvirtError(dom.abortJob(), 'VIR_ERR_NO_SUPPORT', 'virDomainAbortJob');
-    await expectLibvirtError(dom.abortJob(1), 'VIR_ERR_NO_SUPPORT', 'virDomainAbortJobFlags');
-    await expectLibvirtError(dom.backupGetXMLDesc(), 'VIR_ERR_NO_SUPPORT', 'virDomainBackupGetXMLDesc');
-    await expectLibvirtError(dom.backupBegin('<domainbackup/>', null), 'VIR_ERR_NO_SUPPORT', 'virDomainBackupBegin');
-    await expectLibvirtError(
+    await expectFailedCall(dom.abortJob(), 'VIR_ERR_NO_SUPPORT', 'virDomainAbortJob');
+    await expectFailedCall(dom.abortJob(1), 'VIR_ERR_NO_SUPPORT', 'virDomainAbortJobFlags');
+    await expectFailedCall(dom.backupGetXMLDesc(), 'VIR_ERR_NO_SUPPORT', 'virDomainBackupGetXMLDesc');
+    await expectFailedCall(dom.backupBegin('<domainbackup/>', null), 'VIR_ERR_NO_SUPPORT', 'virDomainBackupBegin');
+    await expectFailedCall(
       dom.backupBegin('<domainbackup/>', '<domaincheckpoint/>', 0),
       'VIR_ERR_NO_SUPPORT',
       'virDomainBackupBegin',

@@ -16,6 +16,7 @@ import {
   type Domain,
   type DomainSnapshot,
 } from '../lib/index';
+import { expectLibvirtError } from './helpers';
 
 const PREFIX = `sn-${process.pid}`;
 let seq = 0;
@@ -27,18 +28,6 @@ function domainXml(name: string): string {
 
 const snapshotXml = (name: string, description = '') =>
   `<domainsnapshot><name>${name}</name><description>${description}</description></domainsnapshot>`;
-
-async function expectLibvirtError(promise: Promise<unknown>, codeName: string): Promise<LibvirtError> {
-  const error = await promise.then(
-    () => {
-      throw new Error(`expected ${codeName}, but the call succeeded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LibvirtError);
-  expect((error as LibvirtError).codeName).toBe(codeName);
-  return error as LibvirtError;
-}
 
 const names = (snaps: DomainSnapshot[]) => snaps.map((s) => s.getName()).sort();
 
