@@ -24,6 +24,7 @@ export { LibvirtError, type LibvirtErrorCodeName, type LibvirtErrorFields } from
 export * from './stats';
 export * from './node';
 export * from './domainOps';
+export * from './blockJobs';
 
 const ADDON_FILE = 'tandem_libvirt.node';
 
