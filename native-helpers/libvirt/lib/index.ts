@@ -24,6 +24,8 @@ export { LibvirtError, type LibvirtErrorCodeName, type LibvirtErrorFields } from
 export * from './stats';
 export * from './node';
 export * from './domainOps';
+export * from './migration';
+export * from './events';
 
 const ADDON_FILE = 'tandem_libvirt.node';
 
