@@ -2,9 +2,13 @@
  * Domain events adapted by src/domain_events_extra.cc, part of the DomainEvent union (types.ts).
  *
  * Structured payloads (job-completed `stats`, tunable `params`, graphics addresses and `subject`) are
- * copied on libvirt's event thread and rebuilt as objects on the JS thread, with TypedParamsToObject's
- * conventions: libvirt's field names as keys, numbers / strings / booleans, a repeated field as an array.
+ * copied on libvirt's event thread and reach JS as flat fields named by paths (`stats/downtime`,
+ * `local/node`, `subject/0/type`): native events carry scalar fields only. foldDomainEventPaths rebuilds
+ * the objects, with TypedParamsToObject's conventions (libvirt's field names as keys, a repeated field as
+ * an array). subscribeDomainEvents applies it; a caller of the low-level Connection.domainEventRegister
+ * applies it to each event itself.
  */
+import type { DomainEvent } from './types';
 import type { TypedParams } from './stats';
 
 interface EventBase {
@@ -56,6 +60,48 @@ export type ExtraDomainEvent =
   | (EventBase & { event: 'disk-change'; oldSrcPath: string; newSrcPath: string; devAlias: string; reason: number })
   /** size: KiB */
   | (EventBase & { event: 'memory-device-size-change'; alias: string; size: number });
+
+/** The container each structured event always has, even when libvirt sent nothing for it. */
+const EMPTY_CONTAINER: Record<string, () => [string, object]> = {
+  'job-completed': () => ['stats', {}],
+  tunable: () => ['params', {}],
+  graphics: () => ['subject', []],
+};
+
+const isIndex = (segment: string) => /^\d+$/.test(segment);
+
+/** The object or array at `segment` of `parent`, created (an array if `next` is an index) if absent. */
+function container(parent: Record<string, unknown>, segment: string, next: string): Record<string, unknown> {
+  const existing = parent[segment];
+  if (typeof existing === 'object' && existing !== null) return existing as Record<string, unknown>;
+  const created = isIndex(next) ? [] : {};
+  parent[segment] = created;
+  return created as Record<string, unknown>;
+}
+
+/**
+ * Turns the path fields of a native event (`stats/downtime`, `subject/0/type`) into nested objects and
+ * arrays (`stats.downtime`, `subject[0].type`); other fields and other events are returned unchanged.
+ */
+export function foldDomainEventPaths(raw: DomainEvent): DomainEvent {
+  const source = raw as unknown as Record<string, unknown>;
+  const makeEmpty = EMPTY_CONTAINER[String(source.event)];
+  if (!makeEmpty && !Object.keys(source).some((key) => key.includes('/'))) return raw;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(source)) {
+    if (!key.includes('/')) {
+      out[key] = value;
+      continue;
+    }
+    const segments = key.split('/');
+    let target = out;
+    for (let i = 0; i + 1 < segments.length; i++) target = container(target, segments[i]!, segments[i + 1]!);
+    target[segments.at(-1)!] = value;
+  }
+  const empty = makeEmpty?.();
+  if (empty && !(empty[0] in out)) out[empty[0]] = empty[1];
+  return out as unknown as DomainEvent;
+}
 
 declare module './types' {
   interface Domain {

@@ -2,16 +2,15 @@
 // (v1, by path), device removal failed, block threshold, metadata change, PM wakeup / suspend / suspend to
 // disk, balloon change, tray change, control error, I/O error (v1), disk change, memory device size change.
 //
-// Structured payloads. An EventMessage carries scalar fields only, and the typed parameters of
-// job-completed / tunable arrive on the event thread in memory libvirt frees when the callback returns.
+// Structured payloads. An EventMessage carries scalar fields only (event_loop.h), and the typed parameters
+// of job-completed / tunable arrive on the event thread in memory libvirt frees when the callback returns.
 // So the callback copies them (CopyTypedParams) and flattens them into fields whose names are paths:
 // `stats/downtime`, `params/cputune.vcpu_quota`, `local/node`, `subject/0/type` ('/' never occurs in
-// libvirt's field names; a field libvirt repeats becomes `stats/<field>/<i>`). On the JS thread, before
-// the user's callback sees the event, those paths are folded back into nested objects and arrays
-// (`stats: { downtime }`, `subject: [{ type, name }]`), which gives TypedParamsToObject's shape (repeated
-// fields as arrays). The folding wraps the callback of registrations for these event ids only: this
-// module wraps Connection.prototype.domainEventRegister, so the shared event path (event_loop.cc,
-// connection.cc) stays as it is and every other event is delivered untouched.
+// libvirt's field names; a field libvirt repeats becomes `stats/<field>/<i>`). lib/events.ts
+// (foldDomainEventPaths, applied by subscribeDomainEvents) folds them back into nested objects and arrays
+// on the JS thread, which gives TypedParamsToObject's shape (repeated fields as arrays). Why not fold here:
+// the JS object is built by the shared event path (event_loop.cc), and Connection's domainEventRegister is
+// a non-writable prototype property, so this module cannot wrap the user's callback natively.
 #include "domain_events_extra.h"
 
 #include <cstdint>
@@ -22,9 +21,7 @@
 #include <variant>
 #include <vector>
 
-#include "addon_data.h"
 #include "event_loop.h"
-#include "module_registry.h"
 #include "typed_params.h"
 
 namespace tandem {
@@ -200,119 +197,6 @@ void OnMemoryDeviceSizeChange(virConnectPtr, virDomainPtr dom, const char* alias
   SinkOf(opaque).Post(std::move(m));
 }
 
-// ---- JS thread: folding path fields back into objects ----
-
-// The events whose payload has path fields, and the container each always has (even when empty).
-const char* NestedContainer(int eventId, bool* isArray) {
-  *isArray = false;
-  switch (eventId) {
-    case VIR_DOMAIN_EVENT_ID_JOB_COMPLETED: return "stats";
-    case VIR_DOMAIN_EVENT_ID_TUNABLE: return "params";
-    case VIR_DOMAIN_EVENT_ID_GRAPHICS: *isArray = true; return "subject";
-    default: return nullptr;
-  }
-}
-
-bool IsIndex(const std::string& s) {
-  return !s.empty() && s.size() < 10 && s.find_first_not_of("0123456789") == std::string::npos;
-}
-
-Napi::Value GetMember(Napi::Object parent, const std::string& segment) {
-  return IsIndex(segment) ? parent.Get(static_cast<uint32_t>(std::stoul(segment))) : parent.Get(segment);
-}
-
-void SetMember(Napi::Object parent, const std::string& segment, Napi::Value value) {
-  if (IsIndex(segment)) {
-    parent.Set(static_cast<uint32_t>(std::stoul(segment)), value);
-  } else {
-    parent.Set(segment, value);
-  }
-}
-
-// The object or array at `segment` of `parent`, created (an array if `next` is an index) if absent.
-Napi::Object Container(Napi::Env env, Napi::Object parent, const std::string& segment, const std::string& next) {
-  Napi::Value existing = GetMember(parent, segment);
-  if (existing.IsObject()) return existing.As<Napi::Object>();
-  Napi::Object created = IsIndex(next) ? Napi::Array::New(env).As<Napi::Object>() : Napi::Object::New(env);
-  SetMember(parent, segment, created);
-  return created;
-}
-
-std::vector<std::string> SplitPath(const std::string& path) {
-  std::vector<std::string> segments;
-  size_t start = 0;
-  for (size_t slash; (slash = path.find('/', start)) != std::string::npos; start = slash + 1) {
-    segments.push_back(path.substr(start, slash - start));
-  }
-  segments.push_back(path.substr(start));
-  return segments;
-}
-
-// Replaces every `a/b/c` field of `payload` by payload.a.b.c (or payload.a[b].c for index segments).
-void FoldPaths(Napi::Env env, Napi::Object payload) {
-  Napi::Array keys = payload.GetPropertyNames();
-  for (uint32_t i = 0; i < keys.Length(); i++) {
-    std::string key = keys.Get(i).ToString().Utf8Value();
-    if (key.find('/') == std::string::npos) continue;
-    Napi::Value value = payload.Get(key);
-    payload.Delete(key);
-    std::vector<std::string> segments = SplitPath(key);
-    Napi::Object target = payload;
-    for (size_t s = 0; s + 1 < segments.size(); s++) target = Container(env, target, segments[s], segments[s + 1]);
-    SetMember(target, segments.back(), value);
-  }
-}
-
-void Reshape(Napi::Env env, Napi::Object payload, int eventId) {
-  FoldPaths(env, payload);
-  bool isArray = false;
-  const char* container = NestedContainer(eventId, &isArray);
-  if (container != nullptr && !payload.Has(container)) {
-    payload.Set(container, isArray ? Napi::Array::New(env).As<Napi::Value>() : Napi::Object::New(env).As<Napi::Value>());
-  }
-}
-
-// The user's callback, behind one that reshapes the payload first. The wrapper's closure (and with it the
-// reference to the user's function) is freed when the wrapper is collected, after the sink released it.
-Napi::Function ReshapingCallback(Napi::Env env, int eventId, Napi::Function user) {
-  auto target = std::make_shared<Napi::FunctionReference>(Napi::Persistent(user));
-  return Napi::Function::New(
-      env,
-      [target, eventId](const Napi::CallbackInfo& info) -> Napi::Value {
-        Napi::Value payload = info.Length() > 0 ? info[0] : info.Env().Undefined();
-        if (payload.IsObject()) Reshape(info.Env(), payload.As<Napi::Object>(), eventId);
-        return target->Call(info.This(), {payload});
-      },
-      "domainEventCallback");
-}
-
-// Replaces Connection.prototype.domainEventRegister by a function that wraps the callback for the event
-// ids with structured payloads and otherwise forwards its arguments as they are (so argument errors stay
-// the original's TypeErrors).
-void WrapDomainEventRegister(Napi::Env env) {
-  Napi::Object proto = AddonData::Get(env)->connectionClass.Value().Get("prototype").As<Napi::Object>();
-  auto original = std::make_shared<Napi::FunctionReference>(
-      Napi::Persistent(proto.Get("domainEventRegister").As<Napi::Function>()));
-  proto.Set("domainEventRegister",
-            Napi::Function::New(
-                env,
-                [original](const Napi::CallbackInfo& info) -> Napi::Value {
-                  std::vector<napi_value> args;
-                  for (size_t i = 0; i < info.Length(); i++) args.push_back(info[i]);
-                  bool isArray = false;
-                  if (args.size() > 2 && info[0].IsNumber() && info[2].IsFunction()) {
-                    int eventId = info[0].As<Napi::Number>().Int32Value();
-                    if (NestedContainer(eventId, &isArray) != nullptr) {
-                      args[2] = ReshapingCallback(info.Env(), eventId, info[2].As<Napi::Function>());
-                    }
-                  }
-                  return original->Call(info.This(), args);
-                },
-                "domainEventRegister"));
-}
-
-void InitDomainEventsExtra(Napi::Env env, Napi::Object) { WrapDomainEventRegister(env); }
-
 }  // namespace
 
 virConnectDomainEventGenericCallback DomainEventExtraCallbackFor(int eventId) {
@@ -336,7 +220,5 @@ virConnectDomainEventGenericCallback DomainEventExtraCallbackFor(int eventId) {
     default: return nullptr;
   }
 }
-
-TANDEM_BINDING_MODULE(domain_events_extra, InitDomainEventsExtra);
 
 }  // namespace tandem

@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  foldDomainEventPaths,
   openConnection,
   subscribeDomainEvents,
   virDomainEventID as E,
@@ -92,6 +93,32 @@ describe('more domain events on the test driver', () => {
     } finally {
       await sub.dispose();
     }
+  });
+
+  it('folds the path fields of structured events into objects, as TypedParamsToObject shapes typed parameters', () => {
+    const base = { name: 'vm', uuid: 'u', id: 3 };
+    const raw = (fields: Record<string, unknown>) => ({ ...base, ...fields }) as unknown as DomainEvent;
+    expect(foldDomainEventPaths(raw({ event: 'job-completed', 'stats/downtime': 12, 'stats/operation': 5, 'stats/disk.name/0': 'a', 'stats/disk.name/1': 'b' }))).toEqual({
+      ...base,
+      event: 'job-completed',
+      stats: { downtime: 12, operation: 5, 'disk.name': ['a', 'b'] },
+    });
+    expect(foldDomainEventPaths(raw({ event: 'tunable', 'params/cputune.vcpupin0': '0-1' }))).toEqual({ ...base, event: 'tunable', params: { 'cputune.vcpupin0': '0-1' } });
+    expect(foldDomainEventPaths(raw({ event: 'job-completed' }))).toEqual({ ...base, event: 'job-completed', stats: {} });
+    expect(
+      foldDomainEventPaths(raw({ event: 'graphics', phase: 0, 'local/family': 0, 'local/node': '::1', 'subject/0/type': 'x509dname', 'subject/0/name': 'CN=a', 'subject/1/type': 'saslUsername', 'subject/1/name': 'me' })),
+    ).toEqual({
+      ...base,
+      event: 'graphics',
+      phase: 0,
+      local: { family: 0, node: '::1' },
+      subject: [
+        { type: 'x509dname', name: 'CN=a' },
+        { type: 'saslUsername', name: 'me' },
+      ],
+    });
+    const lifecycle = raw({ event: 'lifecycle', type: 1, detail: 0 });
+    expect(foldDomainEventPaths(lifecycle)).toBe(lifecycle);
   });
 
   it('rejects bad metadata arguments with TypeErrors and libvirt refusals with LibvirtErrors', async () => {
