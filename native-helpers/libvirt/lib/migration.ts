@@ -64,9 +64,12 @@ declare module './types' {
     migrateSetMaxDowntime(downtimeMs: number): Promise<void>;
     /** virDomainMigrateGetMaxDowntime, milliseconds. */
     migrateGetMaxDowntime(): Promise<number>;
-    /** virDomainMigrateSetMaxSpeed, MiB/s, before or during a migration. flags: virDomainMigrateMaxSpeedFlags. */
+    /**
+     * virDomainMigrateSetMaxSpeed, MiB/s, before or during a migration (raising it past QEMU's default cap of
+     * 128 MiB/s works). flags: virDomainMigrateMaxSpeedFlags (POSTCOPY: the post-copy phase's cap).
+     */
     migrateSetMaxSpeed(bandwidthMiBs: number, flags?: number): Promise<void>;
-    /** virDomainMigrateGetMaxSpeed, MiB/s (QEMU's default cap: 8796093022207, i.e. unlimited, in libvirt 9). */
+    /** virDomainMigrateGetMaxSpeed, MiB/s. */
     migrateGetMaxSpeed(flags?: number): Promise<number>;
     /** virDomainMigrateSetCompressionCache: the xbzrle page cache, bytes. */
     migrateSetCompressionCache(cacheSizeBytes: number): Promise<void>;
