@@ -112,5 +112,10 @@ declare module './types' {
     setMetadata(type: number, metadata: string | null, key?: string | null, uri?: string | null, flags?: number): Promise<void>;
     /** virDomainGetMetadata: the title / description text, or the element's XML. VIR_ERR_NO_DOMAIN_METADATA when unset. */
     getMetadata(type: number, uri?: string | null, flags?: number): Promise<string>;
+    /**
+     * virDomainSetBlockThreshold: one block-threshold event when the guest writes past `thresholdBytes` of
+     * `dev` (a disk target such as "vda", or "vda[1]" for a backing chain element); 0 disarms it.
+     */
+    setBlockThreshold(dev: string, thresholdBytes: number, flags?: number): Promise<void>;
   }
 }

@@ -124,7 +124,7 @@ describe.skipIf(!env)('libvirt binding: live migration between two QEMU hosts, a
       [host1, host1Events],
       [host2, host2Events],
     ] as const) {
-      for (const id of [E.VIR_DOMAIN_EVENT_ID_JOB_COMPLETED, E.VIR_DOMAIN_EVENT_ID_GRAPHICS]) {
+      for (const id of [E.VIR_DOMAIN_EVENT_ID_JOB_COMPLETED, E.VIR_DOMAIN_EVENT_ID_GRAPHICS, E.VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD]) {
         subscriptions.push(await subscribeDomainEvents(conn, id, (e) => events.push(e)));
       }
     }
@@ -188,6 +188,15 @@ describe.skipIf(!env)('libvirt binding: live migration between two QEMU hosts, a
       authScheme: 'none',
       subject: [],
     });
+  });
+
+  it('raises a block-threshold event once the guest writes past the threshold set on its disk', async () => {
+    expect(() => dom.setBlockThreshold('vda', -1)).toThrow(/thresholdBytes must be an integer/);
+    await expectLibvirtError(dom.setBlockThreshold('vdz', 1), 'VIR_ERR_INVALID_ARG');
+    // The guest writes its counter to the disk every second, so any write goes past 1 byte.
+    await dom.setBlockThreshold('vda', 1);
+    const crossed = await waitFor(host1Events, (e) => e.event === 'block-threshold' && e.name === guest.name, 20_000);
+    expect(crossed).toMatchObject({ dev: 'vda', path: guest.diskPath, threshold: 1, excess: expect.any(Number) });
   });
 
   it('migrates live peer-to-peer to host2 (migrateToURI3): progress in getJobStats, sped up mid-way, job-completed on host1', async () => {
