@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { virConnectFlags } from './constants.generated';
+import { foldDomainEventPaths } from './events';
 import { LibvirtError } from './LibvirtError';
 import type { Connection, CredentialCallback, DomainEvent, NativeBinding } from './types';
 
@@ -25,6 +26,8 @@ export * from './stats';
 export * from './node';
 export * from './domainOps';
 export * from './blockJobs';
+export * from './migration';
+export * from './events';
 
 const ADDON_FILE = 'tandem_libvirt.node';
 
@@ -85,7 +88,7 @@ export async function subscribeDomainEvents(
   eventId: number,
   callback: (event: DomainEvent) => void,
 ): Promise<Subscription> {
-  const id = await conn.domainEventRegister(eventId, null, callback);
+  const id = await conn.domainEventRegister(eventId, null, (e) => callback(foldDomainEventPaths(e)));
   let disposed = false;
   return {
     async dispose() {

@@ -74,7 +74,8 @@ export type DomainEvent =
   | (DomainEventBase & { event: 'block-job'; disk: string; type: number; status: number })
   | (DomainEventBase & { event: 'agent-lifecycle'; state: number; reason: number })
   | (DomainEventBase & { event: 'migration-iteration'; iteration: number })
-  | (DomainEventBase & { event: 'memory-failure'; recipient: number; action: number; flags: number });
+  | (DomainEventBase & { event: 'memory-failure'; recipient: number; action: number; flags: number })
+  | import('./events').ExtraDomainEvent;
 
 export interface ConnectionCloseEvent {
   event: 'close';

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "domain_events_extra.h"
 #include "event_loop.h"
 
 namespace tandem {
@@ -110,7 +111,7 @@ virConnectDomainEventGenericCallback DomainEventCallbackFor(int eventId) {
     case VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE: return VIR_DOMAIN_EVENT_CALLBACK(OnAgentLifecycle);
     case VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION: return VIR_DOMAIN_EVENT_CALLBACK(OnMigrationIteration);
     case VIR_DOMAIN_EVENT_ID_MEMORY_FAILURE: return VIR_DOMAIN_EVENT_CALLBACK(OnMemoryFailure);
-    default: return nullptr;
+    default: return DomainEventExtraCallbackFor(eventId);  // the rest: domain_events_extra.cc
   }
 }
 
