@@ -24,6 +24,8 @@ export { LibvirtError, type LibvirtErrorCodeName, type LibvirtErrorFields } from
 export * from './stats';
 export * from './node';
 export * from './domainOps';
+export * from './stream';
+export * from './channels';
 
 const ADDON_FILE = 'tandem_libvirt.node';
 
