@@ -28,10 +28,16 @@ namespace {
 constexpr size_t kDefaultRecvBytes = 64 * 1024;
 constexpr size_t kMaxRecvBytes = 1024 * 1024;
 
+}  // namespace
+
 // Posts stream readiness (a virStreamEventType mask) to one JS function. Like EventSink, it may outlive its
-// JS environment (libvirt frees it on whatever thread removes the callback), so it learns of the
-// thread-safe function's finalization and never touches it afterwards. Unlike EventSink it stays
-// referenced: an open stream keeps Node alive, as a socket does.
+// JS environment, so it learns of the thread-safe function's finalization and never touches it afterwards.
+// Unlike EventSink it stays referenced: an open stream keeps Node alive, as a socket does.
+//
+// The Stream closes its sink itself when it removes the callback, rather than waiting for libvirt's free
+// callback: libvirt's remote driver (up to at least 9.0) never calls that free callback
+// (remoteStreamCallbackFree tests the wrong field; fixed upstream in 2025), and the referenced thread-safe
+// function would keep Node alive for ever. Closed, the sink drops late events.
 class StreamSink {
  public:
   StreamSink(Napi::Env env, Napi::Function callback) : lifetime_(std::make_shared<EventSink::Lifetime>()) {
@@ -45,19 +51,23 @@ class StreamSink {
                                             delete lifetime;
                                           });
   }
-  ~StreamSink() {
-    std::lock_guard<std::mutex> lock(lifetime_->mutex);
-    if (!lifetime_->finalized) tsfn_.Release();
-  }
+  ~StreamSink() { Close(); }
   StreamSink(const StreamSink&) = delete;
   StreamSink& operator=(const StreamSink&) = delete;
 
-  // Any thread. Dropped when JS is gone (shutting down).
+  // Any thread. Dropped when closed or when JS is gone (shutting down).
   void Post(int events) {
     std::lock_guard<std::mutex> lock(lifetime_->mutex);
-    if (lifetime_->finalized) return;
+    if (closed_ || lifetime_->finalized) return;
     auto* heap = new int(events);
     if (tsfn_.NonBlockingCall(heap, CallJs) != napi_ok) delete heap;
+  }
+
+  // Releases the thread-safe function (Node may exit); idempotent.
+  void Close() {
+    std::lock_guard<std::mutex> lock(lifetime_->mutex);
+    if (!closed_ && !lifetime_->finalized) tsfn_.Release();
+    closed_ = true;
   }
 
  private:
@@ -74,7 +84,10 @@ class StreamSink {
 
   std::shared_ptr<EventSink::Lifetime> lifetime_;
   Napi::ThreadSafeFunction tsfn_;
+  bool closed_ = false;  // guarded by lifetime_->mutex
 };
+
+namespace {
 
 using SinkHandle = std::shared_ptr<StreamSink>;
 
@@ -186,8 +199,9 @@ void Stream::ThrowLocal(Napi::Env env, const char* function) const {
 void Stream::RemoveCallback() {
   if (!callbackRegistered_ || !stream_) return;
   callbackRegistered_ = false;
-  // Local for every driver; libvirt then frees the sink (releasing its thread-safe function).
-  if (virStreamEventRemoveCallback(stream_.get()) < 0) virResetLastError();
+  if (virStreamEventRemoveCallback(stream_.get()) < 0) virResetLastError();  // local for every driver
+  sink_->Close();  // now, not in libvirt's free callback (see StreamSink)
+  sink_.reset();
 }
 
 // eventAddCallback(events: virStreamEventType mask, callback(events)) -- one per stream
@@ -197,11 +211,15 @@ Napi::Value Stream::EventAddCallback(const Napi::CallbackInfo& info) {
   Napi::Function callback = RequireFunction(info, 1, "callback");
   StreamRef st = Shared(env);
   if (callbackRegistered_) throw Napi::Error::New(env, "this Stream already has an event callback");
-  auto* opaque = new SinkHandle(std::make_shared<StreamSink>(env, callback));
+  auto sink = std::make_shared<StreamSink>(env, callback);
+  // libvirt's copy: freed by its free callback where drivers call it (see StreamSink about the remote
+  // driver, where this small handle leaks, closed, since the event thread may still hold it).
+  auto* opaque = new SinkHandle(sink);
   if (virStreamEventAddCallback(st.get(), events, OnStreamEvent, opaque, FreeSinkHandle) < 0) {
     delete opaque;  // libvirt calls the free callback only for registrations that succeeded
     ThrowLocal(env, "virStreamEventAddCallback");
   }
+  sink_ = std::move(sink);
   callbackRegistered_ = true;
   return env.Undefined();
 }

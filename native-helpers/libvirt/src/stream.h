@@ -14,7 +14,7 @@
 // would otherwise spin the event thread and flood the JS queue.
 //
 // Lifetime. While an event callback is registered its thread-safe function is referenced, so an open
-// stream keeps Node alive, like a socket. free() and the finalizer remove the callback, and a stream that
+// stream keeps Node alive, like a socket; removing the callback releases it at once. free() and the finalizer remove the callback, and a stream that
 // was neither finished nor aborted is aborted (an RPC) on a short-lived thread before its reference goes.
 #pragma once
 #include <napi.h>
@@ -28,6 +28,8 @@
 namespace tandem {
 
 using StreamRef = VirRef<virStreamPtr, virStreamRef, virStreamFree>;
+
+class StreamSink;  // stream.cc: posts readiness to JS
 
 class Stream : public Napi::ObjectWrap<Stream> {
  public:
@@ -65,6 +67,7 @@ class Stream : public Napi::ObjectWrap<Stream> {
   [[noreturn]] void ThrowLocal(Napi::Env env, const char* function) const;
 
   StreamRef stream_;
+  std::shared_ptr<StreamSink> sink_;  // while a callback is registered
   bool callbackRegistered_ = false;
   // Set once finish() or abort() was called: no need to abort on free().
   bool ended_ = false;
