@@ -5,10 +5,13 @@
  * unix-socket connection: host0), and the guest agent command (the tiny guest has no agent channel).
  * Creates only `st-<pid>-` objects (at most two guests) and removes them.
  */
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   downloadVolume,
@@ -28,6 +31,7 @@ import { expectLibvirtError } from '../../../native-helpers/libvirt/test/helpers
 import { testbedOrFail } from '../../support/requireTestbed';
 import { createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 
+const execFileAsync = promisify(execFile);
 const env = testbedOrFail();
 const prefix = `st-${process.pid}-`;
 const MiB = 1024 * 1024;
@@ -139,6 +143,19 @@ describe.skipIf(!env)('binding: streams and domain channels on the test bed', ()
       third.destroy();
       await closed(third);
     });
+  });
+
+  describe('console lifetime', () => {
+    const child = join(dirname(fileURLToPath(import.meta.url)), 'consoleExitChild.ts');
+    for (const mode of ['end', 'destroy']) {
+      it(`lets Node exit once a console stream is closed (${mode})`, async () => {
+        // An open stream keeps Node alive like a socket; a closed one must not (the child exits by itself).
+        const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', child, env!.host2Uri, dom.getName(), mode], {
+          timeout: GUEST_DEADLINE_MS,
+        });
+        expect(stdout).toBe('closed\n');
+      });
+    }
   });
 
   describe('guest agent', () => {
