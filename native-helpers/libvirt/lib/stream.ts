@@ -257,7 +257,7 @@ export interface VolumeTransferOptions {
   offset?: number;
   /** Bytes to transfer; default (0): to the end of the volume (upload: a Buffer's length). */
   length?: number;
-  /** virStorageVolUploadFlags / virStorageVolDownloadFlags (e.g. SPARSE_STREAM is not supported here). */
+  /** virStorageVolUploadFlags / virStorageVolDownloadFlags. SPARSE_STREAM is not supported (holes are not bound). */
   flags?: number;
 }
 
