@@ -38,7 +38,15 @@ export interface TinyGuestOptions {
   diskMiB?: number;
   /** ISO attached as an IDE CD-ROM; the guest then prints each line of its `user-data` as `tandem-seed: ...`. */
   seedIso?: string;
+  /**
+   * How serial port 0 (the console) is wired: 'file' (default) logs it to serialLogPath only; 'pty' gives it a
+   * host pty, so libvirt can open it as a console stream (virDomainOpenConsole), and still logs it to
+   * serialLogPath (through virtlogd), so waitForSerial works with either.
+   */
+  serial?: TinyGuestSerial;
 }
+
+export type TinyGuestSerial = 'file' | 'pty';
 
 export interface TinyGuest {
   name: string;
@@ -59,6 +67,8 @@ export interface TinyGuestXmlParams {
   diskPath: string;
   serialLogPath: string;
   seedIso?: string;
+  /** Default 'file'; see TinyGuestOptions.serial. */
+  serial?: TinyGuestSerial;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -113,13 +123,20 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
   }
 
   // One serial port logged to a file (append: a migrated or restarted guest keeps its history), and the
-  // console element libvirt pairs with serial port 0.
-  const serial = add(devices, 'serial', { type: 'file' });
-  add(serial, 'source', { path: p.serialLogPath, append: 'on' });
-  add(serial, 'target', { port: '0' });
-  const consoleEl = add(devices, 'console', { type: 'file' });
-  add(consoleEl, 'source', { path: p.serialLogPath, append: 'on' });
-  add(consoleEl, 'target', { type: 'serial', port: '0' });
+  // console element libvirt pairs with serial port 0. A pty serial logs the same file through its <log>.
+  if (p.serial === 'pty') {
+    const serial = add(devices, 'serial', { type: 'pty' });
+    add(serial, 'log', { file: p.serialLogPath, append: 'on' });
+    add(serial, 'target', { port: '0' });
+    add(add(devices, 'console', { type: 'pty' }), 'target', { type: 'serial', port: '0' });
+  } else {
+    const serial = add(devices, 'serial', { type: 'file' });
+    add(serial, 'source', { path: p.serialLogPath, append: 'on' });
+    add(serial, 'target', { port: '0' });
+    const consoleEl = add(devices, 'console', { type: 'file' });
+    add(consoleEl, 'source', { path: p.serialLogPath, append: 'on' });
+    add(consoleEl, 'target', { type: 'serial', port: '0' });
+  }
 
   add(devices, 'graphics', { type: 'vnc', autoport: 'yes', listen: '127.0.0.1' });
   add(devices, 'memballoon', { model: 'none' });
@@ -172,6 +189,7 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
     diskPath,
     serialLogPath,
     ...(opts.seedIso ? { seedIso: resolve(opts.seedIso) } : {}),
+    serial: opts.serial ?? 'file',
   });
   return { name: opts.name, uuid, xml, diskPath, serialLogPath };
 }

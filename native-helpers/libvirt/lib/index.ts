@@ -28,6 +28,8 @@ export * from './domainOps';
 export * from './blockJobs';
 export * from './migration';
 export * from './events';
+export * from './stream';
+export * from './channels';
 
 const ADDON_FILE = 'tandem_libvirt.node';
 

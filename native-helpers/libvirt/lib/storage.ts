@@ -4,7 +4,7 @@
  * virStoragePoolDeleteFlags, virStoragePoolState, virStorageVolType, virStorageVolCreateFlags,
  * virStorageVolDeleteFlags, virStorageVolWipeAlgorithm, virStorageVolResizeFlags, virStoragePoolEventID,
  * virStoragePoolEventLifecycleType in constants.generated.ts. Byte counts are JS numbers (exact to 8 PiB).
- * Volume upload/download (streams) is not part of this module.
+ * Volume upload/download go through streams: see uploadVolume / downloadVolume in ./stream.ts.
  */
 import type { Subscription } from './index';
 import type { Connection } from './types';

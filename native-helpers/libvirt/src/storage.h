@@ -1,6 +1,6 @@
 // StoragePool and StorageVol: JS wrappers of virStoragePoolPtr / virStorageVolPtr (libvirt-storage.h), and
 // the storage calls of Connection (added to Connection.prototype by storage.cc's initializer).
-// Volume upload/download (virStorageVolUpload/Download) need streams and are not part of this module.
+// Volume upload/download (virStorageVolUpload/Download) go through streams: see stream_calls.cc / lib/stream.ts.
 #pragma once
 #include <napi.h>
 
