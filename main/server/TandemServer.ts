@@ -67,9 +67,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   let port = 0;
-  const allowedOrigins = () => new Set([`http://${host}:${port}`, `http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  const displayHost = host.includes(':') ? `[${host}]` : host; // IPv6 literals are bracketed in URLs and Origins
+  const allowedOrigins = () => new Set([`http://${displayHost}:${port}`, `http://127.0.0.1:${port}`, `http://localhost:${port}`]);
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node removes the socket's error listener before 'upgrade', and ws adds its own only once it takes the
+    // socket: until then a client that resets the connection would raise an uncaught error.
+    socket.on('error', () => socket.destroy());
     const reject = (status: number, why: string) => {
       log.warn(`refused WebSocket from ${req.socket.remoteAddress}: ${why}`);
       socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\n\r\n`);
@@ -125,7 +129,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
   port = (http.address() as AddressInfo).port;
-  const displayHost = host.includes(':') ? `[${host}]` : host;
 
   return {
     url: `http://${displayHost}:${port}/?token=${token}`,
@@ -169,7 +172,17 @@ async function serveStatic(root: string, req: IncomingMessage, res: ServerRespon
     res.writeHead(405, { Allow: 'GET, HEAD', ...securityHeaders }).end();
     return;
   }
-  const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://placeholder').pathname);
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://placeholder').pathname);
+  } catch {
+    res.writeHead(400, securityHeaders).end(); // malformed percent-encoding is the client's error
+    return;
+  }
+  if (pathname.includes('\0')) {
+    res.writeHead(400, securityHeaders).end();
+    return;
+  }
   const relative = normalize(pathname === '/' ? '/index.html' : pathname).replace(/^([/\\])+/, '');
   const file = join(root, relative);
   if (file !== root && !file.startsWith(root + sep)) {

@@ -50,6 +50,22 @@ describe('browser-mode server security', () => {
     expect(await upgradeStatus(t, { path: '/other' })).toBe(404);
   });
 
+  it('survives a client that resets the connection during a refused upgrade', async () => {
+    const { connect } = await import('node:net');
+    for (let i = 0; i < 20; i++) {
+      const socket = connect(t.server.port, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      socket.write(`GET /api?token=wrong HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      socket.resetAndDestroy();
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await t.client.call('app.info', {})).toMatchObject({ mode: 'headless' });
+  });
+
+  it('answers malformed percent-encoding with 400', async () => {
+    expect((await get(t.server.port, '/%E0%A4%A')).status).toBe(400);
+  });
+
   it('serves the renderer with a strict CSP and refuses path traversal', async () => {
     const index = await get(t.server.port, '/');
     expect([200, 503]).toContain(index.status); // 503 only when the renderer has not been built
