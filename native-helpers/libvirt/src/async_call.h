@@ -50,6 +50,10 @@ class AsyncCall final : public Napi::AsyncWorker {
     } catch (const std::exception& e) {
       failure_ = VirErrorInfo{VIR_ERR_INTERNAL_ERROR, 0, VIR_ERR_ERROR, std::string(function_) + ": " + e.what()};
     }
+    // The references the work captured are dropped here, on the pool thread: if one is the last reference
+    // to a connection (closed meanwhile), its close RPC must not run on the JS thread when the worker is
+    // deleted there.
+    work_ = nullptr;
   }
 
   void OnOK() override {

@@ -135,7 +135,14 @@ int AuthBridge::OnCredentials(virConnectCredentialPtr cred, unsigned int ncred, 
     delete handle;
     return -1;
   }
-  std::optional<std::vector<std::string>> answers = future.get();
+  std::optional<std::vector<std::string>> answers;
+  try {
+    answers = future.get();
+  } catch (const std::future_error&) {
+    // The JS side went away without answering (its promise was collected, or Node is shutting down):
+    // no credentials. Nothing may be thrown through libvirt's C frames.
+    return -1;
+  }
   if (!answers) return -1;
   for (unsigned int i = 0; i < ncred; i++) {
     cred[i].result = CopyToMalloc((*answers)[i]);

@@ -11,6 +11,7 @@
 #include "addon_data.h"
 #include "adopt_list.h"
 #include "args.h"
+#include "background_release.h"
 #include "async_call.h"
 #include "domain.h"
 #include "module_registry.h"
@@ -120,6 +121,9 @@ DomainCheckpoint::DomainCheckpoint(const Napi::CallbackInfo& info) : Napi::Objec
   cp_ = CheckpointRef::Adopt(info[0].As<Napi::External<virDomainCheckpoint>>().Data());
 }
 
+// Finalizer (JS thread): the reference is dropped on the release thread.
+DomainCheckpoint::~DomainCheckpoint() { ReleaseInBackground(std::move(cp_)); }
+
 CheckpointRef DomainCheckpoint::FromValue(Napi::Env env, Napi::Value value, const char* what) {
   const Napi::FunctionReference& cls = AddonData::Get(env)->classes.at(kClassName);
   if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(cls.Value())) {
@@ -183,7 +187,7 @@ Napi::Value DomainCheckpoint::Delete(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value DomainCheckpoint::Free(const Napi::CallbackInfo& info) {
-  cp_.Reset();
+  ReleaseInBackground(std::move(cp_));
   return info.Env().Undefined();
 }
 

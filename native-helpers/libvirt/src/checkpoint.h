@@ -23,6 +23,8 @@ class DomainCheckpoint : public Napi::ObjectWrap<DomainCheckpoint> {
 
   explicit DomainCheckpoint(const Napi::CallbackInfo& info);
 
+  ~DomainCheckpoint() override;
+
  private:
   CheckpointRef Shared(Napi::Env env) const;
 

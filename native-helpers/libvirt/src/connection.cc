@@ -12,6 +12,7 @@
 #include "domain.h"
 #include "domain_events.h"
 #include "event_loop.h"
+#include "event_registration.h"
 
 namespace tandem {
 
@@ -20,6 +21,13 @@ namespace {
 // Removes every callback a connection registered. Runs off the JS thread (deregistering is an RPC for
 // remote connections). Errors are ignored on purpose: the connection may already be dead, and then
 // libvirt drops the callbacks with it.
+void OnConnectionClosed(virConnectPtr, int reason, void* opaque) {
+  EventMessage m;
+  m.Add("event", std::string("close"));
+  m.Add("reason", static_cast<int64_t>(reason));
+  (*static_cast<std::shared_ptr<EventSink>*>(opaque))->Post(std::move(m));
+}
+
 void DeregisterAll(virConnectPtr conn, ConnectionRegistrations& regs) {
   std::set<int> domainIds, networkIds, poolIds;
   bool closeCallback = false;
@@ -29,6 +37,7 @@ void DeregisterAll(virConnectPtr conn, ConnectionRegistrations& regs) {
     networkIds.swap(regs.networkEventIds);
     poolIds.swap(regs.storagePoolEventIds);
     closeCallback = std::exchange(regs.closeCallback, false);
+    regs.closed = true;
   }
   for (int id : domainIds) {
     if (virConnectDomainEventDeregisterAny(conn, id) < 0) virResetLastError();
@@ -40,16 +49,11 @@ void DeregisterAll(virConnectPtr conn, ConnectionRegistrations& regs) {
     if (virConnectStoragePoolEventDeregisterAny(conn, id) < 0) virResetLastError();
   }
   if (closeCallback) {
-    if (virConnectUnregisterCloseCallback(conn, nullptr) < 0) virResetLastError();
+    // libvirt identifies the callback by its function pointer (a null one is refused).
+    if (virConnectUnregisterCloseCallback(conn, OnConnectionClosed) < 0) virResetLastError();
   }
 }
 
-void OnConnectionClosed(virConnectPtr, int reason, void* opaque) {
-  EventMessage m;
-  m.Add("event", std::string("close"));
-  m.Add("reason", static_cast<int64_t>(reason));
-  (*static_cast<std::shared_ptr<EventSink>*>(opaque))->Post(std::move(m));
-}
 
 Napi::Value WrapDomain(Napi::Env env, DomainRef& d) { return Domain::Wrap(env, std::move(d)); }
 
@@ -325,7 +329,7 @@ Napi::Value Connection::CreateDomainXML(const Napi::CallbackInfo& info) {
 
 Napi::Value Connection::DomainEventRegister(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  ConnectRef c = Shared(env);
+  Shared(env);  // a closed connection is refused before any argument is read
   int eventId = RequireInt(info, 0, "eventId");
   DomainRef filter;  // null: events of every domain of the connection
   if (info.Length() > 1 && !info[1].IsNull() && !info[1].IsUndefined()) {
@@ -336,37 +340,17 @@ Napi::Value Connection::DomainEventRegister(const Napi::CallbackInfo& info) {
   if (cb == nullptr) {
     throw Napi::TypeError::New(env, "domain event id " + std::to_string(eventId) + " is not supported by this binding");
   }
-  auto* opaque = new std::shared_ptr<EventSink>(std::make_shared<EventSink>(env, callback, "libvirt-domain-event"));
-  auto regs = registrations_;
-  return AsyncCall<int>::Run(
-      env, "virConnectDomainEventRegisterAny",
-      [c, filter, eventId, cb, opaque, regs] {
-        int id = virConnectDomainEventRegisterAny(c.get(), filter.get(), eventId, cb, opaque, FreeEventSink);
-        // On failure libvirt has not taken the opaque; it stays allocated (a few bytes, unref'd sink)
-        // rather than risk a double free if a driver did call freecb on its error path.
-        if (id < 0) ThrowLastError("virConnectDomainEventRegisterAny");
-        std::lock_guard<std::mutex> lock(regs->mutex);
-        regs->domainEventIds.insert(id);
-        return id;
-      },
-      [](Napi::Env e, int& id) -> Napi::Value { return Napi::Number::New(e, id); });
+  return RegisterEventCallback(info, "virConnectDomainEventRegisterAny", &ConnectionRegistrations::domainEventIds,
+                               callback, "libvirt-domain-event",
+                               [filter, eventId, cb](virConnectPtr conn, void* opaque, virFreeCallback freecb) {
+                                 return virConnectDomainEventRegisterAny(conn, filter.get(), eventId, cb, opaque, freecb);
+                               },
+                               virConnectDomainEventDeregisterAny);
 }
 
 Napi::Value Connection::DomainEventDeregister(const Napi::CallbackInfo& info) {
-  ConnectRef c = Shared(info.Env());
-  int id = RequireInt(info, 0, "callbackId");
-  auto regs = registrations_;
-  return AsyncCall<Unit>::Run(
-      info.Env(), "virConnectDomainEventDeregisterAny",
-      [c, id, regs] {
-        {
-          std::lock_guard<std::mutex> lock(regs->mutex);
-          regs->domainEventIds.erase(id);
-        }
-        if (virConnectDomainEventDeregisterAny(c.get(), id) < 0) ThrowLastError("virConnectDomainEventDeregisterAny");
-        return Unit{};
-      },
-      ToUndefined);
+  return DeregisterEventCallback(info, "virConnectDomainEventDeregisterAny", &ConnectionRegistrations::domainEventIds,
+                                 virConnectDomainEventDeregisterAny);
 }
 
 Napi::Value Connection::RegisterCloseCallback(const Napi::CallbackInfo& info) {
@@ -374,8 +358,10 @@ Napi::Value Connection::RegisterCloseCallback(const Napi::CallbackInfo& info) {
   ConnectRef c = Shared(env);
   Napi::Function callback = RequireFunction(info, 0, "callback");
   {
+    // Claimed here, on the JS thread, so a second call fails at once instead of racing the first.
     std::lock_guard<std::mutex> lock(registrations_->mutex);
     if (registrations_->closeCallback) throw Napi::Error::New(env, "a close callback is already registered");
+    registrations_->closeCallback = true;
   }
   auto* opaque = new std::shared_ptr<EventSink>(std::make_shared<EventSink>(env, callback, "libvirt-close"));
   auto regs = registrations_;
@@ -383,10 +369,16 @@ Napi::Value Connection::RegisterCloseCallback(const Napi::CallbackInfo& info) {
       env, "virConnectRegisterCloseCallback",
       [c, opaque, regs] {
         if (virConnectRegisterCloseCallback(c.get(), OnConnectionClosed, opaque, FreeEventSink) < 0) {
+          std::lock_guard<std::mutex> lock(regs->mutex);
+          regs->closeCallback = false;
           ThrowLastError("virConnectRegisterCloseCallback");
         }
         std::lock_guard<std::mutex> lock(regs->mutex);
-        regs->closeCallback = true;
+        if (regs->closed) {
+          // close() ran meanwhile, before this callback existed: remove it now.
+          regs->closeCallback = false;
+          if (virConnectUnregisterCloseCallback(c.get(), OnConnectionClosed) < 0) virResetLastError();
+        }
         return Unit{};
       },
       ToUndefined);

@@ -18,6 +18,8 @@ struct ConnectionRegistrations {
   std::set<int> networkEventIds;      // virConnectNetworkEventRegisterAny
   std::set<int> storagePoolEventIds;  // virConnectStoragePoolEventRegisterAny
   bool closeCallback = false;
+  // Set by close() once it has taken the ids: a registration that completes after that undoes itself.
+  bool closed = false;
 };
 
 class Connection : public Napi::ObjectWrap<Connection> {

@@ -4,6 +4,7 @@
 
 #include "addon_data.h"
 #include "args.h"
+#include "background_release.h"
 #include "async_call.h"
 
 namespace tandem {
@@ -45,6 +46,9 @@ Domain::Domain(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Domain>(info) 
   }
   dom_ = DomainRef::Adopt(info[0].As<Napi::External<virDomain>>().Data());
 }
+
+// Finalizer (JS thread): the reference is dropped on the release thread.
+Domain::~Domain() { ReleaseInBackground(std::move(dom_)); }
 
 DomainRef Domain::FromValue(Napi::Env env, Napi::Value value, const char* what) {
   if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(AddonData::Get(env)->domainClass.Value())) {
@@ -212,7 +216,7 @@ Napi::Value Domain::Undefine(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Domain::Free(const Napi::CallbackInfo& info) {
-  dom_.Reset();
+  ReleaseInBackground(std::move(dom_));
   return info.Env().Undefined();
 }
 

@@ -14,6 +14,7 @@ class Domain : public Napi::ObjectWrap<Domain> {
   static Napi::Object Wrap(Napi::Env env, DomainRef domain);
 
   explicit Domain(const Napi::CallbackInfo& info);
+  ~Domain() override;
 
   // A new reference to the domain wrapped by `value`, or a TypeError naming `what`.
   static DomainRef FromValue(Napi::Env env, Napi::Value value, const char* what);

@@ -19,24 +19,32 @@ namespace tandem {
 using RegistrationSet = std::set<int> ConnectionRegistrations::*;
 
 // registerFn(conn, opaque, FreeEventSink) returns the callback id or -1 (virConnectXxxEventRegisterAny with
-// the filter, event id and C callback already bound).
-template <typename RegisterFn>
+// the filter, event id and C callback already bound); deregisterFn(conn, id) undoes it.
+template <typename RegisterFn, typename DeregisterFn>
 Napi::Value RegisterEventCallback(const Napi::CallbackInfo& info, const char* function, RegistrationSet set,
-                                  Napi::Function callback, const char* sinkName, RegisterFn registerFn) {
+                                  Napi::Function callback, const char* sinkName, RegisterFn registerFn,
+                                  DeregisterFn deregisterFn) {
   Napi::Env env = info.Env();
   ConnectRef c = Connection::FromValue(env, info.This());
   auto regs = Connection::RegistrationsOf(env, info.This());
   auto* opaque = new std::shared_ptr<EventSink>(std::make_shared<EventSink>(env, callback, sinkName));
   return AsyncCall<int>::Run(
       env, function,
-      [c, regs, set, opaque, registerFn, function] {
+      [c, regs, set, opaque, registerFn, deregisterFn, function] {
         int id = registerFn(c.get(), static_cast<void*>(opaque), FreeEventSink);
         // As for domain events: on failure the opaque stays allocated (an unref'd sink) rather than risk a
         // double free should a driver have called freecb on its error path.
         if (id < 0) ThrowLastError(function);
-        std::lock_guard<std::mutex> lock(regs->mutex);
-        ((*regs).*set).insert(id);
-        return id;
+        {
+          std::lock_guard<std::mutex> lock(regs->mutex);
+          if (!regs->closed) {
+            ((*regs).*set).insert(id);
+            return id;
+          }
+        }
+        // close() ran while this registration was in flight and could not see its id: undo it here.
+        deregisterFn(c.get(), id);
+        throw VirFailure(VirErrorInfo{VIR_ERR_INVALID_CONN, VIR_FROM_NONE, VIR_ERR_ERROR, "the connection was closed"});
       },
       [](Napi::Env e, int& id) -> Napi::Value { return Napi::Number::New(e, id); });
 }

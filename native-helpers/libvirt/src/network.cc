@@ -137,7 +137,8 @@ Napi::Value NetworkEventRegister(const Napi::CallbackInfo& info) {
                                callback, "libvirt-network-event",
                                [filter, eventId, cb](virConnectPtr conn, void* opaque, virFreeCallback freecb) {
                                  return virConnectNetworkEventRegisterAny(conn, filter.get(), eventId, cb, opaque, freecb);
-                               });
+                               },
+                               virConnectNetworkEventDeregisterAny);
 }
 
 Napi::Value NetworkEventDeregister(const Napi::CallbackInfo& info) {

@@ -12,6 +12,7 @@
 #include "addon_data.h"
 #include "adopt_list.h"
 #include "args.h"
+#include "background_release.h"
 #include "async_call.h"
 #include "domain.h"
 #include "module_registry.h"
@@ -174,6 +175,9 @@ DomainSnapshot::DomainSnapshot(const Napi::CallbackInfo& info) : Napi::ObjectWra
   snap_ = SnapshotRef::Adopt(info[0].As<Napi::External<virDomainSnapshot>>().Data());
 }
 
+// Finalizer (JS thread): the reference is dropped on the release thread.
+DomainSnapshot::~DomainSnapshot() { ReleaseInBackground(std::move(snap_)); }
+
 SnapshotRef DomainSnapshot::FromValue(Napi::Env env, Napi::Value value, const char* what) {
   const Napi::FunctionReference& cls = AddonData::Get(env)->classes.at(kClassName);
   if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(cls.Value())) {
@@ -245,7 +249,7 @@ Napi::Value DomainSnapshot::Delete(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value DomainSnapshot::Free(const Napi::CallbackInfo& info) {
-  snap_.Reset();
+  ReleaseInBackground(std::move(snap_));
   return info.Env().Undefined();
 }
 

@@ -22,6 +22,8 @@ class DomainSnapshot : public Napi::ObjectWrap<DomainSnapshot> {
 
   explicit DomainSnapshot(const Napi::CallbackInfo& info);
 
+  ~DomainSnapshot() override;
+
  private:
   SnapshotRef Shared(Napi::Env env) const;
 

@@ -119,7 +119,8 @@ Napi::Value StoragePoolEventRegister(const Napi::CallbackInfo& info) {
                                [filter, eventId, cb](virConnectPtr conn, void* opaque, virFreeCallback freecb) {
                                  return virConnectStoragePoolEventRegisterAny(conn, filter.get(), eventId, cb, opaque,
                                                                               freecb);
-                               });
+                               },
+                               virConnectStoragePoolEventDeregisterAny);
 }
 
 Napi::Value StoragePoolEventDeregister(const Napi::CallbackInfo& info) {

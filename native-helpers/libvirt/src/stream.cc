@@ -13,6 +13,7 @@
 
 #include "addon_data.h"
 #include "args.h"
+#include "background_release.h"
 #include "async_call.h"
 #include "connection.h"
 #include "errors.h"
@@ -177,7 +178,7 @@ void Stream::Dispose() {
   RemoveCallback();
   if (!stream_) return;
   if (ended_) {
-    stream_.Reset();
+    ReleaseInBackground(std::move(stream_));
   } else {
     AbortInBackground(std::move(stream_));
   }

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "addon_data.h"
+#include "background_release.h"
 #include "errors.h"
 
 namespace tandem {
@@ -34,6 +35,9 @@ class WrappedObject : public Napi::ObjectWrap<Derived> {
     }
     ref_ = Ref::Adopt(info[0].As<Napi::External<Raw>>().Data());
   }
+
+  // The finalizer runs on the JS thread: the reference is dropped on the release thread.
+  ~WrappedObject() override { ReleaseInBackground(std::move(ref_)); }
 
   // Keeps the class constructor so Wrap/FromValue can find it (per environment).
   static void Register(Napi::Env env, Napi::Function cls) {
@@ -71,7 +75,7 @@ class WrappedObject : public Napi::ObjectWrap<Derived> {
 
   // free(): drops our reference now rather than at garbage collection.
   Napi::Value Free(const Napi::CallbackInfo& info) {
-    ref_.Reset();
+    ReleaseInBackground(std::move(ref_));
     return info.Env().Undefined();
   }
 

@@ -125,6 +125,32 @@ describe('libvirt binding on the test driver', () => {
     await other.close(); // idempotent
   });
 
+  it('accepts one close callback per connection, even when two registrations race', async () => {
+    const other = await openConnection('test:///default');
+    const first = other.registerCloseCallback(() => undefined);
+    expect(() => other.registerCloseCallback(() => undefined)).toThrow(/already registered/);
+    await first;
+    await other.close();
+  });
+
+  it('refuses or undoes an event registration that races close()', async () => {
+    const other = await openConnection('test:///default');
+    const events: DomainEvent[] = [];
+    const registering = other.domainEventRegister(virDomainEventID.VIR_DOMAIN_EVENT_ID_LIFECYCLE, null, (e) => events.push(e));
+    const closing = other.close();
+    const outcome = await registering.then(
+      () => 'registered',
+      (e: unknown) => (e as LibvirtError).codeName,
+    );
+    await closing;
+    expect(['registered', 'VIR_ERR_INVALID_CONN']).toContain(outcome);
+    const dom = await conn.lookupDomainByName('test');
+    await dom.suspend();
+    await dom.resume();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(events).toEqual([]); // nothing is delivered for a closed connection
+  });
+
   it('frees domains explicitly and refuses use after free', async () => {
     const dom = await conn.lookupDomainByName('test');
     dom.free();
