@@ -7,6 +7,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash scripts/setup.sh
 export PATH="$ROOT/node_modules/.bin:$PATH"
+# libvirt calls run on libuv's thread pool (4 threads by default); a host that is dialing or slow holds one,
+# so give the other hosts and the file system room.
+export UV_THREADPOOL_SIZE="${UV_THREADPOOL_SIZE:-16}"
 
 if node scripts/electron-available.mjs; then
   exec npm run -s electron:start -- "$@"

@@ -12,6 +12,11 @@ import { desktopPaths } from './paths';
 
 const log = createLogger('electron');
 
+// libvirt calls run on libuv's thread pool (4 threads by default) and a dialing or slow host holds one.
+// libuv reads this when the pool first starts, so it only helps if nothing used the pool yet; `npm start`
+// also sets it in the environment.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
 /** How long quitting waits for hosts to close before giving up on them (a hung connection must not pin the app). */
 const DISPOSE_TIMEOUT_MS = 10_000;
 

@@ -46,7 +46,8 @@ export class HostConfigStore {
   /** Saves the list; concurrent saves are serialized so the last call wins. */
   save(hosts: StoredHost[]): Promise<void> {
     const body = JSON.stringify({ version: CONFIG_VERSION, hosts }, null, 2) + '\n';
-    this.writing = this.writing.then(async () => {
+    // Chained after the previous save whatever its outcome: one failed write must not fail every later one.
+    this.writing = this.writing.catch(() => undefined).then(async () => {
       await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
       const temp = `${this.path}.${process.pid}.tmp`;
       await writeFile(temp, body, { mode: 0o600 });

@@ -74,9 +74,9 @@ class ScriptedSession implements HostSession {
   }
 }
 
-/** Each connect() takes the next scripted outcome: a session, an error, or 'hang'. */
+/** Each connect() takes the next scripted outcome: a session, an error, 'hang', or a dial the test settles. */
 class ScriptedDriver implements HostDriver {
-  outcomes: Array<ScriptedSession | Error | 'hang'> = [];
+  outcomes: Array<ScriptedSession | Error | 'hang' | Promise<HostSession>> = [];
   connects = 0;
   handles(uri: string) {
     return uri.startsWith('qemu');
@@ -88,6 +88,13 @@ class ScriptedDriver implements HostDriver {
     if (next instanceof Error) throw next;
     return next;
   }
+}
+
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
 }
 
 function setup() {
@@ -168,6 +175,36 @@ describe('HostManager', () => {
     expect(manager.get(id).status).toBe('connecting');
     await clock.advance(5000);
     expect(manager.get(id)).toMatchObject({ status: 'unreachable', statusReason: expect.stringMatching(/did not answer within 5 s/) });
+  });
+
+  it('never dials a host twice at once: a retry waits for a dial that outlived its timeout', async () => {
+    const { driver, clock, manager } = setup();
+    const slowDial = deferred<HostSession>();
+    driver.outcomes.push(slowDial.promise, new ScriptedSession());
+    const { id } = manager.register({ uri: 'qemu+tcp://10.0.0.12/system', kind: 'libvirt', persisted: false });
+    await flush();
+    await clock.advance(5000); // our timeout: the host is reported unreachable
+    expect(manager.get(id).status).toBe('unreachable');
+    await clock.advance(1000); // the retry is due, but the first dial is still running
+    expect(driver.connects).toBe(1);
+    const late = new ScriptedSession();
+    slowDial.resolve(late); // the blocked dial finally returns a connection we no longer want
+    await flush();
+    await flush();
+    expect(late.closed).toBe(true);
+    expect(driver.connects).toBe(2);
+    expect(manager.get(id).status).toBe('connected');
+  });
+
+  it('undoes an add whose host list cannot be saved', async () => {
+    const driver = new ScriptedDriver();
+    const session = new ScriptedSession();
+    driver.outcomes.push(session);
+    const failingConfig = { save: async () => Promise.reject(new Error('ENOSPC: no space left on device')) };
+    const manager = new HostManager({ drivers: [driver], config: failingConfig as never, clock: new ManualClock() });
+    await expect(manager.add('qemu+tcp://10.0.0.13/system')).rejects.toMatchObject({ code: 'host.save-failed' });
+    expect(manager.list()).toEqual([]);
+    expect(session.closed).toBe(true);
   });
 
   it('notices a dropped connection, reports it, and reconnects by itself', async () => {

@@ -11,6 +11,7 @@ import {
   ConflictError,
   HostUnreachableError,
   NotFoundError,
+  OperationFailedError,
   TandemError,
   UnsupportedError,
 } from '../errors';
@@ -53,6 +54,12 @@ interface HostEntry {
   attempt: number;
   /** Increments on each connect; a late result from an older attempt is discarded. */
   generation: number;
+  /**
+   * The driver's connect that is still running, even if we stopped waiting for it (timeout). A blocking
+   * connect to a host that drops packets can outlast our timeout by minutes; starting another one meanwhile
+   * would pile blocked threads onto the shared pool that every other host needs.
+   */
+  dialing: Promise<void> | undefined;
   removed: boolean;
 }
 
@@ -131,10 +138,25 @@ export class HostManager {
     try {
       await this.connect(entry, { retryOnFailure: false });
     } catch (error) {
-      this.forget(entry);
+      if (!entry.removed) this.forget(entry);
       throw error;
     }
-    await this.persist();
+    if (entry.removed) {
+      throw new ConflictError('host.removed-while-adding', `Host ${parsed.uri} was removed while it was being added`, {
+        details: { field: 'uri' },
+      });
+    }
+    try {
+      await this.persist();
+    } catch (error) {
+      // A host the user cannot find again after a restart must not look added: undo it, say why.
+      this.forget(entry);
+      await this.closeSession(entry);
+      throw new OperationFailedError('host.save-failed', `Host ${parsed.uri} was not added: saving the host list failed (${String(error)})`, {
+        details: { field: 'uri' },
+        cause: error,
+      });
+    }
     return toSummary(entry);
   }
 
@@ -202,6 +224,7 @@ export class HostManager {
       retryTimer: undefined,
       attempt: 0,
       generation: 0,
+      dialing: undefined,
       removed: false,
     };
     this.hosts.set(entry.id, entry);
@@ -242,12 +265,28 @@ export class HostManager {
     entry.retryTimer = undefined;
     const generation = ++entry.generation;
     this.setStatus(entry, 'connecting', undefined);
+    // An earlier attempt may still be dialing after we gave up on it: never run two at once per host.
+    if (entry.dialing) await entry.dialing;
+    if (entry.removed || generation !== entry.generation) return;
     let session: HostSession | undefined;
     try {
-      session = await this.withTimeout(
-        this.driverFor(entry.uri).connect(entry.uri, { credentials: this.options.credentials }),
-        entry,
+      const dial = this.driverFor(entry.uri).connect(entry.uri, { credentials: this.options.credentials });
+      let abandoned = false;
+      const dialing = dial.then(
+        // A session that arrives after we stopped waiting for it is closed, not leaked.
+        async (late) => {
+          if (abandoned) await late.close().catch(() => undefined);
+        },
+        () => undefined,
       );
+      entry.dialing = dialing;
+      void dialing.then(() => {
+        if (entry.dialing === dialing) entry.dialing = undefined;
+      });
+      session = await this.withTimeout(dial, entry).catch((error: unknown) => {
+        abandoned = true;
+        throw error;
+      });
       const facts = await this.withTimeout(session.facts(), entry);
       if (entry.removed || generation !== entry.generation) {
         await session.close();
@@ -321,8 +360,6 @@ export class HostManager {
             { details: { hostId: entry.id } },
           ),
         );
-        // A session that arrives after the timeout is closed, not leaked.
-        promise.then((value) => (value as HostSession | undefined)?.close?.().catch(() => undefined)).catch(() => undefined);
       }, this.connectTimeoutMs);
       promise.then(
         (value) => {
