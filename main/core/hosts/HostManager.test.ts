@@ -4,98 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HostSummary } from '../../../preload/contract';
-import type { Clock } from '../Clock';
-import { Emitter } from '../Emitter';
 import { AuthFailedError, ConflictError, HostUnreachableError, InvalidInputError } from '../errors';
-import type { Disposable, HostDriver, HostSession, VmChange } from './HostDriver';
+import { deferred, flush, ManualClock, ScriptedDriver, ScriptedSession } from '../testing/scripted';
+import type { HostSession } from './HostDriver';
 import { HostManager } from './HostManager';
-
-/** A clock whose timers fire only when the test advances it. */
-class ManualClock implements Clock {
-  private current = 0;
-  private timers: Array<{ at: number; callback: () => void; cancelled: boolean }> = [];
-  delays: number[] = [];
-  now() {
-    return this.current;
-  }
-  setTimeout(callback: () => void, ms: number): Disposable {
-    const timer = { at: this.current + ms, callback, cancelled: false };
-    this.timers.push(timer);
-    this.delays.push(ms);
-    return { dispose: () => void (timer.cancelled = true) };
-  }
-  async advance(ms: number) {
-    this.current += ms;
-    const due = this.timers.filter((t) => !t.cancelled && t.at <= this.current);
-    this.timers = this.timers.filter((t) => !due.includes(t));
-    for (const t of due) t.callback();
-    await flush();
-  }
-}
-
-const flush = () => new Promise((r) => setTimeout(r, 0));
-
-class ScriptedSession implements HostSession {
-  readonly lost = new Emitter<string>();
-  readonly changes = new Emitter<VmChange>();
-  closed = false;
-  async facts() {
-    return { hostname: 'h', hypervisor: 'QEMU 7.2.0', libvirtVersion: '9.0.0', cpus: 4, memoryKiB: 1024 };
-  }
-  async listVms() {
-    return [];
-  }
-  getVm(): never {
-    throw new Error('not used');
-  }
-  getVmXml(): never {
-    throw new Error('not used');
-  }
-  getVmAutostart(): never {
-    throw new Error('not used');
-  }
-  defineVm(): never {
-    throw new Error('not used');
-  }
-  undefineVm(): never {
-    throw new Error('not used');
-  }
-  runVmAction(): never {
-    throw new Error('not used');
-  }
-  onVmChange(l: (c: VmChange) => void) {
-    return this.changes.on(l);
-  }
-  onLost(l: (r: string) => void) {
-    return this.lost.on(l);
-  }
-  async close() {
-    this.closed = true;
-  }
-}
-
-/** Each connect() takes the next scripted outcome: a session, an error, 'hang', or a dial the test settles. */
-class ScriptedDriver implements HostDriver {
-  outcomes: Array<ScriptedSession | Error | 'hang' | Promise<HostSession>> = [];
-  connects = 0;
-  handles(uri: string) {
-    return uri.startsWith('qemu');
-  }
-  async connect(): Promise<HostSession> {
-    this.connects++;
-    const next = this.outcomes.shift() ?? new HostUnreachableError('t.down', 'down');
-    if (next === 'hang') return new Promise(() => undefined);
-    if (next instanceof Error) throw next;
-    return next;
-  }
-}
-
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
-}
 
 function setup() {
   const driver = new ScriptedDriver();

@@ -1,7 +1,9 @@
 /**
  * Every VM of every connected host, kept current from the hosts' events rather than by polling: when a
  * session opens the inventory lists its VMs once, then refreshes one VM whenever the host reports a change.
- * Refreshes of the same VM are serialized, so an older read never overwrites a newer one.
+ * Refreshes of the same VM are serialized, so an older read never overwrites a newer one; and the first
+ * listing, which can take a while on a big or remote host, leaves alone every VM that changed while it ran
+ * (their refreshes are newer), and is dropped if its session is no longer the host's.
  */
 import type { VmSummary } from '../../../preload/contract';
 import { Emitter } from '../Emitter';
@@ -22,7 +24,8 @@ export class Inventory {
   private readonly sessionSubscriptions = new Map<string, Disposable>();
   private readonly refreshQueues = new Map<string, Promise<void>>();
   private readonly subscriptions: Disposable[];
-  private readonly loading = new Map<string, Promise<void>>();
+  /** The first listing of each host's current session, and the VMs that changed while it ran. */
+  private readonly loads = new Map<string, HostLoad>();
 
   readonly vmChanged = new Emitter<VmSummary>();
   readonly vmRemoved = new Emitter<VmRemoved>();
@@ -46,7 +49,7 @@ export class Inventory {
   /** Resolves once the first listing of every currently connected host is in. */
   async ready(): Promise<void> {
     await this.hosts.settled();
-    await Promise.all(this.loading.values());
+    await Promise.all([...this.loads.values()].map((load) => load.done));
   }
 
   /** Re-reads one VM from its host and publishes the result; returns the fresh summary. */
@@ -75,9 +78,12 @@ export class Inventory {
 
   private attach(hostId: string, session: HostSession): void {
     this.sessionSubscriptions.get(hostId)?.dispose();
+    const load: HostLoad = { session, changedDuringLoad: new Set(), done: Promise.resolve() };
+    this.loads.set(hostId, load);
     this.sessionSubscriptions.set(
       hostId,
       session.onVmChange((change) => {
+        if (this.loads.get(hostId) === load) load.changedDuringLoad.add(change.uuid);
         if (change.removed) this.remove(hostId, change.uuid);
         else
           void this.refresh(hostId, change.uuid).catch((error: unknown) =>
@@ -85,26 +91,30 @@ export class Inventory {
           );
       }),
     );
-    const load = this.loadAll(hostId, session).catch((error: unknown) =>
-      log.warn(`listing VMs of ${hostId} failed`, error),
-    );
-    this.loading.set(hostId, load);
-    void load.then(() => {
-      if (this.loading.get(hostId) === load) this.loading.delete(hostId);
-    });
+    load.done = this.loadAll(hostId, load)
+      .catch((error: unknown) => log.warn(`listing VMs of ${hostId} failed`, error))
+      .finally(() => {
+        if (this.loads.get(hostId) === load) this.loads.delete(hostId);
+      });
   }
 
-  private async loadAll(hostId: string, session: HostSession): Promise<void> {
-    const records = await session.listVms();
+  private async loadAll(hostId: string, load: HostLoad): Promise<void> {
+    const records = await load.session.listVms();
+    if (this.loads.get(hostId) !== load) return; // the session closed or was replaced meanwhile
     const fresh = new Map(records.map((r) => [r.uuid, withHost(hostId, r)]));
     const known = this.vmsByHost.get(hostId) ?? new Map<string, VmSummary>();
-    for (const uuid of known.keys()) if (!fresh.has(uuid)) this.remove(hostId, uuid);
-    for (const vm of fresh.values()) this.publish(vm);
+    for (const uuid of known.keys()) {
+      if (!fresh.has(uuid) && !load.changedDuringLoad.has(uuid)) this.remove(hostId, uuid);
+    }
+    for (const vm of fresh.values()) {
+      if (!load.changedDuringLoad.has(vm.uuid)) this.publish(vm);
+    }
   }
 
   private detach(hostId: string): void {
     this.sessionSubscriptions.get(hostId)?.dispose();
     this.sessionSubscriptions.delete(hostId);
+    this.loads.delete(hostId);
     // The last known VMs stay listed while a host is unreachable; the host's status says they are stale.
   }
 
@@ -141,6 +151,12 @@ export class Inventory {
   private remove(hostId: string, uuid: string): void {
     if (this.vmsByHost.get(hostId)?.delete(uuid)) this.vmRemoved.emit({ hostId, uuid });
   }
+}
+
+interface HostLoad {
+  session: HostSession;
+  changedDuringLoad: Set<string>;
+  done: Promise<void>;
 }
 
 function withHost(hostId: string, record: VmRecord): VmSummary {
