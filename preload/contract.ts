@@ -187,9 +187,11 @@ export const methods = {
     output: VmSummarySchema,
   },
   'vms.undefine': { input: VmRefSchema, output: z.null() },
+  // Lifecycle actions answer with the VM's fresh summary, or null when the action made it cease to exist
+  // (stopping a transient VM removes it; a `vms.removed` event follows).
   'vms.start': { input: VmRefSchema, output: VmSummarySchema },
-  'vms.shutdown': { input: VmRefSchema, output: VmSummarySchema },
-  'vms.destroy': { input: VmRefSchema, output: VmSummarySchema },
+  'vms.shutdown': { input: VmRefSchema, output: VmSummarySchema.nullable() },
+  'vms.destroy': { input: VmRefSchema, output: VmSummarySchema.nullable() },
   'vms.reboot': { input: VmRefSchema, output: VmSummarySchema },
   'vms.suspend': { input: VmRefSchema, output: VmSummarySchema },
   'vms.resume': { input: VmRefSchema, output: VmSummarySchema },

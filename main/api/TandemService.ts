@@ -32,6 +32,16 @@ export function createTandemService(deps: ServiceDeps): ServiceHandlers {
       return vm;
     };
 
+  /** Stopping actions: a transient VM is gone once stopped, which is success, answered with null. */
+  const stoppingAction =
+    (action: 'shutdown' | 'destroy') =>
+    async ({ hostId, uuid }: { hostId: string; uuid: string }): Promise<VmSummary | null> => {
+      await hosts.session(hostId).runVmAction(uuid, action);
+      const vm = await inventory.refresh(hostId, uuid);
+      if (vm) deps.onVmUsed?.(vm);
+      return vm ?? null;
+    };
+
   async function freshVm(hostId: string, uuid: string): Promise<VmSummary> {
     const vm = await inventory.refresh(hostId, uuid);
     if (!vm) throw new NotFoundError('vm.not-found', `VM ${uuid} no longer exists on ${hostId}`, { details: { hostId, uuid } });
@@ -83,8 +93,8 @@ export function createTandemService(deps: ServiceDeps): ServiceHandlers {
       return null;
     },
     'vms.start': vmAction('start'),
-    'vms.shutdown': vmAction('shutdown'),
-    'vms.destroy': vmAction('destroy'),
+    'vms.shutdown': stoppingAction('shutdown'),
+    'vms.destroy': stoppingAction('destroy'),
     'vms.reboot': vmAction('reboot'),
     'vms.suspend': vmAction('suspend'),
     'vms.resume': vmAction('resume'),

@@ -45,7 +45,7 @@ describe('the contract on the demo host', () => {
     ] as const) {
       const event = t.nextEvent('vms.changed', (vm) => vm.uuid === WEB_FRONTEND && vm.state === state);
       const reply = await t.client.call(method, ref);
-      expect(reply.state).toBe(state);
+      expect(reply?.state).toBe(state);
       await expect(event).resolves.toMatchObject({ hostId: 'demo', name: 'web-frontend', state });
     }
     expect((await t.client.call('vms.list', {})).find((v) => v.uuid === WEB_FRONTEND)?.state).toBe('running');
@@ -82,6 +82,18 @@ describe('the contract on the demo host', () => {
     await t.client.call('vms.undefine', { hostId: 'demo', uuid: vm.uuid });
     await removed;
     expect((await t.client.call('vms.list', {})).some((v) => v.name === 'it-defined')).toBe(false);
+  });
+
+  it('answers null, not an error, when forcing off a transient VM makes it cease to exist', async () => {
+    const xml = `<domain type='test'><name>it-transient</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>`;
+    const vm = await t.client.call('vms.defineXml', { hostId: 'demo', xml });
+    const ref = { hostId: 'demo', uuid: vm.uuid };
+    await t.client.call('vms.start', ref);
+    await t.client.call('vms.undefine', ref); // a running VM that is undefined becomes transient
+    expect((await t.client.call('vms.list', {})).find((v) => v.uuid === vm.uuid)?.persistent).toBe(false);
+    const removed = t.nextEvent('vms.removed', (r) => r.uuid === vm.uuid);
+    expect(await t.client.call('vms.destroy', ref)).toBeNull();
+    await removed;
   });
 
   it('gives typed errors for an unknown VM, an unknown host, a bad state change and malformed XML', async () => {

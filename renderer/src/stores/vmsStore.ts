@@ -106,8 +106,9 @@ export function createVmsStore(client: ContractClient, toasts: ToastStore): VmsS
       setBusy(key, action);
       try {
         const summary = await client.call(`vms.${action}`, { hostId: ref.hostId, uuid: ref.uuid });
-        // The event is the source of truth; the reply only fills in when no event has come yet.
-        if (!clock.changedSince(key, mark)) applySummary(summary);
+        // The event is the source of truth; the reply only fills in when no event has come yet. A null reply
+        // means the VM is gone (a stopped transient VM); its removal event updates the list.
+        if (summary && !clock.changedSince(key, mark)) applySummary(summary);
       } catch (error) {
         toasts.getState().reportError(`Could not ${VM_ACTION_LABELS[action].toLowerCase()} ${name}`, error);
       } finally {
