@@ -22,6 +22,12 @@ trap 'kill $SERVER 2>/dev/null || true; rm -f "$URL_FILE"' EXIT
 trap 'exit 130' INT TERM
 for _ in $(seq 1 100); do [[ -s "$URL_FILE" ]] && break; kill -0 $SERVER 2>/dev/null || break; sleep 0.1; done
 if [[ -s "$URL_FILE" && -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]] && command -v xdg-open >/dev/null; then
-  xdg-open "$(cat "$URL_FILE")" >/dev/null 2>&1 || true
+  # The URL carries the access token: a command line is readable by every local user (/proc/*/cmdline), so
+  # the browser is given a private file that redirects to it, never the URL itself.
+  OPEN_FILE="$(mktemp --suffix=.html)"
+  chmod 600 "$OPEN_FILE"
+  printf '<!doctype html><meta http-equiv="refresh" content="0;url=%s"><title>Tandem</title>\n' "$(cat "$URL_FILE")" >"$OPEN_FILE"
+  trap 'kill $SERVER 2>/dev/null || true; rm -f "$URL_FILE" "$OPEN_FILE"' EXIT
+  xdg-open "$OPEN_FILE" >/dev/null 2>&1 || true
 fi
 wait $SERVER
