@@ -19,7 +19,7 @@ LOG="$ROOT/.setup-logs/setup.log"
 
 # --- Debian packages -------------------------------------------------------------------------------------
 APP_PACKAGES=(libvirt0 libvirt-dev pkg-config python3 make g++)
-TEST_PACKAGES=(chromium fonts-dejavu-core dbus gnome-keyring libsecret-1-dev valgrind)
+TEST_PACKAGES=(chromium fonts-dejavu-core valgrind)
 
 is_installed() { [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" == installed ]]; }
 

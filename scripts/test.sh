@@ -3,8 +3,8 @@
 # tests, integration tests on the demo host and on the real QEMU test bed (started here, stopped at the end),
 # and end-to-end tests in Chromium. Ends with one line "tests: N passed, N failed, N skipped".
 #
-# Options: --no-testbed  run without the QEMU test bed (its tests then fail loudly, not skip silently,
-#                        unless TANDEM_ALLOW_NO_TESTBED=1)
+# Options: --no-testbed  run without the QEMU test bed: its suites are then skipped (and counted as skipped);
+#                        without the option, a test bed that is not up makes them fail.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

@@ -4,6 +4,7 @@
  * Electron; each front end passes what differs (mode, data folder, assets folder).
  */
 import { access } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { events as eventSchemas, type EventName, type EventPayload } from '../../preload/contract';
@@ -51,6 +52,16 @@ export interface Tandem {
   /** Resolves when the startup hosts have had their first connection attempt and VM listing. */
   ready(): Promise<void>;
   dispose(): Promise<void>;
+}
+
+/**
+ * Where Tandem keeps its state (hosts.json, ...), the same for the desktop app and browser mode:
+ * $TANDEM_DATA_DIR, else $XDG_CONFIG_HOME/tandem, else ~/.config/tandem.
+ */
+export function defaultDataDir(): string {
+  if (process.env.TANDEM_DATA_DIR) return process.env.TANDEM_DATA_DIR;
+  const configHome = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  return join(configHome, 'tandem');
 }
 
 const DEFAULT_ASSETS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'assets');

@@ -4,7 +4,7 @@
  * desktop.ts (window, IPC, tray), appProtocol.ts and paths.ts.
  */
 import { app, dialog } from 'electron';
-import { createTandem, type Tandem } from '../bootstrap/createTandem';
+import { createTandem, defaultDataDir, type Tandem } from '../bootstrap/createTandem';
 import { createLogger } from '../core/logging';
 import { registerAppScheme } from './appProtocol';
 import { startDesktop, type Desktop } from './desktop';
@@ -35,7 +35,9 @@ async function start(): Promise<void> {
   // must not be able to point the app at a different native library either.
   if (paths.libvirtAddon) process.env.TANDEM_LIBVIRT_ADDON = paths.libvirtAddon;
 
-  tandem = createTandem({ mode: 'electron', dataDir: app.getPath('userData'), assetsDir: paths.assetsDir });
+  // The same folder as browser mode, so both see the same hosts (Electron's own userData, named after
+  // productName, would be a second, separate list).
+  tandem = createTandem({ mode: 'electron', dataDir: defaultDataDir(), assetsDir: paths.assetsDir });
   desktop = startDesktop(await tandem, paths);
 }
 

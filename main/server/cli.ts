@@ -6,22 +6,15 @@
  *                          [--no-local] [--url-file FILE]
  */
 import { writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createTandem } from '../bootstrap/createTandem';
+import { createTandem, defaultDataDir } from '../bootstrap/createTandem';
 import { createLogger } from '../core/logging';
 import { startServer } from './TandemServer';
 
 const log = createLogger('serve');
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-export function defaultDataDir(): string {
-  if (process.env.TANDEM_DATA_DIR) return process.env.TANDEM_DATA_DIR;
-  const configHome = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
-  return join(configHome, 'tandem');
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
