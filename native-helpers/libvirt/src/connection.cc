@@ -2,13 +2,13 @@
 
 #include <libvirt/virterror.h>
 
-#include <thread>
 #include <vector>
 
 #include "addon_data.h"
 #include "args.h"
 #include "async_call.h"
 #include "auth.h"
+#include "background_release.h"
 #include "domain.h"
 #include "domain_events.h"
 #include "event_loop.h"
@@ -95,11 +95,13 @@ Connection::Connection(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Connec
 Connection::~Connection() {
   if (!conn_) return;
   // Dropped without close(): closing may be an RPC, which must not run on the JS thread (this is a
-  // finalizer), so hand the last reference to a short-lived thread.
-  std::thread([conn = std::move(conn_), regs = registrations_]() mutable {
-    DeregisterAll(conn.get(), *regs);
-    conn.Reset();
-  }).detach();
+  // finalizer), so the release thread deregisters and drops the last reference.
+  auto conn = std::make_shared<ConnectRef>(std::move(conn_));
+  auto regs = registrations_;
+  RunOnReleaseThread([conn, regs] {
+    DeregisterAll(conn->get(), *regs);
+    conn->Reset();
+  });
 }
 
 ConnectRef Connection::FromValue(Napi::Env env, Napi::Value value) {
