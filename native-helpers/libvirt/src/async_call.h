@@ -99,6 +99,19 @@ Napi::Promise OwnedStringCall(Napi::Env env, const char* function, Fn fn) {
       [](Napi::Env e, std::string& s) -> Napi::Value { return Napi::String::New(e, s); });
 }
 
+// A call returning 1 (true), 0 (false) or -1 (failure): virXxxIsActive, virXxxHasMetadata, ...
+template <typename Fn>
+Napi::Promise BoolCall(Napi::Env env, const char* function, Fn fn) {
+  return AsyncCall<bool>::Run(
+      env, function,
+      [fn, function] {
+        int r = fn();
+        if (r < 0) ThrowLastError(function);
+        return r == 1;
+      },
+      [](Napi::Env e, bool& v) -> Napi::Value { return Napi::Boolean::New(e, v); });
+}
+
 // A call returning 0 on success and -1 on failure; resolves to undefined.
 template <typename Fn>
 Napi::Promise StatusCall(Napi::Env env, const char* function, Fn fn) {

@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "addon_data.h"
-#include "adopt_list.h"
 #include "args.h"
 #include "background_release.h"
 #include "async_call.h"
 #include "domain.h"
 #include "module_registry.h"
+#include "object_calls.h"
 
 namespace tandem {
 
@@ -22,38 +22,7 @@ namespace {
 
 constexpr const char* kClassName = "DomainCheckpoint";
 
-// Runs `work`, which returns a new checkpoint reference (or null with libvirt's error set), and resolves
-// with a DomainCheckpoint owning it.
-template <typename Work>
-Napi::Value NewCheckpointCall(Napi::Env env, const char* function, Work work) {
-  return AsyncCall<CheckpointRef>::Run(
-      env, function,
-      [work, function] {
-        virDomainCheckpointPtr cp = work();
-        if (cp == nullptr) ThrowLastError(function);
-        return CheckpointRef::Adopt(cp);
-      },
-      [](Napi::Env e, CheckpointRef& cp) -> Napi::Value { return DomainCheckpoint::Wrap(e, std::move(cp)); });
-}
 
-// Runs `work`, which fills a libvirt-allocated array of checkpoints and returns its length (or -1), and
-// resolves with an array of DomainCheckpoint. The array is freed once its elements are adopted.
-template <typename Work>
-Napi::Value CheckpointListCall(Napi::Env env, const char* function, Work work) {
-  return AsyncCall<std::vector<CheckpointRef>>::Run(
-      env, function,
-      [work, function] {
-        virDomainCheckpointPtr* list = nullptr;
-        int n = work(&list);
-        if (n < 0) ThrowLastError(function);
-        return AdoptList<CheckpointRef>(list, n);
-      },
-      [](Napi::Env e, std::vector<CheckpointRef>& cps) -> Napi::Value {
-        Napi::Array array = Napi::Array::New(e, cps.size());
-        for (size_t i = 0; i < cps.size(); i++) array.Set(i, DomainCheckpoint::Wrap(e, std::move(cps[i])));
-        return array;
-      });
-}
 
 // ---- Domain methods ----
 
@@ -61,14 +30,14 @@ Napi::Value CheckpointCreateXML(const Napi::CallbackInfo& info) {
   DomainRef d = Domain::FromValue(info.Env(), info.This(), "this");
   std::string xml = RequireString(info, 0, "xml");
   unsigned int flags = OptionalUint(info, 1, "flags");
-  return NewCheckpointCall(info.Env(), "virDomainCheckpointCreateXML",
+  return RunObjectCall<DomainCheckpoint>(info.Env(), "virDomainCheckpointCreateXML",
                            [d, xml, flags] { return virDomainCheckpointCreateXML(d.get(), xml.c_str(), flags); });
 }
 
 Napi::Value ListAllCheckpoints(const Napi::CallbackInfo& info) {
   DomainRef d = Domain::FromValue(info.Env(), info.This(), "this");
   unsigned int flags = OptionalUint(info, 0, "flags");
-  return CheckpointListCall(info.Env(), "virDomainListAllCheckpoints", [d, flags](virDomainCheckpointPtr** list) {
+  return RunListCall<DomainCheckpoint>(info.Env(), "virDomainListAllCheckpoints", [d, flags](virDomainCheckpointPtr** list) {
     return virDomainListAllCheckpoints(d.get(), list, flags);
   });
 }
@@ -76,7 +45,7 @@ Napi::Value ListAllCheckpoints(const Napi::CallbackInfo& info) {
 Napi::Value CheckpointLookupByName(const Napi::CallbackInfo& info) {
   DomainRef d = Domain::FromValue(info.Env(), info.This(), "this");
   std::string name = RequireString(info, 0, "name");
-  return NewCheckpointCall(info.Env(), "virDomainCheckpointLookupByName",
+  return RunObjectCall<DomainCheckpoint>(info.Env(), "virDomainCheckpointLookupByName",
                            [d, name] { return virDomainCheckpointLookupByName(d.get(), name.c_str(), 0); });
 }
 
@@ -148,14 +117,14 @@ Napi::Value DomainCheckpoint::GetName(const Napi::CallbackInfo& info) {
 
 Napi::Value DomainCheckpoint::GetParent(const Napi::CallbackInfo& info) {
   CheckpointRef c = Shared(info.Env());
-  return NewCheckpointCall(info.Env(), "virDomainCheckpointGetParent",
+  return RunObjectCall<DomainCheckpoint>(info.Env(), "virDomainCheckpointGetParent",
                            [c] { return virDomainCheckpointGetParent(c.get(), 0); });
 }
 
 Napi::Value DomainCheckpoint::ListAllChildren(const Napi::CallbackInfo& info) {
   CheckpointRef c = Shared(info.Env());
   unsigned int flags = OptionalUint(info, 0, "flags");
-  return CheckpointListCall(info.Env(), "virDomainCheckpointListAllChildren",
+  return RunListCall<DomainCheckpoint>(info.Env(), "virDomainCheckpointListAllChildren",
                             [c, flags](virDomainCheckpointPtr** list) {
                               return virDomainCheckpointListAllChildren(c.get(), list, flags);
                             });

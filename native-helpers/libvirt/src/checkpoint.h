@@ -15,6 +15,10 @@ using CheckpointRef = VirRef<virDomainCheckpointPtr, virDomainCheckpointRef, vir
 
 class DomainCheckpoint : public Napi::ObjectWrap<DomainCheckpoint> {
  public:
+  // For the call shapes of object_calls.h (RunObjectCall, RunListCall).
+  using RefType = CheckpointRef;
+  using Ptr = virDomainCheckpointPtr;
+
   static Napi::Function Init(Napi::Env env);
   // Wraps a reference the caller owns; the new JS object takes it over.
   static Napi::Object Wrap(Napi::Env env, CheckpointRef checkpoint);

@@ -13,6 +13,7 @@
 #include "domain_events.h"
 #include "event_loop.h"
 #include "event_registration.h"
+#include "object_calls.h"
 
 namespace tandem {
 
@@ -55,7 +56,6 @@ void DeregisterAll(virConnectPtr conn, ConnectionRegistrations& regs) {
 }
 
 
-Napi::Value WrapDomain(Napi::Env env, DomainRef& d) { return Domain::Wrap(env, std::move(d)); }
 
 }  // namespace
 
@@ -266,35 +266,14 @@ Napi::Value Connection::SetKeepAlive(const Napi::CallbackInfo& info) {
 Napi::Value Connection::ListAllDomains(const Napi::CallbackInfo& info) {
   ConnectRef c = Shared(info.Env());
   unsigned int flags = OptionalUint(info, 0, "flags");
-  return AsyncCall<std::vector<DomainRef>>::Run(
-      info.Env(), "virConnectListAllDomains",
-      [c, flags] {
-        virDomainPtr* list = nullptr;
-        int n = virConnectListAllDomains(c.get(), &list, flags);
-        if (n < 0) ThrowLastError("virConnectListAllDomains");
-        std::vector<DomainRef> out;
-        out.reserve(n);
-        for (int i = 0; i < n; i++) out.push_back(DomainRef::Adopt(list[i]));
-        free(list);
-        return out;
-      },
-      [](Napi::Env env, std::vector<DomainRef>& domains) -> Napi::Value {
-        Napi::Array array = Napi::Array::New(env, domains.size());
-        for (size_t i = 0; i < domains.size(); i++) array.Set(i, Domain::Wrap(env, std::move(domains[i])));
-        return array;
-      });
+  return RunListCall<Domain>(info.Env(), "virConnectListAllDomains",
+                             [c, flags](virDomainPtr** list) { return virConnectListAllDomains(c.get(), list, flags); });
 }
 
+// A call on the connection that returns a new domain reference (lookup, define, create).
 template <typename Lookup>
 static Napi::Value DomainCall(Napi::Env env, const char* function, ConnectRef c, Lookup lookup) {
-  return AsyncCall<DomainRef>::Run(
-      env, function,
-      [c, lookup, function] {
-        virDomainPtr d = lookup(c.get());
-        if (d == nullptr) ThrowLastError(function);
-        return DomainRef::Adopt(d);
-      },
-      WrapDomain);
+  return RunObjectCall<Domain>(env, function, [c, lookup] { return lookup(c.get()); });
 }
 
 Napi::Value Connection::LookupDomainByName(const Napi::CallbackInfo& info) {

@@ -6,6 +6,7 @@
 #include "args.h"
 #include "background_release.h"
 #include "async_call.h"
+#include "object_calls.h"
 
 namespace tandem {
 
@@ -127,91 +128,67 @@ Napi::Value Domain::GetXMLDesc(const Napi::CallbackInfo& info) {
   return OwnedStringCall(info.Env(), "virDomainGetXMLDesc", [d, flags] { return virDomainGetXMLDesc(d.get(), flags); });
 }
 
-// Calls returning 0/1 booleans (or -1 on error).
-static Napi::Value BoolCall(Napi::Env env, const char* function, DomainRef d, int (*fn)(virDomainPtr)) {
-  return AsyncCall<bool>::Run(
-      env, function,
-      [d, fn, function] {
-        int r = fn(d.get());
-        if (r < 0) ThrowLastError(function);
-        return r == 1;
-      },
-      [](Napi::Env e, bool& v) -> Napi::Value { return Napi::Boolean::New(e, v); });
-}
 
 Napi::Value Domain::IsActive(const Napi::CallbackInfo& info) {
-  return BoolCall(info.Env(), "virDomainIsActive", Shared(info.Env()), virDomainIsActive);
+  return RunBoolCall(info.Env(), "virDomainIsActive", Shared(info.Env()), virDomainIsActive);
 }
 
 Napi::Value Domain::IsPersistent(const Napi::CallbackInfo& info) {
-  return BoolCall(info.Env(), "virDomainIsPersistent", Shared(info.Env()), virDomainIsPersistent);
+  return RunBoolCall(info.Env(), "virDomainIsPersistent", Shared(info.Env()), virDomainIsPersistent);
 }
 
 Napi::Value Domain::GetAutostart(const Napi::CallbackInfo& info) {
-  DomainRef d = Shared(info.Env());
-  return AsyncCall<bool>::Run(
-      info.Env(), "virDomainGetAutostart",
-      [d] {
-        int autostart = 0;
-        if (virDomainGetAutostart(d.get(), &autostart) < 0) ThrowLastError("virDomainGetAutostart");
-        return autostart != 0;
-      },
-      [](Napi::Env e, bool& v) -> Napi::Value { return Napi::Boolean::New(e, v); });
+  return RunGetAutostart(info.Env(), "virDomainGetAutostart", Shared(info.Env()), virDomainGetAutostart);
 }
 
-// Lifecycle and other calls that return 0 or -1, on a reference the worker holds.
-template <typename Fn>
-static Napi::Value VoidCall(Napi::Env env, const char* function, DomainRef d, Fn fn) {
-  return StatusCall(env, function, [d, fn] { return fn(d.get()); });
-}
 
 Napi::Value Domain::SetAutostart(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsBoolean()) throw Napi::TypeError::New(info.Env(), "autostart must be a boolean");
   int value = info[0].As<Napi::Boolean>().Value() ? 1 : 0;
-  return VoidCall(info.Env(), "virDomainSetAutostart", Shared(info.Env()),
+  return RunStatusCall(info.Env(), "virDomainSetAutostart", Shared(info.Env()),
                   [value](virDomainPtr d) { return virDomainSetAutostart(d, value); });
 }
 
 Napi::Value Domain::Create(const Napi::CallbackInfo& info) {
   unsigned int flags = OptionalUint(info, 0, "flags");
-  return VoidCall(info.Env(), "virDomainCreateWithFlags", Shared(info.Env()),
+  return RunStatusCall(info.Env(), "virDomainCreateWithFlags", Shared(info.Env()),
                   [flags](virDomainPtr d) { return virDomainCreateWithFlags(d, flags); });
 }
 
 Napi::Value Domain::Shutdown(const Napi::CallbackInfo& info) {
   unsigned int flags = OptionalUint(info, 0, "flags");
-  return VoidCall(info.Env(), "virDomainShutdownFlags", Shared(info.Env()),
+  return RunStatusCall(info.Env(), "virDomainShutdownFlags", Shared(info.Env()),
                   [flags](virDomainPtr d) { return virDomainShutdownFlags(d, flags); });
 }
 
 Napi::Value Domain::Reboot(const Napi::CallbackInfo& info) {
   unsigned int flags = OptionalUint(info, 0, "flags");
-  return VoidCall(info.Env(), "virDomainReboot", Shared(info.Env()),
+  return RunStatusCall(info.Env(), "virDomainReboot", Shared(info.Env()),
                   [flags](virDomainPtr d) { return virDomainReboot(d, flags); });
 }
 
 Napi::Value Domain::Reset(const Napi::CallbackInfo& info) {
-  return VoidCall(info.Env(), "virDomainReset", Shared(info.Env()),
+  return RunStatusCall(info.Env(), "virDomainReset", Shared(info.Env()),
                   [](virDomainPtr d) { return virDomainReset(d, 0); });
 }
 
 Napi::Value Domain::Destroy(const Napi::CallbackInfo& info) {
   unsigned int flags = OptionalUint(info, 0, "flags");
-  return VoidCall(info.Env(), "virDomainDestroyFlags", Shared(info.Env()),
+  return RunStatusCall(info.Env(), "virDomainDestroyFlags", Shared(info.Env()),
                   [flags](virDomainPtr d) { return virDomainDestroyFlags(d, flags); });
 }
 
 Napi::Value Domain::Suspend(const Napi::CallbackInfo& info) {
-  return VoidCall(info.Env(), "virDomainSuspend", Shared(info.Env()), virDomainSuspend);
+  return RunStatusCall(info.Env(), "virDomainSuspend", Shared(info.Env()), virDomainSuspend);
 }
 
 Napi::Value Domain::Resume(const Napi::CallbackInfo& info) {
-  return VoidCall(info.Env(), "virDomainResume", Shared(info.Env()), virDomainResume);
+  return RunStatusCall(info.Env(), "virDomainResume", Shared(info.Env()), virDomainResume);
 }
 
 Napi::Value Domain::Undefine(const Napi::CallbackInfo& info) {
   unsigned int flags = OptionalUint(info, 0, "flags");
-  return VoidCall(info.Env(), "virDomainUndefineFlags", Shared(info.Env()),
+  return RunStatusCall(info.Env(), "virDomainUndefineFlags", Shared(info.Env()),
                   [flags](virDomainPtr d) { return virDomainUndefineFlags(d, flags); });
 }
 

@@ -9,6 +9,10 @@ namespace tandem {
 
 class Domain : public Napi::ObjectWrap<Domain> {
  public:
+  // For the call shapes of object_calls.h (RunObjectCall, RunListCall).
+  using RefType = DomainRef;
+  using Ptr = virDomainPtr;
+
   static Napi::Function Init(Napi::Env env);
   // Wraps a reference the caller owns; the new JS object takes it over.
   static Napi::Object Wrap(Napi::Env env, DomainRef domain);

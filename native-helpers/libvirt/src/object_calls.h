@@ -24,14 +24,7 @@ Napi::Value RunStatusCall(Napi::Env env, const char* function, Ref ref, Fn fn) {
 // fn(ptr) returns 1 (true), 0 (false) or -1 (error): virXxxIsActive, virXxxIsPersistent.
 template <typename Ref, typename Fn>
 Napi::Value RunBoolCall(Napi::Env env, const char* function, Ref ref, Fn fn) {
-  return AsyncCall<bool>::Run(
-      env, function,
-      [ref, fn, function] {
-        int r = fn(ref.get());
-        if (r < 0) ThrowLastError(function);
-        return r == 1;
-      },
-      [](Napi::Env e, bool& v) -> Napi::Value { return Napi::Boolean::New(e, v); });
+  return BoolCall(env, function, [ref, fn] { return fn(ref.get()); });
 }
 
 // fn(ptr) returns a string libvirt allocated for us (freed here), or nullptr on error.

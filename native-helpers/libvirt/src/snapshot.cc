@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "addon_data.h"
-#include "adopt_list.h"
 #include "args.h"
 #include "background_release.h"
 #include "async_call.h"
 #include "domain.h"
 #include "module_registry.h"
+#include "object_calls.h"
 
 namespace tandem {
 
@@ -23,51 +23,8 @@ namespace {
 
 constexpr const char* kClassName = "DomainSnapshot";
 
-// Runs `work`, which returns a new snapshot reference (or null with libvirt's error set), and resolves
-// with a DomainSnapshot owning it.
-template <typename Work>
-Napi::Value NewSnapshotCall(Napi::Env env, const char* function, Work work) {
-  return AsyncCall<SnapshotRef>::Run(
-      env, function,
-      [work, function] {
-        virDomainSnapshotPtr snap = work();
-        if (snap == nullptr) ThrowLastError(function);
-        return SnapshotRef::Adopt(snap);
-      },
-      [](Napi::Env e, SnapshotRef& snap) -> Napi::Value { return DomainSnapshot::Wrap(e, std::move(snap)); });
-}
 
-// Runs `work`, which fills a libvirt-allocated array of snapshots and returns its length (or -1), and
-// resolves with an array of DomainSnapshot. The array is freed once its elements are adopted.
-template <typename Work>
-Napi::Value SnapshotListCall(Napi::Env env, const char* function, Work work) {
-  return AsyncCall<std::vector<SnapshotRef>>::Run(
-      env, function,
-      [work, function] {
-        virDomainSnapshotPtr* list = nullptr;
-        int n = work(&list);
-        if (n < 0) ThrowLastError(function);
-        return AdoptList<SnapshotRef>(list, n);
-      },
-      [](Napi::Env e, std::vector<SnapshotRef>& snaps) -> Napi::Value {
-        Napi::Array array = Napi::Array::New(e, snaps.size());
-        for (size_t i = 0; i < snaps.size(); i++) array.Set(i, DomainSnapshot::Wrap(e, std::move(snaps[i])));
-        return array;
-      });
-}
 
-// Calls returning 1/0 for yes/no and -1 on error.
-template <typename Work>
-Napi::Value BoolCall(Napi::Env env, const char* function, Work work) {
-  return AsyncCall<bool>::Run(
-      env, function,
-      [work, function] {
-        int r = work();
-        if (r < 0) ThrowLastError(function);
-        return r == 1;
-      },
-      [](Napi::Env e, bool& v) -> Napi::Value { return Napi::Boolean::New(e, v); });
-}
 
 // Reverting applies to the snapshot's own domain, whatever `this` is: refuse a snapshot of another
 // domain (or of the same domain through another connection) rather than silently revert the wrong guest.
@@ -84,14 +41,14 @@ Napi::Value SnapshotCreateXML(const Napi::CallbackInfo& info) {
   DomainRef d = Domain::FromValue(info.Env(), info.This(), "this");
   std::string xml = RequireString(info, 0, "xml");
   unsigned int flags = OptionalUint(info, 1, "flags");
-  return NewSnapshotCall(info.Env(), "virDomainSnapshotCreateXML",
+  return RunObjectCall<DomainSnapshot>(info.Env(), "virDomainSnapshotCreateXML",
                          [d, xml, flags] { return virDomainSnapshotCreateXML(d.get(), xml.c_str(), flags); });
 }
 
 Napi::Value ListAllSnapshots(const Napi::CallbackInfo& info) {
   DomainRef d = Domain::FromValue(info.Env(), info.This(), "this");
   unsigned int flags = OptionalUint(info, 0, "flags");
-  return SnapshotListCall(info.Env(), "virDomainListAllSnapshots", [d, flags](virDomainSnapshotPtr** list) {
+  return RunListCall<DomainSnapshot>(info.Env(), "virDomainListAllSnapshots", [d, flags](virDomainSnapshotPtr** list) {
     return virDomainListAllSnapshots(d.get(), list, flags);
   });
 }
@@ -99,13 +56,13 @@ Napi::Value ListAllSnapshots(const Napi::CallbackInfo& info) {
 Napi::Value SnapshotLookupByName(const Napi::CallbackInfo& info) {
   DomainRef d = Domain::FromValue(info.Env(), info.This(), "this");
   std::string name = RequireString(info, 0, "name");
-  return NewSnapshotCall(info.Env(), "virDomainSnapshotLookupByName",
+  return RunObjectCall<DomainSnapshot>(info.Env(), "virDomainSnapshotLookupByName",
                          [d, name] { return virDomainSnapshotLookupByName(d.get(), name.c_str(), 0); });
 }
 
 Napi::Value SnapshotCurrent(const Napi::CallbackInfo& info) {
   DomainRef d = Domain::FromValue(info.Env(), info.This(), "this");
-  return NewSnapshotCall(info.Env(), "virDomainSnapshotCurrent", [d] { return virDomainSnapshotCurrent(d.get(), 0); });
+  return RunObjectCall<DomainSnapshot>(info.Env(), "virDomainSnapshotCurrent", [d] { return virDomainSnapshotCurrent(d.get(), 0); });
 }
 
 Napi::Value HasCurrentSnapshot(const Napi::CallbackInfo& info) {
@@ -202,13 +159,13 @@ Napi::Value DomainSnapshot::GetName(const Napi::CallbackInfo& info) {
 
 Napi::Value DomainSnapshot::GetParent(const Napi::CallbackInfo& info) {
   SnapshotRef s = Shared(info.Env());
-  return NewSnapshotCall(info.Env(), "virDomainSnapshotGetParent", [s] { return virDomainSnapshotGetParent(s.get(), 0); });
+  return RunObjectCall<DomainSnapshot>(info.Env(), "virDomainSnapshotGetParent", [s] { return virDomainSnapshotGetParent(s.get(), 0); });
 }
 
 Napi::Value DomainSnapshot::ListAllChildren(const Napi::CallbackInfo& info) {
   SnapshotRef s = Shared(info.Env());
   unsigned int flags = OptionalUint(info, 0, "flags");
-  return SnapshotListCall(info.Env(), "virDomainSnapshotListAllChildren", [s, flags](virDomainSnapshotPtr** list) {
+  return RunListCall<DomainSnapshot>(info.Env(), "virDomainSnapshotListAllChildren", [s, flags](virDomainSnapshotPtr** list) {
     return virDomainSnapshotListAllChildren(s.get(), list, flags);
   });
 }

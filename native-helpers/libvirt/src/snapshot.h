@@ -14,6 +14,10 @@ using SnapshotRef = VirRef<virDomainSnapshotPtr, virDomainSnapshotRef, virDomain
 
 class DomainSnapshot : public Napi::ObjectWrap<DomainSnapshot> {
  public:
+  // For the call shapes of object_calls.h (RunObjectCall, RunListCall).
+  using RefType = SnapshotRef;
+  using Ptr = virDomainSnapshotPtr;
+
   static Napi::Function Init(Napi::Env env);
   // Wraps a reference the caller owns; the new JS object takes it over.
   static Napi::Object Wrap(Napi::Env env, SnapshotRef snapshot);
