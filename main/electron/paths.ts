@@ -5,6 +5,7 @@
  * app.getAppPath() is the repository root.
  */
 import { join } from 'node:path';
+import { ADDON_FILE } from '../../native-helpers/libvirt/lib/index';
 
 export interface DesktopPaths {
   assetsDir: string;
@@ -25,7 +26,6 @@ export interface AppLocation {
 /** Forge's vite plugin writes both bundles to .vite/build; vite.preload.config.ts names the preload. */
 export const BUILD_DIR = join('.vite', 'build');
 export const PRELOAD_FILE = 'preload.cjs';
-const ADDON_FILE = 'tandem_libvirt.node';
 
 export function desktopPaths({ isPackaged, appPath, resourcesPath }: AppLocation): DesktopPaths {
   const preload = join(appPath, BUILD_DIR, PRELOAD_FILE);

@@ -31,7 +31,8 @@ export * from './events';
 export * from './stream';
 export * from './channels';
 
-const ADDON_FILE = 'tandem_libvirt.node';
+/** The compiled addon's file name (packaged apps ship it beside their resources). */
+export const ADDON_FILE = 'tandem_libvirt.node';
 
 /** Where the compiled addon may be: an explicit path, next to the sources, or beside a bundled main. */
 function addonCandidates(): string[] {
