@@ -2,16 +2,16 @@
 import { expect } from 'vitest';
 import { LibvirtError } from '../lib/index';
 
-/** Awaits `promise`, expecting it to reject with a LibvirtError of `codeName`; returns that error. */
-export async function expectLibvirtError(promise: Promise<unknown>, codeName: string): Promise<LibvirtError> {
+/** Awaits `promise`, expecting it to reject with a LibvirtError of one of `codeNames`; returns that error. */
+export async function expectLibvirtError(promise: Promise<unknown>, ...codeNames: string[]): Promise<LibvirtError> {
   const error = await promise.then(
     () => {
-      throw new Error(`expected ${codeName}, but the call succeeded`);
+      throw new Error(`expected ${codeNames.join(' or ')}, but the call succeeded`);
     },
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(LibvirtError);
-  expect((error as LibvirtError).codeName).toBe(codeName);
+  expect(codeNames).toContain((error as LibvirtError).codeName);
   return error as LibvirtError;
 }
 

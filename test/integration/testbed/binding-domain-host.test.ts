@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  LibvirtError,
   openConnection,
   virCPUCompareResult,
   virConnectGetAllDomainStatsFlags as F,
@@ -33,22 +32,12 @@ import {
 } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, createTinyGuest, removeTinyGuest, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { expectLibvirtError } from '../../../native-helpers/libvirt/test/helpers';
 
 const env = testbedOrFail();
 const run = promisify(execFile);
 const QEMU64 = `<cpu><arch>x86_64</arch><model>qemu64</model></cpu>`;
 
-async function expectLibvirtError(promise: Promise<unknown>, ...codeNames: string[]): Promise<LibvirtError> {
-  const error = await promise.then(
-    () => {
-      throw new Error(`expected ${codeNames.join(' or ')}, but the call succeeded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LibvirtError);
-  expect(codeNames).toContain((error as LibvirtError).codeName);
-  return error as LibvirtError;
-}
 
 /** The highest counter the guest printed so far. */
 async function lastCounter(guest: TinyGuest): Promise<number> {

@@ -30,23 +30,13 @@ import {
 import { waitFor } from '../../../native-helpers/libvirt/test/helpers';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, createTinyGuest, removeTinyGuest, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { expectLibvirtError } from '../../../native-helpers/libvirt/test/helpers';
 
 const env = testbedOrFail();
 const LIVE_MOVE = M.VIR_MIGRATE_LIVE | M.VIR_MIGRATE_PERSIST_DEST | M.VIR_MIGRATE_UNDEFINE_SOURCE | M.VIR_MIGRATE_UNSAFE;
 /** Above QEMU's own default cap of 128 MiB/s. */
 const FAST_MIBS = 4096;
 
-async function expectLibvirtError(promise: Promise<unknown>, ...codeNames: string[]): Promise<LibvirtError> {
-  const error = await promise.then(
-    () => {
-      throw new Error(`expected ${codeNames.join(' or ')}, but the call succeeded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LibvirtError);
-  expect(codeNames).toContain((error as LibvirtError).codeName);
-  return error as LibvirtError;
-}
 
 async function serialText(guest: TinyGuest, fromOffset = 0): Promise<string> {
   return (await readFile(guest.serialLogPath)).subarray(fromOffset).toString('utf8').replace(/\r/g, '');
