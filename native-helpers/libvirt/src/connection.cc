@@ -19,16 +19,16 @@ namespace tandem {
 
 namespace {
 
-// Removes every callback a connection registered. Runs off the JS thread (deregistering is an RPC for
-// remote connections). Errors are ignored on purpose: the connection may already be dead, and then
-// libvirt drops the callbacks with it.
 void OnConnectionClosed(virConnectPtr, int reason, void* opaque) {
   EventMessage m;
   m.Add("event", std::string("close"));
   m.Add("reason", static_cast<int64_t>(reason));
-  (*static_cast<std::shared_ptr<EventSink>*>(opaque))->Post(std::move(m));
+  SinkOf(opaque).Post(std::move(m));
 }
 
+// Removes every callback a connection registered. Runs off the JS thread (deregistering is an RPC for
+// remote connections). Errors are ignored on purpose: the connection may already be dead, and then
+// libvirt drops the callbacks with it.
 void DeregisterAll(virConnectPtr conn, ConnectionRegistrations& regs) {
   std::set<int> domainIds, networkIds, poolIds;
   bool closeCallback = false;

@@ -9,18 +9,6 @@ namespace tandem {
 
 namespace {
 
-EventSink& SinkOf(void* opaque) { return **static_cast<std::shared_ptr<EventSink>*>(opaque); }
-
-EventMessage DomainMessage(virDomainPtr dom, const char* event) {
-  EventMessage m;
-  m.Add("event", std::string(event));
-  const char* name = virDomainGetName(dom);
-  m.Add("name", std::string(name != nullptr ? name : ""));
-  char uuid[VIR_UUID_STRING_BUFLEN] = {0};
-  if (virDomainGetUUIDString(dom, uuid) == 0) m.Add("uuid", std::string(uuid));
-  m.Add("id", static_cast<int64_t>(static_cast<int>(virDomainGetID(dom))));
-  return m;
-}
 
 std::string Str(const char* s) { return s != nullptr ? s : ""; }
 
@@ -97,6 +85,12 @@ void OnMemoryFailure(virConnectPtr, virDomainPtr dom, int recipient, int action,
 }
 
 }  // namespace
+
+EventMessage DomainMessage(virDomainPtr dom, const char* event) {
+  EventMessage m = ObjectEventMessage(event, dom, virDomainGetName, virDomainGetUUIDString);
+  m.Add("id", static_cast<int64_t>(static_cast<int>(virDomainGetID(dom))));
+  return m;
+}
 
 virConnectDomainEventGenericCallback DomainEventCallbackFor(int eventId) {
   switch (eventId) {

@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "domain_events.h"
 #include "event_loop.h"
 #include "typed_params.h"
 
@@ -30,20 +31,7 @@ namespace {
 
 // ---- event thread: libvirt callback -> EventMessage ----
 
-EventSink& SinkOf(void* opaque) { return **static_cast<std::shared_ptr<EventSink>*>(opaque); }
-
 std::string Str(const char* s) { return s != nullptr ? s : ""; }
-
-// The fields every domain event has (as domain_events.cc): event, name, uuid, id. All local, no RPC.
-EventMessage DomainMessage(virDomainPtr dom, const char* event) {
-  EventMessage m;
-  m.Add("event", std::string(event));
-  m.Add("name", Str(virDomainGetName(dom)));
-  char uuid[VIR_UUID_STRING_BUFLEN] = {0};
-  if (virDomainGetUUIDString(dom, uuid) == 0) m.Add("uuid", std::string(uuid));
-  m.Add("id", static_cast<int64_t>(static_cast<int>(virDomainGetID(dom))));
-  return m;
-}
 
 EventValue ToEventValue(const TypedParam& p) {
   return std::visit(

@@ -5,6 +5,7 @@
 // process (virEventRunDefaultImpl). Callbacks fire on that thread and reach JS through thread-safe
 // functions, so nothing libvirt does ever runs on, or waits for, the JS thread.
 #pragma once
+#include <libvirt/libvirt.h>
 #include <napi.h>
 
 #include <cstdint>
@@ -54,5 +55,22 @@ class EventSink {
   std::shared_ptr<Lifetime> lifetime_;
   Napi::ThreadSafeFunction tsfn_;
 };
+
+// Every event registration's opaque is a heap std::shared_ptr<EventSink> (freed by FreeEventSink).
+inline EventSink& SinkOf(void* opaque) { return **static_cast<std::shared_ptr<EventSink>*>(opaque); }
+
+// The fields every object event starts with: the event's name, then the object's name and UUID, read
+// locally from the object (no RPC, so safe on the event loop thread).
+template <typename Ptr>
+EventMessage ObjectEventMessage(const char* event, Ptr object, const char* (*getName)(Ptr),
+                                int (*getUUIDString)(Ptr, char*)) {
+  EventMessage m;
+  m.Add("event", std::string(event));
+  const char* name = getName(object);
+  m.Add("name", std::string(name != nullptr ? name : ""));
+  char uuid[VIR_UUID_STRING_BUFLEN] = {0};
+  if (getUUIDString(object, uuid) == 0) m.Add("uuid", std::string(uuid));
+  return m;
+}
 
 }  // namespace tandem

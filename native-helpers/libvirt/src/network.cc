@@ -65,15 +65,10 @@ Napi::Object LeaseToJs(Napi::Env env, const DhcpLease& l) {
 // --- events: run on the event loop thread; names and UUIDs are local to the virNetwork (no RPC) ---
 
 void OnNetworkLifecycle(virConnectPtr, virNetworkPtr net, int event, int detail, void* opaque) {
-  EventMessage m;
-  m.Add("event", std::string("network-lifecycle"));
-  const char* name = virNetworkGetName(net);
-  m.Add("name", std::string(name != nullptr ? name : ""));
-  char uuid[VIR_UUID_STRING_BUFLEN] = {0};
-  if (virNetworkGetUUIDString(net, uuid) == 0) m.Add("uuid", std::string(uuid));
+  EventMessage m = ObjectEventMessage("network-lifecycle", net, virNetworkGetName, virNetworkGetUUIDString);
   m.Add("type", static_cast<int64_t>(event));
   m.Add("detail", static_cast<int64_t>(detail));
-  (*static_cast<std::shared_ptr<EventSink>*>(opaque))->Post(std::move(m));
+  SinkOf(opaque).Post(std::move(m));
 }
 
 virConnectNetworkEventGenericCallback NetworkEventCallbackFor(int eventId) {

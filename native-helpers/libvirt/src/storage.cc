@@ -19,16 +19,8 @@ namespace {
 // --- events: run on the event loop thread; names and UUIDs are local to the virStoragePool (no RPC) ---
 
 EventMessage PoolMessage(virStoragePoolPtr pool, const char* event) {
-  EventMessage m;
-  m.Add("event", std::string(event));
-  const char* name = virStoragePoolGetName(pool);
-  m.Add("name", std::string(name != nullptr ? name : ""));
-  char uuid[VIR_UUID_STRING_BUFLEN] = {0};
-  if (virStoragePoolGetUUIDString(pool, uuid) == 0) m.Add("uuid", std::string(uuid));
-  return m;
+  return ObjectEventMessage(event, pool, virStoragePoolGetName, virStoragePoolGetUUIDString);
 }
-
-EventSink& SinkOf(void* opaque) { return **static_cast<std::shared_ptr<EventSink>*>(opaque); }
 
 void OnPoolLifecycle(virConnectPtr, virStoragePoolPtr pool, int event, int detail, void* opaque) {
   EventMessage m = PoolMessage(pool, "storage-pool-lifecycle");
