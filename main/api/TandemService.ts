@@ -20,31 +20,39 @@ export interface ServiceDeps {
   onVmUsed?: (vm: VmSummary) => void;
 }
 
+function vmGone(hostId: string, uuid: string): NotFoundError {
+  return new NotFoundError('vm.not-found', `VM ${uuid} no longer exists on ${hostId}`, { details: { hostId, uuid } });
+}
+
 export function createTandemService(deps: ServiceDeps): ServiceHandlers {
   const { hosts, inventory } = deps;
 
+  /** Runs a lifecycle action, then re-reads the VM: undefined when the action made it cease to exist. */
+  async function runVmAction(hostId: string, uuid: string, action: VmAction): Promise<VmSummary | undefined> {
+    await hosts.session(hostId).runVmAction(uuid, action);
+    const vm = await inventory.refresh(hostId, uuid);
+    if (vm) deps.onVmUsed?.(vm);
+    return vm;
+  }
+
+  /** Actions after which the VM must still exist. */
   const vmAction =
     (action: VmAction) =>
     async ({ hostId, uuid }: { hostId: string; uuid: string }): Promise<VmSummary> => {
-      await hosts.session(hostId).runVmAction(uuid, action);
-      const vm = await freshVm(hostId, uuid);
-      deps.onVmUsed?.(vm);
+      const vm = await runVmAction(hostId, uuid, action);
+      if (!vm) throw vmGone(hostId, uuid);
       return vm;
     };
 
   /** Stopping actions: a transient VM is gone once stopped, which is success, answered with null. */
   const stoppingAction =
     (action: 'shutdown' | 'destroy') =>
-    async ({ hostId, uuid }: { hostId: string; uuid: string }): Promise<VmSummary | null> => {
-      await hosts.session(hostId).runVmAction(uuid, action);
-      const vm = await inventory.refresh(hostId, uuid);
-      if (vm) deps.onVmUsed?.(vm);
-      return vm ?? null;
-    };
+    async ({ hostId, uuid }: { hostId: string; uuid: string }): Promise<VmSummary | null> =>
+      (await runVmAction(hostId, uuid, action)) ?? null;
 
   async function freshVm(hostId: string, uuid: string): Promise<VmSummary> {
     const vm = await inventory.refresh(hostId, uuid);
-    if (!vm) throw new NotFoundError('vm.not-found', `VM ${uuid} no longer exists on ${hostId}`, { details: { hostId, uuid } });
+    if (!vm) throw vmGone(hostId, uuid);
     return vm;
   }
 
