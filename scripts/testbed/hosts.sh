@@ -13,6 +13,7 @@
 #   host0: unix socket only      qemu:///system?socket=$STATE/host0/run/libvirt/libvirt-sock
 #   host1: + TCP 127.0.0.2:16510 qemu+tcp://127.0.0.2:16510/system  (no auth, loopback only)
 #   host2: + TCP 127.0.0.3:16510 qemu+tcp://127.0.0.3:16510/system
+#   (127.0.N.x with TANDEM_TESTBED_SLOT=N; see SLOT below)
 #
 # QEMU runs as root without a security driver and without cgroups (guests of
 # different hosts could otherwise share a cgroup name). Guest disks, serial
@@ -27,6 +28,10 @@ set -euo pipefail
 
 HOSTS=(0 1 2)
 TCP_PORT=16510
+# Several test beds can run side by side (parallel worktrees, a CI rehearsal next to a working one): slot N
+# (TANDEM_TESTBED_SLOT, 0-7, default 0) uses addresses 127.0.N.x and its own display/migration port ranges.
+SLOT="${TANDEM_TESTBED_SLOT:-0}"
+[[ "$SLOT" =~ ^[0-7]$ ]] || die "TANDEM_TESTBED_SLOT must be 0-7 (got '$SLOT')."
 READY_TIMEOUT=20
 ENV_FILE="$STATE/testbed.env"
 IMAGES="$STATE/images"
@@ -37,7 +42,7 @@ BIND_SOURCES=(etc/libvirt run/libvirt lib/libvirt cache/libvirt log/libvirt)
 declare -A LAUNCHED=() READY=()
 
 host_dir() { printf '%s/host%s' "$STATE" "$1"; }
-host_addr() { printf '127.0.0.%s' "$(($1 + 1))"; }
+host_addr() { printf '127.0.%s.%s' "$SLOT" "$(($1 + 1))"; }
 
 host_uri() {
   if [[ "$1" == 0 ]]; then
@@ -109,13 +114,14 @@ write_configs() {
     echo 'cgroup_controllers = [ ]'
     echo 'vnc_listen = "127.0.0.1"'
     echo 'spice_listen = "127.0.0.1"'
-    # Disjoint port ranges: the hosts share one network namespace.
-    echo "remote_display_port_min = $((5900 + i * 30))"
-    echo "remote_display_port_max = $((5929 + i * 30))"
-    echo "websocket_port_min = $((5700 + i * 30))"
-    echo "websocket_port_max = $((5729 + i * 30))"
-    echo "migration_port_min = $((49152 + i * 64))"
-    echo "migration_port_max = $((49215 + i * 64))"
+    # Disjoint port ranges: the hosts (and the test beds of other slots) share one network namespace.
+    local n=$((SLOT * 3 + i))
+    echo "remote_display_port_min = $((5900 + n * 30))"
+    echo "remote_display_port_max = $((5929 + n * 30))"
+    echo "websocket_port_min = $((5000 + n * 30))"
+    echo "websocket_port_max = $((5029 + n * 30))"
+    echo "migration_port_min = $((49152 + n * 64))"
+    echo "migration_port_max = $((49215 + n * 64))"
     if [[ "$i" != 0 ]]; then
       echo "migration_address = \"$(host_addr "$i")\""
       echo "migration_host = \"$(host_addr "$i")\""

@@ -15,7 +15,7 @@
 # package carrying the distro's libvirtd service) is not pulled in. Should a
 # system libvirtd run anyway, the test bed's daemons do not collide with it:
 # they live in private mount namespaces (own /run/libvirt, sockets, pidfiles)
-# and listen on TCP port 16510 of 127.0.0.2/127.0.0.3 only.
+# and listen on TCP port 16510 of 127.0.0.2/127.0.0.3 only (127.0.N.x for TANDEM_TESTBED_SLOT=N).
 set -euo pipefail
 
 # shellcheck source=scripts/testbed/lib.sh

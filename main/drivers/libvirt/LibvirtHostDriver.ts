@@ -66,6 +66,17 @@ function toAuthCallback(prompt: CredentialPrompt) {
     prompt(requests.map((r) => ({ kind: r.typeName, prompt: r.prompt, defaultValue: r.defaultResult })));
 }
 
+/**
+ * The binding connection behind a session, for the capability adapters of this folder (monitoring, consoles,
+ * migration, ...): core sees only HostSession and the ports each capability declares, never the binding.
+ */
+export function libvirtConnectionOf(session: HostSession): Connection {
+  if (!(session instanceof LibvirtHostSession)) {
+    throw new UnsupportedError('host.not-libvirt', 'This host is not managed through libvirt');
+  }
+  return session.connection;
+}
+
 class LibvirtHostSession implements HostSession {
   private readonly vmChanges = new Emitter<VmChange>();
   private readonly lost = new Emitter<string>();
@@ -73,6 +84,10 @@ class LibvirtHostSession implements HostSession {
   private closing = false;
 
   private constructor(private readonly conn: Connection) {}
+
+  get connection(): Connection {
+    return this.conn;
+  }
 
   static async start(conn: Connection): Promise<LibvirtHostSession> {
     const session = new LibvirtHostSession(conn);

@@ -123,7 +123,7 @@ describe.skipIf(!env)('the TCP hosts of the test bed', () => {
       const one = await t.client.call('hosts.add', { uri: env!.host1Uri });
       const two = await t.client.call('hosts.add', { uri: env!.host2Uri });
       expect([one.status, two.status]).toEqual(['connected', 'connected']);
-      expect([one.name, two.name]).toEqual(['127.0.0.2', '127.0.0.3']);
+      expect([one.name, two.name]).toEqual([new URL(env!.host1Uri).hostname, new URL(env!.host2Uri).hostname]);
       expect(one.hypervisor).toMatch(/^QEMU /);
     } finally {
       await t.stop();
