@@ -11,11 +11,13 @@
 import { z } from 'zod';
 import { appMethods } from './api/app';
 import { hostsEvents, hostsMethods } from './api/hosts';
+import { vmHardwareMethods } from './api/vmHardware';
 import { vmsEvents, vmsMethods } from './api/vms';
 import type { CallResult, ContractError } from './schemas';
 
 export * from './schemas';
 export { MAX_XML_LENGTH } from './api/vms';
+export type { Applied, BootDevice, FieldResult, HardwareChanges, MemorySize, MemoryUnit, VmHardware } from './api/vmHardware';
 
 // ---------------------------------------------------------------------------------------------------------
 // Methods and events: one file per capability in preload/api/, composed here. A new capability adds its
@@ -25,6 +27,7 @@ export const methods = {
   ...appMethods,
   ...hostsMethods,
   ...vmsMethods,
+  ...vmHardwareMethods,
 } as const;
 
 export const events = {

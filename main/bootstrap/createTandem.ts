@@ -12,12 +12,15 @@ import { Emitter } from '../core/Emitter';
 import type { Disposable } from '../core/hosts/HostDriver';
 import { HostConfigStore } from '../core/hosts/HostConfigStore';
 import { HostManager } from '../core/hosts/HostManager';
+import { HardwareEditor } from '../core/inventory/HardwareEditor';
 import { Inventory } from '../core/inventory/Inventory';
 import { createLogger } from '../core/logging';
 import { RecentVms } from '../core/tray/RecentVms';
 import { createDispatcher, type Dispatch } from '../api/dispatch';
 import { createTandemService } from '../api/TandemService';
-import { LibvirtHostDriver } from '../drivers/libvirt/LibvirtHostDriver';
+import { LibvirtHostDriver, libvirtConnectionOf } from '../drivers/libvirt/LibvirtHostDriver';
+import { libvirtVmHardware } from '../drivers/libvirt/LibvirtVmHardware';
+import { writeVmTags } from '../drivers/libvirt/vmTagsMetadata';
 
 const log = createLogger('tandem');
 
@@ -103,6 +106,8 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     version: TANDEM_VERSION,
     mode: options.mode,
     onVmUsed: (vm) => recentVms.touch(vm),
+    hardware: new HardwareEditor((hostId) => libvirtVmHardware(() => hosts.session(hostId))),
+    writeVmTags: (hostId, uuid, tags) => writeVmTags(libvirtConnectionOf(hosts.session(hostId)), uuid, tags),
   });
 
   for (const stored of await config.load()) {
