@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { appMethods } from './api/app';
+import { favoritesEvents, favoritesMethods } from './api/favorites';
 import { hostsEvents, hostsMethods } from './api/hosts';
 import { vmHardwareMethods } from './api/vmHardware';
 import { vmsEvents, vmsMethods } from './api/vms';
@@ -28,11 +29,13 @@ export const methods = {
   ...hostsMethods,
   ...vmsMethods,
   ...vmHardwareMethods,
+  ...favoritesMethods,
 } as const;
 
 export const events = {
   ...hostsEvents,
   ...vmsEvents,
+  ...favoritesEvents,
 } as const;
 
 export type Methods = typeof methods;

@@ -3,8 +3,10 @@
  * per capability (main/api/handlers/). Arguments arrive already validated by the dispatcher; results are
  * validated on the way out. Each handler is a thin step into core.
  */
+import type { FavoriteVms } from '../core/tray/FavoriteVms';
 import type { MethodArgs, MethodName, MethodOutput } from '../../preload/contract';
 import { appHandlers } from './handlers/appHandlers';
+import { favoritesHandlers } from './handlers/favoritesHandlers';
 import { hostsHandlers } from './handlers/hostsHandlers';
 import { vmHardwareHandlers, type VmHardwareHandlerDeps } from './handlers/vmHardwareHandlers';
 import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
@@ -12,6 +14,7 @@ import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
 export type ServiceHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodOutput<M>> };
 
 export interface ServiceDeps extends VmsHandlerDeps, VmHardwareHandlerDeps {
+  favorites: FavoriteVms;
   version: string;
   mode: 'electron' | 'browser' | 'headless';
 }
@@ -22,5 +25,6 @@ export function createTandemService(deps: ServiceDeps): ServiceHandlers {
     ...hostsHandlers(deps),
     ...vmsHandlers(deps),
     ...vmHardwareHandlers(deps),
+    ...favoritesHandlers(deps),
   };
 }

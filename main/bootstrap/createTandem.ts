@@ -7,7 +7,7 @@ import { access } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { events as eventSchemas, type EventName, type EventPayload } from '../../preload/contract';
+import { events as eventSchemas, type EventName, type EventPayload, type VmRef } from '../../preload/contract';
 import { Emitter } from '../core/Emitter';
 import type { Disposable } from '../core/hosts/HostDriver';
 import { HostConfigStore } from '../core/hosts/HostConfigStore';
@@ -15,6 +15,7 @@ import { HostManager } from '../core/hosts/HostManager';
 import { HardwareEditor } from '../core/inventory/HardwareEditor';
 import { Inventory } from '../core/inventory/Inventory';
 import { createLogger } from '../core/logging';
+import { FavoriteVms } from '../core/tray/FavoriteVms';
 import { RecentVms } from '../core/tray/RecentVms';
 import { createDispatcher, type Dispatch } from '../api/dispatch';
 import { createTandemService } from '../api/TandemService';
@@ -52,6 +53,9 @@ export interface Tandem {
   hosts: HostManager;
   inventory: Inventory;
   recentVms: RecentVms;
+  favorites: FavoriteVms;
+  /** Asks the window to show a VM's console (the `ui.openConsole` event; the tray's "Open console"). */
+  requestOpenConsole(ref: VmRef): void;
   /** Resolves when the startup hosts have had their first connection attempt and VM listing. */
   ready(): Promise<void>;
   dispose(): Promise<void>;
@@ -79,6 +83,8 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   });
   const inventory = new Inventory(hosts);
   const recentVms = new RecentVms();
+  const favorites = new FavoriteVms(options.dataDir);
+  await favorites.load();
   const events = new Emitter<ContractEvent>();
 
   const publish = <E extends EventName>(event: E, payload: EventPayload<E>) => {
@@ -98,6 +104,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
       recentVms.forget(ref);
       publish('vms.removed', ref);
     }),
+    favorites.changed.on((list) => publish('favorites.changed', { favorites: list })),
   ];
 
   const service = createTandemService({
@@ -106,6 +113,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     version: TANDEM_VERSION,
     mode: options.mode,
     onVmUsed: (vm) => recentVms.touch(vm),
+    favorites,
     hardware: new HardwareEditor((hostId) => libvirtVmHardware(() => hosts.session(hostId))),
     writeVmTags: (hostId, uuid, tags) => writeVmTags(libvirtConnectionOf(hosts.session(hostId)), uuid, tags),
   });
@@ -129,6 +137,8 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     hosts,
     inventory,
     recentVms,
+    favorites,
+    requestOpenConsole: (ref) => publish('ui.openConsole', { hostId: ref.hostId, uuid: ref.uuid }),
     ready: () => inventory.ready(),
     async dispose() {
       for (const sub of subscriptions) sub.dispose();
