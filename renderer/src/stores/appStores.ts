@@ -13,6 +13,8 @@ export interface AppStores {
   connection: ConnectionStore;
   hosts: HostsStore;
   vms: VmsStore;
+  /** The contract client, for components whose data is local to a form (the VM hardware editor). */
+  client: ContractClient;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
   start(): Promise<void>;
   dispose(): void;
@@ -28,8 +30,14 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
     connection,
     hosts,
     vms,
+    client,
     async start() {
-      await Promise.all([connection.getState().loadInfo(), hosts.getState().load(), vms.getState().load()]);
+      await Promise.all([
+        connection.getState().loadInfo(),
+        hosts.getState().load(),
+        vms.getState().load(),
+        vms.getState().loadFavorites(),
+      ]);
     },
     dispose() {
       hosts.dispose();

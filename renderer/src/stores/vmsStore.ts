@@ -48,6 +48,24 @@ export function canRunAction(action: VmAction, state: VmState): boolean {
   return ACTION_ALLOWED[action].includes(state);
 }
 
+/** The actions the table offers on a multi-selection. */
+export const BULK_ACTIONS = ['start', 'shutdown', 'destroy', 'suspend', 'resume'] as const satisfies readonly VmAction[];
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+
+export type VmSortColumn = 'name' | 'state' | 'vcpus' | 'memory' | 'host' | 'tags';
+export interface VmSort {
+  column: VmSortColumn;
+  direction: 'asc' | 'desc';
+}
+
+/** The outcome of a multi-selection action, per VM. */
+export interface BulkOutcome {
+  action: BulkAction;
+  /** VMs still running the action. */
+  pending: number;
+  results: Array<{ key: VmKey; name: string; outcome: 'done' | 'skipped' | 'failed'; message?: string }>;
+}
+
 export interface VmDetailState {
   key: VmKey;
   data: VmDetail | null;
@@ -61,6 +79,17 @@ export interface VmsState {
   loaded: boolean;
   loadError: string | null;
   filter: string;
+  sort: VmSort;
+  /** Only VMs in this state (null: any). */
+  stateFilter: VmState | null;
+  /** Only VMs with this tag (null: any). */
+  tagFilter: string | null;
+  /** The table's multi-selection (checkboxes), separate from the one VM shown in the detail panel. */
+  checked: Record<VmKey, true>;
+  bulk: BulkOutcome | null;
+  favorites: Record<VmKey, true>;
+  /** The latest "open console for this VM" request from outside the window (the tray); seq tells repeats apart. */
+  consoleRequest: { key: VmKey; seq: number } | null;
   selectedKey: VmKey | null;
   /** Lifecycle calls in flight, per VM. */
   busy: Record<VmKey, VmAction>;
@@ -69,6 +98,18 @@ export interface VmsState {
   /** Loads all VMs, or one host's (replacing what is known of that host). */
   load(hostId?: string): Promise<void>;
   setFilter(filter: string): void;
+  /** Sorts by a column; the same column again flips the direction. */
+  sortBy(column: VmSortColumn): void;
+  setStateFilter(state: VmState | null): void;
+  setTagFilter(tag: string | null): void;
+  setChecked(keys: readonly VmKey[], checked: boolean): void;
+  clearChecked(): void;
+  /** Runs an action on every checked VM (those in a state that allows it), reporting each VM's result. */
+  runBulk(action: BulkAction, keys: readonly VmKey[]): Promise<void>;
+  dismissBulk(): void;
+  setTags(ref: VmRef, tags: string[]): Promise<boolean>;
+  loadFavorites(): Promise<void>;
+  setFavorite(ref: VmRef, favorite: boolean): Promise<void>;
   select(key: VmKey | null): void;
   /** (Re)loads the detail of the selected VM. */
   refreshDetail(): Promise<void>;
@@ -82,6 +123,9 @@ export interface VmsState {
 }
 
 export type VmsStore = StoreApi<VmsState> & { dispose(): void };
+
+/** Lifecycle calls of a multi-selection action in flight at once. */
+const BULK_CONCURRENCY = 4;
 
 export function createVmsStore(client: ContractClient, toasts: ToastStore): VmsStore {
   const clock = new EventClock();
@@ -121,6 +165,13 @@ export function createVmsStore(client: ContractClient, toasts: ToastStore): VmsS
       loaded: false,
       loadError: null,
       filter: '',
+      sort: { column: 'name', direction: 'asc' },
+      stateFilter: null,
+      tagFilter: null,
+      checked: {},
+      bulk: null,
+      favorites: {},
+      consoleRequest: null,
       selectedKey: null,
       busy: {},
       detail: null,
@@ -149,6 +200,110 @@ export function createVmsStore(client: ContractClient, toasts: ToastStore): VmsS
 
       setFilter(filter) {
         set({ filter });
+      },
+
+      sortBy(column) {
+        set((state) => ({
+          sort:
+            state.sort.column === column
+              ? { column, direction: state.sort.direction === 'asc' ? 'desc' : 'asc' }
+              : { column, direction: 'asc' },
+        }));
+      },
+
+      setStateFilter(stateFilter) {
+        set({ stateFilter });
+      },
+
+      setTagFilter(tagFilter) {
+        set({ tagFilter });
+      },
+
+      setChecked(keys, checked) {
+        set((state) => {
+          const next = { ...state.checked };
+          for (const key of keys) {
+            if (checked) next[key] = true;
+            else delete next[key];
+          }
+          return { checked: next };
+        });
+      },
+
+      clearChecked() {
+        set({ checked: {} });
+      },
+
+      async runBulk(action, keys) {
+        const { vms } = get();
+        const results: BulkOutcome['results'] = [];
+        const runnable: VmKey[] = [];
+        for (const key of keys) {
+          const vm = vms[key];
+          if (!vm) continue;
+          if (canRunAction(action, vm.state)) runnable.push(key);
+          else results.push({ key, name: vm.name, outcome: 'skipped', message: `${vmStateLabel(vm.state).toLowerCase()}: nothing to ${VM_ACTION_LABELS[action].toLowerCase()}` });
+        }
+        set({ bulk: { action, pending: runnable.length, results: [...results] } });
+        const settle = (entry: BulkOutcome['results'][number]) =>
+          set((state) => ({
+            bulk: state.bulk && { ...state.bulk, pending: state.bulk.pending - 1, results: [...state.bulk.results, entry] },
+          }));
+        // Each VM is its own call (libvirt has no bulk lifecycle call); a few at a time, so a thousand selected
+        // VMs do not flood the host, and each result shows as it lands.
+        const queue = [...runnable];
+        const worker = async () => {
+          for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
+            const ref = parseVmKey(key);
+            const name = get().vms[key]?.name ?? ref.uuid;
+            const mark = clock.mark();
+            setBusy(key, action);
+            try {
+              const summary = await client.call(`vms.${action}`, ref);
+              if (summary && !clock.changedSince(key, mark)) applySummary(summary);
+              settle({ key, name, outcome: 'done' });
+            } catch (error) {
+              settle({ key, name, outcome: 'failed', message: error instanceof Error ? error.message : String(error) });
+            } finally {
+              setBusy(key, null);
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(BULK_CONCURRENCY, queue.length) }, worker));
+      },
+
+      dismissBulk() {
+        set({ bulk: null });
+      },
+
+      async setTags(ref, tags) {
+        try {
+          const saved = await client.call('vms.setTags', { ...ref, tags });
+          const key = vmKey(ref);
+          const vm = get().vms[key];
+          // The vms.changed event brings the same; applying the reply shows it without waiting for it.
+          if (vm) applySummary({ ...vm, tags: saved });
+          return true;
+        } catch (error) {
+          toasts.getState().reportError(`Could not save the tags of ${get().vms[vmKey(ref)]?.name ?? ref.uuid}`, error);
+          return false;
+        }
+      },
+
+      async loadFavorites() {
+        try {
+          applyFavorites((await client.call('favorites.list', {})).favorites);
+        } catch (error) {
+          toasts.getState().reportError('Could not load favorites', error);
+        }
+      },
+
+      async setFavorite(ref, favorite) {
+        try {
+          applyFavorites((await client.call('favorites.set', { ...ref, favorite })).favorites);
+        } catch (error) {
+          toasts.getState().reportError(favorite ? 'Could not star the VM' : 'Could not unstar the VM', error);
+        }
       },
 
       select(key) {
@@ -202,6 +357,10 @@ export function createVmsStore(client: ContractClient, toasts: ToastStore): VmsS
     return changed;
   }
 
+  function applyFavorites(refs: readonly VmRef[]) {
+    store.setState({ favorites: Object.fromEntries(refs.map((ref) => [vmKey(ref), true as const])) });
+  }
+
   function removeKeys(keys: VmKey[]) {
     if (keys.length === 0) return;
     for (const key of keys) clock.touch(key);
@@ -216,7 +375,9 @@ export function createVmsStore(client: ContractClient, toasts: ToastStore): VmsS
       }
       const selectedGone = state.selectedKey !== null && keys.includes(state.selectedKey);
       if (!changed && !selectedGone) return state;
-      return selectedGone ? { vms, selectedKey: null, detail: null } : { vms };
+      const checked = { ...state.checked };
+      for (const key of keys) delete checked[key];
+      return selectedGone ? { vms, checked, selectedKey: null, detail: null } : { vms, checked };
     });
   }
 
@@ -229,6 +390,12 @@ export function createVmsStore(client: ContractClient, toasts: ToastStore): VmsS
       if (changed && store.getState().selectedKey === key) void store.getState().refreshDetail();
     }),
     client.on('vms.removed', (ref) => removeKeys([vmKey(ref)])),
+    client.on('favorites.changed', ({ favorites }) => applyFavorites(favorites)),
+    client.on('ui.openConsole', (ref) => {
+      const key = vmKey(ref);
+      store.getState().select(key);
+      store.setState((state) => ({ consoleRequest: { key, seq: (state.consoleRequest?.seq ?? 0) + 1 } }));
+    }),
     client.on('hosts.removed', ({ hostId }) => {
       hostStatus.delete(hostId);
       removeKeys(Object.values(store.getState().vms).filter((vm) => vm.hostId === hostId).map(vmKey));
@@ -256,11 +423,37 @@ export function createVmsStore(client: ContractClient, toasts: ToastStore): VmsS
 // sorting a thousand VMs per event the bottleneck.
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
-function compareVms(a: VmSummary, b: VmSummary): number {
+function compareByName(a: VmSummary, b: VmSummary): number {
   return collator.compare(a.name, b.name) || collator.compare(a.hostId, b.hostId) || (a.uuid < b.uuid ? -1 : 1);
 }
 
-/** Whether a VM matches the filter text (name, uuid, state or host id, case-insensitive). */
+const STATE_RANK = new Map<VmState, number>();
+
+/** The value a column sorts by; rows with equal values fall back to the name order. */
+const SORT_VALUE: Record<VmSortColumn, (vm: VmSummary) => string | number> = {
+  name: (vm) => vm.name,
+  state: (vm) => STATE_RANK.get(vm.state) ?? 99,
+  vcpus: (vm) => vm.vcpus,
+  memory: (vm) => vm.memoryKiB,
+  host: (vm) => vm.hostId,
+  tags: (vm) => (vm.tags ?? []).join(' '),
+};
+
+function comparator(sort: VmSort): (a: VmSummary, b: VmSummary) => number {
+  const value = SORT_VALUE[sort.column];
+  const sign = sort.direction === 'asc' ? 1 : -1;
+  if (sort.column === 'name') return (a, b) => sign * compareByName(a, b);
+  return (a, b) => {
+    const va = value(a);
+    const vb = value(b);
+    const primary = typeof va === 'number' && typeof vb === 'number' ? va - vb : collator.compare(String(va), String(vb));
+    // Empty tags sort last whichever the direction: they are not a value.
+    if (sort.column === 'tags' && (va === '') !== (vb === '')) return va === '' ? 1 : -1;
+    return sign * primary || compareByName(a, b);
+  };
+}
+
+/** Whether a VM matches the filter text (name, uuid, state, host id or a tag, case-insensitive). */
 export function vmMatchesFilter(vm: VmSummary, filter: string): boolean {
   const needle = filter.trim().toLowerCase();
   if (!needle) return true;
@@ -269,59 +462,108 @@ export function vmMatchesFilter(vm: VmSummary, filter: string): boolean {
     vm.uuid.startsWith(needle) ||
     vm.state === needle ||
     vmStateLabel(vm.state).toLowerCase().includes(needle) ||
-    vm.hostId.includes(needle)
+    vm.hostId.includes(needle) ||
+    (vm.tags ?? []).some((tag) => tag.toLowerCase().includes(needle))
   );
 }
 
-/**
- * All VMs sorted, remembered with the map they came from. Most events change a VM's state, not its name
- * or the set of VMs, so the previous order is checked in O(n) and reused instead of sorting again.
- */
-let sortedCache: { vms: Record<VmKey, VmSummary>; keys: VmKey[]; sorted: VmSummary[] } | null = null;
+const DEFAULT_SORT: VmSort = { column: 'name', direction: 'asc' };
 
-function sortedVms(vms: Record<VmKey, VmSummary>): VmSummary[] {
+/**
+ * All VMs sorted, remembered with the map and the order they came from. Most events change a VM's state,
+ * not what it is sorted by or the set of VMs, so the previous order is checked in O(n) and reused instead
+ * of sorting again.
+ */
+let sortedCache: { vms: Record<VmKey, VmSummary>; sort: VmSort; keys: VmKey[]; sorted: VmSummary[] } | null = null;
+
+function sortedVms(vms: Record<VmKey, VmSummary>, sort: VmSort): VmSummary[] {
   const cached = sortedCache;
-  if (cached?.vms === vms) return cached.sorted;
-  if (cached && cached.keys.length === Object.keys(vms).length) {
+  const sameSort = cached !== null && cached.sort.column === sort.column && cached.sort.direction === sort.direction;
+  if (cached?.vms === vms && sameSort) return cached.sorted;
+  if (cached && sameSort && cached.keys.length === Object.keys(vms).length) {
+    const value = SORT_VALUE[sort.column];
     const sorted: VmSummary[] = new Array<VmSummary>(cached.keys.length);
     let sameOrder = true;
     for (let i = 0; i < cached.keys.length; i++) {
       const next = vms[cached.keys[i]!];
-      if (!next || next.name !== cached.sorted[i]!.name) {
+      const before = cached.sorted[i]!;
+      if (!next || next.name !== before.name || value(next) !== value(before)) {
         sameOrder = false;
         break;
       }
       sorted[i] = next;
     }
     if (sameOrder) {
-      sortedCache = { vms, keys: cached.keys, sorted };
+      sortedCache = { vms, sort, keys: cached.keys, sorted };
       return sorted;
     }
   }
-  const sorted = Object.values(vms).sort(compareVms);
-  sortedCache = { vms, keys: sorted.map(vmKey), sorted };
+  const sorted = Object.values(vms).sort(comparator(sort));
+  sortedCache = { vms, sort, keys: sorted.map(vmKey), sorted };
   return sorted;
 }
 
-let visibleCache: { vms: Record<VmKey, VmSummary>; hostId: string | null; filter: string; result: VmSummary[] } | null =
-  null;
+export type VmQuery = Pick<VmsState, 'vms' | 'filter'> & Partial<Pick<VmsState, 'sort' | 'stateFilter' | 'tagFilter'>>;
 
-/** The VMs the table shows: of the selected host (null = all), matching the filter, sorted by name. */
-export function selectVisibleVms(
-  state: Pick<VmsState, 'vms' | 'filter'>,
-  hostId: string | null,
-): VmSummary[] {
+let visibleCache: {
+  vms: Record<VmKey, VmSummary>;
+  hostId: string | null;
+  filter: string;
+  sort: VmSort;
+  stateFilter: VmState | null;
+  tagFilter: string | null;
+  result: VmSummary[];
+} | null = null;
+
+/** The VMs the table shows: of the selected host (null = all), in the state and with the tag chosen, matching the filter text, sorted. */
+export function selectVisibleVms(state: VmQuery, hostId: string | null): VmSummary[] {
+  const sort = state.sort ?? DEFAULT_SORT;
+  const stateFilter = state.stateFilter ?? null;
+  const tagFilter = state.tagFilter ?? null;
   const cached = visibleCache;
-  if (cached && cached.vms === state.vms && cached.hostId === hostId && cached.filter === state.filter) {
+  if (
+    cached &&
+    cached.vms === state.vms &&
+    cached.hostId === hostId &&
+    cached.filter === state.filter &&
+    cached.sort === sort &&
+    cached.stateFilter === stateFilter &&
+    cached.tagFilter === tagFilter
+  ) {
     return cached.result;
   }
-  const all = sortedVms(state.vms);
+  const all = sortedVms(state.vms, sort);
+  const text = state.filter.trim();
   const result =
-    hostId === null && !state.filter.trim()
+    hostId === null && !text && stateFilter === null && tagFilter === null
       ? all
-      : all.filter((vm) => (hostId === null || vm.hostId === hostId) && vmMatchesFilter(vm, state.filter));
-  visibleCache = { vms: state.vms, hostId, filter: state.filter, result };
+      : all.filter(
+          (vm) =>
+            (hostId === null || vm.hostId === hostId) &&
+            (stateFilter === null || vm.state === stateFilter) &&
+            (tagFilter === null || (vm.tags ?? []).includes(tagFilter)) &&
+            vmMatchesFilter(vm, text),
+        );
+  visibleCache = { vms: state.vms, hostId, filter: state.filter, sort, stateFilter, tagFilter, result };
   return result;
+}
+
+const tagsCache = new WeakMap<Record<VmKey, VmSummary>, string[]>();
+/** Every tag in use, sorted (for the tag filter). */
+export function selectAllTags(state: Pick<VmsState, 'vms'>): string[] {
+  let tags = tagsCache.get(state.vms);
+  if (!tags) {
+    const set = new Set<string>();
+    for (const vm of Object.values(state.vms)) for (const tag of vm.tags ?? []) set.add(tag);
+    tags = [...set].sort(collator.compare);
+    tagsCache.set(state.vms, tags);
+  }
+  return tags;
+}
+
+/** The checked VMs' keys that still exist, in a stable order. */
+export function selectCheckedKeys(state: Pick<VmsState, 'checked' | 'vms'>): VmKey[] {
+  return Object.keys(state.checked).filter((key) => key in state.vms).sort();
 }
 
 export interface VmCounts {
@@ -364,6 +606,8 @@ export const VM_STATE_ORDER: readonly VmState[] = [
   'shutoff',
   'nostate',
 ];
+
+VM_STATE_ORDER.forEach((state, index) => STATE_RANK.set(state, index));
 
 /** How many of the given VMs are in each state, as [state, count] pairs in VM_STATE_ORDER (no zeros). */
 export function countByState(vms: readonly VmSummary[]): Array<[VmState, number]> {
