@@ -429,9 +429,8 @@ function compareByName(a: VmSummary, b: VmSummary): number {
 
 const STATE_RANK = new Map<VmState, number>();
 
-/** The value a column sorts by; rows with equal values fall back to the name order. */
-const SORT_VALUE: Record<VmSortColumn, (vm: VmSummary) => string | number> = {
-  name: (vm) => vm.name,
+/** Numeric sort keys; string columns (host, tags) are ranked through the collator once per distinct value. */
+const SORT_VALUE: Record<Exclude<VmSortColumn, 'name'>, (vm: VmSummary) => string | number> = {
   state: (vm) => STATE_RANK.get(vm.state) ?? 99,
   vcpus: (vm) => vm.vcpus,
   memory: (vm) => vm.memoryKiB,
@@ -439,67 +438,100 @@ const SORT_VALUE: Record<VmSortColumn, (vm: VmSummary) => string | number> = {
   tags: (vm) => (vm.tags ?? []).join(' '),
 };
 
-function comparator(sort: VmSort): (a: VmSummary, b: VmSummary) => number {
-  const value = SORT_VALUE[sort.column];
-  const sign = sort.direction === 'asc' ? 1 : -1;
-  if (sort.column === 'name') return (a, b) => sign * compareByName(a, b);
-  return (a, b) => {
-    const va = value(a);
-    const vb = value(b);
-    const primary = typeof va === 'number' && typeof vb === 'number' ? va - vb : collator.compare(String(va), String(vb));
-    // Empty tags sort last whichever the direction: they are not a value.
-    if (sort.column === 'tags' && (va === '') !== (vb === '')) return va === '' ? 1 : -1;
-    return sign * primary || compareByName(a, b);
-  };
+/** Lowercased text a VM is searched by, kept per summary object (replaced only when the VM changes). */
+const searchText = new WeakMap<VmSummary, string>();
+function haystack(vm: VmSummary): string {
+  let text = searchText.get(vm);
+  if (text === undefined) {
+    text = `${vm.name}\n${vm.hostId}\n${(vm.tags ?? []).join('\n')}`.toLowerCase();
+    searchText.set(vm, text);
+  }
+  return text;
+}
+
+/** A test for the filter text (name, uuid, state, host id or a tag, case-insensitive), normalized once. */
+function filterMatcher(filter: string): (vm: VmSummary) => boolean {
+  const needle = filter.trim().toLowerCase();
+  if (!needle) return () => true;
+  const states = new Set(VM_STATE_ORDER.filter((state) => state === needle || vmStateLabel(state).toLowerCase().includes(needle)));
+  return (vm) => states.has(vm.state) || haystack(vm).includes(needle) || vm.uuid.startsWith(needle);
 }
 
 /** Whether a VM matches the filter text (name, uuid, state, host id or a tag, case-insensitive). */
 export function vmMatchesFilter(vm: VmSummary, filter: string): boolean {
-  const needle = filter.trim().toLowerCase();
-  if (!needle) return true;
-  return (
-    vm.name.toLowerCase().includes(needle) ||
-    vm.uuid.startsWith(needle) ||
-    vm.state === needle ||
-    vmStateLabel(vm.state).toLowerCase().includes(needle) ||
-    vm.hostId.includes(needle) ||
-    (vm.tags ?? []).some((tag) => tag.toLowerCase().includes(needle))
-  );
+  return filterMatcher(filter)(vm);
 }
 
 const DEFAULT_SORT: VmSort = { column: 'name', direction: 'asc' };
 
 /**
- * All VMs sorted, remembered with the map and the order they came from. Most events change a VM's state,
- * not what it is sorted by or the set of VMs, so the previous order is checked in O(n) and reused instead
- * of sorting again.
+ * All VMs sorted by name, remembered with the map they came from. Most events change a VM's state, not
+ * its name or the set of VMs, so the previous order is checked in O(n) and reused instead of sorting
+ * again (the collator is the expensive part of sorting thousands of names).
  */
-let sortedCache: { vms: Record<VmKey, VmSummary>; sort: VmSort; keys: VmKey[]; sorted: VmSummary[] } | null = null;
+let byNameCache: { vms: Record<VmKey, VmSummary>; keys: VmKey[]; sorted: VmSummary[] } | null = null;
 
-function sortedVms(vms: Record<VmKey, VmSummary>, sort: VmSort): VmSummary[] {
-  const cached = sortedCache;
-  const sameSort = cached !== null && cached.sort.column === sort.column && cached.sort.direction === sort.direction;
-  if (cached?.vms === vms && sameSort) return cached.sorted;
-  if (cached && sameSort && cached.keys.length === Object.keys(vms).length) {
-    const value = SORT_VALUE[sort.column];
+function vmsByName(vms: Record<VmKey, VmSummary>): VmSummary[] {
+  const cached = byNameCache;
+  if (cached?.vms === vms) return cached.sorted;
+  if (cached && cached.keys.length === Object.keys(vms).length) {
     const sorted: VmSummary[] = new Array<VmSummary>(cached.keys.length);
     let sameOrder = true;
     for (let i = 0; i < cached.keys.length; i++) {
       const next = vms[cached.keys[i]!];
-      const before = cached.sorted[i]!;
-      if (!next || next.name !== before.name || value(next) !== value(before)) {
+      if (!next || next.name !== cached.sorted[i]!.name) {
         sameOrder = false;
         break;
       }
       sorted[i] = next;
     }
     if (sameOrder) {
-      sortedCache = { vms, sort, keys: cached.keys, sorted };
+      byNameCache = { vms, keys: cached.keys, sorted };
       return sorted;
     }
   }
-  const sorted = Object.values(vms).sort(comparator(sort));
-  sortedCache = { vms, sort, keys: sorted.map(vmKey), sorted };
+  const sorted = Object.values(vms).sort(compareByName);
+  byNameCache = { vms, keys: sorted.map(vmKey), sorted };
+  return sorted;
+}
+
+/**
+ * The VMs in the requested order. Other columns sort the name order by one precomputed number per VM
+ * (ties keep the name order), so a column click is a numeric sort of typed arrays, not thousands of
+ * collator calls.
+ */
+let sortedCache: { vms: Record<VmKey, VmSummary>; sort: VmSort; sorted: VmSummary[] } | null = null;
+
+function sortedVms(vms: Record<VmKey, VmSummary>, sort: VmSort): VmSummary[] {
+  const cached = sortedCache;
+  if (cached && cached.vms === vms && cached.sort.column === sort.column && cached.sort.direction === sort.direction) return cached.sorted;
+  const byName = vmsByName(vms);
+  let sorted: VmSummary[];
+  if (sort.column === 'name') {
+    sorted = sort.direction === 'asc' ? byName : [...byName].reverse();
+  } else {
+    const value = SORT_VALUE[sort.column];
+    const n = byName.length;
+    const keys = new Float64Array(n);
+    const raw = byName.map(value);
+    if (sort.column === 'host' || sort.column === 'tags') {
+      const distinct = [...new Set(raw as string[])].sort((a, b) => {
+        // Untagged VMs last, whichever the direction: "no tags" is not a value.
+        if (sort.column === 'tags' && (a === '') !== (b === '')) return (a === '' ? 1 : -1) * (sort.direction === 'asc' ? 1 : -1);
+        return collator.compare(a, b);
+      });
+      const rank = new Map(distinct.map((v, i) => [v, i]));
+      for (let i = 0; i < n; i++) keys[i] = rank.get(raw[i] as string)!;
+    } else {
+      for (let i = 0; i < n; i++) keys[i] = raw[i] as number;
+    }
+    const sign = sort.direction === 'asc' ? 1 : -1;
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => sign * (keys[a]! - keys[b]!) || a - b);
+    sorted = Array.from(order, (i) => byName[i]!);
+  }
+  sortedCache = { vms, sort, sorted };
   return sorted;
 }
 
@@ -521,28 +553,28 @@ export function selectVisibleVms(state: VmQuery, hostId: string | null): VmSumma
   const stateFilter = state.stateFilter ?? null;
   const tagFilter = state.tagFilter ?? null;
   const cached = visibleCache;
-  if (
-    cached &&
+  const sameRest =
+    cached !== null &&
     cached.vms === state.vms &&
     cached.hostId === hostId &&
-    cached.filter === state.filter &&
     cached.sort === sort &&
     cached.stateFilter === stateFilter &&
-    cached.tagFilter === tagFilter
-  ) {
-    return cached.result;
-  }
-  const all = sortedVms(state.vms, sort);
+    cached.tagFilter === tagFilter;
+  if (sameRest && cached.filter === state.filter) return cached.result;
   const text = state.filter.trim();
+  // Typing on narrows what is shown: filter the previous result instead of every VM.
+  const narrowing = sameRest && text.toLowerCase().startsWith(cached.filter.trim().toLowerCase());
+  const source = narrowing ? cached.result : sortedVms(state.vms, sort);
+  const matches = filterMatcher(text);
   const result =
     hostId === null && !text && stateFilter === null && tagFilter === null
-      ? all
-      : all.filter(
+      ? source
+      : source.filter(
           (vm) =>
             (hostId === null || vm.hostId === hostId) &&
             (stateFilter === null || vm.state === stateFilter) &&
             (tagFilter === null || (vm.tags ?? []).includes(tagFilter)) &&
-            vmMatchesFilter(vm, text),
+            matches(vm),
         );
   visibleCache = { vms: state.vms, hostId, filter: state.filter, sort, stateFilter, tagFilter, result };
   return result;

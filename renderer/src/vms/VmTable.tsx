@@ -8,11 +8,10 @@
  *   shallowly; VmRow is memo'd with primitive props or the summary object (stable while its data is).
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useRef, type ReactNode } from 'react';
-import { useShallow } from 'zustand/react/shallow';
+import { useCallback, useMemo, useRef, type ReactNode } from 'react';
 import type { VmRef } from '../../../preload/contract';
 import { useHosts, useStores, useVms } from '../stores/StoresContext';
-import { selectVisibleVms, vmKey, type VmAction, type VmKey, type VmSortColumn } from '../stores/vmsStore';
+import { parseVmKey, selectVisibleVms, vmKey, type VmAction, type VmKey, type VmSortColumn } from '../stores/vmsStore';
 import { VmRow, type RowMove } from './VmRow';
 import './vms.css';
 
@@ -23,12 +22,12 @@ export function VmTable() {
   const { vms } = useStores();
   const selectedHostId = useHosts((state) => state.selectedHostId);
   const hosts = useHosts((state) => state.hosts);
-  const visible = useVms(
-    useShallow((state) =>
-      selectVisibleVms(
-        { vms: state.vms, filter: state.filter, sort: state.sort, stateFilter: state.stateFilter, tagFilter: state.tagFilter },
-        selectedHostId,
-      ),
+  // No useShallow here: the selector is memoized (the same array while nothing relevant changed), and
+  // zustand's shallow compares arrays through Maps of their entries, which costs more than a render at 5,000.
+  const visible = useVms((state) =>
+    selectVisibleVms(
+      { vms: state.vms, filter: state.filter, sort: state.sort, stateFilter: state.stateFilter, tagFilter: state.tagFilter },
+      selectedHostId,
     ),
   );
   const selectedKey = useVms((state) => state.selectedKey);
@@ -53,12 +52,12 @@ export function VmTable() {
   const padBottom = Math.max(0, virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0));
 
   // Roving tab stop: one row is in the tab order (the selected one, else the first); arrows move between rows.
-  const tabStopKey =
-    selectedKey !== null && visible.some((vm) => vmKey(vm) === selectedKey)
-      ? selectedKey
-      : visible[0]
-        ? vmKey(visible[0])
-        : null;
+  const selectedShown = useMemo(() => {
+    if (selectedKey === null) return false;
+    const { hostId, uuid } = parseVmKey(selectedKey);
+    return visible.some((vm) => vm.uuid === uuid && vm.hostId === hostId);
+  }, [visible, selectedKey]);
+  const tabStopKey = selectedShown ? selectedKey : visible[0] ? vmKey(visible[0]) : null;
 
   // Callbacks read the latest list through a ref, so they stay stable and memo'd rows do not re-render.
   const visibleRef = useRef(visible);
@@ -95,8 +94,11 @@ export function VmTable() {
     [virtualizer],
   );
 
-  const visibleKeys = visible.map(vmKey);
-  const checkedVisible = visibleKeys.filter((key) => checked[key]).length;
+  // Only counted when something is checked: a keystroke in the filter should not walk every VM twice more.
+  const checkedVisible = useMemo(
+    () => (Object.keys(checked).length === 0 ? 0 : visible.reduce((n, vm) => n + (checked[vmKey(vm)] ? 1 : 0), 0)),
+    [visible, checked],
+  );
   const allChecked = visible.length > 0 && checkedVisible === visible.length;
 
   const header = (column: VmSortColumn, label: string, className: string): ReactNode => {
@@ -127,7 +129,7 @@ export function VmTable() {
                 ref={(el) => {
                   if (el) el.indeterminate = checkedVisible > 0 && !allChecked;
                 }}
-                onChange={() => vms.getState().setChecked(visibleKeys, !allChecked)}
+                onChange={() => vms.getState().setChecked(visibleRef.current.map(vmKey), !allChecked)}
               />
             </th>
             <th scope="col" className="col-star">

@@ -1,5 +1,4 @@
 import { useId, useMemo } from 'react';
-import { useShallow } from 'zustand/react/shallow';
 import type { VmState } from '../../../preload/contract';
 import { vmStateLabel, vmStateTone } from '../format';
 import { selectHostList } from '../stores/hostsStore';
@@ -14,12 +13,12 @@ export function VmToolbar() {
   const selectedHostId = useHosts((state) => state.selectedHostId);
   const hostName = useHosts((state) => (state.selectedHostId ? state.hosts[state.selectedHostId]?.name : undefined));
   const hostList = useHosts(selectHostList);
-  const visible = useVms(
-    useShallow((state) =>
-      selectVisibleVms(
-        { vms: state.vms, filter: state.filter, sort: state.sort, stateFilter: state.stateFilter, tagFilter: state.tagFilter },
-        selectedHostId,
-      ),
+  // No useShallow here: the selector is memoized (the same array while nothing relevant changed), and
+  // zustand's shallow compares arrays through Maps of their entries, which costs more than a render at 5,000.
+  const visible = useVms((state) =>
+    selectVisibleVms(
+      { vms: state.vms, filter: state.filter, sort: state.sort, stateFilter: state.stateFilter, tagFilter: state.tagFilter },
+      selectedHostId,
     ),
   );
   const filter = useVms((state) => state.filter);
