@@ -172,6 +172,9 @@ export class DomainXml {
   get machine(): string | undefined {
     return this.root.value('os/type/@machine');
   }
+  set machine(value: string) {
+    this.root.ensure('os/type').setAttribute('machine', value);
+  }
 
   get disks(): DomainDisk[] {
     return this.root.elements('devices/disk').map((disk) =>
