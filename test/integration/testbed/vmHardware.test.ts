@@ -4,6 +4,10 @@
  * running VM keeps its own; autostart and boot order; bad input gets field errors and the XML (re-read)
  * is unchanged.
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostSummary } from '../../../preload/contract';
 import { DomainXml } from '../../../main/core/inventory/DomainXml';
@@ -12,6 +16,18 @@ import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, createTinyGuest, removeTinyGuest, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 
 const env = testbedOrFail();
+const run = promisify(execFile);
+
+/** A small ISO for a CD-ROM medium (xorriso is a test-bed package); the guest reads its user-data at boot. */
+async function makeIso(path: string, label: string): Promise<void> {
+  const dir = await mkdtemp(join(env!.images, 'iso-src-'));
+  try {
+    await writeFile(join(dir, 'user-data'), `${label}\n`);
+    await run('xorriso', ['-as', 'mkisofs', '-quiet', '-V', label, '-o', path, dir]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 // The tiny guest's own machine type, and q35 (PCIe), the default of new VMs elsewhere: vCPU hot-plug under
 // TCG works on both.
@@ -21,18 +37,26 @@ describe.skipIf(!env).each(['pc', 'q35'])('editing the hardware of a running tin
   let guest: TinyGuest;
   let uuid: string;
   const ref = () => ({ hostId: host.id, uuid });
+  // The pc guest also gets an IDE CD-ROM (q35 has no IDE bus) to change media live.
+  const isoA = env ? join(env.images, `it-hw-a-${process.pid}.iso`) : '';
+  const isoB = env ? join(env.images, `it-hw-b-${process.pid}.iso`) : '';
 
   beforeAll(async () => {
     t = await startInProcessTandem({ demo: 'never' });
     host = await t.client.call('hosts.add', { uri: env!.host1Uri, name: 'testbed host1' });
-    guest = await createTinyGuest(env!, { name: `it-hw-${machine}-${process.pid}`, id: `hw-${machine}-${process.pid}` });
+    if (machine === 'pc') await Promise.all([makeIso(isoA, 'MEDIUM_A'), makeIso(isoB, 'MEDIUM_B')]);
+    guest = await createTinyGuest(env!, {
+      name: `it-hw-${machine}-${process.pid}`,
+      id: `hw-${machine}-${process.pid}`,
+      ...(machine === 'pc' ? { seedIso: isoA } : {}),
+    });
     // One vCPU online, room for a second: what vCPU hot-plug needs.
     const xml = DomainXml.parse(guest.xml);
     xml.setVcpus(1, 2);
     xml.machine = machine;
     uuid = (await t.client.call('vms.defineXml', { hostId: host.id, xml: xml.toString() })).uuid;
     await t.client.call('vms.start', ref());
-    await waitForSerial(guest.serialLogPath, SERIAL.ready, 60_000);
+    await waitForSerial(guest.serialLogPath, machine === 'pc' ? /^tandem-seed: MEDIUM_A$/m : SERIAL.ready, 60_000);
   }, 120_000);
 
   afterAll(async () => {
@@ -41,6 +65,7 @@ describe.skipIf(!env).each(['pc', 'q35'])('editing the hardware of a running tin
       await t.client.call('vms.undefine', ref()).catch(() => undefined);
     }
     if (guest) await removeTinyGuest(guest);
+    if (machine === 'pc') await Promise.all([rm(isoA, { force: true }), rm(isoB, { force: true })]);
     await t?.stop();
   });
 
@@ -74,6 +99,20 @@ describe.skipIf(!env).each(['pc', 'q35'])('editing the hardware of a running tin
     expect(hardware).toMatchObject({ memory: { maxKiB: 128 * 1024 }, autostart: true, bootOrder: ['hd'] });
     expect(hardware.pendingNextBoot).toContain('memory.max');
     await t.client.call('vms.editHardware', { ...ref(), changes: { autostart: false } });
+  });
+
+  it.runIf(machine === 'pc')('changes and ejects the CD-ROM medium of the running guest: both, and the live XML follows', async () => {
+    const session = t.tandem.hosts.session(host.id);
+    const changed = await t.client.call('vms.editHardware', { ...ref(), changes: { disks: [{ target: 'hdc', source: isoB }], bootOrder: ['cdrom', 'hd'] } });
+    expect(changed.results).toEqual([
+      { field: 'bootOrder', applied: 'next-boot', note: expect.any(String) },
+      { field: 'disks.hdc', applied: 'both' },
+    ]);
+    expect(DomainXml.parse(await session.getVmXml(uuid)).disks.find((d) => d.target === 'hdc')?.source).toBe(isoB);
+    const ejected = await t.client.call('vms.editHardware', { ...ref(), changes: { disks: [{ target: 'hdc', source: '' }] } });
+    expect(ejected.results).toEqual([{ field: 'disks.hdc', applied: 'both' }]);
+    expect(DomainXml.parse(await session.getVmXml(uuid)).disks.find((d) => d.target === 'hdc')?.source).toBeUndefined();
+    expect(ejected.hardware.bootOrder).toEqual(['cdrom', 'hd']);
   });
 
   it.each([
