@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the test bed's tiny guest: $STATE/guest/vmlinuz + $STATE/guest/initramfs.img.
+# Build the test bed's tiny guest: $STATE/guest/vmlinuz + $STATE/guest/initramfs.img
+# (+ initramfs-agent.img for guests that run the QEMU guest agent).
 #
 # Why: integration tests need real QEMU guests that boot in a few seconds under
 # TCG and talk on their serial console (see guest-init.sh for the protocol),
@@ -19,9 +20,12 @@
 #   modules in separate load lists that only those guests load:
 #   tandem.agent=1 (virtio_console for the agent channel, ext4 for the data
 #   disk it can freeze) and tandem.balloon=1 (virtio_balloon);
-# - the real QEMU guest agent (/usr/sbin/qemu-ga of qemu-guest-agent) with the
-#   shared libraries ldd lists for it and the dynamic loader, at their host
-#   paths (guest-init.sh starts it only with tandem.agent=1);
+# - initramfs-agent.img: the same archive followed by a second one (the kernel
+#   unpacks concatenated cpio archives in order) holding the real QEMU guest
+#   agent (/usr/sbin/qemu-ga of qemu-guest-agent) with the shared libraries ldd
+#   lists for it and the dynamic loader, at their host paths. Only agent guests
+#   boot it (guest-init.sh starts qemu-ga with tandem.agent=1), so the default
+#   guest does not unpack ~6 MB of libraries it never runs;
 # - rebuilds only when an input changed (stamp file with input hashes).
 set -euo pipefail
 
@@ -174,7 +178,7 @@ pack_qemu_ga() {
 
 build() {
   local deb="$1" stamp="$2"
-  local kdir="$CACHE/kernel" staging moddir kver vmlinuz m path out
+  local kdir="$CACHE/kernel" staging agent_staging moddir kver vmlinuz
   say "guest: building kernel + initramfs (log: $LOG)"
 
   # Unpack the kernel package into a private folder (no install, no triggers).
@@ -214,16 +218,23 @@ build() {
   pack_modules "$moddir" "$staging/lib/modules/load-order" "${base_order[@]}"
   pack_modules "$moddir" "$staging/lib/modules/load-order.agent" "${agent_order[@]}"
   pack_modules "$moddir" "$staging/lib/modules/load-order.balloon" "${balloon_order[@]}"
-  pack_qemu_ga "$staging"
+  agent_staging="$(mktemp -d "$GUEST/.staging-agent.XXXXXX")"
+  # shellcheck disable=SC2064 # expand now: the paths are fixed
+  trap "rm -rf '$staging' '$agent_staging'" EXIT
+  pack_qemu_ga "$agent_staging"
 
   (cd "$staging" && find . -print0 | LC_ALL=C sort -z |
     cpio --null --quiet -o -H newc -R 0:0 | gzip -9n) >"$GUEST/initramfs.img.tmp"
+  cp "$GUEST/initramfs.img.tmp" "$GUEST/initramfs-agent.img.tmp"
+  (cd "$agent_staging" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
+    cpio --null --quiet -o -H newc -R 0:0 | gzip -9n) >>"$GUEST/initramfs-agent.img.tmp"
   cp "$vmlinuz" "$GUEST/vmlinuz.tmp"
   mv -f "$GUEST/vmlinuz.tmp" "$GUEST/vmlinuz"
   mv -f "$GUEST/initramfs.img.tmp" "$GUEST/initramfs.img"
+  mv -f "$GUEST/initramfs-agent.img.tmp" "$GUEST/initramfs-agent.img"
   printf '%s\n' "$kver" >"$GUEST/kernel-version"
   printf '%s\n' "$stamp" >"$GUEST/.stamp"
-  rm -rf "$staging"
+  rm -rf "$staging" "$agent_staging"
   trap - EXIT
   say "guest: built (kernel $kver, ${#base_order[@]} modules + ${#agent_order[@]} agent + ${#balloon_order[@]} balloon, qemu-ga)"
 }
@@ -248,7 +259,7 @@ main() {
       stat -c %s "$deb"
     } | sha256sum | cut -d' ' -f1
   )"
-  if [[ -f "$GUEST/.stamp" && -s "$GUEST/vmlinuz" && -s "$GUEST/initramfs.img" &&
+  if [[ -f "$GUEST/.stamp" && -s "$GUEST/vmlinuz" && -s "$GUEST/initramfs.img" && -s "$GUEST/initramfs-agent.img" &&
     "$(cat "$GUEST/.stamp")" == "$stamp" ]]; then
     say "guest: up to date ($(cat "$GUEST/kernel-version" 2>/dev/null || echo '?'))"
     return 0

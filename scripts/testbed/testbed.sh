@@ -40,6 +40,7 @@ Tandem test bed is up: four libvirt hosts with QEMU (TCG, domain type 'qemu').
   host2  $TANDEM_TESTBED_HOST2_URI
   host3  $TANDEM_TESTBED_HOST3_URI  (SASL login: user $TANDEM_TESTBED_SASL_USER, password in the env file)
   guest kernel/initramfs: $TANDEM_TESTBED_KERNEL, $TANDEM_TESTBED_INITRD
+  (guests with the QEMU guest agent boot $TANDEM_TESTBED_AGENT_INITRD)
   guest disks and serial logs: $TANDEM_TESTBED_IMAGES
   env file: $STATE/testbed.env
 

@@ -30,6 +30,8 @@ export interface TestbedEnv {
   kernel: string;
   /** Guest initramfs (`<os><initrd>`). */
   initrd: string;
+  /** The same initramfs plus the QEMU guest agent and its libraries (for createTinyGuest's `agent: true`). */
+  agentInitrd?: string;
   /** Folder for guest disks and serial logs, same path on all hosts. */
   images: string;
 }
@@ -42,6 +44,7 @@ const KEYS = {
   kernel: 'TANDEM_TESTBED_KERNEL',
   initrd: 'TANDEM_TESTBED_INITRD',
   images: 'TANDEM_TESTBED_IMAGES',
+  agentInitrd: 'TANDEM_TESTBED_AGENT_INITRD',
   host3Uri: 'TANDEM_TESTBED_HOST3_URI',
   saslUser: 'TANDEM_TESTBED_SASL_USER',
   saslPassword: 'TANDEM_TESTBED_SASL_PASSWORD',
@@ -98,6 +101,7 @@ export function readTestbedEnv(): TestbedEnv | undefined {
   const host1Uri = get(KEYS.host1Uri);
   const host2Uri = get(KEYS.host2Uri);
   const optional = (key: string): string | undefined => (vars[key] === '' ? undefined : vars[key]);
+  const agentInitrd = optional(KEYS.agentInitrd);
   const host3Uri = optional(KEYS.host3Uri);
   const saslUser = optional(KEYS.saslUser);
   const saslPassword = optional(KEYS.saslPassword);
@@ -110,6 +114,7 @@ export function readTestbedEnv(): TestbedEnv | undefined {
     kernel: get(KEYS.kernel),
     initrd: get(KEYS.initrd),
     images: get(KEYS.images),
+    ...(agentInitrd !== undefined ? { agentInitrd } : {}),
     ...(host3Uri !== undefined ? { host3Uri } : {}),
     ...(saslUser !== undefined ? { saslUser } : {}),
     ...(saslPassword !== undefined ? { saslPassword } : {}),

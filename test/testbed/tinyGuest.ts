@@ -47,7 +47,8 @@ export interface TinyGuestOptions {
    */
   serial?: TinyGuestSerial;
   /**
-   * Runs the real QEMU guest agent: adds the `org.qemu.guest_agent.0` virtio-serial channel and a second
+   * Runs the real QEMU guest agent: boots the agent initramfs (env.agentInitrd), adds the
+   * `org.qemu.guest_agent.0` virtio-serial channel and a second
    * disk (vdb, `dataDiskMiB`) that the guest formats and mounts on /mnt/data, so fsfreeze has a real
    * block-backed filesystem. The guest prints `tandem-agent started` before its READY line.
    */
@@ -210,6 +211,10 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
   const dataDiskMiB = opts.dataDiskMiB ?? 16;
   if (!Number.isInteger(dataDiskMiB) || dataDiskMiB < 8) throw new Error(`dataDiskMiB must be an integer >= 8, got ${dataDiskMiB}`);
 
+  if (opts.agent && !env.agentInitrd) {
+    throw new Error('agent: true needs the test bed\'s agent initramfs (TANDEM_TESTBED_AGENT_INITRD): restart the test bed');
+  }
+
   const diskPath = join(env.images, `${opts.name}.qcow2`);
   const serialLogPath = join(env.images, `${opts.name}.serial.log`);
   const dataDiskPath = opts.agent ? join(env.images, `${opts.name}.data.qcow2`) : undefined;
@@ -223,7 +228,8 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
     id,
     memoryMiB,
     kernel: env.kernel,
-    initrd: env.initrd,
+    // The agent's initramfs is the default one plus a second archive with qemu-ga and its libraries.
+    initrd: opts.agent ? env.agentInitrd! : env.initrd,
     diskPath,
     serialLogPath,
     ...(opts.seedIso ? { seedIso: resolve(opts.seedIso) } : {}),
