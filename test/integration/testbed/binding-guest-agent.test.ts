@@ -86,8 +86,14 @@ describe.skipIf(!env)('libvirt binding: a real guest agent, balloon and tunables
   it('freezes and thaws the guest filesystems with real counts; the guest runs on', async () => {
     // One block-backed filesystem: the data disk on /mnt/data (the initramfs root is not on a device).
     expect(await dom.fsFreeze()).toBe(1);
-    expect(await agent('guest-fsfreeze-status')).toBe('frozen');
-    expect(await dom.fsThaw()).toBe(1);
+    try {
+      expect(await agent('guest-fsfreeze-status')).toBe('frozen');
+      // A frozen agent refuses what could write to the guest's filesystems.
+      const whileFrozen = await expectLibvirtError(agent('guest-network-get-interfaces'), 'VIR_ERR_INTERNAL_ERROR', 'VIR_ERR_AGENT_COMMAND_FAILED');
+      expect(whileFrozen.message).toMatch(/the agent is in frozen state/);
+    } finally {
+      expect(await dom.fsThaw()).toBe(1);
+    }
     expect(await agent('guest-fsfreeze-status')).toBe('thawed');
     // Thawing what is not frozen thaws nothing.
     expect(await dom.fsThaw()).toBe(0);

@@ -78,9 +78,14 @@ describe.skipIf(!env)('libvirt binding: post-copy live migration between two QEM
     const before = await lastCounter(guest);
     // 1 MiB/s: the 128 MiB guest cannot converge in pre-copy, so only the switch can finish it.
     const migration = dom.migrateToURI3(env!.host2Uri, { bandwidth: 1 }, POSTCOPY_MOVE);
-    for (;;) {
+    let failed: unknown;
+    migration.catch((error: unknown) => (failed = error));
+    // Switch once the pre-copy phase is under way (a failed start ends the wait with its own error).
+    for (let tries = 0; ; tries++) {
+      if (failed) throw failed;
       const { type, stats } = await dom.getJobStats();
       if (type === virDomainJobType.VIR_DOMAIN_JOB_UNBOUNDED && typeof stats.data_processed === 'number' && stats.data_processed > 0) break;
+      if (tries > 300) throw new Error(`the migration job never started: ${JSON.stringify({ type, stats })}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     await dom.migrateStartPostCopy();
