@@ -111,3 +111,18 @@ describe('CredentialBroker', () => {
     await expect(attempt.finish('connected')).resolves.toBeUndefined();
   });
 });
+
+describe('CredentialBroker.forgetHost', () => {
+  it('deletes every stored credential of the host and closes its open prompts', async () => {
+    const { store, broker, closed } = setup();
+    store.values.set('lab/passphrase', 'pw');
+    store.values.set('lab/authname', 'me');
+    store.values.set('other/passphrase', 'keep');
+    const answer = broker.forAttempt({ ...HOST, id: 'lab' }).prompt([{ kind: 'realm', prompt: 'Realm', defaultValue: '' }]);
+    await flush();
+    await broker.forgetHost('lab');
+    await expect(answer).resolves.toBeNull();
+    expect(closed).toEqual(['cancelled']);
+    expect([...store.values.keys()]).toEqual(['other/passphrase']);
+  });
+});

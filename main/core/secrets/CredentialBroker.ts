@@ -140,6 +140,8 @@ export class CredentialBroker implements HostCredentialSource {
   }
 
   async forgetHost(hostId: string): Promise<void> {
+    // A prompt still open for the host's old address (or a removed host) has nobody left to answer it.
+    for (const request of [...this.pending.values()]) if (request.event.hostId === hostId) request.resolve(null, 'cancelled');
     for (const kind of ALL_KINDS) await this.deleteStored(hostId, kind);
   }
 
