@@ -76,6 +76,21 @@ describe('hosts in the browser', () => {
     await page.waitForSelector('[data-testid="vm-row-test"]');
   });
 
+  it('edits a host: a bad URI is refused at the field, a new name is kept', async () => {
+    const id = hostIdOf('test:///default');
+    await page.click(`[data-testid="host-item-${id}"] .host-select`);
+    await page.click(`[data-testid="host-edit-open-${id}"]`);
+    await page.fill('[data-testid="host-edit-uri"]', 'qemu+ssh:///system');
+    await page.click('[data-testid="host-edit-save"]');
+    await expect.poll(() => page.locator('[data-testid="host-edit-error"]').innerText()).toMatch(/needs a host/);
+    await page.fill('[data-testid="host-edit-uri"]', 'test:///default');
+    await page.fill('[data-testid="host-edit-name"]', 'Simulated lab');
+    await page.click('[data-testid="host-edit-save"]');
+    await page.waitForSelector(`[data-testid="host-edit-${id}"]`, { state: 'detached' });
+    await expect.poll(() => page.locator(`[data-testid="host-item-${id}"] .host-name`).innerText()).toBe('Simulated lab');
+    expect(await page.locator(`[data-testid="host-item-${id}"]`).getAttribute('data-status')).toBe('connected');
+  });
+
   it.skipIf(!testbed)('shows a QEMU host page: acceleration, UEFI firmware, Secure Boot', async () => {
     const uri = testbed!.host2Uri;
     await addHost(page, uri, 'host2');
