@@ -23,7 +23,8 @@ export interface CredentialAttempt {
 }
 
 export interface HostCredentialSource {
-  forAttempt(host: HostIdentity): CredentialAttempt;
+  /** `askingUser` is called when a prompt goes to the user (not answered from the keychain). */
+  forAttempt(host: HostIdentity, hooks?: { askingUser?(): void }): CredentialAttempt;
   /** The host was removed or now points elsewhere: its stored credentials no longer apply. */
   forgetHost(hostId: string): Promise<void>;
 }

@@ -322,7 +322,10 @@ export class HostManager {
     if (entry.dialing) await entry.dialing;
     if (entry.removed || generation !== entry.generation) return;
     let session: HostSession | undefined;
-    const credentials = this.options.credentials?.forAttempt({ id: entry.id, name: entry.name, uri: entry.uri });
+    const credentials = this.options.credentials?.forAttempt(
+      { id: entry.id, name: entry.name, uri: entry.uri },
+      { askingUser: () => this.setStatus(entry, 'connecting', 'waiting for credentials') },
+    );
     try {
       const dial = this.driverFor(entry.uri).connect(entry.uri, { credentials: credentials && this.userPrompt(entry, credentials) });
       let abandoned = false;

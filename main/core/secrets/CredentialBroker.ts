@@ -92,7 +92,7 @@ export class CredentialBroker implements HostCredentialSource {
     request.resolve(answer.values, 'answered', answer.remember === true);
   }
 
-  forAttempt(host: HostIdentity): CredentialAttempt {
+  forAttempt(host: HostIdentity, hooks: { askingUser?(): void } = {}): CredentialAttempt {
     /** Answers used in this attempt, by kind, and where they came from. */
     const fromStore = new Map<string, true>();
     const toRemember = new Map<string, string>();
@@ -110,6 +110,7 @@ export class CredentialBroker implements HostCredentialSource {
         secret: SECRET_KINDS.has(r.kind),
         ...(r.defaultValue && !SECRET_KINDS.has(r.kind) ? { defaultValue: r.defaultValue } : {}),
       }));
+      hooks.askingUser?.();
       const { values, remember, reason } = await this.ask(host, fields, stored.available);
       if (reason === 'cancelled') {
         declined = new AuthFailedError('credentials.cancelled', `Connecting to "${host.name}" was cancelled at the credential prompt`, {

@@ -84,8 +84,10 @@ describe('host credentials with a real Secret Service', () => {
 
   it('wrong credentials: a specific error, the host is not added, nothing is stored', async () => {
     answerWith = (r) => ({ requestId: r.requestId, values: r.fields.map((f) => (f.secret ? WRONG : USER)), remember: true });
+    const waiting = t.nextEvent('hosts.changed', (h) => h.uri === uri && h.status === 'connecting' && h.statusReason === 'waiting for credentials');
     const error = await callError(t.client.call('hosts.add', { uri, name: 'guarded' }));
     expect(error).toMatchObject({ errorName: 'AuthFailed', code: 'libvirt.VIR_ERR_AUTH_FAILED' });
+    await waiting;
     // libvirt's test driver asks for the user name, then the password, in two prompts.
     expect(requests.every((r) => r.uri === uri && r.canRemember)).toBe(true);
     expect(requests.flatMap((r) => r.fields)).toEqual([
