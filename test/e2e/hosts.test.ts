@@ -3,7 +3,7 @@
  * (capabilities, pools; on the QEMU test bed also firmware and acceleration); connect to a host that asks
  * for a password through the credential dialog, with a real Secret Service remembering it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -40,6 +40,7 @@ describe('hosts in the browser', () => {
     // The server child inherits this environment: its keychain is the private Secret Service.
     keyring = await startSecretService();
     keyring.useInThisProcess();
+    process.env.TANDEM_LOG_LEVEL = 'debug'; // the server logs everything it would: still no password in it
     work = await mkdtemp(join(tmpdir(), 'tandem-e2e-hosts-'));
     app = await startBrowserModeApp(['--demo', 'never']);
     page = await app.browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -125,5 +126,12 @@ describe('hosts in the browser', () => {
     await page.waitForSelector('[data-testid="vm-row-guarded-vm"]');
     expect(await page.locator('[data-testid="credential-dialog"]').count()).toBe(0);
     expect(await keyring.lookup({ service: 'tandem', username: `${id}/passphrase` })).toBe('e2e-Secret-42');
+    // Nowhere else: not in the server's stdout/stderr, not in any file of its data folder.
+    expect(app.output()).toContain(`connected to ${uri}`);
+    expect(app.output()).not.toContain('e2e-Secret-42');
+    const files = await readdir(app.dataDir, { recursive: true, withFileTypes: true });
+    for (const file of files.filter((f) => f.isFile())) {
+      expect(await readFile(join(file.parentPath, file.name), 'latin1')).not.toContain('e2e-Secret-42');
+    }
   });
 });
