@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,13 @@ const REPO = resolve(import.meta.dirname, '..', '..', '..');
 function idleDomainXml(name: string, uuid: string): string {
   return `<domain type='qemu'><name>${name}</name><uuid>${uuid}</uuid><memory unit='MiB'>64</memory><vcpu>1</vcpu>
     <os><type arch='x86_64'>hvm</type></os></domain>`;
+}
+
+/** host1's libvirtd, from its pidfile, checked to be libvirtd (never signal a recycled PID). */
+async function host1DaemonPid(): Promise<number> {
+  const pid = Number((await readFile(join(env!.dir, 'host1', 'libvirtd.pid'), 'utf8')).trim());
+  expect(await readlink(`/proc/${pid}/exe`)).toBe('/usr/sbin/libvirtd');
+  return pid;
 }
 
 describe.skipIf(!env)('connection manager on the test bed', () => {
@@ -67,6 +74,8 @@ describe.skipIf(!env)('connection manager on the test bed', () => {
       [t.client.call('hosts.update', { hostId: 'no-such-host', name: 'x' }), 'host.not-found'],
       [t.client.call('hosts.details', { hostId: 'no-such-host' }), 'host.not-found'],
       [t.client.call('credentials.answer', { requestId: randomUUID(), cancel: true }), 'credentials.request-not-found'],
+      // Nothing listens there: refused by the kernel, reported as libvirt's system error.
+      [t.client.call('hosts.add', { uri: env!.host1Uri.replace(':16510', ':16599') }), 'libvirt.VIR_ERR_SYSTEM_ERROR'],
     ];
     for (const [call, code] of cases) expect((await callError(call)).code).toBe(code);
     expect(await t.client.call('hosts.list', {})).toEqual(before);
@@ -80,8 +89,7 @@ describe.skipIf(!env)('connection manager on the test bed', () => {
   });
 
   it('a killed daemon shows its host unreachable, the other host keeps answering, and a restart brings it back', async () => {
-    const pid = Number((await readFile(join(env!.dir, 'host1', 'libvirtd.pid'), 'utf8')).trim());
-    expect(pid).toBeGreaterThan(1);
+    const pid = await host1DaemonPid();
     const unreachable = t.nextEvent('hosts.changed', (h) => h.id === host1 && h.status === 'unreachable', 30_000);
     process.kill(pid, 'SIGKILL');
     const down = await unreachable;
@@ -100,5 +108,19 @@ describe.skipIf(!env)('connection manager on the test bed', () => {
     });
     await back;
     await expect.poll(async () => (await t.client.call('vms.list', { hostId: host1 })).map((v) => v.uuid), { timeout: 10_000 }).toContain(vmUuid);
+  });
+
+  it('a daemon that stops answering (SIGSTOP) is declared unreachable by keepalive, and recovers on SIGCONT', async () => {
+    const pid = await host1DaemonPid();
+    const unreachable = t.nextEvent('hosts.changed', (h) => h.id === host1 && h.status === 'unreachable', 60_000);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      expect((await unreachable).statusReason).toMatch(/keepalive/);
+      expect((await t.client.call('hosts.details', { hostId: host2 })).arch).toBe('x86_64');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await t.nextEvent('hosts.changed', (h) => h.id === host1 && h.status === 'connected', 90_000);
+    expect((await t.client.call('vms.list', { hostId: host1 })).map((v) => v.uuid)).toContain(vmUuid);
   });
 });
