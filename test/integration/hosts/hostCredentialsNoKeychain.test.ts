@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../../preload/contract';
 import { writeAuthTestNode } from '../../support/authTestNode';
-import { startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
+import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
 
 describe('host credentials without a keychain', () => {
   let work: string;
@@ -44,5 +44,21 @@ describe('host credentials without a keychain', () => {
     expect(requests.every((r) => !r.canRemember)).toBe(true);
     expect(await t.client.call('hosts.reconnect', { hostId: host.id })).toMatchObject({ status: 'connected' });
     expect(requests.length).toBe(asked * 2);
+  });
+
+  it('a prompt nobody answers times out: its own error, the dialog is told to close, nothing added', async () => {
+    const quiet = await startInProcessTandem({ demo: 'never', credentialTimeoutMs: 500 });
+    try {
+      const uri = await writeAuthTestNode(work, 'bob', 'pw-9');
+      const requested = quiet.nextEvent('credentials.requested', (r) => r.uri === uri);
+      const closed = quiet.nextEvent('credentials.closed', (c) => c.reason === 'timed-out');
+      const error = await callError(quiet.client.call('hosts.add', { uri }));
+      expect(error).toMatchObject({ errorName: 'AuthFailed', code: 'credentials.timed-out' });
+      expect((await closed).requestId).toBe((await requested).requestId);
+      expect(await quiet.client.call('hosts.list', {})).toEqual([]);
+      expect(await quiet.client.call('credentials.pending', {})).toEqual([]);
+    } finally {
+      await quiet.stop();
+    }
   });
 });
