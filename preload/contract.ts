@@ -10,12 +10,15 @@
  */
 import { z } from 'zod';
 import { appMethods } from './api/app';
+import { credentialsEvents, credentialsMethods } from './api/credentials';
 import { hostsEvents, hostsMethods } from './api/hosts';
 import { vmsEvents, vmsMethods } from './api/vms';
 import type { CallResult, ContractError } from './schemas';
 
 export * from './schemas';
 export { MAX_XML_LENGTH } from './api/vms';
+export type { HostDetails } from './api/hosts';
+export type { CredentialRequest } from './api/credentials';
 
 // ---------------------------------------------------------------------------------------------------------
 // Methods and events: one file per capability in preload/api/, composed here. A new capability adds its
@@ -23,11 +26,13 @@ export { MAX_XML_LENGTH } from './api/vms';
 
 export const methods = {
   ...appMethods,
+  ...credentialsMethods,
   ...hostsMethods,
   ...vmsMethods,
 } as const;
 
 export const events = {
+  ...credentialsEvents,
   ...hostsEvents,
   ...vmsEvents,
 } as const;

@@ -19,7 +19,9 @@ LOG="$ROOT/.setup-logs/setup.log"
 
 # --- Debian packages -------------------------------------------------------------------------------------
 APP_PACKAGES=(libvirt0 libvirt-dev pkg-config python3 make g++)
-TEST_PACKAGES=(chromium fonts-dejavu-core valgrind)
+# gnome-keyring + dbus (+ dbus-x11) + libsecret-tools: a private, real Secret Service for the keychain tests
+# (test/support/secretService.ts starts dbus-daemon and gnome-keyring-daemon; secret-tool reads back).
+TEST_PACKAGES=(chromium fonts-dejavu-core valgrind gnome-keyring dbus dbus-x11 libsecret-tools)
 
 is_installed() { [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" == installed ]]; }
 
