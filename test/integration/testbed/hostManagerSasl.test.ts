@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HostSummary } from '../../../preload/contract';
 import { AuthFailedError } from '../../../main/core/errors';
 import { HostConfigStore } from '../../../main/core/hosts/HostConfigStore';
+import type { HostCredentialSource } from '../../../main/core/hosts/HostCredentials';
 import type { CredentialPrompt } from '../../../main/core/hosts/HostDriver';
 import { HostManager } from '../../../main/core/hosts/HostManager';
 import { LibvirtHostDriver } from '../../../main/drivers/libvirt/LibvirtHostDriver';
@@ -38,7 +39,13 @@ describe.skipIf(!sasl)('HostManager with a SASL host (test bed host3)', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  function start(credentials: CredentialPrompt): { manager: HostManager; statuses: HostSummary[] } {
+  function start(prompt: CredentialPrompt): { manager: HostManager; statuses: HostSummary[] } {
+    // The user answering every prompt directly, with nothing stored (the keychain path is tested in
+    // test/integration/hosts/hostCredentials.test.ts).
+    const credentials: HostCredentialSource = {
+      forAttempt: () => ({ prompt, finish: async () => undefined, declined: () => undefined }),
+      forgetHost: async () => undefined,
+    };
     manager = new HostManager({ drivers: [new LibvirtHostDriver()], config: new HostConfigStore(dataDir), credentials, connectTimeoutMs: 15_000 });
     const statuses: HostSummary[] = [];
     manager.hostChanged.on((summary) => statuses.push(summary));
