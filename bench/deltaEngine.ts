@@ -3,16 +3,18 @@
  * - chunk + hash throughput of a 256 MiB memory-stream-like buffer in each chunking mode, and XXH3-128 alone,
  *   in GB/s next to memcpy (Buffer.copy of the same bytes: the machine's memory bandwidth for one core);
  * - delta size vs full size of a child memory state whose guest changed 1 % (idle-like) or 30 % (busy-like)
- *   of its pages since the parent, and the sealed (encrypted) size.
+ *   of its pages since the parent, the sealed (encrypted) size, and the time to rebuild the child from the
+ *   parent and the sealed delta (authenticate, decrypt, apply, verify) next to copying the full file.
  * `benchDeltaEngine()` returns table rows; `tsx bench/deltaEngine.ts` prints them.
  */
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KeychainMemoryKeyProvider } from '../main/core/checkpoints/MemoryKeyProvider';
-import { sealMemoryState } from '../main/core/checkpoints/sealedMemoryState';
+import { openSealedMemoryState, sealMemoryState } from '../main/core/checkpoints/sealedMemoryState';
 import {
+  applyDelta,
   chunkBuffer,
   chunkFile,
   CONTENT_DEFINED_CHUNKING,
@@ -66,7 +68,11 @@ async function* concatenate(source: AsyncIterable<Buffer>): AsyncGenerator<Buffe
 
 async function deltaSizeRows(work: string): Promise<Row[]> {
   const rows: Row[] = [];
-  const keys = new KeychainMemoryKeyProvider({ get: async () => null, set: async () => undefined });
+  const secrets = new Map<string, string>();
+  const keys = new KeychainMemoryKeyProvider({
+    get: async (owner, kind) => secrets.get(`${owner}/${kind}`) ?? null,
+    set: async (owner, kind, value) => void secrets.set(`${owner}/${kind}`, value),
+  });
   for (const [label, fraction] of [['idle-like (1 % of pages changed)', 0.01], ['busy-like (30 % of pages changed)', 0.3]] as const) {
     const { parent, child } = parentAndChildStreams(32768, fraction, 31);
     const parentPath = join(work, 'parent.mem');
@@ -76,19 +82,22 @@ async function deltaSizeRows(work: string): Promise<Row[]> {
     const parentIndex = await chunkFile(parentPath);
     const stats: DeltaStats = { chunks: 0, copiedFromParent: 0, copiedFromTarget: 0, literalChunks: 0, literalBytes: 0, deltaBytes: 0 };
     const sealedPath = join(work, 'child.sealed');
-    await sealMemoryState({
-      source: concatenate(createDelta({ parent: parentIndex, targetPath: childPath }, stats)),
-      path: sealedPath,
-      identity: { vmUuid: 'bench', checkpointId: 'child', parentId: 'parent' },
-      keys,
-    });
+    const identity = { vmUuid: 'bench', checkpointId: 'child', parentId: 'parent' };
+    await sealMemoryState({ source: concatenate(createDelta({ parent: parentIndex, targetPath: childPath }, stats)), path: sealedPath, identity, keys });
     const sealed = (await stat(sealedPath)).size;
+    const rebuiltPath = join(work, 'rebuilt.mem');
+    const rebuildMs = await medianMs(() =>
+      applyDelta({ delta: openSealedMemoryState({ path: sealedPath, expected: identity, keys }), parentPath, outputPath: rebuiltPath }),
+    );
+    const copyMs = await medianMs(() => copyFile(childPath, join(work, 'copy.mem')));
     rows.push({
       'child memory state': label,
       'full MiB': (child.length / 2 ** 20).toFixed(1),
       'delta MiB': (stats.deltaBytes / 2 ** 20).toFixed(2),
       'delta / full': `${((stats.deltaBytes / child.length) * 100).toFixed(1)} %`,
       'sealed MiB': (sealed / 2 ** 20).toFixed(2),
+      'rebuild (sealed delta)': `${rebuildMs.toFixed(0)} ms`,
+      'copy full file': `${copyMs.toFixed(0)} ms`,
     });
     await rm(sealedPath);
   }

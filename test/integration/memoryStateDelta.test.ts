@@ -16,11 +16,11 @@ import { parentAndChildStreams } from '../../native-helpers/delta/test/synthetic
 
 class MapSecrets implements SecretSource {
   private readonly entries = new Map<string, string>();
-  async get(name: string) {
-    return this.entries.get(name) ?? null;
+  async get(owner: string, kind: string) {
+    return this.entries.get(`${owner}/${kind}`) ?? null;
   }
-  async set(name: string, value: string) {
-    this.entries.set(name, value);
+  async set(owner: string, kind: string, value: string) {
+    this.entries.set(`${owner}/${kind}`, value);
   }
 }
 

@@ -19,14 +19,19 @@ export interface MemoryKeyProvider {
   keyById(keyId: string): Promise<Uint8Array | null>;
 }
 
-/** The little the key provider needs from the keychain (Tandem's SecretStore satisfies it through an adapter). */
+/**
+ * The little the key provider needs from the keychain: the same shape as core/secrets' SecretStore (get/set
+ * by owner and kind), so that store plugs in as it is. A keychain that is unavailable throws; so does sealing.
+ */
 export interface SecretSource {
-  get(name: string): Promise<string | null>;
-  set(name: string, value: string): Promise<void>;
+  get(owner: string, kind: string): Promise<string | null>;
+  set(owner: string, kind: string, value: string): Promise<void>;
 }
 
-const CURRENT = 'memory-state-key/current';
-const keyName = (id: string) => `memory-state-key/${id}`;
+/** The keychain owner of memory-state keys (hosts own their credentials under their host id). */
+export const MEMORY_KEY_OWNER = 'tandem-memory-state';
+const CURRENT = 'key/current';
+const keyName = (id: string) => `key/${id}`;
 
 /**
  * Keys as base64 secrets in the keychain: one per id, plus a pointer to the current id. A key is written
@@ -46,7 +51,7 @@ export class KeychainMemoryKeyProvider implements MemoryKeyProvider {
   }
 
   async keyById(keyId: string): Promise<Uint8Array | null> {
-    const encoded = await this.secrets.get(keyName(keyId));
+    const encoded = await this.secrets.get(MEMORY_KEY_OWNER, keyName(keyId));
     if (encoded === null) return null;
     const key = Buffer.from(encoded, 'base64');
     if (key.length !== MEMORY_KEY_BYTES) throw new Error(`the keychain entry ${keyName(keyId)} is not a ${MEMORY_KEY_BYTES}-byte key`);
@@ -54,14 +59,14 @@ export class KeychainMemoryKeyProvider implements MemoryKeyProvider {
   }
 
   private async loadOrCreate(): Promise<MemoryKey> {
-    const id = await this.secrets.get(CURRENT);
+    const id = await this.secrets.get(MEMORY_KEY_OWNER, CURRENT);
     if (id !== null) {
       const key = await this.keyById(id);
       if (key) return { id, key };
     }
     const created = { id: randomUUID(), key: randomBytes(MEMORY_KEY_BYTES) };
-    await this.secrets.set(keyName(created.id), created.key.toString('base64'));
-    await this.secrets.set(CURRENT, created.id);
+    await this.secrets.set(MEMORY_KEY_OWNER, keyName(created.id), created.key.toString('base64'));
+    await this.secrets.set(MEMORY_KEY_OWNER, CURRENT, created.id);
     return created;
   }
 }

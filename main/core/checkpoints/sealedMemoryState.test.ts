@@ -19,11 +19,11 @@ import { openSealedMemoryState, peekSealedIdentity, sealMemoryState, verifySeale
 /** A keychain held in a Map: the provider's logic is under test here, not the OS keychain. */
 class MapSecrets implements SecretSource {
   readonly entries = new Map<string, string>();
-  async get(name: string) {
-    return this.entries.get(name) ?? null;
+  async get(owner: string, kind: string) {
+    return this.entries.get(`${owner}/${kind}`) ?? null;
   }
-  async set(name: string, value: string) {
-    this.entries.set(name, value);
+  async set(owner: string, kind: string, value: string) {
+    this.entries.set(`${owner}/${kind}`, value);
   }
 }
 
@@ -76,7 +76,7 @@ describe('sealed memory-state files', () => {
     expect(sealed.includes(Buffer.from(identityJson))).toBe(true);
     const names = [...secrets.entries.keys()];
     expect(names).toHaveLength(2);
-    expect(names).toEqual(expect.arrayContaining(['memory-state-key/current', expect.stringMatching(/^memory-state-key\/[0-9a-f-]{36}$/)]));
+    expect(names).toEqual(expect.arrayContaining(['tandem-memory-state/key/current', expect.stringMatching(/^tandem-memory-state\/key\/[0-9a-f-]{36}$/)]));
     expect(await peekSealedIdentity(path)).toEqual(identity);
     expect((await verifySealedMemoryState({ path, expected: identity, keys })).plaintextBytes).toBe(plaintext.length);
     expect((await readdir(dir)).filter((f) => f.includes('.partial'))).toEqual([]);
@@ -156,7 +156,7 @@ describe('sealed memory-state files', () => {
     const otherKeys = new KeychainMemoryKeyProvider(new MapSecrets());
     const current = await keys.currentKey();
     const stolen = new MapSecrets();
-    await stolen.set(`memory-state-key/${current.id}`, randomBytes(32).toString('base64'));
+    await stolen.set('tandem-memory-state', `key/${current.id}`, randomBytes(32).toString('base64'));
     const wrong = new KeychainMemoryKeyProvider(stolen);
     expect(await refusal(readAll(openSealedMemoryState({ path, expected: identity, keys: wrong })))).toBeInstanceOf(MemoryStateTamperedError);
     expect(await refusal(readAll(openSealedMemoryState({ path, expected: identity, keys: otherKeys })))).toBeInstanceOf(
