@@ -1,11 +1,13 @@
 /**
- * Rebuilds a target file from a parent file and a delta stream. The output is written to a temporary file
- * beside `outputPath` and renamed into place only once every chunk's hash, the chunk count and the target
- * index digest have verified; on any failure the temporary file is removed and outputPath is left untouched.
+ * Rebuilds a target file from a parent file and a delta stream. The parent's chunk index must match the
+ * digest the delta was made against (a wrong parent is refused before anything is written). The output is
+ * written to a temporary file beside `outputPath` and renamed into place only once every chunk's hash, the
+ * chunk count and the target index digest have verified; on any failure the temporary file is removed and
+ * outputPath is left untouched.
  */
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { hashChunks } from './chunking';
+import { chunkFile, hashChunks, indexDigest, type ChunkIndex, type ChunkParams } from './chunking';
 import { DeltaCorruptError, DeltaParentMismatchError } from './errors';
 import { decodeHeader, DELTA_VERSION, HEADER_BYTES, headerChecksumValid, OP_COPY_PARENT, OP_COPY_TARGET, OP_END, OP_LITERAL, type DeltaHeader } from './format';
 
@@ -59,6 +61,8 @@ export interface ApplyDeltaOptions {
   delta: AsyncIterable<Uint8Array>;
   /** The file the delta was made against; null when the delta has no parent. */
   parentPath: string | null;
+  /** The parent's chunk index when kept; otherwise it is computed from parentPath (at read bandwidth). */
+  parentIndex?: ChunkIndex;
   outputPath: string;
 }
 
@@ -81,6 +85,7 @@ export async function applyDelta(options: ApplyDeltaOptions): Promise<ApplyDelta
       throw new DeltaCorruptError('unsupported-version', `delta format version ${header.version} (this build reads ${DELTA_VERSION})`);
     }
     if (!(await headerChecksumValid(headerBytes))) throw new DeltaCorruptError('malformed', 'the delta header fails its checksum');
+    let parentIndex: ChunkIndex | null = null;
     if (header.parentSize > 0) {
       if (options.parentPath === null) throw new DeltaParentMismatchError('the delta needs a parent and none was given');
       parent = await open(options.parentPath, 'r');
@@ -88,7 +93,14 @@ export async function applyDelta(options: ApplyDeltaOptions): Promise<ApplyDelta
       if (size !== header.parentSize) {
         throw new DeltaParentMismatchError(`the parent holds ${size} bytes; the delta was made against ${header.parentSize}`);
       }
+      const params: ChunkParams = { mode: header.mode, minSize: header.minSize, avgSize: header.avgSize, maxSize: header.maxSize };
+      parentIndex = options.parentIndex ?? (await chunkFile(options.parentPath, params));
+      if (!(await indexDigest(parentIndex)).equals(header.parentIndexDigest)) {
+        throw new DeltaParentMismatchError(`${options.parentPath} is not the parent the delta was made against (its chunk index differs)`);
+      }
     }
+    const parentOffsets = new Float64Array((parentIndex?.lengths.length ?? 0) + 1);
+    parentIndex?.lengths.forEach((length, i) => (parentOffsets[i + 1] = parentOffsets[i]! + length));
     output = await open(partialPath, 'wx+');
     const out = output;
 
@@ -131,22 +143,32 @@ export async function applyDelta(options: ApplyDeltaOptions): Promise<ApplyDelta
       return b;
     };
 
-    // Consecutive COPY_PARENT ops over contiguous parent bytes are read with one call.
-    let run: { offset: number; length: number; chunks: PendingChunk[] } | null = null;
-    const readRun = async () => {
-      if (!run || !parent) return;
-      const bytes = await readFrom(parent, run.offset, run.length, 'parent');
-      window.push(bytes);
-      pending.push(...run.chunks);
-      windowBytes += bytes.length;
-      run = null;
-      if (windowBytes >= FLUSH_BYTES) await flush();
+    // A run of parent chunks is read in slices of up to FLUSH_BYTES, each slice with one call.
+    const copyParentRun = async (first: number, count: number) => {
+      if (!parent || !parentIndex) throw new DeltaCorruptError('malformed', 'a parent reference in a delta without a parent');
+      if (count < 1 || first + count > parentIndex.lengths.length) {
+        throw new DeltaCorruptError('malformed', `parent chunks ${first}+${count} are outside the parent's ${parentIndex.lengths.length}`);
+      }
+      let start = first;
+      while (start < first + count) {
+        let end = start + 1;
+        while (end < first + count && parentOffsets[end + 1]! - parentOffsets[start]! <= FLUSH_BYTES) end++;
+        const offset = parentOffsets[start]!;
+        const bytes = await readFrom(parent, offset, parentOffsets[end]! - offset, 'parent');
+        for (let j = start; j < end; j++) {
+          const hash = parentIndex.hashes.subarray(j * 16, j * 16 + 16);
+          pending.push({ length: parentIndex.lengths[j]!, hash, source: 'parent', sourceOffset: parentOffsets[j]! });
+        }
+        window.push(bytes);
+        windowBytes += bytes.length;
+        if (windowBytes >= FLUSH_BYTES) await flush();
+        start = end;
+      }
     };
 
     for (;;) {
       const op = (await reader.read(1, 'an op')).readUInt8(0);
       if (op === OP_END) {
-        await readRun();
         await flush();
         const count = Number((await reader.read(8, 'the end record')).readBigUInt64LE(0));
         if (count !== chunks || chunks !== header.targetChunks) {
@@ -158,6 +180,13 @@ export async function applyDelta(options: ApplyDeltaOptions): Promise<ApplyDelta
       if (op !== OP_COPY_PARENT && op !== OP_LITERAL && op !== OP_COPY_TARGET) {
         throw new DeltaCorruptError('malformed', `unknown op 0x${op.toString(16)} after ${chunks} chunks`);
       }
+      if (op === OP_COPY_PARENT) {
+        const fields = await reader.read(12, 'an op');
+        const count = fields.readUInt32LE(8);
+        await copyParentRun(Number(fields.readBigUInt64LE(0)), count);
+        chunks += count;
+        continue;
+      }
       const fields = await reader.read(op === OP_LITERAL ? 20 : 28, 'an op');
       const sourceOffset = op === OP_LITERAL ? 0 : Number(fields.readBigUInt64LE(0));
       const length = fields.readUInt32LE(op === OP_LITERAL ? 0 : 8);
@@ -166,19 +195,6 @@ export async function applyDelta(options: ApplyDeltaOptions): Promise<ApplyDelta
         throw new DeltaCorruptError('malformed', `chunk length ${length} is outside the delta's chunk sizes`);
       }
       chunks++;
-      if (op === OP_COPY_PARENT) {
-        if (!parent) throw new DeltaCorruptError('malformed', 'a parent reference in a delta without a parent');
-        const chunk: PendingChunk = { length, hash, source: 'parent', sourceOffset };
-        if (run && run.offset + run.length === sourceOffset && run.length + length <= FLUSH_BYTES) {
-          run.length += length;
-          run.chunks.push(chunk);
-        } else {
-          await readRun();
-          run = { offset: sourceOffset, length, chunks: [chunk] };
-        }
-        continue;
-      }
-      await readRun();
       let bytes: Buffer;
       if (op === OP_LITERAL) {
         bytes = Buffer.from(await reader.read(length, 'a literal chunk'));

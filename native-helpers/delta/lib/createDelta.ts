@@ -23,14 +23,12 @@ function sameParams(a: ChunkParams, b: ChunkParams): boolean {
   return a.mode === b.mode && a.minSize === b.minSize && a.avgSize === b.avgSize && a.maxSize === b.maxSize;
 }
 
-/** The first offset of each distinct chunk hash in an index. */
-function offsetsByHash(index: ChunkIndex): Map<string, number> {
+/** The first chunk number of each distinct chunk hash in an index. */
+function chunksByHash(index: ChunkIndex): Map<string, number> {
   const map = new Map<string, number>();
-  let offset = 0;
   for (let i = 0; i < index.lengths.length; i++) {
     const key = index.hashes.toString('latin1', i * 16, i * 16 + 16);
-    if (!map.has(key)) map.set(key, offset);
-    offset += index.lengths[i]!;
+    if (!map.has(key)) map.set(key, i);
   }
   return map;
 }
@@ -55,7 +53,8 @@ export async function* createDelta(options: CreateDeltaOptions, stats?: DeltaSta
   }
   const target = options.target ?? (await chunkFile(options.targetPath, params));
   const pieceBytes = options.pieceBytes ?? 1024 * 1024;
-  const parentOffsets = options.parent ? offsetsByHash(options.parent) : new Map<string, number>();
+  const parent = options.parent;
+  const parentChunks = parent ? chunksByHash(parent) : new Map<string, number>();
   const targetOffsets = new Map<string, number>();
   const s: DeltaStats = stats ?? { chunks: 0, copiedFromParent: 0, copiedFromTarget: 0, literalChunks: 0, literalBytes: 0, deltaBytes: 0 };
   Object.assign(s, { chunks: target.lengths.length, copiedFromParent: 0, copiedFromTarget: 0, literalChunks: 0, literalBytes: 0, deltaBytes: 0 });
@@ -66,8 +65,8 @@ export async function* createDelta(options: CreateDeltaOptions, stats?: DeltaSta
     minSize: params.minSize,
     avgSize: params.avgSize,
     maxSize: params.maxSize,
-    parentSize: options.parent?.size ?? 0,
-    parentIndexDigest: options.parent ? await indexDigest(options.parent) : Buffer.alloc(16),
+    parentSize: parent?.size ?? 0,
+    parentIndexDigest: parent ? await indexDigest(parent) : Buffer.alloc(16),
     targetSize: target.size,
     targetChunks: target.lengths.length,
     targetIndexDigest: await indexDigest(target),
@@ -81,6 +80,20 @@ export async function* createDelta(options: CreateDeltaOptions, stats?: DeltaSta
   };
   s.deltaBytes = header.length;
 
+  // Consecutive target chunks found at consecutive parent chunks become one 13-byte op.
+  let run: { first: number; count: number } | null = null;
+  const endRun = () => {
+    if (!run) return;
+    const op = Buffer.alloc(13);
+    op.writeUInt8(OP_COPY_PARENT, 0);
+    op.writeBigUInt64LE(BigInt(run.first), 1);
+    op.writeUInt32LE(run.count, 9);
+    push(op);
+    run = null;
+  };
+  const sameParentChunk = (j: number, hash: Buffer) =>
+    parent !== null && j < parent.lengths.length && parent.hashes.subarray(j * 16, j * 16 + 16).equals(hash);
+
   const file = await open(options.targetPath, 'r');
   try {
     let window = Buffer.alloc(0);
@@ -90,18 +103,26 @@ export async function* createDelta(options: CreateDeltaOptions, stats?: DeltaSta
       const length = target.lengths[i]!;
       const hash = target.hashes.subarray(i * 16, i * 16 + 16);
       const key = hash.toString('latin1');
-      const fromParent = parentOffsets.get(key);
-      const fromTarget = fromParent === undefined ? targetOffsets.get(key) : undefined;
-      if (fromParent !== undefined || fromTarget !== undefined) {
+      // Continuing the current run wins over the first occurrence (repeated content would break runs).
+      const current = run as { first: number; count: number } | null;
+      if (current && current.count < 0xffffffff && sameParentChunk(current.first + current.count, hash)) {
+        current.count++;
+        s.copiedFromParent++;
+      } else if (parentChunks.has(key)) {
+        endRun();
+        run = { first: parentChunks.get(key)!, count: 1 };
+        s.copiedFromParent++;
+      } else if (targetOffsets.has(key)) {
+        endRun();
         const op = Buffer.alloc(29);
-        op.writeUInt8(fromParent !== undefined ? OP_COPY_PARENT : OP_COPY_TARGET, 0);
-        op.writeBigUInt64LE(BigInt(fromParent ?? fromTarget!), 1);
+        op.writeUInt8(OP_COPY_TARGET, 0);
+        op.writeBigUInt64LE(BigInt(targetOffsets.get(key)!), 1);
         op.writeUInt32LE(length, 9);
         hash.copy(op, 13);
         push(op);
-        if (fromParent !== undefined) s.copiedFromParent++;
-        else s.copiedFromTarget++;
+        s.copiedFromTarget++;
       } else {
+        endRun();
         if (offset < windowStart || offset + length > windowStart + window.length) {
           window = Buffer.allocUnsafe(Math.max(READ_WINDOW, length));
           const { bytesRead } = await file.read(window, 0, window.length, offset);
@@ -126,9 +147,10 @@ export async function* createDelta(options: CreateDeltaOptions, stats?: DeltaSta
         pendingBytes = 0;
       }
     }
+    endRun();
     const end = Buffer.alloc(9);
     end.writeUInt8(OP_END, 0);
-    end.writeBigUInt64LE(BigInt(target.lengths.length), 1);
+    end.writeBigUInt64LE(BigInt(target.lengths.length), 1); // chunks, not ops: runs count each chunk
     push(end);
     yield Buffer.concat(pending);
   } finally {

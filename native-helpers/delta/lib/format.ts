@@ -4,14 +4,16 @@
  *   header (96 bytes): "TNDDELTA" | u16 version | u8 mode | u8 0 | u32 minSize | u32 avgSize | u32 maxSize
  *                      | u64 parentSize | 16 parentIndexDigest | u64 targetSize | u64 targetChunks
  *                      | 16 targetIndexDigest | 16 XXH3-128 of the 80 bytes before
- *   ops, one per target chunk, in target order:
- *     0x01 COPY_PARENT  u64 parentOffset | u32 length | 16 hash          (bytes the parent holds)
- *     0x02 LITERAL      u32 length | 16 hash | length bytes              (new bytes)
- *     0x03 COPY_TARGET  u64 targetOffset | u32 length | 16 hash          (bytes already rebuilt earlier)
- *   0xFF END u64 opCount
+ *   ops, covering the target's chunks in order:
+ *     0x01 COPY_PARENT  u64 firstParentChunk | u32 count                 (a run of the parent's chunks)
+ *     0x02 LITERAL      u32 length | 16 hash | length bytes              (a new chunk)
+ *     0x03 COPY_TARGET  u64 targetOffset | u32 length | 16 hash          (a chunk already rebuilt earlier)
+ *   0xFF END u64 chunkCount
  *
- * Every op carries its chunk's hash so applyDelta verifies each rebuilt chunk, and the header's target index
- * digest covers them all, so a wrong parent, a corrupt literal or a missing op cannot go unnoticed.
+ * Parent chunks are named by number in the parent's chunk index, whose digest the header holds: applyDelta
+ * checks the parent against it first, hashes every rebuilt chunk against the parent index or its op, and
+ * checks the target index digest over them all, so a wrong parent, a corrupt literal or a missing op cannot
+ * go unnoticed.
  */
 import { CHUNK_MODES, hashChunks, type ChunkMode } from './chunking';
 

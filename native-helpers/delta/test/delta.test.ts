@@ -114,6 +114,18 @@ describe('delta', () => {
         await writeFile(join(dir, 'altered'), altered);
         await expectRejected(applyDelta({ delta: piecesOf(p.delta), parentPath: join(dir, 'altered'), outputPath: p.out }), DeltaParentMismatchError);
         await expectRejected(applyDelta({ delta: piecesOf(p.delta), parentPath: null, outputPath: p.out }), DeltaParentMismatchError);
+        // With the parent's index kept (not recomputed from the file), a changed parent is caught by its chunk's hash.
+        const error = await expectRejected(
+          applyDelta({ delta: piecesOf(p.delta), parentPath: join(dir, 'altered'), parentIndex: p.parentIndex, outputPath: p.out }),
+          DeltaParentMismatchError,
+        );
+        expect(error.message).toMatch(/bytes at offset \d+ are not the ones/);
+        // An index of another parent is refused by the digest the delta was made against.
+        const otherIndex = await chunkFile(join(dir, 'altered'));
+        await expectRejected(
+          applyDelta({ delta: piecesOf(p.delta), parentPath: p.parentPath, parentIndex: otherIndex, outputPath: p.out }),
+          DeltaParentMismatchError,
+        );
         await expectNoOutput(dir);
       });
     });
