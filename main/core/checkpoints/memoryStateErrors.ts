@@ -11,6 +11,13 @@ export abstract class MemoryStateError extends TandemError {
   }
 }
 
+/** The checkpoint's memory-state file is not there. */
+export class MemoryStateMissingError extends MemoryStateError {
+  constructor(path: string) {
+    super('memory-state.missing', `the memory-state file ${path} does not exist`, { details: { path } });
+  }
+}
+
 /** Not a sealed memory-state file at all (wrong magic). */
 export class MemoryStateNotSealedError extends MemoryStateError {
   constructor(path: string) {

@@ -8,6 +8,7 @@ import {
   MemoryStateError,
   MemoryStateIdentityMismatchError,
   MemoryStateKeyUnavailableError,
+  MemoryStateMissingError,
   MemoryStateNotSealedError,
   MemoryStateParentMismatchError,
   MemoryStateTamperedError,
@@ -152,7 +153,7 @@ describe('sealed memory-state files', () => {
     expect(await refusal(open(join(dir, 'forged.mem'), { ...identity, checkpointId: 'cp-3' }))).toBeInstanceOf(MemoryStateTamperedError);
   });
 
-  it('refuses with the wrong key, a missing key, a foreign file, an unknown version', async () => {
+  it('refuses with the wrong key, a missing key, a missing file, a foreign file, an unknown version', async () => {
     const otherKeys = new KeychainMemoryKeyProvider(new MapSecrets());
     const current = await keys.currentKey();
     const stolen = new MapSecrets();
@@ -162,6 +163,7 @@ describe('sealed memory-state files', () => {
     expect(await refusal(readAll(openSealedMemoryState({ path, expected: identity, keys: otherKeys })))).toBeInstanceOf(
       MemoryStateKeyUnavailableError,
     );
+    expect(await refusal(open(join(dir, 'absent.mem')))).toBeInstanceOf(MemoryStateMissingError);
     await writeFile(join(dir, 'plain.mem'), randomBytes(1000));
     expect(await refusal(open(join(dir, 'plain.mem')))).toBeInstanceOf(MemoryStateNotSealedError);
     const sealed = await readFile(path);

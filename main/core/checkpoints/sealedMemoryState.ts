@@ -18,6 +18,7 @@ import type { MemoryKeyProvider } from './MemoryKeyProvider';
 import {
   MemoryStateIdentityMismatchError,
   MemoryStateKeyUnavailableError,
+  MemoryStateMissingError,
   MemoryStateNotSealedError,
   MemoryStateParentMismatchError,
   MemoryStateTamperedError,
@@ -181,6 +182,15 @@ export interface OpenOptions {
   keys: MemoryKeyProvider;
 }
 
+async function openExisting(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MemoryStateMissingError(path);
+    throw error;
+  }
+}
+
 async function readExactly(file: FileHandle, position: number, length: number): Promise<Buffer> {
   const b = Buffer.allocUnsafe(length);
   let got = 0;
@@ -254,7 +264,7 @@ function checkIdentity(path: string, expected: MemoryStateIdentity, found: Memor
  */
 export async function* openSealedMemoryState(options: OpenOptions): AsyncGenerator<Buffer> {
   const { path } = options;
-  const file = await open(path, 'r');
+  const file = await openExisting(path);
   try {
     const header = await readHeader(file, path);
     checkIdentity(path, options.expected, header.identity);
@@ -303,7 +313,7 @@ export async function verifySealedMemoryState(options: OpenOptions): Promise<{ p
 
 /** Reads a file's identity without a key (to list or diagnose); not authenticated until opened. */
 export async function peekSealedIdentity(path: string): Promise<MemoryStateIdentity> {
-  const file = await open(path, 'r');
+  const file = await openExisting(path);
   try {
     return (await readHeader(file, path)).identity;
   } finally {

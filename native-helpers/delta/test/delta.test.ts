@@ -152,6 +152,18 @@ describe('delta', () => {
     });
   });
 
+  it('refuses a parent index made with other chunking parameters', async () => {
+    await withTempDir(async (dir) => {
+      const { parent, child } = parentAndChildStreams(100, 0.05);
+      const { parentPath, childPath } = await setup(dir, parent, child);
+      const pageIndex = await chunkFile(parentPath, PAGE_CHUNKING);
+      const target = await chunkFile(childPath);
+      await expect(collectDelta({ parent: pageIndex, targetPath: childPath, target })).rejects.toThrow(/other chunking parameters/);
+      // Without a target index, the target is chunked the parent's way.
+      expect((await collectDelta({ parent: pageIndex, targetPath: childPath })).stats.chunks).toBe(Math.ceil(child.length / 4096));
+    });
+  });
+
   it('the header names the parent and the target', async () => {
     await withTempDir(async (dir) => {
       const { parent, child } = parentAndChildStreams(300, 0.05);
