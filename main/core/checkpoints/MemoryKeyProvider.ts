@@ -3,6 +3,7 @@
  * key by id so a rotated key still opens older files.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { SecretStore } from '../secrets/SecretStore';
 
 export const MEMORY_KEY_BYTES = 32;
 
@@ -20,15 +21,12 @@ export interface MemoryKeyProvider {
 }
 
 /**
- * The little the key provider needs from the keychain: the same shape as core/secrets' SecretStore (get/set
- * by owner and kind), so that store plugs in as it is. A keychain that is unavailable throws; so does sealing.
+ * The little the key provider needs from the keychain: core/secrets' SecretStore plugs in as it is. A keychain
+ * that is unavailable throws SecretStoreUnavailableError; so does sealing then (nothing is written).
  */
-export interface SecretSource {
-  get(owner: string, kind: string): Promise<string | null>;
-  set(owner: string, kind: string, value: string): Promise<void>;
-}
+export type SecretSource = Pick<SecretStore, 'get' | 'set'>;
 
-/** The keychain owner of memory-state keys (hosts own their credentials under their host id). */
+/** The keychain owner of memory-state keys (hosts own their credentials under their host id): account `tandem-memory-state/key/<id>`. */
 export const MEMORY_KEY_OWNER = 'tandem-memory-state';
 const CURRENT = 'key/current';
 const keyName = (id: string) => `key/${id}`;
