@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { appMethods } from './api/app';
 import { favoritesEvents, favoritesMethods } from './api/favorites';
+import { credentialsEvents, credentialsMethods } from './api/credentials';
 import { hostsEvents, hostsMethods } from './api/hosts';
 import { vmHardwareMethods } from './api/vmHardware';
 import { vmsEvents, vmsMethods } from './api/vms';
@@ -19,6 +20,8 @@ import type { CallResult, ContractError } from './schemas';
 export * from './schemas';
 export { MAX_XML_LENGTH } from './api/vms';
 export type { Applied, BootDevice, FieldResult, HardwareChanges, MemorySize, MemoryUnit, VmHardware } from './api/vmHardware';
+export type { HostDetails } from './api/hosts';
+export type { CredentialRequest } from './api/credentials';
 
 // ---------------------------------------------------------------------------------------------------------
 // Methods and events: one file per capability in preload/api/, composed here. A new capability adds its
@@ -26,6 +29,7 @@ export type { Applied, BootDevice, FieldResult, HardwareChanges, MemorySize, Mem
 
 export const methods = {
   ...appMethods,
+  ...credentialsMethods,
   ...hostsMethods,
   ...vmsMethods,
   ...vmHardwareMethods,
@@ -33,6 +37,7 @@ export const methods = {
 } as const;
 
 export const events = {
+  ...credentialsEvents,
   ...hostsEvents,
   ...vmsEvents,
   ...favoritesEvents,

@@ -5,16 +5,19 @@
  */
 import type { FavoriteVms } from '../core/tray/FavoriteVms';
 import type { MethodArgs, MethodName, MethodOutput } from '../../preload/contract';
+import type { CredentialBroker } from '../core/secrets/CredentialBroker';
 import { appHandlers } from './handlers/appHandlers';
+import { credentialsHandlers } from './handlers/credentialsHandlers';
 import { favoritesHandlers } from './handlers/favoritesHandlers';
-import { hostsHandlers } from './handlers/hostsHandlers';
+import { hostsHandlers, type HostsHandlerDeps } from './handlers/hostsHandlers';
 import { vmHardwareHandlers, type VmHardwareHandlerDeps } from './handlers/vmHardwareHandlers';
 import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
 
 export type ServiceHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodOutput<M>> };
 
-export interface ServiceDeps extends VmsHandlerDeps, VmHardwareHandlerDeps {
+export interface ServiceDeps extends VmsHandlerDeps, VmHardwareHandlerDeps, HostsHandlerDeps {
   favorites: FavoriteVms;
+  credentials: CredentialBroker;
   version: string;
   mode: 'electron' | 'browser' | 'headless';
 }
@@ -22,6 +25,7 @@ export interface ServiceDeps extends VmsHandlerDeps, VmHardwareHandlerDeps {
 export function createTandemService(deps: ServiceDeps): ServiceHandlers {
   return {
     ...appHandlers(deps),
+    ...credentialsHandlers(deps),
     ...hostsHandlers(deps),
     ...vmsHandlers(deps),
     ...vmHardwareHandlers(deps),

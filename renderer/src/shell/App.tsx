@@ -1,8 +1,10 @@
 /** The window: sidebar of hosts, the VM table with its detail panel, toasts and the disconnection banner. */
+import { CredentialDialog } from '../credentials/CredentialDialog';
+import { HostPage } from '../hosts/HostPage';
 import { VmDetailPanel } from '../vms/VmDetailPanel';
 import { VmTable } from '../vms/VmTable';
 import { VmToolbar } from '../vms/VmToolbar';
-import { useVms } from '../stores/StoresContext';
+import { useHostPage, useVms } from '../stores/StoresContext';
 import { DisconnectedBanner } from './DisconnectedBanner';
 import { Sidebar } from './Sidebar';
 import { Toasts } from './Toasts';
@@ -10,20 +12,28 @@ import './shell.css';
 
 export function App() {
   const hasSelection = useVms((state) => state.selectedKey !== null);
+  const hostPageOpen = useHostPage((state) => state.openHostId !== null);
   return (
     <div className="app">
       <DisconnectedBanner />
       <div className="app-body">
         <Sidebar />
-        <main className="content" aria-label="Virtual machines">
-          <VmToolbar />
-          <div className={hasSelection ? 'content-split has-detail' : 'content-split'}>
-            <VmTable />
-            {hasSelection && <VmDetailPanel />}
-          </div>
-        </main>
+        {hostPageOpen ? (
+          <main className="content" aria-label="Host">
+            <HostPage />
+          </main>
+        ) : (
+          <main className="content" aria-label="Virtual machines">
+            <VmToolbar />
+            <div className={hasSelection ? 'content-split has-detail' : 'content-split'}>
+              <VmTable />
+              {hasSelection && <VmDetailPanel />}
+            </div>
+          </main>
+        )}
       </div>
       <Toasts />
+      <CredentialDialog />
     </div>
   );
 }

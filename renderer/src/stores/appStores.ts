@@ -4,6 +4,8 @@
  */
 import type { ContractClient } from '../../../preload/contract';
 import { createConnectionStore, type ConnectionStore } from './connectionStore';
+import { createCredentialsStore, type CredentialsStore } from './credentialsStore';
+import { createHostPageStore, type HostPageStore } from './hostPageStore';
 import { createHostsStore, type HostsStore } from './hostsStore';
 import { createToastStore, type ToastStore, type ToastStoreOptions } from './toastStore';
 import { createVmsStore, type VmsStore } from './vmsStore';
@@ -15,6 +17,8 @@ export interface AppStores {
   vms: VmsStore;
   /** The contract client, for components whose data is local to a form (the VM hardware editor). */
   client: ContractClient;
+  credentials: CredentialsStore;
+  hostPage: HostPageStore;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
   start(): Promise<void>;
   dispose(): void;
@@ -25,23 +29,30 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
   const connection = createConnectionStore(client, toasts);
   const hosts = createHostsStore(client, toasts);
   const vms = createVmsStore(client, toasts);
+  const credentials = createCredentialsStore(client, toasts);
+  const hostPage = createHostPageStore(client);
   return {
     toasts,
     connection,
     hosts,
     vms,
     client,
+    credentials,
+    hostPage,
     async start() {
       await Promise.all([
         connection.getState().loadInfo(),
         hosts.getState().load(),
         vms.getState().load(),
         vms.getState().loadFavorites(),
+        credentials.getState().load(),
       ]);
     },
     dispose() {
       hosts.dispose();
       vms.dispose();
+      credentials.dispose();
+      hostPage.dispose();
     },
   };
 }
