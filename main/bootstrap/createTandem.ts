@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { events as eventSchemas, type EventName, type EventPayload } from '../../preload/contract';
+import { ConsoleHub } from '../core/consoles/ConsoleHub';
 import { Emitter } from '../core/Emitter';
 import type { Disposable } from '../core/hosts/HostDriver';
 import { HostConfigStore } from '../core/hosts/HostConfigStore';
@@ -17,6 +18,7 @@ import { createLogger } from '../core/logging';
 import { RecentVms } from '../core/tray/RecentVms';
 import { createDispatcher, type Dispatch } from '../api/dispatch';
 import { createTandemService } from '../api/TandemService';
+import { LibvirtConsolePort } from '../drivers/libvirt/LibvirtConsolePort';
 import { LibvirtHostDriver } from '../drivers/libvirt/LibvirtHostDriver';
 
 const log = createLogger('tandem');
@@ -49,6 +51,8 @@ export interface Tandem {
   hosts: HostManager;
   inventory: Inventory;
   recentVms: RecentVms;
+  /** Open consoles; byte channels (server, Electron) redeem their tickets here. */
+  consoles: ConsoleHub;
   /** Resolves when the startup hosts have had their first connection attempt and VM listing. */
   ready(): Promise<void>;
   dispose(): Promise<void>;
@@ -77,6 +81,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const inventory = new Inventory(hosts);
   const recentVms = new RecentVms();
   const events = new Emitter<ContractEvent>();
+  const consoles = new ConsoleHub(new LibvirtConsolePort(hosts));
 
   const publish = <E extends EventName>(event: E, payload: EventPayload<E>) => {
     // Our own payloads are checked too: a malformed event is a bug, logged and not sent.
@@ -93,8 +98,13 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     inventory.vmChanged.on((vm) => publish('vms.changed', vm)),
     inventory.vmRemoved.on((ref) => {
       recentVms.forget(ref);
+      consoles.vmStopped(ref.hostId, ref.uuid);
       publish('vms.removed', ref);
     }),
+    inventory.vmChanged.on((vm) => {
+      if (vm.state === 'shutoff' || vm.state === 'crashed') consoles.vmStopped(vm.hostId, vm.uuid);
+    }),
+    consoles.closed.on((closed) => publish('consoles.closed', closed)),
   ];
 
   const service = createTandemService({
@@ -103,6 +113,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     version: TANDEM_VERSION,
     mode: options.mode,
     onVmUsed: (vm) => recentVms.touch(vm),
+    consoles,
   });
 
   for (const stored of await config.load()) {
@@ -124,9 +135,11 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     hosts,
     inventory,
     recentVms,
+    consoles,
     ready: () => inventory.ready(),
     async dispose() {
       for (const sub of subscriptions) sub.dispose();
+      await consoles.dispose();
       inventory.dispose();
       await hosts.dispose();
     },
