@@ -4,6 +4,7 @@
  */
 import type { ContractClient } from '../../../preload/contract';
 import { createConnectionStore, type ConnectionStore } from './connectionStore';
+import { createConsolesStore, type ConsolesStore } from './consolesStore';
 import { createHostsStore, type HostsStore } from './hostsStore';
 import { createToastStore, type ToastStore, type ToastStoreOptions } from './toastStore';
 import { createVmsStore, type VmsStore } from './vmsStore';
@@ -13,6 +14,7 @@ export interface AppStores {
   connection: ConnectionStore;
   hosts: HostsStore;
   vms: VmsStore;
+  consoles: ConsolesStore;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
   start(): Promise<void>;
   dispose(): void;
@@ -23,17 +25,20 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
   const connection = createConnectionStore(client, toasts);
   const hosts = createHostsStore(client, toasts);
   const vms = createVmsStore(client, toasts);
+  const consoles = createConsolesStore(client, toasts);
   return {
     toasts,
     connection,
     hosts,
     vms,
+    consoles,
     async start() {
       await Promise.all([connection.getState().loadInfo(), hosts.getState().load(), vms.getState().load()]);
     },
     dispose() {
       hosts.dispose();
       vms.dispose();
+      consoles.dispose();
     },
   };
 }
