@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { Duplex, PassThrough } from 'node:stream';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import type { BrowserWindow } from 'electron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IPC_CONSOLE_ATTACH_CHANNEL, IPC_CONSOLE_PORT_CHANNEL } from '../../preload/consoleChannel';
