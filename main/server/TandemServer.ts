@@ -97,7 +97,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // A console's ticket is redeemed only after the token and Origin checks, and only once.
     const attached = options.tandem.consoles?.attach(url.searchParams.get('ticket') ?? '');
     if (!attached) return reject(403, 'Forbidden');
-    consoleWss.handleUpgrade(req, socket, head, (ws) => carryConsole(ws, attached));
+    // ws drops a malformed handshake without calling back: the redeemed console must not outlive it.
+    let upgraded = false;
+    socket.once('close', () => {
+      if (!upgraded) options.tandem.consoles?.close(attached.consoleId, 'client-closed');
+    });
+    consoleWss.handleUpgrade(req, socket, head, (ws) => {
+      upgraded = true;
+      carryConsole(ws, attached);
+    });
   });
 
   /** Bytes both ways with backpressure (pipe over ws's stream); whichever side ends first ends the other. */

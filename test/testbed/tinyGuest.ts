@@ -44,9 +44,12 @@ export interface TinyGuestOptions {
    * serialLogPath (through virtlogd), so waitForSerial works with either.
    */
   serial?: TinyGuestSerial;
+  /** 'vnc' (default): a VNC server on 127.0.0.1 (autoport); 'none': no graphics device at all. */
+  graphics?: TinyGuestGraphics;
 }
 
 export type TinyGuestSerial = 'file' | 'pty';
+export type TinyGuestGraphics = 'vnc' | 'none';
 
 export interface TinyGuest {
   name: string;
@@ -69,6 +72,8 @@ export interface TinyGuestXmlParams {
   seedIso?: string;
   /** Default 'file'; see TinyGuestOptions.serial. */
   serial?: TinyGuestSerial;
+  /** Default 'vnc'; see TinyGuestOptions.graphics. */
+  graphics?: TinyGuestGraphics;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -138,7 +143,7 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
     add(consoleEl, 'target', { type: 'serial', port: '0' });
   }
 
-  add(devices, 'graphics', { type: 'vnc', autoport: 'yes', listen: '127.0.0.1' });
+  if (p.graphics !== 'none') add(devices, 'graphics', { type: 'vnc', autoport: 'yes', listen: '127.0.0.1' });
   add(devices, 'memballoon', { model: 'none' });
 
   indent(doc, domain, 1);
@@ -190,6 +195,7 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
     serialLogPath,
     ...(opts.seedIso ? { seedIso: resolve(opts.seedIso) } : {}),
     serial: opts.serial ?? 'file',
+    graphics: opts.graphics ?? 'vnc',
   });
   return { name: opts.name, uuid, xml, diskPath, serialLogPath };
 }

@@ -1,5 +1,6 @@
 /** Sidebar entry switching between the VM table and the consoles view. */
 import { useConsoles, useStores } from '../stores/StoresContext';
+import './consolesNav.css';
 
 export function ConsolesNav() {
   const { consoles } = useStores();

@@ -8,7 +8,7 @@ import { SerialTerminal } from './SerialTerminal';
 import { VncScreen } from './VncScreen';
 import './consoles.css';
 
-export function ConsolesView() {
+export default function ConsolesView() {
   const { consoles } = useStores();
   const tabs = useConsoles((s) => s.tabs);
   const activeTabId = useConsoles((s) => s.activeTabId);

@@ -1,5 +1,5 @@
 /** The window: sidebar of hosts, the VM table with its detail panel, toasts and the disconnection banner. */
-import { ConsolesView } from '../consoles/ConsolesView';
+import { lazy, Suspense } from 'react';
 import { VmDetailPanel } from '../vms/VmDetailPanel';
 import { VmTable } from '../vms/VmTable';
 import { VmToolbar } from '../vms/VmToolbar';
@@ -9,9 +9,13 @@ import { Sidebar } from './Sidebar';
 import { Toasts } from './Toasts';
 import './shell.css';
 
+// xterm.js and noVNC load with the first console, not with the window.
+const ConsolesView = lazy(() => import('../consoles/ConsolesView'));
+
 export function App() {
   const hasSelection = useVms((state) => state.selectedKey !== null);
   const showConsoles = useConsoles((state) => state.visible);
+  const hasConsoles = useConsoles((state) => state.tabs.length > 0 || state.busy !== null);
   return (
     <div className="app">
       <DisconnectedBanner />
@@ -24,7 +28,11 @@ export function App() {
             {hasSelection && <VmDetailPanel />}
           </div>
         </main>
-        <ConsolesView />
+        {hasConsoles && (
+          <Suspense fallback={null}>
+            <ConsolesView />
+          </Suspense>
+        )}
       </div>
       <Toasts />
     </div>

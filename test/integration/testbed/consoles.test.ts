@@ -7,6 +7,7 @@
  * console with "vm-stopped"; nothing stays open in the hub or the server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_CONSOLE_CLIENT_FRAME_BYTES } from '../../../preload/api/consoles';
 import type { EventPayload, HostSummary, VmSummary } from '../../../preload/contract';
 import { openConsoleSocket, rfbHandshake, type ConsoleSocketClient } from '../../support/consoleSocket';
 import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
@@ -135,6 +136,27 @@ describe.skipIf(!env)('consoles through the contract and the console WebSocket',
     expect((await t.client.call('hosts.list', {})).find((h) => h.id === host1.id)?.status).toBe('connected');
     vnc.socket.close();
     await vnc.closed;
+  });
+
+  it('closes a byte channel whose client sends an oversized frame, and its console with it', async () => {
+    const opened = await t.client.call('consoles.open', { hostId: host1.id, uuid: portVm.uuid, kind: 'vnc' });
+    const vnc = socketFor(opened.ticket);
+    await vnc.opened;
+    const closed = t.nextEvent('consoles.closed', (e) => e.consoleId === opened.consoleId);
+    vnc.send(Buffer.alloc(MAX_CONSOLE_CLIENT_FRAME_BYTES + 1));
+    expect((await vnc.closed).code).toBe(1009); // message too big
+    await expect(closed).resolves.toMatchObject({ reason: 'client-closed' });
+  });
+
+  it('refuses a graphical console of a VM without graphics', async () => {
+    const guest = await createTinyGuest(env!, { name: `${prefix}-nographics`, graphics: 'none' });
+    const entry: { guest: TinyGuest; hostId: string; vm?: VmSummary } = { guest, hostId: host1.id };
+    guests.push(entry);
+    entry.vm = await t.client.call('vms.defineXml', { hostId: host1.id, xml: guest.xml });
+    const openBefore = t.tandem.consoles.openCount;
+    const error = await callError(t.client.call('consoles.open', { hostId: host1.id, uuid: entry.vm.uuid, kind: 'vnc' }));
+    expect(error).toMatchObject({ errorName: 'Unsupported', code: 'console.no-vnc' });
+    expect(t.tandem.consoles.openCount).toBe(openBefore);
   });
 
   it('destroying the VM closes its consoles with "vm-stopped", and nothing stays open', async () => {
