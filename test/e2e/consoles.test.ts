@@ -2,11 +2,20 @@
  * Consoles in the real UI (Chromium, browser mode) on the QEMU test bed: a tiny guest started paused on
  * host0, its serial console opened from the VM panel before it runs, so the xterm shows the guest's marker
  * and counter from the first line; a VNC tab beside it whose noVNC canvas gets the guest's framebuffer
- * size; switching tabs keeps both; copying from the terminal; the VM destroyed: the tab says it stopped.
+ * size and whose Ctrl+Alt+Del reboots the guest; switching tabs keeps both; copying from the terminal; a
+ * console held by another client offered and taken over; the VM destroyed: the tabs say it stopped.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openConnection, virDomainCreateFlags, type Connection, type Domain } from '../../native-helpers/libvirt/lib/index';
+import type { Duplex } from 'node:stream';
+import {
+  openConnection,
+  openConsoleStream,
+  virDomainConsoleFlags,
+  virDomainCreateFlags,
+  type Connection,
+  type Domain,
+} from '../../native-helpers/libvirt/lib/index';
 import { startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
 import { testbedOrFail } from '../support/requireTestbed';
 import { createTinyGuest, removeTinyGuest, type TinyGuest } from '../testbed/tinyGuest';
@@ -96,6 +105,28 @@ describe.skipIf(!env)('consoles in the browser, on the test bed', () => {
     await page.click('[data-testid="serial-copy"]');
     await expect.poll(() => page.innerText('[data-testid="serial-copy-status"]')).toBe('Copied the selection');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toContain(`TANDEM-GUEST-READY id=${name}`);
+  });
+
+  it('offers to take over a serial console another program holds, and takes it over when asked', async () => {
+    await page.click('[data-testid="console-tab"]:has-text("serial") ~ [data-testid="console-tab-close"]');
+    await expect.poll(() => page.$$eval('[data-testid="console-tab"]', (tabs) => tabs.length)).toBe(1);
+    // Another client (as `virsh console` would) holds the console once Tandem has let it go.
+    let outside: Duplex | undefined;
+    await expect
+      .poll(async () => (outside ??= await openConsoleStream(domain!, null, virDomainConsoleFlags.VIR_DOMAIN_CONSOLE_SAFE).catch(() => undefined)) !== undefined)
+      .toBe(true);
+    const outsideClosed = new Promise<void>((resolve) => outside!.once('close', () => resolve()));
+    outside!.on('error', () => undefined); // libvirt cuts it with an RPC error when Tandem forces
+    outside!.resume(); // a reader, as a real client has: the cut is seen when the stream is read
+    await page.click('button:has-text("Virtual machines")');
+    await page.click('[data-testid="open-serial-console"]');
+    const busy = page.locator('[data-testid="console-busy"]');
+    await busy.waitFor();
+    expect(await busy.innerText()).toMatch(/Another client .* holds this serial console/);
+    await busy.locator('button:has-text("Take over")').click();
+    await page.waitForSelector('[data-testid="console-tab"][data-status="open"]:has-text("serial")');
+    await outsideClosed;
+    await expect.poll(() => terminalText(page), { timeout: 30_000, interval: 250 }).toMatch(/tandem-counter \d+/);
   });
 
   it('says so in the tabs when the VM stops', async () => {
