@@ -2,6 +2,8 @@
  * Browser mode: the same contract as Electron IPC, served over a WebSocket, plus the built renderer as
  * static files. Bound to 127.0.0.1 by default. A client must present the random token from the URL that
  * `serve` prints and come from our own origin (a page on another site cannot drive it, even on loopback).
+ * Consoles' bytes use a second WebSocket path, `/console`, behind the same checks plus a one-time ticket
+ * from `consoles.open` (see docs/architecture.md, "Consoles").
  */
 import { timingSafeEqual, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -13,11 +15,10 @@ import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
 import { CONSOLE_SOCKET_PATH, MAX_CONSOLE_CLIENT_FRAME_BYTES } from '../../preload/api/consoles';
 import { WireCallSchema, type ServerMessage } from '../../preload/contract';
 import type { Tandem } from '../bootstrap/createTandem';
+import type { AttachedConsole } from '../core/consoles/ConsoleHub';
 import { createLogger } from '../core/logging';
 
 const log = createLogger('server');
-
-type ConsoleAttachment = NonNullable<ReturnType<NonNullable<ServerOptions['tandem']['consoles']>['attach']>>;
 
 /** Largest frame a client may send; real calls are tiny, domain XML is capped at 1 MiB by the contract. */
 const MAX_FRAME_BYTES = 2 * 1024 * 1024;
@@ -109,7 +110,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   /** Bytes both ways with backpressure (pipe over ws's stream); whichever side ends first ends the other. */
-  const carryConsole = (ws: WebSocket, attached: ConsoleAttachment) => {
+  const carryConsole = (ws: WebSocket, attached: AttachedConsole) => {
     const channel = createWebSocketStream(ws);
     const closedSub = attached.onClosed(({ message }) => {
       // 1000 + why; the renderer also gets the `consoles.closed` event with the reason.
