@@ -105,6 +105,16 @@ describe.skipIf(!env)('consoles in the browser, on the test bed', () => {
     await page.click('[data-testid="serial-copy"]');
     await expect.poll(() => page.innerText('[data-testid="serial-copy-status"]')).toBe('Copied the selection');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toContain(`TANDEM-GUEST-READY id=${name}`);
+    // Ctrl+Shift+V pastes into the guest (its tty echoes it); Ctrl+Shift+C copies as the button does.
+    const pasted = `tandem-pasted-${process.pid}`;
+    await page.evaluate((text) => navigator.clipboard.writeText(text), pasted);
+    await page.click('[data-testid="console-panel"]:not([hidden]) [data-testid="serial-terminal"]');
+    await page.keyboard.press('Control+Shift+V');
+    await expect.poll(() => terminalText(page), { timeout: 30_000, interval: 250 }).toContain(pasted);
+    await page.click('button:has-text("Select all")');
+    await page.evaluate(() => navigator.clipboard.writeText(''));
+    await page.keyboard.press('Control+Shift+C');
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toContain(pasted);
   });
 
   it('offers to take over a serial console another program holds, and takes it over when asked', async () => {

@@ -23,6 +23,8 @@ export function SerialTerminal({ ticket, active, onClosed }: SerialTerminalProps
   const onClosedRef = useRef(onClosed);
   onClosedRef.current = onClosed;
   const [copied, setCopied] = useState<string | null>(null);
+  /** The current copy action, for the terminal's key handler (set once per render below). */
+  const copyRef = useRef<() => Promise<void>>(async () => undefined);
 
   useEffect(() => {
     const host = hostRef.current;
@@ -42,6 +44,22 @@ export function SerialTerminal({ ticket, active, onClosed }: SerialTerminalProps
       c.onmessage = (event) => terminal.write(new Uint8Array(event.data as ArrayBuffer));
       c.onclose = (event) => onClosedRef.current(event.reason || 'The console connection closed.');
     }, 0);
+    // Ctrl+Shift+C / Ctrl+Shift+V as in desktop terminals (plain Ctrl+C belongs to the guest).
+    terminal.attachCustomKeyEventHandler((event) => {
+      if (event.type !== 'keydown' || !event.ctrlKey || !event.shiftKey) return true;
+      if (event.code === 'KeyC') {
+        void copyRef.current();
+        return false;
+      }
+      if (event.code === 'KeyV') {
+        navigator.clipboard.readText().then(
+          (text) => terminal.paste(text),
+          (error: unknown) => setCopied(`Could not paste: ${error instanceof Error ? error.message : String(error)}`),
+        );
+        return false;
+      }
+      return true;
+    });
     const input = terminal.onData((data) => {
       if (channel?.readyState === WebSocket.OPEN) channel.send(encoder.encode(data));
     });
@@ -82,10 +100,12 @@ export function SerialTerminal({ ticket, active, onClosed }: SerialTerminalProps
     }
   };
 
+  copyRef.current = copy;
+
   return (
     <div className="console-body">
       <div className="console-toolbar">
-        <button type="button" className="btn btn-small" data-testid="serial-copy" onClick={() => void copy()} title="Copy the selected text to the clipboard">
+        <button type="button" className="btn btn-small" data-testid="serial-copy" onClick={() => void copy()} title="Copy the selected text to the clipboard (Ctrl+Shift+C)">
           Copy
         </button>
         <button type="button" className="btn btn-small" onClick={() => terminalRef.current?.selectAll()} title="Select everything in the scrollback">
