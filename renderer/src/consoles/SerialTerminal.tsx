@@ -108,7 +108,11 @@ export function SerialTerminal({ ticket, active, onClosed }: SerialTerminalProps
         <button type="button" className="btn btn-small" data-testid="serial-copy" onClick={() => void copy()} title="Copy the selected text to the clipboard (Ctrl+Shift+C)">
           Copy
         </button>
-        <button type="button" className="btn btn-small" onClick={() => terminalRef.current?.selectAll()} title="Select everything in the scrollback">
+        <button type="button" className="btn btn-small" onClick={() => {
+            // Focus back to the terminal, so Ctrl+Shift+C works right after.
+            terminalRef.current?.selectAll();
+            terminalRef.current?.focus();
+          }} title="Select everything in the scrollback">
           Select all
         </button>
         {copied && (
