@@ -20,7 +20,7 @@ export default function ConsolesView() {
     <section className="consoles" hidden={!visible} aria-label="Consoles" data-testid="consoles-view">
       <div className="console-tabs" role="tablist" aria-label="Open consoles">
         {tabs.map((tab) => (
-          <div key={tab.tabId} className={tab.tabId === activeTabId ? 'console-tab active' : 'console-tab'}>
+          <div key={tab.tabId} role="presentation" className={tab.tabId === activeTabId ? 'console-tab active' : 'console-tab'}>
             <button
               type="button"
               role="tab"
