@@ -9,6 +9,7 @@ import { createTandem } from '../main/bootstrap/createTandem';
 import { startServer } from '../main/server/TandemServer';
 import { benchBinding } from './binding';
 import { benchContractLatency } from './contractLatency';
+import { benchDeltaEngine } from './deltaEngine';
 import { benchListAndRender } from './listAndRender';
 import { table } from './stats';
 
@@ -34,6 +35,12 @@ async function main() {
 
     console.log('\nThe libvirt binding (test driver)');
     console.log(table(await benchBinding()));
+
+    const delta = await benchDeltaEngine();
+    console.log('\nDelta engine: chunk + hash throughput, 256 MiB memory-stream-like buffer (median of 5), vs memcpy');
+    console.log(table(delta.throughput));
+    console.log('\nMemory state size: delta against the parent checkpoint vs full (synthetic 128 MiB guest, QEMU stream layout)');
+    console.log(table(delta.size));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { appMethods } from './api/app';
+import { credentialsEvents, credentialsMethods } from './api/credentials';
 import { consolesEvents, consolesMethods } from './api/consoles';
 import { hostsEvents, hostsMethods } from './api/hosts';
 import { vmsEvents, vmsMethods } from './api/vms';
@@ -17,6 +18,8 @@ import type { CallResult, ContractError } from './schemas';
 
 export * from './schemas';
 export { MAX_XML_LENGTH } from './api/vms';
+export type { HostDetails } from './api/hosts';
+export type { CredentialRequest } from './api/credentials';
 
 // ---------------------------------------------------------------------------------------------------------
 // Methods and events: one file per capability in preload/api/, composed here. A new capability adds its
@@ -24,12 +27,14 @@ export { MAX_XML_LENGTH } from './api/vms';
 
 export const methods = {
   ...appMethods,
+  ...credentialsMethods,
   ...hostsMethods,
   ...vmsMethods,
   ...consolesMethods,
 } as const;
 
 export const events = {
+  ...credentialsEvents,
   ...hostsEvents,
   ...vmsEvents,
   ...consolesEvents,

@@ -4,14 +4,17 @@
  * validated on the way out. Each handler is a thin step into core.
  */
 import type { MethodArgs, MethodName, MethodOutput } from '../../preload/contract';
+import type { CredentialBroker } from '../core/secrets/CredentialBroker';
 import { appHandlers } from './handlers/appHandlers';
 import { consolesHandlers, type ConsolesHandlerDeps } from './handlers/consolesHandlers';
-import { hostsHandlers } from './handlers/hostsHandlers';
+import { credentialsHandlers } from './handlers/credentialsHandlers';
+import { hostsHandlers, type HostsHandlerDeps } from './handlers/hostsHandlers';
 import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
 
 export type ServiceHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodOutput<M>> };
 
-export interface ServiceDeps extends VmsHandlerDeps, ConsolesHandlerDeps {
+export interface ServiceDeps extends VmsHandlerDeps, HostsHandlerDeps, ConsolesHandlerDeps {
+  credentials: CredentialBroker;
   version: string;
   mode: 'electron' | 'browser' | 'headless';
 }
@@ -19,6 +22,7 @@ export interface ServiceDeps extends VmsHandlerDeps, ConsolesHandlerDeps {
 export function createTandemService(deps: ServiceDeps): ServiceHandlers {
   return {
     ...appHandlers(deps),
+    ...credentialsHandlers(deps),
     ...hostsHandlers(deps),
     ...vmsHandlers(deps),
     ...consolesHandlers(deps),

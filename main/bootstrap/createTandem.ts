@@ -12,12 +12,17 @@ import { ConsoleHub } from '../core/consoles/ConsoleHub';
 import { Emitter } from '../core/Emitter';
 import type { Disposable } from '../core/hosts/HostDriver';
 import { HostConfigStore } from '../core/hosts/HostConfigStore';
+import { HostDetailsService } from '../core/hosts/HostDetailsService';
 import { HostManager } from '../core/hosts/HostManager';
 import { Inventory } from '../core/inventory/Inventory';
 import { createLogger } from '../core/logging';
+import { CredentialBroker } from '../core/secrets/CredentialBroker';
+import type { SecretStore } from '../core/secrets/SecretStore';
 import { RecentVms } from '../core/tray/RecentVms';
 import { createDispatcher, type Dispatch } from '../api/dispatch';
 import { createTandemService } from '../api/TandemService';
+import { KeyringSecretStore } from '../drivers/keyring/KeyringSecretStore';
+import { LibvirtHostDetailsReader } from '../drivers/libvirt/LibvirtHostDetailsReader';
 import { LibvirtConsolePort } from '../drivers/libvirt/LibvirtConsolePort';
 import { LibvirtHostDriver } from '../drivers/libvirt/LibvirtHostDriver';
 
@@ -41,6 +46,12 @@ export interface TandemOptions {
   /** Sockets whose presence means the local libvirt answers. */
   localSockets?: string[];
   connectTimeoutMs?: number;
+  /** Reconnect backoff (default 1 s doubling to 60 s). */
+  reconnect?: { firstRetryMs?: number; maxRetryMs?: number };
+  /** Where credentials are remembered; the OS keychain by default. */
+  secretStore?: SecretStore;
+  /** How long a credential prompt waits for the user (default 2 minutes). */
+  credentialTimeoutMs?: number;
 }
 
 export type ContractEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -73,12 +84,19 @@ const LOCAL_SOCKETS = ['/run/libvirt/libvirt-sock', '/run/libvirt/virtqemud-sock
 
 export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const config = new HostConfigStore(options.dataDir);
+  const credentials = new CredentialBroker({
+    store: options.secretStore ?? new KeyringSecretStore(),
+    answerTimeoutMs: options.credentialTimeoutMs,
+  });
   const hosts = new HostManager({
     drivers: [new LibvirtHostDriver()],
     config,
     connectTimeoutMs: options.connectTimeoutMs,
+    ...options.reconnect,
+    credentials,
   });
   const inventory = new Inventory(hosts);
+  const hostDetails = new HostDetailsService(new LibvirtHostDetailsReader(hosts), inventory);
   const recentVms = new RecentVms();
   const events = new Emitter<ContractEvent>();
   const consoles = new ConsoleHub(new LibvirtConsolePort(hosts));
@@ -95,6 +113,8 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const subscriptions = [
     hosts.hostChanged.on((summary) => publish('hosts.changed', summary)),
     hosts.hostRemoved.on((hostId) => publish('hosts.removed', { hostId })),
+    credentials.requested.on((request) => publish('credentials.requested', request)),
+    credentials.closed.on((closed) => publish('credentials.closed', closed)),
     inventory.vmChanged.on((vm) => publish('vms.changed', vm)),
     inventory.vmRemoved.on((ref) => {
       recentVms.forget(ref);
@@ -109,6 +129,8 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
 
   const service = createTandemService({
     hosts,
+    hostDetails,
+    credentials,
     inventory,
     version: TANDEM_VERSION,
     mode: options.mode,
@@ -141,6 +163,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
       for (const sub of subscriptions) sub.dispose();
       await consoles.dispose();
       inventory.dispose();
+      credentials.dispose();
       await hosts.dispose();
     },
   };

@@ -4,6 +4,8 @@
  */
 import type { ContractClient } from '../../../preload/contract';
 import { createConnectionStore, type ConnectionStore } from './connectionStore';
+import { createCredentialsStore, type CredentialsStore } from './credentialsStore';
+import { createHostPageStore, type HostPageStore } from './hostPageStore';
 import { createConsolesStore, type ConsolesStore } from './consolesStore';
 import { createHostsStore, type HostsStore } from './hostsStore';
 import { createToastStore, type ToastStore, type ToastStoreOptions } from './toastStore';
@@ -14,6 +16,8 @@ export interface AppStores {
   connection: ConnectionStore;
   hosts: HostsStore;
   vms: VmsStore;
+  credentials: CredentialsStore;
+  hostPage: HostPageStore;
   consoles: ConsolesStore;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
   start(): Promise<void>;
@@ -25,19 +29,25 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
   const connection = createConnectionStore(client, toasts);
   const hosts = createHostsStore(client, toasts);
   const vms = createVmsStore(client, toasts);
+  const credentials = createCredentialsStore(client, toasts);
+  const hostPage = createHostPageStore(client);
   const consoles = createConsolesStore(client, toasts);
   return {
     toasts,
     connection,
     hosts,
     vms,
+    credentials,
+    hostPage,
     consoles,
     async start() {
-      await Promise.all([connection.getState().loadInfo(), hosts.getState().load(), vms.getState().load()]);
+      await Promise.all([connection.getState().loadInfo(), hosts.getState().load(), vms.getState().load(), credentials.getState().load()]);
     },
     dispose() {
       hosts.dispose();
       vms.dispose();
+      credentials.dispose();
+      hostPage.dispose();
       consoles.dispose();
     },
   };
