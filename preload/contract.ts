@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { appMethods } from './api/app';
 import { favoritesEvents, favoritesMethods } from './api/favorites';
 import { credentialsEvents, credentialsMethods } from './api/credentials';
+import { consolesEvents, consolesMethods } from './api/consoles';
 import { hostsEvents, hostsMethods } from './api/hosts';
 import { vmHardwareMethods } from './api/vmHardware';
 import { vmsEvents, vmsMethods } from './api/vms';
@@ -34,6 +35,7 @@ export const methods = {
   ...vmsMethods,
   ...vmHardwareMethods,
   ...favoritesMethods,
+  ...consolesMethods,
 } as const;
 
 export const events = {
@@ -41,6 +43,7 @@ export const events = {
   ...hostsEvents,
   ...vmsEvents,
   ...favoritesEvents,
+  ...consolesEvents,
 } as const;
 
 export type Methods = typeof methods;

@@ -7,6 +7,7 @@ import type { FavoriteVms } from '../core/tray/FavoriteVms';
 import type { MethodArgs, MethodName, MethodOutput } from '../../preload/contract';
 import type { CredentialBroker } from '../core/secrets/CredentialBroker';
 import { appHandlers } from './handlers/appHandlers';
+import { consolesHandlers, type ConsolesHandlerDeps } from './handlers/consolesHandlers';
 import { credentialsHandlers } from './handlers/credentialsHandlers';
 import { favoritesHandlers } from './handlers/favoritesHandlers';
 import { hostsHandlers, type HostsHandlerDeps } from './handlers/hostsHandlers';
@@ -15,7 +16,7 @@ import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
 
 export type ServiceHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodOutput<M>> };
 
-export interface ServiceDeps extends VmsHandlerDeps, VmHardwareHandlerDeps, HostsHandlerDeps {
+export interface ServiceDeps extends VmsHandlerDeps, VmHardwareHandlerDeps, HostsHandlerDeps, ConsolesHandlerDeps {
   favorites: FavoriteVms;
   credentials: CredentialBroker;
   version: string;
@@ -30,5 +31,6 @@ export function createTandemService(deps: ServiceDeps): ServiceHandlers {
     ...vmsHandlers(deps),
     ...vmHardwareHandlers(deps),
     ...favoritesHandlers(deps),
+    ...consolesHandlers(deps),
   };
 }

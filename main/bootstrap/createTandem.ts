@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { events as eventSchemas, type EventName, type EventPayload, type VmRef } from '../../preload/contract';
+import { ConsoleHub } from '../core/consoles/ConsoleHub';
 import { Emitter } from '../core/Emitter';
 import type { Disposable } from '../core/hosts/HostDriver';
 import { HostConfigStore } from '../core/hosts/HostConfigStore';
@@ -24,6 +25,7 @@ import { createDispatcher, type Dispatch } from '../api/dispatch';
 import { createTandemService } from '../api/TandemService';
 import { KeyringSecretStore } from '../drivers/keyring/KeyringSecretStore';
 import { LibvirtHostDetailsReader } from '../drivers/libvirt/LibvirtHostDetailsReader';
+import { LibvirtConsolePort } from '../drivers/libvirt/LibvirtConsolePort';
 import { LibvirtHostDriver, libvirtConnectionOf } from '../drivers/libvirt/LibvirtHostDriver';
 import { libvirtVmHardware } from '../drivers/libvirt/LibvirtVmHardware';
 import { writeVmTags } from '../drivers/libvirt/vmTagsMetadata';
@@ -67,6 +69,8 @@ export interface Tandem {
   favorites: FavoriteVms;
   /** Asks the window to show a VM's console (the `ui.openConsole` event; the tray's "Open console"). */
   requestOpenConsole(ref: VmRef): void;
+  /** Open consoles; byte channels (server, Electron) redeem their tickets here. */
+  consoles: ConsoleHub;
   /** Resolves when the startup hosts have had their first connection attempt and VM listing. */
   ready(): Promise<void>;
   dispose(): Promise<void>;
@@ -104,6 +108,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const favorites = new FavoriteVms(options.dataDir);
   await favorites.load();
   const events = new Emitter<ContractEvent>();
+  const consoles = new ConsoleHub(new LibvirtConsolePort(hosts));
 
   const publish = <E extends EventName>(event: E, payload: EventPayload<E>) => {
     // Our own payloads are checked too: a malformed event is a bug, logged and not sent.
@@ -122,9 +127,14 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     inventory.vmChanged.on((vm) => publish('vms.changed', vm)),
     inventory.vmRemoved.on((ref) => {
       recentVms.forget(ref);
+      consoles.vmStopped(ref.hostId, ref.uuid);
       publish('vms.removed', ref);
     }),
     favorites.changed.on((list) => publish('favorites.changed', { favorites: list })),
+    inventory.vmChanged.on((vm) => {
+      if (vm.state === 'shutoff' || vm.state === 'crashed') consoles.vmStopped(vm.hostId, vm.uuid);
+    }),
+    consoles.closed.on((closed) => publish('consoles.closed', closed)),
   ];
 
   const service = createTandemService({
@@ -138,6 +148,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     favorites,
     hardware: new HardwareEditor((hostId) => libvirtVmHardware(() => hosts.session(hostId))),
     writeVmTags: (hostId, uuid, tags) => writeVmTags(libvirtConnectionOf(hosts.session(hostId)), uuid, tags),
+    consoles,
   });
 
   for (const stored of await config.load()) {
@@ -161,9 +172,11 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     recentVms,
     favorites,
     requestOpenConsole: (ref) => publish('ui.openConsole', { hostId: ref.hostId, uuid: ref.uuid }),
+    consoles,
     ready: () => inventory.ready(),
     async dispose() {
       for (const sub of subscriptions) sub.dispose();
+      await consoles.dispose();
       inventory.dispose();
       credentials.dispose();
       await hosts.dispose();

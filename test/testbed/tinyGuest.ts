@@ -46,6 +46,8 @@ export interface TinyGuestOptions {
    * serialLogPath (through virtlogd), so waitForSerial works with either.
    */
   serial?: TinyGuestSerial;
+  /** 'vnc' (default): a VNC server on 127.0.0.1 (autoport); 'none': no graphics device at all. */
+  graphics?: TinyGuestGraphics;
   /**
    * Runs the real QEMU guest agent: boots the agent initramfs (env.agentInitrd), adds the
    * `org.qemu.guest_agent.0` virtio-serial channel and a second
@@ -60,6 +62,7 @@ export interface TinyGuestOptions {
 }
 
 export type TinyGuestSerial = 'file' | 'pty';
+export type TinyGuestGraphics = 'vnc' | 'none';
 
 export interface TinyGuest {
   name: string;
@@ -84,6 +87,8 @@ export interface TinyGuestXmlParams {
   seedIso?: string;
   /** Default 'file'; see TinyGuestOptions.serial. */
   serial?: TinyGuestSerial;
+  /** Default 'vnc'; see TinyGuestOptions.graphics. */
+  graphics?: TinyGuestGraphics;
   /** With the agent channel; its data disk (vdb) is this qcow2. */
   agentDataDisk?: string;
   balloon?: boolean;
@@ -172,7 +177,7 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
     add(channel, 'target', { type: 'virtio', name: 'org.qemu.guest_agent.0' });
   }
 
-  add(devices, 'graphics', { type: 'vnc', autoport: 'yes', listen: '127.0.0.1' });
+  if (p.graphics !== 'none') add(devices, 'graphics', { type: 'vnc', autoport: 'yes', listen: '127.0.0.1' });
   if (p.balloon) {
     // Stats every second, so bulk stats' balloon group carries the guest's view, not only the size.
     add(add(devices, 'memballoon', { model: 'virtio' }), 'stats', { period: '1' });
@@ -234,6 +239,7 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
     serialLogPath,
     ...(opts.seedIso ? { seedIso: resolve(opts.seedIso) } : {}),
     serial: opts.serial ?? 'file',
+    graphics: opts.graphics ?? 'vnc',
     ...(dataDiskPath ? { agentDataDisk: dataDiskPath } : {}),
     ...(opts.balloon ? { balloon: true } : {}),
   });

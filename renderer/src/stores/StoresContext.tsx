@@ -8,6 +8,7 @@ import type { AppStores } from './appStores';
 import type { ConnectionState } from './connectionStore';
 import type { CredentialsState } from './credentialsStore';
 import type { HostPageState } from './hostPageStore';
+import type { ConsolesState } from './consolesStore';
 import type { HostsState } from './hostsStore';
 import type { ToastState } from './toastStore';
 import type { VmsState } from './vmsStore';
@@ -46,4 +47,8 @@ export function useCredentials<T>(selector: (state: CredentialsState) => T): T {
 
 export function useHostPage<T>(selector: (state: HostPageState) => T): T {
   return useStore(useStores().hostPage, selector);
+}
+
+export function useConsoles<T>(selector: (state: ConsolesState) => T): T {
+  return useStore(useStores().consoles, selector);
 }

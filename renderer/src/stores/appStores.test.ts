@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createContractClient } from '../../../preload/client';
-import { host, vm } from '../testing/fixtures';
-import { createMemoryTransport } from '../testing/memoryTransport';
+import { host, vm, vmDetail } from '../testing/fixtures';
+import { createMemoryTransport, settle } from '../testing/memoryTransport';
 import { createAppStores } from './appStores';
 import { vmKey } from './vmsStore';
 
@@ -40,5 +40,36 @@ describe('createAppStores', () => {
     stores.connection.getState().markClosed();
     expect(stores.connection.getState().status).toBe('closed');
     vi.restoreAllMocks();
+  });
+
+  it("opens the console the tray asked for: graphical when the VM has VNC, else serial", async () => {
+    const memory = createMemoryTransport();
+    const withVnc = vm({ name: 'desktop', state: 'running' });
+    const serialOnly = vm({ name: 'server', state: 'running' });
+    memory.reply('app.info', () => ({ version: '1', mode: 'browser' }));
+    memory.reply('hosts.list', () => [host()]);
+    memory.reply('vms.list', () => [withVnc, serialOnly]);
+    memory.reply('favorites.list', () => ({ favorites: [] }));
+    memory.reply('credentials.pending', () => []);
+    memory.reply('vms.get', ({ uuid }) =>
+      uuid === withVnc.uuid ? vmDetail(withVnc, { graphics: [{ type: 'vnc', port: 5900 }] }) : vmDetail(serialOnly),
+    );
+    const opened = memory.hold('consoles.open');
+    const stores = createAppStores(createContractClient(memory.transport), { autoDismissMs: 0 });
+    await stores.start();
+
+    memory.emit('ui.openConsole', { hostId: withVnc.hostId, uuid: withVnc.uuid });
+    memory.emit('ui.openConsole', { hostId: serialOnly.hostId, uuid: serialOnly.uuid });
+    await settle();
+    await settle();
+    expect(opened.map((c) => [c.args.uuid, c.args.kind])).toEqual([
+      [withVnc.uuid, 'vnc'],
+      [serialOnly.uuid, 'serial'],
+    ]);
+    expect(stores.consoles.getState().tabs.map((t) => [t.vmName, t.kind])).toEqual([
+      ['desktop', 'vnc'],
+      ['server', 'serial'],
+    ]);
+    stores.dispose();
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { ReactNode } from 'react';
 import type { VmDetail } from '../../../preload/contract';
+import { ConsoleButtons } from '../consoles/ConsoleButtons';
 import { formatKiB, formatStateReason, formatYesNo } from '../format';
 import { useHosts, useStores, useVms } from '../stores/StoresContext';
 import { selectSelectedVm } from '../stores/vmsStore';
@@ -55,6 +56,7 @@ export function VmDetailPanel() {
       </header>
 
       <VmActions vm={vm} />
+      <ConsoleButtons vm={vm} />
 
       {detail?.error && (
         <p className="detail-error" role="alert">
