@@ -143,12 +143,24 @@ export async function applyDelta(options: ApplyDeltaOptions): Promise<ApplyDelta
       return b;
     };
 
+    // The header's chunk count and size bound what the ops may produce, checked before each op is read or
+    // written: a few bytes of ops can reference the whole parent (or earlier target bytes) over and over.
+    const claim = (count: number, bytes: number, what: string) => {
+      if (chunks + count > header.targetChunks || written + windowBytes + bytes > header.targetSize) {
+        throw new DeltaCorruptError(
+          'malformed',
+          `${what} goes past the ${header.targetChunks} chunks and ${header.targetSize} bytes the header declares`,
+        );
+      }
+    };
+
     // A run of parent chunks is read in slices of up to FLUSH_BYTES, each slice with one call.
     const copyParentRun = async (first: number, count: number) => {
       if (!parent || !parentIndex) throw new DeltaCorruptError('malformed', 'a parent reference in a delta without a parent');
       if (count < 1 || first + count > parentIndex.lengths.length) {
         throw new DeltaCorruptError('malformed', `parent chunks ${first}+${count} are outside the parent's ${parentIndex.lengths.length}`);
       }
+      claim(count, parentOffsets[first + count]! - parentOffsets[first]!, `the run of parent chunks ${first}+${count}`);
       let start = first;
       while (start < first + count) {
         let end = start + 1;
@@ -194,6 +206,7 @@ export async function applyDelta(options: ApplyDeltaOptions): Promise<ApplyDelta
       if (length === 0 || length > Math.max(header.maxSize, 4096)) {
         throw new DeltaCorruptError('malformed', `chunk length ${length} is outside the delta's chunk sizes`);
       }
+      claim(1, length, `a ${op === OP_LITERAL ? 'literal' : 'target'} chunk of ${length} bytes`);
       chunks++;
       let bytes: Buffer;
       if (op === OP_LITERAL) {
