@@ -8,6 +8,7 @@ import {
   DeltaCorruptError,
   DeltaParentMismatchError,
   decodeDeltaHeader,
+  hashChunks,
   PAGE_CHUNKING,
   type ChunkIndex,
 } from '../lib/index';
@@ -195,6 +196,33 @@ describe('delta', () => {
       const copyError = await expectRejected(applyDelta({ delta: copies.delta, parentPath: null, outputPath: out }), DeltaCorruptError);
       expect(copyError.message).toMatch(/header declares/);
       expect(copies.counter.pulled).toBeLessThan(2000);
+      expect((await readdir(dir)).filter((f) => f.includes('.partial') || f === 'out.mem')).toEqual([]);
+    });
+  });
+
+  it('refuses a header with impossible chunking parameters or an unknown mode as malformed', async () => {
+    await withTempDir(async (dir) => {
+      const { parent, child } = parentAndChildStreams(50, 0.05, 9);
+      const { parentPath, childPath, parentIndex } = await setup(dir, parent, child);
+      const { delta } = await collectDelta({ parent: parentIndex, targetPath: childPath });
+      /** The delta with one header field changed and the header checksum made to match again. */
+      const forged = async (edit: (header: Buffer) => void) => {
+        const copy = Buffer.from(delta);
+        edit(copy);
+        (await hashChunks(copy.subarray(0, 80), Uint32Array.of(80))).copy(copy, 80);
+        return copy;
+      };
+      for (const edit of [
+        (h: Buffer) => h.writeUInt32LE(100, 16), // avgSize not a power of two
+        (h: Buffer) => h.writeUInt32LE(0xffffffff, 20), // maxSize beyond what the engine chunks
+        (h: Buffer) => h.writeUInt8(7, 10), // no such mode
+      ]) {
+        const error = await expectRejected(
+          applyDelta({ delta: piecesOf(await forged(edit)), parentPath, outputPath: join(dir, 'out.mem') }),
+          DeltaCorruptError,
+        );
+        expect(error.reason).toBe('malformed');
+      }
       expect((await readdir(dir)).filter((f) => f.includes('.partial') || f === 'out.mem')).toEqual([]);
     });
   });
