@@ -30,6 +30,8 @@ export type SecretSource = Pick<SecretStore, 'get' | 'set'>;
 export const MEMORY_KEY_OWNER = 'tandem-memory-state';
 const CURRENT = 'key/current';
 const keyName = (id: string) => `key/${id}`;
+/** The ids this provider creates (randomUUID); a file names its key, so the id read from one is untrusted. */
+const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Keys as base64 secrets in the keychain: one per id, plus a pointer to the current id. A key is written
@@ -49,6 +51,8 @@ export class KeychainMemoryKeyProvider implements MemoryKeyProvider {
   }
 
   async keyById(keyId: string): Promise<Uint8Array | null> {
+    // Anything else (e.g. "current", the pointer's own entry) is no key of ours.
+    if (!KEY_ID.test(keyId)) return null;
     const encoded = await this.secrets.get(MEMORY_KEY_OWNER, keyName(keyId));
     if (encoded === null) return null;
     const key = Buffer.from(encoded, 'base64');

@@ -172,6 +172,15 @@ describe('sealed memory-state files', () => {
     expect(await refusal(open(join(dir, 'v2.mem')))).toBeInstanceOf(MemoryStateUnsupportedVersionError);
   });
 
+  it('a key id rewritten to name the keychain’s pointer entry is an unavailable key, not a crash', async () => {
+    const sealed = await readFile(path);
+    const keyIdLength = sealed.readUInt16BE(10);
+    const forged = Buffer.concat([sealed.subarray(0, 52), Buffer.from('current'), sealed.subarray(52 + keyIdLength)]);
+    forged.writeUInt16BE('current'.length, 10);
+    await writeFile(join(dir, 'pointer.mem'), forged);
+    expect(await refusal(open(join(dir, 'pointer.mem')))).toBeInstanceOf(MemoryStateKeyUnavailableError);
+  });
+
   it('leaves nothing behind when the source fails while sealing', async () => {
     async function* failing() {
       yield randomBytes(100_000);

@@ -195,6 +195,53 @@ describe('HostManager: editing hosts and credentials', () => {
     expect(forgotten).toEqual([host.id]);
   });
 
+  it('an attempt still dialing the old URI when the URI changes gets no credentials and saves none', async () => {
+    const { driver, clock } = setup();
+    const log: string[] = [];
+    const forgetting = deferred<void>();
+    const credentials: HostCredentialSource = {
+      forAttempt: (host) => ({
+        prompt: async () => {
+          log.push(`${host.uri} prompted`);
+          return ['secret'];
+        },
+        finish: async (outcome) => void log.push(`${host.uri} ${outcome}`),
+        declined: () => undefined,
+      }),
+      forgetHost: async () => {
+        log.push('forget');
+        await forgetting.promise;
+      },
+    };
+    const manager = new HostManager({ drivers: [driver], clock, random: () => 1, connectTimeoutMs: 5000, credentials });
+    const oldUri = 'qemu+tcp://10.0.0.25/system';
+    const newUri = 'qemu+tcp://10.0.0.26/system';
+    const oldDial = deferred<void>();
+    const oldSession = new ScriptedSession();
+    let oldAnswer: string[] | null | undefined;
+    driver.outcomes.push(async (prompt) => {
+      await oldDial.promise;
+      oldAnswer = await prompt?.([{ kind: 'passphrase', prompt: 'pw', defaultValue: '' }]);
+      return oldSession;
+    });
+    const host = manager.register({ id: 'h', uri: oldUri, kind: 'libvirt', persisted: true });
+    await flush();
+    const newSession = new ScriptedSession();
+    driver.outcomes.push(newSession);
+    const updating = manager.update(host.id, { uri: newUri });
+    await flush();
+    oldDial.resolve(); // the old daemon answers while the update is forgetting the host's credentials
+    await flush();
+    forgetting.resolve();
+    await updating;
+    await flush();
+    expect(oldAnswer).toBeNull();
+    expect(log).not.toContain(`${oldUri} prompted`);
+    expect(log).not.toContain(`${oldUri} connected`);
+    expect(manager.session(host.id)).toBe(newSession);
+    expect(oldSession.closed).toBe(true);
+  });
+
   it('holds the connect timeout while the user is answering a credential prompt', async () => {
     const { driver, clock, manager, outcomes, answer } = withCredentials();
     driver.outcomes.push(async (prompt) => {

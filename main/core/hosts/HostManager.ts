@@ -236,6 +236,10 @@ export class HostManager {
     }
     entry.attempt = 0;
     entry.facts = undefined;
+    // An attempt still dialing the old URI is stale from here on, not from the new attempt's start: while
+    // the session closes and the credentials are forgotten it must neither install its session nor be given
+    // or save credentials under this host.
+    entry.generation++;
     await this.closeSession(entry);
     await this.options.credentials?.forgetHost(entry.id);
     void this.connect(entry, { retryOnFailure: true }).catch(() => undefined); // reported through status
@@ -327,7 +331,7 @@ export class HostManager {
       { askingUser: () => this.setStatus(entry, 'connecting', 'waiting for credentials') },
     );
     try {
-      const dial = this.driverFor(entry.uri).connect(entry.uri, { credentials: credentials && this.userPrompt(entry, credentials) });
+      const dial = this.driverFor(entry.uri).connect(entry.uri, { credentials: credentials && this.userPrompt(entry, credentials, generation) });
       let abandoned = false;
       const dialing = dial.then(
         // A session that arrives after we stopped waiting for it is closed, not leaked.
@@ -376,8 +380,10 @@ export class HostManager {
   }
 
   /** The attempt's prompt, with the connect timeout held while the user is being asked. */
-  private userPrompt(entry: HostEntry, credentials: CredentialAttempt): CredentialPrompt {
+  private userPrompt(entry: HostEntry, credentials: CredentialAttempt, generation: number): CredentialPrompt {
     return async (requests) => {
+      // A stale attempt (host removed or re-pointed) is refused rather than handed the host's credentials.
+      if (entry.removed || generation !== entry.generation) return null;
       entry.waitingForUser++;
       try {
         return await credentials.prompt(requests);

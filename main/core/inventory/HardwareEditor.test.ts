@@ -10,7 +10,7 @@ const XML = `<domain type="kvm"><name>web</name><uuid>7a4d0c6e-5f3b-4c1e-9d2a-6b
 <interface type="network"><mac address="52:54:00:00:00:01"/><source network="default"/></interface></devices></domain>`;
 const UUID = '7a4d0c6e-5f3b-4c1e-9d2a-6b8e3f100001';
 
-function scriptedPort(options: { active?: boolean; persistent?: boolean; failLive?: string[]; failDefine?: boolean } = {}) {
+function scriptedPort(options: { active?: boolean; persistent?: boolean; failLive?: string[]; failDefine?: boolean; failAutostart?: boolean } = {}) {
   const calls: string[] = [];
   let config = XML;
   const refuse = (what: string) => {
@@ -32,7 +32,10 @@ function scriptedPort(options: { active?: boolean; persistent?: boolean; failLiv
     setMemoryLive: async (_uuid, kib) => refuse(`setMemory:${kib}`),
     detachDeviceLive: async () => refuse('detach'),
     updateDeviceLive: async () => refuse('update'),
-    setAutostart: async (_uuid, on) => void calls.push(`autostart:${on}`),
+    setAutostart: async (_uuid, on) => {
+      calls.push(`autostart:${on}`);
+      if (options.failAutostart) throw new OperationFailedError('libvirt.VIR_ERR_OPERATION_FAILED', 'autostart refused');
+    },
   };
   return { port, calls, config: () => config };
 }
@@ -84,6 +87,28 @@ describe('HardwareEditor', () => {
     expect(results).toEqual([{ field: 'vcpus.current', applied: 'live' }]);
     const refused = scriptedPort({ persistent: false, failLive: ['setVcpus'] });
     await expect(new HardwareEditor(() => refused.port).edit('h', UUID, { vcpus: { current: 2 } })).rejects.toThrow('refused');
+  });
+
+  it('a step failing after the definition was saved says what is already in effect, with the cause’s kind and code', async () => {
+    const { port, calls, config } = scriptedPort({ failAutostart: true });
+    const error = await new HardwareEditor(() => port).edit('h', UUID, { vcpus: { current: 2 }, autostart: true }).catch((e: unknown) => e);
+    expect(calls).toEqual(['define', 'autostart:true']);
+    expect(config()).toContain('<vcpu>2</vcpu>');
+    expect(error).toBeInstanceOf(OperationFailedError);
+    expect(error).toMatchObject({
+      code: 'libvirt.VIR_ERR_OPERATION_FAILED',
+      message: expect.stringMatching(/^autostart failed: autostart refused\. Already in effect: vcpus\.current \(next-boot\)$/),
+      details: { failedField: 'autostart', applied: [{ field: 'vcpus.current', applied: 'next-boot' }] },
+    });
+  });
+
+  it('a transient VM whose second live part is refused reports the first one as applied', async () => {
+    const { port, calls } = scriptedPort({ persistent: false, failLive: ['setMemory'] });
+    const error = await new HardwareEditor(() => port)
+      .edit('h', UUID, { vcpus: { current: 2 }, memory: { current: { value: 512, unit: 'MiB' } } })
+      .catch((e: unknown) => e);
+    expect(calls).toEqual(['setVcpus:2', 'setMemory:524288']);
+    expect(error).toMatchObject({ details: { failedField: 'memory.current', applied: [{ field: 'vcpus.current', applied: 'live' }] } });
   });
 
   it('saves a shut-off VM for its next boot without live calls', async () => {

@@ -6,7 +6,7 @@
  * (no balloon driver, a device that cannot be hot-unplugged, ...) leaves it 'next-boot' with the reason.
  */
 import type { Applied, FieldResult, HardwareChanges, VmHardware } from '../../../preload/contract';
-import { InvalidInputError, TandemError } from '../errors';
+import { InvalidInputError, TandemError, type TandemErrorOptions } from '../errors';
 import type { XmlNode } from '../xml/XmlDocument';
 import { DomainXml } from './DomainXml';
 import { validateHardwareChanges, type FieldErrors } from './hardwareRules';
@@ -91,12 +91,18 @@ export class HardwareEditor {
     const plan = planChanges(changes, sizes, port, uuid, live);
     const results: FieldResult[] = [];
     const configFields = persistent ? plan.filter((p) => p.config) : [];
+    let saved: string[] = [];
     if (configFields.length > 0) {
       for (const p of configFields) p.config!(config);
       await port.define(config.toString());
+      saved = configFields.map((p) => p.field);
     }
     for (const p of plan.filter((p) => p.host)) {
-      await p.host!();
+      try {
+        await p.host!();
+      } catch (error) {
+        throw partlyApplied(error, p.field, saved, results);
+      }
       results.push({ field: p.field, applied: 'live', note: 'a host setting: in effect now, whether the VM runs or not' });
     }
     for (const p of plan.filter((p) => !p.host)) {
@@ -112,7 +118,7 @@ export class HardwareEditor {
         if (!(error instanceof TandemError)) throw error;
         // The definition already holds the change: the VM gets it at its next boot. A transient VM has no
         // definition, so there the failure is the answer.
-        if (!saved) throw error;
+        if (!saved) throw partlyApplied(error, p.field, [], results);
         results.push({ field: p.field, applied: 'next-boot', note: `not applied to the running VM: ${error.message}` });
       }
     }
@@ -245,6 +251,25 @@ function setDiskSource(disk: XmlNode, source: string): void {
   el.setAttribute(type === 'block' ? 'dev' : 'file', source);
   // libvirt's schema wants <source> before <target>; keep that order for readers of the XML.
   disk.node.insertBefore(el, disk.element('target')?.node ?? null);
+}
+
+/**
+ * A step failed after others took effect (the definition saved, a live part applied): the caller must not
+ * read the failure as "nothing changed". Same kind and code as the cause; the message and details.applied
+ * say what is in effect (saved fields not yet reported are in the definition: next boot).
+ */
+function partlyApplied(error: unknown, field: string, saved: string[], results: FieldResult[]): unknown {
+  if (!(error instanceof TandemError)) return error;
+  const reported = new Set(results.map((r) => r.field));
+  const applied = [...results, ...saved.filter((f) => !reported.has(f)).map((f): FieldResult => ({ field: f, applied: 'next-boot' }))];
+  if (applied.length === 0) return error;
+  const Kind = error.constructor as new (code: string, message: string, options: TandemErrorOptions) => TandemError;
+  const done = applied.map((r) => `${r.field} (${r.applied})`).join(', ');
+  return new Kind(error.code, `${field} failed: ${error.message}. Already in effect: ${done}`, {
+    details: { ...error.details, failedField: field, applied },
+    ...(error.libvirt ? { libvirt: error.libvirt } : {}),
+    cause: error,
+  });
 }
 
 function compactResult(field: string, applied: Applied, note: string | undefined): FieldResult {

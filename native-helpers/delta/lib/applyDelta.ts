@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { chunkFile, hashChunks, indexDigest, type ChunkIndex, type ChunkParams } from './chunking';
+import { CHUNK_MODES, chunkFile, hashChunks, indexDigest, type ChunkIndex, type ChunkParams } from './chunking';
 import { DeltaCorruptError, DeltaParentMismatchError } from './errors';
 import { decodeHeader, DELTA_VERSION, HEADER_BYTES, headerChecksumValid, OP_COPY_PARENT, OP_COPY_TARGET, OP_END, OP_LITERAL, type DeltaHeader } from './format';
 
@@ -72,6 +72,20 @@ export interface ApplyDeltaResult {
   chunks: number;
 }
 
+/** The addon refuses impossible parameters synchronously (RangeError/TypeError): here they came from the delta. */
+async function chunkParent(path: string, params: ChunkParams): Promise<ChunkIndex> {
+  let chunking: Promise<ChunkIndex>;
+  try {
+    chunking = chunkFile(path, params);
+  } catch (error) {
+    if (error instanceof RangeError || error instanceof TypeError) {
+      throw new DeltaCorruptError('malformed', `the delta header's chunking parameters are impossible: ${error.message}`);
+    }
+    throw error;
+  }
+  return chunking;
+}
+
 export async function applyDelta(options: ApplyDeltaOptions): Promise<ApplyDeltaResult> {
   const reader = new StreamReader(options.delta);
   const partialPath = `${options.outputPath}.partial-${randomBytes(6).toString('hex')}`;
@@ -85,6 +99,10 @@ export async function applyDelta(options: ApplyDeltaOptions): Promise<ApplyDelta
       throw new DeltaCorruptError('unsupported-version', `delta format version ${header.version} (this build reads ${DELTA_VERSION})`);
     }
     if (!(await headerChecksumValid(headerBytes))) throw new DeltaCorruptError('malformed', 'the delta header fails its checksum');
+    // The checksum is no MAC: a forged header passes it, so its fields are checked like any other input.
+    if (headerBytes.readUInt8(10) >= CHUNK_MODES.length || headerBytes.readUInt8(11) !== 0) {
+      throw new DeltaCorruptError('malformed', `unknown chunking mode ${headerBytes.readUInt8(10)} in the delta header`);
+    }
     let parentIndex: ChunkIndex | null = null;
     if (header.parentSize > 0) {
       if (options.parentPath === null) throw new DeltaParentMismatchError('the delta needs a parent and none was given');
@@ -94,7 +112,7 @@ export async function applyDelta(options: ApplyDeltaOptions): Promise<ApplyDelta
         throw new DeltaParentMismatchError(`the parent holds ${size} bytes; the delta was made against ${header.parentSize}`);
       }
       const params: ChunkParams = { mode: header.mode, minSize: header.minSize, avgSize: header.avgSize, maxSize: header.maxSize };
-      parentIndex = options.parentIndex ?? (await chunkFile(options.parentPath, params));
+      parentIndex = options.parentIndex ?? (await chunkParent(options.parentPath, params));
       if (!(await indexDigest(parentIndex)).equals(header.parentIndexDigest)) {
         throw new DeltaParentMismatchError(`${options.parentPath} is not the parent the delta was made against (its chunk index differs)`);
       }
@@ -143,12 +161,24 @@ export async function applyDelta(options: ApplyDeltaOptions): Promise<ApplyDelta
       return b;
     };
 
+    // The header's chunk count and size bound what the ops may produce, checked before each op is read or
+    // written: a few bytes of ops can reference the whole parent (or earlier target bytes) over and over.
+    const claim = (count: number, bytes: number, what: string) => {
+      if (chunks + count > header.targetChunks || written + windowBytes + bytes > header.targetSize) {
+        throw new DeltaCorruptError(
+          'malformed',
+          `${what} goes past the ${header.targetChunks} chunks and ${header.targetSize} bytes the header declares`,
+        );
+      }
+    };
+
     // A run of parent chunks is read in slices of up to FLUSH_BYTES, each slice with one call.
     const copyParentRun = async (first: number, count: number) => {
       if (!parent || !parentIndex) throw new DeltaCorruptError('malformed', 'a parent reference in a delta without a parent');
       if (count < 1 || first + count > parentIndex.lengths.length) {
         throw new DeltaCorruptError('malformed', `parent chunks ${first}+${count} are outside the parent's ${parentIndex.lengths.length}`);
       }
+      claim(count, parentOffsets[first + count]! - parentOffsets[first]!, `the run of parent chunks ${first}+${count}`);
       let start = first;
       while (start < first + count) {
         let end = start + 1;
@@ -194,6 +224,7 @@ export async function applyDelta(options: ApplyDeltaOptions): Promise<ApplyDelta
       if (length === 0 || length > Math.max(header.maxSize, 4096)) {
         throw new DeltaCorruptError('malformed', `chunk length ${length} is outside the delta's chunk sizes`);
       }
+      claim(1, length, `a ${op === OP_LITERAL ? 'literal' : 'target'} chunk of ${length} bytes`);
       chunks++;
       let bytes: Buffer;
       if (op === OP_LITERAL) {

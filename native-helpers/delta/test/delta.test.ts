@@ -8,6 +8,7 @@ import {
   DeltaCorruptError,
   DeltaParentMismatchError,
   decodeDeltaHeader,
+  hashChunks,
   PAGE_CHUNKING,
   type ChunkIndex,
 } from '../lib/index';
@@ -149,6 +150,80 @@ describe('delta', () => {
         }
         await expectNoOutput(dir);
       });
+    });
+  });
+
+  it('refuses ops that produce more than the header declares before reading or writing the excess', async () => {
+    await withTempDir(async (dir) => {
+      const { parent, child } = parentAndChildStreams(100, 0.05, 5);
+      const { parentPath, childPath, parentIndex } = await setup(dir, parent, child);
+      const out = join(dir, 'out.mem');
+      const end = Buffer.alloc(9);
+      end.writeUInt8(0xff, 0);
+      /** The header, then `repeat` times the same op (one piece each), then END; counts the pieces pulled. */
+      const flood = (header: Buffer, first: Buffer, op: Buffer, repeat: number) => {
+        const counter = { pulled: 0 };
+        async function* pieces() {
+          for (const piece of [header, first, ...Array.from({ length: repeat }, () => op), end]) {
+            counter.pulled++;
+            yield piece;
+          }
+        }
+        return { counter, delta: pieces() };
+      };
+
+      // 13 bytes per op naming every chunk of the parent: without a bound, 100 ops write the parent 100 times.
+      const withParent = (await collectDelta({ parent: parentIndex, targetPath: childPath })).delta;
+      const wholeParent = Buffer.alloc(13);
+      wholeParent.writeUInt8(0x01, 0);
+      wholeParent.writeUInt32LE(parentIndex.lengths.length, 9);
+      const runs = flood(withParent.subarray(0, 96), wholeParent, wholeParent, 100);
+      const runError = await expectRejected(applyDelta({ delta: runs.delta, parentPath, outputPath: out }), DeltaCorruptError);
+      expect(runError.reason).toBe('malformed');
+      expect(runError.message).toMatch(/header declares/);
+      expect(runs.counter.pulled).toBeLessThan(5);
+
+      // 29 bytes per op copying an earlier target chunk again, in a delta without a parent.
+      const noParent = (await collectDelta({ parent: null, targetPath: childPath })).delta;
+      expect(noParent.readUInt8(96)).toBe(0x02);
+      const length = noParent.readUInt32LE(97);
+      const literal = noParent.subarray(96, 96 + 21 + length);
+      const again = Buffer.alloc(29);
+      again.writeUInt8(0x03, 0);
+      again.writeUInt32LE(length, 9);
+      noParent.copy(again, 13, 101, 117);
+      const copies = flood(noParent.subarray(0, 96), literal, again, 2000);
+      const copyError = await expectRejected(applyDelta({ delta: copies.delta, parentPath: null, outputPath: out }), DeltaCorruptError);
+      expect(copyError.message).toMatch(/header declares/);
+      expect(copies.counter.pulled).toBeLessThan(2000);
+      expect((await readdir(dir)).filter((f) => f.includes('.partial') || f === 'out.mem')).toEqual([]);
+    });
+  });
+
+  it('refuses a header with impossible chunking parameters or an unknown mode as malformed', async () => {
+    await withTempDir(async (dir) => {
+      const { parent, child } = parentAndChildStreams(50, 0.05, 9);
+      const { parentPath, childPath, parentIndex } = await setup(dir, parent, child);
+      const { delta } = await collectDelta({ parent: parentIndex, targetPath: childPath });
+      /** The delta with one header field changed and the header checksum made to match again. */
+      const forged = async (edit: (header: Buffer) => void) => {
+        const copy = Buffer.from(delta);
+        edit(copy);
+        (await hashChunks(copy.subarray(0, 80), Uint32Array.of(80))).copy(copy, 80);
+        return copy;
+      };
+      for (const edit of [
+        (h: Buffer) => h.writeUInt32LE(100, 16), // avgSize not a power of two
+        (h: Buffer) => h.writeUInt32LE(0xffffffff, 20), // maxSize beyond what the engine chunks
+        (h: Buffer) => h.writeUInt8(7, 10), // no such mode
+      ]) {
+        const error = await expectRejected(
+          applyDelta({ delta: piecesOf(await forged(edit)), parentPath, outputPath: join(dir, 'out.mem') }),
+          DeltaCorruptError,
+        );
+        expect(error.reason).toBe('malformed');
+      }
+      expect((await readdir(dir)).filter((f) => f.includes('.partial') || f === 'out.mem')).toEqual([]);
     });
   });
 
