@@ -18,7 +18,7 @@ mkdir -p "$ROOT/.setup-logs"
 LOG="$ROOT/.setup-logs/setup.log"
 
 # --- Debian packages -------------------------------------------------------------------------------------
-APP_PACKAGES=(libvirt0 libvirt-dev pkg-config python3 make g++)
+APP_PACKAGES=(libvirt0 libvirt-dev pkg-config python3 make g++ osinfo-db)
 TEST_PACKAGES=(chromium fonts-dejavu-core valgrind)
 
 is_installed() { [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" == installed ]]; }
