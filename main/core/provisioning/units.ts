@@ -3,7 +3,7 @@ export const KiB = 1024;
 export const MiB = 1024 * KiB;
 export const GiB = 1024 * MiB;
 
-/** "12 GiB", "1.5 GiB", "512 MiB": binary units, at most one decimal, no trailing ".0". */
+/** "12 GiB", "14.25 GiB", "512 MiB": binary units, at most two decimals, no trailing zeros. */
 export function formatBytes(bytes: number): string {
   if (bytes >= GiB) return `${trimmed(bytes / GiB)} GiB`;
   if (bytes >= MiB) return `${trimmed(bytes / MiB)} MiB`;
@@ -11,8 +11,7 @@ export function formatBytes(bytes: number): string {
 }
 
 function trimmed(value: number): string {
-  const rounded = Math.round(value * 10) / 10;
-  return Number.isInteger(rounded) ? String(rounded) : rounded.toFixed(1);
+  return String(Math.round(value * 100) / 100);
 }
 
 export const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
