@@ -3,60 +3,19 @@
  * 24.04, 24.10, Debian 12, Windows 11 requiring UEFI and Secure Boot), so the figures below don't move with
  * the installed osinfo-db; one case at the end uses the installed db.
  */
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors';
-import type { HostImage, HostOffer } from './HostOffer';
+import type { HostOffer } from './HostOffer';
 import { WEIGHTS, bestMatch, memoryHeadroomBytes, poolHeadroomBytes, type BestMatchResult } from './bestMatch';
 import { OsDatabase } from './osinfo/OsDatabase';
+import { FIXTURE_OSINFO, host, image, iso, request, type HardwareInput } from './fixtures/offers';
 import type { VmRequestInput } from './schemas';
 import { GiB, MiB } from './units';
 
 let db: OsDatabase;
 beforeAll(async () => {
-  db = await OsDatabase.load([join(import.meta.dirname, 'fixtures', 'osinfo')]);
+  db = await OsDatabase.load([FIXTURE_OSINFO]);
 });
-
-const image = (osinfoId: string, extra: Partial<HostImage> = {}): HostImage => ({
-  osinfoId,
-  arch: 'x86_64',
-  kind: 'cloud-image',
-  format: 'qcow2',
-  cloudInit: true,
-  pool: 'default',
-  volume: `${osinfoId}.qcow2`,
-  ...extra,
-});
-const iso = (osinfoId: string): HostImage => image(osinfoId, { kind: 'install-media', format: 'iso', cloudInit: false, volume: `${osinfoId}.iso` });
-
-/** A roomy, capable host; each case overrides what it tests. */
-function host(id: string, overrides: Partial<HostOffer> = {}): HostOffer {
-  return {
-    hostId: id,
-    hostName: id,
-    guestArches: ['x86_64'],
-    kvmArches: ['x86_64'],
-    cpus: 8,
-    totalMemoryBytes: 32 * GiB,
-    freeMemoryBytes: 30 * GiB,
-    pools: [{ name: 'default', active: true, capacityBytes: 500 * GiB, freeBytes: 400 * GiB }],
-    networks: [{ name: 'default', active: true, forward: 'nat' }],
-    firmware: { uefi: true, secureBoot: true },
-    tpmEmulator: true,
-    graphics: ['vnc', 'spice'],
-    images: [image('ubuntu24.04'), image('ubuntu22.04'), image('debian12'), iso('win11'), iso('ubuntu24.04')],
-    ...overrides,
-  };
-}
-
-type HardwareInput = Partial<VmRequestInput['hardware']>;
-function request(hardware: HardwareInput = {}, os: Partial<VmRequestInput['os']> = {}, apps: string[] = []): VmRequestInput {
-  return {
-    os: { osinfoId: 'ubuntu24.04', source: 'cloud-image', ...os },
-    hardware: { vcpus: 2, memoryMiB: 4096, disks: [{ sizeGiB: 20 }], nics: [{ network: 'default' }], ...hardware },
-    apps,
-  };
-}
 
 interface Case {
   name: string;
