@@ -10,16 +10,25 @@ import { startServer } from '../main/server/TandemServer';
 import { benchBinding } from './binding';
 import { benchContractLatency } from './contractLatency';
 import { benchListAndRender } from './listAndRender';
+import { benchProvisioning } from './provisioning';
 import { table } from './stats';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const STATIC = join(ROOT, 'dist', 'renderer');
+
+/** `npm run bench -- provisioning` runs only that section; no argument runs everything. */
+const only = process.argv[2];
 
 async function main() {
   process.env.TANDEM_LOG_LEVEL ??= 'error';
   const work = await mkdtemp(join(tmpdir(), 'tandem-bench-'));
   try {
     console.log(`Tandem benchmarks: Node ${process.version}, ${new Date().toISOString()}\n`);
+    if (only === 'provisioning') {
+      console.log('Provisioning core (the installed osinfo db; synthetic hosts and requests, fixed seed)');
+      console.log(table(await benchProvisioning()));
+      return;
+    }
 
     const tandem = await createTandem({ mode: 'headless', dataDir: join(work, 'latency'), demo: 'always', localUri: null });
     await tandem.ready();
@@ -34,6 +43,9 @@ async function main() {
 
     console.log('\nThe libvirt binding (test driver)');
     console.log(table(await benchBinding()));
+
+    console.log('\nProvisioning core (the installed osinfo db; synthetic hosts and requests, fixed seed)');
+    console.log(table(await benchProvisioning()));
   } finally {
     await rm(work, { recursive: true, force: true });
   }
