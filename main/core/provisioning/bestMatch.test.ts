@@ -217,6 +217,18 @@ const cases: Case[] = [
     refused: { h1: ['no cloud image of Debian for x86_64 (it has no cloud image for x86_64)'] },
   },
   {
+    name: 'the requested release cannot run here, an older one with lower minimums can',
+    request: request({}, { osinfoId: 'child2' }),
+    hosts: [host('h1', { cpus: 1, images: [image('child2'), image('parent1')] })],
+    changes: ['OS Child 2 -> Parent 1: Child 2 needs at least 2 vCPUs; the host has 1 CPU', 'vCPUs 2 -> 1: host has 1 CPU (at most one vCPU each)'],
+  },
+  {
+    name: 'the requested release cannot run here and no other release is there: its reasons',
+    request: request({}, { osinfoId: 'child2' }),
+    hosts: [host('h1', { cpus: 1, images: [image('child2')] })],
+    refused: { h1: ['Child 2 needs at least 2 vCPUs; the host has 1 CPU'] },
+  },
+  {
     name: 'the system disk grows to the size of the image it is cloned from',
     request: request({ disks: [{ sizeGiB: 20 }] }),
     hosts: [host('h1', { images: [image('ubuntu24.04', { virtualSizeBytes: 30 * GiB })] })],

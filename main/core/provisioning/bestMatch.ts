@@ -163,20 +163,30 @@ export function matchHost(request: VmRequest, os: OsEntry, host: HostOffer, db: 
   if (!host.guestArches.includes(arch)) {
     return refuse([`runs ${host.guestArches.length ? host.guestArches.join(', ') : 'no'} guests, not ${arch}`]);
   }
-  const choices = osChoices(request, os, host, db);
-  if ('reason' in choices) return refuse([choices.reason]);
-
-  // Each OS choice (the requested release first, then other releases of its distro) is evaluated in full;
-  // a release with lower minimums can fit where the requested one can't.
-  let best: MatchProposal | undefined;
-  let firstRefusal: string[] | undefined;
-  for (const choice of choices) {
-    const outcome = evaluate(request, choice, host, db);
-    if (Array.isArray(outcome)) firstRefusal ??= outcome;
-    else if (!best || compareProposals(outcome, best) < 0) best = outcome;
+  const { source } = request.os;
+  if (source === 'empty-disk') {
+    const outcome = evaluate(request, { os }, host, db);
+    return Array.isArray(outcome) ? refuse(outcome) : outcome;
   }
-  if (best) return best;
-  return refuse(firstRefusal ?? ['no configuration fits']);
+  const what = source === 'cloud-image' ? 'cloud image' : 'installer ISO';
+  const usable = host.images.filter((i) => i.arch === arch && i.kind === source);
+
+  // The requested release is kept whenever the host can run it; another release of the same distro is
+  // tried only when it has no image of it, or cannot run it (a release with lower minimums may fit).
+  const exact = usable.filter((i) => db.get(i.osinfoId)?.id === os.id).sort(preferCloudInit);
+  const exactOutcome = exact.length > 0 ? bestOf(exact.map((image) => ({ os, image })), request, host, db) : undefined;
+  if (exactOutcome?.best) return exactOutcome.best;
+  const exactRefusal = exactOutcome?.firstRefusal;
+
+  const substitutes = substitutesFor(os, usable, db, what, exactRefusal);
+  if (substitutes.length === 0) {
+    const here = [...new Set(usable.map((i) => db.get(i.osinfoId)?.name ?? i.osinfoId))];
+    return refuse(
+      exactRefusal ?? [`no ${what} of ${os.distro ? distroName(os) : os.name} for ${arch} (${here.length ? `it has ${here.join(', ')}` : `it has no ${what} for ${arch}`})`],
+    );
+  }
+  const outcome = bestOf(substitutes, request, host, db);
+  return outcome.best ?? refuse(exactRefusal ?? outcome.firstRefusal ?? ['no configuration fits']);
 }
 
 interface OsChoice {
@@ -185,40 +195,41 @@ interface OsChoice {
   change?: MatchChange;
 }
 
-function osChoices(request: VmRequest, os: OsEntry, host: HostOffer, db: OsDatabase): OsChoice[] | { reason: string } {
-  const { source } = request.os;
-  if (source === 'empty-disk') return [{ os }];
-  const arch = request.hardware.arch;
-  const what = source === 'cloud-image' ? 'cloud image' : 'installer ISO';
-  const usable = host.images.filter((i) => i.arch === arch && i.kind === source);
-  const exact = usable.filter((i) => db.get(i.osinfoId)?.id === os.id);
-  if (exact.length > 0) return exact.sort(preferCloudInit).map((image) => ({ os, image }));
+/** Each choice evaluated in full; the closest proposal, or the first choice's reasons. */
+function bestOf(choices: OsChoice[], request: VmRequest, host: HostOffer, db: OsDatabase): { best?: MatchProposal; firstRefusal?: string[] } {
+  let best: MatchProposal | undefined;
+  let firstRefusal: string[] | undefined;
+  for (const choice of choices) {
+    const outcome = evaluate(request, choice, host, db);
+    if (Array.isArray(outcome)) firstRefusal ??= outcome;
+    else if (!best || compareProposals(outcome, best) < 0) best = outcome;
+  }
+  return { best, firstRefusal };
+}
 
-  const releases = os.distro ? db.releasesOf(os.distro) : [os];
+/** Other releases of the OS's distro with an image here: nearest first; at equal distance an LTS, then the older. */
+function substitutesFor(os: OsEntry, usable: HostImage[], db: OsDatabase, what: string, exactRefusal: string[] | undefined): OsChoice[] {
+  if (!os.distro) return [];
+  const releases = db.releasesOf(os.distro);
   const position = releases.indexOf(os);
-  const substitutes: Array<{ os: OsEntry; image: HostImage; steps: number }> = [];
+  const found: Array<{ os: OsEntry; image: HostImage; steps: number }> = [];
   for (const image of usable) {
     const other = db.get(image.osinfoId);
-    if (!other || !os.distro || other.distro !== os.distro) continue;
-    substitutes.push({ os: other, image, steps: Math.abs(releases.indexOf(other) - position) });
+    if (!other || other === os || other.distro !== os.distro) continue;
+    found.push({ os: other, image, steps: Math.abs(releases.indexOf(other) - position) });
   }
-  if (substitutes.length === 0) {
-    const here = [...new Set(usable.map((i) => db.get(i.osinfoId)?.name ?? i.osinfoId))];
-    return {
-      reason: `no ${what} of ${os.distro ? distroName(os) : os.name} for ${arch} (${here.length ? `it has ${here.join(', ')}` : `it has no ${what} for ${arch}`})`,
-    };
-  }
-  // Nearest release first; at equal distance an LTS release, then the older (better tested) one.
-  substitutes.sort(
+  found.sort(
     (a, b) =>
       a.steps - b.steps ||
       Number(isLts(b.os)) - Number(isLts(a.os)) ||
       releases.indexOf(a.os) - releases.indexOf(b.os) ||
       preferCloudInit(a.image, b.image),
   );
-  return substitutes.map(({ os: other, image, steps }) => {
+  return found.map(({ os: other, image, steps }) => {
     const cost = WEIGHTS.osSubstitute + WEIGHTS.osReleaseStep * steps;
-    return { os: other, image, change: change('os.osinfoId', os.name, other.name, `${os.name} ${what} missing, ${other.name} ${what} available`, cost, `${os.name} ${what} missing -> ${other.name} ${what} available`) };
+    const reason = exactRefusal ? exactRefusal.join('; ') : `${os.name} ${what} missing, ${other.name} ${what} available`;
+    const text = exactRefusal ? `OS ${os.name} -> ${other.name}: ${reason}` : `${os.name} ${what} missing -> ${other.name} ${what} available`;
+    return { os: other, image, change: change('os.osinfoId', os.name, other.name, reason, cost, text) };
   });
 }
 
