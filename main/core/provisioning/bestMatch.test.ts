@@ -1,7 +1,7 @@
 /**
- * The best-match table. The OS database is the checked-in fixture set (fixtures/osinfo: Ubuntu 22.04,
- * 24.04, 24.10, Debian 12, Windows 11 requiring UEFI and Secure Boot), so the figures below don't move with
- * the installed osinfo-db; one case at the end uses the installed db.
+ * The best-match table. The OS database is the checked-in fixture set (fixtures/osinfo: Ubuntu 22.04, 22.10,
+ * 23.10, 24.04, 24.10, Debian 12, Windows 11 requiring UEFI and Secure Boot), so the figures below don't
+ * move with the installed osinfo-db; one case at the end uses the installed db.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors';
@@ -20,6 +20,7 @@ beforeAll(async () => {
 interface Case {
   name: string;
   request: VmRequestInput;
+  today?: string;
   hosts: HostOffer[];
   /** The best host, and its changes' texts in order (empty = exact fit). */
   best?: string;
@@ -180,11 +181,11 @@ const cases: Case[] = [
     check: ({ proposals: [p] }) => expect(p!.config.os.osinfoId).toBe('ubuntu24.04'),
   },
   {
-    name: 'a farther release costs more (24.10 -> 22.04 LTS, two releases away)',
+    name: 'a farther release costs more (24.10 -> 22.04 LTS, four releases away)',
     request: request({}, { osinfoId: 'ubuntu24.10' }),
     hosts: [host('h1', { images: [image('ubuntu22.04')] })],
     changes: ['Ubuntu 24.10 cloud image missing -> Ubuntu 22.04 LTS cloud image available'],
-    distance: WEIGHTS.osSubstitute + 2 * WEIGHTS.osReleaseStep,
+    distance: WEIGHTS.osSubstitute + 4 * WEIGHTS.osReleaseStep,
   },
   {
     name: 'the nearer release wins over a farther one (22.04 -> 24.04, not 24.10)',
@@ -193,10 +194,31 @@ const cases: Case[] = [
     changes: ['Ubuntu 22.04 LTS cloud image missing -> Ubuntu 24.04 LTS cloud image available'],
   },
   {
-    name: 'at equal distance the LTS release wins (24.04 missing: 22.04 LTS over 24.10)',
+    name: 'at equal distance an LTS release wins (23.10 missing: 24.04 LTS over 22.10)',
+    request: request({}, { osinfoId: 'ubuntu23.10' }),
+    hosts: [host('h1', { images: [image('ubuntu22.10'), image('ubuntu24.04')] })],
+    changes: ['Ubuntu 23.10 cloud image missing -> Ubuntu 24.04 LTS cloud image available'],
+  },
+  {
+    name: 'at equal distance the older release wins (24.04 missing: 23.10 over 24.10)',
     request: request({}, { osinfoId: 'ubuntu24.04' }),
-    hosts: [host('h1', { images: [image('ubuntu24.10'), image('ubuntu22.04')] })],
-    changes: ['Ubuntu 24.04 LTS cloud image missing -> Ubuntu 22.04 LTS cloud image available'],
+    hosts: [host('h1', { images: [image('ubuntu24.10'), image('ubuntu23.10')] })],
+    changes: ['Ubuntu 24.04 LTS cloud image missing -> Ubuntu 23.10 cloud image available'],
+  },
+  {
+    name: 'at equal distance a supported release wins over one past its end of life',
+    request: request({}, { osinfoId: 'ubuntu24.04' }),
+    today: '2025-01-01',
+    hosts: [host('h1', { images: [image('ubuntu23.10'), image('ubuntu24.10')] })],
+    changes: ['Ubuntu 24.04 LTS cloud image missing -> Ubuntu 24.10 cloud image available'],
+  },
+  {
+    name: 'a release past its end of life is noted, and still served when asked for',
+    request: request({}, { osinfoId: 'ubuntu24.10' }),
+    today: '2026-11-26',
+    hosts: [host('h1', { images: [image('ubuntu24.10')] })],
+    changes: [],
+    notes: ['Ubuntu 24.10 reached its end of life on 2025-07-10'],
   },
   {
     name: 'no image of the distro at all: refused, saying what the host has',
@@ -455,7 +477,7 @@ describe('bestMatch: the table', () => {
   it('has at least 40 cases', () => expect(cases.length).toBeGreaterThanOrEqual(40));
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const result = bestMatch(c.request, c.hosts, db);
+    const result = bestMatch(c.request, c.hosts, db, c.today ? { today: c.today } : {});
     const best = result.proposals[0];
     if (c.best !== undefined) expect(best?.hostId).toBe(c.best);
     if (c.changes !== undefined) expect(best?.changes.map((ch) => ch.text)).toEqual(c.changes);

@@ -125,7 +125,12 @@ export interface BestMatchResult {
  * Validates the request (typed field errors), then matches it against every host.
  * Throws InvalidInputError for a malformed request or an OS the database doesn't know.
  */
-export function bestMatch(input: VmRequestInput | VmRequest, hosts: readonly HostOffer[], db: OsDatabase): BestMatchResult {
+export interface MatchOptions {
+  /** Today as YYYY-MM-DD, to note releases past their end of life and prefer supported ones; no clock in here. */
+  today?: string;
+}
+
+export function bestMatch(input: VmRequestInput | VmRequest, hosts: readonly HostOffer[], db: OsDatabase, options: MatchOptions = {}): BestMatchResult {
   const request = parseRequest(input);
   const os = db.get(request.os.osinfoId);
   if (!os) {
@@ -136,7 +141,7 @@ export function bestMatch(input: VmRequestInput | VmRequest, hosts: readonly Hos
   const proposals: MatchProposal[] = [];
   const refusals: MatchRefusal[] = [];
   for (const host of hosts) {
-    const outcome = matchHost(request, os, host, db);
+    const outcome = matchHost(request, os, host, db, options);
     if ('reasons' in outcome) refusals.push(outcome);
     else proposals.push(outcome);
   }
@@ -157,7 +162,7 @@ function parseRequest(input: VmRequestInput | VmRequest): VmRequest {
 }
 
 /** The closest configuration one host can run, or why it can't run any. */
-export function matchHost(request: VmRequest, os: OsEntry, host: HostOffer, db: OsDatabase): MatchProposal | MatchRefusal {
+export function matchHost(request: VmRequest, os: OsEntry, host: HostOffer, db: OsDatabase, options: MatchOptions = {}): MatchProposal | MatchRefusal {
   const refuse = (reasons: string[]): MatchRefusal => ({ hostId: host.hostId, hostName: host.hostName, reasons });
   const arch = request.hardware.arch;
   if (!host.guestArches.includes(arch)) {
@@ -165,7 +170,7 @@ export function matchHost(request: VmRequest, os: OsEntry, host: HostOffer, db: 
   }
   const { source } = request.os;
   if (source === 'empty-disk') {
-    const outcome = evaluate(request, { os }, host, db);
+    const outcome = evaluate(request, { os }, host, db, options);
     return Array.isArray(outcome) ? refuse(outcome) : outcome;
   }
   const what = source === 'cloud-image' ? 'cloud image' : 'installer ISO';
@@ -174,18 +179,18 @@ export function matchHost(request: VmRequest, os: OsEntry, host: HostOffer, db: 
   // The requested release is kept whenever the host can run it; another release of the same distro is
   // tried only when it has no image of it, or cannot run it (a release with lower minimums may fit).
   const exact = usable.filter((i) => db.get(i.osinfoId)?.id === os.id).sort(preferCloudInit);
-  const exactOutcome = exact.length > 0 ? bestOf(exact.map((image) => ({ os, image })), request, host, db) : undefined;
+  const exactOutcome = exact.length > 0 ? bestOf(exact.map((image) => ({ os, image })), request, host, db, options) : undefined;
   if (exactOutcome?.best) return exactOutcome.best;
   const exactRefusal = exactOutcome?.firstRefusal;
 
-  const substitutes = substitutesFor(os, usable, db, what, exactRefusal);
+  const substitutes = substitutesFor(os, usable, db, what, exactRefusal, options);
   if (substitutes.length === 0) {
     const here = [...new Set(usable.map((i) => db.get(i.osinfoId)?.name ?? i.osinfoId))];
     return refuse(
       exactRefusal ?? [`no ${what} of ${os.distro ? distroName(os) : os.name} for ${arch} (${here.length ? `it has ${here.join(', ')}` : `it has no ${what} for ${arch}`})`],
     );
   }
-  const outcome = bestOf(substitutes, request, host, db);
+  const outcome = bestOf(substitutes, request, host, db, options);
   return outcome.best ?? refuse(exactRefusal ?? outcome.firstRefusal ?? ['no configuration fits']);
 }
 
@@ -196,19 +201,22 @@ interface OsChoice {
 }
 
 /** Each choice evaluated in full; the closest proposal, or the first choice's reasons. */
-function bestOf(choices: OsChoice[], request: VmRequest, host: HostOffer, db: OsDatabase): { best?: MatchProposal; firstRefusal?: string[] } {
+function bestOf(choices: OsChoice[], request: VmRequest, host: HostOffer, db: OsDatabase, options: MatchOptions): { best?: MatchProposal; firstRefusal?: string[] } {
   let best: MatchProposal | undefined;
   let firstRefusal: string[] | undefined;
   for (const choice of choices) {
-    const outcome = evaluate(request, choice, host, db);
+    const outcome = evaluate(request, choice, host, db, options);
     if (Array.isArray(outcome)) firstRefusal ??= outcome;
     else if (!best || compareProposals(outcome, best) < 0) best = outcome;
   }
   return { best, firstRefusal };
 }
 
-/** Other releases of the OS's distro with an image here: nearest first; at equal distance an LTS, then the older. */
-function substitutesFor(os: OsEntry, usable: HostImage[], db: OsDatabase, what: string, exactRefusal: string[] | undefined): OsChoice[] {
+/**
+ * Other releases of the OS's distro with an image here: nearest first; at equal distance a supported one
+ * (not past its end of life), then an LTS, then the older.
+ */
+function substitutesFor(os: OsEntry, usable: HostImage[], db: OsDatabase, what: string, exactRefusal: string[] | undefined, options: MatchOptions): OsChoice[] {
   if (!os.distro) return [];
   const releases = db.releasesOf(os.distro);
   const position = releases.indexOf(os);
@@ -221,6 +229,7 @@ function substitutesFor(os: OsEntry, usable: HostImage[], db: OsDatabase, what: 
   found.sort(
     (a, b) =>
       a.steps - b.steps ||
+      Number(isEndOfLife(a.os, options.today)) - Number(isEndOfLife(b.os, options.today)) ||
       Number(isLts(b.os)) - Number(isLts(a.os)) ||
       releases.indexOf(a.os) - releases.indexOf(b.os) ||
       preferCloudInit(a.image, b.image),
@@ -234,6 +243,7 @@ function substitutesFor(os: OsEntry, usable: HostImage[], db: OsDatabase, what: 
 }
 
 const preferCloudInit = (a: HostImage, b: HostImage) => Number(b.cloudInit) - Number(a.cloudInit) || a.volume.localeCompare(b.volume);
+const isEndOfLife = (os: OsEntry, today: string | undefined) => Boolean(today && os.eolDate && os.eolDate < today);
 const isLts = (os: OsEntry) => /\bLTS\b/.test(os.name);
 const distroName = (os: OsEntry) => os.name.replace(/\s*\d[\w.]*(\s+LTS)?$/, '') || os.name;
 
@@ -262,7 +272,7 @@ function labelOf(field: string): string {
 const round = (value: number) => Math.round(value * 1e6) / 1e6;
 
 /** One OS choice on one host: the proposal, or the hard reasons it can't run. */
-function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsDatabase): MatchProposal | string[] {
+function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsDatabase, options: MatchOptions): MatchProposal | string[] {
   const { os, image } = choice;
   const arch = request.hardware.arch;
   const config: VmRequest = structuredClone(request);
@@ -271,6 +281,7 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
   const changes: MatchChange[] = choice.change ? [choice.change] : [];
   const reasons: string[] = [];
   const notes: string[] = [];
+  if (isEndOfLife(os, options.today)) notes.push(`${os.name} reached its end of life on ${os.eolDate}`);
   const minimum = db.minimum(os, arch);
   const recommended = db.recommended(os, arch);
 

@@ -96,7 +96,7 @@ describe('edge cases (checked-in fixtures)', () => {
   const reasonFor = (name: string) => db.skipped.find((s) => s.file.endsWith(name))?.reason;
 
   it('skips what it does not understand, with the reason, and keeps the rest', () => {
-    expect(db.size).toBe(7);
+    expect(db.size).toBe(9);
     expect(reasonFor('malformed.xml')).toMatch(/not well-formed XML/);
     expect(reasonFor('wrong-root.xml')).toBe('root element is <something-else>, not <libosinfo>');
     expect(reasonFor('no-os.xml')).toMatch(/no <os> element/);
