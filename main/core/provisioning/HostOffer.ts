@@ -42,6 +42,8 @@ export interface HostOffer {
   guestArches: Arch[];
   /** The subset that has KVM; the others run under QEMU's emulation (TCG). */
   kvmArches: Arch[];
+  /** libvirt's test driver (the demo host): guests are simulated, nothing runs, so nothing is emulated. */
+  simulated?: boolean;
   /** Logical CPUs of the host. */
   cpus: number;
   totalMemoryBytes: number;

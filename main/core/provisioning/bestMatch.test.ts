@@ -381,6 +381,14 @@ const cases: Case[] = [
     check: ({ proposals: [p] }) => expect(p!.domainType).toBe('qemu'),
   },
 
+  {
+    name: "a simulated host (libvirt's test driver) runs any arch it lists without emulation",
+    request: request(),
+    hosts: [host('demo', { kvmArches: [], simulated: true })],
+    changes: [],
+    check: ({ proposals: [p] }) => expect(p!.domainType).toBe('test'),
+  },
+
   // --- several changes at once, several hosts -----------------------------------------------------------
   {
     name: 'combination: memory, vCPUs, firmware, TPM and network on one host',

@@ -98,7 +98,7 @@ export interface MatchProposal {
   /** The configuration this host can run: the request with every change applied and the pools chosen. */
   config: VmRequest;
   os: OsEntry;
-  domainType: 'kvm' | 'qemu';
+  domainType: 'kvm' | 'qemu' | 'test';
   /** The image the system disk is made from (cloud image) or that installs it (installer ISO). */
   image?: HostImage;
   changes: MatchChange[];
@@ -285,7 +285,7 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
   const minimum = db.minimum(os, arch);
   const recommended = db.recommended(os, arch);
 
-  const domainType = host.kvmArches.includes(arch) ? 'kvm' : 'qemu';
+  const domainType = host.simulated ? 'test' : host.kvmArches.includes(arch) ? 'kvm' : 'qemu';
   if (domainType === 'qemu') {
     changes.push(change('domainType', 'KVM', 'QEMU emulation', `the host has no KVM for ${arch} (emulation is much slower)`, WEIGHTS.emulation));
   }

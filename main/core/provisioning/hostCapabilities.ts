@@ -8,24 +8,29 @@
 import { InvalidInputError } from '../errors';
 import { XmlDocument, XmlNode } from '../xml/XmlDocument';
 import type { HostImage, HostNetwork, HostOffer, HostPool } from './HostOffer';
-import { ArchSchema, type Arch } from './schemas';
+import { ARCHES, ArchSchema, type Arch } from './schemas';
+
+export type DomainType = 'kvm' | 'qemu' | 'test';
 
 export interface GuestArch {
   arch: Arch;
-  domainTypes: Array<'kvm' | 'qemu'>;
+  domainTypes: DomainType[];
 }
 
-/** The hvm guest arches Tandem provisions, with their kvm/qemu domain types (other arches and types ignored). */
+/**
+ * The hvm guest arches Tandem provisions, with their domain types: kvm, qemu, and "test" (libvirt's test
+ * driver, the demo host); other arches and types are ignored.
+ */
 export function guestArchesOf(capabilitiesXml: string): GuestArch[] {
   const root = capabilitiesRoot(capabilitiesXml, 'capabilities', 'capabilities XML');
-  const found = new Map<Arch, Set<'kvm' | 'qemu'>>();
+  const found = new Map<Arch, Set<DomainType>>();
   for (const arch of root.elements("guest[os_type='hvm']/arch")) {
     const parsed = ArchSchema.safeParse(arch.value('@name'));
     if (!parsed.success) continue;
     const types = found.get(parsed.data) ?? new Set();
     for (const domain of arch.elements('domain')) {
       const type = domain.value('@type');
-      if (type === 'kvm' || type === 'qemu') types.add(type);
+      if (type === 'kvm' || type === 'qemu' || type === 'test') types.add(type);
     }
     if (types.size > 0) found.set(parsed.data, types);
   }
@@ -91,14 +96,19 @@ export function hostOfferFrom(facts: HostFacts): HostOffer {
   // Host-wide, from the best-equipped emulator: the VM will be defined for it. (Per-arch firmware, e.g.
   // AAVMF for emulated aarch64 guests, is a refinement for when Tandem offers several arches per host.)
   const any = (pick: (f: DomainFeatures) => boolean) => features.some(pick);
+  const simulated = arches.length > 0 && arches.every((a) => a.domainTypes.every((t) => t === 'test'));
   return {
     hostId: facts.hostId,
     hostName: facts.hostName,
-    guestArches: arches.map((a) => a.arch),
+    // The test driver lists only i686 in its capabilities, yet defines guests of any arch (checked with
+    // libvirt 9.0): a simulated host offers them all.
+    guestArches: simulated ? [...ARCHES] : arches.map((a) => a.arch),
     kvmArches: arches.filter((a) => a.domainTypes.includes('kvm')).map((a) => a.arch),
+    ...(simulated ? { simulated } : {}),
     cpus: facts.cpus,
     totalMemoryBytes: facts.totalMemoryBytes,
-    freeMemoryBytes: facts.freeMemoryBytes,
+    // The test driver reports a fixed, fictional free memory (6 MiB on test:///default); its guests use none.
+    freeMemoryBytes: simulated ? facts.totalMemoryBytes : facts.freeMemoryBytes,
     pools: facts.pools,
     networks: facts.networks,
     firmware: { uefi: any((f) => f.uefi), secureBoot: any((f) => f.secureBoot) },
