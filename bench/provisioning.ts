@@ -55,7 +55,10 @@ function fixtures(db: OsDatabase) {
         { name: 'default', active: true, capacityBytes: 500 * GiB, freeBytes: Math.floor(500 * GiB * rand()) },
         { name: 'fast', active: rand() < 0.8, capacityBytes: 200 * GiB, freeBytes: Math.floor(200 * GiB * rand()) },
       ],
-      networks: [{ name: 'default', active: true, forward: 'nat' }, ...(rand() < 0.5 ? [{ name: 'lab', active: true, forward: 'isolated' }] : [])],
+      networks: [
+        { name: 'default', active: true, forward: 'nat' },
+        ...(rand() < 0.5 ? [{ name: 'lab', active: true, forward: 'isolated' }] : []),
+      ],
       firmware: { uefi: rand() < 0.8, secureBoot: rand() < 0.5 },
       tpmEmulator: rand() < 0.6,
       graphics: ['vnc', 'spice'],
@@ -71,7 +74,10 @@ function fixtures(db: OsDatabase) {
       firmware: rand() < 0.5 ? 'uefi' : 'bios',
       secureBoot: rand() < 0.2,
       tpm: rand() < 0.3,
-      disks: [{ sizeGiB: pick([10, 20, 40, 100]), bus: 'virtio', pool: rand() < 0.3 ? 'fast' : undefined }, ...(rand() < 0.3 ? [{ sizeGiB: 50, bus: 'virtio' as const }] : [])],
+      disks: [
+        { sizeGiB: pick([10, 20, 40, 100]), bus: 'virtio', pool: rand() < 0.3 ? 'fast' : undefined },
+        ...(rand() < 0.3 ? [{ sizeGiB: 50, bus: 'virtio' as const }] : []),
+      ],
       nics: [{ network: rand() < 0.2 ? 'lab' : 'default', model: 'virtio' }],
       graphics: 'vnc',
       sound: false,
@@ -83,7 +89,10 @@ function fixtures(db: OsDatabase) {
 
 function firstFit(request: VmRequest, hosts: HostOffer[]): HostOffer | undefined {
   return hosts.find(
-    (h) => h.guestArches.includes(request.hardware.arch) && h.cpus >= request.hardware.vcpus && h.freeMemoryBytes >= request.hardware.memoryMiB * 2 ** 20,
+    (h) =>
+      h.guestArches.includes(request.hardware.arch) &&
+      h.cpus >= request.hardware.vcpus &&
+      h.freeMemoryBytes >= request.hardware.memoryMiB * 2 ** 20,
   );
 }
 
@@ -103,7 +112,9 @@ export async function benchProvisioning(): Promise<Array<Record<string, string |
   let db: OsDatabase | undefined;
   for (let i = 0; i < 3; i++) {
     let start = performance.now();
-    const files = (await readdir(join(dirs[0]!, 'os'), { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.xml'));
+    const files = (await readdir(join(dirs[0]!, 'os'), { recursive: true, withFileTypes: true })).filter(
+      (e) => e.isFile() && e.name.endsWith('.xml'),
+    );
     await Promise.all(files.map((e) => readFile(join(e.parentPath, e.name), 'utf8')));
     reads.push(performance.now() - start);
     start = performance.now();
@@ -115,12 +126,20 @@ export async function benchProvisioning(): Promise<Array<Record<string, string |
   const feasible = requests.filter((r) => bestMatch(r, hosts, db!).proposals.length > 0).length;
   const fit = timeEachSync(requests, (r) => firstFit(r, hosts));
   return [
-    { measure: `load the osinfo db (${db!.size} OSes; median of 3)`, tandem: fmt(median(loads)), baseline: `${fmt(median(reads))} only reading the files` },
+    {
+      measure: `load the osinfo db (${db!.size} OSes; median of 3)`,
+      tandem: fmt(median(loads)),
+      baseline: `${fmt(median(reads))} only reading the files`,
+    },
     {
       measure: `best match, ${HOSTS} hosts, per request (${REQUESTS} requests, ${Math.round((feasible / REQUESTS) * 100)} % placeable)`,
       tandem: `p50 ${fmt(median(match))}, p95 ${fmt(percentile(match, 95))}`,
       baseline: `first-fit filter p50 ${fmt(median(fit))}, p95 ${fmt(percentile(fit, 95))}`,
     },
-    { measure: `best match, all ${REQUESTS} requests`, tandem: fmt(match.reduce((s, v) => s + v, 0)), baseline: fmt(fit.reduce((s, v) => s + v, 0)) },
+    {
+      measure: `best match, all ${REQUESTS} requests`,
+      tandem: fmt(match.reduce((s, v) => s + v, 0)),
+      baseline: fmt(fit.reduce((s, v) => s + v, 0)),
+    },
   ];
 }

@@ -44,8 +44,16 @@ describe('host offer from the embedded QEMU driver', () => {
   });
 
   it('reads the whole offer: firmware and TPM as installed', async () => {
-    const offer = await readHostOffer(conn, { hostId: 'embed', hostName: 'Embedded' }, createImageIdentifier(await OsDatabase.load(['/usr/share/osinfo'])));
-    expect(offer).toMatchObject({ guestArches: expect.arrayContaining(['x86_64']), firmware: { uefi: true, secureBoot: true }, tpmEmulator: true });
+    const offer = await readHostOffer(
+      conn,
+      { hostId: 'embed', hostName: 'Embedded' },
+      createImageIdentifier(await OsDatabase.load(['/usr/share/osinfo'])),
+    );
+    expect(offer).toMatchObject({
+      guestArches: expect.arrayContaining(['x86_64']),
+      firmware: { uefi: true, secureBoot: true },
+      tpmEmulator: true,
+    });
     expect(offer.simulated).toBeUndefined();
     expect(offer.kvmArches.includes('x86_64')).toBe(existsSync('/dev/kvm'));
   });
@@ -99,7 +107,10 @@ describe('readHostOffer, then the best match, on real libvirt', () => {
       // Simulated guests use no memory: the whole 3 GiB counts as free, less 2 GiB of headroom.
       expect(offer.freeMemoryBytes).toBe(3 * 1024 ** 3);
       const result = bestMatch(
-        { os: { osinfoId: 'debian11' }, hardware: { vcpus: 2, memoryMiB: 4096, firmware: 'uefi', disks: [{ sizeGiB: 20 }], nics: [{ network: 'default' }] } },
+        {
+          os: { osinfoId: 'debian11' },
+          hardware: { vcpus: 2, memoryMiB: 4096, firmware: 'uefi', disks: [{ sizeGiB: 20 }], nics: [{ network: 'default' }] },
+        },
         [offer],
         db,
       );

@@ -16,7 +16,11 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 const template = (id: string, vcpus = 2): UserTemplate =>
   userTemplateFrom(
     { id, name: `Template ${id}`, description: 'saved', purposes: ['web'] },
-    VmRequestSchema.parse({ os: { osinfoId: 'debian11' }, hardware: { vcpus, memoryMiB: 2048, disks: [{ sizeGiB: 20 }] }, apps: ['nginx'] }),
+    VmRequestSchema.parse({
+      os: { osinfoId: 'debian11' },
+      hardware: { vcpus, memoryMiB: 2048, disks: [{ sizeGiB: 20 }] },
+      apps: ['nginx'],
+    }),
     { kind: 'wizard' },
     new Date('2026-11-26T01:00:00Z'),
   );

@@ -33,7 +33,10 @@ interface Case {
 }
 
 const win11 = (hardware: HardwareInput = {}) =>
-  request({ vcpus: 4, memoryMiB: 8192, firmware: 'uefi', secureBoot: true, tpm: true, disks: [{ sizeGiB: 80, bus: 'sata' }], ...hardware }, { osinfoId: 'win11', source: 'install-media' });
+  request(
+    { vcpus: 4, memoryMiB: 8192, firmware: 'uefi', secureBoot: true, tpm: true, disks: [{ sizeGiB: 80, bus: 'sata' }], ...hardware },
+    { osinfoId: 'win11', source: 'install-media' },
+  );
 
 const cases: Case[] = [
   // --- exact fits ---------------------------------------------------------------------------------------
@@ -51,7 +54,13 @@ const cases: Case[] = [
       expect(p!.memoryLeftBytes).toBe(26 * GiB);
     },
   },
-  { name: 'exact fit with UEFI, Secure Boot and TPM', request: request({ firmware: 'uefi', secureBoot: true, tpm: true }), hosts: [host('h1')], best: 'h1', changes: [] },
+  {
+    name: 'exact fit with UEFI, Secure Boot and TPM',
+    request: request({ firmware: 'uefi', secureBoot: true, tpm: true }),
+    hosts: [host('h1')],
+    best: 'h1',
+    changes: [],
+  },
   {
     name: 'exact fit from an empty disk needs no image',
     request: request({}, { source: 'empty-disk' }),
@@ -120,7 +129,12 @@ const cases: Case[] = [
     changes: ['vCPUs 16 -> 4: host has 4 CPUs (at most one vCPU each)'],
     distance: WEIGHTS.vcpusPerFractionLost * (12 / 16),
   },
-  { name: 'vCPUs raised to the OS minimum', request: win11({ vcpus: 1 }), hosts: [host('h1')], changes: ['vCPUs 1 -> 2: Microsoft Windows 11 needs at least 2'] },
+  {
+    name: 'vCPUs raised to the OS minimum',
+    request: win11({ vcpus: 1 }),
+    hosts: [host('h1')],
+    changes: ['vCPUs 1 -> 2: Microsoft Windows 11 needs at least 2'],
+  },
   {
     name: 'vCPUs refused when the host has fewer CPUs than the OS minimum',
     request: win11({ vcpus: 2 }),
@@ -154,7 +168,10 @@ const cases: Case[] = [
     name: 'an OS that requires UEFI and Secure Boot gets them even when BIOS was asked',
     request: win11({ firmware: 'bios', secureBoot: false }),
     hosts: [host('h1')],
-    changes: ['firmware BIOS -> UEFI: Microsoft Windows 11 does not boot with BIOS', 'Secure Boot off -> on: Microsoft Windows 11 requires Secure Boot'],
+    changes: [
+      'firmware BIOS -> UEFI: Microsoft Windows 11 does not boot with BIOS',
+      'Secure Boot off -> on: Microsoft Windows 11 requires Secure Boot',
+    ],
     distance: WEIGHTS.biosToUefi + WEIGHTS.secureBootOn,
   },
   {
@@ -169,7 +186,13 @@ const cases: Case[] = [
     hosts: [host('h1', { firmware: { uefi: true, secureBoot: false } })],
     refused: { h1: ["Microsoft Windows 11 requires Secure Boot, and the host's UEFI firmware has no Secure Boot build"] },
   },
-  { name: 'TPM requested, no swtpm: without TPM', request: request({ tpm: true }), hosts: [host('h1', { tpmEmulator: false })], changes: ['TPM requested, no swtpm -> without TPM'], distance: WEIGHTS.tpmOff },
+  {
+    name: 'TPM requested, no swtpm: without TPM',
+    request: request({ tpm: true }),
+    hosts: [host('h1', { tpmEmulator: false })],
+    changes: ['TPM requested, no swtpm -> without TPM'],
+    distance: WEIGHTS.tpmOff,
+  },
 
   // --- the OS and its image -----------------------------------------------------------------------------
   {
@@ -242,7 +265,10 @@ const cases: Case[] = [
     name: 'the requested release cannot run here, an older one with lower minimums can',
     request: request({}, { osinfoId: 'child2' }),
     hosts: [host('h1', { cpus: 1, images: [image('child2'), image('parent1')] })],
-    changes: ['OS Child 2 -> Parent 1: Child 2 needs at least 2 vCPUs; the host has 1 CPU', 'vCPUs 2 -> 1: host has 1 CPU (at most one vCPU each)'],
+    changes: [
+      'OS Child 2 -> Parent 1: Child 2 needs at least 2 vCPUs; the host has 1 CPU',
+      'vCPUs 2 -> 1: host has 1 CPU (at most one vCPU each)',
+    ],
   },
   {
     name: 'the requested release cannot run here and no other release is there: its reasons',
@@ -275,13 +301,27 @@ const cases: Case[] = [
   {
     name: 'an inactive pool: another one',
     request: request({ disks: [{ sizeGiB: 20, pool: 'fast' }] }),
-    hosts: [host('h1', { pools: [{ name: 'fast', active: false, capacityBytes: 100 * GiB, freeBytes: 90 * GiB }, { name: 'slow', active: true, capacityBytes: 100 * GiB, freeBytes: 90 * GiB }] })],
+    hosts: [
+      host('h1', {
+        pools: [
+          { name: 'fast', active: false, capacityBytes: 100 * GiB, freeBytes: 90 * GiB },
+          { name: 'slow', active: true, capacityBytes: 100 * GiB, freeBytes: 90 * GiB },
+        ],
+      }),
+    ],
     changes: ['disk 1 pool fast -> slow: pool fast is not active'],
   },
   {
     name: 'a pool too full for the disk: the roomiest one',
     request: request({ disks: [{ sizeGiB: 20, pool: 'fast' }] }),
-    hosts: [host('h1', { pools: [{ name: 'fast', active: true, capacityBytes: 20 * GiB, freeBytes: 15 * GiB }, { name: 'default', active: true, capacityBytes: 500 * GiB, freeBytes: 400 * GiB }] })],
+    hosts: [
+      host('h1', {
+        pools: [
+          { name: 'fast', active: true, capacityBytes: 20 * GiB, freeBytes: 15 * GiB },
+          { name: 'default', active: true, capacityBytes: 500 * GiB, freeBytes: 400 * GiB },
+        ],
+      }),
+    ],
     changes: ['disk 1 pool fast -> default: pool fast has 14 GiB to spare'],
   },
   {
@@ -300,7 +340,14 @@ const cases: Case[] = [
   {
     name: 'disks spread over pools by room',
     request: request({ disks: [{ sizeGiB: 60 }, { sizeGiB: 60 }] }),
-    hosts: [host('h1', { pools: [{ name: 'a', active: true, capacityBytes: 100 * GiB, freeBytes: 80 * GiB }, { name: 'b', active: true, capacityBytes: 100 * GiB, freeBytes: 70 * GiB }] })],
+    hosts: [
+      host('h1', {
+        pools: [
+          { name: 'a', active: true, capacityBytes: 100 * GiB, freeBytes: 80 * GiB },
+          { name: 'b', active: true, capacityBytes: 100 * GiB, freeBytes: 70 * GiB },
+        ],
+      }),
+    ],
     changes: [],
     check: ({ proposals: [p] }) => expect(p!.config.hardware.disks.map((d) => d.pool)).toEqual(['a', 'b']),
   },
@@ -328,13 +375,27 @@ const cases: Case[] = [
   {
     name: 'a missing network without a default: NAT over isolated',
     request: request({ nics: [{ network: 'lab' }] }),
-    hosts: [host('h1', { networks: [{ name: 'a-private', active: true, forward: 'isolated' }, { name: 'z-nat', active: true, forward: 'nat' }] })],
+    hosts: [
+      host('h1', {
+        networks: [
+          { name: 'a-private', active: true, forward: 'isolated' },
+          { name: 'z-nat', active: true, forward: 'nat' },
+        ],
+      }),
+    ],
     changes: ['NIC 1 network lab -> z-nat: network lab not on this host (z-nat is nat)'],
   },
   {
     name: 'an inactive network: another one',
     request: request({ nics: [{ network: 'lab' }] }),
-    hosts: [host('h1', { networks: [{ name: 'lab', active: false, forward: 'isolated' }, { name: 'default', active: true, forward: 'nat' }] })],
+    hosts: [
+      host('h1', {
+        networks: [
+          { name: 'lab', active: false, forward: 'isolated' },
+          { name: 'default', active: true, forward: 'nat' },
+        ],
+      }),
+    ],
     changes: ['NIC 1 network lab -> default: network lab is not active (default is nat)'],
   },
   {
@@ -344,7 +405,12 @@ const cases: Case[] = [
     changes: ['NIC 1 on default removed: network default not on this host, and the host has no active network'],
     check: ({ proposals: [p] }) => expect(p!.config.hardware.nics).toEqual([]),
   },
-  { name: 'SPICE requested, only VNC: VNC', request: request({ graphics: 'spice' }), hosts: [host('h1', { graphics: ['vnc'] })], changes: ["graphics SPICE -> VNC: the host's QEMU has no SPICE"] },
+  {
+    name: 'SPICE requested, only VNC: VNC',
+    request: request({ graphics: 'spice' }),
+    hosts: [host('h1', { graphics: ['vnc'] })],
+    changes: ["graphics SPICE -> VNC: the host's QEMU has no SPICE"],
+  },
   {
     name: 'applications with an installer ISO are not installed',
     request: request({}, { source: 'install-media' }, ['nginx']),
@@ -361,7 +427,9 @@ const cases: Case[] = [
   {
     name: 'an image with cloud-init is preferred over one without',
     request: request({}, {}, ['nginx']),
-    hosts: [host('h1', { images: [image('ubuntu24.04', { cloudInit: false, volume: 'a.qcow2' }), image('ubuntu24.04', { volume: 'b.qcow2' })] })],
+    hosts: [
+      host('h1', { images: [image('ubuntu24.04', { cloudInit: false, volume: 'a.qcow2' }), image('ubuntu24.04', { volume: 'b.qcow2' })] }),
+    ],
     changes: [],
     check: ({ proposals: [p] }) => expect(p!.image?.volume).toBe('b.qcow2'),
   },
@@ -377,7 +445,10 @@ const cases: Case[] = [
     name: 'an emulated architecture: QEMU instead of KVM, with that arch’s minimums',
     request: request({ arch: 'aarch64', memoryMiB: 1024 }, { osinfoId: 'debian12', source: 'empty-disk' }),
     hosts: [host('h1', { guestArches: ['x86_64', 'aarch64'] })],
-    changes: ['acceleration KVM -> QEMU emulation: the host has no KVM for aarch64 (emulation is much slower)', 'memory 1 GiB -> 2 GiB: Debian 12 needs at least 2 GiB'],
+    changes: [
+      'acceleration KVM -> QEMU emulation: the host has no KVM for aarch64 (emulation is much slower)',
+      'memory 1 GiB -> 2 GiB: Debian 12 needs at least 2 GiB',
+    ],
     check: ({ proposals: [p] }) => expect(p!.domainType).toBe('qemu'),
   },
 
@@ -393,7 +464,15 @@ const cases: Case[] = [
   {
     name: 'combination: memory, vCPUs, firmware, TPM and network on one host',
     request: request({ vcpus: 8, memoryMiB: 16384, firmware: 'uefi', tpm: true, nics: [{ network: 'lab' }] }),
-    hosts: [host('h1', { cpus: 4, totalMemoryBytes: 16 * GiB, freeMemoryBytes: 10 * GiB, firmware: { uefi: false, secureBoot: false }, tpmEmulator: false })],
+    hosts: [
+      host('h1', {
+        cpus: 4,
+        totalMemoryBytes: 16 * GiB,
+        freeMemoryBytes: 10 * GiB,
+        firmware: { uefi: false, secureBoot: false },
+        tpmEmulator: false,
+      }),
+    ],
     changes: [
       'UEFI requested, host has no OVMF -> BIOS',
       'TPM requested, no swtpm -> without TPM',
@@ -401,13 +480,21 @@ const cases: Case[] = [
       'memory 16 GiB -> 8 GiB: host has 10 GiB free (2 GiB kept as headroom)',
       'NIC 1 network lab -> default: network lab not on this host (default is nat)',
     ],
-    distance: WEIGHTS.uefiToBios + WEIGHTS.tpmOff + WEIGHTS.vcpusPerFractionLost * 0.5 + WEIGHTS.memoryPerFractionLost * 0.5 + WEIGHTS.networkSubstitute,
+    distance:
+      WEIGHTS.uefiToBios +
+      WEIGHTS.tpmOff +
+      WEIGHTS.vcpusPerFractionLost * 0.5 +
+      WEIGHTS.memoryPerFractionLost * 0.5 +
+      WEIGHTS.networkSubstitute,
   },
   {
     name: 'a release substitute plus a memory cut',
     request: request({ memoryMiB: 8192 }, { osinfoId: 'ubuntu24.10' }),
     hosts: [host('h1', { totalMemoryBytes: 16 * GiB, freeMemoryBytes: 8 * GiB })],
-    changes: ['Ubuntu 24.10 cloud image missing -> Ubuntu 24.04 LTS cloud image available', 'memory 8 GiB -> 6 GiB: host has 8 GiB free (2 GiB kept as headroom)'],
+    changes: [
+      'Ubuntu 24.10 cloud image missing -> Ubuntu 24.04 LTS cloud image available',
+      'memory 8 GiB -> 6 GiB: host has 8 GiB free (2 GiB kept as headroom)',
+    ],
   },
   {
     name: 'two hosts: the exact fit beats a memory cut',
@@ -443,7 +530,10 @@ const cases: Case[] = [
   {
     name: 'losing UEFI costs less than another release',
     request: request({ firmware: 'uefi' }, { osinfoId: 'ubuntu24.10' }),
-    hosts: [host('older', { images: [image('ubuntu24.04')] }), host('bios', { firmware: { uefi: false, secureBoot: false }, images: [image('ubuntu24.10')] })],
+    hosts: [
+      host('older', { images: [image('ubuntu24.04')] }),
+      host('bios', { firmware: { uefi: false, secureBoot: false }, images: [image('ubuntu24.10')] }),
+    ],
     best: 'bios',
     changes: ['UEFI requested, host has no OVMF -> BIOS'],
   },
@@ -500,7 +590,10 @@ describe('bestMatch: the table', () => {
       expect(p.config.hardware.vcpus).toBeGreaterThanOrEqual(min.cpus ?? 1);
       expect(p.config.hardware.memoryMiB * MiB).toBeGreaterThanOrEqual(min.ramBytes ?? 0);
       expect(p.config.hardware.disks[0]!.sizeGiB * GiB).toBeGreaterThanOrEqual(min.storageBytes ?? 0);
-      expect(p.distance).toBeCloseTo(p.changes.reduce((s, ch) => s + ch.cost, 0), 6);
+      expect(p.distance).toBeCloseTo(
+        p.changes.reduce((s, ch) => s + ch.cost, 0),
+        6,
+      );
     }
     c.check?.(result);
   });
@@ -515,8 +608,12 @@ describe('bestMatch: bad requests', () => {
   });
 
   it('refuses a malformed request with the field', () => {
-    expect(() => bestMatch(request({ vcpus: 0 }), [host('h1')], db)).toThrow(expect.objectContaining({ code: 'payload.invalid', details: { field: 'hardware.vcpus' } }));
-    expect(() => bestMatch(request({ disks: [] }), [host('h1')], db)).toThrow(expect.objectContaining({ details: { field: 'hardware.disks' } }));
+    expect(() => bestMatch(request({ vcpus: 0 }), [host('h1')], db)).toThrow(
+      expect.objectContaining({ code: 'payload.invalid', details: { field: 'hardware.vcpus' } }),
+    );
+    expect(() => bestMatch(request({ disks: [] }), [host('h1')], db)).toThrow(
+      expect.objectContaining({ details: { field: 'hardware.disks' } }),
+    );
     expect(() => bestMatch(request({ disks: [{ sizeGiB: 10, pool: '../etc' }] }), [host('h1')], db)).toThrow(
       expect.objectContaining({ details: { field: 'hardware.disks.0.pool' } }),
     );

@@ -130,13 +130,22 @@ export interface MatchOptions {
   today?: string;
 }
 
-export function bestMatch(input: VmRequestInput | VmRequest, hosts: readonly HostOffer[], db: OsDatabase, options: MatchOptions = {}): BestMatchResult {
+export function bestMatch(
+  input: VmRequestInput | VmRequest,
+  hosts: readonly HostOffer[],
+  db: OsDatabase,
+  options: MatchOptions = {},
+): BestMatchResult {
   const request = parseRequest(input);
   const os = db.get(request.os.osinfoId);
   if (!os) {
-    throw new InvalidInputError('provisioning.unknown-os', `Unknown operating system "${request.os.osinfoId}" (not in the osinfo database)`, {
-      details: { field: 'os.osinfoId' },
-    });
+    throw new InvalidInputError(
+      'provisioning.unknown-os',
+      `Unknown operating system "${request.os.osinfoId}" (not in the osinfo database)`,
+      {
+        details: { field: 'os.osinfoId' },
+      },
+    );
   }
   const proposals: MatchProposal[] = [];
   const refusals: MatchRefusal[] = [];
@@ -150,7 +159,12 @@ export function bestMatch(input: VmRequestInput | VmRequest, hosts: readonly Hos
 }
 
 export function compareProposals(a: MatchProposal, b: MatchProposal): number {
-  return a.distance - b.distance || b.memoryLeftBytes - a.memoryLeftBytes || a.hostName.localeCompare(b.hostName) || a.hostId.localeCompare(b.hostId);
+  return (
+    a.distance - b.distance ||
+    b.memoryLeftBytes - a.memoryLeftBytes ||
+    a.hostName.localeCompare(b.hostName) ||
+    a.hostId.localeCompare(b.hostId)
+  );
 }
 
 function parseRequest(input: VmRequestInput | VmRequest): VmRequest {
@@ -162,7 +176,13 @@ function parseRequest(input: VmRequestInput | VmRequest): VmRequest {
 }
 
 /** The closest configuration one host can run, or why it can't run any. */
-export function matchHost(request: VmRequest, os: OsEntry, host: HostOffer, db: OsDatabase, options: MatchOptions = {}): MatchProposal | MatchRefusal {
+export function matchHost(
+  request: VmRequest,
+  os: OsEntry,
+  host: HostOffer,
+  db: OsDatabase,
+  options: MatchOptions = {},
+): MatchProposal | MatchRefusal {
   const refuse = (reasons: string[]): MatchRefusal => ({ hostId: host.hostId, hostName: host.hostName, reasons });
   const arch = request.hardware.arch;
   if (!host.guestArches.includes(arch)) {
@@ -179,7 +199,16 @@ export function matchHost(request: VmRequest, os: OsEntry, host: HostOffer, db: 
   // The requested release is kept whenever the host can run it; another release of the same distro is
   // tried only when it has no image of it, or cannot run it (a release with lower minimums may fit).
   const exact = usable.filter((i) => db.get(i.osinfoId)?.id === os.id).sort(preferCloudInit);
-  const exactOutcome = exact.length > 0 ? bestOf(exact.map((image) => ({ os, image })), request, host, db, options) : undefined;
+  const exactOutcome =
+    exact.length > 0
+      ? bestOf(
+          exact.map((image) => ({ os, image })),
+          request,
+          host,
+          db,
+          options,
+        )
+      : undefined;
   if (exactOutcome?.best) return exactOutcome.best;
   const exactRefusal = exactOutcome?.firstRefusal;
 
@@ -187,7 +216,9 @@ export function matchHost(request: VmRequest, os: OsEntry, host: HostOffer, db: 
   if (substitutes.length === 0) {
     const here = [...new Set(usable.map((i) => db.get(i.osinfoId)?.name ?? i.osinfoId))];
     return refuse(
-      exactRefusal ?? [`no ${what} of ${os.distro ? distroName(os) : os.name} for ${arch} (${here.length ? `it has ${here.join(', ')}` : `it has no ${what} for ${arch}`})`],
+      exactRefusal ?? [
+        `no ${what} of ${os.distro ? distroName(os) : os.name} for ${arch} (${here.length ? `it has ${here.join(', ')}` : `it has no ${what} for ${arch}`})`,
+      ],
     );
   }
   const outcome = bestOf(substitutes, request, host, db, options);
@@ -201,7 +232,13 @@ interface OsChoice {
 }
 
 /** Each choice evaluated in full; the closest proposal, or the first choice's reasons. */
-function bestOf(choices: OsChoice[], request: VmRequest, host: HostOffer, db: OsDatabase, options: MatchOptions): { best?: MatchProposal; firstRefusal?: string[] } {
+function bestOf(
+  choices: OsChoice[],
+  request: VmRequest,
+  host: HostOffer,
+  db: OsDatabase,
+  options: MatchOptions,
+): { best?: MatchProposal; firstRefusal?: string[] } {
   let best: MatchProposal | undefined;
   let firstRefusal: string[] | undefined;
   for (const choice of choices) {
@@ -216,7 +253,14 @@ function bestOf(choices: OsChoice[], request: VmRequest, host: HostOffer, db: Os
  * Other releases of the OS's distro with an image here: nearest first; at equal distance a supported one
  * (not past its end of life), then an LTS, then the older.
  */
-function substitutesFor(os: OsEntry, usable: HostImage[], db: OsDatabase, what: string, exactRefusal: string[] | undefined, options: MatchOptions): OsChoice[] {
+function substitutesFor(
+  os: OsEntry,
+  usable: HostImage[],
+  db: OsDatabase,
+  what: string,
+  exactRefusal: string[] | undefined,
+  options: MatchOptions,
+): OsChoice[] {
   if (!os.distro) return [];
   const releases = db.releasesOf(os.distro);
   const position = releases.indexOf(os);
@@ -237,7 +281,9 @@ function substitutesFor(os: OsEntry, usable: HostImage[], db: OsDatabase, what: 
   return found.map(({ os: other, image, steps }) => {
     const cost = WEIGHTS.osSubstitute + WEIGHTS.osReleaseStep * steps;
     const reason = exactRefusal ? exactRefusal.join('; ') : `${os.name} ${what} missing, ${other.name} ${what} available`;
-    const text = exactRefusal ? `OS ${os.name} -> ${other.name}: ${reason}` : `${os.name} ${what} missing -> ${other.name} ${what} available`;
+    const text = exactRefusal
+      ? `OS ${os.name} -> ${other.name}: ${reason}`
+      : `${os.name} ${what} missing -> ${other.name} ${what} available`;
     return { os: other, image, change: change('os.osinfoId', os.name, other.name, reason, cost, text) };
   });
 }
@@ -247,7 +293,14 @@ const isEndOfLife = (os: OsEntry, today: string | undefined) => Boolean(today &&
 const isLts = (os: OsEntry) => /\bLTS\b/.test(os.name);
 const distroName = (os: OsEntry) => os.name.replace(/\s*\d[\w.]*(\s+LTS)?$/, '') || os.name;
 
-function change(field: string, from: string, to: string, reason: string, cost: number, text = `${labelOf(field)} ${from} -> ${to}: ${reason}`): MatchChange {
+function change(
+  field: string,
+  from: string,
+  to: string,
+  reason: string,
+  cost: number,
+  text = `${labelOf(field)} ${from} -> ${to}: ${reason}`,
+): MatchChange {
   return { field, from, to, reason, cost: round(cost), text };
 }
 
@@ -287,7 +340,9 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
 
   const domainType = host.simulated ? 'test' : host.kvmArches.includes(arch) ? 'kvm' : 'qemu';
   if (domainType === 'qemu') {
-    changes.push(change('domainType', 'KVM', 'QEMU emulation', `the host has no KVM for ${arch} (emulation is much slower)`, WEIGHTS.emulation));
+    changes.push(
+      change('domainType', 'KVM', 'QEMU emulation', `the host has no KVM for ${arch} (emulation is much slower)`, WEIGHTS.emulation),
+    );
   }
 
   // Firmware: what the OS requires is hard; what the user asked is soft.
@@ -295,7 +350,16 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
   if (hw.firmware === 'uefi' && !host.firmware.uefi) {
     if (needs.uefiRequired) reasons.push(`${os.name} boots only with UEFI, and the host has no UEFI firmware (OVMF)`);
     else {
-      changes.push(change('hardware.firmware', 'UEFI', 'BIOS', 'UEFI requested, host has no OVMF', WEIGHTS.uefiToBios, 'UEFI requested, host has no OVMF -> BIOS'));
+      changes.push(
+        change(
+          'hardware.firmware',
+          'UEFI',
+          'BIOS',
+          'UEFI requested, host has no OVMF',
+          WEIGHTS.uefiToBios,
+          'UEFI requested, host has no OVMF -> BIOS',
+        ),
+      );
       hw.firmware = 'bios';
     }
   } else if (hw.firmware === 'bios' && needs.uefiRequired) {
@@ -310,7 +374,16 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
   }
   if (hw.firmware === 'bios') {
     if (hw.secureBoot) {
-      changes.push(change('hardware.secureBoot', 'on', 'off', 'Secure Boot needs UEFI, and this VM boots with BIOS', WEIGHTS.secureBootOff, 'Secure Boot requested, VM boots with BIOS -> without Secure Boot'));
+      changes.push(
+        change(
+          'hardware.secureBoot',
+          'on',
+          'off',
+          'Secure Boot needs UEFI, and this VM boots with BIOS',
+          WEIGHTS.secureBootOff,
+          'Secure Boot requested, VM boots with BIOS -> without Secure Boot',
+        ),
+      );
       hw.secureBoot = false;
     }
   } else if (needs.secureBootRequired && host.firmware.uefi) {
@@ -320,7 +393,16 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
       hw.secureBoot = true;
     }
   } else if (hw.secureBoot && !host.firmware.secureBoot) {
-    changes.push(change('hardware.secureBoot', 'on', 'off', "the host's OVMF has no Secure Boot build", WEIGHTS.secureBootOff, 'Secure Boot requested, host has no Secure Boot OVMF -> without Secure Boot'));
+    changes.push(
+      change(
+        'hardware.secureBoot',
+        'on',
+        'off',
+        "the host's OVMF has no Secure Boot build",
+        WEIGHTS.secureBootOff,
+        'Secure Boot requested, host has no Secure Boot OVMF -> without Secure Boot',
+      ),
+    );
     hw.secureBoot = false;
   }
 
@@ -333,10 +415,26 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
   const minCpus = minimum.cpus ?? 1;
   if (host.cpus < minCpus) reasons.push(`${os.name} needs at least ${plural(minCpus, 'vCPU')}; the host has ${plural(host.cpus, 'CPU')}`);
   else if (hw.vcpus < minCpus) {
-    changes.push(change('hardware.vcpus', String(hw.vcpus), String(minCpus), `${os.name} needs at least ${minCpus}`, WEIGHTS.raisedPerFractionAdded * ((minCpus - hw.vcpus) / hw.vcpus)));
+    changes.push(
+      change(
+        'hardware.vcpus',
+        String(hw.vcpus),
+        String(minCpus),
+        `${os.name} needs at least ${minCpus}`,
+        WEIGHTS.raisedPerFractionAdded * ((minCpus - hw.vcpus) / hw.vcpus),
+      ),
+    );
     hw.vcpus = minCpus;
   } else if (hw.vcpus > host.cpus) {
-    changes.push(change('hardware.vcpus', String(hw.vcpus), String(host.cpus), `host has ${plural(host.cpus, 'CPU')} (at most one vCPU each)`, WEIGHTS.vcpusPerFractionLost * ((hw.vcpus - host.cpus) / hw.vcpus)));
+    changes.push(
+      change(
+        'hardware.vcpus',
+        String(hw.vcpus),
+        String(host.cpus),
+        `host has ${plural(host.cpus, 'CPU')} (at most one vCPU each)`,
+        WEIGHTS.vcpusPerFractionLost * ((hw.vcpus - host.cpus) / hw.vcpus),
+      ),
+    );
     hw.vcpus = host.cpus;
   }
 
@@ -349,15 +447,29 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
   const freeText = `host has ${formatBytes(host.freeMemoryBytes)} free (${formatBytes(headroom)} kept as headroom)`;
   if (usableMemory < Math.max(minMemory, 128 * MiB)) {
     reasons.push(
-      minMemory > 0
-        ? `${os.name} needs at least ${formatBytes(minMemory)} of memory; ${freeText}`
-        : `not enough memory: ${freeText}`,
+      minMemory > 0 ? `${os.name} needs at least ${formatBytes(minMemory)} of memory; ${freeText}` : `not enough memory: ${freeText}`,
     );
   } else if (asked < minMemory) {
-    changes.push(change('hardware.memoryMiB', formatBytes(asked), formatBytes(minMemory), `${os.name} needs at least ${formatBytes(minMemory)}`, WEIGHTS.raisedPerFractionAdded * ((minMemory - asked) / asked)));
+    changes.push(
+      change(
+        'hardware.memoryMiB',
+        formatBytes(asked),
+        formatBytes(minMemory),
+        `${os.name} needs at least ${formatBytes(minMemory)}`,
+        WEIGHTS.raisedPerFractionAdded * ((minMemory - asked) / asked),
+      ),
+    );
     hw.memoryMiB = Math.ceil(minMemory / MiB);
   } else if (asked > usableMemory) {
-    changes.push(change('hardware.memoryMiB', formatBytes(asked), formatBytes(usableMemory), freeText, WEIGHTS.memoryPerFractionLost * ((asked - usableMemory) / asked)));
+    changes.push(
+      change(
+        'hardware.memoryMiB',
+        formatBytes(asked),
+        formatBytes(usableMemory),
+        freeText,
+        WEIGHTS.memoryPerFractionLost * ((asked - usableMemory) / asked),
+      ),
+    );
     hw.memoryMiB = usableMemory / MiB;
   }
   if (recommended.ramBytes && hw.memoryMiB * MiB < recommended.ramBytes && hw.memoryMiB * MiB < asked) {
@@ -369,13 +481,32 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
 
   if (hw.graphics !== 'none' && host.graphics.length > 0 && !host.graphics.includes(hw.graphics)) {
     const other = host.graphics[0]!;
-    changes.push(change('hardware.graphics', hw.graphics.toUpperCase(), other.toUpperCase(), `the host's QEMU has no ${hw.graphics.toUpperCase()}`, WEIGHTS.graphicsSubstitute));
+    changes.push(
+      change(
+        'hardware.graphics',
+        hw.graphics.toUpperCase(),
+        other.toUpperCase(),
+        `the host's QEMU has no ${hw.graphics.toUpperCase()}`,
+        WEIGHTS.graphicsSubstitute,
+      ),
+    );
     hw.graphics = other;
   }
 
   if (config.apps.length > 0 && !image?.cloudInit) {
-    const why = image ? `the ${image.kind === 'install-media' ? 'installer ISO' : 'image'} has no cloud-init` : 'an empty disk has no cloud-init';
-    changes.push(change('apps', config.apps.join(', '), 'none', why, WEIGHTS.appsDropped, `applications ${config.apps.join(', ')} not installed: ${why}`));
+    const why = image
+      ? `the ${image.kind === 'install-media' ? 'installer ISO' : 'image'} has no cloud-init`
+      : 'an empty disk has no cloud-init';
+    changes.push(
+      change(
+        'apps',
+        config.apps.join(', '),
+        'none',
+        why,
+        WEIGHTS.appsDropped,
+        `applications ${config.apps.join(', ')} not installed: ${why}`,
+      ),
+    );
     config.apps = [];
   }
 
@@ -431,8 +562,19 @@ function placeDisks(
     const floor = system ? Math.max(minStorage, imageSize, GiB) : GiB;
     const floorGiB = Math.ceil(floor / GiB);
     if (disk.sizeGiB < floorGiB) {
-      const why = imageSize > minStorage ? `the ${image!.volume} image is ${formatBytes(imageSize)}` : `${os.name} needs at least ${formatBytes(minStorage)}`;
-      changes.push(change(`${field}.sizeGiB`, `${disk.sizeGiB} GiB`, `${floorGiB} GiB`, why, WEIGHTS.raisedPerFractionAdded * ((floorGiB - disk.sizeGiB) / disk.sizeGiB)));
+      const why =
+        imageSize > minStorage
+          ? `the ${image!.volume} image is ${formatBytes(imageSize)}`
+          : `${os.name} needs at least ${formatBytes(minStorage)}`;
+      changes.push(
+        change(
+          `${field}.sizeGiB`,
+          `${disk.sizeGiB} GiB`,
+          `${floorGiB} GiB`,
+          why,
+          WEIGHTS.raisedPerFractionAdded * ((floorGiB - disk.sizeGiB) / disk.sizeGiB),
+        ),
+      );
       disk.sizeGiB = floorGiB;
     }
     const wanted = disk.sizeGiB * GiB;
@@ -456,12 +598,20 @@ function placeDisks(
       if (spare * GiB < floor) {
         const poolText = `pool ${pool} has ${formatBytes(available)} to spare (${formatBytes(poolHeadroomBytes(host.pools.find((p) => p.name === pool)!))} kept free)`;
         reasons.push(
-          system ? `the system disk needs at least ${formatBytes(floor)}; the roomiest ${poolText}` : `disk ${index + 1} needs at least 1 GiB; the roomiest ${poolText}`,
+          system
+            ? `the system disk needs at least ${formatBytes(floor)}; the roomiest ${poolText}`
+            : `disk ${index + 1} needs at least 1 GiB; the roomiest ${poolText}`,
         );
         return;
       }
       changes.push(
-        change(`${field}.sizeGiB`, `${disk.sizeGiB} GiB`, `${spare} GiB`, `pool ${pool} has ${formatBytes(available)} to spare`, WEIGHTS.diskPerFractionLost * ((disk.sizeGiB - spare) / disk.sizeGiB)),
+        change(
+          `${field}.sizeGiB`,
+          `${disk.sizeGiB} GiB`,
+          `${spare} GiB`,
+          `pool ${pool} has ${formatBytes(available)} to spare`,
+          WEIGHTS.diskPerFractionLost * ((disk.sizeGiB - spare) / disk.sizeGiB),
+        ),
       );
       disk.sizeGiB = spare;
     }
@@ -477,9 +627,7 @@ function chooseNetworks(hw: VmRequest['hardware'], host: HostOffer, changes: Mat
   const active = host.networks.filter((n) => n.active);
   const fallback = [...active].sort(
     (a, b) =>
-      Number(b.name === 'default') - Number(a.name === 'default') ||
-      rank(a.forward) - rank(b.forward) ||
-      a.name.localeCompare(b.name),
+      Number(b.name === 'default') - Number(a.name === 'default') || rank(a.forward) - rank(b.forward) || a.name.localeCompare(b.name),
   )[0];
   const kept: VmRequest['hardware']['nics'] = [];
   hw.nics.forEach((nic, index) => {
@@ -491,7 +639,16 @@ function chooseNetworks(hw: VmRequest['hardware'], host: HostOffer, changes: Mat
     const present = host.networks.some((n) => n.name === nic.network);
     const why = present ? `network ${nic.network} is not active` : `network ${nic.network} not on this host`;
     if (!fallback) {
-      changes.push(change(field, nic.network, 'none', `${why}, and the host has no active network`, WEIGHTS.nicDropped, `NIC ${index + 1} on ${nic.network} removed: ${why}, and the host has no active network`));
+      changes.push(
+        change(
+          field,
+          nic.network,
+          'none',
+          `${why}, and the host has no active network`,
+          WEIGHTS.nicDropped,
+          `NIC ${index + 1} on ${nic.network} removed: ${why}, and the host has no active network`,
+        ),
+      );
       return;
     }
     changes.push(change(field, nic.network, fallback.name, `${why} (${fallback.name} is ${fallback.forward})`, WEIGHTS.networkSubstitute));

@@ -31,7 +31,8 @@ describe('the shipped catalog (assets/catalog)', () => {
 });
 
 describe('searchCatalog', () => {
-  const search = (query: Parameters<typeof searchCatalog>[1]) => ids(searchCatalog(catalog.templates, query, (id) => db.get(id), catalog.apps));
+  const search = (query: Parameters<typeof searchCatalog>[1]) =>
+    ids(searchCatalog(catalog.templates, query, (id) => db.get(id), catalog.apps));
 
   it('filters by OS family and by distro', () => {
     expect(search({ osFamily: 'winnt' })).toEqual(['windows-11', 'windows-server-2022']);
@@ -88,9 +89,9 @@ describe('problemsOf', () => {
       't: unknown application "no-such-app"',
       't: application "qemu-guest-agent" listed twice',
     ]);
-    expect(problemsOf({ id: 'u', request: { ...request, os: { osinfoId: 'beos5', source: 'cloud-image' }, apps: [] } }, catalog.apps, db)).toEqual([
-      'u: unknown OS "beos5" (not in the osinfo database)',
-    ]);
+    expect(
+      problemsOf({ id: 'u', request: { ...request, os: { osinfoId: 'beos5', source: 'cloud-image' }, apps: [] } }, catalog.apps, db),
+    ).toEqual(['u: unknown OS "beos5" (not in the osinfo database)']);
   });
 });
 
@@ -120,12 +121,29 @@ describe('loading a broken catalog', () => {
 
   it('says which file and which field', async () => {
     await writeFile(join(dir, 'apps.json'), JSON.stringify({ version: 1, apps: [] }));
-    await writeFile(join(dir, 'templates.json'), JSON.stringify({ version: 1, templates: [{ id: 'x', name: 'X', description: 'x', purposes: ['web'], request: { os: { osinfoId: 'debian11' }, hardware: { vcpus: 0, memoryMiB: 1024, disks: [{ sizeGiB: 10 }] } } }] }));
+    await writeFile(
+      join(dir, 'templates.json'),
+      JSON.stringify({
+        version: 1,
+        templates: [
+          {
+            id: 'x',
+            name: 'X',
+            description: 'x',
+            purposes: ['web'],
+            request: { os: { osinfoId: 'debian11' }, hardware: { vcpus: 0, memoryMiB: 1024, disks: [{ sizeGiB: 10 }] } },
+          },
+        ],
+      }),
+    );
     await expect(loadCatalog(dir)).rejects.toThrow(/templates\.json: templates\.0\.request\.hardware\.vcpus: /);
     await writeFile(join(dir, 'templates.json'), '{ nope');
     await expect(loadCatalog(dir)).rejects.toThrow(/templates\.json is not valid JSON/);
     await writeFile(join(dir, 'templates.json'), JSON.stringify({ version: 2, templates: [] }));
-    await expect(loadCatalog(dir)).rejects.toMatchObject({ code: 'catalog.invalid', details: { file: 'templates.json', path: ['version'] } });
+    await expect(loadCatalog(dir)).rejects.toMatchObject({
+      code: 'catalog.invalid',
+      details: { file: 'templates.json', path: ['version'] },
+    });
   });
 });
 

@@ -124,7 +124,10 @@ export function searchCatalog<T extends Template>(
 }
 
 /** The cloud-config (user-data) fragment of a set of apps: packages, files and first-boot commands merged in order. */
-export function cloudConfigForApps(appIds: readonly string[], apps: Map<string, App>): {
+export function cloudConfigForApps(
+  appIds: readonly string[],
+  apps: Map<string, App>,
+): {
   packages: string[];
   write_files: Array<{ path: string; content: string; permissions?: string }>;
   runcmd: string[][];
@@ -142,7 +145,9 @@ export function cloudConfigForApps(appIds: readonly string[], apps: Map<string, 
           details: { field: 'apps' },
         });
       }
-      writeFiles.push(f.permissions ? { path: f.path, content: f.content, permissions: f.permissions } : { path: f.path, content: f.content });
+      writeFiles.push(
+        f.permissions ? { path: f.path, content: f.content, permissions: f.permissions } : { path: f.path, content: f.content },
+      );
     }
     runcmd.push(...app.cloudInit.runcmd);
   }

@@ -31,9 +31,26 @@ describe('guestArchesOf', () => {
   it("keeps libvirt's test driver (the demo host) as a simulated host", () => {
     const xml = `<capabilities><host/><guest><os_type>hvm</os_type><arch name='x86_64'><domain type='test'/></arch></guest></capabilities>`;
     expect(guestArchesOf(xml)).toEqual([{ arch: 'x86_64', domainTypes: ['test'] }]);
-    const offer = hostOfferFrom({ hostId: 'demo', hostName: 'Demo', capabilitiesXml: xml, domainCapabilitiesXml: [], cpus: 16, totalMemoryBytes: 8 * GiB, freeMemoryBytes: 6 * 2 ** 20, pools: [], networks: [], images: [] });
+    const offer = hostOfferFrom({
+      hostId: 'demo',
+      hostName: 'Demo',
+      capabilitiesXml: xml,
+      domainCapabilitiesXml: [],
+      cpus: 16,
+      totalMemoryBytes: 8 * GiB,
+      freeMemoryBytes: 6 * 2 ** 20,
+      pools: [],
+      networks: [],
+      images: [],
+    });
     expect(offer.freeMemoryBytes).toBe(8 * GiB);
-    expect(offer).toMatchObject({ guestArches: ['x86_64', 'aarch64', 'i686', 'ppc64le', 's390x', 'armv7l'], kvmArches: [], simulated: true, firmware: { uefi: false, secureBoot: false }, tpmEmulator: false });
+    expect(offer).toMatchObject({
+      guestArches: ['x86_64', 'aarch64', 'i686', 'ppc64le', 's390x', 'armv7l'],
+      kvmArches: [],
+      simulated: true,
+      firmware: { uefi: false, secureBoot: false },
+      tpmEmulator: false,
+    });
   });
 
   it('refuses what is not capabilities XML', () => {

@@ -56,7 +56,8 @@ export function domainFeaturesOf(domainCapabilitiesXml: string): DomainFeatures 
   const os = root.element("os[@supported='yes']");
   const values = (node: XmlNode | undefined, path: string) => node?.elements(path).map((v) => v.node.textContent?.trim() ?? '') ?? [];
   // libvirt ≥ 8 lists firmware "efi" when it found a descriptor; older ones only list loader paths.
-  const uefi = Boolean(os) && (values(os, "enum[@name='firmware']/value").includes('efi') || values(os, "loader[@supported='yes']/value").length > 0);
+  const uefi =
+    Boolean(os) && (values(os, "enum[@name='firmware']/value").includes('efi') || values(os, "loader[@supported='yes']/value").length > 0);
   const secureBoot = uefi && values(os, "loader[@supported='yes']/enum[@name='secure']/value").includes('yes');
   const tpm = root.element("devices/tpm[@supported='yes']");
   const graphics = values(root.element("devices/graphics[@supported='yes']"), "enum[@name='type']/value").filter(
@@ -127,4 +128,3 @@ function capabilitiesRoot(xml: string, element: string, what: string): XmlNode {
   }
   return new XmlNode(document.root);
 }
-

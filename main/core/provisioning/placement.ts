@@ -26,9 +26,7 @@ export interface PlacementDecision {
   refusals: MatchRefusal[];
 }
 
-export type PlacementOutcome =
-  | { placed: PlacementDecision }
-  | { placed: undefined; refusals: MatchRefusal[]; explanation: string };
+export type PlacementOutcome = { placed: PlacementDecision } | { placed: undefined; refusals: MatchRefusal[]; explanation: string };
 
 export function placeVm(
   request: VmRequestInput | VmRequest,
@@ -56,7 +54,12 @@ export function placeVm(
   return { placed: { chosen, overridden: false, explanation: explainChoice(chosen, alternatives, refusals), alternatives, refusals } };
 }
 
-function override(hostId: string, candidates: readonly PlacementCandidate[], proposals: MatchProposal[], refusals: MatchRefusal[]): PlacementDecision {
+function override(
+  hostId: string,
+  candidates: readonly PlacementCandidate[],
+  proposals: MatchProposal[],
+  refusals: MatchRefusal[],
+): PlacementDecision {
   const known = candidates.some((c) => (c.state === 'connected' ? c.offer.hostId : c.hostId) === hostId);
   if (!known) throw new NotFoundError('placement.unknown-host', `There is no host "${hostId}"`, { details: { field: 'hostId' } });
   const refusal = refusals.find((r) => r.hostId === hostId);

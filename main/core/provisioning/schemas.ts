@@ -36,7 +36,11 @@ export type NicSpec = z.infer<typeof NicSpecSchema>;
 export const HardwareSpecSchema = z.object({
   arch: ArchSchema.default('x86_64'),
   vcpus: z.number().int().min(1).max(512),
-  memoryMiB: z.number().int().min(128).max(4 * 1024 * 1024),
+  memoryMiB: z
+    .number()
+    .int()
+    .min(128)
+    .max(4 * 1024 * 1024),
   firmware: z.enum(['bios', 'uefi']).default('bios'),
   secureBoot: z.boolean().default(false),
   tpm: z.boolean().default(false),
@@ -80,7 +84,16 @@ export const AppSchema = z.object({
   cloudInit: z.object({
     packages: z.array(z.string().min(1)).default([]),
     writeFiles: z
-      .array(z.object({ path: z.string().startsWith('/'), content: z.string(), permissions: z.string().regex(/^0[0-7]{3}$/).optional() }))
+      .array(
+        z.object({
+          path: z.string().startsWith('/'),
+          content: z.string(),
+          permissions: z
+            .string()
+            .regex(/^0[0-7]{3}$/)
+            .optional(),
+        }),
+      )
       .default([]),
     /** Commands run once at first boot, each as an argv (cloud-init runs a list without a shell). */
     runcmd: z.array(z.array(z.string().min(1)).min(1)).default([]),

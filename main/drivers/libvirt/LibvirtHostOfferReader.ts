@@ -38,7 +38,11 @@ export class LibvirtHostOfferReader implements HostOfferReader {
   }
 }
 
-export async function readHostOffer(conn: Connection, host: { hostId: string; hostName: string }, identify: ImageIdentifier): Promise<HostOffer> {
+export async function readHostOffer(
+  conn: Connection,
+  host: { hostId: string; hostName: string },
+  identify: ImageIdentifier,
+): Promise<HostOffer> {
   const capabilitiesXml = await conn.getCapabilities();
   const hostArch = new XmlNode(XmlDocument.parse(capabilitiesXml, 'capabilities XML').root).value('host/cpu/arch');
   const arches = guestArchesOf(capabilitiesXml);
@@ -84,7 +88,11 @@ async function unlessUnsupported<T>(what: string, call: () => Promise<T>, absent
 }
 
 const domainCapabilities = (conn: Connection, arch: string, virtType: string) =>
-  unlessUnsupported(`domain capabilities for ${arch}/${virtType}`, () => conn.getDomainCapabilities(null, arch, MACHINE[arch] ?? null, virtType), undefined);
+  unlessUnsupported(
+    `domain capabilities for ${arch}/${virtType}`,
+    () => conn.getDomainCapabilities(null, arch, MACHINE[arch] ?? null, virtType),
+    undefined,
+  );
 
 async function readPools(conn: Connection, identify: ImageIdentifier): Promise<{ pools: HostPool[]; images: HostImage[] }> {
   const found = await unlessUnsupported('storage driver', () => conn.listAllStoragePools(), []);

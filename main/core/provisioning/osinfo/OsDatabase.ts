@@ -139,7 +139,10 @@ export class OsDatabase {
     const skipped: SkippedFile[] = [];
     for (const dir of dirs) {
       const files = await xmlFilesUnder(join(dir, 'os')).catch((error: NodeJS.ErrnoException) => {
-        skipped.push({ file: join(dir, 'os'), reason: error.code === 'ENOENT' ? 'no osinfo database here (Debian package osinfo-db)' : error.message });
+        skipped.push({
+          file: join(dir, 'os'),
+          reason: error.code === 'ENOENT' ? 'no osinfo database here (Debian package osinfo-db)' : error.message,
+        });
         return [];
       });
       // Reading is I/O bound and parsing CPU bound: read all at once, parse one by one.
@@ -166,7 +169,8 @@ export class OsDatabase {
     for (const s of skipped) log.debug(`skipped ${s.file}: ${s.reason}`);
     const notDrivers = skipped.filter((s) => !s.reason.startsWith('drivers for'));
     if (entries.size === 0) log.warn(`no operating system found in the osinfo database (${dirs.join(', ')})`);
-    if (notDrivers.length > 0) log.warn(`${notDrivers.length} osinfo file(s) skipped, e.g. ${notDrivers[0]!.file}: ${notDrivers[0]!.reason}`);
+    if (notDrivers.length > 0)
+      log.warn(`${notDrivers.length} osinfo file(s) skipped, e.g. ${notDrivers[0]!.file}: ${notDrivers[0]!.reason}`);
     return new OsDatabase(entries.values(), skipped);
   }
 
@@ -272,44 +276,47 @@ function parseOs(os: XmlNode, file: string): OsEntry | SkippedFile {
 function parseOsOrThrow(os: XmlNode, file: string): OsEntry | SkippedFile {
   const id = os.value('@id');
   if (!id) return { file, reason: '<os> without an id' };
-  const shortIds = os.elements('short-id').map((e) => e.node.textContent?.trim() ?? '').filter(Boolean);
+  const shortIds = os
+    .elements('short-id')
+    .map((e) => e.node.textContent?.trim() ?? '')
+    .filter(Boolean);
   const name = untranslated(os, 'name');
   if (shortIds.length === 0 || !name) return { file, reason: `${id}: no short-id or no name` };
   const status = untranslated(os, 'release-status') ?? 'released';
   if (!RELEASE_STATUSES.has(status)) return { file, reason: `${id}: unknown release-status "${status}"` };
   return {
-      id,
-      shortId: shortIds[0]!,
-      shortIds,
-      name,
-      vendor: untranslated(os, 'vendor'),
-      family: untranslated(os, 'family'),
-      distro: untranslated(os, 'distro'),
-      version: untranslated(os, 'version'),
-      codename: untranslated(os, 'codename'),
-      releaseDate: date(os, 'release-date', id),
-      eolDate: date(os, 'eol-date', id),
-      releaseStatus: status as ReleaseStatus,
-      derivesFrom: os.value('derives-from/@id'),
-      upgrades: os.value('upgrades/@id'),
-      resources: os.elements('resources').map((block) => parseResources(block, id)),
-      firmware: os.elements('firmware').map((f) => parseFirmware(f, id)),
-      media: os.elements('media').map((m) => ({
-        arch: required(m, '@arch', id, 'media'),
-        url: trimmed(m.value('url')),
-        variant: m.value('variant/@id'),
-        live: m.value('@live') === 'true',
-      })),
-      images: os.elements('image').map((i) => ({
-        arch: required(i, '@arch', id, 'image'),
-        format: required(i, '@format', id, 'image'),
-        url: trimmed(i.value('url')),
-        cloudInit: i.value('@cloud-init') === 'true',
-        variant: i.value('variant/@id'),
-      })),
-      cloudImageUsername: untranslated(os, 'cloud-image-username'),
-      source: file,
-    };
+    id,
+    shortId: shortIds[0]!,
+    shortIds,
+    name,
+    vendor: untranslated(os, 'vendor'),
+    family: untranslated(os, 'family'),
+    distro: untranslated(os, 'distro'),
+    version: untranslated(os, 'version'),
+    codename: untranslated(os, 'codename'),
+    releaseDate: date(os, 'release-date', id),
+    eolDate: date(os, 'eol-date', id),
+    releaseStatus: status as ReleaseStatus,
+    derivesFrom: os.value('derives-from/@id'),
+    upgrades: os.value('upgrades/@id'),
+    resources: os.elements('resources').map((block) => parseResources(block, id)),
+    firmware: os.elements('firmware').map((f) => parseFirmware(f, id)),
+    media: os.elements('media').map((m) => ({
+      arch: required(m, '@arch', id, 'media'),
+      url: trimmed(m.value('url')),
+      variant: m.value('variant/@id'),
+      live: m.value('@live') === 'true',
+    })),
+    images: os.elements('image').map((i) => ({
+      arch: required(i, '@arch', id, 'image'),
+      format: required(i, '@format', id, 'image'),
+      url: trimmed(i.value('url')),
+      cloudInit: i.value('@cloud-init') === 'true',
+      variant: i.value('variant/@id'),
+    })),
+    cloudImageUsername: untranslated(os, 'cloud-image-username'),
+    source: file,
+  };
 }
 
 function parseResources(block: XmlNode, id: string): OsResourceBlock {

@@ -25,7 +25,8 @@ export function createImageIdentifier(db: OsDatabase): (fileName: string) => Ide
     byName.set(name, [...(byName.get(name) ?? []), { ...found, arch: arch.data }]);
   };
   for (const os of db.all()) {
-    for (const image of os.images) add(image.url, { os, arch: image.arch, kind: 'cloud-image', format: image.format, cloudInit: image.cloudInit });
+    for (const image of os.images)
+      add(image.url, { os, arch: image.arch, kind: 'cloud-image', format: image.format, cloudInit: image.cloudInit });
     for (const media of os.media) add(media.url, { os, arch: media.arch, kind: 'install-media', format: 'iso', cloudInit: false });
   }
   return (fileName) => {
