@@ -8,13 +8,13 @@ import { InvalidInputError } from '../errors';
 import type { HostOffer } from './HostOffer';
 import { WEIGHTS, bestMatch, memoryHeadroomBytes, poolHeadroomBytes, type BestMatchResult } from './bestMatch';
 import { OsDatabase } from './osinfo/OsDatabase';
-import { FIXTURE_OSINFO, host, image, iso, request, type HardwareInput } from './fixtures/offers';
+import { loadFixtureDb, host, image, iso, request, type HardwareInput } from './fixtures/offers';
 import type { VmRequestInput } from './schemas';
 import { GiB, MiB } from './units';
 
 let db: OsDatabase;
 beforeAll(async () => {
-  db = await OsDatabase.load([FIXTURE_OSINFO]);
+  db = await loadFixtureDb();
 });
 
 interface Case {

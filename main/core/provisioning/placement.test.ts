@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, NotFoundError } from '../errors';
-import { FIXTURE_OSINFO, host, image, request } from './fixtures/offers';
-import { OsDatabase } from './osinfo/OsDatabase';
+import { loadFixtureDb, host, image, request } from './fixtures/offers';
+import type { OsDatabase } from './osinfo/OsDatabase';
 import { placeVm, type PlacementCandidate } from './placement';
 import { GiB } from './units';
 
 let db: OsDatabase;
 beforeAll(async () => {
-  db = await OsDatabase.load([FIXTURE_OSINFO]);
+  db = await loadFixtureDb();
 });
 
 const connected = (...offers: ReturnType<typeof host>[]): PlacementCandidate[] => offers.map((offer) => ({ state: 'connected', offer }));
