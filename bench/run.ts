@@ -9,6 +9,8 @@ import { createTandem } from '../main/bootstrap/createTandem';
 import { startServer } from '../main/server/TandemServer';
 import { benchBinding } from './binding';
 import { benchContractLatency } from './contractLatency';
+import { benchDeltaEngine } from './deltaEngine';
+import { benchInventoryFilter } from './inventoryFilter';
 import { benchListAndRender } from './listAndRender';
 import { benchProvisioning } from './provisioning';
 import { table } from './stats';
@@ -41,8 +43,17 @@ async function main() {
     console.log('\nList and render 1,000 VMs (libvirt test driver; median of 5)');
     console.log(table(await benchListAndRender(work, STATIC)));
 
+    console.log('\nFilter and sort 5,000 VMs in Chromium, per keystroke / click (budget: one 60 Hz frame)');
+    console.log(table(await benchInventoryFilter(work, STATIC)));
+
     console.log('\nThe libvirt binding (test driver)');
     console.log(table(await benchBinding()));
+
+    const delta = await benchDeltaEngine();
+    console.log('\nDelta engine: chunk + hash throughput, 256 MiB memory-stream-like buffer (median of 5), vs memcpy');
+    console.log(table(delta.throughput));
+    console.log('\nMemory state size: delta against the parent checkpoint vs full (synthetic 128 MiB guest, QEMU stream layout)');
+    console.log(table(delta.size));
 
     console.log('\nProvisioning core (the installed osinfo db; synthetic hosts and requests, fixed seed)');
     console.log(table(await benchProvisioning()));

@@ -10,12 +10,19 @@
  */
 import { z } from 'zod';
 import { appMethods } from './api/app';
+import { favoritesEvents, favoritesMethods } from './api/favorites';
+import { credentialsEvents, credentialsMethods } from './api/credentials';
+import { consolesEvents, consolesMethods } from './api/consoles';
 import { hostsEvents, hostsMethods } from './api/hosts';
+import { vmHardwareMethods } from './api/vmHardware';
 import { vmsEvents, vmsMethods } from './api/vms';
 import type { CallResult, ContractError } from './schemas';
 
 export * from './schemas';
 export { MAX_XML_LENGTH } from './api/vms';
+export type { Applied, BootDevice, FieldResult, HardwareChanges, MemorySize, MemoryUnit, VmHardware } from './api/vmHardware';
+export type { HostDetails } from './api/hosts';
+export type { CredentialRequest } from './api/credentials';
 
 // ---------------------------------------------------------------------------------------------------------
 // Methods and events: one file per capability in preload/api/, composed here. A new capability adds its
@@ -23,13 +30,20 @@ export { MAX_XML_LENGTH } from './api/vms';
 
 export const methods = {
   ...appMethods,
+  ...credentialsMethods,
   ...hostsMethods,
   ...vmsMethods,
+  ...vmHardwareMethods,
+  ...favoritesMethods,
+  ...consolesMethods,
 } as const;
 
 export const events = {
+  ...credentialsEvents,
   ...hostsEvents,
   ...vmsEvents,
+  ...favoritesEvents,
+  ...consolesEvents,
 } as const;
 
 export type Methods = typeof methods;

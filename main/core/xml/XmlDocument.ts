@@ -48,7 +48,11 @@ interface CompiledXPath {
 const compile = (xpath as unknown as { parse(expression: string): CompiledXPath }).parse;
 const compiled = new Map<string, CompiledXPath>();
 
-/** Runs an XPath, compiling each distinct expression once: parsing it is most of the cost of a small query. */
+/**
+ * Runs an XPath, compiling each distinct expression once: parsing it is most of the cost of a small query.
+ * Names match case-sensitively, as XML says (xpath's `select` matched them case-insensitively, because
+ * xmldom reports every DOM feature, HTML included), and prefixes resolve to the namespaces in scope.
+ */
 function select(path: string, node: Element): unknown[] {
   let expression = compiled.get(path);
   if (!expression) {
@@ -85,6 +89,16 @@ export class XmlNode {
 
   setAttribute(name: string, value: string): void {
     this.node.setAttribute(name, value);
+  }
+
+  /** A detached deep copy, to edit without touching this document (e.g. a device XML for a live update). */
+  clone(): XmlNode {
+    return new XmlNode(this.node.cloneNode(true) as Element);
+  }
+
+  /** This element alone, serialized (the XML that device attach/detach/update calls take). */
+  toXml(): string {
+    return new XMLSerializer().serializeToString(this.node);
   }
 
   /** The child element at a simple slash-separated path, created when missing. */

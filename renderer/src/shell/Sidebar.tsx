@@ -1,3 +1,4 @@
+import { ConsolesNav } from '../consoles/ConsolesNav';
 import { AddHostForm } from '../hosts/AddHostForm';
 import { HostList } from '../hosts/HostList';
 import { useConnection } from '../stores/StoresContext';
@@ -15,6 +16,7 @@ export function Sidebar() {
           </span>
         )}
       </div>
+      <ConsolesNav />
       <HostList />
       <AddHostForm />
     </nav>

@@ -6,6 +6,9 @@ import { createContext, useContext, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { AppStores } from './appStores';
 import type { ConnectionState } from './connectionStore';
+import type { CredentialsState } from './credentialsStore';
+import type { HostPageState } from './hostPageStore';
+import type { ConsolesState } from './consolesStore';
 import type { HostsState } from './hostsStore';
 import type { ToastState } from './toastStore';
 import type { VmsState } from './vmsStore';
@@ -36,4 +39,16 @@ export function useToasts<T>(selector: (state: ToastState) => T): T {
 
 export function useConnection<T>(selector: (state: ConnectionState) => T): T {
   return useStore(useStores().connection, selector);
+}
+
+export function useCredentials<T>(selector: (state: CredentialsState) => T): T {
+  return useStore(useStores().credentials, selector);
+}
+
+export function useHostPage<T>(selector: (state: HostPageState) => T): T {
+  return useStore(useStores().hostPage, selector);
+}
+
+export function useConsoles<T>(selector: (state: ConsolesState) => T): T {
+  return useStore(useStores().consoles, selector);
 }

@@ -4,6 +4,9 @@
  */
 import type { ContractClient } from '../../../preload/contract';
 import { createConnectionStore, type ConnectionStore } from './connectionStore';
+import { createCredentialsStore, type CredentialsStore } from './credentialsStore';
+import { createHostPageStore, type HostPageStore } from './hostPageStore';
+import { createConsolesStore, type ConsolesStore } from './consolesStore';
 import { createHostsStore, type HostsStore } from './hostsStore';
 import { createToastStore, type ToastStore, type ToastStoreOptions } from './toastStore';
 import { createVmsStore, type VmsStore } from './vmsStore';
@@ -13,6 +16,11 @@ export interface AppStores {
   connection: ConnectionStore;
   hosts: HostsStore;
   vms: VmsStore;
+  /** The contract client, for components whose data is local to a form (the VM hardware editor). */
+  client: ContractClient;
+  credentials: CredentialsStore;
+  hostPage: HostPageStore;
+  consoles: ConsolesStore;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
   start(): Promise<void>;
   dispose(): void;
@@ -23,17 +31,46 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
   const connection = createConnectionStore(client, toasts);
   const hosts = createHostsStore(client, toasts);
   const vms = createVmsStore(client, toasts);
+  const credentials = createCredentialsStore(client, toasts);
+  const hostPage = createHostPageStore(client);
+  const consoles = createConsolesStore(client, toasts);
+  // "Open console" from the tray (`ui.openConsole` -> vms.consoleRequest): the graphical console when the VM
+  // has VNC graphics (what virt-manager and Boxes open first), else its serial console.
+  const stopConsoleRequests = vms.subscribe((state, previous) => {
+    const request = state.consoleRequest;
+    if (!request || request === previous.consoleRequest) return;
+    const vm = state.vms[request.key];
+    if (!vm) return;
+    void client
+      .call('vms.get', { hostId: vm.hostId, uuid: vm.uuid })
+      .then((detail) => detail.graphics.some((g) => g.type === 'vnc'), () => false)
+      .then((hasVnc) => consoles.getState().open(vm, hasVnc ? 'vnc' : 'serial'));
+  });
   return {
     toasts,
     connection,
     hosts,
     vms,
+    client,
+    credentials,
+    hostPage,
+    consoles,
     async start() {
-      await Promise.all([connection.getState().loadInfo(), hosts.getState().load(), vms.getState().load()]);
+      await Promise.all([
+        connection.getState().loadInfo(),
+        hosts.getState().load(),
+        vms.getState().load(),
+        vms.getState().loadFavorites(),
+        credentials.getState().load(),
+      ]);
     },
     dispose() {
+      stopConsoleRequests();
       hosts.dispose();
       vms.dispose();
+      credentials.dispose();
+      hostPage.dispose();
+      consoles.dispose();
     },
   };
 }
