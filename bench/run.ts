@@ -12,16 +12,25 @@ import { benchContractLatency } from './contractLatency';
 import { benchDeltaEngine } from './deltaEngine';
 import { benchInventoryFilter } from './inventoryFilter';
 import { benchListAndRender } from './listAndRender';
+import { benchProvisioning } from './provisioning';
 import { table } from './stats';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const STATIC = join(ROOT, 'dist', 'renderer');
+
+/** `npm run bench -- provisioning` runs only that section; no argument runs everything. */
+const only = process.argv[2];
 
 async function main() {
   process.env.TANDEM_LOG_LEVEL ??= 'error';
   const work = await mkdtemp(join(tmpdir(), 'tandem-bench-'));
   try {
     console.log(`Tandem benchmarks: Node ${process.version}, ${new Date().toISOString()}\n`);
+    if (only === 'provisioning') {
+      console.log('Provisioning core (the installed osinfo db; synthetic hosts and requests, fixed seed)');
+      console.log(table(await benchProvisioning()));
+      return;
+    }
 
     const tandem = await createTandem({ mode: 'headless', dataDir: join(work, 'latency'), demo: 'always', localUri: null });
     await tandem.ready();
@@ -45,6 +54,9 @@ async function main() {
     console.log(table(delta.throughput));
     console.log('\nMemory state size: delta against the parent checkpoint vs full (synthetic 128 MiB guest, QEMU stream layout)');
     console.log(table(delta.size));
+
+    console.log('\nProvisioning core (the installed osinfo db; synthetic hosts and requests, fixed seed)');
+    console.log(table(await benchProvisioning()));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

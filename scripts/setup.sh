@@ -18,7 +18,7 @@ mkdir -p "$ROOT/.setup-logs"
 LOG="$ROOT/.setup-logs/setup.log"
 
 # --- Debian packages -------------------------------------------------------------------------------------
-APP_PACKAGES=(libvirt0 libvirt-dev libxxhash-dev pkg-config python3 make g++)
+APP_PACKAGES=(libvirt0 libvirt-dev libxxhash-dev pkg-config python3 make g++ osinfo-db)
 # gnome-keyring + dbus (+ dbus-x11) + libsecret-tools: a private, real Secret Service for the keychain tests
 # (test/support/secretService.ts starts dbus-daemon and gnome-keyring-daemon; secret-tool reads back).
 TEST_PACKAGES=(chromium fonts-dejavu-core valgrind gnome-keyring dbus dbus-x11 libsecret-tools)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages the Tandem test bed needs (libvirt daemon + QEMU
-# driver, QEMU for x86, guest-building and ISO-building tools).
+# driver, QEMU for x86 with UEFI firmware and a TPM emulator, guest-building and ISO-building tools).
 #
 # Why: CI (.ci/run) and users start from a fresh Debian 12 machine; every
 # install step must live in the project's own scripts, be idempotent (nothing
@@ -23,7 +23,7 @@ set -euo pipefail
 
 PACKAGES=(
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
-  qemu-system-x86 qemu-utils
+  qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools
   busybox-static cpio kmod xz-utils
   sasl2-bin libsasl2-modules qemu-guest-agent
   xorriso genisoimage

@@ -41,12 +41,33 @@ export class XmlDocument {
   }
 }
 
+/** The compiled form of an XPath, from xpath's `parse` (exported by the library, missing from its typings). */
+interface CompiledXPath {
+  select(options: { node: globalThis.Node }): unknown[];
+}
+const compile = (xpath as unknown as { parse(expression: string): CompiledXPath }).parse;
+const compiled = new Map<string, CompiledXPath>();
+
+/**
+ * Runs an XPath, compiling each distinct expression once: parsing it is most of the cost of a small query.
+ * Names match case-sensitively, as XML says (xpath's `select` matched them case-insensitively, because
+ * xmldom reports every DOM feature, HTML included), and prefixes resolve to the namespaces in scope.
+ */
+function select(path: string, node: Element): unknown[] {
+  let expression = compiled.get(path);
+  if (!expression) {
+    expression = compile(path);
+    compiled.set(path, expression);
+  }
+  return expression.select({ node: node as unknown as globalThis.Node });
+}
+
 /** XPath helpers over a context node (the document root or an element of it). */
 export class XmlNode {
   constructor(readonly node: Element) {}
 
   elements(path: string): XmlNode[] {
-    return (xpath.select(path, this.node as unknown as globalThis.Node) as unknown as Element[]).map((e) => new XmlNode(e));
+    return (select(path, this.node) as Element[]).map((e) => new XmlNode(e));
   }
 
   element(path: string): XmlNode | undefined {
@@ -55,7 +76,7 @@ export class XmlNode {
 
   /** The string value of an XPath (text of an element, value of an attribute), undefined when absent. */
   value(path: string): string | undefined {
-    const found = xpath.select(path, this.node as unknown as globalThis.Node) as unknown as Node[];
+    const found = select(path, this.node) as Node[];
     const first = found[0];
     if (!first) return undefined;
     return (first.nodeType === 2 ? (first as unknown as { value: string }).value : first.textContent) ?? undefined;
@@ -84,7 +105,7 @@ export class XmlNode {
   ensure(path: string): XmlNode {
     let current: Element = this.node;
     for (const step of path.split('/')) {
-      const existing = (xpath.select(step, current as unknown as globalThis.Node) as unknown as Element[])[0];
+      const existing = (select(step, current) as Element[])[0];
       if (existing) {
         current = existing;
       } else {

@@ -1,0 +1,64 @@
+/**
+ * What a host can offer a new VM, as the best match and placement need it: plain data, so core stays pure.
+ * The libvirt driver builds it (to come) from the host's capabilities and domain capabilities XML (guest
+ * arches, kvm/qemu domain types, the firmware list with its Secure Boot builds, the TPM emulator backend),
+ * `virNodeGetFreeMemory`/`virNodeGetInfo`, the storage pools and their volumes (images), and the networks.
+ */
+import type { Arch } from './schemas';
+
+export interface HostPool {
+  name: string;
+  active: boolean;
+  capacityBytes: number;
+  freeBytes: number;
+}
+
+export interface HostNetwork {
+  name: string;
+  active: boolean;
+  /** libvirt's forward mode: nat, route, open, bridge, ...; "isolated" when there is none. */
+  forward: string;
+}
+
+/** A disk image or installer ISO found in one of the host's pools, identified by its osinfo OS. */
+export interface HostImage {
+  /** osinfo short id or URL id of the OS on it. */
+  osinfoId: string;
+  arch: Arch;
+  kind: 'cloud-image' | 'install-media';
+  /** qcow2, raw, iso, ... */
+  format: string;
+  cloudInit: boolean;
+  pool: string;
+  volume: string;
+  /** The virtual size of a disk image: the system disk made from it can't be smaller. */
+  virtualSizeBytes?: number;
+}
+
+export interface HostOffer {
+  hostId: string;
+  hostName: string;
+  /** Guest architectures the host can run (with KVM or by emulation). */
+  guestArches: Arch[];
+  /** The subset that has KVM; the others run under QEMU's emulation (TCG). */
+  kvmArches: Arch[];
+  /** libvirt's test driver (the demo host): guests are simulated, nothing runs, so nothing is emulated. */
+  simulated?: boolean;
+  /** Logical CPUs of the host. */
+  cpus: number;
+  totalMemoryBytes: number;
+  freeMemoryBytes: number;
+  pools: HostPool[];
+  networks: HostNetwork[];
+  /** UEFI firmware (OVMF/AAVMF) installed, and a Secure Boot build of it. */
+  firmware: { uefi: boolean; secureBoot: boolean };
+  /** An emulated TPM backend (swtpm) is available. */
+  tpmEmulator: boolean;
+  graphics: Array<'vnc' | 'spice'>;
+  images: HostImage[];
+}
+
+/** The port a driver implements to describe a connected host. */
+export interface HostOfferReader {
+  offer(hostId: string): Promise<HostOffer>;
+}
