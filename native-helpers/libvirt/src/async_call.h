@@ -56,6 +56,26 @@ class AsyncCall final : public Napi::AsyncWorker {
     work_ = nullptr;
   }
 
+  // Runs on the JS thread once Execute is done. At environment teardown (a worker thread terminated, Electron
+  // closing a context) a call still in flight completes while JS can no longer run: settling its promise
+  // fails, and node-addon-api turns that into a C++ exception which, escaping this libuv callback, aborts the
+  // whole process (std::terminate). Nobody is left to receive the result then, so it is dropped.
+  void OnWorkComplete(Napi::Env env, napi_status status) override {
+    if (status != napi_cancelled) {
+      try {
+        Napi::HandleScope scope(env);
+        OnOK();
+      } catch (const Napi::Error& e) {
+        try {
+          e.ThrowAsJavaScriptException();  // JS still runs: report it as an uncaught exception, as before
+        } catch (const Napi::Error&) {
+          // JS can no longer run (teardown): there is no one to report to.
+        }
+      }
+    }
+    Destroy();
+  }
+
   void OnOK() override {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
