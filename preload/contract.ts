@@ -11,6 +11,8 @@
 import { z } from 'zod';
 import { appMethods } from './api/app';
 import { hostsEvents, hostsMethods } from './api/hosts';
+import { jobsEvents, jobsMethods } from './api/jobs';
+import { migrationMethods } from './api/migration';
 import { vmsEvents, vmsMethods } from './api/vms';
 import type { CallResult, ContractError } from './schemas';
 
@@ -25,11 +27,14 @@ export const methods = {
   ...appMethods,
   ...hostsMethods,
   ...vmsMethods,
+  ...jobsMethods,
+  ...migrationMethods,
 } as const;
 
 export const events = {
   ...hostsEvents,
   ...vmsEvents,
+  ...jobsEvents,
 } as const;
 
 export type Methods = typeof methods;

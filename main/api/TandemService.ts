@@ -6,11 +6,13 @@
 import type { MethodArgs, MethodName, MethodOutput } from '../../preload/contract';
 import { appHandlers } from './handlers/appHandlers';
 import { hostsHandlers } from './handlers/hostsHandlers';
+import { jobsHandlers, type JobsHandlerDeps } from './handlers/jobsHandlers';
+import { migrationHandlers, type MigrationHandlerDeps } from './handlers/migrationHandlers';
 import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
 
 export type ServiceHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodOutput<M>> };
 
-export interface ServiceDeps extends VmsHandlerDeps {
+export interface ServiceDeps extends VmsHandlerDeps, JobsHandlerDeps, MigrationHandlerDeps {
   version: string;
   mode: 'electron' | 'browser' | 'headless';
 }
@@ -20,5 +22,7 @@ export function createTandemService(deps: ServiceDeps): ServiceHandlers {
     ...appHandlers(deps),
     ...hostsHandlers(deps),
     ...vmsHandlers(deps),
+    ...jobsHandlers(deps),
+    ...migrationHandlers(deps),
   };
 }

@@ -13,11 +13,14 @@ import type { Disposable } from '../core/hosts/HostDriver';
 import { HostConfigStore } from '../core/hosts/HostConfigStore';
 import { HostManager } from '../core/hosts/HostManager';
 import { Inventory } from '../core/inventory/Inventory';
+import { JobRegistry } from '../core/jobs/JobRegistry';
+import { MigrationService } from '../core/migration/MigrationService';
 import { createLogger } from '../core/logging';
 import { RecentVms } from '../core/tray/RecentVms';
 import { createDispatcher, type Dispatch } from '../api/dispatch';
 import { createTandemService } from '../api/TandemService';
 import { LibvirtHostDriver } from '../drivers/libvirt/LibvirtHostDriver';
+import { LibvirtMigrationPort } from '../drivers/libvirt/LibvirtMigrationPort';
 
 const log = createLogger('tandem');
 
@@ -49,6 +52,8 @@ export interface Tandem {
   hosts: HostManager;
   inventory: Inventory;
   recentVms: RecentVms;
+  jobs: JobRegistry;
+  migration: MigrationService;
   /** Resolves when the startup hosts have had their first connection attempt and VM listing. */
   ready(): Promise<void>;
   dispose(): Promise<void>;
@@ -77,6 +82,8 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const inventory = new Inventory(hosts);
   const recentVms = new RecentVms();
   const events = new Emitter<ContractEvent>();
+  const jobs = new JobRegistry();
+  const migration = new MigrationService({ hosts, inventory, jobs, port: new LibvirtMigrationPort(hosts) });
 
   const publish = <E extends EventName>(event: E, payload: EventPayload<E>) => {
     // Our own payloads are checked too: a malformed event is a bug, logged and not sent.
@@ -95,11 +102,14 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
       recentVms.forget(ref);
       publish('vms.removed', ref);
     }),
+    jobs.jobChanged.on((job) => publish('jobs.changed', job)),
   ];
 
   const service = createTandemService({
     hosts,
     inventory,
+    jobs,
+    migration,
     version: TANDEM_VERSION,
     mode: options.mode,
     onVmUsed: (vm) => recentVms.touch(vm),
@@ -124,8 +134,11 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     hosts,
     inventory,
     recentVms,
+    jobs,
+    migration,
     ready: () => inventory.ready(),
     async dispose() {
+      await jobs.dispose();
       for (const sub of subscriptions) sub.dispose();
       inventory.dispose();
       await hosts.dispose();

@@ -1,0 +1,323 @@
+/**
+ * Migration through the contract on the test bed's two TCP hosts (added by URI): the check's blockers
+ * (same host, a destination that cannot see the disk, a name taken there) refuse with specific messages and
+ * change nothing; a live migration host1 -> host2 reports progress and a final report, the guest keeps
+ * counting on its serial log, and the inventory shows it on host2 only; a cancelled migration leaves the
+ * guest running on its host; evacuating a host with two guests empties it and both keep running elsewhere.
+ *
+ * What "no gap larger than the reported downtime" can honestly mean here: the guest prints
+ * `tandem-counter N` about every 0.5 s of its own run time. A tail of the serial log (polled every 25 ms)
+ * stamps each new counter line with our clock. Across the switch-over we assert: (1) the counter continues
+ * N, N+1, ... without a skipped or repeated value and without a second boot (no state was lost or replayed);
+ * (2) the largest interval between two consecutive lines, minus the guest's usual interval measured before the
+ * migration in the same run, is at most the downtime QEMU reported plus our measuring error (two poll periods
+ * plus the 95th-percentile jitter of the intervals seen before the migration).
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Job } from '../../../preload/api/jobs';
+import { MigrationReportSchema } from '../../../preload/api/migration';
+import type { HostSummary, VmSummary } from '../../../preload/contract';
+import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
+import { testbedOrFail } from '../../support/requireTestbed';
+import { SERIAL, buildTinyGuestXml, createTinyGuest, removeTinyGuest, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+
+const env = testbedOrFail();
+const execFileAsync = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const POLL_MS = 25;
+
+/** Tails a serial log and stamps each new `tandem-counter N` line with the time we first saw it. */
+function tailCounters(path: string) {
+  const seen: Array<{ n: number; at: number }> = [];
+  let offset = 0;
+  let partial = '';
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const buf = await readFile(path).catch(() => Buffer.alloc(0));
+      if (buf.length > offset) {
+        const at = performance.now();
+        partial += buf.subarray(offset).toString('utf8');
+        offset = buf.length;
+        const lines = partial.split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          const m = /^tandem-counter (\d+)\r?$/.exec(line);
+          if (m) seen.push({ n: Number(m[1]), at });
+        }
+      }
+      await sleep(POLL_MS);
+    }
+  })();
+  return {
+    seen,
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+describe.skipIf(!env)('migration between the test bed hosts, through the contract', () => {
+  let t: InProcessTandem;
+  let host1: HostSummary;
+  let host2: HostSummary;
+  const guests: TinyGuest[] = [];
+  const extraFiles: string[] = [];
+
+  async function jobEnd(jobId: string, timeoutMs = 180_000): Promise<Job> {
+    const current = (await t.client.call('jobs.list', {})).find((j) => j.id === jobId);
+    if (current && ['succeeded', 'failed', 'cancelled'].includes(current.state)) return current;
+    return t.nextEvent('jobs.changed', (j) => j.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(j.state), timeoutMs);
+  }
+
+  async function vmOn(hostId: string, uuid: string): Promise<VmSummary | undefined> {
+    return (await t.client.call('vms.list', { hostId })).find((v) => v.uuid === uuid);
+  }
+
+  /** Waits until the inventory (fed by both hosts' events) shows the VM on `hostId` only, running. */
+  async function waitOnlyOn(hostId: string, other: string, uuid: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const here = await vmOn(hostId, uuid);
+      const there = await vmOn(other, uuid);
+      if (here?.state === 'running' && !there) return;
+      if (Date.now() > deadline) throw new Error(`inventory: on ${hostId} ${JSON.stringify(here)}, on ${other} ${JSON.stringify(there)}`);
+      await sleep(100);
+    }
+  }
+
+  async function bootGuest(hostId: string, name: string): Promise<{ guest: TinyGuest; vm: VmSummary }> {
+    const guest = await createTinyGuest(env!, { name });
+    guests.push(guest);
+    const vm = await t.client.call('vms.defineXml', { hostId, xml: guest.xml });
+    await t.client.call('vms.start', { hostId, uuid: vm.uuid });
+    await waitForSerial(guest.serialLogPath, SERIAL.ready, 60_000);
+    await waitForSerial(guest.serialLogPath, /^tandem-counter 2$/m, 30_000);
+    return { guest, vm };
+  }
+
+  beforeAll(async () => {
+    t = await startInProcessTandem({ demo: 'never' });
+    host1 = await t.client.call('hosts.add', { uri: env!.host1Uri, name: 'testbed host1' });
+    host2 = await t.client.call('hosts.add', { uri: env!.host2Uri, name: 'testbed host2' });
+  });
+
+  afterAll(async () => {
+    for (const g of guests) {
+      for (const h of [host1, host2]) {
+        if (!h) continue;
+        const vm = await vmOn(h.id, g.uuid).catch(() => undefined);
+        if (!vm) continue;
+        await t.client.call('vms.destroy', { hostId: h.id, uuid: g.uuid }).catch(() => undefined);
+        await t.client.call('vms.undefine', { hostId: h.id, uuid: g.uuid }).catch(() => undefined);
+      }
+      await removeTinyGuest(g);
+    }
+    for (const f of extraFiles) await rm(f, { force: true });
+    await t?.stop();
+  });
+
+  let a: { guest: TinyGuest; vm: VmSummary };
+
+  it('adds the two TCP hosts by URI and boots a guest on host1', async () => {
+    expect(host1).toMatchObject({ status: 'connected', hypervisor: expect.stringMatching(/^QEMU /) });
+    expect(host2).toMatchObject({ status: 'connected' });
+    a = await bootGuest(host1.id, `mig-a-${process.pid}`);
+  });
+
+  it('refuses a migration to the same host with a specific message; nothing changes', async () => {
+    const options = { destinationHostId: host1.id, allowUnsafe: true };
+    const check = await t.client.call('migration.check', { hostId: host1.id, uuid: a.vm.uuid, options });
+    expect(check.ok).toBe(false);
+    expect(check.blockers).toEqual([{ code: 'destination.same-host', message: expect.stringMatching(/already runs on testbed host1/) }]);
+    const error = await callError(t.client.call('migration.start', { hostId: host1.id, uuid: a.vm.uuid, options }));
+    expect(error).toMatchObject({ errorName: 'Conflict', code: 'migration.blocked', message: expect.stringMatching(/already runs on testbed host1/) });
+    expect(await t.client.call('jobs.list', {})).toEqual([]);
+    expect((await vmOn(host1.id, a.vm.uuid))?.state).toBe('running');
+  });
+
+  it('passes the check to host2, with the page-cache warning until unsafe is allowed', async () => {
+    const check = await t.client.call('migration.check', { hostId: host1.id, uuid: a.vm.uuid, options: { destinationHostId: host2.id } });
+    expect(check).toMatchObject({ ok: true, blockers: [] });
+    expect(check.warnings.map((w) => w.code)).toContain('storage.cache-unsafe');
+    const allowed = await t.client.call('migration.check', {
+      hostId: host1.id,
+      uuid: a.vm.uuid,
+      options: { destinationHostId: host2.id, allowUnsafe: true },
+    });
+    expect(allowed).toEqual({ ok: true, blockers: [], warnings: [] });
+  });
+
+  it('refuses when the name is taken on the destination; nothing changes', async () => {
+    // Another VM (another UUID) named like the guest, defined (not started) on host2.
+    const impostorXml = a.guest.xml.replace(a.guest.uuid, randomUUID());
+    const impostor = await t.client.call('vms.defineXml', { hostId: host2.id, xml: impostorXml });
+    try {
+      const options = { destinationHostId: host2.id, allowUnsafe: true };
+      const check = await t.client.call('migration.check', { hostId: host1.id, uuid: a.vm.uuid, options });
+      expect(check.blockers).toEqual([
+        { code: 'name.taken', message: `testbed host2 already has another VM named "${a.guest.name}" (UUID ${impostor.uuid}).` },
+      ]);
+      const error = await callError(t.client.call('migration.start', { hostId: host1.id, uuid: a.vm.uuid, options }));
+      expect(error).toMatchObject({ errorName: 'Conflict', code: 'migration.blocked', message: expect.stringContaining('already has another VM named') });
+      expect((await vmOn(host1.id, a.vm.uuid))?.state).toBe('running');
+      expect(await vmOn(host2.id, a.vm.uuid)).toBeUndefined();
+    } finally {
+      await t.client.call('vms.undefine', { hostId: host2.id, uuid: impostor.uuid });
+    }
+  });
+
+  it('refuses a destination that cannot see the disk (host1-private /var/lib/libvirt); nothing changes', async () => {
+    // host1's /var/lib/libvirt is its own folder (bind-mounted in its mount namespace): a disk there is not on host2.
+    const privateImages = join(env!.dir, 'host1', 'lib', 'images');
+    await mkdir(privateImages, { recursive: true });
+    const name = `mig-private-${process.pid}`;
+    const hostSide = join(privateImages, `${name}.qcow2`);
+    await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', hostSide, '16M']);
+    extraFiles.push(hostSide);
+    const uuid = randomUUID();
+    const xml = buildTinyGuestXml({
+      name,
+      uuid,
+      id: name,
+      memoryMiB: 64,
+      kernel: env!.kernel,
+      initrd: env!.initrd,
+      diskPath: `/var/lib/libvirt/images/${name}.qcow2`,
+      serialLogPath: join(env!.images, `${name}.serial.log`),
+    });
+    extraFiles.push(join(env!.images, `${name}.serial.log`));
+    const vm = await t.client.call('vms.defineXml', { hostId: host1.id, xml });
+    try {
+      const options = { destinationHostId: host2.id, mode: 'offline' as const };
+      const check = await t.client.call('migration.check', { hostId: host1.id, uuid, options });
+      expect(check.blockers).toEqual([
+        {
+          code: 'storage.missing',
+          message: `Disk vda (/var/lib/libvirt/images/${name}.qcow2) does not exist on testbed host2: choose "copy storage", or put the disk on storage both hosts see.`,
+        },
+      ]);
+      const error = await callError(t.client.call('migration.start', { hostId: host1.id, uuid, options }));
+      expect(error).toMatchObject({ errorName: 'Conflict', code: 'migration.blocked', message: expect.stringContaining('does not exist on testbed host2') });
+      expect(await vmOn(host1.id, uuid)).toMatchObject({ state: 'shutoff' });
+      expect(await vmOn(host2.id, uuid)).toBeUndefined();
+      // The same check for a disk in the shared folder finds it on host2.
+      const shared = await t.client.call('migration.check', { hostId: host1.id, uuid: a.vm.uuid, options: { ...options, mode: 'live', allowUnsafe: true } });
+      expect(shared.blockers).toEqual([]);
+    } finally {
+      await t.client.call('vms.undefine', { hostId: vm.hostId, uuid });
+    }
+  });
+
+  it('cancels a slow migration (1 MiB/s): the guest stays running on host1', async () => {
+    const { job } = await t.client.call('migration.start', {
+      hostId: host1.id,
+      uuid: a.vm.uuid,
+      options: { destinationHostId: host2.id, allowUnsafe: true, bandwidthMiBs: 1 },
+    });
+    expect(job).toMatchObject({ kind: 'migration', targets: [{ hostId: host1.id, uuid: a.vm.uuid }, { hostId: host2.id, uuid: a.vm.uuid }] });
+    const moving = await t.nextEvent('jobs.changed', (j) => j.id === job.id && Number(j.progress.figures.dataProcessed) > 0, 60_000);
+    expect(moving.progress.figures).toMatchObject({ dataRemaining: expect.any(Number), dataTotal: expect.any(Number) });
+    const cancelling = await t.client.call('jobs.cancel', { jobId: job.id });
+    expect(cancelling.progress.phase).toBe('cancelling');
+    const ended = await jobEnd(job.id);
+    expect(ended).toMatchObject({ state: 'cancelled', error: { code: 'migration.cancelled', message: expect.stringMatching(/stays on testbed host1/) } });
+    expect((await vmOn(host1.id, a.vm.uuid))?.state).toBe('running');
+    expect(await vmOn(host2.id, a.vm.uuid)).toBeUndefined();
+    const before = Number((await waitForSerial(a.guest.serialLogPath, /tandem-counter (\d+)\r?\n(?![\s\S]*tandem-counter)/, 5000))[1]);
+    await waitForSerial(a.guest.serialLogPath, new RegExp(`^tandem-counter ${before + 2}$`, 'm'), 30_000);
+    const error = await callError(t.client.call('jobs.cancel', { jobId: job.id }));
+    expect(error).toMatchObject({ errorName: 'Conflict', code: 'job.finished' });
+  });
+
+  it('migrates the guest live to host2: progress, a report with downtime, no lost counter, inventory on host2 only', async () => {
+    const tail = tailCounters(a.guest.serialLogPath);
+    await sleep(4000); // intervals before the migration: the guest's usual cadence, and our jitter
+    const progress: Job[] = [];
+    const off = t.client.on('jobs.changed', (j) => progress.push(j));
+    const { job } = await t.client.call('migration.start', {
+      hostId: host1.id,
+      uuid: a.vm.uuid,
+      options: { destinationHostId: host2.id, allowUnsafe: true, bandwidthMiBs: 512, maxDowntimeMs: 300 },
+    });
+    const ended = await jobEnd(job.id);
+    off();
+    const migratedAt = performance.now();
+    await waitOnlyOn(host2.id, host1.id, a.vm.uuid);
+    await waitForSerial(a.guest.serialLogPath, new RegExp(`^tandem-counter ${tail.seen.at(-1)!.n + 4}$`, 'm'), 30_000);
+    await tail.stop();
+
+    expect(ended.state, JSON.stringify(ended.error)).toBe('succeeded');
+    const report = MigrationReportSchema.parse(ended.result);
+    expect(report).toMatchObject({ vmName: a.guest.name, sourceHostId: host1.id, destinationHostId: host2.id, mode: 'live', storage: 'shared' });
+    expect(report.downtimeMs).toBeGreaterThan(0);
+    expect(report.totalTimeMs).toBeGreaterThan(0);
+    expect(report.dataTransferred).toBeGreaterThan(0);
+    expect(progress.some((j) => j.id === job.id && j.state === 'running')).toBe(true);
+
+    // (1) continuity: one boot only, every counter value once, in order.
+    const log = (await readFile(a.guest.serialLogPath, 'utf8')).replace(/\r/g, '');
+    expect(log.match(/^TANDEM-GUEST-READY/gm)).toHaveLength(1);
+    const all = [...log.matchAll(/^tandem-counter (\d+)$/gm)].map((m) => Number(m[1]));
+    all.forEach((n, i) => expect(n).toBe(i + 1));
+
+    // (2) the largest gap around the switch-over vs the reported downtime.
+    const seen = tail.seen;
+    const intervals = seen.slice(1).map((s, i) => ({ ms: s.at - seen[i]!.at, at: s.at }));
+    const startedAt = migratedAt - report.totalTimeMs;
+    const before = intervals.filter((x) => x.at < startedAt).map((x) => x.ms);
+    const during = intervals.filter((x) => x.at >= startedAt).map((x) => x.ms);
+    expect(before.length).toBeGreaterThan(3);
+    const usual = quantile(before, 0.5);
+    const jitter = quantile(before, 0.95) - usual;
+    const excess = Math.max(...during) - usual;
+    const allowance = report.downtimeMs! + 2 * POLL_MS + jitter;
+    console.log(
+      `live migration: total ${report.totalTimeMs} ms, downtime ${report.downtimeMs} ms; serial cadence ${usual.toFixed(0)} ms ` +
+        `(p95 jitter ${jitter.toFixed(0)} ms); largest gap across the switch-over ${Math.max(...during).toFixed(0)} ms, ` +
+        `excess ${excess.toFixed(0)} ms <= allowance ${allowance.toFixed(0)} ms`,
+    );
+    expect(excess).toBeLessThanOrEqual(allowance);
+  });
+
+  it('evacuates host2 with two guests: host2 is left empty, both run on host1 and keep counting', async () => {
+    const b = await bootGuest(host2.id, `mig-b-${process.pid}`);
+    const counters = await Promise.all(
+      [a, b].map(async (g) => Number((await readFile(g.guest.serialLogPath, 'utf8')).match(/tandem-counter (\d+)\r?\n(?![\s\S]*tandem-counter)/)![1])),
+    );
+    const { job, plan } = await t.client.call('migration.evacuate', {
+      hostId: host2.id,
+      options: { allowUnsafe: true, bandwidthMiBs: 512 },
+    });
+    expect(plan.map((p) => p.destinationHostId)).toEqual([host1.id, host1.id]);
+    expect(job).toMatchObject({ kind: 'evacuation', targets: [{ hostId: host2.id }] });
+    const ended = await jobEnd(job.id, 300_000);
+    expect(ended.state, JSON.stringify(ended.error)).toBe('succeeded');
+    expect(ended.result).toMatchObject({ migrated: 2, total: 2 });
+    const results = (ended.result as { vms: Array<{ uuid: string; outcome: string }> }).vms;
+    expect(results.map((r) => r.outcome)).toEqual(['migrated', 'migrated']);
+
+    for (const g of [a, b]) await waitOnlyOn(host1.id, host2.id, g.vm.uuid);
+    expect((await t.client.call('vms.list', { hostId: host2.id })).filter((v) => v.uuid === a.vm.uuid || v.uuid === b.vm.uuid)).toEqual([]);
+    for (const [i, g] of [a, b].entries()) {
+      await waitForSerial(g.guest.serialLogPath, new RegExp(`^tandem-counter ${counters[i]! + 3}$`, 'm'), 30_000);
+      expect((await readFile(g.guest.serialLogPath, 'utf8')).match(/^TANDEM-GUEST-READY/gm)).toHaveLength(1);
+    }
+  });
+
+  it('refuses to evacuate a host that runs nothing, with nothing changed', async () => {
+    const error = await callError(t.client.call('migration.evacuate', { hostId: host2.id }));
+    expect(error).toMatchObject({ errorName: 'Conflict', code: 'evacuate.nothing-to-move' });
+  });
+});
