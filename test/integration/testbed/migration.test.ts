@@ -6,12 +6,12 @@
  * guest running on its host; evacuating a host with two guests empties it and both keep running elsewhere.
  *
  * What "no gap larger than the reported downtime" can honestly mean here: the guest prints
- * `tandem-counter N` about every 0.5 s of its own run time. A tail of the serial log (polled every 25 ms)
- * stamps each new counter line with our clock. Across the switch-over we assert: (1) the counter continues
- * N, N+1, ... without a skipped or repeated value and without a second boot (no state was lost or replayed);
- * (2) the largest interval between two consecutive lines, minus the guest's usual interval measured before the
- * migration in the same run, is at most the downtime QEMU reported plus our measuring error (two poll periods
- * plus the 95th-percentile jitter of the intervals seen before the migration).
+ * `tandem-counter N` once a second of its own run time (under TCG on a busy machine the lines come in bursts).
+ * A tail of the serial log (polled every 25 ms) stamps each new counter line with our clock. Across the
+ * switch-over we assert: (1) the counter continues N, N+1, ... without a skipped or repeated value and without a
+ * second boot (no guest state was lost or replayed); (2) the largest interval between two consecutive lines
+ * during the migration exceeds the largest one seen in the seconds before it (the guest's own cadence and
+ * burstiness, measured in the same run) by at most the downtime QEMU reported plus two poll periods.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -61,11 +61,6 @@ function tailCounters(path: string) {
       await loop;
     },
   };
-}
-
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 describe.skipIf(!env)('migration between the test bed hosts, through the contract', () => {
@@ -243,7 +238,7 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
 
   it('migrates the guest live to host2: progress, a report with downtime, no lost counter, inventory on host2 only', async () => {
     const tail = tailCounters(a.guest.serialLogPath);
-    await sleep(4000); // intervals before the migration: the guest's usual cadence, and our jitter
+    await sleep(6000); // intervals before the migration: the guest's own cadence and burstiness
     const progress: Job[] = [];
     const off = t.client.on('jobs.changed', (j) => progress.push(j));
     const { job } = await t.client.call('migration.start', {
@@ -279,14 +274,12 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
     const before = intervals.filter((x) => x.at < startedAt).map((x) => x.ms);
     const during = intervals.filter((x) => x.at >= startedAt).map((x) => x.ms);
     expect(before.length).toBeGreaterThan(3);
-    const usual = quantile(before, 0.5);
-    const jitter = quantile(before, 0.95) - usual;
-    const excess = Math.max(...during) - usual;
-    const allowance = report.downtimeMs! + 2 * POLL_MS + jitter;
+    const usualMax = Math.max(...before);
+    const excess = Math.max(...during) - usualMax;
+    const allowance = report.downtimeMs! + 2 * POLL_MS;
     console.log(
-      `live migration: total ${report.totalTimeMs} ms, downtime ${report.downtimeMs} ms; serial cadence ${usual.toFixed(0)} ms ` +
-        `(p95 jitter ${jitter.toFixed(0)} ms); largest gap across the switch-over ${Math.max(...during).toFixed(0)} ms, ` +
-        `excess ${excess.toFixed(0)} ms <= allowance ${allowance.toFixed(0)} ms`,
+      `live migration: total ${report.totalTimeMs} ms, downtime ${report.downtimeMs} ms; largest serial interval before ` +
+        `${usualMax.toFixed(0)} ms, across the switch-over ${Math.max(...during).toFixed(0)} ms: excess ${excess.toFixed(0)} ms <= ${allowance.toFixed(0)} ms`,
     );
     expect(excess).toBeLessThanOrEqual(allowance);
   });
