@@ -1,4 +1,5 @@
 /** The window: sidebar of hosts, the VM table with its detail panel, toasts and the disconnection banner. */
+import { MigrationDialogHost } from '../migration/MigrationDialog';
 import { VmDetailPanel } from '../vms/VmDetailPanel';
 import { VmTable } from '../vms/VmTable';
 import { VmToolbar } from '../vms/VmToolbar';
@@ -23,6 +24,7 @@ export function App() {
           </div>
         </main>
       </div>
+      <MigrationDialogHost />
       <Toasts />
     </div>
   );

@@ -1,5 +1,6 @@
 import { AddHostForm } from '../hosts/AddHostForm';
 import { HostList } from '../hosts/HostList';
+import { JobsPanel } from '../jobs/JobsPanel';
 import { useConnection } from '../stores/StoresContext';
 
 export function Sidebar() {
@@ -17,6 +18,7 @@ export function Sidebar() {
       </div>
       <HostList />
       <AddHostForm />
+      <JobsPanel />
     </nav>
   );
 }

@@ -7,6 +7,7 @@ import { useStore } from 'zustand';
 import type { AppStores } from './appStores';
 import type { ConnectionState } from './connectionStore';
 import type { HostsState } from './hostsStore';
+import type { JobsState } from './jobsStore';
 import type { ToastState } from './toastStore';
 import type { VmsState } from './vmsStore';
 
@@ -36,4 +37,8 @@ export function useToasts<T>(selector: (state: ToastState) => T): T {
 
 export function useConnection<T>(selector: (state: ConnectionState) => T): T {
   return useStore(useStores().connection, selector);
+}
+
+export function useJobs<T>(selector: (state: JobsState) => T): T {
+  return useStore(useStores().jobs, selector);
 }

@@ -5,6 +5,8 @@
 import type { ContractClient } from '../../../preload/contract';
 import { createConnectionStore, type ConnectionStore } from './connectionStore';
 import { createHostsStore, type HostsStore } from './hostsStore';
+import { createJobsStore, type JobsStore } from './jobsStore';
+import { createMigrationStore, type MigrationStore } from './migrationStore';
 import { createToastStore, type ToastStore, type ToastStoreOptions } from './toastStore';
 import { createVmsStore, type VmsStore } from './vmsStore';
 
@@ -13,6 +15,8 @@ export interface AppStores {
   connection: ConnectionStore;
   hosts: HostsStore;
   vms: VmsStore;
+  jobs: JobsStore;
+  migration: MigrationStore;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
   start(): Promise<void>;
   dispose(): void;
@@ -23,17 +27,22 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
   const connection = createConnectionStore(client, toasts);
   const hosts = createHostsStore(client, toasts);
   const vms = createVmsStore(client, toasts);
+  const jobs = createJobsStore(client, toasts);
+  const migration = createMigrationStore(client, toasts);
   return {
     toasts,
     connection,
     hosts,
     vms,
+    jobs,
+    migration,
     async start() {
-      await Promise.all([connection.getState().loadInfo(), hosts.getState().load(), vms.getState().load()]);
+      await Promise.all([connection.getState().loadInfo(), hosts.getState().load(), vms.getState().load(), jobs.getState().load()]);
     },
     dispose() {
       hosts.dispose();
       vms.dispose();
+      jobs.dispose();
     },
   };
 }
