@@ -10,6 +10,7 @@ import { startServer } from '../main/server/TandemServer';
 import { benchBinding } from './binding';
 import { benchContractLatency } from './contractLatency';
 import { benchListAndRender } from './listAndRender';
+import { benchMigration } from './migration';
 import { table } from './stats';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -34,6 +35,10 @@ async function main() {
 
     console.log('\nThe libvirt binding (test driver)');
     console.log(table(await benchBinding()));
+
+    console.log('\nLive migration of the tiny test-bed guest (Tandem vs virsh, same options, same run)');
+    const migration = await benchMigration();
+    console.log('skipped' in migration ? `skipped: ${migration.skipped}` : table(migration.rows));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -206,12 +206,15 @@ async function sampleUntil(
   onSample: (sample: MigrationSample) => void,
 ): Promise<void> {
   let settled = false;
-  void running.then(
+  const ended = running.then(
     () => (settled = true),
     () => (settled = true),
   );
   while (!settled) {
-    await new Promise((resolve) => setTimeout(resolve, SAMPLE_INTERVAL_MS));
+    // The end of the migration ends the wait at once: the report must not wait for the next tick.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, SAMPLE_INTERVAL_MS)))]);
+    clearTimeout(timer);
     if (settled) break;
     try {
       const { type, stats } = await read();
