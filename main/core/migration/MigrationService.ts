@@ -70,6 +70,10 @@ export class MigrationService {
     const xml = await hosts.session(hostId).getVmXml(uuid);
     const active = ACTIVE_STATES.has(vm.state);
 
+    if (hosts.get(hostId).kind !== 'libvirt') {
+      block('source.not-libvirt', `${sourceName} is a demo host: VMs can only move between libvirt hosts.`);
+      return done();
+    }
     if (destinationHostId === hostId) {
       block('destination.same-host', `"${vm.name}" already runs on ${sourceName}: choose another host as the destination.`);
       return done();
