@@ -292,6 +292,11 @@ export class MigrationService {
       }
       throw error;
     }
+    if (!ACTIVE_STATES.has(vm.state)) {
+      // libvirt 9.0 sends no "undefined" event from the source of an offline migration (a live one sends
+      // both hosts' events, which the inventory follows by itself): re-read the VM on both sides.
+      await Promise.all([this.deps.inventory.refresh(vm.hostId, vm.uuid), this.deps.inventory.refresh(destinationHostId, vm.uuid)]);
+    }
     return {
       vmName: vm.name,
       uuid: vm.uuid,

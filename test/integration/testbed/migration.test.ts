@@ -215,6 +215,25 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
     }
   });
 
+  it('moves a stopped guest offline: its definition leaves host1 for host2', async () => {
+    const guest = await createTinyGuest(env!, { name: `mig-off-${process.pid}` });
+    guests.push(guest);
+    const vm = await t.client.call('vms.defineXml', { hostId: host1.id, xml: guest.xml });
+    const live = await t.client.call('migration.check', { hostId: host1.id, uuid: vm.uuid, options: { destinationHostId: host2.id } });
+    expect(live.blockers.map((b) => b.code)).toEqual(['vm.not-running']);
+    const { job } = await t.client.call('migration.start', { hostId: host1.id, uuid: vm.uuid, options: { destinationHostId: host2.id, mode: 'offline' } });
+    const ended = await jobEnd(job.id);
+    expect(ended.state, JSON.stringify(ended.error)).toBe('succeeded');
+    expect(ended.result).toMatchObject({ mode: 'offline', destinationHostId: host2.id });
+    const deadline = Date.now() + 30_000;
+    while ((await vmOn(host1.id, vm.uuid)) || !(await vmOn(host2.id, vm.uuid))) {
+      if (Date.now() > deadline) throw new Error('the inventory did not show the stopped guest moved');
+      await sleep(100);
+    }
+    expect(await vmOn(host2.id, vm.uuid)).toMatchObject({ state: 'shutoff', persistent: true });
+    await t.client.call('vms.undefine', { hostId: host2.id, uuid: vm.uuid });
+  });
+
   it('cancels a slow migration (1 MiB/s): the guest stays running on host1', async () => {
     const { job } = await t.client.call('migration.start', {
       hostId: host1.id,
