@@ -47,6 +47,8 @@ export const MigrationReportSchema = z.object({
   hypervisorTimeMs: z.number().optional(),
   dataTransferred: z.number().optional(),
   iterations: z.number().optional(),
+  /** At most this long paused: from the source's "suspended: migrated" event to the end of the hand-over. */
+  observedPauseMs: z.number().optional(),
 });
 export type MigrationReport = z.infer<typeof MigrationReportSchema>;
 

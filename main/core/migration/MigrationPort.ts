@@ -35,6 +35,8 @@ export interface MigrationStats {
   timeElapsedMs?: number;
   dataTransferred?: number;
   iterations?: number;
+  /** At most this long paused: from the source's "suspended: migrated" event to the end of the hand-over (the call's return). */
+  observedPauseMs?: number;
 }
 
 export interface MigrationPort {
@@ -42,6 +44,8 @@ export interface MigrationPort {
   freeMemoryBytes(hostId: string): Promise<number>;
   /** Whether `path` exists on the host (as a storage volume, or a file in a folder libvirt can list). */
   storagePathExists(hostId: string, path: string): Promise<boolean>;
+  /** Whether an active storage pool on the host has this folder as its target (where a disk copy can be created). */
+  poolOverFolder(hostId: string, folder: string): Promise<boolean>;
   /** The VMs on the host that carry this name or this UUID. */
   findVm(hostId: string, ref: { name: string; uuid: string }): Promise<{ byName?: { uuid: string }; byUuid?: { name: string; active: boolean } }>;
   /**

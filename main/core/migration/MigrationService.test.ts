@@ -25,6 +25,7 @@ class ScriptedPort implements MigrationPort {
   cpu: CpuVerdict = { result: 'identical', compared: 'guest-cpu' };
   free = new Map<string, number>();
   paths = new Map<string, Set<string>>();
+  pools = new Set<string>();
   vmsThere: Awaited<ReturnType<MigrationPort['findVm']>> = {};
   migrations: Array<{ source: string; destination: string; settings: MigrationSettings }> = [];
   run: (watch: { signal: AbortSignal; onSample(s: MigrationSample): void }) => Promise<MigrationStats> = async () => ({ downtimeMs: 42, timeElapsedMs: 900 });
@@ -36,6 +37,9 @@ class ScriptedPort implements MigrationPort {
   }
   async storagePathExists(hostId: string, path: string) {
     return this.paths.get(hostId)?.has(path) ?? false;
+  }
+  async poolOverFolder(_hostId: string, folder: string) {
+    return this.pools.has(folder);
   }
   async findVm() {
     return this.vmsThere;
@@ -98,6 +102,12 @@ describe('MigrationService', () => {
   it('copying storage lifts the missing-disk blocker, but not for a read-only CD-ROM', async () => {
     source.vmXml.set(UUID, domainXml(DISK + CDROM));
     port.paths.set(h2, new Set());
+    const noPool = await service.check(h1, UUID, h2, { ...SHARED, storage: 'copy-all' });
+    expect(noPool.blockers.map((b) => b.code)).toEqual(['storage.no-pool-for-copy', 'storage.missing']);
+    expect(noPool.blockers[0]!.message).toBe(
+      'To copy disk vda, libvirt creates /images/web.qcow2 on two in a storage pool over /images, and two has none: define and start one there (or put the disk on storage both hosts see).',
+    );
+    port.pools.add('/images');
     const check = await service.check(h1, UUID, h2, { ...SHARED, storage: 'copy-all' });
     expect(check.blockers.map((b) => b.code)).toEqual(['storage.missing']);
     expect(check.blockers[0]!.message).toMatch(/^CD-ROM hdc \(\/isos\/seed.iso\) does not exist on two, and libvirt does not copy read-only/);

@@ -35,6 +35,8 @@ export interface MigrationReport extends Record<string, unknown> {
   hypervisorTimeMs?: number;
   dataTransferred?: number;
   iterations?: number;
+  /** An upper bound of the guest's pause: QEMU's downtime plus libvirt's hand-over to the destination. */
+  observedPauseMs?: number;
 }
 
 export interface EvacuationVmResult extends Record<string, unknown> {
@@ -141,6 +143,17 @@ export class MigrationService {
 
     const disks = migrationDisks(xml).filter((d) => d.path && (d.device === 'disk' || d.device === 'cdrom' || d.device === 'lun'));
     const present = await Promise.all(disks.map((d) => port.storagePathExists(destinationHostId, d.path!)));
+    const copiedMissing = disks.filter((d, i) => !present[i] && settings.storage !== 'shared' && !d.readonly && !d.shareable);
+    const folders = [...new Set(copiedMissing.map((d) => parentFolder(d.path!)))];
+    const pooled = new Map(await Promise.all(folders.map(async (f) => [f, await port.poolOverFolder(destinationHostId, f)] as const)));
+    for (const disk of copiedMissing) {
+      const folder = parentFolder(disk.path!);
+      if (pooled.get(folder)) continue;
+      block(
+        'storage.no-pool-for-copy',
+        `To copy disk ${disk.target}, libvirt creates ${disk.path} on ${destination.name} in a storage pool over ${folder}, and ${destination.name} has none: define and start one there (or put the disk on storage both hosts see).`,
+      );
+    }
     disks.forEach((disk, i) => {
       if (present[i]) return;
       const copied = settings.storage !== 'shared' && !disk.readonly && !disk.shareable;
@@ -292,11 +305,11 @@ export class MigrationService {
       }
       throw error;
     }
-    if (!ACTIVE_STATES.has(vm.state)) {
-      // libvirt 9.0 sends no "undefined" event from the source of an offline migration (a live one sends
-      // both hosts' events, which the inventory follows by itself): re-read the VM on both sides.
-      await Promise.all([this.deps.inventory.refresh(vm.hostId, vm.uuid), this.deps.inventory.refresh(destinationHostId, vm.uuid)]);
-    }
+    // The source's side: libvirt 9.0 sends no "undefined" event from the source of an offline migration, and
+    // after a live one its "undefined" event can arrive before the daemon drops the domain (a re-read then
+    // still finds it, shut off). Once the call has returned the source is done, so one more read settles it.
+    // The destination's side comes from its own events.
+    await this.deps.inventory.refresh(vm.hostId, vm.uuid);
     return {
       vmName: vm.name,
       uuid: vm.uuid,
@@ -309,6 +322,7 @@ export class MigrationService {
       ...(stats.timeElapsedMs !== undefined ? { hypervisorTimeMs: stats.timeElapsedMs } : {}),
       ...(stats.dataTransferred !== undefined ? { dataTransferred: stats.dataTransferred } : {}),
       ...(stats.iterations !== undefined ? { iterations: stats.iterations } : {}),
+      ...(stats.observedPauseMs !== undefined ? { observedPauseMs: stats.observedPauseMs } : {}),
     };
   }
 
@@ -326,6 +340,11 @@ export class MigrationService {
     if (!vm) throw new NotFoundError('vm.not-found', `There is no VM ${uuid} on ${this.deps.hosts.get(hostId).name}`, { details: { hostId, uuid } });
     return vm;
   }
+}
+
+function parentFolder(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash <= 0 ? '/' : path.slice(0, slash);
 }
 
 function mib(bytes: number): number {

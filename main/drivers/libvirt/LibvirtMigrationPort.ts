@@ -14,10 +14,13 @@ import {
   virConnectListAllStoragePoolsFlags,
   virCPUCompareResult,
   virDomainEventID,
+  virDomainEventSuspendedDetailType,
+  virDomainEventType,
   virDomainJobType,
   virDomainMigrateFlags as M,
   type Connection,
   type DomainEvent,
+  type StoragePool,
 } from '../../../native-helpers/libvirt/lib/index';
 import { ConflictError } from '../../core/errors';
 import type { HostManager } from '../../core/hosts/HostManager';
@@ -89,20 +92,18 @@ export class LibvirtMigrationPort implements MigrationPort {
     if (await volumeExists(conn, path)) return true;
     const folder = dirname(path);
     // A pool over the disk's folder may just not have seen the file yet.
-    const pools = await mapped(() => conn.listAllStoragePools(virConnectListAllStoragePoolsFlags.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE));
-    try {
-      for (const pool of pools) {
-        const target = new XmlNode(XmlDocument.parse(await mapped(() => pool.getXMLDesc()), 'pool XML').root).value('target/path');
-        if (target !== folder) continue;
-        await mapped(() => pool.refresh());
-        return await volumeExists(conn, path);
-      }
-    } finally {
-      for (const pool of pools) pool.free();
-    }
+    const found = await withPoolOver(conn, folder, async (pool) => {
+      await mapped(() => pool.refresh());
+      return volumeExists(conn, path);
+    });
+    if (found !== undefined) return found;
     // No pool there: a transient directory pool over the folder lets libvirt look (as virt-manager does for
     // a path outside any pool), and is gone again right after.
     return probeWithTransientPool(conn, folder, path);
+  }
+
+  async poolOverFolder(hostId: string, folder: string): Promise<boolean> {
+    return (await withPoolOver(this.conn(hostId), folder, async () => true)) ?? false;
   }
 
   async findVm(hostId: string, ref: { name: string; uuid: string }) {
@@ -139,6 +140,19 @@ export class LibvirtMigrationPort implements MigrationPort {
         waiter?.();
       }),
     );
+    // The guest's pause, bounded from above: from the source's "suspended: migrated" event (QEMU stops the
+    // guest for the switch-over) to the migration call's return, by which time the destination has resumed
+    // it. QEMU's own downtime leaves out libvirt's hand-over in between. (A domain-scoped registration: the
+    // session already holds this connection's one global lifecycle callback, and libvirt allows one.)
+    let pausedAt: number | undefined;
+    const pauseWatchId = await mapped(() =>
+      conn.domainEventRegister(virDomainEventID.VIR_DOMAIN_EVENT_ID_LIFECYCLE, dom, (e) => {
+        if (e.event === 'lifecycle' && e.type === virDomainEventType.VIR_DOMAIN_EVENT_SUSPENDED && e.detail === virDomainEventSuspendedDetailType.VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED) {
+          pausedAt = performance.now();
+        }
+      }),
+    );
+    let returnedAt = 0;
     let finished = false;
     const abort = () => {
       dom.abortJob().catch((error: unknown) => {
@@ -154,6 +168,7 @@ export class LibvirtMigrationPort implements MigrationPort {
       const params = settings.bandwidthMiBs !== undefined ? { bandwidth: settings.bandwidthMiBs } : {};
       const running = dom.migrateToURI3(destination.uri, params, flags).finally(() => {
         finished = true;
+        returnedAt = performance.now();
       });
       watch.signal.addEventListener('abort', abort);
       const sampling = active ? sampleUntil(running, () => dom.getJobStats(), watch.onSample) : Promise.resolve();
@@ -174,13 +189,15 @@ export class LibvirtMigrationPort implements MigrationPort {
           };
         });
       }
+      const observed = pausedAt !== undefined && returnedAt >= pausedAt ? { observedPauseMs: Math.round(returnedAt - pausedAt) } : {};
       const event = completed[0];
       if (!event || event.event !== 'job-completed') {
         log.warn(`no job-completed event for ${dom.getName()} within ${COMPLETED_EVENT_WAIT_MS} ms: no hypervisor figures in the report`);
-        return {};
+        return observed;
       }
-      return completedStats(event.stats);
+      return { ...completedStats(event.stats), ...observed };
     } finally {
+      if (!conn.isClosed()) await conn.domainEventDeregister(pauseWatchId).catch((error: unknown) => log.warn('lifecycle subscription not released', error));
       watch.signal.removeEventListener('abort', abort);
       await subscription.dispose().catch((error: unknown) => log.warn('job-completed subscription not released', error));
       dom.free();
@@ -283,6 +300,20 @@ async function volumeExists(conn: Connection, path: string): Promise<boolean> {
     return true;
   });
   return found === true;
+}
+
+/** Runs `use` on the active pool whose target is `folder`; undefined when there is none. */
+async function withPoolOver<T>(conn: Connection, folder: string, use: (pool: StoragePool) => Promise<T>): Promise<T | undefined> {
+  const pools = await mapped(() => conn.listAllStoragePools(virConnectListAllStoragePoolsFlags.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE));
+  try {
+    for (const pool of pools) {
+      const target = new XmlNode(XmlDocument.parse(await mapped(() => pool.getXMLDesc()), 'pool XML').root).value('target/path');
+      if (target === folder) return await use(pool);
+    }
+    return undefined;
+  } finally {
+    for (const pool of pools) pool.free();
+  }
 }
 
 async function probeWithTransientPool(conn: Connection, folder: string, path: string): Promise<boolean> {

@@ -220,9 +220,15 @@ export function MigrationDialog({ vm, onClose }: { vm: VmSummary; onClose: () =>
               <dd data-testid="report-total">{formatMs(report.data.totalTimeMs)}</dd>
             </div>
             <div>
-              <dt>Downtime</dt>
+              <dt>Downtime (QEMU)</dt>
               <dd data-testid="report-downtime">{report.data.downtimeMs === undefined ? 'not reported' : formatMs(report.data.downtimeMs)}</dd>
             </div>
+            {report.data.observedPauseMs !== undefined && (
+              <div>
+                <dt title="From the source host's 'suspended: migrated' event to the end of libvirt's hand-over to the destination">Pause, at most</dt>
+                <dd data-testid="report-pause">{formatMs(report.data.observedPauseMs)}</dd>
+              </div>
+            )}
             {report.data.dataTransferred !== undefined && (
               <div>
                 <dt>Data transferred</dt>

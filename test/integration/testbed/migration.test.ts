@@ -6,19 +6,25 @@
  * guest running on its host; evacuating a host with two guests empties it and both keep running elsewhere.
  *
  * What "no gap larger than the reported downtime" can honestly mean here: the guest prints
- * `tandem-counter N` once a second of its own run time (under TCG on a busy machine the lines come in bursts).
- * A tail of the serial log (polled every 25 ms) stamps each new counter line with our clock. Across the
- * switch-over we assert: (1) the counter continues N, N+1, ... without a skipped or repeated value and without a
- * second boot (no guest state was lost or replayed); (2) the largest interval between two consecutive lines
- * during the migration exceeds the largest one seen in the seconds before it (the guest's own cadence and
- * burstiness, measured in the same run) by at most the downtime QEMU reported plus two poll periods.
+ * `tandem-counter N` once a second of its own run time, then writes and syncs its disk (real work, slow
+ * under TCG on a shared 2-core machine). A tail of the serial log (polled every 25 ms) stamps each new counter
+ * line with our clock. Across the switch-over we assert: (1) the counter continues N, N+1, ... without a
+ * skipped or repeated value and without a second boot (no guest state was lost or replayed); (2) the largest
+ * interval between two consecutive lines during the migration exceeds the guest's usual interval (median of
+ * the 10 s before) by at most the reported pause + two poll periods + the jitter seen before the migration.
+ * "The reported pause": QEMU's downtime stops counting when QEMU has sent its last data, before libvirt
+ * hands the guest over and the destination resumes it (measured here: QEMU says ~50-250 ms, the guest's log
+ * shows ~150 ms more). So the report carries both QEMU's downtime and an upper bound of the pause (from the
+ * source's "suspended: migrated" event to the end of the hand-over); the gap is checked against the latter,
+ * and the latter is checked to be at least the former.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openConnection } from '../../../native-helpers/libvirt/lib/index';
 import type { Job } from '../../../preload/api/jobs';
 import { MigrationReportSchema } from '../../../preload/api/migration';
 import type { HostSummary, VmSummary } from '../../../preload/contract';
@@ -32,13 +38,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const POLL_MS = 25;
 
 /** Tails a serial log and stamps each new `tandem-counter N` line with the time we first saw it. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 function tailCounters(path: string) {
   const seen: Array<{ n: number; at: number }> = [];
-  let offset = 0;
+  let offset = -1;
   let partial = '';
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
+      if (offset < 0) {
+        // Lines already in the file were printed at unknown times: only lines written from now on are stamped.
+        offset = (await readFile(path).catch(() => Buffer.alloc(0))).length;
+        continue;
+      }
       const buf = await readFile(path).catch(() => Buffer.alloc(0));
       if (buf.length > offset) {
         const at = performance.now();
@@ -173,26 +189,32 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
     }
   });
 
-  it('refuses a destination that cannot see the disk (host1-private /var/lib/libvirt); nothing changes', async () => {
-    // host1's /var/lib/libvirt is its own folder (bind-mounted in its mount namespace): a disk there is not on host2.
-    const privateImages = join(env!.dir, 'host1', 'lib', 'images');
+  /** A tiny guest whose disk is in host1's private /var/lib/libvirt/images (bind-mounted in its mount namespace). */
+  async function privateDiskGuest(name: string): Promise<TinyGuest> {
+    const privateImages = join(env!.dir, 'host1', 'lib', 'libvirt', 'images');
     await mkdir(privateImages, { recursive: true });
-    const name = `mig-private-${process.pid}`;
     const hostSide = join(privateImages, `${name}.qcow2`);
     await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', hostSide, '16M']);
-    extraFiles.push(hostSide);
     const uuid = randomUUID();
+    const serialLogPath = join(env!.images, `${name}.serial.log`);
     const xml = buildTinyGuestXml({
       name,
       uuid,
       id: name,
-      memoryMiB: 64,
+      memoryMiB: 128,
       kernel: env!.kernel,
       initrd: env!.initrd,
       diskPath: `/var/lib/libvirt/images/${name}.qcow2`,
-      serialLogPath: join(env!.images, `${name}.serial.log`),
+      serialLogPath,
     });
-    extraFiles.push(join(env!.images, `${name}.serial.log`));
+    const guest = { name, uuid, xml, diskPath: hostSide, serialLogPath };
+    guests.push(guest);
+    return guest;
+  }
+
+  it('refuses a destination that cannot see the disk (host1-private /var/lib/libvirt); nothing changes', async () => {
+    const name = `mig-private-${process.pid}`;
+    const { uuid, xml } = await privateDiskGuest(name);
     const vm = await t.client.call('vms.defineXml', { hostId: host1.id, xml });
     try {
       const options = { destinationHostId: host2.id, mode: 'offline' as const };
@@ -212,6 +234,43 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
       expect(shared.blockers).toEqual([]);
     } finally {
       await t.client.call('vms.undefine', { hostId: vm.hostId, uuid });
+    }
+  });
+
+  it('copies a running guest\'s private disk to host2 (copy storage), once host2 has a pool over the folder', async () => {
+    const guest = await privateDiskGuest(`mig-copy-${process.pid}`);
+    const vm = await t.client.call('vms.defineXml', { hostId: host1.id, xml: guest.xml });
+    await t.client.call('vms.start', { hostId: host1.id, uuid: vm.uuid });
+    await waitForSerial(guest.serialLogPath, /^tandem-counter 2$/m, 60_000);
+    const options = { destinationHostId: host2.id, storage: 'copy-all' as const };
+    const noPool = await t.client.call('migration.check', { hostId: host1.id, uuid: vm.uuid, options });
+    expect(noPool.blockers.map((b) => b.code)).toEqual(['storage.no-pool-for-copy']);
+    expect(noPool.blockers[0]!.message).toContain('in a storage pool over /var/lib/libvirt/images, and testbed host2 has none');
+
+    // host2's own /var/lib/libvirt/images, and a transient pool over it (test setup, through the binding).
+    const host2Images = join(env!.dir, 'host2', 'lib', 'libvirt', 'images');
+    await mkdir(host2Images, { recursive: true });
+    extraFiles.push(join(host2Images, `${guest.name}.qcow2`));
+    const host2Conn = await openConnection(env!.host2Uri);
+    const pool = await host2Conn.createStoragePoolXML(
+      `<pool type="dir"><name>mig-test-${process.pid}</name><target><path>/var/lib/libvirt/images</path></target></pool>`,
+    );
+    try {
+      const check = await t.client.call('migration.check', { hostId: host1.id, uuid: vm.uuid, options });
+      expect(check.blockers).toEqual([]);
+      const before = Number((await readFile(guest.serialLogPath, 'utf8')).match(/tandem-counter (\d+)\r?\n(?![\s\S]*tandem-counter)/)![1]);
+      const { job } = await t.client.call('migration.start', { hostId: host1.id, uuid: vm.uuid, options });
+      const ended = await jobEnd(job.id);
+      expect(ended.state, JSON.stringify(ended.error)).toBe('succeeded');
+      expect(ended.result).toMatchObject({ storage: 'copy-all' });
+      await waitOnlyOn(host2.id, host1.id, vm.uuid);
+      await waitForSerial(guest.serialLogPath, new RegExp(`^tandem-counter ${before + 3}$`, 'm'), 30_000);
+      // The copy exists in host2's private folder.
+      await expect(stat(join(host2Images, `${guest.name}.qcow2`))).resolves.toMatchObject({ size: expect.any(Number) });
+      await t.client.call('vms.destroy', { hostId: host2.id, uuid: vm.uuid });
+    } finally {
+      await pool.destroy();
+      await host2Conn.close();
     }
   });
 
@@ -257,7 +316,7 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
 
   it('migrates the guest live to host2: progress, a report with downtime, no lost counter, inventory on host2 only', async () => {
     const tail = tailCounters(a.guest.serialLogPath);
-    await sleep(6000); // intervals before the migration: the guest's own cadence and burstiness
+    await sleep(10_000); // intervals before the migration: the guest's own cadence and jitter
     const progress: Job[] = [];
     const off = t.client.on('jobs.changed', (j) => progress.push(j));
     const { job } = await t.client.call('migration.start', {
@@ -293,12 +352,18 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
     const before = intervals.filter((x) => x.at < startedAt).map((x) => x.ms);
     const during = intervals.filter((x) => x.at >= startedAt).map((x) => x.ms);
     expect(before.length).toBeGreaterThan(3);
-    const usualMax = Math.max(...before);
-    const excess = Math.max(...during) - usualMax;
-    const allowance = report.downtimeMs! + 2 * POLL_MS;
+    // The guest's usual interval and its jitter, before the migration. The pause it sees is QEMU's downtime
+    // plus libvirt's hand-over to the destination (QEMU stops counting once its data is sent); the report's
+    // observedPauseMs (source "suspended: migrated" event to the call's return) bounds both from above.
+    expect(report.observedPauseMs).toBeGreaterThanOrEqual(report.downtimeMs!);
+    const usual = median(before);
+    const jitter = Math.max(...before) - usual;
+    const excess = Math.max(...during) - usual;
+    const allowance = report.observedPauseMs! + 2 * POLL_MS + jitter;
     console.log(
-      `live migration: total ${report.totalTimeMs} ms, downtime ${report.downtimeMs} ms; largest serial interval before ` +
-        `${usualMax.toFixed(0)} ms, across the switch-over ${Math.max(...during).toFixed(0)} ms: excess ${excess.toFixed(0)} ms <= ${allowance.toFixed(0)} ms`,
+      `live migration: total ${report.totalTimeMs} ms, QEMU downtime ${report.downtimeMs} ms, pause ` +
+        `(at most) ${report.observedPauseMs} ms; serial interval usually ${usual.toFixed(0)} ms (jitter up to +${jitter.toFixed(0)} ms); ` +
+        `largest across the switch-over ${Math.max(...during).toFixed(0)} ms: excess ${excess.toFixed(0)} ms <= allowance ${allowance.toFixed(0)} ms`,
     );
     expect(excess).toBeLessThanOrEqual(allowance);
   });
