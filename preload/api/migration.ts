@@ -47,7 +47,7 @@ export const MigrationReportSchema = z.object({
   hypervisorTimeMs: z.number().optional(),
   dataTransferred: z.number().optional(),
   iterations: z.number().optional(),
-  /** At most this long paused: from the source's "suspended: migrated" event to the end of the hand-over. */
+  /** The guest's pause from the source's "suspended: migrated" event to the destination's "resumed: migrated" one. */
   observedPauseMs: z.number().optional(),
 });
 export type MigrationReport = z.infer<typeof MigrationReportSchema>;

@@ -35,7 +35,7 @@ export interface MigrationStats {
   timeElapsedMs?: number;
   dataTransferred?: number;
   iterations?: number;
-  /** At most this long paused: from the source's "suspended: migrated" event to the end of the hand-over (the call's return). */
+  /** The guest's pause from the source's "suspended: migrated" event to the destination's "resumed: migrated", as received here. */
   observedPauseMs?: number;
 }
 

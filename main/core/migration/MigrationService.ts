@@ -35,7 +35,7 @@ export interface MigrationReport extends Record<string, unknown> {
   hypervisorTimeMs?: number;
   dataTransferred?: number;
   iterations?: number;
-  /** An upper bound of the guest's pause: QEMU's downtime plus libvirt's hand-over to the destination. */
+  /** The guest's pause as the hosts' events show it: QEMU's downtime plus libvirt's hand-over to the destination. */
   observedPauseMs?: number;
 }
 

@@ -14,6 +14,7 @@ import {
   virConnectListAllStoragePoolsFlags,
   virCPUCompareResult,
   virDomainEventID,
+  virDomainEventResumedDetailType,
   virDomainEventSuspendedDetailType,
   virDomainEventType,
   virDomainJobType,
@@ -28,7 +29,7 @@ import { createLogger } from '../../core/logging';
 import type { CpuVerdict, MigrationPort, MigrationSample, MigrationStats } from '../../core/migration/MigrationPort';
 import type { MigrationSettings } from '../../core/migration/migrationTypes';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
-import { libvirtConnectionOf } from './LibvirtHostDriver';
+import { libvirtConnectionOf, libvirtLifecycleOf } from './LibvirtHostDriver';
 import { mapLibvirtError, mapped } from './mapLibvirtError';
 
 const log = createLogger('migration');
@@ -140,19 +141,21 @@ export class LibvirtMigrationPort implements MigrationPort {
         waiter?.();
       }),
     );
-    // The guest's pause, bounded from above: from the source's "suspended: migrated" event (QEMU stops the
-    // guest for the switch-over) to the migration call's return, by which time the destination has resumed
-    // it. QEMU's own downtime leaves out libvirt's hand-over in between. (A domain-scoped registration: the
-    // session already holds this connection's one global lifecycle callback, and libvirt allows one.)
+    // The guest's pause as both hosts' events show it: from the source's "suspended: migrated" (QEMU stops
+    // the guest for the switch-over) to the destination's "resumed: migrated". QEMU's own downtime leaves out
+    // libvirt's hand-over in between.
     let pausedAt: number | undefined;
-    const pauseWatchId = await mapped(() =>
-      conn.domainEventRegister(virDomainEventID.VIR_DOMAIN_EVENT_ID_LIFECYCLE, dom, (e) => {
-        if (e.event === 'lifecycle' && e.type === virDomainEventType.VIR_DOMAIN_EVENT_SUSPENDED && e.detail === virDomainEventSuspendedDetailType.VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED) {
-          pausedAt = performance.now();
-        }
-      }),
-    );
-    let returnedAt = 0;
+    let resumedAt: number | undefined;
+    const pauseWatch = libvirtLifecycleOf(this.hosts.session(source.hostId)).on((e) => {
+      if (e.uuid === source.uuid && e.event === 'lifecycle' && e.type === virDomainEventType.VIR_DOMAIN_EVENT_SUSPENDED && e.detail === virDomainEventSuspendedDetailType.VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED) {
+        pausedAt = performance.now();
+      }
+    });
+    const resumeWatch = libvirtLifecycleOf(this.hosts.session(destination.hostId)).on((e) => {
+      if (e.uuid === source.uuid && e.event === 'lifecycle' && e.type === virDomainEventType.VIR_DOMAIN_EVENT_RESUMED && e.detail === virDomainEventResumedDetailType.VIR_DOMAIN_EVENT_RESUMED_MIGRATED) {
+        resumedAt ??= performance.now();
+      }
+    });
     let finished = false;
     const abort = () => {
       dom.abortJob().catch((error: unknown) => {
@@ -168,7 +171,6 @@ export class LibvirtMigrationPort implements MigrationPort {
       const params = settings.bandwidthMiBs !== undefined ? { bandwidth: settings.bandwidthMiBs } : {};
       const running = dom.migrateToURI3(destination.uri, params, flags).finally(() => {
         finished = true;
-        returnedAt = performance.now();
       });
       watch.signal.addEventListener('abort', abort);
       const sampling = active ? sampleUntil(running, () => dom.getJobStats(), watch.onSample) : Promise.resolve();
@@ -189,7 +191,9 @@ export class LibvirtMigrationPort implements MigrationPort {
           };
         });
       }
-      const observed = pausedAt !== undefined && returnedAt >= pausedAt ? { observedPauseMs: Math.round(returnedAt - pausedAt) } : {};
+      // The destination's "resumed" event may trail the call's return by a moment.
+      for (let i = 0; i < 40 && resumedAt === undefined; i++) await new Promise((r) => setTimeout(r, 50));
+      const observed = pausedAt !== undefined && resumedAt !== undefined && resumedAt >= pausedAt ? { observedPauseMs: Math.round(resumedAt - pausedAt) } : {};
       const event = completed[0];
       if (!event || event.event !== 'job-completed') {
         log.warn(`no job-completed event for ${dom.getName()} within ${COMPLETED_EVENT_WAIT_MS} ms: no hypervisor figures in the report`);
@@ -197,7 +201,8 @@ export class LibvirtMigrationPort implements MigrationPort {
       }
       return { ...completedStats(event.stats), ...observed };
     } finally {
-      if (!conn.isClosed()) await conn.domainEventDeregister(pauseWatchId).catch((error: unknown) => log.warn('lifecycle subscription not released', error));
+      pauseWatch.dispose();
+      resumeWatch.dispose();
       watch.signal.removeEventListener('abort', abort);
       await subscription.dispose().catch((error: unknown) => log.warn('job-completed subscription not released', error));
       dom.free();

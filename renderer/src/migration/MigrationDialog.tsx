@@ -225,7 +225,7 @@ export function MigrationDialog({ vm, onClose }: { vm: VmSummary; onClose: () =>
             </div>
             {report.data.observedPauseMs !== undefined && (
               <div>
-                <dt title="From the source host's 'suspended: migrated' event to the end of libvirt's hand-over to the destination">Pause, at most</dt>
+                <dt title="From the source host's 'suspended: migrated' event to the destination's 'resumed: migrated' event">Pause seen by the hosts</dt>
                 <dd data-testid="report-pause">{formatMs(report.data.observedPauseMs)}</dd>
               </div>
             )}
