@@ -2,7 +2,8 @@
  * The migration dialog in Chromium, on the test bed: the user adds the two TCP hosts by URI, opens a running
  * tiny guest on host1, reads the check's warning, allows the unsafe shared-storage migration, caps the
  * bandwidth low so the progress can be watched, starts, watches data processed / remaining move, and reads
- * the final report (total time, downtime); the VM's row moves to host2.
+ * the final report (total time, downtime); the VM's row moves to host2. Then "Evacuate" on host2's item
+ * brings it back to host1.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +89,21 @@ describe.skipIf(!env)('the migration dialog, in Chromium, on the test bed', () =
     // The jobs panel lists the finished job once opened.
     await page.click('[data-testid="jobs-panel"] .jobs-toggle');
     await page.locator('[data-testid="jobs-panel"] [data-state="succeeded"]').waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it('evacuates host2 from its host item: the guest comes back to host1', async () => {
+    const row = page.locator(`[data-testid="vm-row-${guest.name}"]`);
+    const host2Id = (await row.getAttribute('data-host'))!;
+    await page.hover(`[data-testid="host-item-${host2Id}"]`); // a host's actions show on hover or selection
+    await page.click(`[data-testid="evacuate-${host2Id}"]`);
+    await page.locator('.evacuate-confirm input[type="checkbox"]').check();
+    await page.click(`[data-testid="evacuate-confirm-${host2Id}"]`);
+    const job = page.locator('[data-testid="jobs-panel"] .job').filter({ hasText: 'Evacuate bed host2' });
+    await job.waitFor({ timeout: 20_000 });
+    await expect.poll(() => row.getAttribute('data-host'), { timeout: 120_000 }).not.toBe(host2Id);
+    await page.locator('[data-testid="jobs-panel"] [data-state="succeeded"]').filter({ hasText: 'Evacuate bed host2' }).waitFor({ timeout: 30_000 });
+    expect(await row.getAttribute('data-state')).toBe('running');
     expect(errors).toEqual([]);
   });
 });
