@@ -42,8 +42,8 @@ export interface MigrationStats {
 export interface MigrationPort {
   compareCpu(sourceHostId: string, uuid: string, destinationHostId: string): Promise<CpuVerdict>;
   freeMemoryBytes(hostId: string): Promise<number>;
-  /** Whether `path` exists on the host (as a storage volume, or a file in a folder libvirt can list). */
-  storagePathExists(hostId: string, path: string): Promise<boolean>;
+  /** Whether each path exists on the host (as a storage volume, or a file in a folder libvirt can list). */
+  storagePathsExist(hostId: string, paths: string[]): Promise<boolean[]>;
   /** Whether an active storage pool on the host has this folder as its target (where a disk copy can be created). */
   poolOverFolder(hostId: string, folder: string): Promise<boolean>;
   /** The VMs on the host that carry this name or this UUID. */

@@ -35,8 +35,8 @@ class ScriptedPort implements MigrationPort {
   async freeMemoryBytes(hostId: string) {
     return this.free.get(hostId) ?? 0;
   }
-  async storagePathExists(hostId: string, path: string) {
-    return this.paths.get(hostId)?.has(path) ?? false;
+  async storagePathsExist(hostId: string, paths: string[]) {
+    return paths.map((path) => this.paths.get(hostId)?.has(path) ?? false);
   }
   async poolOverFolder(_hostId: string, folder: string) {
     return this.pools.has(folder);

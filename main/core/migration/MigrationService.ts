@@ -142,7 +142,7 @@ export class MigrationService {
     }
 
     const disks = migrationDisks(xml).filter((d) => d.path && (d.device === 'disk' || d.device === 'cdrom' || d.device === 'lun'));
-    const present = await Promise.all(disks.map((d) => port.storagePathExists(destinationHostId, d.path!)));
+    const present = disks.length > 0 ? await port.storagePathsExist(destinationHostId, disks.map((d) => d.path!)) : [];
     const copiedMissing = disks.filter((d, i) => !present[i] && settings.storage !== 'shared' && !d.readonly && !d.shareable);
     const folders = [...new Set(copiedMissing.map((d) => parentFolder(d.path!)))];
     const pooled = new Map(await Promise.all(folders.map(async (f) => [f, await port.poolOverFolder(destinationHostId, f)] as const)));

@@ -40,6 +40,9 @@ const SAMPLE_INTERVAL_MS = 500;
 const COMPLETED_EVENT_WAIT_MS = 5000;
 
 export class LibvirtMigrationPort implements MigrationPort {
+  /** The storage look-ups running per host (see storagePathsExist). */
+  private readonly probes = new Map<string, Promise<void>>();
+
   constructor(private readonly hosts: HostManager) {}
 
   private conn(hostId: string): Connection {
@@ -88,19 +91,33 @@ export class LibvirtMigrationPort implements MigrationPort {
     return mapped(() => conn.getFreeMemory());
   }
 
-  async storagePathExists(hostId: string, path: string): Promise<boolean> {
+  async storagePathsExist(hostId: string, paths: string[]): Promise<boolean[]> {
+    // One look per folder, and one at a time per host: two transient pools over the same folder would
+    // conflict (libvirt refuses a second pool with the same target).
+    const previous = this.probes.get(hostId) ?? Promise.resolve();
+    const probe = previous.catch(() => undefined).then(() => this.lookPaths(hostId, paths));
+    this.probes.set(hostId, probe.then(() => undefined, () => undefined));
+    return probe;
+  }
+
+  private async lookPaths(hostId: string, paths: string[]): Promise<boolean[]> {
     const conn = this.conn(hostId);
-    if (await volumeExists(conn, path)) return true;
-    const folder = dirname(path);
-    // A pool over the disk's folder may just not have seen the file yet.
-    const found = await withPoolOver(conn, folder, async (pool) => {
-      await mapped(() => pool.refresh());
-      return volumeExists(conn, path);
-    });
-    if (found !== undefined) return found;
-    // No pool there: a transient directory pool over the folder lets libvirt look (as virt-manager does for
-    // a path outside any pool), and is gone again right after.
-    return probeWithTransientPool(conn, folder, path);
+    const found = new Map<string, boolean>();
+    for (const path of paths) if (await volumeExists(conn, path)) found.set(path, true);
+    const missing = paths.filter((p) => !found.has(p));
+    for (const folder of new Set(missing.map((p) => dirname(p)))) {
+      const inFolder = missing.filter((p) => dirname(p) === folder);
+      // A pool over the folder may just not have seen the files yet; without one, a transient directory
+      // pool over the folder lets libvirt look (as virt-manager does for a path outside any pool), and is
+      // destroyed right after.
+      const pooled = await withPoolOver(conn, folder, async (pool) => {
+        await mapped(() => pool.refresh());
+        return Promise.all(inFolder.map((p) => volumeExists(conn, p)));
+      });
+      const results = pooled ?? (await probeWithTransientPool(conn, folder, inFolder));
+      inFolder.forEach((p, i) => found.set(p, results[i]!));
+    }
+    return paths.map((p) => found.get(p) ?? false);
   }
 
   async poolOverFolder(hostId: string, folder: string): Promise<boolean> {
@@ -321,7 +338,7 @@ async function withPoolOver<T>(conn: Connection, folder: string, use: (pool: Sto
   }
 }
 
-async function probeWithTransientPool(conn: Connection, folder: string, path: string): Promise<boolean> {
+async function probeWithTransientPool(conn: Connection, folder: string, paths: string[]): Promise<boolean[]> {
   const name = `tandem-probe-${randomBytes(4).toString('hex')}`;
   const xml = XmlDocument.parse('<pool type="dir"><name/><target><path/></target></pool>', 'pool XML');
   const root = new XmlNode(xml.root);
@@ -332,11 +349,11 @@ async function probeWithTransientPool(conn: Connection, folder: string, path: st
     pool = await conn.createStoragePoolXML(xml.toString());
   } catch (error) {
     // libvirt could not open the folder: it does not exist on that host.
-    if (error instanceof LibvirtError && error.codeName === 'VIR_ERR_SYSTEM_ERROR') return false;
+    if (error instanceof LibvirtError && error.codeName === 'VIR_ERR_SYSTEM_ERROR') return paths.map(() => false);
     throw mapLibvirtError(error);
   }
   try {
-    return await volumeExists(conn, path);
+    return await Promise.all(paths.map((p) => volumeExists(conn, p)));
   } finally {
     await pool.destroy().catch((error: unknown) => log.warn(`transient probe pool ${name} not destroyed`, error));
     pool.free();

@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openConnection } from '../../../native-helpers/libvirt/lib/index';
 import type { Job } from '../../../preload/api/jobs';
@@ -219,7 +220,25 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
 
   it('refuses a destination that cannot see the disk (host1-private /var/lib/libvirt); nothing changes', async () => {
     const name = `mig-private-${process.pid}`;
-    const { uuid, xml } = await privateDiskGuest(name);
+    const { uuid, xml: oneDisk } = await privateDiskGuest(name);
+    // Two more disks, both in the shared folder (found on host2 with one look at that folder).
+    const doc = new DOMParser().parseFromString(oneDisk, 'text/xml');
+    const devices = doc.getElementsByTagName('devices')[0]!;
+    for (const dev of ['vdb', 'vdc']) {
+      const path = join(env!.images, `${name}-${dev}.qcow2`);
+      await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', path, '1M']);
+      extraFiles.push(path);
+      const disk = doc.createElement('disk');
+      disk.setAttribute('type', 'file');
+      disk.setAttribute('device', 'disk');
+      for (const [tag, attrs] of [['driver', { name: 'qemu', type: 'qcow2' }], ['source', { file: path }], ['target', { dev, bus: 'virtio' }]] as const) {
+        const el = doc.createElement(tag);
+        for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+        disk.appendChild(el);
+      }
+      devices.appendChild(disk);
+    }
+    const xml = new XMLSerializer().serializeToString(doc);
     const vm = await t.client.call('vms.defineXml', { hostId: host1.id, xml });
     try {
       const options = { destinationHostId: host2.id, mode: 'offline' as const };
