@@ -13,6 +13,7 @@ import { benchDeltaEngine } from './deltaEngine';
 import { benchInventoryFilter } from './inventoryFilter';
 import { benchListAndRender } from './listAndRender';
 import { benchProvisioning } from './provisioning';
+import { benchMigration } from './migration';
 import { table } from './stats';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -57,6 +58,9 @@ async function main() {
 
     console.log('\nProvisioning core (the installed osinfo db; synthetic hosts and requests, fixed seed)');
     console.log(table(await benchProvisioning()));
+    console.log('\nLive migration of the tiny test-bed guest (Tandem vs virsh, same options, same run)');
+    const migration = await benchMigration();
+    console.log('skipped' in migration ? `skipped: ${migration.skipped}` : table(migration.rows));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

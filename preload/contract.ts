@@ -15,6 +15,8 @@ import { credentialsEvents, credentialsMethods } from './api/credentials';
 import { consolesEvents, consolesMethods } from './api/consoles';
 import { hostsEvents, hostsMethods } from './api/hosts';
 import { vmHardwareMethods } from './api/vmHardware';
+import { jobsEvents, jobsMethods } from './api/jobs';
+import { migrationMethods } from './api/migration';
 import { vmsEvents, vmsMethods } from './api/vms';
 import type { CallResult, ContractError } from './schemas';
 
@@ -36,6 +38,8 @@ export const methods = {
   ...vmHardwareMethods,
   ...favoritesMethods,
   ...consolesMethods,
+  ...jobsMethods,
+  ...migrationMethods,
 } as const;
 
 export const events = {
@@ -44,6 +48,7 @@ export const events = {
   ...vmsEvents,
   ...favoritesEvents,
   ...consolesEvents,
+  ...jobsEvents,
 } as const;
 
 export type Methods = typeof methods;

@@ -12,11 +12,19 @@ import { credentialsHandlers } from './handlers/credentialsHandlers';
 import { favoritesHandlers } from './handlers/favoritesHandlers';
 import { hostsHandlers, type HostsHandlerDeps } from './handlers/hostsHandlers';
 import { vmHardwareHandlers, type VmHardwareHandlerDeps } from './handlers/vmHardwareHandlers';
+import { jobsHandlers, type JobsHandlerDeps } from './handlers/jobsHandlers';
+import { migrationHandlers, type MigrationHandlerDeps } from './handlers/migrationHandlers';
 import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
 
 export type ServiceHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodOutput<M>> };
 
-export interface ServiceDeps extends VmsHandlerDeps, VmHardwareHandlerDeps, HostsHandlerDeps, ConsolesHandlerDeps {
+export interface ServiceDeps
+  extends VmsHandlerDeps,
+    VmHardwareHandlerDeps,
+    HostsHandlerDeps,
+    ConsolesHandlerDeps,
+    JobsHandlerDeps,
+    MigrationHandlerDeps {
   favorites: FavoriteVms;
   credentials: CredentialBroker;
   version: string;
@@ -32,5 +40,7 @@ export function createTandemService(deps: ServiceDeps): ServiceHandlers {
     ...vmHardwareHandlers(deps),
     ...favoritesHandlers(deps),
     ...consolesHandlers(deps),
+    ...jobsHandlers(deps),
+    ...migrationHandlers(deps),
   };
 }

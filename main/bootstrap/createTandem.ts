@@ -16,6 +16,8 @@ import { HostDetailsService } from '../core/hosts/HostDetailsService';
 import { HostManager } from '../core/hosts/HostManager';
 import { HardwareEditor } from '../core/inventory/HardwareEditor';
 import { Inventory } from '../core/inventory/Inventory';
+import { JobRegistry } from '../core/jobs/JobRegistry';
+import { MigrationService } from '../core/migration/MigrationService';
 import { createLogger } from '../core/logging';
 import { CredentialBroker } from '../core/secrets/CredentialBroker';
 import type { SecretStore } from '../core/secrets/SecretStore';
@@ -29,6 +31,7 @@ import { LibvirtConsolePort } from '../drivers/libvirt/LibvirtConsolePort';
 import { LibvirtHostDriver, libvirtConnectionOf } from '../drivers/libvirt/LibvirtHostDriver';
 import { libvirtVmHardware } from '../drivers/libvirt/LibvirtVmHardware';
 import { writeVmTags } from '../drivers/libvirt/vmTagsMetadata';
+import { LibvirtMigrationPort } from '../drivers/libvirt/LibvirtMigrationPort';
 
 const log = createLogger('tandem');
 
@@ -71,6 +74,8 @@ export interface Tandem {
   requestOpenConsole(ref: VmRef): void;
   /** Open consoles; byte channels (server, Electron) redeem their tickets here. */
   consoles: ConsoleHub;
+  jobs: JobRegistry;
+  migration: MigrationService;
   /** Resolves when the startup hosts have had their first connection attempt and VM listing. */
   ready(): Promise<void>;
   dispose(): Promise<void>;
@@ -109,6 +114,8 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   await favorites.load();
   const events = new Emitter<ContractEvent>();
   const consoles = new ConsoleHub(new LibvirtConsolePort(hosts));
+  const jobs = new JobRegistry();
+  const migration = new MigrationService({ hosts, inventory, jobs, port: new LibvirtMigrationPort(hosts) });
 
   const publish = <E extends EventName>(event: E, payload: EventPayload<E>) => {
     // Our own payloads are checked too: a malformed event is a bug, logged and not sent.
@@ -135,6 +142,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
       if (vm.state === 'shutoff' || vm.state === 'crashed') consoles.vmStopped(vm.hostId, vm.uuid);
     }),
     consoles.closed.on((closed) => publish('consoles.closed', closed)),
+    jobs.jobChanged.on((job) => publish('jobs.changed', job)),
   ];
 
   const service = createTandemService({
@@ -142,6 +150,8 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     hostDetails,
     credentials,
     inventory,
+    jobs,
+    migration,
     version: TANDEM_VERSION,
     mode: options.mode,
     onVmUsed: (vm) => recentVms.touch(vm),
@@ -173,8 +183,11 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     favorites,
     requestOpenConsole: (ref) => publish('ui.openConsole', { hostId: ref.hostId, uuid: ref.uuid }),
     consoles,
+    jobs,
+    migration,
     ready: () => inventory.ready(),
     async dispose() {
+      await jobs.dispose();
       for (const sub of subscriptions) sub.dispose();
       await consoles.dispose();
       inventory.dispose();

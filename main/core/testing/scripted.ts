@@ -53,8 +53,12 @@ export class ScriptedSession implements HostSession {
     if (!vm) throw new NotFoundError('libvirt.VIR_ERR_NO_DOMAIN', 'Domain not found');
     return vm;
   }
-  getVmXml(): never {
-    throw new Error('not used');
+  /** Domain XML by UUID, for the tests that read it. */
+  vmXml = new Map<string, string>();
+  async getVmXml(uuid: string): Promise<string> {
+    const xml = this.vmXml.get(uuid);
+    if (xml === undefined) throw new Error(`no scripted XML for ${uuid}`);
+    return xml;
   }
   getVmAutostart(): never {
     throw new Error('not used');

@@ -12,6 +12,7 @@ import {
   type Connection,
   type CredentialRequest,
   type Domain,
+  type DomainEvent,
   type Subscription,
 } from '../../../native-helpers/libvirt/lib/index';
 import { Emitter } from '../../core/Emitter';
@@ -78,8 +79,20 @@ export function libvirtConnectionOf(session: HostSession): Connection {
   return session.connection;
 }
 
+/**
+ * The raw lifecycle events (type, detail) of a session's connection, for the capability adapters of this
+ * folder: libvirt lets a connection hold one lifecycle callback, and the session holds it.
+ */
+export function libvirtLifecycleOf(session: HostSession): Emitter<DomainEvent> {
+  if (!(session instanceof LibvirtHostSession)) {
+    throw new UnsupportedError('host.not-libvirt', 'This host is not managed through libvirt');
+  }
+  return session.lifecycleEvents;
+}
+
 class LibvirtHostSession implements HostSession {
   private readonly vmChanges = new Emitter<VmChange>();
+  readonly lifecycleEvents = new Emitter<DomainEvent>();
   private readonly lost = new Emitter<string>();
   private lifecycle: Subscription | undefined;
   private metadata: Subscription | undefined;
@@ -107,6 +120,7 @@ class LibvirtHostSession implements HostSession {
       // Every lifecycle event (started, stopped, defined, undefined, ...) means "re-read this VM": the
       // inventory then finds its new state, or that it is gone.
       session.vmChanges.emit({ uuid: event.uuid, removed: false });
+      session.lifecycleEvents.emit(event);
     });
     // Tags live in the domain's metadata: a change made elsewhere (virsh, another Tandem) re-reads the VM.
     session.metadata = await subscribeDomainEvents(conn, virDomainEventID.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, (event) => {

@@ -4,6 +4,7 @@ import { useHosts, useStores, useVms } from '../stores/StoresContext';
 import { selectVmCountsByHost } from '../stores/vmsStore';
 import { EditHostForm } from './EditHostForm';
 import { VmCounts } from './VmCounts';
+import { EvacuateHost } from '../migration/EvacuateHost';
 
 /** One host in the sidebar: name, URI, status, VM counts; reconnect and remove. */
 export const HostItem = memo(function HostItem({ hostId }: { hostId: string }) {
@@ -72,6 +73,7 @@ export const HostItem = memo(function HostItem({ hostId }: { hostId: string }) {
             {pending === 'reconnect' ? 'Reconnecting…' : 'Reconnect'}
           </button>
         )}
+        {status === 'connected' && host.kind === 'libvirt' && running > 0 && <EvacuateHost hostId={hostId} hostName={host.name} />}
         {confirmingRemove ? (
           <>
             <button

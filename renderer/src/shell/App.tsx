@@ -2,6 +2,7 @@
 import { lazy, Suspense, useEffect } from 'react';
 import { CredentialDialog } from '../credentials/CredentialDialog';
 import { HostPage } from '../hosts/HostPage';
+import { MigrationDialogHost } from '../migration/MigrationDialog';
 import { VmDetailPanel } from '../vms/VmDetailPanel';
 import { VmTable } from '../vms/VmTable';
 import { VmToolbar } from '../vms/VmToolbar';
@@ -48,6 +49,7 @@ export function App() {
           </Suspense>
         )}
       </div>
+      <MigrationDialogHost />
       <Toasts />
       <CredentialDialog />
     </div>

@@ -1,6 +1,7 @@
 import { ConsolesNav } from '../consoles/ConsolesNav';
 import { AddHostForm } from '../hosts/AddHostForm';
 import { HostList } from '../hosts/HostList';
+import { JobsPanel } from '../jobs/JobsPanel';
 import { useConnection } from '../stores/StoresContext';
 
 export function Sidebar() {
@@ -19,6 +20,7 @@ export function Sidebar() {
       <ConsolesNav />
       <HostList />
       <AddHostForm />
+      <JobsPanel />
     </nav>
   );
 }

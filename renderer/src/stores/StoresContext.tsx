@@ -10,6 +10,7 @@ import type { CredentialsState } from './credentialsStore';
 import type { HostPageState } from './hostPageStore';
 import type { ConsolesState } from './consolesStore';
 import type { HostsState } from './hostsStore';
+import type { JobsState } from './jobsStore';
 import type { ToastState } from './toastStore';
 import type { VmsState } from './vmsStore';
 
@@ -51,4 +52,8 @@ export function useHostPage<T>(selector: (state: HostPageState) => T): T {
 
 export function useConsoles<T>(selector: (state: ConsolesState) => T): T {
   return useStore(useStores().consoles, selector);
+}
+
+export function useJobs<T>(selector: (state: JobsState) => T): T {
+  return useStore(useStores().jobs, selector);
 }

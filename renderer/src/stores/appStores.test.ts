@@ -14,10 +14,11 @@ describe('createAppStores', () => {
     memory.reply('vms.list', () => [a]);
     memory.reply('favorites.list', () => ({ favorites: [] }));
     memory.reply('credentials.pending', () => []);
+    memory.reply('jobs.list', () => []);
     const stores = createAppStores(createContractClient(memory.transport), { autoDismissMs: 0 });
     expect(memory.listenerCount()).toBe(1);
     await stores.start();
-    expect(memory.calls.map((c) => c.method).sort()).toEqual(['app.info', 'credentials.pending', 'favorites.list', 'hosts.list', 'vms.list']);
+    expect(memory.calls.map((c) => c.method).sort()).toEqual(['app.info', 'credentials.pending', 'favorites.list', 'hosts.list', 'jobs.list', 'vms.list']);
     expect(stores.connection.getState().info).toEqual({ version: '1.2.3', mode: 'browser' });
     expect(Object.keys(stores.hosts.getState().hosts)).toEqual(['demo']);
     expect(Object.keys(stores.vms.getState().vms)).toEqual([vmKey(a)]);
@@ -35,6 +36,7 @@ describe('createAppStores', () => {
       'Could not list credential requests',
       'Could not list hosts',
       'Could not load favorites',
+      'Could not list jobs',
       'Could not reach Tandem',
     ]);
     stores.connection.getState().markClosed();
@@ -51,6 +53,7 @@ describe('createAppStores', () => {
     memory.reply('vms.list', () => [withVnc, serialOnly]);
     memory.reply('favorites.list', () => ({ favorites: [] }));
     memory.reply('credentials.pending', () => []);
+    memory.reply('jobs.list', () => []);
     memory.reply('vms.get', ({ uuid }) =>
       uuid === withVnc.uuid ? vmDetail(withVnc, { graphics: [{ type: 'vnc', port: 5900 }] }) : vmDetail(serialOnly),
     );

@@ -8,6 +8,8 @@ import { createCredentialsStore, type CredentialsStore } from './credentialsStor
 import { createHostPageStore, type HostPageStore } from './hostPageStore';
 import { createConsolesStore, type ConsolesStore } from './consolesStore';
 import { createHostsStore, type HostsStore } from './hostsStore';
+import { createJobsStore, type JobsStore } from './jobsStore';
+import { createMigrationStore, type MigrationStore } from './migrationStore';
 import { createToastStore, type ToastStore, type ToastStoreOptions } from './toastStore';
 import { createVmsStore, type VmsStore } from './vmsStore';
 
@@ -21,6 +23,8 @@ export interface AppStores {
   credentials: CredentialsStore;
   hostPage: HostPageStore;
   consoles: ConsolesStore;
+  jobs: JobsStore;
+  migration: MigrationStore;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
   start(): Promise<void>;
   dispose(): void;
@@ -46,6 +50,8 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
       .then((detail) => detail.graphics.some((g) => g.type === 'vnc'), () => false)
       .then((hasVnc) => consoles.getState().open(vm, hasVnc ? 'vnc' : 'serial'));
   });
+  const jobs = createJobsStore(client, toasts);
+  const migration = createMigrationStore(client, toasts);
   return {
     toasts,
     connection,
@@ -55,6 +61,8 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
     credentials,
     hostPage,
     consoles,
+    jobs,
+    migration,
     async start() {
       await Promise.all([
         connection.getState().loadInfo(),
@@ -62,6 +70,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
         vms.getState().load(),
         vms.getState().loadFavorites(),
         credentials.getState().load(),
+        jobs.getState().load(),
       ]);
     },
     dispose() {
@@ -71,6 +80,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
       credentials.dispose();
       hostPage.dispose();
       consoles.dispose();
+      jobs.dispose();
     },
   };
 }

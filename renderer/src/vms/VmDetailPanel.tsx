@@ -15,10 +15,11 @@ import { VmHardwareEditor } from './VmHardwareEditor';
 import { VmTagsEditor } from './VmTagsEditor';
 
 export function VmDetailPanel() {
-  const { vms } = useStores();
+  const { vms, migration } = useStores();
   const vm = useVms(selectSelectedVm);
   const detail = useVms((state) => state.detail);
   const hostName = useHosts((state) => (vm ? (state.hosts[vm.hostId]?.name ?? vm.hostId) : ''));
+  const canMigrate = useHosts((state) => (vm ? state.hosts[vm.hostId]?.kind === 'libvirt' : false));
 
   if (!vm) return null;
   const data: VmDetail | null = detail?.data ?? null;
@@ -57,6 +58,13 @@ export function VmDetailPanel() {
 
       <VmActions vm={vm} />
       <ConsoleButtons vm={vm} />
+      {canMigrate && (
+        <div className="detail-extra-actions">
+          <button type="button" className="btn btn-small" data-testid="vm-migrate" onClick={() => migration.getState().openDialog(vm)}>
+            Migrate…
+          </button>
+        </div>
+      )}
 
       {detail?.error && (
         <p className="detail-error" role="alert">
