@@ -35,8 +35,8 @@ describe('createAppStores', () => {
       'Could not list VMs',
       'Could not list credential requests',
       'Could not list hosts',
-      'Could not load favorites',
       'Could not list jobs',
+      'Could not load favorites',
       'Could not reach Tandem',
     ]);
     stores.connection.getState().markClosed();
