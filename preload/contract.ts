@@ -9,13 +9,17 @@
  * This module must import neither Node nor Electron: main, preload and renderer all import it.
  */
 import { z } from 'zod';
+import { alertsEvents, alertsMethods } from './api/alerts';
 import { appMethods } from './api/app';
 import { hostsEvents, hostsMethods } from './api/hosts';
+import { monitoringEvents, monitoringMethods } from './api/monitoring';
 import { vmsEvents, vmsMethods } from './api/vms';
 import type { CallResult, ContractError } from './schemas';
 
 export * from './schemas';
 export { MAX_XML_LENGTH } from './api/vms';
+export * from './api/monitoring';
+export * from './api/alerts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Methods and events: one file per capability in preload/api/, composed here. A new capability adds its
@@ -25,11 +29,15 @@ export const methods = {
   ...appMethods,
   ...hostsMethods,
   ...vmsMethods,
+  ...monitoringMethods,
+  ...alertsMethods,
 } as const;
 
 export const events = {
   ...hostsEvents,
   ...vmsEvents,
+  ...monitoringEvents,
+  ...alertsEvents,
 } as const;
 
 export type Methods = typeof methods;

@@ -4,8 +4,12 @@
  * validated on the way out. Each handler is a thin step into core.
  */
 import type { MethodArgs, MethodName, MethodOutput } from '../../preload/contract';
+import { alertsHandlers } from './handlers/alertsHandlers';
 import { appHandlers } from './handlers/appHandlers';
 import { hostsHandlers } from './handlers/hostsHandlers';
+import { monitoringHandlers } from './handlers/monitoringHandlers';
+import type { AlertCenter } from '../core/monitoring/AlertCenter';
+import type { Monitoring } from '../core/monitoring/Monitoring';
 import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
 
 export type ServiceHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodOutput<M>> };
@@ -13,6 +17,8 @@ export type ServiceHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Prom
 export interface ServiceDeps extends VmsHandlerDeps {
   version: string;
   mode: 'electron' | 'browser' | 'headless';
+  monitoring: Monitoring;
+  alerts: AlertCenter;
 }
 
 export function createTandemService(deps: ServiceDeps): ServiceHandlers {
@@ -20,5 +26,7 @@ export function createTandemService(deps: ServiceDeps): ServiceHandlers {
     ...appHandlers(deps),
     ...hostsHandlers(deps),
     ...vmsHandlers(deps),
+    ...monitoringHandlers(deps),
+    ...alertsHandlers(deps),
   };
 }

@@ -13,11 +13,15 @@ import type { Disposable } from '../core/hosts/HostDriver';
 import { HostConfigStore } from '../core/hosts/HostConfigStore';
 import { HostManager } from '../core/hosts/HostManager';
 import { Inventory } from '../core/inventory/Inventory';
+import { AlertCenter } from '../core/monitoring/AlertCenter';
+import { Monitoring } from '../core/monitoring/Monitoring';
+import { MonitoringSettingsStore } from '../core/monitoring/MonitoringSettingsStore';
 import { createLogger } from '../core/logging';
 import { RecentVms } from '../core/tray/RecentVms';
 import { createDispatcher, type Dispatch } from '../api/dispatch';
 import { createTandemService } from '../api/TandemService';
 import { LibvirtHostDriver } from '../drivers/libvirt/LibvirtHostDriver';
+import { LibvirtMonitoringPort } from '../drivers/libvirt/LibvirtMonitoringPort';
 
 const log = createLogger('tandem');
 
@@ -49,6 +53,8 @@ export interface Tandem {
   hosts: HostManager;
   inventory: Inventory;
   recentVms: RecentVms;
+  monitoring: Monitoring;
+  alerts: AlertCenter;
   /** Resolves when the startup hosts have had their first connection attempt and VM listing. */
   ready(): Promise<void>;
   dispose(): Promise<void>;
@@ -76,6 +82,13 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   });
   const inventory = new Inventory(hosts);
   const recentVms = new RecentVms();
+  const monitoring = await Monitoring.create({
+    hosts,
+    vms: inventory,
+    port: new LibvirtMonitoringPort(hosts),
+    store: new MonitoringSettingsStore(options.dataDir),
+  });
+  const alerts = new AlertCenter({ hosts, vms: inventory, samples: monitoring.hostSampled });
   const events = new Emitter<ContractEvent>();
 
   const publish = <E extends EventName>(event: E, payload: EventPayload<E>) => {
@@ -95,6 +108,9 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
       recentVms.forget(ref);
       publish('vms.removed', ref);
     }),
+    monitoring.ticked.on((tick) => publish('monitoring.tick', tick)),
+    monitoring.settingsChanged.on((settings) => publish('monitoring.settingsChanged', settings)),
+    alerts.changed.on((change) => publish('alerts.changed', change)),
   ];
 
   const service = createTandemService({
@@ -103,6 +119,8 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     version: TANDEM_VERSION,
     mode: options.mode,
     onVmUsed: (vm) => recentVms.touch(vm),
+    monitoring,
+    alerts,
   });
 
   for (const stored of await config.load()) {
@@ -124,9 +142,13 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     hosts,
     inventory,
     recentVms,
+    monitoring,
+    alerts,
     ready: () => inventory.ready(),
     async dispose() {
       for (const sub of subscriptions) sub.dispose();
+      alerts.dispose();
+      monitoring.dispose();
       inventory.dispose();
       await hosts.dispose();
     },
