@@ -1,5 +1,6 @@
 import { AddHostForm } from '../hosts/AddHostForm';
 import { HostList } from '../hosts/HostList';
+import { AlertsBadge } from '../monitoring/Alerts';
 import { useConnection } from '../stores/StoresContext';
 
 export function Sidebar() {
@@ -14,6 +15,7 @@ export function Sidebar() {
             v{info.version}
           </span>
         )}
+        <AlertsBadge />
       </div>
       <HostList />
       <AddHostForm />

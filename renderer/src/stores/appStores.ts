@@ -3,8 +3,10 @@
  * `dispose()` releases every event subscription.
  */
 import type { ContractClient } from '../../../preload/contract';
+import { createAlertsStore, type AlertsStore } from './alertsStore';
 import { createConnectionStore, type ConnectionStore } from './connectionStore';
 import { createHostsStore, type HostsStore } from './hostsStore';
+import { createMonitoringStore, type MonitoringStore } from './monitoringStore';
 import { createToastStore, type ToastStore, type ToastStoreOptions } from './toastStore';
 import { createVmsStore, type VmsStore } from './vmsStore';
 
@@ -13,6 +15,8 @@ export interface AppStores {
   connection: ConnectionStore;
   hosts: HostsStore;
   vms: VmsStore;
+  monitoring: MonitoringStore;
+  alerts: AlertsStore;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
   start(): Promise<void>;
   dispose(): void;
@@ -23,17 +27,29 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
   const connection = createConnectionStore(client, toasts);
   const hosts = createHostsStore(client, toasts);
   const vms = createVmsStore(client, toasts);
+  const monitoring = createMonitoringStore(client, toasts);
+  const alerts = createAlertsStore(client, toasts);
   return {
     toasts,
     connection,
     hosts,
     vms,
+    monitoring,
+    alerts,
     async start() {
-      await Promise.all([connection.getState().loadInfo(), hosts.getState().load(), vms.getState().load()]);
+      await Promise.all([
+        connection.getState().loadInfo(),
+        hosts.getState().load(),
+        vms.getState().load(),
+        monitoring.getState().loadSettings(),
+        alerts.getState().load(),
+      ]);
     },
     dispose() {
       hosts.dispose();
       vms.dispose();
+      monitoring.dispose();
+      alerts.dispose();
     },
   };
 }

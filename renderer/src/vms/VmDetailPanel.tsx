@@ -4,7 +4,8 @@
  */
 import type { ReactNode } from 'react';
 import type { VmDetail } from '../../../preload/contract';
-import { formatKiB, formatStateReason, formatYesNo } from '../format';
+import { formatKiB, formatStateReason, formatYesNo, isVmActive } from '../format';
+import { VmCharts } from '../monitoring/VmCharts';
 import { useHosts, useStores, useVms } from '../stores/StoresContext';
 import { selectSelectedVm } from '../stores/vmsStore';
 import { StateBadge } from './StateBadge';
@@ -78,6 +79,8 @@ export function VmDetailPanel() {
           <Prop label="Autostart">{data ? formatYesNo(data.autostart) : '…'}</Prop>
         </dl>
       </section>
+
+      <VmCharts key={`${vm.hostId}/${vm.uuid}`} hostId={vm.hostId} uuid={vm.uuid} active={isVmActive(vm.state)} />
 
       {data && (
         <>
