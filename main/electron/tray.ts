@@ -1,13 +1,14 @@
 /**
- * The system tray: quick actions on the recent VMs, the hosts' status, show and quit. The menu is rebuilt
- * from core state whenever a contract event or a change of the recent list arrives, never on a timer.
+ * The system tray: quick actions on the recent VMs, active alerts (their count in the tooltip and badge), the
+ * hosts' status, show and quit. The menu is rebuilt from core state whenever a contract event or a change of
+ * the recent list arrives, never on a timer (monitoring ticks, which are one, change nothing in it).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Menu, nativeImage, Notification, Tray } from 'electron';
+import { app, Menu, nativeImage, Notification, Tray } from 'electron';
 import type { Tandem } from '../bootstrap/createTandem';
 import { createLogger } from '../core/logging';
-import { buildTrayMenu, type TrayAction } from '../core/tray/buildTrayMenu';
+import { buildTrayMenu, trayBadge, type TrayAction } from '../core/tray/buildTrayMenu';
 import { toElectronMenuTemplate } from './trayTemplate';
 
 const log = createLogger('tray');
@@ -19,7 +20,7 @@ export interface TrayCommands {
   quit(): void;
 }
 
-type TrayTandem = Pick<Tandem, 'dispatch' | 'onEvent' | 'hosts' | 'inventory' | 'recentVms'>;
+type TrayTandem = Pick<Tandem, 'dispatch' | 'onEvent' | 'hosts' | 'inventory' | 'recentVms' | 'alerts'>;
 
 function trayIcon(assetsDir: string) {
   const file = join(assetsDir, TRAY_ICON_FILE);
@@ -59,8 +60,13 @@ export function createTray(tandem: TrayTandem, assetsDir: string, commands: Tray
       hosts: tandem.hosts.list(),
       vms: tandem.inventory.list(),
       recent: tandem.recentVms.list(),
+      alerts: tandem.alerts.list(),
     });
     tray.setContextMenu(Menu.buildFromTemplate(toElectronMenuTemplate(items, run)));
+    // The badge: the tooltip everywhere, the count on the dock/launcher where the desktop shows one.
+    const badge = trayBadge(tandem.alerts.list());
+    tray.setToolTip(badge.tooltip);
+    app.setBadgeCount(badge.count);
   };
 
   // A host connecting reports every VM at once; coalesce a burst of events into one rebuild per turn of
@@ -75,7 +81,11 @@ export function createTray(tandem: TrayTandem, assetsDir: string, commands: Tray
     });
   };
 
-  const subscriptions = [tandem.onEvent(scheduleRebuild), tandem.recentVms.changed.on(scheduleRebuild)];
+  const subscriptions = [
+    tandem.onEvent(({ event }) => {
+      if (event !== 'monitoring.tick') scheduleRebuild();
+    }),
+    tandem.recentVms.changed.on(scheduleRebuild)];
   rebuild();
 
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { HostSummary, VmState, VmSummary } from '../../../preload/contract';
-import { buildTrayMenu, type TrayMenuItem } from './buildTrayMenu';
+import type { Alert, HostSummary, VmState, VmSummary } from '../../../preload/contract';
+import { buildTrayMenu, TRAY_ALERT_ITEMS, trayBadge, type TrayMenuItem } from './buildTrayMenu';
 
 const UUID_A = '11111111-1111-4111-8111-111111111111';
 const UUID_B = '22222222-2222-4222-8222-222222222222';
@@ -91,5 +91,42 @@ describe('buildTrayMenu', () => {
     expect(menu[0]).toEqual({ type: 'item', id: 'show', label: 'Show Tandem', enabled: true, action: { kind: 'show-window' } });
     expect(menu.at(-1)).toEqual({ type: 'item', id: 'quit', label: 'Quit Tandem', enabled: true, action: { kind: 'quit' } });
     expect(submenus(menu).find((m) => m.id === 'hosts')?.label).toBe('Hosts: 0 of 0 connected');
+  });
+});
+
+describe('buildTrayMenu with alerts', () => {
+  const alert = (n: number): Alert => ({
+    id: `vm-crashed:alpha/${n}`,
+    kind: 'vm-crashed',
+    severity: 'critical',
+    hostId: 'alpha',
+    title: `vm${n} crashed`,
+    message: 'stopped unexpectedly',
+    raisedAt: n,
+  });
+
+  it('has no alerts entry when there are none, and a plain tooltip', () => {
+    const menu = buildTrayMenu({ hosts: [], vms: [], recent: [], alerts: [] });
+    expect(menu.some((i) => i.type === 'submenu' && i.id === 'alerts')).toBe(false);
+    expect(trayBadge([])).toEqual({ tooltip: 'Tandem', count: 0 });
+  });
+
+  it('shows the count and one item per alert, each opening the window, right after "Show Tandem"', () => {
+    const menu = buildTrayMenu({ hosts: [], vms: [], recent: [], alerts: [alert(1), alert(2)] });
+    const alerts = menu[2];
+    expect(alerts).toMatchObject({ type: 'submenu', id: 'alerts', label: '⚠ Alerts (2)' });
+    expect((alerts as Extract<TrayMenuItem, { type: 'submenu' }>).items).toEqual([
+      { type: 'item', id: 'alert:vm-crashed:alpha/1', label: 'vm1 crashed', enabled: true, action: { kind: 'show-window' } },
+      { type: 'item', id: 'alert:vm-crashed:alpha/2', label: 'vm2 crashed', enabled: true, action: { kind: 'show-window' } },
+    ]);
+    expect(trayBadge([alert(1), alert(2)])).toEqual({ tooltip: 'Tandem: 2 alerts', count: 2 });
+  });
+
+  it('caps the list and sums up the rest', () => {
+    const many = Array.from({ length: TRAY_ALERT_ITEMS + 3 }, (_, i) => alert(i));
+    const menu = buildTrayMenu({ hosts: [], vms: [], recent: [], alerts: many });
+    const items = (menu.find((i) => i.type === 'submenu' && i.id === 'alerts') as Extract<TrayMenuItem, { type: 'submenu' }>).items;
+    expect(items).toHaveLength(TRAY_ALERT_ITEMS + 1);
+    expect(items.at(-1)).toMatchObject({ label: '3 more in Tandem…' });
   });
 });

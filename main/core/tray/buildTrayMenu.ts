@@ -2,7 +2,7 @@
  * The system tray's menu as plain data, built by a pure function from the current hosts, VMs and recent
  * VMs. main/electron turns it into an Electron Menu; keeping it pure keeps it testable without Electron.
  */
-import type { HostSummary, MethodName, VmRef, VmState, VmSummary } from '../../../preload/contract';
+import type { Alert, HostSummary, MethodName, VmRef, VmState, VmSummary } from '../../../preload/contract';
 
 /** What a menu item does: a contract call, or an app-level command. */
 export type TrayAction =
@@ -19,6 +19,17 @@ export interface TrayMenuInput {
   hosts: HostSummary[];
   vms: VmSummary[];
   recent: VmRef[];
+  /** Active alerts (monitoring): a count and one item each, opening the window. */
+  alerts?: Alert[];
+}
+
+/** Items shown in the alerts submenu; the rest are summed up in one line. */
+export const TRAY_ALERT_ITEMS = 10;
+
+/** The tray's tooltip and badge text: the alert count when there are alerts. */
+export function trayBadge(alerts: Alert[]): { tooltip: string; count: number } {
+  const count = alerts.length;
+  return { tooltip: count === 0 ? 'Tandem' : `Tandem: ${count} alert${count === 1 ? '' : 's'}`, count };
 }
 
 const STATE_LABEL: Record<VmState, string> = {
@@ -41,13 +52,27 @@ const ACTIONS: Array<{ method: Extract<MethodName, `vms.${string}`>; label: stri
   { method: 'vms.destroy', label: 'Force off', when: ['running', 'paused', 'blocked', 'shutdown', 'crashed', 'pmsuspended'] },
 ];
 
-export function buildTrayMenu({ hosts, vms, recent }: TrayMenuInput): TrayMenuItem[] {
+export function buildTrayMenu({ hosts, vms, recent, alerts = [] }: TrayMenuInput): TrayMenuItem[] {
   const byRef = new Map(vms.map((vm) => [`${vm.hostId}/${vm.uuid}`, vm]));
   const hostName = new Map(hosts.map((h) => [h.id, h.name]));
   const recentVms = recent.map((r) => byRef.get(`${r.hostId}/${r.uuid}`)).filter((vm): vm is VmSummary => !!vm);
 
   const items: TrayMenuItem[] = [{ type: 'item', id: 'show', label: 'Show Tandem', enabled: true, action: { kind: 'show-window' } }];
   items.push({ type: 'separator' });
+  if (alerts.length > 0) {
+    const shown: TrayMenuItem[] = alerts.slice(0, TRAY_ALERT_ITEMS).map((alert) => ({
+      type: 'item' as const,
+      id: `alert:${alert.id}`,
+      label: alert.title,
+      enabled: true,
+      action: { kind: 'show-window' as const },
+    }));
+    if (alerts.length > TRAY_ALERT_ITEMS) {
+      shown.push({ type: 'item', id: 'alerts-more', label: `${alerts.length - TRAY_ALERT_ITEMS} more in Tandem…`, enabled: true, action: { kind: 'show-window' } });
+    }
+    items.push({ type: 'submenu', id: 'alerts', label: `⚠ Alerts (${alerts.length})`, items: shown });
+    items.push({ type: 'separator' });
+  }
   if (recentVms.length === 0) {
     items.push({ type: 'item', id: 'recent-none', label: 'No recent VMs', enabled: false });
   }
