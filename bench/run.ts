@@ -10,6 +10,7 @@ import { startServer } from '../main/server/TandemServer';
 import { benchBinding } from './binding';
 import { benchContractLatency } from './contractLatency';
 import { benchListAndRender } from './listAndRender';
+import { benchSampler } from './sampler';
 import { table } from './stats';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -31,6 +32,9 @@ async function main() {
 
     console.log('\nList and render 1,000 VMs (libvirt test driver; median of 5)');
     console.log(table(await benchListAndRender(work, STATIC)));
+
+    console.log('\nSampler overhead: main-process CPU, 500 running VMs (test driver) at a 2 s interval, vs idle (5 windows of 10 s each, alternating)');
+    console.log(table(await benchSampler(work)));
 
     console.log('\nThe libvirt binding (test driver)');
     console.log(table(await benchBinding()));

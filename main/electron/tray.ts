@@ -85,7 +85,8 @@ export function createTray(tandem: TrayTandem, assetsDir: string, commands: Tray
     tandem.onEvent(({ event }) => {
       if (event !== 'monitoring.tick') scheduleRebuild();
     }),
-    tandem.recentVms.changed.on(scheduleRebuild)];
+    tandem.recentVms.changed.on(scheduleRebuild),
+  ];
   rebuild();
 
   return {
