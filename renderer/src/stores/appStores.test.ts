@@ -12,10 +12,12 @@ describe('createAppStores', () => {
     memory.reply('app.info', () => ({ version: '1.2.3', mode: 'browser' }));
     memory.reply('hosts.list', () => [host()]);
     memory.reply('vms.list', () => [a]);
+    memory.reply('monitoring.getSettings', () => ({ intervalSeconds: 2 }));
+    memory.reply('alerts.list', () => []);
     const stores = createAppStores(createContractClient(memory.transport), { autoDismissMs: 0 });
     expect(memory.listenerCount()).toBe(1);
     await stores.start();
-    expect(memory.calls.map((c) => c.method).sort()).toEqual(['app.info', 'hosts.list', 'vms.list']);
+    expect(memory.calls.map((c) => c.method).sort()).toEqual(['alerts.list', 'app.info', 'hosts.list', 'monitoring.getSettings', 'vms.list']);
     expect(stores.connection.getState().info).toEqual({ version: '1.2.3', mode: 'browser' });
     expect(Object.keys(stores.hosts.getState().hosts)).toEqual(['demo']);
     expect(Object.keys(stores.vms.getState().vms)).toEqual([vmKey(a)]);
@@ -31,6 +33,8 @@ describe('createAppStores', () => {
     expect(stores.toasts.getState().toasts.map((t) => t.title).sort()).toEqual([
       'Could not list VMs',
       'Could not list hosts',
+      'Could not load the alerts',
+      'Could not load the monitoring settings',
       'Could not reach Tandem',
     ]);
     stores.connection.getState().markClosed();
