@@ -3,8 +3,7 @@
  * tiny guest produces samples (CPU % > 0, memory), its host's CPU % and memory appear, history is served;
  * a guest whose QEMU process dies (killed by PID, as a crash would) raises "crashed" and starting it again
  * clears it; a user pause and a user destroy raise nothing; a host that cannot be reached raises
- * "unreachable", cleared when the host is removed. (A VM paused on an I/O error needs failing storage,
- * which the test bed does not provide: that rule is covered by AlertCenter's unit tests.)
+ * "unreachable", cleared when the host is removed. A VM paused on a real I/O error: monitoringIoError.test.ts.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
