@@ -14,7 +14,7 @@ export function AlertsBadge() {
   const count = useAlerts((state) => state.alerts.length);
   const [open, setOpen] = useState(false);
   return (
-    <>
+    <div className="alerts-anchor">
       <button
         type="button"
         className="btn btn-small alerts-toggle"
@@ -28,7 +28,7 @@ export function AlertsBadge() {
         Alerts {count > 0 && <span className="alerts-count">{count}</span>}
       </button>
       {open && <AlertsPanel />}
-    </>
+    </div>
   );
 }
 
@@ -55,7 +55,7 @@ export function AlertsPanel() {
           className="btn btn-small"
           onClick={() => void webNotifications()?.requestPermission().then(setPermission)}
         >
-          Show alerts as desktop notifications
+          Notify on the desktop
         </button>
       )}
     </div>

@@ -28,6 +28,9 @@ export interface TimeSeriesChartProps {
   height?: number;
 }
 
+const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const formatClock = (seconds: number) => clock.format(seconds * 1000);
+
 function lastValue(values: Array<number | null>): number | null {
   for (let i = values.length - 1; i >= 0; i--) if (values[i] !== null && values[i] !== undefined) return values[i]!;
   return null;
@@ -50,7 +53,8 @@ export function TimeSeriesChart({ testId, title, t, series, format, yMax, height
       cursor: { show: true, drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, yMax ?? (max > 0 ? max * 1.1 : 1)] } },
       axes: [
-        { stroke: '#6b7280', grid: { stroke: '#eceef1' }, ticks: { show: false } },
+        // Clock times only: uPlot's default adds a second row with the date, which a live view does not need.
+        { stroke: '#6b7280', grid: { stroke: '#eceef1' }, ticks: { show: false }, values: (_u, splits) => splits.map(formatClock) },
         { stroke: '#6b7280', grid: { stroke: '#eceef1' }, ticks: { show: false }, size: 64, values: (_u, splits) => splits.map((v) => formatRef.current(v)) },
       ],
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 1.5, spanGaps: false, points: { show: false } }))],
