@@ -51,6 +51,14 @@ describe('live charts on the demo host', () => {
     await expect.poll(() => chartNumber(page, 'vm-chart-cpu', 'data-points'), { timeout: 15_000 }).toBeGreaterThan(first + 1);
     expect(csp.join('\n')).toBe('');
   });
+
+  it('changes the sampling interval; main keeps it (a reloaded page shows it)', async () => {
+    await page.selectOption('[data-testid="monitoring-interval"]', '5');
+    await expect.poll(() => page.inputValue('[data-testid="monitoring-interval"]')).toBe('5');
+    await page.reload();
+    await page.click('[data-testid="vm-row-db-primary"]');
+    await expect.poll(() => page.inputValue('[data-testid="monitoring-interval"]'), { timeout: 10_000 }).toBe('5');
+  });
 });
 
 describe.skipIf(!env)('live charts of a real guest on the test bed', () => {

@@ -5,6 +5,7 @@ import { formatKiB } from '../format';
 import { vmSeriesKey, type Series } from '../stores/monitoringStore';
 import { TimeSeriesChart, type ChartSeries } from './TimeSeriesChart';
 import { CHART_COLORS, formatPercent, formatRate } from './chartFormat';
+import { IntervalSelect } from './IntervalSelect';
 import { useSeries } from './useSeries';
 import './monitoring.css';
 
@@ -27,7 +28,10 @@ export function VmCharts({ hostId, uuid, active }: { hostId: string; uuid: strin
 
   return (
     <section className="detail-section charts" aria-label="Monitoring" data-testid="vm-charts">
-      <h3>Monitoring</h3>
+      <div className="charts-header">
+        <h3>Monitoring</h3>
+        <IntervalSelect />
+      </div>
       {!active && t.length === 0 && <p className="muted">No samples: the VM is not running.</p>}
       {series?.loading && <p className="muted">Loading history…</p>}
       <TimeSeriesChart testId="vm-chart-cpu" title="CPU (% of one host CPU)" t={t} series={charts.cpu} format={formatPercent} />
