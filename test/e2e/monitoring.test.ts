@@ -4,6 +4,7 @@
  * running tiny guest added through the UI draws real CPU values, and its host's charts too. No CSP
  * violation is reported while uPlot draws.
  */
+import { hostIdForUri } from '../../main/core/hosts/hostUri';
 import { openConnection } from '../../native-helpers/libvirt/lib/index';
 import type { ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,7 +68,7 @@ describe.skipIf(!env)('live charts of a real guest on the test bed', () => {
   let guest: TinyGuest;
   let csp: string[];
   const uri = env?.host1Uri ?? '';
-  const hostId = uri.toLowerCase().replace(/\?.*$/, '').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const hostId = hostIdForUri(uri, new Set());
 
   beforeAll(async () => {
     // The guest is defined and started outside Tandem (as `virsh` would), on host1 of the test bed.

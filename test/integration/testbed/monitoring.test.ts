@@ -119,9 +119,10 @@ describe.skipIf(!env)('monitoring and alerts on the test bed', () => {
   });
 
   it('a host that cannot be reached raises "unreachable"; removing the host clears it', async () => {
-    // Nothing listens on this loopback address of our slot: connection refused.
+    // Nothing listens on port 1 of our slot's first loopback address: connection refused.
     const raised = t.nextEvent('alerts.changed', (c) => c.raised.some((a) => a.kind === 'host-unreachable'), 30_000);
-    const down = t.tandem.hosts.register({ uri: 'qemu+tcp://127.0.0.1:1/system', kind: 'libvirt', persisted: false });
+    const slot = /127\.0\.(\d+)\./.exec(env!.host1Uri)?.[1] ?? '0';
+    const down = t.tandem.hosts.register({ uri: `qemu+tcp://127.0.${slot}.1:1/system`, kind: 'libvirt', persisted: false });
     const change = await raised;
     expect(change.raised[0]).toMatchObject({ kind: 'host-unreachable', hostId: down.id, severity: 'critical' });
     const cleared = t.nextEvent('alerts.changed', (c) => c.alerts.length === 0);
