@@ -20,9 +20,15 @@ const config: ForgeConfig = {
     asar: { unpack: '**/*.node' },
     executableName: 'tandem',
     // Copied into the packaged app's resources folder (process.resourcesPath), each under its basename:
-    // resources/assets, resources/renderer, resources/tandem_libvirt.node (see main/electron/paths.ts).
-    // The addon must be built first (npm run build:native); main.ts sets TANDEM_LIBVIRT_ADDON to it.
-    extraResource: ['assets', 'dist/renderer', 'native-helpers/libvirt/build/Release/tandem_libvirt.node'],
+    // resources/assets, resources/renderer, resources/tandem_libvirt.node, resources/tandem_delta.node
+    // (see main/electron/paths.ts).
+    // The addons must be built first (npm run build:native); main.ts sets TANDEM_LIBVIRT_ADDON/TANDEM_DELTA_ADDON.
+    extraResource: [
+      'assets',
+      'dist/renderer',
+      'native-helpers/libvirt/build/Release/tandem_libvirt.node',
+      'native-helpers/delta/build/Release/tandem_delta.node',
+    ],
   },
   rebuildConfig: {},
   makers: [

@@ -86,7 +86,12 @@ export async function benchListAndRender(workDir: string, staticDir: string) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       const start = performance.now();
       await page.goto(server.url);
-      await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="vm-row-bench-vm-"]').length >= n, COUNT, { timeout: 60_000, polling: 'raf' });
+      // The table is virtualized: it is ready when it lists every VM and shows the rows in view.
+      await page.waitForFunction(
+        (n) => document.querySelector('[data-testid="vm-count"]')?.textContent === `${n} VMs` && document.querySelectorAll('tr[data-key]').length > 0,
+        COUNT,
+        { timeout: 60_000, polling: 'raf' },
+      );
       render.push(performance.now() - start);
       // Baseline: the same rows as bare DOM, timed in the page, on a page with the same document loaded.
       rawDom.push(
@@ -122,6 +127,6 @@ export async function benchListAndRender(workDir: string, staticDir: string) {
     { measure: `list ${COUNT} VMs`, what: 'Tandem vms.list over WebSocket (from cache)', median: fmt(median(list)), 'x baseline': (median(list) / median(virsh)).toFixed(2) },
     { measure: `list ${COUNT} VMs`, what: 'Tandem connect + first full listing', median: fmt(connectAndFirstList), 'x baseline': (connectAndFirstList / median(virsh)).toFixed(2) },
     { measure: `render ${COUNT} VMs`, what: 'raw DOM rows in Chromium (baseline)', median: fmt(median(rawDom)), 'x baseline': '1.0' },
-    { measure: `render ${COUNT} VMs`, what: 'Tandem UI: navigation to all rows shown', median: fmt(median(render)), 'x baseline': (median(render) / median(rawDom)).toFixed(1) },
+    { measure: `render ${COUNT} VMs`, what: 'Tandem UI: navigation to the table listing all (rows in view rendered)', median: fmt(median(render)), 'x baseline': (median(render) / median(rawDom)).toFixed(1) },
   ];
 }

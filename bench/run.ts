@@ -9,6 +9,8 @@ import { createTandem } from '../main/bootstrap/createTandem';
 import { startServer } from '../main/server/TandemServer';
 import { benchBinding } from './binding';
 import { benchContractLatency } from './contractLatency';
+import { benchDeltaEngine } from './deltaEngine';
+import { benchInventoryFilter } from './inventoryFilter';
 import { benchListAndRender } from './listAndRender';
 import { benchSampler } from './sampler';
 import { table } from './stats';
@@ -36,8 +38,17 @@ async function main() {
     console.log('\nSampler overhead: main-process CPU, 500 running VMs (test driver) at a 2 s interval, vs idle (5 windows of 10 s each, alternating)');
     console.log(table(await benchSampler(work)));
 
+    console.log('\nFilter and sort 5,000 VMs in Chromium, per keystroke / click (budget: one 60 Hz frame)');
+    console.log(table(await benchInventoryFilter(work, STATIC)));
+
     console.log('\nThe libvirt binding (test driver)');
     console.log(table(await benchBinding()));
+
+    const delta = await benchDeltaEngine();
+    console.log('\nDelta engine: chunk + hash throughput, 256 MiB memory-stream-like buffer (median of 5), vs memcpy');
+    console.log(table(delta.throughput));
+    console.log('\nMemory state size: delta against the parent checkpoint vs full (synthetic 128 MiB guest, QEMU stream layout)');
+    console.log(table(delta.size));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

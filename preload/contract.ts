@@ -11,8 +11,12 @@
 import { z } from 'zod';
 import { alertsEvents, alertsMethods } from './api/alerts';
 import { appMethods } from './api/app';
+import { favoritesEvents, favoritesMethods } from './api/favorites';
+import { credentialsEvents, credentialsMethods } from './api/credentials';
+import { consolesEvents, consolesMethods } from './api/consoles';
 import { hostsEvents, hostsMethods } from './api/hosts';
 import { monitoringEvents, monitoringMethods } from './api/monitoring';
+import { vmHardwareMethods } from './api/vmHardware';
 import { vmsEvents, vmsMethods } from './api/vms';
 import type { CallResult, ContractError } from './schemas';
 
@@ -20,6 +24,9 @@ export * from './schemas';
 export { MAX_XML_LENGTH } from './api/vms';
 export * from './api/monitoring';
 export * from './api/alerts';
+export type { Applied, BootDevice, FieldResult, HardwareChanges, MemorySize, MemoryUnit, VmHardware } from './api/vmHardware';
+export type { HostDetails } from './api/hosts';
+export type { CredentialRequest } from './api/credentials';
 
 // ---------------------------------------------------------------------------------------------------------
 // Methods and events: one file per capability in preload/api/, composed here. A new capability adds its
@@ -27,17 +34,24 @@ export * from './api/alerts';
 
 export const methods = {
   ...appMethods,
+  ...credentialsMethods,
   ...hostsMethods,
   ...vmsMethods,
   ...monitoringMethods,
   ...alertsMethods,
+  ...vmHardwareMethods,
+  ...favoritesMethods,
+  ...consolesMethods,
 } as const;
 
 export const events = {
+  ...credentialsEvents,
   ...hostsEvents,
   ...vmsEvents,
   ...monitoringEvents,
   ...alertsEvents,
+  ...favoritesEvents,
+  ...consolesEvents,
 } as const;
 
 export type Methods = typeof methods;

@@ -43,6 +43,14 @@ export const VmStateSchema = z.enum([
 ]);
 export type VmState = z.infer<typeof VmStateSchema>;
 
+/** A user's label on a VM ("prod", "team:web"); stored in the VM's own domain XML metadata. */
+export const VmTagSchema = z
+  .string()
+  .trim()
+  .min(1, 'a tag cannot be empty')
+  .max(32, 'a tag has at most 32 characters')
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N}._:-]*$/u, 'a tag is letters, digits and . _ : - (starting with a letter or digit)');
+
 export const VmSummarySchema = z.strictObject({
   hostId: HostIdSchema,
   uuid: VmUuidSchema,
@@ -53,6 +61,8 @@ export const VmSummarySchema = z.strictObject({
   vcpus: z.number().int().nonnegative(),
   memoryKiB: z.number().int().nonnegative(),
   persistent: z.boolean(),
+  /** Tandem's tags of the VM (absent from hosts' older summaries means none). */
+  tags: z.array(VmTagSchema).optional(),
 });
 export type VmSummary = z.infer<typeof VmSummarySchema>;
 
@@ -62,12 +72,14 @@ export const VmDiskSchema = z.strictObject({
   bus: z.string().optional(),
   source: z.string().optional(),
   format: z.string().optional(),
+  readonly: z.boolean().optional(),
 });
 export const VmNicSchema = z.strictObject({
   type: z.string(), // network, bridge, user, direct ...
   mac: z.string().optional(),
   source: z.string().optional(),
   model: z.string().optional(),
+  linkState: z.enum(['up', 'down']).optional(),
 });
 export const VmGraphicsSchema = z.strictObject({
   type: z.string(),

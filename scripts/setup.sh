@@ -18,8 +18,10 @@ mkdir -p "$ROOT/.setup-logs"
 LOG="$ROOT/.setup-logs/setup.log"
 
 # --- Debian packages -------------------------------------------------------------------------------------
-APP_PACKAGES=(libvirt0 libvirt-dev pkg-config python3 make g++)
-TEST_PACKAGES=(chromium fonts-dejavu-core valgrind)
+APP_PACKAGES=(libvirt0 libvirt-dev libxxhash-dev pkg-config python3 make g++)
+# gnome-keyring + dbus (+ dbus-x11) + libsecret-tools: a private, real Secret Service for the keychain tests
+# (test/support/secretService.ts starts dbus-daemon and gnome-keyring-daemon; secret-tool reads back).
+TEST_PACKAGES=(chromium fonts-dejavu-core valgrind gnome-keyring dbus dbus-x11 libsecret-tools)
 
 is_installed() { [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" == installed ]]; }
 
@@ -62,9 +64,9 @@ newer_than() { # newer_than TARGET PATH...: true when TARGET is missing or older
   [[ -n "$(find "$@" -newer "$target" -type f -print -quit 2>/dev/null)" ]]
 }
 
-ADDON=native-helpers/libvirt/build/Release/tandem_libvirt.node
-if newer_than "$ADDON" native-helpers/libvirt/src native-helpers/libvirt/binding.gyp; then
-  say "building the native libvirt binding"
+if newer_than native-helpers/libvirt/build/Release/tandem_libvirt.node native-helpers/libvirt/src native-helpers/libvirt/binding.gyp ||
+  newer_than native-helpers/delta/build/Release/tandem_delta.node native-helpers/delta/src native-helpers/delta/binding.gyp; then
+  say "building the native addons (libvirt binding, delta engine)"
   # N-API addons are ABI-stable: building against the machine's Node headers serves Node 22 and Electron.
   npm_config_nodedir="${npm_config_nodedir:-/usr}" npm run -s build:native >>"$LOG" 2>&1 ||
     { grep -E "error|Error" "$LOG" | tail -n 20 >&2; die "native build failed; see $LOG"; }

@@ -28,6 +28,8 @@ tsx native-helpers/libvirt/scripts/generate-constants.ts --check
 
 step "native binding under valgrind (no memory errors in the addon or libvirt, no definite leaks)"
 bash native-helpers/libvirt/scripts/valgrind.sh 100
+step "delta engine under valgrind"
+bash native-helpers/delta/scripts/valgrind.sh
 
 if ((USE_TESTBED)); then
   step "QEMU test bed"

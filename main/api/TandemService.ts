@@ -3,18 +3,26 @@
  * per capability (main/api/handlers/). Arguments arrive already validated by the dispatcher; results are
  * validated on the way out. Each handler is a thin step into core.
  */
+import type { FavoriteVms } from '../core/tray/FavoriteVms';
 import type { MethodArgs, MethodName, MethodOutput } from '../../preload/contract';
 import { alertsHandlers } from './handlers/alertsHandlers';
-import { appHandlers } from './handlers/appHandlers';
-import { hostsHandlers } from './handlers/hostsHandlers';
 import { monitoringHandlers } from './handlers/monitoringHandlers';
 import type { AlertCenter } from '../core/monitoring/AlertCenter';
 import type { Monitoring } from '../core/monitoring/Monitoring';
+import type { CredentialBroker } from '../core/secrets/CredentialBroker';
+import { appHandlers } from './handlers/appHandlers';
+import { consolesHandlers, type ConsolesHandlerDeps } from './handlers/consolesHandlers';
+import { credentialsHandlers } from './handlers/credentialsHandlers';
+import { favoritesHandlers } from './handlers/favoritesHandlers';
+import { hostsHandlers, type HostsHandlerDeps } from './handlers/hostsHandlers';
+import { vmHardwareHandlers, type VmHardwareHandlerDeps } from './handlers/vmHardwareHandlers';
 import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
 
 export type ServiceHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodOutput<M>> };
 
-export interface ServiceDeps extends VmsHandlerDeps {
+export interface ServiceDeps extends VmsHandlerDeps, VmHardwareHandlerDeps, HostsHandlerDeps, ConsolesHandlerDeps {
+  favorites: FavoriteVms;
+  credentials: CredentialBroker;
   version: string;
   mode: 'electron' | 'browser' | 'headless';
   monitoring: Monitoring;
@@ -24,9 +32,13 @@ export interface ServiceDeps extends VmsHandlerDeps {
 export function createTandemService(deps: ServiceDeps): ServiceHandlers {
   return {
     ...appHandlers(deps),
+    ...credentialsHandlers(deps),
     ...hostsHandlers(deps),
     ...vmsHandlers(deps),
     ...monitoringHandlers(deps),
     ...alertsHandlers(deps),
+    ...vmHardwareHandlers(deps),
+    ...favoritesHandlers(deps),
+    ...consolesHandlers(deps),
   };
 }

@@ -7,21 +7,32 @@ import { access } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { events as eventSchemas, type EventName, type EventPayload } from '../../preload/contract';
+import { events as eventSchemas, type EventName, type EventPayload, type VmRef } from '../../preload/contract';
+import { ConsoleHub } from '../core/consoles/ConsoleHub';
 import { Emitter } from '../core/Emitter';
 import type { Disposable } from '../core/hosts/HostDriver';
 import { HostConfigStore } from '../core/hosts/HostConfigStore';
+import { HostDetailsService } from '../core/hosts/HostDetailsService';
 import { HostManager } from '../core/hosts/HostManager';
+import { HardwareEditor } from '../core/inventory/HardwareEditor';
 import { Inventory } from '../core/inventory/Inventory';
 import { AlertCenter } from '../core/monitoring/AlertCenter';
 import { Monitoring } from '../core/monitoring/Monitoring';
 import { MonitoringSettingsStore } from '../core/monitoring/MonitoringSettingsStore';
 import { createLogger } from '../core/logging';
+import { CredentialBroker } from '../core/secrets/CredentialBroker';
+import type { SecretStore } from '../core/secrets/SecretStore';
+import { FavoriteVms } from '../core/tray/FavoriteVms';
 import { RecentVms } from '../core/tray/RecentVms';
 import { createDispatcher, type Dispatch } from '../api/dispatch';
 import { createTandemService } from '../api/TandemService';
-import { LibvirtHostDriver } from '../drivers/libvirt/LibvirtHostDriver';
 import { LibvirtMonitoringPort } from '../drivers/libvirt/LibvirtMonitoringPort';
+import { KeyringSecretStore } from '../drivers/keyring/KeyringSecretStore';
+import { LibvirtHostDetailsReader } from '../drivers/libvirt/LibvirtHostDetailsReader';
+import { LibvirtConsolePort } from '../drivers/libvirt/LibvirtConsolePort';
+import { LibvirtHostDriver, libvirtConnectionOf } from '../drivers/libvirt/LibvirtHostDriver';
+import { libvirtVmHardware } from '../drivers/libvirt/LibvirtVmHardware';
+import { writeVmTags } from '../drivers/libvirt/vmTagsMetadata';
 
 const log = createLogger('tandem');
 
@@ -43,6 +54,12 @@ export interface TandemOptions {
   /** Sockets whose presence means the local libvirt answers. */
   localSockets?: string[];
   connectTimeoutMs?: number;
+  /** Reconnect backoff (default 1 s doubling to 60 s). */
+  reconnect?: { firstRetryMs?: number; maxRetryMs?: number };
+  /** Where credentials are remembered; the OS keychain by default. */
+  secretStore?: SecretStore;
+  /** How long a credential prompt waits for the user (default 2 minutes). */
+  credentialTimeoutMs?: number;
 }
 
 export type ContractEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -55,6 +72,11 @@ export interface Tandem {
   recentVms: RecentVms;
   monitoring: Monitoring;
   alerts: AlertCenter;
+  favorites: FavoriteVms;
+  /** Asks the window to show a VM's console (the `ui.openConsole` event; the tray's "Open console"). */
+  requestOpenConsole(ref: VmRef): void;
+  /** Open consoles; byte channels (server, Electron) redeem their tickets here. */
+  consoles: ConsoleHub;
   /** Resolves when the startup hosts have had their first connection attempt and VM listing. */
   ready(): Promise<void>;
   dispose(): Promise<void>;
@@ -75,12 +97,19 @@ const LOCAL_SOCKETS = ['/run/libvirt/libvirt-sock', '/run/libvirt/virtqemud-sock
 
 export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const config = new HostConfigStore(options.dataDir);
+  const credentials = new CredentialBroker({
+    store: options.secretStore ?? new KeyringSecretStore(),
+    answerTimeoutMs: options.credentialTimeoutMs,
+  });
   const hosts = new HostManager({
     drivers: [new LibvirtHostDriver()],
     config,
     connectTimeoutMs: options.connectTimeoutMs,
+    ...options.reconnect,
+    credentials,
   });
   const inventory = new Inventory(hosts);
+  const hostDetails = new HostDetailsService(new LibvirtHostDetailsReader(hosts), inventory);
   const recentVms = new RecentVms();
   const monitoring = await Monitoring.create({
     hosts,
@@ -89,7 +118,10 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     store: new MonitoringSettingsStore(options.dataDir),
   });
   const alerts = new AlertCenter({ hosts, vms: inventory, samples: monitoring.hostSampled });
+  const favorites = new FavoriteVms(options.dataDir);
+  await favorites.load();
   const events = new Emitter<ContractEvent>();
+  const consoles = new ConsoleHub(new LibvirtConsolePort(hosts));
 
   const publish = <E extends EventName>(event: E, payload: EventPayload<E>) => {
     // Our own payloads are checked too: a malformed event is a bug, logged and not sent.
@@ -103,24 +135,38 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const subscriptions = [
     hosts.hostChanged.on((summary) => publish('hosts.changed', summary)),
     hosts.hostRemoved.on((hostId) => publish('hosts.removed', { hostId })),
+    credentials.requested.on((request) => publish('credentials.requested', request)),
+    credentials.closed.on((closed) => publish('credentials.closed', closed)),
     inventory.vmChanged.on((vm) => publish('vms.changed', vm)),
     inventory.vmRemoved.on((ref) => {
       recentVms.forget(ref);
+      consoles.vmStopped(ref.hostId, ref.uuid);
       publish('vms.removed', ref);
     }),
     monitoring.ticked.on((tick) => publish('monitoring.tick', tick)),
     monitoring.settingsChanged.on((settings) => publish('monitoring.settingsChanged', settings)),
     alerts.changed.on((change) => publish('alerts.changed', change)),
+    favorites.changed.on((list) => publish('favorites.changed', { favorites: list })),
+    inventory.vmChanged.on((vm) => {
+      if (vm.state === 'shutoff' || vm.state === 'crashed') consoles.vmStopped(vm.hostId, vm.uuid);
+    }),
+    consoles.closed.on((closed) => publish('consoles.closed', closed)),
   ];
 
   const service = createTandemService({
     hosts,
+    hostDetails,
+    credentials,
     inventory,
     version: TANDEM_VERSION,
     mode: options.mode,
     onVmUsed: (vm) => recentVms.touch(vm),
     monitoring,
     alerts,
+    favorites,
+    hardware: new HardwareEditor((hostId) => libvirtVmHardware(() => hosts.session(hostId))),
+    writeVmTags: (hostId, uuid, tags) => writeVmTags(libvirtConnectionOf(hosts.session(hostId)), uuid, tags),
+    consoles,
   });
 
   for (const stored of await config.load()) {
@@ -144,12 +190,17 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     recentVms,
     monitoring,
     alerts,
+    favorites,
+    requestOpenConsole: (ref) => publish('ui.openConsole', { hostId: ref.hostId, uuid: ref.uuid }),
+    consoles,
     ready: () => inventory.ready(),
     async dispose() {
       for (const sub of subscriptions) sub.dispose();
       alerts.dispose();
       monitoring.dispose();
+      await consoles.dispose();
       inventory.dispose();
+      credentials.dispose();
       await hosts.dispose();
     },
   };

@@ -7,6 +7,7 @@ import { app, session, type BrowserWindow } from 'electron';
 import type { Tandem } from '../bootstrap/createTandem';
 import { notifyAlerts } from './alertNotifications';
 import { handleAppProtocol } from './appProtocol';
+import { registerConsoleIpc } from './consoleIpc';
 import { registerContractIpc } from './ipc';
 import type { DesktopPaths } from './paths';
 import { hardenSession } from './session';
@@ -32,6 +33,7 @@ export function startDesktop(tandem: Tandem, paths: DesktopPaths): Desktop {
     // IPC is wired before the page loads so the renderer's first call finds a handler; it unregisters
     // itself when this window closes.
     registerContractIpc(tandem, created);
+    registerConsoleIpc(tandem, created);
     created.on('closed', () => {
       if (window === created) window = undefined;
     });

@@ -20,7 +20,8 @@ const senderRefused: CallResult<unknown> = {
   },
 };
 
-function fromTrustedSender(event: IpcMainInvokeEvent, window: BrowserWindow): boolean {
+/** Whether an IPC message comes from `window`'s main frame at our app:// origin (contract calls, console ports). */
+export function fromTrustedSender(event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>, window: BrowserWindow): boolean {
   const contents = window.webContents;
   const frame = event.senderFrame;
   return isTrustedSender({

@@ -34,6 +34,7 @@ async function start(): Promise<void> {
   // Packaged, it is set unconditionally: with the NODE_OPTIONS fuse off, an inherited environment variable
   // must not be able to point the app at a different native library either.
   if (paths.libvirtAddon) process.env.TANDEM_LIBVIRT_ADDON = paths.libvirtAddon;
+  if (paths.deltaAddon) process.env.TANDEM_DELTA_ADDON = paths.deltaAddon;
 
   // The same folder as browser mode, so both see the same hosts (Electron's own userData, named after
   // productName, would be a second, separate list).

@@ -9,6 +9,7 @@ describe('desktopPaths', () => {
       rendererDir: join('/repo', 'dist', 'renderer'),
       preload: join('/repo', '.vite', 'build', 'preload.cjs'),
       libvirtAddon: undefined,
+      deltaAddon: undefined,
     });
   });
 
@@ -19,6 +20,7 @@ describe('desktopPaths', () => {
       rendererDir: join(resources, 'renderer'),
       preload: join(resources, 'app.asar', '.vite', 'build', 'preload.cjs'),
       libvirtAddon: join(resources, 'tandem_libvirt.node'),
+      deltaAddon: join(resources, 'tandem_delta.node'),
     });
   });
 });

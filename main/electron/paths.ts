@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { ADDON_FILE } from '../../native-helpers/libvirt/lib/index';
+import { DELTA_ADDON_FILE } from '../../native-helpers/delta/lib/binding';
 
 export interface DesktopPaths {
   assetsDir: string;
@@ -13,6 +14,8 @@ export interface DesktopPaths {
   preload: string;
   /** The libvirt addon when packaged; undefined in development, where native-helpers finds its own build. */
   libvirtAddon: string | undefined;
+  /** The delta engine addon when packaged (checkpoint memory states, replication); undefined in development. */
+  deltaAddon: string | undefined;
 }
 
 export interface AppLocation {
@@ -37,6 +40,7 @@ export function desktopPaths({ isPackaged, appPath, resourcesPath }: AppLocation
       preload,
       // A .node file cannot be dlopen()ed from inside an asar archive, so it ships as an extra resource.
       libvirtAddon: join(resourcesPath, ADDON_FILE),
+      deltaAddon: join(resourcesPath, DELTA_ADDON_FILE),
     };
   }
   return {
@@ -44,5 +48,6 @@ export function desktopPaths({ isPackaged, appPath, resourcesPath }: AppLocation
     rendererDir: join(appPath, 'dist', 'renderer'),
     preload,
     libvirtAddon: undefined,
+    deltaAddon: undefined,
   };
 }

@@ -1,14 +1,19 @@
 /**
- * The system tray: quick actions on the recent VMs, active alerts (their count in the tooltip and badge), the
- * hosts' status, show and quit. The menu is rebuilt from core state whenever a contract event or a change of
- * the recent list arrives, never on a timer (monitoring ticks, which are one, change nothing in it).
+ * The system tray: quick actions on favorite and recent VMs, active alerts (their count also in the tooltip
+ * and badge), the hosts' status, show and quit. The menu is
+ * rebuilt from core state when a contract event or a change of the recent list arrives (debounced by
+ * core/tray/TrayMenuRefresher), never on a timer. What an item does is core/tray/runTrayAction; this file
+ * only supplies Electron's parts (the menu, a confirmation dialog, notifications).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { app, Menu, nativeImage, Notification, Tray } from 'electron';
+import { app, dialog, Menu, nativeImage, Notification, Tray } from 'electron';
 import type { Tandem } from '../bootstrap/createTandem';
+import { systemClock } from '../core/Clock';
 import { createLogger } from '../core/logging';
-import { buildTrayMenu, trayBadge, type TrayAction } from '../core/tray/buildTrayMenu';
+import { buildTrayMenu, trayBadge, type TrayAction, type TrayConfirmation } from '../core/tray/buildTrayMenu';
+import { runTrayAction } from '../core/tray/runTrayAction';
+import { TrayMenuRefresher } from '../core/tray/TrayMenuRefresher';
 import { toElectronMenuTemplate } from './trayTemplate';
 
 const log = createLogger('tray');
@@ -20,7 +25,7 @@ export interface TrayCommands {
   quit(): void;
 }
 
-type TrayTandem = Pick<Tandem, 'dispatch' | 'onEvent' | 'hosts' | 'inventory' | 'recentVms' | 'alerts'>;
+type TrayTandem = Pick<Tandem, 'dispatch' | 'onEvent' | 'hosts' | 'inventory' | 'recentVms' | 'favorites' | 'requestOpenConsole' | 'alerts'>;
 
 function trayIcon(assetsDir: string) {
   const file = join(assetsDir, TRAY_ICON_FILE);
@@ -34,31 +39,41 @@ function notifyFailure(title: string, message: string): void {
   if (Notification.isSupported()) new Notification({ title, body: message }).show();
 }
 
+async function confirmInDialog(confirmation: TrayConfirmation): Promise<boolean> {
+  const { response } = await dialog.showMessageBox({
+    type: 'warning',
+    title: confirmation.title,
+    message: confirmation.title,
+    detail: confirmation.message,
+    buttons: [confirmation.confirmLabel, 'Cancel'],
+    defaultId: 1,
+    cancelId: 1,
+    noLink: true,
+  });
+  return response === 0;
+}
+
 export function createTray(tandem: TrayTandem, assetsDir: string, commands: TrayCommands): { dispose(): void } {
   const tray = new Tray(trayIcon(assetsDir));
   tray.setToolTip('Tandem');
 
   const run = (action: TrayAction, label: string) => {
-    switch (action.kind) {
-      case 'show-window':
-        commands.showWindow();
-        return;
-      case 'quit':
-        commands.quit();
-        return;
-      case 'call':
-        // The dispatcher never rejects; a failure comes back as data and is shown, not swallowed.
-        void tandem.dispatch(action.method, action.args).then((result) => {
-          if (!result.ok) notifyFailure(`Tandem: ${label} failed`, result.error.message);
-        });
-        return;
-    }
+    runTrayAction(action, label, {
+      dispatch: tandem.dispatch,
+      confirm: confirmInDialog,
+      showWindow: commands.showWindow,
+      openConsole: (vm) => tandem.requestOpenConsole(vm),
+      quit: commands.quit,
+      notifyFailure,
+    }).catch((error: unknown) => notifyFailure(`Tandem: ${label} failed`, error instanceof Error ? error.message : String(error)));
   };
 
   const rebuild = () => {
+    if (tray.isDestroyed()) return;
     const items = buildTrayMenu({
       hosts: tandem.hosts.list(),
       vms: tandem.inventory.list(),
+      favorites: tandem.favorites.list(),
       recent: tandem.recentVms.list(),
       alerts: tandem.alerts.list(),
     });
@@ -69,29 +84,24 @@ export function createTray(tandem: TrayTandem, assetsDir: string, commands: Tray
     app.setBadgeCount(badge.count);
   };
 
-  // A host connecting reports every VM at once; coalesce a burst of events into one rebuild per turn of
-  // the event loop instead of rebuilding the native menu for each.
-  let scheduled = false;
-  const scheduleRebuild = () => {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      if (!tray.isDestroyed()) rebuild();
-    });
-  };
-
-  const subscriptions = [
-    tandem.onEvent(({ event }) => {
-      if (event !== 'monitoring.tick') scheduleRebuild();
-    }),
-    tandem.recentVms.changed.on(scheduleRebuild),
-  ];
+  // Contract events cover hosts, VMs, favorites and alerts; the recent list changes without one. Monitoring
+  // ticks change nothing in the menu (and come every few seconds: a timer in disguise).
+  const refresher = new TrayMenuRefresher(
+    systemClock,
+    [
+      (l) =>
+        tandem.onEvent(({ event }) => {
+          if (event !== 'monitoring.tick') l();
+        }),
+      (l) => tandem.recentVms.changed.on(l),
+    ],
+    rebuild,
+  );
   rebuild();
 
   return {
     dispose() {
-      for (const sub of subscriptions) sub.dispose();
+      refresher.dispose();
       tray.destroy();
     },
   };

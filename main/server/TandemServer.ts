@@ -2,6 +2,8 @@
  * Browser mode: the same contract as Electron IPC, served over a WebSocket, plus the built renderer as
  * static files. Bound to 127.0.0.1 by default. A client must present the random token from the URL that
  * `serve` prints and come from our own origin (a page on another site cannot drive it, even on loopback).
+ * Consoles' bytes use a second WebSocket path, `/console`, behind the same checks plus a one-time ticket
+ * from `consoles.open` (see docs/architecture.md, "Consoles").
  */
 import { timingSafeEqual, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -9,9 +11,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
+import { CONSOLE_SOCKET_PATH, MAX_CONSOLE_CLIENT_FRAME_BYTES } from '../../preload/api/consoles';
 import { WireCallSchema, type ServerMessage } from '../../preload/contract';
 import type { Tandem } from '../bootstrap/createTandem';
+import type { AttachedConsole } from '../core/consoles/ConsoleHub';
 import { createLogger } from '../core/logging';
 
 const log = createLogger('server');
@@ -34,7 +38,8 @@ export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 export interface ServerOptions {
-  tandem: Pick<Tandem, 'dispatch' | 'onEvent'>;
+  /** `consoles` serves the byte channel of consoles (`/console`); without it that path is refused. */
+  tandem: Pick<Tandem, 'dispatch' | 'onEvent'> & Partial<Pick<Tandem, 'consoles'>>;
   /** Address to bind; 127.0.0.1 unless the user asks otherwise. */
   host?: string;
   /** 0 picks a free port. */
@@ -51,6 +56,8 @@ export interface RunningServer {
   token: string;
   /** Number of open WebSocket clients. */
   clientCount(): number;
+  /** Number of open console byte channels. */
+  consoleClientCount(): number;
   close(): Promise<void>;
 }
 
@@ -59,6 +66,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const token = options.token ?? randomBytes(24).toString('base64url');
   const staticDir = resolve(options.staticDir);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const consoleWss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONSOLE_CLIENT_FRAME_BYTES });
   const http = createServer((req, res) => {
     serveStatic(staticDir, req, res).catch((error: unknown) => {
       log.error('static file error', error);
@@ -79,12 +87,45 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\n\r\n`);
     };
     const url = new URL(req.url ?? '/', 'http://placeholder');
-    if (url.pathname !== '/api') return reject(404, 'Not Found');
+    if (url.pathname !== '/api' && url.pathname !== CONSOLE_SOCKET_PATH) return reject(404, 'Not Found');
     if (!tokenMatches(url.searchParams.get('token'), token)) return reject(401, 'Unauthorized');
     const origin = req.headers.origin;
     if (!origin || !allowedOrigins().has(origin)) return reject(403, 'Forbidden');
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    if (url.pathname === '/api') {
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      return;
+    }
+    // A console's ticket is redeemed only after the token and Origin checks, and only once.
+    const attached = options.tandem.consoles?.attach(url.searchParams.get('ticket') ?? '');
+    if (!attached) return reject(403, 'Forbidden');
+    // ws drops a malformed handshake without calling back: the redeemed console must not outlive it.
+    let upgraded = false;
+    socket.once('close', () => {
+      if (!upgraded) options.tandem.consoles?.close(attached.consoleId, 'client-closed');
+    });
+    consoleWss.handleUpgrade(req, socket, head, (ws) => {
+      upgraded = true;
+      carryConsole(ws, attached);
+    });
   });
+
+  /** Bytes both ways with backpressure (pipe over ws's stream); whichever side ends first ends the other. */
+  const carryConsole = (ws: WebSocket, attached: AttachedConsole) => {
+    const channel = createWebSocketStream(ws);
+    const closedSub = attached.onClosed(({ message }) => {
+      // 1000 + why; the renderer also gets the `consoles.closed` event with the reason.
+      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(1000, message.slice(0, 120));
+    });
+    ws.once('close', () => {
+      closedSub.dispose();
+      attached.stream.unpipe(channel);
+      options.tandem.consoles?.close(attached.consoleId, 'client-closed');
+    });
+    channel.on('error', (error) => log.info(`console channel ${attached.consoleId}: ${error.message}`));
+    channel.pipe(attached.stream, { end: false });
+    attached.stream.pipe(channel, { end: false });
+    attached.stream.resume();
+  };
 
   wss.on('connection', (ws: WebSocket) => {
     ws.on('message', (data, isBinary) => {
@@ -135,10 +176,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     token,
     clientCount: () => wss.clients.size,
+    consoleClientCount: () => consoleWss.clients.size,
     async close() {
       subscription.dispose();
-      for (const client of wss.clients) client.terminate();
+      for (const client of [...wss.clients, ...consoleWss.clients]) client.terminate();
       await new Promise<void>((r) => wss.close(() => r()));
+      await new Promise<void>((r) => consoleWss.close(() => r()));
       await new Promise<void>((r) => http.close(() => r()));
     },
   };

@@ -1,15 +1,54 @@
-/** Hosts: the libvirt (later Hyper-V) hosts Tandem manages, and their connection status. */
+/** Hosts: the libvirt (later Hyper-V) hosts Tandem manages, their connection status and their details. */
 import { z } from 'zod';
-import { HostIdSchema, HostRefSchema, HostSummarySchema, LibvirtUriSchema, NoArgsSchema } from '../schemas';
+import { HostIdSchema, HostRefSchema, HostSummarySchema, LibvirtUriSchema, NoArgsSchema, VmUuidSchema } from '../schemas';
+
+const HostNameSchema = z.string().trim().min(1).max(128);
+
+export const StoragePoolSummarySchema = z.strictObject({
+  name: z.string(),
+  /** libvirt's virStoragePoolState without prefix: inactive, building, running, degraded, inaccessible. */
+  state: z.string(),
+  capacityBytes: z.number().nonnegative(),
+  allocationBytes: z.number().nonnegative(),
+  availableBytes: z.number().nonnegative(),
+});
+
+export const HostDetailsSchema = z.strictObject({
+  hostId: HostIdSchema,
+  arch: z.string(),
+  cpuModel: z.string().optional(),
+  cpuVendor: z.string().optional(),
+  /** "kvm" when the host offers hardware acceleration, "tcg" when guests run under plain emulation. */
+  acceleration: z.enum(['kvm', 'tcg']),
+  domainTypes: z.array(z.string()),
+  /** From the domain capabilities; absent when the host's driver has none (libvirt's test driver). */
+  firmware: z
+    .strictObject({ efi: z.boolean(), paths: z.array(z.string()), secureBoot: z.boolean() })
+    .optional(),
+  confidential: z.strictObject({ sev: z.boolean(), sgx: z.boolean(), tdx: z.boolean() }).optional(),
+  cpus: z.number().int().nonnegative(),
+  memoryKiB: z.number().int().nonnegative(),
+  freeMemoryKiB: z.number().int().nonnegative(),
+  pools: z.array(StoragePoolSummarySchema),
+  runningVms: z.array(z.strictObject({ uuid: VmUuidSchema, name: z.string() })),
+});
+export type HostDetails = z.infer<typeof HostDetailsSchema>;
 
 export const hostsMethods = {
   'hosts.list': { input: NoArgsSchema, output: z.array(HostSummarySchema) },
   'hosts.add': {
-    input: z.strictObject({ uri: LibvirtUriSchema, name: z.string().trim().min(1).max(128).optional() }),
+    input: z.strictObject({ uri: LibvirtUriSchema, name: HostNameSchema.optional() }),
+    output: HostSummarySchema,
+  },
+  /** Rename a host you added and/or point it at another URI (which reconnects it). */
+  'hosts.update': {
+    input: z.strictObject({ hostId: HostIdSchema, name: HostNameSchema.optional(), uri: LibvirtUriSchema.optional() }),
     output: HostSummarySchema,
   },
   'hosts.remove': { input: HostRefSchema, output: z.null() },
   'hosts.reconnect': { input: HostRefSchema, output: HostSummarySchema },
+  /** The host page: capabilities, resources, storage pools and running VMs, read now. */
+  'hosts.details': { input: HostRefSchema, output: HostDetailsSchema },
 } as const;
 
 export const hostsEvents = {

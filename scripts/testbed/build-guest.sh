@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the test bed's tiny guest: $STATE/guest/vmlinuz + $STATE/guest/initramfs.img.
+# Build the test bed's tiny guest: $STATE/guest/vmlinuz + $STATE/guest/initramfs.img
+# (+ initramfs-agent.img for guests that run the QEMU guest agent).
 #
 # Why: integration tests need real QEMU guests that boot in a few seconds under
 # TCG and talk on their serial console (see guest-init.sh for the protocol),
@@ -15,6 +16,16 @@
 #   (virtio block, CD-ROM/ISO access for a seed ISO, ACPI power button for
 #   graceful shutdown) plus their dependencies
 #   from modules.dep, decompressed if the package ships them compressed;
+# - for guests with opt-in devices (kernel params, see guest-init.sh), more
+#   modules in separate load lists that only those guests load:
+#   tandem.agent=1 (virtio_console for the agent channel, ext4 for the data
+#   disk it can freeze) and tandem.balloon=1 (virtio_balloon);
+# - initramfs-agent.img: the same archive followed by a second one (the kernel
+#   unpacks concatenated cpio archives in order) holding the real QEMU guest
+#   agent (/usr/sbin/qemu-ga of qemu-guest-agent) with the shared libraries ldd
+#   lists for it and the dynamic loader, at their host paths. Only agent guests
+#   boot it (guest-init.sh starts qemu-ga with tandem.agent=1), so the default
+#   guest does not unpack ~6 MB of libraries it never runs;
 # - rebuilds only when an input changed (stamp file with input hashes).
 set -euo pipefail
 
@@ -27,6 +38,10 @@ META_PKG=linux-image-cloud-amd64
 REQUIRED_MODULES=(virtio_pci virtio_blk isofs)
 OPTIONAL_MODULES=(virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev
   cdrom sr_mod scsi_mod libata ata_piix ata_generic virtio_scsi button evdev)
+# Per opt-in feature (guest-init.sh loads lib/modules/load-order.<feature>); required when listed.
+AGENT_MODULES=(virtio_console ext4) # ext4 (built into the cloud kernel) mounts the ext2 data disk
+BALLOON_MODULES=(virtio_balloon)
+QEMU_GA=/usr/sbin/qemu-ga
 
 GUEST="$STATE/guest"
 CACHE="$STATE/cache"
@@ -107,9 +122,63 @@ is_builtin() {
   sed -e 's#.*/##' -e 's#\.ko$##' -e 's#-#_#g' "$moddir/modules.builtin" | grep -qx "$name"
 }
 
+# collect_modules MODDIR KVER "REQUIRED..." NAME...: appends to ORDER the module
+# files of NAME... (dependencies first, each module once across calls).
+collect_modules() {
+  local moddir="$1" kver="$2" required=" $3 " m path
+  shift 3
+  for m in "$@"; do
+    path="${MODPATH[$m]:-}"
+    if [[ -n "$path" ]]; then
+      visit_module "$path"
+    elif is_builtin "$moddir" "$m"; then
+      printf 'module %s: built in\n' "$m" >>"$LOG"
+    elif [[ "$required" == *" $m "* ]]; then
+      die "kernel $kver has module $m neither as a module nor built in"
+    else
+      printf 'module %s: not available (skipped)\n' "$m" >>"$LOG"
+    fi
+  done
+}
+
+# pack_modules MODDIR LIST_FILE PATH...: copies (decompressed) modules into the
+# staging lib/modules/ and writes their load order to LIST_FILE.
+pack_modules() {
+  local moddir="$1" list="$2" path m out
+  shift 2
+  : >"$list"
+  for path in "$@"; do
+    m="${path##*/}"
+    out="${m%%.ko*}.ko"
+    case "$m" in
+      *.ko) cp "$moddir/$path" "$(dirname "$list")/$out" ;;
+      *.ko.xz) xz -dc "$moddir/$path" >"$(dirname "$list")/$out" ;;
+      *.ko.zst) command -v zstd >/dev/null || die "zstd needed for $path"; zstd -qdc "$moddir/$path" >"$(dirname "$list")/$out" ;;
+      *.ko.gz) gzip -dc "$moddir/$path" >"$(dirname "$list")/$out" ;;
+      *) die "unsupported module file $path" ;;
+    esac
+    printf '%s\n' "$out" >>"$list"
+  done
+  printf 'modules in %s (load order): %s\n' "${list##*/}" "$(tr '\n' ' ' <"$list")" >>"$LOG"
+}
+
+# The guest agent binary plus every shared library ldd resolves for it (and the
+# loader), copied to the same paths in the initramfs.
+pack_qemu_ga() {
+  local staging="$1" lib
+  mkdir -p "$staging/usr/sbin"
+  cp "$QEMU_GA" "$staging/usr/sbin/qemu-ga"
+  while IFS= read -r lib; do
+    [[ -n "$lib" ]] || continue
+    mkdir -p "$staging$(dirname "$lib")"
+    cp -L "$lib" "$staging$lib"
+  done < <(ldd "$QEMU_GA" | awk '/=> \// { print $3 } /^[[:space:]]*\/[^ ]+ \(/ { print $1 }')
+  printf 'qemu-ga libraries: %s\n' "$(ldd "$QEMU_GA" | awk '/=> \// { print $3 }' | tr '\n' ' ')" >>"$LOG"
+}
+
 build() {
   local deb="$1" stamp="$2"
-  local kdir="$CACHE/kernel" staging moddir kver vmlinuz m path out
+  local kdir="$CACHE/kernel" staging agent_staging moddir kver vmlinuz
   say "guest: building kernel + initramfs (log: $LOG)"
 
   # Unpack the kernel package into a private folder (no install, no triggers).
@@ -128,18 +197,14 @@ build() {
   fi
   load_modules_dep "$moddir"
 
-  for m in "${REQUIRED_MODULES[@]}" "${OPTIONAL_MODULES[@]}"; do
-    path="${MODPATH[$m]:-}"
-    if [[ -n "$path" ]]; then
-      visit_module "$path"
-    elif is_builtin "$moddir" "$m"; then
-      printf 'module %s: built in\n' "$m" >>"$LOG"
-    elif [[ " ${REQUIRED_MODULES[*]} " == *" $m "* ]]; then
-      die "kernel $kver has module $m neither as a module nor built in"
-    else
-      printf 'module %s: not available (skipped)\n' "$m" >>"$LOG"
-    fi
-  done
+  collect_modules "$moddir" "$kver" "${REQUIRED_MODULES[*]}" "${REQUIRED_MODULES[@]}" "${OPTIONAL_MODULES[@]}"
+  local base_order=("${ORDER[@]}")
+  ORDER=()
+  collect_modules "$moddir" "$kver" "${AGENT_MODULES[*]}" "${AGENT_MODULES[@]}"
+  local agent_order=("${ORDER[@]}")
+  ORDER=()
+  collect_modules "$moddir" "$kver" "${BALLOON_MODULES[*]}" "${BALLOON_MODULES[@]}"
+  local balloon_order=("${ORDER[@]}")
 
   staging="$(mktemp -d "$GUEST/.staging.XXXXXX")"
   # shellcheck disable=SC2064 # expand now: the path is fixed
@@ -150,31 +215,28 @@ build() {
   mknod -m 600 "$staging/dev/console" c 5 1
   mknod -m 666 "$staging/dev/null" c 1 3
 
-  : >"$staging/lib/modules/load-order"
-  for path in "${ORDER[@]}"; do
-    m="${path##*/}"
-    out="${m%%.ko*}.ko"
-    case "$m" in
-      *.ko) cp "$moddir/$path" "$staging/lib/modules/$out" ;;
-      *.ko.xz) xz -dc "$moddir/$path" >"$staging/lib/modules/$out" ;;
-      *.ko.zst) command -v zstd >/dev/null || die "zstd needed for $path"; zstd -qdc "$moddir/$path" >"$staging/lib/modules/$out" ;;
-      *.ko.gz) gzip -dc "$moddir/$path" >"$staging/lib/modules/$out" ;;
-      *) die "unsupported module file $path" ;;
-    esac
-    printf '%s\n' "$out" >>"$staging/lib/modules/load-order"
-  done
-  printf 'modules in initramfs (load order): %s\n' "$(tr '\n' ' ' <"$staging/lib/modules/load-order")" >>"$LOG"
+  pack_modules "$moddir" "$staging/lib/modules/load-order" "${base_order[@]}"
+  pack_modules "$moddir" "$staging/lib/modules/load-order.agent" "${agent_order[@]}"
+  pack_modules "$moddir" "$staging/lib/modules/load-order.balloon" "${balloon_order[@]}"
+  agent_staging="$(mktemp -d "$GUEST/.staging-agent.XXXXXX")"
+  # shellcheck disable=SC2064 # expand now: the paths are fixed
+  trap "rm -rf '$staging' '$agent_staging'" EXIT
+  pack_qemu_ga "$agent_staging"
 
   (cd "$staging" && find . -print0 | LC_ALL=C sort -z |
     cpio --null --quiet -o -H newc -R 0:0 | gzip -9n) >"$GUEST/initramfs.img.tmp"
+  cp "$GUEST/initramfs.img.tmp" "$GUEST/initramfs-agent.img.tmp"
+  (cd "$agent_staging" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
+    cpio --null --quiet -o -H newc -R 0:0 | gzip -9n) >>"$GUEST/initramfs-agent.img.tmp"
   cp "$vmlinuz" "$GUEST/vmlinuz.tmp"
   mv -f "$GUEST/vmlinuz.tmp" "$GUEST/vmlinuz"
   mv -f "$GUEST/initramfs.img.tmp" "$GUEST/initramfs.img"
+  mv -f "$GUEST/initramfs-agent.img.tmp" "$GUEST/initramfs-agent.img"
   printf '%s\n' "$kver" >"$GUEST/kernel-version"
   printf '%s\n' "$stamp" >"$GUEST/.stamp"
-  rm -rf "$staging"
+  rm -rf "$staging" "$agent_staging"
   trap - EXIT
-  say "guest: built (kernel $kver, ${#ORDER[@]} modules)"
+  say "guest: built (kernel $kver, ${#base_order[@]} modules + ${#agent_order[@]} agent + ${#balloon_order[@]} balloon, qemu-ga)"
 }
 
 main() {
@@ -182,21 +244,22 @@ main() {
   init_state
   mkdir -p "$GUEST" "$CACHE"
   : >>"$LOG"
-  for tool in busybox cpio gzip dpkg apt-get; do
+  for tool in busybox cpio gzip dpkg apt-get ldd; do
     command -v "$tool" >/dev/null || die "$tool missing: run scripts/testbed/install-deps.sh first"
   done
   [[ -x /bin/busybox ]] || die "/bin/busybox missing: run scripts/testbed/install-deps.sh first"
+  [[ -x "$QEMU_GA" ]] || die "$QEMU_GA missing (package qemu-guest-agent): run scripts/testbed/install-deps.sh first"
 
   local deb stamp
   deb="$(fetch_kernel_deb)"
   stamp="$(
     {
-      sha256sum "$TESTBED_SCRIPTS/build-guest.sh" "$TESTBED_SCRIPTS/guest-init.sh" /bin/busybox
+      sha256sum "$TESTBED_SCRIPTS/build-guest.sh" "$TESTBED_SCRIPTS/guest-init.sh" /bin/busybox "$QEMU_GA"
       basename "$deb"
       stat -c %s "$deb"
     } | sha256sum | cut -d' ' -f1
   )"
-  if [[ -f "$GUEST/.stamp" && -s "$GUEST/vmlinuz" && -s "$GUEST/initramfs.img" &&
+  if [[ -f "$GUEST/.stamp" && -s "$GUEST/vmlinuz" && -s "$GUEST/initramfs.img" && -s "$GUEST/initramfs-agent.img" &&
     "$(cat "$GUEST/.stamp")" == "$stamp" ]]; then
     say "guest: up to date ($(cat "$GUEST/kernel-version" 2>/dev/null || echo '?'))"
     return 0

@@ -13,6 +13,13 @@
 #   tandem-seed-missing              with tandem.seed=1 when no ISO with user-data was found
 #   tandem-counter <n>               every second, n = 1, 2, 3...; also written as first line of /dev/vda
 #   tandem-poweroff                  on an ACPI power-button press (virsh shutdown), then the guest powers off
+#   tandem-agent started             with tandem.agent=1, once qemu-ga runs on the org.qemu.guest_agent.0 port
+#   tandem-agent-missing             with tandem.agent=1 when that port or qemu-ga cannot be found / started
+#
+# Opt-in kernel params (the default guest does none of this):
+#   tandem.agent=1    load virtio_console, format /dev/vdb (ext2, mounted by the ext4 driver) and mount it on /mnt/data (a real
+#                     block-backed filesystem for the agent's fsfreeze), bring up lo, start qemu-ga
+#   tandem.balloon=1  load virtio_balloon (for a <memballoon model='virtio'/> device)
 
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export PATH
@@ -34,13 +41,26 @@ fi
 
 ID=none
 SEED=0
+AGENT=0
+BALLOON=0
 read -r cmdline </proc/cmdline
 for word in $cmdline; do
   case "$word" in
     tandem.id=*) ID="${word#tandem.id=}" ;;
     tandem.seed=1) SEED=1 ;;
+    tandem.agent=1) AGENT=1 ;;
+    tandem.balloon=1) BALLOON=1 ;;
   esac
 done
+
+load_list() {
+  [ -f "$1" ] || return 0
+  while read -r mod; do
+    [ -n "$mod" ] && insmod "/lib/modules/$mod" 2>/dev/null
+  done <"$1"
+}
+[ "$AGENT" = 1 ] && load_list /lib/modules/load-order.agent
+[ "$BALLOON" = 1 ] && load_list /lib/modules/load-order.balloon
 
 # Virtio block devices bind synchronously when virtio_blk loads, but give the
 # device node a moment to appear if the bus has one (virtio device id 2).
@@ -64,6 +84,42 @@ if [ -e /dev/input/event0 ]; then
   chmod 755 /etc/acpi/PWRF/00000080
   echo 'PWRF PWRF/00000080' >/etc/acpid.conf
   acpid -c /etc/acpi -a /etc/acpid.conf -l /dev/null 2>/dev/null
+fi
+
+# The guest agent: a data filesystem it can freeze, loopback for its interface list, then qemu-ga on the
+# virtio-serial port libvirt named org.qemu.guest_agent.0 (no udev here: find /dev/vportNpM by its name).
+if [ "$AGENT" = 1 ]; then
+  ip link set lo up 2>/dev/null
+  tries=0
+  while [ ! -b /dev/vdb ] && [ "$tries" -lt 30 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
+  done
+  if [ -b /dev/vdb ]; then
+    mkdir -p /mnt/data
+    mount -t ext4 /dev/vdb /mnt/data 2>/dev/null || { mke2fs -q /dev/vdb >/dev/null 2>&1 && mount -t ext4 /dev/vdb /mnt/data; }
+  fi
+  port=
+  tries=0
+  while [ -z "$port" ] && [ "$tries" -lt 30 ]; do
+    for name in /sys/class/virtio-ports/*/name; do
+      if [ "$(cat "$name" 2>/dev/null)" = org.qemu.guest_agent.0 ]; then
+        dir="${name%/name}"
+        [ -c "/dev/${dir##*/}" ] && port="/dev/${dir##*/}"
+      fi
+    done
+    if [ -z "$port" ]; then
+      sleep 0.1
+      tries=$((tries + 1))
+    fi
+  done
+  mkdir -p /run /var/run
+  if [ -n "$port" ] && [ -x /usr/sbin/qemu-ga ]; then
+    /usr/sbin/qemu-ga -m virtio-serial -p "$port" -t /run -f /run/qemu-ga.pid -l /tmp/qemu-ga.log &
+    echo "tandem-agent started"
+  else
+    echo "tandem-agent-missing"
+  fi
 fi
 
 echo "TANDEM-GUEST-READY id=$ID"

@@ -25,6 +25,7 @@ PACKAGES=(
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
   qemu-system-x86 qemu-utils
   busybox-static cpio kmod xz-utils
+  sasl2-bin libsasl2-modules qemu-guest-agent
   xorriso genisoimage
   iproute2 util-linux
 )

@@ -122,8 +122,8 @@ describe.skipIf(!env)('live charts of a real guest on the test bed', () => {
     expect(await page.innerText('[data-testid="vm-chart-cpu"] figcaption')).toMatch(/CPU \d+(\.\d)? %/);
   });
 
-  it("shows the host's CPU and memory charts when the host is selected", async () => {
-    await page.click(`[data-testid="host-item-${hostId}"] .host-select`);
+  it("shows the host's CPU and memory charts on its page", async () => {
+    await page.click(`[data-testid="host-open-${hostId}"]`);
     await page.waitForSelector(`[data-testid="host-charts-${hostId}"]`);
     await expect.poll(() => chartNumber(page, 'host-chart-cpu', 'data-values'), { timeout: 20_000 }).toBeGreaterThan(0);
     await expect.poll(() => chartNumber(page, 'host-chart-memory', 'data-values'), { timeout: 5_000 }).toBeGreaterThan(0);

@@ -25,6 +25,10 @@ export const CHROMIUM_ARGS = [
 export interface BrowserModeApp {
   url: string;
   browser: Browser;
+  /** The server's data folder (deleted by stop()). */
+  dataDir: string;
+  /** Everything the server printed so far, stdout and stderr. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -34,10 +38,15 @@ export async function startBrowserModeApp(extraArgs: string[] = []): Promise<Bro
   const server: ChildProcess = spawn(
     process.execPath,
     [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'main', 'server', 'cli.ts'), '--data-dir', dataDir, '--url-file', urlFile, '--no-local', ...extraArgs],
-    { cwd: ROOT, env: { ...process.env, TANDEM_LOG_LEVEL: process.env.TANDEM_LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    { cwd: ROOT, env: { ...process.env, TANDEM_LOG_LEVEL: process.env.TANDEM_LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   server.stdout?.on('data', (d) => (output += String(d)));
+  // Kept (for tests that check what was logged) and still shown.
+  server.stderr?.on('data', (d) => {
+    output += String(d);
+    process.stderr.write(d as Buffer);
+  });
   const stopServer = async () => {
     if (server.exitCode !== null || server.signalCode !== null) return;
     const exited = new Promise((r) => server.once('exit', r));
@@ -65,6 +74,8 @@ export async function startBrowserModeApp(extraArgs: string[] = []): Promise<Bro
   return {
     url,
     browser,
+    dataDir,
+    output: () => output,
     async stop() {
       await browser.close();
       await stopServer();

@@ -1,5 +1,5 @@
 /**
- * Where the integration tests find the test bed (three real libvirt hosts with tiny QEMU guests, started by
+ * Where the integration tests find the test bed (four real libvirt hosts with tiny QEMU guests, started by
  * `npm run testbed` / scripts/testbed/testbed.sh up). The scripts write `KEY=value` lines to
  * `$TANDEM_TESTBED_DIR/testbed.env` (default `<repo>/.testbed/testbed.env`) and delete the file on `down`,
  * so "no env file" means "no test bed": tests skip.
@@ -17,12 +17,21 @@ export interface TestbedEnv {
   host1Uri: string;
   /** host2: TCP on 127.0.0.3:16510, no auth; host1 <-> host2 live migration works (shared storage, unsafe flag). */
   host2Uri: string;
-  /** The three URIs, host0 first. */
+  /**
+   * host3: TCP on 127.0.0.4:16510 with a SASL (DIGEST-MD5) login as saslUser / saslPassword. Absent when the
+   * env file was written by a test bed without it (tests that need it skip or fail on their own terms).
+   */
+  host3Uri?: string;
+  saslUser?: string;
+  saslPassword?: string;
+  /** The three URIs without a login, host0 first (host3 is not among them: it needs credentials). */
   hostUris: readonly [string, string, string];
   /** Guest kernel for direct kernel boot (`<os><kernel>`). */
   kernel: string;
   /** Guest initramfs (`<os><initrd>`). */
   initrd: string;
+  /** The same initramfs plus the QEMU guest agent and its libraries (for createTinyGuest's `agent: true`). */
+  agentInitrd?: string;
   /** Folder for guest disks and serial logs, same path on all hosts. */
   images: string;
 }
@@ -35,6 +44,10 @@ const KEYS = {
   kernel: 'TANDEM_TESTBED_KERNEL',
   initrd: 'TANDEM_TESTBED_INITRD',
   images: 'TANDEM_TESTBED_IMAGES',
+  agentInitrd: 'TANDEM_TESTBED_AGENT_INITRD',
+  host3Uri: 'TANDEM_TESTBED_HOST3_URI',
+  saslUser: 'TANDEM_TESTBED_SASL_USER',
+  saslPassword: 'TANDEM_TESTBED_SASL_PASSWORD',
 } as const;
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -87,6 +100,11 @@ export function readTestbedEnv(): TestbedEnv | undefined {
   const host0Uri = get(KEYS.host0Uri);
   const host1Uri = get(KEYS.host1Uri);
   const host2Uri = get(KEYS.host2Uri);
+  const optional = (key: string): string | undefined => (vars[key] === '' ? undefined : vars[key]);
+  const agentInitrd = optional(KEYS.agentInitrd);
+  const host3Uri = optional(KEYS.host3Uri);
+  const saslUser = optional(KEYS.saslUser);
+  const saslPassword = optional(KEYS.saslPassword);
   return {
     dir: get(KEYS.dir),
     host0Uri,
@@ -96,5 +114,9 @@ export function readTestbedEnv(): TestbedEnv | undefined {
     kernel: get(KEYS.kernel),
     initrd: get(KEYS.initrd),
     images: get(KEYS.images),
+    ...(agentInitrd !== undefined ? { agentInitrd } : {}),
+    ...(host3Uri !== undefined ? { host3Uri } : {}),
+    ...(saslUser !== undefined ? { saslUser } : {}),
+    ...(saslPassword !== undefined ? { saslPassword } : {}),
   };
 }

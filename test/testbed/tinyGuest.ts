@@ -25,6 +25,8 @@ export const SERIAL = {
   seedLine: /^tandem-seed: (.*)$/m,
   seedMissing: /^tandem-seed-missing$/m,
   poweroff: /^tandem-poweroff$/m,
+  agentStarted: /^tandem-agent started$/m,
+  agentMissing: /^tandem-agent-missing$/m,
 } as const;
 
 export interface TinyGuestOptions {
@@ -44,9 +46,23 @@ export interface TinyGuestOptions {
    * serialLogPath (through virtlogd), so waitForSerial works with either.
    */
   serial?: TinyGuestSerial;
+  /** 'vnc' (default): a VNC server on 127.0.0.1 (autoport); 'none': no graphics device at all. */
+  graphics?: TinyGuestGraphics;
+  /**
+   * Runs the real QEMU guest agent: boots the agent initramfs (env.agentInitrd), adds the
+   * `org.qemu.guest_agent.0` virtio-serial channel and a second
+   * disk (vdb, `dataDiskMiB`) that the guest formats and mounts on /mnt/data, so fsfreeze has a real
+   * block-backed filesystem. The guest prints `tandem-agent started` before its READY line.
+   */
+  agent?: boolean;
+  /** Size of the agent's data disk, default 16 MiB. */
+  dataDiskMiB?: number;
+  /** A virtio memory balloon (`<memballoon model='virtio'/>`, guest loads virtio_balloon) instead of none. */
+  balloon?: boolean;
 }
 
 export type TinyGuestSerial = 'file' | 'pty';
+export type TinyGuestGraphics = 'vnc' | 'none';
 
 export interface TinyGuest {
   name: string;
@@ -55,6 +71,8 @@ export interface TinyGuest {
   xml: string;
   diskPath: string;
   serialLogPath: string;
+  /** The agent's data disk (vdb), with `agent: true`. */
+  dataDiskPath?: string;
 }
 
 export interface TinyGuestXmlParams {
@@ -69,6 +87,11 @@ export interface TinyGuestXmlParams {
   seedIso?: string;
   /** Default 'file'; see TinyGuestOptions.serial. */
   serial?: TinyGuestSerial;
+  /** Default 'vnc'; see TinyGuestOptions.graphics. */
+  graphics?: TinyGuestGraphics;
+  /** With the agent channel; its data disk (vdb) is this qcow2. */
+  agentDataDisk?: string;
+  balloon?: boolean;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -100,6 +123,8 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
   add(os, 'initrd', {}, p.initrd);
   const cmdline = ['console=ttyS0', 'quiet', 'panic=-1', `tandem.id=${p.id}`];
   if (p.seedIso) cmdline.push('tandem.seed=1');
+  if (p.agentDataDisk) cmdline.push('tandem.agent=1');
+  if (p.balloon) cmdline.push('tandem.balloon=1');
   add(os, 'cmdline', {}, cmdline.join(' '));
 
   // ACPI lets `virsh shutdown` press the power button the guest listens to.
@@ -113,6 +138,13 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
   add(disk, 'driver', { name: 'qemu', type: 'qcow2' });
   add(disk, 'source', { file: p.diskPath });
   add(disk, 'target', { dev: 'vda', bus: 'virtio' });
+
+  if (p.agentDataDisk) {
+    const data = add(devices, 'disk', { type: 'file', device: 'disk' });
+    add(data, 'driver', { name: 'qemu', type: 'qcow2' });
+    add(data, 'source', { file: p.agentDataDisk });
+    add(data, 'target', { dev: 'vdb', bus: 'virtio' });
+  }
 
   if (p.seedIso) {
     const cdrom = add(devices, 'disk', { type: 'file', device: 'cdrom' });
@@ -138,8 +170,20 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
     add(consoleEl, 'target', { type: 'serial', port: '0' });
   }
 
-  add(devices, 'graphics', { type: 'vnc', autoport: 'yes', listen: '127.0.0.1' });
-  add(devices, 'memballoon', { model: 'none' });
+  if (p.agentDataDisk) {
+    // libvirt picks the host-side socket path and tracks the port's state (agent-lifecycle events).
+    const channel = add(devices, 'channel', { type: 'unix' });
+    add(channel, 'source', { mode: 'bind' });
+    add(channel, 'target', { type: 'virtio', name: 'org.qemu.guest_agent.0' });
+  }
+
+  if (p.graphics !== 'none') add(devices, 'graphics', { type: 'vnc', autoport: 'yes', listen: '127.0.0.1' });
+  if (p.balloon) {
+    // Stats every second, so bulk stats' balloon group carries the guest's view, not only the size.
+    add(add(devices, 'memballoon', { model: 'virtio' }), 'stats', { period: '1' });
+  } else {
+    add(devices, 'memballoon', { model: 'none' });
+  }
 
   indent(doc, domain, 1);
   return new XMLSerializer().serializeToString(doc) + '\n';
@@ -169,15 +213,19 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
   if (!Number.isInteger(memoryMiB) || memoryMiB < 32) throw new Error(`memoryMiB must be an integer >= 32, got ${memoryMiB}`);
   if (!Number.isInteger(diskMiB) || diskMiB < 1) throw new Error(`diskMiB must be a positive integer, got ${diskMiB}`);
 
+  const dataDiskMiB = opts.dataDiskMiB ?? 16;
+  if (!Number.isInteger(dataDiskMiB) || dataDiskMiB < 8) throw new Error(`dataDiskMiB must be an integer >= 8, got ${dataDiskMiB}`);
+
+  if (opts.agent && !env.agentInitrd) {
+    throw new Error('agent: true needs the test bed\'s agent initramfs (TANDEM_TESTBED_AGENT_INITRD): restart the test bed');
+  }
+
   const diskPath = join(env.images, `${opts.name}.qcow2`);
   const serialLogPath = join(env.images, `${opts.name}.serial.log`);
+  const dataDiskPath = opts.agent ? join(env.images, `${opts.name}.data.qcow2`) : undefined;
   await rm(serialLogPath, { force: true });
-  try {
-    await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', diskPath, `${diskMiB}M`]);
-  } catch (error) {
-    const e = error as Error & { stderr?: string };
-    throw new Error(`qemu-img create ${diskPath} failed: ${e.stderr?.trim() || e.message}`, { cause: error });
-  }
+  await createQcow2(diskPath, diskMiB);
+  if (dataDiskPath) await createQcow2(dataDiskPath, dataDiskMiB);
   const uuid = randomUUID();
   const xml = buildTinyGuestXml({
     name: opts.name,
@@ -185,19 +233,33 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
     id,
     memoryMiB,
     kernel: env.kernel,
-    initrd: env.initrd,
+    // The agent's initramfs is the default one plus a second archive with qemu-ga and its libraries.
+    initrd: opts.agent ? env.agentInitrd! : env.initrd,
     diskPath,
     serialLogPath,
     ...(opts.seedIso ? { seedIso: resolve(opts.seedIso) } : {}),
     serial: opts.serial ?? 'file',
+    graphics: opts.graphics ?? 'vnc',
+    ...(dataDiskPath ? { agentDataDisk: dataDiskPath } : {}),
+    ...(opts.balloon ? { balloon: true } : {}),
   });
-  return { name: opts.name, uuid, xml, diskPath, serialLogPath };
+  return { name: opts.name, uuid, xml, diskPath, serialLogPath, ...(dataDiskPath ? { dataDiskPath } : {}) };
 }
 
-/** Deletes the guest's disk and serial log (the domain itself must be undefined by the test). */
-export async function removeTinyGuest(guest: Pick<TinyGuest, 'diskPath' | 'serialLogPath'>): Promise<void> {
+async function createQcow2(path: string, sizeMiB: number): Promise<void> {
+  try {
+    await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', path, `${sizeMiB}M`]);
+  } catch (error) {
+    const e = error as Error & { stderr?: string };
+    throw new Error(`qemu-img create ${path} failed: ${e.stderr?.trim() || e.message}`, { cause: error });
+  }
+}
+
+/** Deletes the guest's disks and serial log (the domain itself must be undefined by the test). */
+export async function removeTinyGuest(guest: Pick<TinyGuest, 'diskPath' | 'serialLogPath' | 'dataDiskPath'>): Promise<void> {
   await rm(guest.diskPath, { force: true });
   await rm(guest.serialLogPath, { force: true });
+  if (guest.dataDiskPath) await rm(guest.dataDiskPath, { force: true });
 }
 
 /** Current size of a serial log in bytes (0 if absent): pass it as `fromOffset` to wait only for newer lines. */

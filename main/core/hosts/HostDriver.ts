@@ -17,6 +17,8 @@ export interface VmRecord {
   vcpus: number;
   memoryKiB: number;
   persistent: boolean;
+  /** Tandem's tags, from the VM's own metadata (drivers without metadata leave it out). */
+  tags?: string[];
 }
 
 export interface HostFacts {

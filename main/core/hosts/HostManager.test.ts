@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { HostSummary } from '../../../preload/contract';
 import { AuthFailedError, ConflictError, HostUnreachableError, InvalidInputError } from '../errors';
 import { deferred, flush, ManualClock, ScriptedDriver, ScriptedSession } from '../testing/scripted';
+import type { HostCredentialSource } from './HostCredentials';
 import type { HostSession } from './HostDriver';
 import { HostManager } from './HostManager';
 
@@ -147,5 +148,64 @@ describe('HostManager', () => {
     expect(removed).toEqual([host.id]);
     await clock.advance(120_000);
     expect(driver.connects).toBe(1);
+  });
+});
+
+describe('HostManager: editing hosts and credentials', () => {
+  function withCredentials() {
+    const base = setup();
+    const forgotten: string[] = [];
+    const outcomes: string[] = [];
+    const answer = deferred<string[] | null>();
+    const credentials: HostCredentialSource = {
+      forAttempt: () => ({
+        prompt: () => answer.promise,
+        finish: async (outcome) => void outcomes.push(outcome),
+        declined: () => undefined,
+      }),
+      forgetHost: async (id) => void forgotten.push(id),
+    };
+    const manager = new HostManager({ drivers: [base.driver], clock: base.clock, random: () => 1, connectTimeoutMs: 5000, credentials });
+    return { ...base, manager, forgotten, outcomes, answer };
+  }
+
+  it('renames a host in place, and refuses to edit a built-in host', async () => {
+    const { driver, manager } = setup();
+    driver.outcomes.push(new ScriptedSession());
+    const host = await manager.add('qemu+tcp://10.0.0.20/system', 'old');
+    expect(await manager.update(host.id, { name: 'new' })).toMatchObject({ name: 'new', status: 'connected' });
+    expect(driver.connects).toBe(1);
+    const demo = manager.register({ id: 'demo', uri: 'qemu+tcp://10.0.0.21/system', kind: 'demo', persisted: false });
+    await expect(manager.update(demo.id, { name: 'x' })).rejects.toMatchObject({ code: 'host.not-editable' });
+  });
+
+  it('a new URI reconnects the host and forgets its stored credentials; a bad one changes nothing', async () => {
+    const { driver, manager, forgotten, answer } = withCredentials();
+    answer.resolve(null);
+    driver.outcomes.push(new ScriptedSession());
+    const host = await manager.add('qemu+tcp://10.0.0.22/system');
+    await expect(manager.update(host.id, { uri: 'qemu+tcp:///system' })).rejects.toBeInstanceOf(InvalidInputError);
+    expect(manager.get(host.id).uri).toBe('qemu+tcp://10.0.0.22/system');
+    const next = new ScriptedSession();
+    driver.outcomes.push(next);
+    const updated = await manager.update(host.id, { uri: 'qemu+tcp://10.0.0.23/system' });
+    expect(updated).toMatchObject({ id: host.id, uri: 'qemu+tcp://10.0.0.23/system', status: 'connecting' });
+    await flush();
+    expect(manager.session(host.id)).toBe(next);
+    expect(forgotten).toEqual([host.id]);
+  });
+
+  it('holds the connect timeout while the user is answering a credential prompt', async () => {
+    const { driver, clock, manager, outcomes, answer } = withCredentials();
+    driver.outcomes.push(async (prompt) => {
+      expect(await prompt?.([{ kind: 'passphrase', prompt: 'pw', defaultValue: '' }])).toEqual(['pw']);
+      return new ScriptedSession();
+    });
+    const adding = manager.add('qemu+tcp://10.0.0.24/system');
+    await flush();
+    await clock.advance(20_000); // four connect timeouts pass while the prompt is open
+    answer.resolve(['pw']);
+    await expect(adding).resolves.toMatchObject({ status: 'connected' });
+    expect(outcomes).toEqual(['connected']);
   });
 });

@@ -16,6 +16,7 @@ import {
   UnsupportedError,
 } from '../errors';
 import { createLogger } from '../logging';
+import type { CredentialAttempt, HostCredentialSource } from './HostCredentials';
 import type { CredentialPrompt, Disposable, HostDriver, HostFacts, HostSession } from './HostDriver';
 import type { HostConfigStore } from './HostConfigStore';
 import { defaultHostName, hostIdForUri, parseHostUri } from './hostUri';
@@ -35,7 +36,8 @@ export interface HostManagerOptions {
   firstRetryMs?: number;
   maxRetryMs?: number;
   random?: () => number;
-  credentials?: CredentialPrompt;
+  /** Answers credential prompts (keychain, then the user); without it a host that asks is refused. */
+  credentials?: HostCredentialSource;
 }
 
 interface HostEntry {
@@ -60,6 +62,8 @@ interface HostEntry {
    * would pile blocked threads onto the shared pool that every other host needs.
    */
   dialing: Promise<void> | undefined;
+  /** A credential prompt is waiting for the user: the connect timeout does not run meanwhile. */
+  waitingForUser: number;
   removed: boolean;
 }
 
@@ -188,6 +192,54 @@ export class HostManager {
     this.forget(entry);
     await this.closeSession(entry);
     if (entry.persisted) await this.persist();
+    await this.options.credentials?.forgetHost(entry.id);
+  }
+
+  /**
+   * Renames a user-added host and/or points it at another URI. A new URI is validated first (malformed,
+   * unsupported or already used by another host: refused, nothing changed), then the host reconnects to it
+   * in the background, its stored credentials forgotten (they belonged to the old address).
+   */
+  async update(hostId: string, changes: { name?: string; uri?: string }): Promise<HostSummary> {
+    const entry = this.entry(hostId);
+    if (!entry.persisted) {
+      throw new UnsupportedError('host.not-editable', `Host "${entry.name}" is built in; only hosts you added can be edited`, {
+        details: { hostId },
+      });
+    }
+    const uri = changes.uri === undefined ? entry.uri : parseHostUri(changes.uri).uri;
+    if (uri !== entry.uri) {
+      this.driverFor(uri);
+      const duplicate = [...this.hosts.values()].find((h) => h.uri === uri && h !== entry);
+      if (duplicate) {
+        throw new ConflictError('host.duplicate', `Host ${uri} is already added as "${duplicate.name}"`, {
+          details: { field: 'uri', hostId: duplicate.id },
+        });
+      }
+    }
+    const name = changes.name?.trim() || entry.name;
+    if (uri === entry.uri && name === entry.name) return toSummary(entry);
+    const previous = { name: entry.name, uri: entry.uri };
+    entry.name = name;
+    entry.uri = uri;
+    try {
+      await this.persist();
+    } catch (error) {
+      Object.assign(entry, previous);
+      throw new OperationFailedError('host.save-failed', `Host "${previous.name}" was not changed: saving the host list failed (${String(error)})`, {
+        cause: error,
+      });
+    }
+    if (uri === previous.uri) {
+      this.hostChanged.emit(toSummary(entry));
+      return toSummary(entry);
+    }
+    entry.attempt = 0;
+    entry.facts = undefined;
+    await this.closeSession(entry);
+    await this.options.credentials?.forgetHost(entry.id);
+    void this.connect(entry, { retryOnFailure: true }).catch(() => undefined); // reported through status
+    return toSummary(entry);
   }
 
   /** Connects now (cancelling any scheduled retry); resolves with the resulting status. */
@@ -225,6 +277,7 @@ export class HostManager {
       attempt: 0,
       generation: 0,
       dialing: undefined,
+      waitingForUser: 0,
       removed: false,
     };
     this.hosts.set(entry.id, entry);
@@ -269,8 +322,12 @@ export class HostManager {
     if (entry.dialing) await entry.dialing;
     if (entry.removed || generation !== entry.generation) return;
     let session: HostSession | undefined;
+    const credentials = this.options.credentials?.forAttempt(
+      { id: entry.id, name: entry.name, uri: entry.uri },
+      { askingUser: () => this.setStatus(entry, 'connecting', 'waiting for credentials') },
+    );
     try {
-      const dial = this.driverFor(entry.uri).connect(entry.uri, { credentials: this.options.credentials });
+      const dial = this.driverFor(entry.uri).connect(entry.uri, { credentials: credentials && this.userPrompt(entry, credentials) });
       let abandoned = false;
       const dialing = dial.then(
         // A session that arrives after we stopped waiting for it is closed, not leaked.
@@ -289,9 +346,11 @@ export class HostManager {
       });
       const facts = await this.withTimeout(session.facts(), entry);
       if (entry.removed || generation !== entry.generation) {
+        await credentials?.finish('failed');
         await session.close();
         return;
       }
+      await credentials?.finish('connected');
       entry.session = session;
       entry.facts = facts;
       entry.attempt = 0;
@@ -305,13 +364,27 @@ export class HostManager {
       this.sessionOpened.emit({ hostId: entry.id, session });
     } catch (error) {
       if (session && entry.session !== session) await session.close().catch(() => undefined);
+      const typed = credentials?.declined() ?? toConnectError(entry, error);
+      const authFailed = typed instanceof AuthFailedError;
+      const note = await credentials?.finish(authFailed ? 'auth-failed' : 'failed');
       if (entry.removed || generation !== entry.generation) return;
-      const typed = toConnectError(entry, error);
-      this.setStatus(entry, typed instanceof AuthFailedError ? 'auth-failed' : 'unreachable', typed.message);
+      this.setStatus(entry, authFailed ? 'auth-failed' : 'unreachable', note ? `${typed.message} (${note})` : typed.message);
       // Wrong credentials won't get better by retrying; the user fixes them and reconnects.
       if (retryOnFailure && !(typed instanceof AuthFailedError)) this.scheduleRetry(entry);
       throw typed;
     }
+  }
+
+  /** The attempt's prompt, with the connect timeout held while the user is being asked. */
+  private userPrompt(entry: HostEntry, credentials: CredentialAttempt): CredentialPrompt {
+    return async (requests) => {
+      entry.waitingForUser++;
+      try {
+        return await credentials.prompt(requests);
+      } finally {
+        entry.waitingForUser--;
+      }
+    };
   }
 
   private onLost(entry: HostEntry, reason: string): void {
@@ -352,7 +425,13 @@ export class HostManager {
 
   private withTimeout<T>(promise: Promise<T>, entry: HostEntry): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
+      let timer: Disposable;
+      const expire = () => {
+        // The user is typing a password: the host is waiting for us, not the other way round.
+        if (entry.waitingForUser > 0) {
+          timer = this.clock.setTimeout(expire, this.connectTimeoutMs);
+          return;
+        }
         reject(
           new HostUnreachableError(
             'host.connect-timeout',
@@ -360,7 +439,8 @@ export class HostManager {
             { details: { hostId: entry.id } },
           ),
         );
-      }, this.connectTimeoutMs);
+      };
+      timer = this.clock.setTimeout(expire, this.connectTimeoutMs);
       promise.then(
         (value) => {
           timer.dispose();

@@ -32,9 +32,9 @@ describe('DomainXml', () => {
     expect([d.osType, d.arch, d.machine]).toEqual(['hvm', 'x86_64', 'pc-q35-7.2']);
     expect(d.disks).toEqual([
       { device: 'disk', target: 'vda', bus: 'virtio', source: '/var/lib/libvirt/images/web.qcow2', format: 'qcow2' },
-      { device: 'cdrom', target: 'sda', bus: 'sata' },
+      { device: 'cdrom', target: 'sda', bus: 'sata', readonly: true },
     ]);
-    expect(d.nics).toEqual([{ type: 'network', mac: '52:54:00:aa:bb:cc', source: 'default', model: 'virtio' }]);
+    expect(d.nics).toEqual([{ type: 'network', mac: '52:54:00:aa:bb:cc', source: 'default', model: 'virtio', linkState: 'up' }]);
     expect(d.graphics).toEqual([{ type: 'vnc', port: 5901, listen: '127.0.0.1' }]);
   });
 

@@ -11,12 +11,14 @@ export interface DomainDisk {
   bus?: string;
   source?: string;
   format?: string;
+  readonly?: boolean;
 }
 export interface DomainNic {
   type: string;
   mac?: string;
   source?: string;
   model?: string;
+  linkState?: 'up' | 'down';
 }
 export interface DomainGraphics {
   type: string;
@@ -89,6 +91,65 @@ export class DomainXml {
     return text === undefined ? this.memoryKiB : toKiB(text, this.root.value('currentMemory/@unit'));
   }
 
+  /** The vCPUs the VM boots with (`<vcpu current=...>`, else all of them). */
+  get vcpuCurrent(): number {
+    return this.vcpus;
+  }
+  /** The most vCPUs it can have (the `<vcpu>` text): the ceiling for hot-plug. */
+  get vcpuMax(): number {
+    return Number(this.root.value('vcpu') ?? 0);
+  }
+  /** Sets both counts; `current` is written only when it differs from `max`, as libvirt itself does. */
+  setVcpus(current: number, max: number): void {
+    const vcpu = this.root.ensure('vcpu');
+    vcpu.node.textContent = String(max);
+    if (current === max) vcpu.node.removeAttribute('current');
+    else vcpu.setAttribute('current', String(current));
+  }
+
+  set currentMemoryKiB(kib: number) {
+    const current = this.root.ensure('currentMemory');
+    current.node.textContent = String(Math.round(kib));
+    current.setAttribute('unit', 'KiB');
+  }
+
+  /** The boot devices of `<os><boot dev=.../>`, in order. */
+  get bootOrder(): string[] {
+    return this.root.elements('os/boot').map((b) => b.value('@dev') ?? '');
+  }
+  set bootOrder(devices: string[]) {
+    const os = this.root.ensure('os');
+    const existing = os.elements('boot');
+    // New entries go where the old ones were (before whatever followed them), else at the end of <os>.
+    const anchor = existing.at(-1)?.node.nextSibling ?? null;
+    for (const boot of existing) os.node.removeChild(boot.node);
+    for (const dev of devices) {
+      const boot = os.node.ownerDocument!.createElement('boot');
+      boot.setAttribute('dev', dev);
+      os.node.insertBefore(boot, anchor);
+    }
+  }
+
+  /** Whether any device carries its own `<boot order=...>` (libvirt refuses it together with `<os><boot>`). */
+  get usesPerDeviceBoot(): boolean {
+    return this.root.elements('devices/*/boot').length > 0;
+  }
+
+  /** The live element of a disk, by target, to edit or to send to attach/detach/update calls. */
+  disk(target: string): XmlNode | undefined {
+    return this.root.elements('devices/disk').find((d) => d.value('target/@dev') === target);
+  }
+
+  nic(mac: string): XmlNode | undefined {
+    const wanted = mac.toLowerCase();
+    return this.root.elements('devices/interface').find((n) => n.value('mac/@address')?.toLowerCase() === wanted);
+  }
+
+  /** Removes a device element (a disk or NIC view of this document). */
+  removeDevice(device: XmlNode): void {
+    device.node.parentNode?.removeChild(device.node);
+  }
+
   get vcpus(): number {
     const current = this.root.value('vcpu/@current');
     return Number(current ?? this.root.value('vcpu') ?? 0);
@@ -111,15 +172,19 @@ export class DomainXml {
   get machine(): string | undefined {
     return this.root.value('os/type/@machine');
   }
+  set machine(value: string) {
+    this.root.ensure('os/type').setAttribute('machine', value);
+  }
 
   get disks(): DomainDisk[] {
     return this.root.elements('devices/disk').map((disk) =>
-      compact({
+      compact<DomainDisk>({
         device: disk.value('@device') ?? 'disk',
         target: disk.value('target/@dev') ?? '',
         bus: disk.value('target/@bus'),
         source: disk.value('source/@file') ?? disk.value('source/@dev') ?? disk.value('source/@name') ?? disk.value('source/@volume'),
         format: disk.value('driver/@type'),
+        readonly: disk.element('readonly') ? true : undefined,
       }),
     );
   }
@@ -131,6 +196,7 @@ export class DomainXml {
         mac: nic.value('mac/@address'),
         source: nic.value('source/@network') ?? nic.value('source/@bridge') ?? nic.value('source/@dev'),
         model: nic.value('model/@type'),
+        linkState: nic.value('link/@state') === 'down' ? 'down' : 'up',
       }),
     );
   }

@@ -170,6 +170,7 @@ function sameSummary(a: VmSummary, b: VmSummary): boolean {
     a.stateReason === b.stateReason &&
     a.vcpus === b.vcpus &&
     a.memoryKiB === b.memoryKiB &&
-    a.persistent === b.persistent
+    a.persistent === b.persistent &&
+    (a.tags ?? []).join('\n') === (b.tags ?? []).join('\n')
   );
 }

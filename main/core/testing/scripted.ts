@@ -6,7 +6,7 @@ import type { VmState } from '../../../preload/contract';
 import type { Clock } from '../Clock';
 import { Emitter } from '../Emitter';
 import { HostUnreachableError, NotFoundError } from '../errors';
-import type { Disposable, HostDriver, HostSession, VmChange, VmRecord } from '../hosts/HostDriver';
+import type { CredentialPrompt, Disposable, HostDriver, HostSession, VmChange, VmRecord } from '../hosts/HostDriver';
 
 /** A clock whose timers fire only when the test advances it. */
 export class ManualClock implements Clock {
@@ -79,17 +79,21 @@ export class ScriptedSession implements HostSession {
   }
 }
 
-/** Each connect() takes the next scripted outcome: a session, an error, 'hang', or a dial the test settles. */
+/** A dial that talks to the credential prompt, as a driver does for a host that asks. */
+export type ScriptedDial = (credentials: CredentialPrompt | undefined) => Promise<HostSession>;
+
+/** Each connect() takes the next scripted outcome: a session, an error, 'hang', a dial the test settles or runs. */
 export class ScriptedDriver implements HostDriver {
-  outcomes: Array<ScriptedSession | Error | 'hang' | Promise<HostSession>> = [];
+  outcomes: Array<ScriptedSession | Error | 'hang' | Promise<HostSession> | ScriptedDial> = [];
   connects = 0;
   handles(uri: string) {
     return uri.startsWith('qemu');
   }
-  async connect(): Promise<HostSession> {
+  async connect(_uri: string, options: { credentials?: CredentialPrompt } = {}): Promise<HostSession> {
     this.connects++;
     const next = this.outcomes.shift() ?? new HostUnreachableError('t.down', 'down');
     if (next === 'hang') return new Promise(() => undefined);
+    if (typeof next === 'function') return next(options.credentials);
     if (next instanceof Error) throw next;
     return next;
   }

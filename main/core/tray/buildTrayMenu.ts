@@ -1,14 +1,25 @@
 /**
- * The system tray's menu as plain data, built by a pure function from the current hosts, VMs and recent
- * VMs. main/electron turns it into an Electron Menu; keeping it pure keeps it testable without Electron.
+ * The system tray's menu as plain data, built by a pure function from the current hosts, VMs, favorite and
+ * recent VMs, and active alerts. main/electron turns it into an Electron Menu; keeping it pure keeps it testable without
+ * Electron.
  */
 import type { Alert, HostSummary, MethodName, VmRef, VmState, VmSummary } from '../../../preload/contract';
 
-/** What a menu item does: a contract call, or an app-level command. */
+type VmMethod = Extract<MethodName, `vms.${string}`>;
+
+/** What a menu item does: a contract call (some confirmed first), or an app-level command. */
 export type TrayAction =
-  | { kind: 'call'; method: Extract<MethodName, `vms.${string}`>; args: VmRef }
+  | { kind: 'call'; method: VmMethod; args: VmRef; confirm?: TrayConfirmation }
+  | { kind: 'open-console'; vm: VmRef }
   | { kind: 'show-window' }
   | { kind: 'quit' };
+
+/** A tray menu cannot ask; main/electron shows this in a dialog before the call. */
+export interface TrayConfirmation {
+  title: string;
+  message: string;
+  confirmLabel: string;
+}
 
 export type TrayMenuItem =
   | { type: 'item'; id: string; label: string; enabled: boolean; action?: TrayAction }
@@ -18,6 +29,7 @@ export type TrayMenuItem =
 export interface TrayMenuInput {
   hosts: HostSummary[];
   vms: VmSummary[];
+  favorites: VmRef[];
   recent: VmRef[];
   /** Active alerts (monitoring): a count and one item each, opening the window. */
   alerts?: Alert[];
@@ -32,6 +44,9 @@ export function trayBadge(alerts: Alert[]): { tooltip: string; count: number } {
   return { tooltip: count === 0 ? 'Tandem' : `Tandem: ${count} alert${count === 1 ? '' : 's'}`, count };
 }
 
+/** Recent VMs shown besides the favorites. */
+export const TRAY_RECENT_LIMIT = 5;
+
 const STATE_LABEL: Record<VmState, string> = {
   nostate: 'no state',
   running: 'running',
@@ -43,19 +58,68 @@ const STATE_LABEL: Record<VmState, string> = {
   pmsuspended: 'suspended',
 };
 
-const ACTIONS: Array<{ method: Extract<MethodName, `vms.${string}`>; label: string; when: VmState[] }> = [
+const ACTIVE: VmState[] = ['running', 'blocked', 'paused', 'shutdown', 'pmsuspended'];
+
+const ACTIONS: Array<{ method: VmMethod; label: string; when: VmState[]; confirm?: (name: string) => TrayConfirmation }> = [
   { method: 'vms.start', label: 'Start', when: ['shutoff', 'crashed'] },
   { method: 'vms.resume', label: 'Resume', when: ['paused'] },
   { method: 'vms.suspend', label: 'Pause', when: ['running'] },
   { method: 'vms.shutdown', label: 'Shut down', when: ['running'] },
   { method: 'vms.reboot', label: 'Reboot', when: ['running'] },
-  { method: 'vms.destroy', label: 'Force off', when: ['running', 'paused', 'blocked', 'shutdown', 'crashed', 'pmsuspended'] },
+  {
+    method: 'vms.destroy',
+    label: 'Force off…',
+    when: ['running', 'paused', 'blocked', 'shutdown', 'crashed', 'pmsuspended'],
+    confirm: (name) => ({
+      title: `Force off ${name}?`,
+      message: `${name} is stopped at once, like pulling the plug; anything the guest has not written to disk is lost.`,
+      confirmLabel: 'Force off',
+    }),
+  },
 ];
 
-export function buildTrayMenu({ hosts, vms, recent, alerts = [] }: TrayMenuInput): TrayMenuItem[] {
-  const byRef = new Map(vms.map((vm) => [`${vm.hostId}/${vm.uuid}`, vm]));
+const refKey = (r: VmRef) => `${r.hostId}/${r.uuid}`;
+
+export function buildTrayMenu({ hosts, vms, favorites, recent, alerts = [] }: TrayMenuInput): TrayMenuItem[] {
+  const byRef = new Map(vms.map((vm) => [refKey(vm), vm]));
   const hostName = new Map(hosts.map((h) => [h.id, h.name]));
-  const recentVms = recent.map((r) => byRef.get(`${r.hostId}/${r.uuid}`)).filter((vm): vm is VmSummary => !!vm);
+  const present = (refs: VmRef[]) => refs.map((r) => byRef.get(refKey(r))).filter((vm): vm is VmSummary => !!vm);
+  const favoriteVms = present(favorites);
+  const favoriteKeys = new Set(favoriteVms.map(refKey));
+  const recentVms = present(recent)
+    .filter((vm) => !favoriteKeys.has(refKey(vm)))
+    .slice(0, TRAY_RECENT_LIMIT);
+
+  const vmMenu = (vm: VmSummary, section: string): TrayMenuItem => {
+    const ref = { hostId: vm.hostId, uuid: vm.uuid };
+    const id = refKey(vm);
+    return {
+      type: 'submenu',
+      id: `${section}:${id}`,
+      label: `${vm.name} (${STATE_LABEL[vm.state]}) on ${hostName.get(vm.hostId) ?? vm.hostId}`,
+      items: [
+        ...ACTIONS.map(
+          (a): TrayMenuItem => ({
+            type: 'item',
+            id: `${a.method}:${id}`,
+            label: a.label,
+            enabled: a.when.includes(vm.state),
+            action: { kind: 'call', method: a.method, args: ref, ...(a.confirm ? { confirm: a.confirm(vm.name) } : {}) },
+          }),
+        ),
+        { type: 'separator' },
+        {
+          type: 'item',
+          id: `console:${id}`,
+          label: 'Open console',
+          enabled: ACTIVE.includes(vm.state),
+          action: { kind: 'open-console', vm: ref },
+        },
+        // Checkpoints are issue #6: the item is there, disabled, so the menu's shape does not move later.
+        { type: 'item', id: `checkpoint:${id}`, label: 'Take checkpoint (not available yet)', enabled: false },
+      ],
+    };
+  };
 
   const items: TrayMenuItem[] = [{ type: 'item', id: 'show', label: 'Show Tandem', enabled: true, action: { kind: 'show-window' } }];
   items.push({ type: 'separator' });
@@ -73,37 +137,25 @@ export function buildTrayMenu({ hosts, vms, recent, alerts = [] }: TrayMenuInput
     items.push({ type: 'submenu', id: 'alerts', label: `⚠ Alerts (${alerts.length})`, items: shown });
     items.push({ type: 'separator' });
   }
-  if (recentVms.length === 0) {
-    items.push({ type: 'item', id: 'recent-none', label: 'No recent VMs', enabled: false });
+  if (favoriteVms.length > 0) {
+    items.push({ type: 'item', id: 'favorites-title', label: 'Favorites', enabled: false });
+    for (const vm of favoriteVms) items.push(vmMenu(vm, 'fav'));
   }
-  for (const vm of recentVms) {
-    const ref = { hostId: vm.hostId, uuid: vm.uuid };
-    items.push({
-      type: 'submenu',
-      id: `vm:${vm.hostId}/${vm.uuid}`,
-      label: `${vm.name} (${STATE_LABEL[vm.state]}) on ${hostName.get(vm.hostId) ?? vm.hostId}`,
-      items: ACTIONS.map((a) => ({
-        type: 'item' as const,
-        id: `${a.method}:${vm.hostId}/${vm.uuid}`,
-        label: a.label,
-        enabled: a.when.includes(vm.state),
-        action: { kind: 'call' as const, method: a.method, args: ref },
-      })),
-    });
-  }
+  items.push({ type: 'item', id: 'recent-title', label: 'Recent', enabled: false });
+  if (recentVms.length === 0) items.push({ type: 'item', id: 'recent-none', label: 'No recent VMs', enabled: false });
+  for (const vm of recentVms) items.push(vmMenu(vm, 'recent'));
+
   items.push({ type: 'separator' });
   const connected = hosts.filter((h) => h.status === 'connected').length;
-  items.push({
-    type: 'submenu',
-    id: 'hosts',
-    label: `Hosts: ${connected} of ${hosts.length} connected`,
-    items: hosts.map((h) => ({
-      type: 'item' as const,
+  items.push({ type: 'item', id: 'hosts-title', label: `Hosts: ${connected} of ${hosts.length} connected`, enabled: false });
+  for (const h of hosts) {
+    items.push({
+      type: 'item',
       id: `host:${h.id}`,
       label: `${h.name}: ${h.status}${h.statusReason ? ` (${h.statusReason})` : ''}`,
       enabled: false,
-    })),
-  });
+    });
+  }
   items.push({ type: 'separator' });
   items.push({ type: 'item', id: 'quit', label: 'Quit Tandem', enabled: true, action: { kind: 'quit' } });
   return items;

@@ -70,6 +70,16 @@ export class XmlNode {
     this.node.setAttribute(name, value);
   }
 
+  /** A detached deep copy, to edit without touching this document (e.g. a device XML for a live update). */
+  clone(): XmlNode {
+    return new XmlNode(this.node.cloneNode(true) as Element);
+  }
+
+  /** This element alone, serialized (the XML that device attach/detach/update calls take). */
+  toXml(): string {
+    return new XMLSerializer().serializeToString(this.node);
+  }
+
   /** The child element at a simple slash-separated path, created when missing. */
   ensure(path: string): XmlNode {
     let current: Element = this.node;

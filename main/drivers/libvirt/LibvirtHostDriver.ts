@@ -27,6 +27,7 @@ import type {
   VmRecord,
 } from '../../core/hosts/HostDriver';
 import { reasonName, stateName } from './domainState';
+import { readVmTags } from './vmTagsMetadata';
 import { mapLibvirtError, mapped } from './mapLibvirtError';
 
 /** Keepalive: a probe every 5 s, the connection declared dead after 3 unanswered (about 15-20 s). */
@@ -81,6 +82,7 @@ class LibvirtHostSession implements HostSession {
   private readonly vmChanges = new Emitter<VmChange>();
   private readonly lost = new Emitter<string>();
   private lifecycle: Subscription | undefined;
+  private metadata: Subscription | undefined;
   private closing = false;
 
   private constructor(private readonly conn: Connection) {}
@@ -104,6 +106,10 @@ class LibvirtHostSession implements HostSession {
     session.lifecycle = await subscribeDomainEvents(conn, virDomainEventID.VIR_DOMAIN_EVENT_ID_LIFECYCLE, (event) => {
       // Every lifecycle event (started, stopped, defined, undefined, ...) means "re-read this VM": the
       // inventory then finds its new state, or that it is gone.
+      session.vmChanges.emit({ uuid: event.uuid, removed: false });
+    });
+    // Tags live in the domain's metadata: a change made elsewhere (virsh, another Tandem) re-reads the VM.
+    session.metadata = await subscribeDomainEvents(conn, virDomainEventID.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, (event) => {
       session.vmChanges.emit({ uuid: event.uuid, removed: false });
     });
     return session;
@@ -204,6 +210,7 @@ class LibvirtHostSession implements HostSession {
     if (this.closing) return;
     this.closing = true;
     await this.lifecycle?.dispose().catch(() => undefined); // the connection may already be gone
+    await this.metadata?.dispose().catch(() => undefined);
     await this.conn.close();
   }
 
@@ -219,7 +226,7 @@ class LibvirtHostSession implements HostSession {
   }
 
   private async record(d: Domain): Promise<VmRecord> {
-    const [info, state, persistent] = await Promise.all([d.getInfo(), d.getState(), d.isPersistent()]);
+    const [info, state, persistent, tags] = await Promise.all([d.getInfo(), d.getState(), d.isPersistent(), readVmTags(d)]);
     return {
       uuid: d.getUUIDString(),
       name: d.getName(),
@@ -228,6 +235,7 @@ class LibvirtHostSession implements HostSession {
       vcpus: info.nrVirtCpu,
       memoryKiB: info.maxMemKiB,
       persistent,
+      tags,
     };
   }
 }

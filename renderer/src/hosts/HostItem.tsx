@@ -2,6 +2,7 @@ import { memo, useState } from 'react';
 import { hostStatusLabel } from '../format';
 import { useHosts, useStores, useVms } from '../stores/StoresContext';
 import { selectVmCountsByHost } from '../stores/vmsStore';
+import { EditHostForm } from './EditHostForm';
 import { VmCounts } from './VmCounts';
 
 /** One host in the sidebar: name, URI, status, VM counts; reconnect and remove. */
@@ -13,6 +14,8 @@ export const HostItem = memo(function HostItem({ hostId }: { hostId: string }) {
   const running = useVms((state) => selectVmCountsByHost(state)[hostId]?.running ?? 0);
   const total = useVms((state) => selectVmCountsByHost(state)[hostId]?.total ?? 0);
   const [confirmingRemove, setConfirmingRemove] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const { hostPage } = useStores();
 
   if (!host) return null;
   const { status, statusReason } = host;
@@ -49,7 +52,16 @@ export const HostItem = memo(function HostItem({ hostId }: { hostId: string }) {
         </span>
         {showReason && <span className="host-reason">{statusReason}</span>}
       </button>
+      {editing && <EditHostForm host={host} onDone={() => setEditing(false)} />}
       <div className="host-actions">
+        <button type="button" className="btn btn-small" data-testid={`host-open-${hostId}`} onClick={() => hostPage.getState().open(hostId)}>
+          Details
+        </button>
+        {host.kind === 'libvirt' && !editing && (
+          <button type="button" className="btn btn-small btn-quiet" data-testid={`host-edit-open-${hostId}`} onClick={() => setEditing(true)}>
+            Edit
+          </button>
+        )}
         {canReconnect && (
           <button
             type="button"

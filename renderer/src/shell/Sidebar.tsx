@@ -1,3 +1,4 @@
+import { ConsolesNav } from '../consoles/ConsolesNav';
 import { AddHostForm } from '../hosts/AddHostForm';
 import { HostList } from '../hosts/HostList';
 import { AlertsBadge } from '../monitoring/Alerts';
@@ -17,6 +18,7 @@ export function Sidebar() {
         )}
         <AlertsBadge />
       </div>
+      <ConsolesNav />
       <HostList />
       <AddHostForm />
     </nav>

@@ -7,6 +7,9 @@ import { useStore } from 'zustand';
 import type { AppStores } from './appStores';
 import type { AlertsState } from './alertsStore';
 import type { ConnectionState } from './connectionStore';
+import type { CredentialsState } from './credentialsStore';
+import type { HostPageState } from './hostPageStore';
+import type { ConsolesState } from './consolesStore';
 import type { HostsState } from './hostsStore';
 import type { MonitoringState } from './monitoringStore';
 import type { ToastState } from './toastStore';
@@ -46,4 +49,16 @@ export function useMonitoring<T>(selector: (state: MonitoringState) => T): T {
 
 export function useAlerts<T>(selector: (state: AlertsState) => T): T {
   return useStore(useStores().alerts, selector);
+}
+
+export function useCredentials<T>(selector: (state: CredentialsState) => T): T {
+  return useStore(useStores().credentials, selector);
+}
+
+export function useHostPage<T>(selector: (state: HostPageState) => T): T {
+  return useStore(useStores().hostPage, selector);
+}
+
+export function useConsoles<T>(selector: (state: ConsolesState) => T): T {
+  return useStore(useStores().consoles, selector);
 }

@@ -5,6 +5,9 @@
 import type { ContractClient } from '../../../preload/contract';
 import { createAlertsStore, type AlertsStore } from './alertsStore';
 import { createConnectionStore, type ConnectionStore } from './connectionStore';
+import { createCredentialsStore, type CredentialsStore } from './credentialsStore';
+import { createHostPageStore, type HostPageStore } from './hostPageStore';
+import { createConsolesStore, type ConsolesStore } from './consolesStore';
 import { createHostsStore, type HostsStore } from './hostsStore';
 import { createMonitoringStore, type MonitoringStore } from './monitoringStore';
 import { createToastStore, type ToastStore, type ToastStoreOptions } from './toastStore';
@@ -17,6 +20,11 @@ export interface AppStores {
   vms: VmsStore;
   monitoring: MonitoringStore;
   alerts: AlertsStore;
+  /** The contract client, for components whose data is local to a form (the VM hardware editor). */
+  client: ContractClient;
+  credentials: CredentialsStore;
+  hostPage: HostPageStore;
+  consoles: ConsolesStore;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
   start(): Promise<void>;
   dispose(): void;
@@ -29,6 +37,21 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
   const vms = createVmsStore(client, toasts);
   const monitoring = createMonitoringStore(client, toasts);
   const alerts = createAlertsStore(client, toasts);
+  const credentials = createCredentialsStore(client, toasts);
+  const hostPage = createHostPageStore(client);
+  const consoles = createConsolesStore(client, toasts);
+  // "Open console" from the tray (`ui.openConsole` -> vms.consoleRequest): the graphical console when the VM
+  // has VNC graphics (what virt-manager and Boxes open first), else its serial console.
+  const stopConsoleRequests = vms.subscribe((state, previous) => {
+    const request = state.consoleRequest;
+    if (!request || request === previous.consoleRequest) return;
+    const vm = state.vms[request.key];
+    if (!vm) return;
+    void client
+      .call('vms.get', { hostId: vm.hostId, uuid: vm.uuid })
+      .then((detail) => detail.graphics.some((g) => g.type === 'vnc'), () => false)
+      .then((hasVnc) => consoles.getState().open(vm, hasVnc ? 'vnc' : 'serial'));
+  });
   return {
     toasts,
     connection,
@@ -36,6 +59,10 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
     vms,
     monitoring,
     alerts,
+    client,
+    credentials,
+    hostPage,
+    consoles,
     async start() {
       await Promise.all([
         connection.getState().loadInfo(),
@@ -43,13 +70,19 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
         vms.getState().load(),
         monitoring.getState().loadSettings(),
         alerts.getState().load(),
+        vms.getState().loadFavorites(),
+        credentials.getState().load(),
       ]);
     },
     dispose() {
+      stopConsoleRequests();
       hosts.dispose();
       vms.dispose();
       monitoring.dispose();
       alerts.dispose();
+      credentials.dispose();
+      hostPage.dispose();
+      consoles.dispose();
     },
   };
 }

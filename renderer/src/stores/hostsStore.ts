@@ -23,6 +23,8 @@ export interface HostsState {
 
   load(): Promise<void>;
   addHost(uri: string, name?: string): Promise<AddHostResult>;
+  /** Renames a host and/or points it at another URI (main reconnects it). */
+  updateHost(hostId: string, changes: { name?: string; uri?: string }): Promise<AddHostResult>;
   removeHost(hostId: string): Promise<boolean>;
   reconnect(hostId: string): Promise<void>;
   selectHost(hostId: string | null): void;
@@ -82,6 +84,18 @@ export function createHostsStore(client: ContractClient, toasts: ToastStore): Ho
           return { ok: true, host };
         } catch (error) {
           toasts.getState().reportError('Could not add host', error);
+          return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
+        }
+      },
+
+      async updateHost(hostId, changes) {
+        const mark = clock.mark();
+        try {
+          const host = await client.call('hosts.update', { hostId, ...changes });
+          applyReply(host, mark);
+          return { ok: true, host };
+        } catch (error) {
+          toasts.getState().reportError(`Could not change host ${get().hosts[hostId]?.name ?? hostId}`, error);
           return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
         }
       },

@@ -48,6 +48,24 @@ export function canRunAction(action: VmAction, state: VmState): boolean {
   return ACTION_ALLOWED[action].includes(state);
 }
 
+/** The actions the table offers on a multi-selection. */
+export const BULK_ACTIONS = ['start', 'shutdown', 'destroy', 'suspend', 'resume'] as const satisfies readonly VmAction[];
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+
+export type VmSortColumn = 'name' | 'state' | 'vcpus' | 'memory' | 'host' | 'tags';
+export interface VmSort {
+  column: VmSortColumn;
+  direction: 'asc' | 'desc';
+}
+
+/** The outcome of a multi-selection action, per VM. */
+export interface BulkOutcome {
+  action: BulkAction;
+  /** VMs still running the action. */
+  pending: number;
+  results: Array<{ key: VmKey; name: string; outcome: 'done' | 'skipped' | 'failed'; message?: string }>;
+}
+
 export interface VmDetailState {
   key: VmKey;
   data: VmDetail | null;
@@ -61,6 +79,17 @@ export interface VmsState {
   loaded: boolean;
   loadError: string | null;
   filter: string;
+  sort: VmSort;
+  /** Only VMs in this state (null: any). */
+  stateFilter: VmState | null;
+  /** Only VMs with this tag (null: any). */
+  tagFilter: string | null;
+  /** The table's multi-selection (checkboxes), separate from the one VM shown in the detail panel. */
+  checked: Record<VmKey, true>;
+  bulk: BulkOutcome | null;
+  favorites: Record<VmKey, true>;
+  /** The latest "open console for this VM" request from outside the window (the tray); seq tells repeats apart. */
+  consoleRequest: { key: VmKey; seq: number } | null;
   selectedKey: VmKey | null;
   /** Lifecycle calls in flight, per VM. */
   busy: Record<VmKey, VmAction>;
@@ -69,6 +98,18 @@ export interface VmsState {
   /** Loads all VMs, or one host's (replacing what is known of that host). */
   load(hostId?: string): Promise<void>;
   setFilter(filter: string): void;
+  /** Sorts by a column; the same column again flips the direction. */
+  sortBy(column: VmSortColumn): void;
+  setStateFilter(state: VmState | null): void;
+  setTagFilter(tag: string | null): void;
+  setChecked(keys: readonly VmKey[], checked: boolean): void;
+  clearChecked(): void;
+  /** Runs an action on every checked VM (those in a state that allows it), reporting each VM's result. */
+  runBulk(action: BulkAction, keys: readonly VmKey[]): Promise<void>;
+  dismissBulk(): void;
+  setTags(ref: VmRef, tags: string[]): Promise<boolean>;
+  loadFavorites(): Promise<void>;
+  setFavorite(ref: VmRef, favorite: boolean): Promise<void>;
   select(key: VmKey | null): void;
   /** (Re)loads the detail of the selected VM. */
   refreshDetail(): Promise<void>;
@@ -82,6 +123,9 @@ export interface VmsState {
 }
 
 export type VmsStore = StoreApi<VmsState> & { dispose(): void };
+
+/** Lifecycle calls of a multi-selection action in flight at once. */
+const BULK_CONCURRENCY = 4;
 
 export function createVmsStore(client: ContractClient, toasts: ToastStore): VmsStore {
   const clock = new EventClock();
@@ -121,6 +165,13 @@ export function createVmsStore(client: ContractClient, toasts: ToastStore): VmsS
       loaded: false,
       loadError: null,
       filter: '',
+      sort: { column: 'name', direction: 'asc' },
+      stateFilter: null,
+      tagFilter: null,
+      checked: {},
+      bulk: null,
+      favorites: {},
+      consoleRequest: null,
       selectedKey: null,
       busy: {},
       detail: null,
@@ -149,6 +200,110 @@ export function createVmsStore(client: ContractClient, toasts: ToastStore): VmsS
 
       setFilter(filter) {
         set({ filter });
+      },
+
+      sortBy(column) {
+        set((state) => ({
+          sort:
+            state.sort.column === column
+              ? { column, direction: state.sort.direction === 'asc' ? 'desc' : 'asc' }
+              : { column, direction: 'asc' },
+        }));
+      },
+
+      setStateFilter(stateFilter) {
+        set({ stateFilter });
+      },
+
+      setTagFilter(tagFilter) {
+        set({ tagFilter });
+      },
+
+      setChecked(keys, checked) {
+        set((state) => {
+          const next = { ...state.checked };
+          for (const key of keys) {
+            if (checked) next[key] = true;
+            else delete next[key];
+          }
+          return { checked: next };
+        });
+      },
+
+      clearChecked() {
+        set({ checked: {} });
+      },
+
+      async runBulk(action, keys) {
+        const { vms } = get();
+        const results: BulkOutcome['results'] = [];
+        const runnable: VmKey[] = [];
+        for (const key of keys) {
+          const vm = vms[key];
+          if (!vm) continue;
+          if (canRunAction(action, vm.state)) runnable.push(key);
+          else results.push({ key, name: vm.name, outcome: 'skipped', message: `${vmStateLabel(vm.state).toLowerCase()}: nothing to ${VM_ACTION_LABELS[action].toLowerCase()}` });
+        }
+        set({ bulk: { action, pending: runnable.length, results: [...results] } });
+        const settle = (entry: BulkOutcome['results'][number]) =>
+          set((state) => ({
+            bulk: state.bulk && { ...state.bulk, pending: state.bulk.pending - 1, results: [...state.bulk.results, entry] },
+          }));
+        // Each VM is its own call (libvirt has no bulk lifecycle call); a few at a time, so a thousand selected
+        // VMs do not flood the host, and each result shows as it lands.
+        const queue = [...runnable];
+        const worker = async () => {
+          for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
+            const ref = parseVmKey(key);
+            const name = get().vms[key]?.name ?? ref.uuid;
+            const mark = clock.mark();
+            setBusy(key, action);
+            try {
+              const summary = await client.call(`vms.${action}`, ref);
+              if (summary && !clock.changedSince(key, mark)) applySummary(summary);
+              settle({ key, name, outcome: 'done' });
+            } catch (error) {
+              settle({ key, name, outcome: 'failed', message: error instanceof Error ? error.message : String(error) });
+            } finally {
+              setBusy(key, null);
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(BULK_CONCURRENCY, queue.length) }, worker));
+      },
+
+      dismissBulk() {
+        set({ bulk: null });
+      },
+
+      async setTags(ref, tags) {
+        try {
+          const saved = await client.call('vms.setTags', { ...ref, tags });
+          const key = vmKey(ref);
+          const vm = get().vms[key];
+          // The vms.changed event brings the same; applying the reply shows it without waiting for it.
+          if (vm) applySummary({ ...vm, tags: saved });
+          return true;
+        } catch (error) {
+          toasts.getState().reportError(`Could not save the tags of ${get().vms[vmKey(ref)]?.name ?? ref.uuid}`, error);
+          return false;
+        }
+      },
+
+      async loadFavorites() {
+        try {
+          applyFavorites((await client.call('favorites.list', {})).favorites);
+        } catch (error) {
+          toasts.getState().reportError('Could not load favorites', error);
+        }
+      },
+
+      async setFavorite(ref, favorite) {
+        try {
+          applyFavorites((await client.call('favorites.set', { ...ref, favorite })).favorites);
+        } catch (error) {
+          toasts.getState().reportError(favorite ? 'Could not star the VM' : 'Could not unstar the VM', error);
+        }
       },
 
       select(key) {
@@ -202,6 +357,10 @@ export function createVmsStore(client: ContractClient, toasts: ToastStore): VmsS
     return changed;
   }
 
+  function applyFavorites(refs: readonly VmRef[]) {
+    store.setState({ favorites: Object.fromEntries(refs.map((ref) => [vmKey(ref), true as const])) });
+  }
+
   function removeKeys(keys: VmKey[]) {
     if (keys.length === 0) return;
     for (const key of keys) clock.touch(key);
@@ -216,7 +375,9 @@ export function createVmsStore(client: ContractClient, toasts: ToastStore): VmsS
       }
       const selectedGone = state.selectedKey !== null && keys.includes(state.selectedKey);
       if (!changed && !selectedGone) return state;
-      return selectedGone ? { vms, selectedKey: null, detail: null } : { vms };
+      const checked = { ...state.checked };
+      for (const key of keys) delete checked[key];
+      return selectedGone ? { vms, checked, selectedKey: null, detail: null } : { vms, checked };
     });
   }
 
@@ -229,6 +390,12 @@ export function createVmsStore(client: ContractClient, toasts: ToastStore): VmsS
       if (changed && store.getState().selectedKey === key) void store.getState().refreshDetail();
     }),
     client.on('vms.removed', (ref) => removeKeys([vmKey(ref)])),
+    client.on('favorites.changed', ({ favorites }) => applyFavorites(favorites)),
+    client.on('ui.openConsole', (ref) => {
+      const key = vmKey(ref);
+      store.getState().select(key);
+      store.setState((state) => ({ consoleRequest: { key, seq: (state.consoleRequest?.seq ?? 0) + 1 } }));
+    }),
     client.on('hosts.removed', ({ hostId }) => {
       hostStatus.delete(hostId);
       removeKeys(Object.values(store.getState().vms).filter((vm) => vm.hostId === hostId).map(vmKey));
@@ -256,31 +423,56 @@ export function createVmsStore(client: ContractClient, toasts: ToastStore): VmsS
 // sorting a thousand VMs per event the bottleneck.
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
-function compareVms(a: VmSummary, b: VmSummary): number {
+function compareByName(a: VmSummary, b: VmSummary): number {
   return collator.compare(a.name, b.name) || collator.compare(a.hostId, b.hostId) || (a.uuid < b.uuid ? -1 : 1);
 }
 
-/** Whether a VM matches the filter text (name, uuid, state or host id, case-insensitive). */
-export function vmMatchesFilter(vm: VmSummary, filter: string): boolean {
-  const needle = filter.trim().toLowerCase();
-  if (!needle) return true;
-  return (
-    vm.name.toLowerCase().includes(needle) ||
-    vm.uuid.startsWith(needle) ||
-    vm.state === needle ||
-    vmStateLabel(vm.state).toLowerCase().includes(needle) ||
-    vm.hostId.includes(needle)
-  );
+const STATE_RANK = new Map<VmState, number>();
+
+/** Numeric sort keys; string columns (host, tags) are ranked through the collator once per distinct value. */
+const SORT_VALUE: Record<Exclude<VmSortColumn, 'name'>, (vm: VmSummary) => string | number> = {
+  state: (vm) => STATE_RANK.get(vm.state) ?? 99,
+  vcpus: (vm) => vm.vcpus,
+  memory: (vm) => vm.memoryKiB,
+  host: (vm) => vm.hostId,
+  tags: (vm) => (vm.tags ?? []).join(' '),
+};
+
+/** Lowercased text a VM is searched by, kept per summary object (replaced only when the VM changes). */
+const searchText = new WeakMap<VmSummary, string>();
+function haystack(vm: VmSummary): string {
+  let text = searchText.get(vm);
+  if (text === undefined) {
+    text = `${vm.name}\n${vm.hostId}\n${(vm.tags ?? []).join('\n')}`.toLowerCase();
+    searchText.set(vm, text);
+  }
+  return text;
 }
 
-/**
- * All VMs sorted, remembered with the map they came from. Most events change a VM's state, not its name
- * or the set of VMs, so the previous order is checked in O(n) and reused instead of sorting again.
- */
-let sortedCache: { vms: Record<VmKey, VmSummary>; keys: VmKey[]; sorted: VmSummary[] } | null = null;
+/** A test for the filter text (name, uuid, state, host id or a tag, case-insensitive), normalized once. */
+function filterMatcher(filter: string): (vm: VmSummary) => boolean {
+  const needle = filter.trim().toLowerCase();
+  if (!needle) return () => true;
+  const states = new Set(VM_STATE_ORDER.filter((state) => state === needle || vmStateLabel(state).toLowerCase().includes(needle)));
+  return (vm) => states.has(vm.state) || haystack(vm).includes(needle) || vm.uuid.startsWith(needle);
+}
 
-function sortedVms(vms: Record<VmKey, VmSummary>): VmSummary[] {
-  const cached = sortedCache;
+/** Whether a VM matches the filter text (name, uuid, state, host id or a tag, case-insensitive). */
+export function vmMatchesFilter(vm: VmSummary, filter: string): boolean {
+  return filterMatcher(filter)(vm);
+}
+
+const DEFAULT_SORT: VmSort = { column: 'name', direction: 'asc' };
+
+/**
+ * All VMs sorted by name, remembered with the map they came from. Most events change a VM's state, not
+ * its name or the set of VMs, so the previous order is checked in O(n) and reused instead of sorting
+ * again (the collator is the expensive part of sorting thousands of names).
+ */
+let byNameCache: { vms: Record<VmKey, VmSummary>; keys: VmKey[]; sorted: VmSummary[] } | null = null;
+
+function vmsByName(vms: Record<VmKey, VmSummary>): VmSummary[] {
+  const cached = byNameCache;
   if (cached?.vms === vms) return cached.sorted;
   if (cached && cached.keys.length === Object.keys(vms).length) {
     const sorted: VmSummary[] = new Array<VmSummary>(cached.keys.length);
@@ -294,34 +486,116 @@ function sortedVms(vms: Record<VmKey, VmSummary>): VmSummary[] {
       sorted[i] = next;
     }
     if (sameOrder) {
-      sortedCache = { vms, keys: cached.keys, sorted };
+      byNameCache = { vms, keys: cached.keys, sorted };
       return sorted;
     }
   }
-  const sorted = Object.values(vms).sort(compareVms);
-  sortedCache = { vms, keys: sorted.map(vmKey), sorted };
+  const sorted = Object.values(vms).sort(compareByName);
+  byNameCache = { vms, keys: sorted.map(vmKey), sorted };
   return sorted;
 }
 
-let visibleCache: { vms: Record<VmKey, VmSummary>; hostId: string | null; filter: string; result: VmSummary[] } | null =
-  null;
+/**
+ * The VMs in the requested order. Other columns sort the name order by one precomputed number per VM
+ * (ties keep the name order), so a column click is a numeric sort of typed arrays, not thousands of
+ * collator calls.
+ */
+let sortedCache: { vms: Record<VmKey, VmSummary>; sort: VmSort; sorted: VmSummary[] } | null = null;
 
-/** The VMs the table shows: of the selected host (null = all), matching the filter, sorted by name. */
-export function selectVisibleVms(
-  state: Pick<VmsState, 'vms' | 'filter'>,
-  hostId: string | null,
-): VmSummary[] {
-  const cached = visibleCache;
-  if (cached && cached.vms === state.vms && cached.hostId === hostId && cached.filter === state.filter) {
-    return cached.result;
+function sortedVms(vms: Record<VmKey, VmSummary>, sort: VmSort): VmSummary[] {
+  const cached = sortedCache;
+  if (cached && cached.vms === vms && cached.sort.column === sort.column && cached.sort.direction === sort.direction) return cached.sorted;
+  const byName = vmsByName(vms);
+  let sorted: VmSummary[];
+  if (sort.column === 'name') {
+    sorted = sort.direction === 'asc' ? byName : [...byName].reverse();
+  } else {
+    const value = SORT_VALUE[sort.column];
+    const n = byName.length;
+    const keys = new Float64Array(n);
+    const raw = byName.map(value);
+    if (sort.column === 'host' || sort.column === 'tags') {
+      const distinct = [...new Set(raw as string[])].sort((a, b) => {
+        // Untagged VMs last, whichever the direction: "no tags" is not a value.
+        if (sort.column === 'tags' && (a === '') !== (b === '')) return (a === '' ? 1 : -1) * (sort.direction === 'asc' ? 1 : -1);
+        return collator.compare(a, b);
+      });
+      const rank = new Map(distinct.map((v, i) => [v, i]));
+      for (let i = 0; i < n; i++) keys[i] = rank.get(raw[i] as string)!;
+    } else {
+      for (let i = 0; i < n; i++) keys[i] = raw[i] as number;
+    }
+    const sign = sort.direction === 'asc' ? 1 : -1;
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => sign * (keys[a]! - keys[b]!) || a - b);
+    sorted = Array.from(order, (i) => byName[i]!);
   }
-  const all = sortedVms(state.vms);
+  sortedCache = { vms, sort, sorted };
+  return sorted;
+}
+
+export type VmQuery = Pick<VmsState, 'vms' | 'filter'> & Partial<Pick<VmsState, 'sort' | 'stateFilter' | 'tagFilter'>>;
+
+let visibleCache: {
+  vms: Record<VmKey, VmSummary>;
+  hostId: string | null;
+  filter: string;
+  sort: VmSort;
+  stateFilter: VmState | null;
+  tagFilter: string | null;
+  result: VmSummary[];
+} | null = null;
+
+/** The VMs the table shows: of the selected host (null = all), in the state and with the tag chosen, matching the filter text, sorted. */
+export function selectVisibleVms(state: VmQuery, hostId: string | null): VmSummary[] {
+  const sort = state.sort ?? DEFAULT_SORT;
+  const stateFilter = state.stateFilter ?? null;
+  const tagFilter = state.tagFilter ?? null;
+  const cached = visibleCache;
+  const sameRest =
+    cached !== null &&
+    cached.vms === state.vms &&
+    cached.hostId === hostId &&
+    cached.sort === sort &&
+    cached.stateFilter === stateFilter &&
+    cached.tagFilter === tagFilter;
+  if (sameRest && cached.filter === state.filter) return cached.result;
+  const text = state.filter.trim();
+  // Typing on narrows what is shown: filter the previous result instead of every VM.
+  const narrowing = sameRest && text.toLowerCase().startsWith(cached.filter.trim().toLowerCase());
+  const source = narrowing ? cached.result : sortedVms(state.vms, sort);
+  const matches = filterMatcher(text);
   const result =
-    hostId === null && !state.filter.trim()
-      ? all
-      : all.filter((vm) => (hostId === null || vm.hostId === hostId) && vmMatchesFilter(vm, state.filter));
-  visibleCache = { vms: state.vms, hostId, filter: state.filter, result };
+    hostId === null && !text && stateFilter === null && tagFilter === null
+      ? source
+      : source.filter(
+          (vm) =>
+            (hostId === null || vm.hostId === hostId) &&
+            (stateFilter === null || vm.state === stateFilter) &&
+            (tagFilter === null || (vm.tags ?? []).includes(tagFilter)) &&
+            matches(vm),
+        );
+  visibleCache = { vms: state.vms, hostId, filter: state.filter, sort, stateFilter, tagFilter, result };
   return result;
+}
+
+const tagsCache = new WeakMap<Record<VmKey, VmSummary>, string[]>();
+/** Every tag in use, sorted (for the tag filter). */
+export function selectAllTags(state: Pick<VmsState, 'vms'>): string[] {
+  let tags = tagsCache.get(state.vms);
+  if (!tags) {
+    const set = new Set<string>();
+    for (const vm of Object.values(state.vms)) for (const tag of vm.tags ?? []) set.add(tag);
+    tags = [...set].sort(collator.compare);
+    tagsCache.set(state.vms, tags);
+  }
+  return tags;
+}
+
+/** The checked VMs' keys that still exist, in a stable order. */
+export function selectCheckedKeys(state: Pick<VmsState, 'checked' | 'vms'>): VmKey[] {
+  return Object.keys(state.checked).filter((key) => key in state.vms).sort();
 }
 
 export interface VmCounts {
@@ -364,6 +638,8 @@ export const VM_STATE_ORDER: readonly VmState[] = [
   'shutoff',
   'nostate',
 ];
+
+VM_STATE_ORDER.forEach((state, index) => STATE_RANK.set(state, index));
 
 /** How many of the given VMs are in each state, as [state, count] pairs in VM_STATE_ORDER (no zeros). */
 export function countByState(vms: readonly VmSummary[]): Array<[VmState, number]> {

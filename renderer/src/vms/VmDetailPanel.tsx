@@ -1,15 +1,19 @@
 /**
  * The selected VM: live summary fields (state, vCPUs, memory) from the store, which events keep current,
- * and the definition details from `vms.get` (refreshed when the VM changes).
+ * and the definition details from `vms.get` (refreshed when the VM changes); its tags and its editable
+ * hardware (VmTagsEditor, VmHardwareEditor).
  */
 import type { ReactNode } from 'react';
 import type { VmDetail } from '../../../preload/contract';
 import { formatKiB, formatStateReason, formatYesNo, isVmActive } from '../format';
 import { VmCharts } from '../monitoring/VmCharts';
+import { ConsoleButtons } from '../consoles/ConsoleButtons';
 import { useHosts, useStores, useVms } from '../stores/StoresContext';
 import { selectSelectedVm } from '../stores/vmsStore';
 import { StateBadge } from './StateBadge';
 import { VmActions } from './VmActions';
+import { VmHardwareEditor } from './VmHardwareEditor';
+import { VmTagsEditor } from './VmTagsEditor';
 
 export function VmDetailPanel() {
   const { vms } = useStores();
@@ -53,6 +57,7 @@ export function VmDetailPanel() {
       </header>
 
       <VmActions vm={vm} />
+      <ConsoleButtons vm={vm} />
 
       {detail?.error && (
         <p className="detail-error" role="alert">
@@ -81,71 +86,18 @@ export function VmDetailPanel() {
       </section>
 
       <VmCharts key={`${vm.hostId}/${vm.uuid}`} hostId={vm.hostId} uuid={vm.uuid} active={isVmActive(vm.state)} />
+      <section className="detail-section" aria-label="Tags">
+        <h3>Tags</h3>
+        <VmTagsEditor vm={vm} />
+      </section>
+
+      <section className="detail-section" aria-label="Hardware">
+        <h3>Hardware</h3>
+        <VmHardwareEditor key={`${vm.hostId}/${vm.uuid}`} vm={vm} />
+      </section>
 
       {data && (
         <>
-          <section className="detail-section">
-            <h3>Disks</h3>
-            {data.disks.length === 0 ? (
-              <p className="muted">No disks.</p>
-            ) : (
-              <table className="mini-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Target</th>
-                    <th scope="col">Device</th>
-                    <th scope="col">Bus</th>
-                    <th scope="col">Source</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.disks.map((disk) => (
-                    <tr key={disk.target}>
-                      <td>
-                        <code>{disk.target}</code>
-                      </td>
-                      <td>{disk.device}</td>
-                      <td>{disk.bus ?? '—'}</td>
-                      <td className="cell-wrap" title={disk.format ? `format: ${disk.format}` : undefined}>
-                        {disk.source ?? '—'}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </section>
-
-          <section className="detail-section">
-            <h3>Network interfaces</h3>
-            {data.nics.length === 0 ? (
-              <p className="muted">No network interfaces.</p>
-            ) : (
-              <table className="mini-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Type</th>
-                    <th scope="col">Source</th>
-                    <th scope="col">Model</th>
-                    <th scope="col">MAC</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.nics.map((nic, index) => (
-                    <tr key={nic.mac ?? index}>
-                      <td>{nic.type}</td>
-                      <td>{nic.source ?? '—'}</td>
-                      <td>{nic.model ?? '—'}</td>
-                      <td>
-                        <code>{nic.mac ?? '—'}</code>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </section>
-
           <section className="detail-section">
             <h3>Graphics</h3>
             {data.graphics.length === 0 ? (

@@ -20,48 +20,83 @@ export function primaryAction(state: VmState): VmAction | null {
   }
 }
 
+/** Keyboard moves between rows: by one, or to the first / last row (the table scrolls rows into view). */
+export type RowMove = 1 | -1 | 'first' | 'last';
+
 interface VmRowProps {
   vmKey: VmKey;
   vm: VmSummary;
   hostName: string;
   selected: boolean;
+  checked: boolean;
+  favorite: boolean;
   /** The row reachable with Tab (roving tabindex); the others are reached with the arrow keys. */
   tabStop: boolean;
   busy: VmAction | undefined;
   onSelect(key: VmKey): void;
+  onCheck(key: VmKey, checked: boolean, extendRange: boolean): void;
+  onFavorite(ref: VmRef, favorite: boolean): void;
+  onMove(key: VmKey, move: RowMove): void;
   onAction(ref: VmRef, action: VmAction): void;
 }
 
-export const VmRow = memo(function VmRow({ vmKey, vm, hostName, selected, tabStop, busy, onSelect, onAction }: VmRowProps) {
+export const VmRow = memo(function VmRow(props: VmRowProps) {
+  const { vmKey, vm, hostName, selected, checked, favorite, tabStop, busy } = props;
   const action = primaryAction(vm.state);
+  const ref = { hostId: vm.hostId, uuid: vm.uuid };
   const onKeyDown = (event: KeyboardEvent<HTMLTableRowElement>) => {
     if (event.target !== event.currentTarget) return;
-    if (event.key === 'Enter' || event.key === ' ') {
+    const moves: Record<string, RowMove> = { ArrowDown: 1, ArrowUp: -1, Home: 'first', End: 'last' };
+    if (event.key === 'Enter') {
       event.preventDefault();
-      onSelect(vmKey);
-    } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      props.onSelect(vmKey);
+    } else if (event.key === ' ') {
       event.preventDefault();
-      const sibling =
-        event.key === 'ArrowDown' ? event.currentTarget.nextElementSibling : event.currentTarget.previousElementSibling;
-      if (sibling instanceof HTMLElement) sibling.focus();
-    } else if (event.key === 'Home' || event.key === 'End') {
+      props.onCheck(vmKey, !checked, event.shiftKey);
+    } else if (moves[event.key] !== undefined) {
       event.preventDefault();
-      const body = event.currentTarget.parentElement;
-      const target = event.key === 'Home' ? body?.firstElementChild : body?.lastElementChild;
-      if (target instanceof HTMLElement) target.focus();
+      props.onMove(vmKey, moves[event.key]!);
     }
   };
   return (
     <tr
-      className={selected ? 'vm-row selected' : 'vm-row'}
+      className={`vm-row${selected ? ' selected' : ''}${checked ? ' checked' : ''}`}
       data-testid={`vm-row-${vm.name}`}
+      data-key={vmKey}
       data-state={vm.state}
       data-host={vm.hostId}
       aria-selected={selected}
       tabIndex={tabStop ? 0 : -1}
-      onClick={() => onSelect(vmKey)}
+      onClick={() => props.onSelect(vmKey)}
       onKeyDown={onKeyDown}
     >
+      <td className="col-check" onClick={(event) => event.stopPropagation()}>
+        <input
+          type="checkbox"
+          aria-label={`Select ${vm.name}`}
+          data-testid={`vm-check-${vm.name}`}
+          checked={checked}
+          tabIndex={-1}
+          onChange={(event) => props.onCheck(vmKey, event.target.checked, (event.nativeEvent as MouseEvent).shiftKey)}
+        />
+      </td>
+      <td className="col-star">
+        <button
+          type="button"
+          className={favorite ? 'star-btn starred' : 'star-btn'}
+          aria-pressed={favorite}
+          aria-label={favorite ? `Unstar ${vm.name}` : `Star ${vm.name}`}
+          title={favorite ? 'Favorite (in the tray): click to unstar' : 'Star: show in the tray'}
+          data-testid={`vm-star-${vm.name}`}
+          tabIndex={-1}
+          onClick={(event) => {
+            event.stopPropagation();
+            props.onFavorite(ref, !favorite);
+          }}
+        >
+          {favorite ? '★' : '☆'}
+        </button>
+      </td>
       <td className="col-name">
         <span className="vm-name">{vm.name}</span>
         {busy && <span className="spinner" role="status" aria-label={`${VM_ACTION_LABELS[busy]} in progress`} />}
@@ -72,6 +107,13 @@ export const VmRow = memo(function VmRow({ vmKey, vm, hostName, selected, tabSto
       <td className="col-num">{vm.vcpus}</td>
       <td className="col-num">{formatKiB(vm.memoryKiB)}</td>
       <td className="col-host">{hostName}</td>
+      <td className="col-tags">
+        {(vm.tags ?? []).map((tag) => (
+          <span key={tag} className="tag-chip">
+            {tag}
+          </span>
+        ))}
+      </td>
       <td className="col-actions">
         {action && (
           <button
@@ -82,7 +124,7 @@ export const VmRow = memo(function VmRow({ vmKey, vm, hostName, selected, tabSto
             tabIndex={tabStop || selected ? 0 : -1}
             onClick={(event) => {
               event.stopPropagation();
-              onAction({ hostId: vm.hostId, uuid: vm.uuid }, action);
+              props.onAction(ref, action);
             }}
           >
             {VM_ACTION_LABELS[action]}

@@ -1,17 +1,30 @@
 import { useId, useMemo } from 'react';
-import { useShallow } from 'zustand/react/shallow';
+import type { VmState } from '../../../preload/contract';
 import { vmStateLabel, vmStateTone } from '../format';
+import { selectHostList } from '../stores/hostsStore';
 import { useHosts, useStores, useVms } from '../stores/StoresContext';
-import { countByState, selectVisibleVms } from '../stores/vmsStore';
+import { VM_STATE_ORDER, countByState, selectAllTags, selectVisibleVms } from '../stores/vmsStore';
+import { VmBulkBar } from './VmBulkBar';
 
-/** Above the table: what is shown (a host or all), counts by state, and the filter box. */
+/** Above the table: what is shown, counts by state, the filters (host, state, tag, text) and bulk actions. */
 export function VmToolbar() {
-  const { vms } = useStores();
+  const { vms, hosts } = useStores();
   const filterId = useId();
   const selectedHostId = useHosts((state) => state.selectedHostId);
   const hostName = useHosts((state) => (state.selectedHostId ? state.hosts[state.selectedHostId]?.name : undefined));
-  const visible = useVms(useShallow((state) => selectVisibleVms(state, selectedHostId)));
+  const hostList = useHosts(selectHostList);
+  // No useShallow here: the selector is memoized (the same array while nothing relevant changed), and
+  // zustand's shallow compares arrays through Maps of their entries, which costs more than a render at 5,000.
+  const visible = useVms((state) =>
+    selectVisibleVms(
+      { vms: state.vms, filter: state.filter, sort: state.sort, stateFilter: state.stateFilter, tagFilter: state.tagFilter },
+      selectedHostId,
+    ),
+  );
   const filter = useVms((state) => state.filter);
+  const stateFilter = useVms((state) => state.stateFilter);
+  const tagFilter = useVms((state) => state.tagFilter);
+  const tags = useVms(selectAllTags);
   const counts = useMemo(() => countByState(visible), [visible]);
 
   return (
@@ -19,7 +32,9 @@ export function VmToolbar() {
       <div className="toolbar-title">
         <h1>{selectedHostId ? (hostName ?? selectedHostId) : 'All hosts'}</h1>
         <span className="toolbar-summary" aria-live="polite">
-          {visible.length} {visible.length === 1 ? 'VM' : 'VMs'}
+          <span data-testid="vm-count">
+            {visible.length} {visible.length === 1 ? 'VM' : 'VMs'}
+          </span>
           {counts.map(([state, count]) => (
             <span key={state} className={`count-chip tone-${vmStateTone(state)}`}>
               {count} {vmStateLabel(state).toLowerCase()}
@@ -28,6 +43,48 @@ export function VmToolbar() {
         </span>
       </div>
       <div className="toolbar-filter">
+        <select
+          className="input filter-select"
+          aria-label="Host"
+          data-testid="vm-filter-host"
+          value={selectedHostId ?? ''}
+          onChange={(event) => hosts.getState().selectHost(event.target.value || null)}
+        >
+          <option value="">All hosts</option>
+          {hostList.map((host) => (
+            <option key={host.id} value={host.id}>
+              {host.name}
+            </option>
+          ))}
+        </select>
+        <select
+          className="input filter-select"
+          aria-label="State"
+          data-testid="vm-filter-state"
+          value={stateFilter ?? ''}
+          onChange={(event) => vms.getState().setStateFilter((event.target.value || null) as VmState | null)}
+        >
+          <option value="">Any state</option>
+          {VM_STATE_ORDER.map((state) => (
+            <option key={state} value={state}>
+              {vmStateLabel(state)}
+            </option>
+          ))}
+        </select>
+        <select
+          className="input filter-select"
+          aria-label="Tag"
+          data-testid="vm-filter-tag"
+          value={tagFilter ?? ''}
+          onChange={(event) => vms.getState().setTagFilter(event.target.value || null)}
+        >
+          <option value="">Any tag</option>
+          {tags.map((tag) => (
+            <option key={tag} value={tag}>
+              {tag}
+            </option>
+          ))}
+        </select>
         <label htmlFor={filterId} className="sr-only">
           Filter VMs
         </label>
@@ -35,12 +92,13 @@ export function VmToolbar() {
           id={filterId}
           className="input filter-input"
           type="search"
-          placeholder="Filter by name, state, UUID…"
+          placeholder="Search name, state, tag, UUID…"
           data-testid="vm-filter"
           value={filter}
           onChange={(event) => vms.getState().setFilter(event.target.value)}
         />
       </div>
+      <VmBulkBar />
     </div>
   );
 }

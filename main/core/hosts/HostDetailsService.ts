@@ -1,0 +1,74 @@
+/**
+ * The host page's data: capabilities parsed from libvirt's XML, node resources, storage pools, and the VMs
+ * running there (from the inventory, which events keep current). Reads go through a port the libvirt driver
+ * implements, so this stays plain TypeScript.
+ */
+import type { HostDetails } from '../../../preload/contract';
+import { UnsupportedError } from '../errors';
+import type { Inventory } from '../inventory/Inventory';
+import { parseDomainCapabilities, parseHostCapabilities, type DomainCapabilities } from './HostCapabilities';
+
+export interface StoragePoolReading {
+  name: string;
+  state: string;
+  capacityBytes: number;
+  allocationBytes: number;
+  availableBytes: number;
+}
+
+/** What the driver reads for the host page (one connected host at a time). */
+export interface HostDetailsReader {
+  capabilitiesXml(hostId: string): Promise<string>;
+  /** Throws UnsupportedError when the host's driver has no domain capabilities. */
+  domainCapabilitiesXml(hostId: string, query: { arch: string; domainType: string; machine?: string }): Promise<string>;
+  node(hostId: string): Promise<{ cpus: number; memoryKiB: number; freeMemoryKiB: number }>;
+  storagePools(hostId: string): Promise<StoragePoolReading[]>;
+}
+
+export class HostDetailsService {
+  constructor(
+    private readonly reader: HostDetailsReader,
+    private readonly inventory: Pick<Inventory, 'list'>,
+  ) {}
+
+  async details(hostId: string): Promise<HostDetails> {
+    const caps = parseHostCapabilities(await this.reader.capabilitiesXml(hostId));
+    const domainType = caps.domainTypes.includes('kvm') ? 'kvm' : (caps.domainTypes[0] ?? 'qemu');
+    // q35 is the machine with Secure Boot firmware; pc (i440fx) offers fewer loaders.
+    const machine = caps.machines.includes('q35') ? 'q35' : undefined;
+    const [domainCaps, node, pools] = await Promise.all([
+      this.domainCapabilities(hostId, { arch: caps.arch, domainType, ...(machine ? { machine } : {}) }),
+      this.reader.node(hostId),
+      this.reader.storagePools(hostId),
+    ]);
+    return {
+      hostId,
+      arch: caps.arch,
+      ...(caps.cpuModel ? { cpuModel: caps.cpuModel } : {}),
+      ...(caps.cpuVendor ? { cpuVendor: caps.cpuVendor } : {}),
+      acceleration: caps.domainTypes.includes('kvm') ? 'kvm' : 'tcg',
+      domainTypes: caps.domainTypes,
+      ...(domainCaps
+        ? {
+            firmware: { efi: domainCaps.efi, paths: domainCaps.firmwarePaths, secureBoot: domainCaps.secureBoot },
+            confidential: { sev: domainCaps.sev, sgx: domainCaps.sgx, tdx: domainCaps.tdx },
+          }
+        : {}),
+      ...node,
+      pools,
+      runningVms: this.inventory
+        .list(hostId)
+        .filter((vm) => vm.state === 'running' || vm.state === 'paused' || vm.state === 'blocked')
+        .map(({ uuid, name }) => ({ uuid, name })),
+    };
+  }
+
+  private async domainCapabilities(hostId: string, query: { arch: string; domainType: string; machine?: string }): Promise<DomainCapabilities | undefined> {
+    try {
+      return parseDomainCapabilities(await this.reader.domainCapabilitiesXml(hostId, query));
+    } catch (error) {
+      if (error instanceof UnsupportedError) return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/** HostDetailsReader on the binding: capabilities XML, node info and storage pools of a connected host. */
+import { virStoragePoolState } from '../../../native-helpers/libvirt/lib/index';
+import type { HostManager } from '../../core/hosts/HostManager';
+import type { HostDetailsReader, StoragePoolReading } from '../../core/hosts/HostDetailsService';
+import { libvirtConnectionOf } from './LibvirtHostDriver';
+import { mapped } from './mapLibvirtError';
+
+const POOL_STATES = new Map<number, string>(
+  Object.entries(virStoragePoolState).map(([name, value]) => [value, name.replace('VIR_STORAGE_POOL_', '').toLowerCase()]),
+);
+
+export class LibvirtHostDetailsReader implements HostDetailsReader {
+  constructor(private readonly hosts: Pick<HostManager, 'session'>) {}
+
+  capabilitiesXml(hostId: string): Promise<string> {
+    return mapped(() => this.conn(hostId).getCapabilities(), { hostId });
+  }
+
+  domainCapabilitiesXml(hostId: string, query: { arch: string; domainType: string; machine?: string }): Promise<string> {
+    return mapped(() => this.conn(hostId).getDomainCapabilities(null, query.arch, query.machine ?? null, query.domainType), { hostId });
+  }
+
+  async node(hostId: string): Promise<{ cpus: number; memoryKiB: number; freeMemoryKiB: number }> {
+    const conn = this.conn(hostId);
+    const [info, freeBytes] = await mapped(() => Promise.all([conn.getNodeInfo(), conn.getFreeMemory()]), { hostId });
+    return { cpus: info.cpus, memoryKiB: info.memoryKiB, freeMemoryKiB: Math.floor(freeBytes / 1024) };
+  }
+
+  async storagePools(hostId: string): Promise<StoragePoolReading[]> {
+    const pools = await mapped(() => this.conn(hostId).listAllStoragePools(), { hostId });
+    try {
+      return await mapped(
+        () =>
+          Promise.all(
+            pools.map(async (pool) => {
+              const info = await pool.getInfo();
+              return {
+                name: pool.getName(),
+                state: POOL_STATES.get(info.state) ?? `state-${info.state}`,
+                capacityBytes: info.capacity,
+                allocationBytes: info.allocation,
+                availableBytes: info.available,
+              };
+            }),
+          ),
+        { hostId },
+      );
+    } finally {
+      for (const pool of pools) pool.free();
+    }
+  }
+
+  private conn(hostId: string) {
+    return libvirtConnectionOf(this.hosts.session(hostId));
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Favorites through the contract (starred over the WebSocket, announced as an event, kept in the data
+ * folder), and the tray's menu rebuilt from real core events: once per burst, after the change, and not
+ * again while nothing happens (no timer).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../main/core/Clock';
+import { buildTrayMenu, type TrayMenuItem } from '../../main/core/tray/buildTrayMenu';
+import { TRAY_DEBOUNCE_MS, TrayMenuRefresher } from '../../main/core/tray/TrayMenuRefresher';
+import { startInProcessTandem, type InProcessTandem } from '../support/inProcessTandem';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const WEB_FRONTEND = { hostId: 'demo', uuid: '7a4d0c6e-5f3b-4c1e-9d2a-6b8e3f100001' };
+
+describe('favorite VMs', () => {
+  let t: InProcessTandem;
+  beforeAll(async () => {
+    t = await startInProcessTandem();
+  });
+  afterAll(async () => {
+    await t.stop();
+  });
+
+  it('stars a VM, tells every client, saves it, and unstars it', async () => {
+    expect(await t.client.call('favorites.list', {})).toEqual({ favorites: [] });
+    const event = t.nextEvent('favorites.changed', (p) => p.favorites.length === 1);
+    expect(await t.client.call('favorites.set', { ...WEB_FRONTEND, favorite: true })).toEqual({ favorites: [WEB_FRONTEND] });
+    await event;
+    expect(JSON.parse(await readFile(join(t.dataDir, 'favorites.json'), 'utf8')).favorites).toEqual([WEB_FRONTEND]);
+    expect(await t.client.call('favorites.set', { ...WEB_FRONTEND, favorite: false })).toEqual({ favorites: [] });
+  });
+
+  it('sends the tray’s open-console request to the window as an event', async () => {
+    const request = t.nextEvent('ui.openConsole', (ref) => ref.uuid === WEB_FRONTEND.uuid);
+    t.tandem.requestOpenConsole(WEB_FRONTEND);
+    await expect(request).resolves.toEqual(WEB_FRONTEND);
+  });
+
+  it('rebuilds the tray menu on core events, once per burst, and never while idle', async () => {
+    const menus: TrayMenuItem[][] = [];
+    const { tandem } = t;
+    const refresher = new TrayMenuRefresher(
+      systemClock,
+      [(l) => tandem.onEvent(l), (l) => tandem.recentVms.changed.on(l)],
+      () =>
+        menus.push(
+          buildTrayMenu({ hosts: tandem.hosts.list(), vms: tandem.inventory.list(), favorites: tandem.favorites.list(), recent: tandem.recentVms.list() }),
+        ),
+    );
+    let events = 0;
+    const counting = tandem.onEvent(() => events++);
+    try {
+      await sleep(TRAY_DEBOUNCE_MS * 4);
+      expect(menus).toHaveLength(0); // nothing changed, nothing built
+      // A suspend and a resume: state events, the recent list, a favorite: one burst.
+      await t.client.call('vms.suspend', WEB_FRONTEND);
+      await t.client.call('vms.resume', WEB_FRONTEND);
+      await t.client.call('favorites.set', { ...WEB_FRONTEND, favorite: true });
+      await expect.poll(() => menus.length, { timeout: 5000 }).toBeGreaterThan(0);
+      await sleep(TRAY_DEBOUNCE_MS * 4);
+      const built = menus.length;
+      // Several events per call (state changes, favorites), folded: fewer rebuilds than events.
+      expect(events).toBeGreaterThanOrEqual(3);
+      expect(built).toBeLessThan(events);
+      const last = menus.at(-1)!;
+      expect(last.some((i) => i.type === 'submenu' && i.id === `fav:demo/${WEB_FRONTEND.uuid}` && i.label.startsWith('web-frontend (running)'))).toBe(true);
+      await sleep(TRAY_DEBOUNCE_MS * 6);
+      expect(menus).toHaveLength(built); // idle: no rebuild
+    } finally {
+      counting.dispose();
+      refresher.dispose();
+      await t.client.call('favorites.set', { ...WEB_FRONTEND, favorite: false });
+    }
+  });
+});
