@@ -123,6 +123,8 @@ describe.skipIf(!env)('live charts of a real guest on the test bed', () => {
   });
 
   it("shows the host's CPU and memory charts on its page", async () => {
+    // Selecting the host shows its actions; "Details" opens its page.
+    await page.click(`[data-testid="host-item-${hostId}"] .host-select`);
     await page.click(`[data-testid="host-open-${hostId}"]`);
     await page.waitForSelector(`[data-testid="host-charts-${hostId}"]`);
     await expect.poll(() => chartNumber(page, 'host-chart-cpu', 'data-values'), { timeout: 20_000 }).toBeGreaterThan(0);
