@@ -11,7 +11,7 @@ import { app, dialog, Menu, nativeImage, Notification, Tray } from 'electron';
 import type { Tandem } from '../bootstrap/createTandem';
 import { systemClock } from '../core/Clock';
 import { createLogger } from '../core/logging';
-import { buildTrayMenu, trayBadge, type TrayAction, type TrayConfirmation } from '../core/tray/buildTrayMenu';
+import { affectsTrayMenu, buildTrayMenu, trayBadge, type TrayAction, type TrayConfirmation } from '../core/tray/buildTrayMenu';
 import { runTrayAction } from '../core/tray/runTrayAction';
 import { TrayMenuRefresher } from '../core/tray/TrayMenuRefresher';
 import { toElectronMenuTemplate } from './trayTemplate';
@@ -84,14 +84,13 @@ export function createTray(tandem: TrayTandem, assetsDir: string, commands: Tray
     app.setBadgeCount(badge.count);
   };
 
-  // Contract events cover hosts, VMs, favorites and alerts; the recent list changes without one. Monitoring
-  // ticks change nothing in the menu (and come every few seconds: a timer in disguise).
+  // Contract events cover hosts, VMs, favorites and alerts; the recent list changes without one.
   const refresher = new TrayMenuRefresher(
     systemClock,
     [
       (l) =>
         tandem.onEvent(({ event }) => {
-          if (event !== 'monitoring.tick') l();
+          if (affectsTrayMenu(event)) l();
         }),
       (l) => tandem.recentVms.changed.on(l),
     ],

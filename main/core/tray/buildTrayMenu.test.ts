@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Alert, HostSummary, VmState, VmSummary } from '../../../preload/contract';
 import { Emitter } from '../Emitter';
 import { ManualClock } from '../testing/scripted';
-import { buildTrayMenu, TRAY_ALERT_ITEMS, trayBadge, type TrayMenuItem } from './buildTrayMenu';
+import { affectsTrayMenu, buildTrayMenu, TRAY_ALERT_ITEMS, trayBadge, type TrayMenuItem } from './buildTrayMenu';
 import { runTrayAction, type TrayActionPorts } from './runTrayAction';
 import { TRAY_DEBOUNCE_MS, TRAY_MAX_WAIT_MS, TrayMenuRefresher } from './TrayMenuRefresher';
 
@@ -217,5 +217,14 @@ describe('buildTrayMenu with alerts', () => {
     const items = (menu.find((i) => i.type === 'submenu' && i.id === 'alerts') as Extract<TrayMenuItem, { type: 'submenu' }>).items;
     expect(items).toHaveLength(TRAY_ALERT_ITEMS + 1);
     expect(items.at(-1)).toMatchObject({ label: '3 more in Tandem…' });
+  });
+});
+
+describe('affectsTrayMenu', () => {
+  it('ignores monitoring ticks and settings, follows everything else', () => {
+    expect(affectsTrayMenu('monitoring.tick')).toBe(false);
+    expect(affectsTrayMenu('monitoring.settingsChanged')).toBe(false);
+    expect(affectsTrayMenu('vms.changed')).toBe(true);
+    expect(affectsTrayMenu('alerts.changed')).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
  * recent VMs, and active alerts. main/electron turns it into an Electron Menu; keeping it pure keeps it testable without
  * Electron.
  */
-import type { Alert, HostSummary, MethodName, VmRef, VmState, VmSummary } from '../../../preload/contract';
+import type { Alert, EventName, HostSummary, MethodName, VmRef, VmState, VmSummary } from '../../../preload/contract';
 
 type VmMethod = Extract<MethodName, `vms.${string}`>;
 
@@ -37,6 +37,14 @@ export interface TrayMenuInput {
 
 /** Items shown in the alerts submenu; the rest are summed up in one line. */
 export const TRAY_ALERT_ITEMS = 10;
+
+/**
+ * Whether a contract event can change the menu. Monitoring ticks cannot, and arrive every few seconds per
+ * host: rebuilding on them would be a timer in disguise.
+ */
+export function affectsTrayMenu(event: EventName): boolean {
+  return event !== 'monitoring.tick' && event !== 'monitoring.settingsChanged';
+}
 
 /** The tray's tooltip and badge text: the alert count when there are alerts. */
 export function trayBadge(alerts: Alert[]): { tooltip: string; count: number } {
