@@ -14,6 +14,7 @@ import { benchInventoryFilter } from './inventoryFilter';
 import { benchListAndRender } from './listAndRender';
 import { benchProvisioning } from './provisioning';
 import { benchMigration } from './migration';
+import { benchSampler } from './sampler';
 import { table } from './stats';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -43,6 +44,9 @@ async function main() {
 
     console.log('\nList and render 1,000 VMs (libvirt test driver; median of 5)');
     console.log(table(await benchListAndRender(work, STATIC)));
+
+    console.log('\nSampler overhead: main-process CPU, 500 running VMs (test driver) at a 2 s interval, vs idle (5 windows of 10 s each, alternating)');
+    console.log(table(await benchSampler(work)));
 
     console.log('\nFilter and sort 5,000 VMs in Chromium, per keystroke / click (budget: one 60 Hz frame)');
     console.log(table(await benchInventoryFilter(work, STATIC)));

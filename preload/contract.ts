@@ -9,11 +9,13 @@
  * This module must import neither Node nor Electron: main, preload and renderer all import it.
  */
 import { z } from 'zod';
+import { alertsEvents, alertsMethods } from './api/alerts';
 import { appMethods } from './api/app';
 import { favoritesEvents, favoritesMethods } from './api/favorites';
 import { credentialsEvents, credentialsMethods } from './api/credentials';
 import { consolesEvents, consolesMethods } from './api/consoles';
 import { hostsEvents, hostsMethods } from './api/hosts';
+import { monitoringEvents, monitoringMethods } from './api/monitoring';
 import { vmHardwareMethods } from './api/vmHardware';
 import { jobsEvents, jobsMethods } from './api/jobs';
 import { migrationMethods } from './api/migration';
@@ -22,6 +24,8 @@ import type { CallResult, ContractError } from './schemas';
 
 export * from './schemas';
 export { MAX_XML_LENGTH } from './api/vms';
+export * from './api/monitoring';
+export * from './api/alerts';
 export type { Applied, BootDevice, FieldResult, HardwareChanges, MemorySize, MemoryUnit, VmHardware } from './api/vmHardware';
 export type { HostDetails } from './api/hosts';
 export type { CredentialRequest } from './api/credentials';
@@ -35,6 +39,8 @@ export const methods = {
   ...credentialsMethods,
   ...hostsMethods,
   ...vmsMethods,
+  ...monitoringMethods,
+  ...alertsMethods,
   ...vmHardwareMethods,
   ...favoritesMethods,
   ...consolesMethods,
@@ -46,6 +52,8 @@ export const events = {
   ...credentialsEvents,
   ...hostsEvents,
   ...vmsEvents,
+  ...monitoringEvents,
+  ...alertsEvents,
   ...favoritesEvents,
   ...consolesEvents,
   ...jobsEvents,

@@ -5,6 +5,10 @@
  */
 import type { FavoriteVms } from '../core/tray/FavoriteVms';
 import type { MethodArgs, MethodName, MethodOutput } from '../../preload/contract';
+import { alertsHandlers } from './handlers/alertsHandlers';
+import { monitoringHandlers } from './handlers/monitoringHandlers';
+import type { AlertCenter } from '../core/monitoring/AlertCenter';
+import type { Monitoring } from '../core/monitoring/Monitoring';
 import type { CredentialBroker } from '../core/secrets/CredentialBroker';
 import { appHandlers } from './handlers/appHandlers';
 import { consolesHandlers, type ConsolesHandlerDeps } from './handlers/consolesHandlers';
@@ -29,6 +33,8 @@ export interface ServiceDeps
   credentials: CredentialBroker;
   version: string;
   mode: 'electron' | 'browser' | 'headless';
+  monitoring: Monitoring;
+  alerts: AlertCenter;
 }
 
 export function createTandemService(deps: ServiceDeps): ServiceHandlers {
@@ -37,6 +43,8 @@ export function createTandemService(deps: ServiceDeps): ServiceHandlers {
     ...credentialsHandlers(deps),
     ...hostsHandlers(deps),
     ...vmsHandlers(deps),
+    ...monitoringHandlers(deps),
+    ...alertsHandlers(deps),
     ...vmHardwareHandlers(deps),
     ...favoritesHandlers(deps),
     ...consolesHandlers(deps),

@@ -18,6 +18,9 @@ import { HardwareEditor } from '../core/inventory/HardwareEditor';
 import { Inventory } from '../core/inventory/Inventory';
 import { JobRegistry } from '../core/jobs/JobRegistry';
 import { MigrationService } from '../core/migration/MigrationService';
+import { AlertCenter } from '../core/monitoring/AlertCenter';
+import { Monitoring } from '../core/monitoring/Monitoring';
+import { MonitoringSettingsStore } from '../core/monitoring/MonitoringSettingsStore';
 import { createLogger } from '../core/logging';
 import { CredentialBroker } from '../core/secrets/CredentialBroker';
 import type { SecretStore } from '../core/secrets/SecretStore';
@@ -25,6 +28,7 @@ import { FavoriteVms } from '../core/tray/FavoriteVms';
 import { RecentVms } from '../core/tray/RecentVms';
 import { createDispatcher, type Dispatch } from '../api/dispatch';
 import { createTandemService } from '../api/TandemService';
+import { LibvirtMonitoringPort } from '../drivers/libvirt/LibvirtMonitoringPort';
 import { KeyringSecretStore } from '../drivers/keyring/KeyringSecretStore';
 import { LibvirtHostDetailsReader } from '../drivers/libvirt/LibvirtHostDetailsReader';
 import { LibvirtConsolePort } from '../drivers/libvirt/LibvirtConsolePort';
@@ -69,6 +73,8 @@ export interface Tandem {
   hosts: HostManager;
   inventory: Inventory;
   recentVms: RecentVms;
+  monitoring: Monitoring;
+  alerts: AlertCenter;
   favorites: FavoriteVms;
   /** Asks the window to show a VM's console (the `ui.openConsole` event; the tray's "Open console"). */
   requestOpenConsole(ref: VmRef): void;
@@ -110,6 +116,13 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const inventory = new Inventory(hosts);
   const hostDetails = new HostDetailsService(new LibvirtHostDetailsReader(hosts), inventory);
   const recentVms = new RecentVms();
+  const monitoring = await Monitoring.create({
+    hosts,
+    vms: inventory,
+    port: new LibvirtMonitoringPort(hosts),
+    store: new MonitoringSettingsStore(options.dataDir),
+  });
+  const alerts = new AlertCenter({ hosts, vms: inventory, samples: monitoring.hostSampled });
   const favorites = new FavoriteVms(options.dataDir);
   await favorites.load();
   const events = new Emitter<ContractEvent>();
@@ -137,6 +150,9 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
       consoles.vmStopped(ref.hostId, ref.uuid);
       publish('vms.removed', ref);
     }),
+    monitoring.ticked.on((tick) => publish('monitoring.tick', tick)),
+    monitoring.settingsChanged.on((settings) => publish('monitoring.settingsChanged', settings)),
+    alerts.changed.on((change) => publish('alerts.changed', change)),
     favorites.changed.on((list) => publish('favorites.changed', { favorites: list })),
     inventory.vmChanged.on((vm) => {
       if (vm.state === 'shutoff' || vm.state === 'crashed') consoles.vmStopped(vm.hostId, vm.uuid);
@@ -155,6 +171,8 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     version: TANDEM_VERSION,
     mode: options.mode,
     onVmUsed: (vm) => recentVms.touch(vm),
+    monitoring,
+    alerts,
     favorites,
     hardware: new HardwareEditor((hostId) => libvirtVmHardware(() => hosts.session(hostId))),
     writeVmTags: (hostId, uuid, tags) => writeVmTags(libvirtConnectionOf(hosts.session(hostId)), uuid, tags),
@@ -180,6 +198,8 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     hosts,
     inventory,
     recentVms,
+    monitoring,
+    alerts,
     favorites,
     requestOpenConsole: (ref) => publish('ui.openConsole', { hostId: ref.hostId, uuid: ref.uuid }),
     consoles,
@@ -189,6 +209,8 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     async dispose() {
       await jobs.dispose();
       for (const sub of subscriptions) sub.dispose();
+      alerts.dispose();
+      monitoring.dispose();
       await consoles.dispose();
       inventory.dispose();
       credentials.dispose();

@@ -5,6 +5,7 @@
  */
 import { app, session, type BrowserWindow } from 'electron';
 import type { Tandem } from '../bootstrap/createTandem';
+import { notifyAlerts } from './alertNotifications';
 import { handleAppProtocol } from './appProtocol';
 import { registerConsoleIpc } from './consoleIpc';
 import { registerContractIpc } from './ipc';
@@ -41,11 +42,13 @@ export function startDesktop(tandem: Tandem, paths: DesktopPaths): Desktop {
   };
 
   const tray = createTray(tandem, paths.assetsDir, { showWindow, quit: () => app.quit() });
+  const alertNotifications = notifyAlerts(tandem, showWindow);
   showWindow();
 
   return {
     showWindow,
     dispose() {
+      alertNotifications.dispose();
       tray.dispose();
       if (window && !window.isDestroyed()) window.destroy();
       unhandleProtocol();

@@ -1,16 +1,17 @@
 /**
- * The system tray: quick actions on favorite and recent VMs, the hosts' status, show and quit. The menu is
+ * The system tray: quick actions on favorite and recent VMs, active alerts (their count also in the tooltip
+ * and badge), the hosts' status, show and quit. The menu is
  * rebuilt from core state when a contract event or a change of the recent list arrives (debounced by
  * core/tray/TrayMenuRefresher), never on a timer. What an item does is core/tray/runTrayAction; this file
  * only supplies Electron's parts (the menu, a confirmation dialog, notifications).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { dialog, Menu, nativeImage, Notification, Tray } from 'electron';
+import { app, dialog, Menu, nativeImage, Notification, Tray } from 'electron';
 import type { Tandem } from '../bootstrap/createTandem';
 import { systemClock } from '../core/Clock';
 import { createLogger } from '../core/logging';
-import { buildTrayMenu, type TrayAction, type TrayConfirmation } from '../core/tray/buildTrayMenu';
+import { affectsTrayMenu, buildTrayMenu, trayBadge, type TrayAction, type TrayConfirmation } from '../core/tray/buildTrayMenu';
 import { runTrayAction } from '../core/tray/runTrayAction';
 import { TrayMenuRefresher } from '../core/tray/TrayMenuRefresher';
 import { toElectronMenuTemplate } from './trayTemplate';
@@ -24,7 +25,7 @@ export interface TrayCommands {
   quit(): void;
 }
 
-type TrayTandem = Pick<Tandem, 'dispatch' | 'onEvent' | 'hosts' | 'inventory' | 'recentVms' | 'favorites' | 'requestOpenConsole'>;
+type TrayTandem = Pick<Tandem, 'dispatch' | 'onEvent' | 'hosts' | 'inventory' | 'recentVms' | 'favorites' | 'requestOpenConsole' | 'alerts'>;
 
 function trayIcon(assetsDir: string) {
   const file = join(assetsDir, TRAY_ICON_FILE);
@@ -74,12 +75,27 @@ export function createTray(tandem: TrayTandem, assetsDir: string, commands: Tray
       vms: tandem.inventory.list(),
       favorites: tandem.favorites.list(),
       recent: tandem.recentVms.list(),
+      alerts: tandem.alerts.list(),
     });
     tray.setContextMenu(Menu.buildFromTemplate(toElectronMenuTemplate(items, run)));
+    // The badge: the tooltip everywhere, the count on the dock/launcher where the desktop shows one.
+    const badge = trayBadge(tandem.alerts.list());
+    tray.setToolTip(badge.tooltip);
+    app.setBadgeCount(badge.count);
   };
 
-  // Contract events cover hosts, VMs and favorites; the recent list changes without one.
-  const refresher = new TrayMenuRefresher(systemClock, [(l) => tandem.onEvent(l), (l) => tandem.recentVms.changed.on(l)], rebuild);
+  // Contract events cover hosts, VMs, favorites and alerts; the recent list changes without one.
+  const refresher = new TrayMenuRefresher(
+    systemClock,
+    [
+      (l) =>
+        tandem.onEvent(({ event }) => {
+          if (affectsTrayMenu(event)) l();
+        }),
+      (l) => tandem.recentVms.changed.on(l),
+    ],
+    rebuild,
+  );
   rebuild();
 
   return {

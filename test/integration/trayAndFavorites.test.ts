@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../main/core/Clock';
-import { buildTrayMenu, type TrayMenuItem } from '../../main/core/tray/buildTrayMenu';
+import { affectsTrayMenu, buildTrayMenu, type TrayMenuItem } from '../../main/core/tray/buildTrayMenu';
 import { TRAY_DEBOUNCE_MS, TrayMenuRefresher } from '../../main/core/tray/TrayMenuRefresher';
 import { startInProcessTandem, type InProcessTandem } from '../support/inProcessTandem';
 
@@ -44,14 +44,22 @@ describe('favorite VMs', () => {
     const { tandem } = t;
     const refresher = new TrayMenuRefresher(
       systemClock,
-      [(l) => tandem.onEvent(l), (l) => tandem.recentVms.changed.on(l)],
+      [
+        (l) =>
+          tandem.onEvent(({ event }) => {
+            if (affectsTrayMenu(event)) l();
+          }),
+        (l) => tandem.recentVms.changed.on(l),
+      ],
       () =>
         menus.push(
           buildTrayMenu({ hosts: tandem.hosts.list(), vms: tandem.inventory.list(), favorites: tandem.favorites.list(), recent: tandem.recentVms.list() }),
         ),
     );
     let events = 0;
-    const counting = tandem.onEvent(() => events++);
+    const counting = tandem.onEvent(({ event }) => {
+      if (affectsTrayMenu(event)) events++;
+    });
     try {
       await sleep(TRAY_DEBOUNCE_MS * 4);
       expect(menus).toHaveLength(0); // nothing changed, nothing built

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { HostSummary, VmState, VmSummary } from '../../../preload/contract';
+import type { Alert, HostSummary, VmState, VmSummary } from '../../../preload/contract';
 import { Emitter } from '../Emitter';
 import { ManualClock } from '../testing/scripted';
-import { buildTrayMenu, type TrayMenuItem } from './buildTrayMenu';
+import { affectsTrayMenu, buildTrayMenu, TRAY_ALERT_ITEMS, trayBadge, type TrayMenuItem } from './buildTrayMenu';
 import { runTrayAction, type TrayActionPorts } from './runTrayAction';
 import { TRAY_DEBOUNCE_MS, TRAY_MAX_WAIT_MS, TrayMenuRefresher } from './TrayMenuRefresher';
 
@@ -180,5 +180,51 @@ describe('TrayMenuRefresher', () => {
     events.emit();
     await clock.advance(TRAY_MAX_WAIT_MS);
     expect(rebuild).not.toHaveBeenCalled();
+  });
+});
+
+describe('buildTrayMenu with alerts', () => {
+  const alert = (n: number): Alert => ({
+    id: `vm-crashed:alpha/${n}`,
+    kind: 'vm-crashed',
+    severity: 'critical',
+    hostId: 'alpha',
+    title: `vm${n} crashed`,
+    message: 'stopped unexpectedly',
+    raisedAt: n,
+  });
+
+  it('has no alerts entry when there are none, and a plain tooltip', () => {
+    const menu = buildTrayMenu({ hosts: [], vms: [], favorites: [], recent: [], alerts: [] });
+    expect(menu.some((i) => i.type === 'submenu' && i.id === 'alerts')).toBe(false);
+    expect(trayBadge([])).toEqual({ tooltip: 'Tandem', count: 0 });
+  });
+
+  it('shows the count and one item per alert, each opening the window, right after "Show Tandem"', () => {
+    const menu = buildTrayMenu({ hosts: [], vms: [], favorites: [], recent: [], alerts: [alert(1), alert(2)] });
+    const alerts = menu[2];
+    expect(alerts).toMatchObject({ type: 'submenu', id: 'alerts', label: '⚠ Alerts (2)' });
+    expect((alerts as Extract<TrayMenuItem, { type: 'submenu' }>).items).toEqual([
+      { type: 'item', id: 'alert:vm-crashed:alpha/1', label: 'vm1 crashed', enabled: true, action: { kind: 'show-window' } },
+      { type: 'item', id: 'alert:vm-crashed:alpha/2', label: 'vm2 crashed', enabled: true, action: { kind: 'show-window' } },
+    ]);
+    expect(trayBadge([alert(1), alert(2)])).toEqual({ tooltip: 'Tandem: 2 alerts', count: 2 });
+  });
+
+  it('caps the list and sums up the rest', () => {
+    const many = Array.from({ length: TRAY_ALERT_ITEMS + 3 }, (_, i) => alert(i));
+    const menu = buildTrayMenu({ hosts: [], vms: [], favorites: [], recent: [], alerts: many });
+    const items = (menu.find((i) => i.type === 'submenu' && i.id === 'alerts') as Extract<TrayMenuItem, { type: 'submenu' }>).items;
+    expect(items).toHaveLength(TRAY_ALERT_ITEMS + 1);
+    expect(items.at(-1)).toMatchObject({ label: '3 more in Tandem…' });
+  });
+});
+
+describe('affectsTrayMenu', () => {
+  it('ignores monitoring ticks and settings, follows everything else', () => {
+    expect(affectsTrayMenu('monitoring.tick')).toBe(false);
+    expect(affectsTrayMenu('monitoring.settingsChanged')).toBe(false);
+    expect(affectsTrayMenu('vms.changed')).toBe(true);
+    expect(affectsTrayMenu('alerts.changed')).toBe(true);
   });
 });

@@ -1,9 +1,9 @@
 /**
  * The system tray's menu as plain data, built by a pure function from the current hosts, VMs, favorite and
- * recent VMs. main/electron turns it into an Electron Menu; keeping it pure keeps it testable without
+ * recent VMs, and active alerts. main/electron turns it into an Electron Menu; keeping it pure keeps it testable without
  * Electron.
  */
-import type { HostSummary, MethodName, VmRef, VmState, VmSummary } from '../../../preload/contract';
+import type { Alert, EventName, HostSummary, MethodName, VmRef, VmState, VmSummary } from '../../../preload/contract';
 
 type VmMethod = Extract<MethodName, `vms.${string}`>;
 
@@ -31,6 +31,25 @@ export interface TrayMenuInput {
   vms: VmSummary[];
   favorites: VmRef[];
   recent: VmRef[];
+  /** Active alerts (monitoring): a count and one item each, opening the window. */
+  alerts?: Alert[];
+}
+
+/** Items shown in the alerts submenu; the rest are summed up in one line. */
+export const TRAY_ALERT_ITEMS = 10;
+
+/**
+ * Whether a contract event can change the menu. Monitoring ticks cannot, and arrive every few seconds per
+ * host: rebuilding on them would be a timer in disguise.
+ */
+export function affectsTrayMenu(event: EventName): boolean {
+  return event !== 'monitoring.tick' && event !== 'monitoring.settingsChanged';
+}
+
+/** The tray's tooltip and badge text: the alert count when there are alerts. */
+export function trayBadge(alerts: Alert[]): { tooltip: string; count: number } {
+  const count = alerts.length;
+  return { tooltip: count === 0 ? 'Tandem' : `Tandem: ${count} alert${count === 1 ? '' : 's'}`, count };
 }
 
 /** Recent VMs shown besides the favorites. */
@@ -69,7 +88,7 @@ const ACTIONS: Array<{ method: VmMethod; label: string; when: VmState[]; confirm
 
 const refKey = (r: VmRef) => `${r.hostId}/${r.uuid}`;
 
-export function buildTrayMenu({ hosts, vms, favorites, recent }: TrayMenuInput): TrayMenuItem[] {
+export function buildTrayMenu({ hosts, vms, favorites, recent, alerts = [] }: TrayMenuInput): TrayMenuItem[] {
   const byRef = new Map(vms.map((vm) => [refKey(vm), vm]));
   const hostName = new Map(hosts.map((h) => [h.id, h.name]));
   const present = (refs: VmRef[]) => refs.map((r) => byRef.get(refKey(r))).filter((vm): vm is VmSummary => !!vm);
@@ -112,6 +131,20 @@ export function buildTrayMenu({ hosts, vms, favorites, recent }: TrayMenuInput):
 
   const items: TrayMenuItem[] = [{ type: 'item', id: 'show', label: 'Show Tandem', enabled: true, action: { kind: 'show-window' } }];
   items.push({ type: 'separator' });
+  if (alerts.length > 0) {
+    const shown: TrayMenuItem[] = alerts.slice(0, TRAY_ALERT_ITEMS).map((alert) => ({
+      type: 'item' as const,
+      id: `alert:${alert.id}`,
+      label: alert.title,
+      enabled: true,
+      action: { kind: 'show-window' as const },
+    }));
+    if (alerts.length > TRAY_ALERT_ITEMS) {
+      shown.push({ type: 'item', id: 'alerts-more', label: `${alerts.length - TRAY_ALERT_ITEMS} more in Tandem…`, enabled: true, action: { kind: 'show-window' } });
+    }
+    items.push({ type: 'submenu', id: 'alerts', label: `⚠ Alerts (${alerts.length})`, items: shown });
+    items.push({ type: 'separator' });
+  }
   if (favoriteVms.length > 0) {
     items.push({ type: 'item', id: 'favorites-title', label: 'Favorites', enabled: false });
     for (const vm of favoriteVms) items.push(vmMenu(vm, 'fav'));

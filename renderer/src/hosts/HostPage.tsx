@@ -1,4 +1,5 @@
 import { formatBytes, formatKiB, hostStatusLabel } from '../format';
+import { HostCharts } from '../monitoring/HostCharts';
 import { useHostPage, useHosts, useStores } from '../stores/StoresContext';
 
 /**
@@ -104,8 +105,9 @@ export function HostPage() {
           </div>
         </div>
       )}
-      {/* Monitoring charts of this host go here (another capability). */}
-      <div className="host-charts" data-testid="host-charts" />
+      <div className="host-page-charts" data-testid="host-charts">
+        <HostCharts key={hostId} hostId={hostId} />
+      </div>
     </section>
   );
 }

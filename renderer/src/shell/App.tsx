@@ -3,6 +3,7 @@ import { lazy, Suspense, useEffect } from 'react';
 import { CredentialDialog } from '../credentials/CredentialDialog';
 import { HostPage } from '../hosts/HostPage';
 import { MigrationDialogHost } from '../migration/MigrationDialog';
+import { AlertNotifier } from '../monitoring/Alerts';
 import { VmDetailPanel } from '../vms/VmDetailPanel';
 import { VmTable } from '../vms/VmTable';
 import { VmToolbar } from '../vms/VmToolbar';
@@ -52,6 +53,7 @@ export function App() {
       <MigrationDialogHost />
       <Toasts />
       <CredentialDialog />
+      <AlertNotifier />
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { ConsolesNav } from '../consoles/ConsolesNav';
 import { AddHostForm } from '../hosts/AddHostForm';
 import { HostList } from '../hosts/HostList';
 import { JobsPanel } from '../jobs/JobsPanel';
+import { AlertsBadge } from '../monitoring/Alerts';
 import { useConnection } from '../stores/StoresContext';
 
 export function Sidebar() {
@@ -16,6 +17,7 @@ export function Sidebar() {
             v{info.version}
           </span>
         )}
+        <AlertsBadge />
       </div>
       <ConsolesNav />
       <HostList />

@@ -5,12 +5,14 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { AppStores } from './appStores';
+import type { AlertsState } from './alertsStore';
 import type { ConnectionState } from './connectionStore';
 import type { CredentialsState } from './credentialsStore';
 import type { HostPageState } from './hostPageStore';
 import type { ConsolesState } from './consolesStore';
 import type { HostsState } from './hostsStore';
 import type { JobsState } from './jobsStore';
+import type { MonitoringState } from './monitoringStore';
 import type { ToastState } from './toastStore';
 import type { VmsState } from './vmsStore';
 
@@ -40,6 +42,14 @@ export function useToasts<T>(selector: (state: ToastState) => T): T {
 
 export function useConnection<T>(selector: (state: ConnectionState) => T): T {
   return useStore(useStores().connection, selector);
+}
+
+export function useMonitoring<T>(selector: (state: MonitoringState) => T): T {
+  return useStore(useStores().monitoring, selector);
+}
+
+export function useAlerts<T>(selector: (state: AlertsState) => T): T {
+  return useStore(useStores().alerts, selector);
 }
 
 export function useCredentials<T>(selector: (state: CredentialsState) => T): T {

@@ -15,10 +15,21 @@ describe('createAppStores', () => {
     memory.reply('favorites.list', () => ({ favorites: [] }));
     memory.reply('credentials.pending', () => []);
     memory.reply('jobs.list', () => []);
+    memory.reply('monitoring.getSettings', () => ({ intervalSeconds: 2 }));
+    memory.reply('alerts.list', () => []);
     const stores = createAppStores(createContractClient(memory.transport), { autoDismissMs: 0 });
     expect(memory.listenerCount()).toBe(1);
     await stores.start();
-    expect(memory.calls.map((c) => c.method).sort()).toEqual(['app.info', 'credentials.pending', 'favorites.list', 'hosts.list', 'jobs.list', 'vms.list']);
+    expect(memory.calls.map((c) => c.method).sort()).toEqual([
+      'alerts.list',
+      'app.info',
+      'credentials.pending',
+      'favorites.list',
+      'hosts.list',
+      'jobs.list',
+      'monitoring.getSettings',
+      'vms.list',
+    ]);
     expect(stores.connection.getState().info).toEqual({ version: '1.2.3', mode: 'browser' });
     expect(Object.keys(stores.hosts.getState().hosts)).toEqual(['demo']);
     expect(Object.keys(stores.vms.getState().vms)).toEqual([vmKey(a)]);
@@ -37,6 +48,8 @@ describe('createAppStores', () => {
       'Could not list hosts',
       'Could not list jobs',
       'Could not load favorites',
+      'Could not load the alerts',
+      'Could not load the monitoring settings',
       'Could not reach Tandem',
     ]);
     stores.connection.getState().markClosed();
@@ -54,6 +67,8 @@ describe('createAppStores', () => {
     memory.reply('favorites.list', () => ({ favorites: [] }));
     memory.reply('credentials.pending', () => []);
     memory.reply('jobs.list', () => []);
+    memory.reply('monitoring.getSettings', () => ({ intervalSeconds: 2 }));
+    memory.reply('alerts.list', () => []);
     memory.reply('vms.get', ({ uuid }) =>
       uuid === withVnc.uuid ? vmDetail(withVnc, { graphics: [{ type: 'vnc', port: 5900 }] }) : vmDetail(serialOnly),
     );

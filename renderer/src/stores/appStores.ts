@@ -3,6 +3,7 @@
  * `dispose()` releases every event subscription.
  */
 import type { ContractClient } from '../../../preload/contract';
+import { createAlertsStore, type AlertsStore } from './alertsStore';
 import { createConnectionStore, type ConnectionStore } from './connectionStore';
 import { createCredentialsStore, type CredentialsStore } from './credentialsStore';
 import { createHostPageStore, type HostPageStore } from './hostPageStore';
@@ -10,6 +11,7 @@ import { createConsolesStore, type ConsolesStore } from './consolesStore';
 import { createHostsStore, type HostsStore } from './hostsStore';
 import { createJobsStore, type JobsStore } from './jobsStore';
 import { createMigrationStore, type MigrationStore } from './migrationStore';
+import { createMonitoringStore, type MonitoringStore } from './monitoringStore';
 import { createToastStore, type ToastStore, type ToastStoreOptions } from './toastStore';
 import { createVmsStore, type VmsStore } from './vmsStore';
 
@@ -18,6 +20,8 @@ export interface AppStores {
   connection: ConnectionStore;
   hosts: HostsStore;
   vms: VmsStore;
+  monitoring: MonitoringStore;
+  alerts: AlertsStore;
   /** The contract client, for components whose data is local to a form (the VM hardware editor). */
   client: ContractClient;
   credentials: CredentialsStore;
@@ -35,6 +39,8 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
   const connection = createConnectionStore(client, toasts);
   const hosts = createHostsStore(client, toasts);
   const vms = createVmsStore(client, toasts);
+  const monitoring = createMonitoringStore(client, toasts);
+  const alerts = createAlertsStore(client, toasts);
   const credentials = createCredentialsStore(client, toasts);
   const hostPage = createHostPageStore(client);
   const consoles = createConsolesStore(client, toasts);
@@ -57,6 +63,8 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
     connection,
     hosts,
     vms,
+    monitoring,
+    alerts,
     client,
     credentials,
     hostPage,
@@ -68,6 +76,8 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
         connection.getState().loadInfo(),
         hosts.getState().load(),
         vms.getState().load(),
+        monitoring.getState().loadSettings(),
+        alerts.getState().load(),
         vms.getState().loadFavorites(),
         credentials.getState().load(),
         jobs.getState().load(),
@@ -77,6 +87,8 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
       stopConsoleRequests();
       hosts.dispose();
       vms.dispose();
+      monitoring.dispose();
+      alerts.dispose();
       credentials.dispose();
       hostPage.dispose();
       consoles.dispose();

@@ -5,8 +5,9 @@
  */
 import type { ReactNode } from 'react';
 import type { VmDetail } from '../../../preload/contract';
+import { formatKiB, formatStateReason, formatYesNo, isVmActive } from '../format';
+import { VmCharts } from '../monitoring/VmCharts';
 import { ConsoleButtons } from '../consoles/ConsoleButtons';
-import { formatKiB, formatStateReason, formatYesNo } from '../format';
 import { useHosts, useStores, useVms } from '../stores/StoresContext';
 import { selectSelectedVm } from '../stores/vmsStore';
 import { StateBadge } from './StateBadge';
@@ -92,6 +93,7 @@ export function VmDetailPanel() {
         </dl>
       </section>
 
+      <VmCharts key={`${vm.hostId}/${vm.uuid}`} hostId={vm.hostId} uuid={vm.uuid} active={isVmActive(vm.state)} />
       <section className="detail-section" aria-label="Tags">
         <h3>Tags</h3>
         <VmTagsEditor vm={vm} />

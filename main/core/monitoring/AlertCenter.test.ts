@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { HostSummary, VmRef, VmSummary } from '../../../preload/contract';
+import { Emitter } from '../Emitter';
+import { NotFoundError } from '../errors';
+import { ManualClock } from '../testing/scripted';
+import { AlertCenter, type AlertsChanged } from './AlertCenter';
+import type { HostSampled } from './Monitoring';
+
+const UUID = '7a4d0c6e-5f3b-4c1e-9d2a-6b8e3f100001';
+
+function setup() {
+  const hostChanged = new Emitter<HostSummary>();
+  const hostRemoved = new Emitter<string>();
+  const vmChanged = new Emitter<VmSummary>();
+  const vmRemoved = new Emitter<VmRef>();
+  const samples = new Emitter<HostSampled>();
+  const clock = new ManualClock();
+  const center = new AlertCenter({
+    hosts: { list: () => [], hostChanged, hostRemoved },
+    vms: { list: () => [], vmChanged, vmRemoved },
+    samples,
+    clock,
+  });
+  const changes: AlertsChanged[] = [];
+  center.changed.on((c) => changes.push(c));
+  const host = (status: HostSummary['status'], statusReason?: string) =>
+    hostChanged.emit({ id: 'h1', name: 'lab', uri: 'qemu+tcp://lab/system', kind: 'libvirt', status, ...(statusReason ? { statusReason } : {}) });
+  const vm = (state: VmSummary['state'], stateReason: string) =>
+    vmChanged.emit({ hostId: 'h1', uuid: UUID, name: 'web', state, stateReason, vcpus: 1, memoryKiB: 1024, persistent: true });
+  const memory = (usedKiB: number) => samples.emit({ hostId: 'h1', at: 0, row: Float64Array.from([NaN, 1000, usedKiB, 1000 - usedKiB]) });
+  const raised = () => changes.flatMap((c) => c.raised.map((a) => a.id));
+  return { center, changes, host, vm, memory, raised, clock, hostRemoved, vmRemoved, samples };
+}
+
+describe('AlertCenter', () => {
+  it('raises host-unreachable once while the host retries, and clears it when it is connected again', async () => {
+    const { center, host, raised, clock } = setup();
+    host('connected');
+    await clock.advance(5000);
+    host('unreachable', 'the host stopped answering (keepalive timeout)');
+    host('connecting');
+    host('unreachable', 'connection refused');
+    expect(raised()).toEqual(['host-unreachable:h1']);
+    expect(center.list()).toMatchObject([
+      { kind: 'host-unreachable', severity: 'critical', hostId: 'h1', title: 'lab is unreachable', raisedAt: 5000 },
+    ]);
+    host('connected');
+    expect(center.list()).toEqual([]);
+  });
+
+  it('raises vm-io-error for a VM paused on an I/O error, not for a user pause, and clears it on resume', () => {
+    const { center, vm, raised } = setup();
+    vm('paused', 'user');
+    expect(center.list()).toEqual([]);
+    vm('paused', 'ioerror');
+    vm('paused', 'ioerror');
+    expect(raised()).toEqual([`vm-io-error:h1/${UUID}`]);
+    expect(center.list()[0]).toMatchObject({ kind: 'vm-io-error', uuid: UUID, title: 'web paused on an I/O error' });
+    vm('running', 'unpaused');
+    expect(center.list()).toEqual([]);
+  });
+
+  it('raises vm-crashed for a crashed VM or one shut off by a crash (not by a user destroy); clears when it runs or is removed', () => {
+    const { center, vm, raised, vmRemoved } = setup();
+    vm('shutoff', 'destroyed');
+    expect(center.list()).toEqual([]);
+    vm('shutoff', 'crashed');
+    expect(center.list().map((a) => a.kind)).toEqual(['vm-crashed']);
+    vm('running', 'booted');
+    expect(center.list()).toEqual([]);
+    vm('crashed', 'panicked');
+    expect(center.list().map((a) => a.kind)).toEqual(['vm-crashed']);
+    vmRemoved.emit({ hostId: 'h1', uuid: UUID });
+    expect(center.list()).toEqual([]);
+    expect(raised()).toEqual([`vm-crashed:h1/${UUID}`, `vm-crashed:h1/${UUID}`]);
+  });
+
+  it('raises host memory pressure at 90 % and clears it only below 85 % (no flapping at the threshold)', () => {
+    const { center, memory, raised, samples, host } = setup();
+    host('connected');
+    memory(899);
+    expect(center.list()).toEqual([]);
+    memory(900);
+    memory(880);
+    memory(950);
+    expect(raised()).toEqual(['host-memory-pressure:h1']);
+    expect(center.list()[0]!.message).toContain('90 % of lab'); // the figure when it was raised
+    memory(849);
+    expect(center.list()).toEqual([]);
+    // Unknown memory figures give no verdict either way.
+    memory(950);
+    samples.emit({ hostId: 'h1', at: 0, row: Float64Array.from([NaN, 1000, NaN, NaN]) });
+    expect(center.list()).toHaveLength(1);
+  });
+
+  it('a dismissed alert stays hidden until its condition ends and comes back; unknown ids are NotFound', () => {
+    const { center, vm, changes } = setup();
+    vm('paused', 'ioerror');
+    const id = center.list()[0]!.id;
+    center.dismiss(id);
+    expect(center.list()).toEqual([]);
+    expect(changes.at(-1)).toEqual({ alerts: [], raised: [] });
+    vm('paused', 'ioerror');
+    expect(center.list()).toEqual([]);
+    expect(() => center.dismiss(id)).toThrow(NotFoundError);
+    vm('running', 'unpaused');
+    vm('paused', 'ioerror');
+    expect(center.list().map((a) => a.id)).toEqual([id]);
+  });
+
+  it('removing a host clears its alerts', () => {
+    const { center, host, vm, hostRemoved } = setup();
+    host('unreachable');
+    vm('shutoff', 'crashed');
+    expect(center.list()).toHaveLength(2);
+    hostRemoved.emit('h1');
+    expect(center.list()).toEqual([]);
+  });
+});
