@@ -3,7 +3,8 @@
  * folder), and the tray's menu rebuilt from real core events: once per burst, after the change, and not
  * again while nothing happens (no timer).
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../main/core/Clock';
@@ -73,6 +74,27 @@ describe('favorite VMs', () => {
       counting.dispose();
       refresher.dispose();
       await t.client.call('favorites.set', { ...WEB_FRONTEND, favorite: false });
+    }
+  });
+});
+
+describe('an unreadable favorites file', () => {
+  it('does not stop Tandem from starting: moved aside, no favorites, starring works again', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tandem-fav-unreadable-'));
+    // A directory in the file's place: reading it fails (EISDIR) even for root, as EACCES would for a user.
+    await mkdir(join(dataDir, 'favorites.json'));
+    const t = await startInProcessTandem({ dataDir });
+    try {
+      expect(await t.client.call('favorites.list', {})).toEqual({ favorites: [] });
+      expect((await readdir(dataDir)).some((f) => f.startsWith('favorites.json.unreadable-'))).toBe(true);
+      expect(await t.client.call('favorites.set', { ...WEB_FRONTEND, favorite: true })).toEqual({ favorites: [WEB_FRONTEND] });
+      // A failed save answers with a typed error and changes nothing.
+      await mkdir(join(dataDir, `favorites.json.${process.pid}.tmp`));
+      await expect(t.client.call('favorites.set', { ...WEB_FRONTEND, favorite: false })).rejects.toMatchObject({ errorName: 'OperationFailed', code: 'favorites.save-failed' });
+      expect(await t.client.call('favorites.list', {})).toEqual({ favorites: [WEB_FRONTEND] });
+    } finally {
+      await t.stop();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });
