@@ -80,6 +80,57 @@ describe('the hardware editor store', () => {
     reads[0]!.resolve(hw(A, 2)); // read before the edit took effect
     await settle();
     expect(store.getState().form?.vcpuCurrent).toBe('3');
+    reads[1]!.resolve(hw(A, 3)); // the read after the edit
+    await settle();
+    expect(store.getState().form?.vcpuCurrent).toBe('3');
     expect(store.getState().status).toEqual({ kind: 'saved', results: [{ field: 'vcpus.current', applied: 'both' }] });
+  });
+
+  it('reads the hardware again after an edit that failed part-way, and shows what is in effect', async () => {
+    const { memory, store } = setup();
+    memory.reply('vms.hardware', () => hw(A, 2));
+    await store.getState().show(A);
+    store.getState().update({ vcpuCurrent: '3', autostart: true });
+    memory.fail('vms.editHardware', {
+      name: 'OperationFailed',
+      code: 'vm.autostart-failed',
+      message: 'autostart failed: denied. Already in effect: vcpus.current (next-boot)',
+      details: { failedField: 'autostart', applied: [{ field: 'vcpus.current', applied: 'next-boot' }] },
+    });
+    memory.reply('vms.hardware', () => hw(A, 3)); // the saved part
+    const before = memory.calls.filter((c) => c.method === 'vms.hardware').length;
+    await store.getState().apply();
+    expect(memory.calls.filter((c) => c.method === 'vms.hardware').length).toBe(before + 1);
+    expect(store.getState().form).toMatchObject({ vcpuCurrent: '3', autostart: false });
+    expect(store.getState().status).toMatchObject({ kind: 'failed', message: expect.stringContaining('Already in effect') });
+  });
+
+  it('keeps the input and shows field errors when main refuses the edit as invalid (nothing changed, no read)', async () => {
+    const { memory, store } = setup();
+    memory.reply('vms.hardware', () => hw(A, 2));
+    await store.getState().show(A);
+    store.getState().update({ vcpuCurrent: '7' });
+    memory.fail('vms.editHardware', {
+      name: 'InvalidInput',
+      code: 'vm.hardware-invalid',
+      message: 'Nothing was changed: vcpus.current: too many',
+      details: { fieldErrors: { 'vcpus.current': 'too many' } },
+    });
+    const before = memory.calls.length;
+    await store.getState().apply();
+    expect(memory.calls.slice(before).map((c) => c.method)).toEqual(['vms.editHardware']);
+    expect(store.getState().form?.vcpuCurrent).toBe('7');
+    expect(store.getState().errors).toEqual({ 'vcpus.current': 'too many' });
+  });
+
+  it('reads the hardware again after a successful edit', async () => {
+    const { memory, store } = setup();
+    memory.reply('vms.hardware', () => hw(A, 2));
+    await store.getState().show(A);
+    store.getState().update({ vcpuCurrent: '3' });
+    memory.reply('vms.editHardware', () => ({ results: [{ field: 'vcpus.current', applied: 'both' }], hardware: hw(A, 3) }));
+    const before = memory.calls.length;
+    await store.getState().apply();
+    expect(memory.calls.slice(before).map((c) => c.method)).toEqual(['vms.editHardware', 'vms.hardware']);
   });
 });

@@ -1,9 +1,11 @@
 /**
  * The hardware editor's state (VmHardwareEditor is its view): the VM shown, its hardware as last read, the
- * form, and the outcome of the last edit. Out of the component so its races are unit-tested. Only the
- * answer to the latest read of the VM now shown is used: a slower, older read (of another VM, or from before
- * an edit) never replaces it, so the form and the changes computed from it always belong to the VM the edit
- * is sent to.
+ * form, and the outcome of the last edit. Out of the component so its races are unit-tested:
+ * - only the answer to the latest read of the VM now shown is used: a slower, older read (of another VM, or
+ *   from before an edit) never replaces it, so the form and the changes computed from it always belong to
+ *   the VM the edit is sent to;
+ * - after an edit the hardware is read again, unless main refused it as invalid (then nothing changed and
+ *   the user's input stays, with its field errors): a failure part-way leaves part of the edit in effect.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { ContractCallError } from '../../../preload/client';
@@ -89,10 +91,14 @@ export function createHardwareEditorStore(client: ContractClient): HardwareEdito
         set({ status: { kind: 'saved', results: outcome.results } });
       } catch (error) {
         if (!stillShown()) return;
-        const fieldErrors = error instanceof ContractCallError ? (error.details?.fieldErrors as Record<string, string> | undefined) : undefined;
-        if (fieldErrors) set({ errors: fieldErrors });
-        set({ status: { kind: 'failed', message: error instanceof Error ? error.message : String(error) } });
+        const invalid = error instanceof ContractCallError && error.code === 'vm.hardware-invalid';
+        const fieldErrors = invalid ? (error.details?.fieldErrors as Record<string, string> | undefined) : undefined;
+        set({ errors: fieldErrors ?? {}, status: { kind: 'failed', message: error instanceof Error ? error.message : String(error) } });
+        // Refused as invalid: nothing changed, the user's input stays to be corrected.
+        if (invalid) return;
       }
+      // Whatever main answered, show what the VM has now (a part-applied edit is partly in effect).
+      await get().load();
     },
   }));
 }
