@@ -19,9 +19,11 @@ describe('LibvirtHostDriver', () => {
     await session?.close();
     session = undefined;
     vi.restoreAllMocks();
+    vi.unstubAllEnvs();
   });
 
   it('lists a VM whose tags cannot be read without tags, the others as usual, and logs the reason once', async () => {
+    vi.stubEnv('TANDEM_LOG_LEVEL', 'warn'); // whatever the run's level, the warning is written
     const warnings = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const driver = new LibvirtHostDriver({
       readTags: (d: Domain) => (d.getName() === 'db-replica' ? Promise.reject(internalError('metadata is unreadable')) : readVmTags(d)),
