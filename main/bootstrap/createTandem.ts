@@ -124,7 +124,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   });
   const alerts = new AlertCenter({ hosts, vms: inventory, samples: monitoring.hostSampled });
   const favorites = new FavoriteVms(options.dataDir);
-  await favorites.load();
+  await favorites.load(); // never fails: an unreadable file is logged and moved aside, the app starts without favorites
   const events = new Emitter<ContractEvent>();
   const consoles = new ConsoleHub(new LibvirtConsolePort(hosts));
   const jobs = new JobRegistry();

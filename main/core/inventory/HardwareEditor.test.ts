@@ -1,18 +1,31 @@
 /** HardwareEditor's order of work and reporting, with a scripted port that records every call. */
 import { describe, expect, it } from 'vitest';
 import { OperationFailedError } from '../errors';
-import { HardwareEditor, type VmHardwarePort } from './HardwareEditor';
+import { HardwareEditor, REMOVAL_PENDING_NOTE, type VmHardwarePort } from './HardwareEditor';
 
 const XML = `<domain type="kvm"><name>web</name><uuid>7a4d0c6e-5f3b-4c1e-9d2a-6b8e3f100001</uuid>
 <memory unit="MiB">1024</memory><currentMemory unit="MiB">1024</currentMemory><vcpu current="1">2</vcpu>
 <os><type arch="x86_64" machine="pc">hvm</type><boot dev="hd"/></os>
-<devices><disk type="file" device="disk"><source file="/img/web.qcow2"/><target dev="vda" bus="virtio"/></disk>
+<devices><disk type="file" device="disk"><source file="/img/web.qcow2"/><target dev="vda" bus="virtio"/><alias name="virtio-disk0"/></disk>
 <interface type="network"><mac address="52:54:00:00:00:01"/><source network="default"/></interface></devices></domain>`;
 const UUID = '7a4d0c6e-5f3b-4c1e-9d2a-6b8e3f100001';
 
-function scriptedPort(options: { active?: boolean; persistent?: boolean; failLive?: string[]; failDefine?: boolean; failAutostart?: boolean } = {}) {
+interface PortOptions {
+  active?: boolean;
+  persistent?: boolean;
+  failLive?: string[];
+  failDefine?: boolean;
+  failAutostart?: boolean;
+  /** Whether libvirt reports a detached device removed within the wait (its device-removed event); default yes. */
+  removalConfirmed?: boolean;
+  /** The live XML once a detach returned (default: unchanged, the guest still has the device). */
+  liveAfterDetach?: string;
+}
+
+function scriptedPort(options: PortOptions = {}) {
   const calls: string[] = [];
   let config = XML;
+  let live = XML;
   const refuse = (what: string) => {
     calls.push(what);
     if (options.failLive?.includes(what.split(':')[0]!)) throw new OperationFailedError('libvirt.VIR_ERR_OPERATION_FAILED', `${what} refused`);
@@ -20,7 +33,7 @@ function scriptedPort(options: { active?: boolean; persistent?: boolean; failLiv
   const port: VmHardwarePort = {
     state: async () => ({ active: options.active ?? true, persistent: options.persistent ?? true }),
     configXml: async () => config,
-    liveXml: async () => XML,
+    liveXml: async () => live,
     autostart: async () => false,
     hostLimits: async () => ({ cpus: 4, memoryKiB: 8 * 1024 * 1024 }),
     define: async (xml) => {
@@ -30,7 +43,11 @@ function scriptedPort(options: { active?: boolean; persistent?: boolean; failLiv
     },
     setVcpusLive: async (_uuid, n) => refuse(`setVcpus:${n}`),
     setMemoryLive: async (_uuid, kib) => refuse(`setMemory:${kib}`),
-    detachDeviceLive: async () => refuse('detach'),
+    detachDeviceLive: async (_uuid, _xml, alias) => {
+      refuse(`detach:${alias ?? '-'}`);
+      live = options.liveAfterDetach ?? live;
+      return { removed: options.removalConfirmed ?? true };
+    },
     updateDeviceLive: async () => refuse('update'),
     setAutostart: async (_uuid, on) => {
       calls.push(`autostart:${on}`);
@@ -119,5 +136,47 @@ describe('HardwareEditor', () => {
       { field: 'vcpus.current', applied: 'next-boot' },
       { field: 'disks.vda', applied: 'next-boot' },
     ]);
+  });
+
+  describe('removing a device from a running VM', () => {
+    const withoutDisk = XML.replace(/<disk [\s\S]*?<\/disk>/, '');
+    const withoutNic = XML.replace(/<interface [\s\S]*?<\/interface>/, '');
+
+    it('reports both once libvirt confirms the guest released it', async () => {
+      const { port, calls } = scriptedPort({ removalConfirmed: true });
+      const { results } = await new HardwareEditor(() => port).edit('h', UUID, { disks: [{ target: 'vda', remove: true }] });
+      expect(calls).toEqual(['define', 'detach:virtio-disk0']);
+      expect(results).toEqual([{ field: 'disks.vda', applied: 'both' }]);
+    });
+
+    it('reports the next boot, removal pending, when the guest has not released it', async () => {
+      const { port } = scriptedPort({ removalConfirmed: false });
+      const { results } = await new HardwareEditor(() => port).edit('h', UUID, {
+        disks: [{ target: 'vda', remove: true }],
+        nics: [{ mac: '52:54:00:00:00:01', remove: true }],
+      });
+      expect(results).toEqual([
+        { field: 'disks.vda', applied: 'next-boot', note: REMOVAL_PENDING_NOTE },
+        { field: 'nics.52:54:00:00:00:01', applied: 'next-boot', note: REMOVAL_PENDING_NOTE },
+      ]);
+      expect(REMOVAL_PENDING_NOTE).toBe('removal requested from the running VM, pending the guest');
+    });
+
+    it('takes the live definition’s word when no event came but the device is gone', async () => {
+      const disk = scriptedPort({ removalConfirmed: false, liveAfterDetach: withoutDisk });
+      expect((await new HardwareEditor(() => disk.port).edit('h', UUID, { disks: [{ target: 'vda', remove: true }] })).results).toEqual([
+        { field: 'disks.vda', applied: 'both' },
+      ]);
+      const nic = scriptedPort({ removalConfirmed: false, liveAfterDetach: withoutNic });
+      expect((await new HardwareEditor(() => nic.port).edit('h', UUID, { nics: [{ mac: '52:54:00:00:00:01', remove: true }] })).results).toEqual([
+        { field: 'nics.52:54:00:00:00:01', applied: 'both' },
+      ]);
+    });
+
+    it('on a transient VM, reports the request on the running VM as pending', async () => {
+      const { port } = scriptedPort({ persistent: false, removalConfirmed: false });
+      const { results } = await new HardwareEditor(() => port).edit('h', UUID, { disks: [{ target: 'vda', remove: true }] });
+      expect(results).toEqual([{ field: 'disks.vda', applied: 'live', note: REMOVAL_PENDING_NOTE }]);
+    });
   });
 });

@@ -3,7 +3,9 @@
  * when any field is wrong), then the definition saved once (one define of the edited inactive XML, which
  * libvirt checks whole), then the live parts applied one by one. Each field reports where it took effect:
  * 'live' (the running VM now), 'next-boot' (the definition), or 'both'. A live change libvirt refuses
- * (no balloon driver, a device that cannot be hot-unplugged, ...) leaves it 'next-boot' with the reason.
+ * (no balloon driver, a device that cannot be hot-unplugged, ...) leaves it 'next-boot' with the reason. A
+ * device removal counts on the running VM only once the guest released the device (libvirt's detach often
+ * returns before): unconfirmed, it is 'next-boot', "removal requested from the running VM, pending the guest".
  */
 import type { Applied, FieldResult, HardwareChanges, VmHardware } from '../../../preload/contract';
 import { InvalidInputError, TandemError, type TandemErrorOptions } from '../errors';
@@ -22,7 +24,12 @@ export interface VmHardwarePort {
   define(xml: string): Promise<void>;
   setVcpusLive(uuid: string, count: number): Promise<void>;
   setMemoryLive(uuid: string, kib: number): Promise<void>;
-  detachDeviceLive(uuid: string, deviceXml: string): Promise<void>;
+  /**
+   * Asks the running VM to release a device. libvirt's detach often returns before the guest has let go
+   * (an unplug is a request to the guest): resolves `removed: true` only once libvirt reports the device
+   * removed (its device-removed event for `alias`), after a bounded wait.
+   */
+  detachDeviceLive(uuid: string, deviceXml: string, alias: string | undefined): Promise<{ removed: boolean }>;
   updateDeviceLive(uuid: string, deviceXml: string): Promise<void>;
   setAutostart(uuid: string, autostart: boolean): Promise<void>;
 }
@@ -31,8 +38,8 @@ interface PlannedField {
   field: string;
   /** Edits the definition document (persistent VMs). */
   config?: (doc: DomainXml) => void;
-  /** Applies to the running VM. */
-  live?: () => Promise<void>;
+  /** Applies to the running VM; `pending`: requested, not (yet) in effect there. */
+  live?: () => Promise<void | { pending: string }>;
   /** Why there is no live part although the VM runs. */
   notLive?: string;
   /** Applied immediately on the host, outside the definition (autostart). */
@@ -112,8 +119,14 @@ export class HardwareEditor {
         continue;
       }
       try {
-        await p.live();
-        results.push({ field: p.field, applied: saved ? 'both' : 'live' });
+        const outcome = await p.live();
+        if (outcome) {
+          // Not confirmed on the running VM: the definition has it (next boot); a transient VM has only
+          // the running side, where the request stands.
+          results.push({ field: p.field, applied: saved ? 'next-boot' : 'live', note: outcome.pending });
+        } else {
+          results.push({ field: p.field, applied: saved ? 'both' : 'live' });
+        }
       } catch (error) {
         if (!(error instanceof TandemError)) throw error;
         // The definition already holds the change: the VM gets it at its next boot. A transient VM has no
@@ -193,7 +206,7 @@ function planChanges(
       plan.push({
         field,
         config: (doc) => doc.removeDevice(doc.disk(change.target)!),
-        ...(liveDisk ? { live: () => port.detachDeviceLive(uuid, liveDisk.toXml()) } : {}),
+        ...(liveDisk ? { live: () => detachConfirmed(port, uuid, liveDisk, (doc) => doc.disk(change.target)) } : {}),
       });
     } else {
       const source = change.source ?? '';
@@ -219,7 +232,7 @@ function planChanges(
       plan.push({
         field,
         config: (doc) => doc.removeDevice(doc.nic(change.mac)!),
-        ...(liveNic ? { live: () => port.detachDeviceLive(uuid, liveNic.toXml()) } : {}),
+        ...(liveNic ? { live: () => detachConfirmed(port, uuid, liveNic, (doc) => doc.nic(change.mac)) } : {}),
       });
     } else {
       const state = change.linkState!;
@@ -239,6 +252,25 @@ function planChanges(
     }
   }
   return plan;
+}
+
+export const REMOVAL_PENDING_NOTE = 'removal requested from the running VM, pending the guest';
+
+/**
+ * Detaches a device from the running VM and says whether it is gone: confirmed by libvirt's device-removed
+ * event, else by the live definition no longer listing it (the event may predate our wait, or the host may
+ * not send it). Still listed: the guest has not released it (yet).
+ */
+async function detachConfirmed(
+  port: VmHardwarePort,
+  uuid: string,
+  device: XmlNode,
+  find: (live: DomainXml) => XmlNode | undefined,
+): Promise<void | { pending: string }> {
+  const { removed } = await port.detachDeviceLive(uuid, device.toXml(), device.value('alias/@name'));
+  if (removed) return;
+  if (find(DomainXml.parse(await port.liveXml(uuid))) === undefined) return;
+  return { pending: REMOVAL_PENDING_NOTE };
 }
 
 /** A CD-ROM or floppy's medium: a file path, or '' for an empty drive. */

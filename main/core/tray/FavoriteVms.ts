@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { VmRefSchema, type VmRef } from '../../../preload/contract';
 import { Emitter } from '../Emitter';
+import { OperationFailedError } from '../errors';
 import { createLogger } from '../logging';
 
 const log = createLogger('favorites');
@@ -22,7 +23,10 @@ const same = (a: VmRef, b: VmRef) => a.hostId === b.hostId && a.uuid === b.uuid;
 
 export class FavoriteVms {
   private refs: VmRef[] = [];
-  private writing: Promise<void> = Promise.resolve();
+  /** Serializes set(): each change is computed from the list the previous one left. */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Why saving is refused (an unreadable file that could not be moved aside must not be overwritten). */
+  private unwritable: string | undefined;
   private readonly path: string;
   readonly changed = new Emitter<VmRef[]>();
 
@@ -30,28 +34,37 @@ export class FavoriteVms {
     this.path = join(dataDir, 'favorites.json');
   }
 
+  /**
+   * Never fails: favorites are not worth refusing to start over. A file that cannot be read or parsed is
+   * moved aside (kept for inspection, never overwritten) and the list starts empty.
+   */
   async load(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
     let json: unknown;
     try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
+      json = safeJson(await readFile(this.path, 'utf8'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      await this.moveAside(`could not be read (${(error as Error).message})`);
+      return;
     }
     const parsed = FileSchema.safeParse(json);
     if (!parsed.success) {
-      const aside = `${this.path}.unreadable-${Date.now()}`;
-      await rename(this.path, aside);
-      log.warn(`${this.path} was not a valid favorites list; moved it to ${aside}`);
+      await this.moveAside('was not a valid favorites list');
       return;
     }
     this.refs = parsed.data.favorites;
+  }
+
+  private async moveAside(why: string): Promise<void> {
+    const aside = `${this.path}.unreadable-${Date.now()}`;
+    try {
+      await rename(this.path, aside);
+      log.warn(`${this.path} ${why}; moved it to ${aside} and started with no favorites`);
+    } catch (error) {
+      // Could not move it either: keep it untouched, and refuse to save over it.
+      this.unwritable = `${this.path} ${why} and could not be moved aside (${(error as Error).message})`;
+      log.error(`${this.unwritable}; starting with no favorites, changes will not be saved`);
+    }
   }
 
   list(): VmRef[] {
@@ -62,25 +75,42 @@ export class FavoriteVms {
     return this.refs.some((r) => same(r, ref));
   }
 
-  /** Stars or unstars; resolves once the file is written. Newest favorites come first. */
-  async set(ref: VmRef, favorite: boolean): Promise<VmRef[]> {
-    const rest = this.refs.filter((r) => !same(r, ref));
-    const next = favorite ? [{ hostId: ref.hostId, uuid: ref.uuid }, ...rest].slice(0, MAX_FAVORITES) : rest;
-    if (next.length === this.refs.length && next.every((r, i) => same(r, this.refs[i]!))) return this.list();
-    this.refs = next;
-    this.changed.emit(this.list());
-    await this.save();
-    return this.list();
+  /**
+   * Stars or unstars; newest favorites come first. The file is written first: only a saved change reaches the
+   * list and the `changed` event, and a failed save leaves both as they were. Calls run one after another.
+   */
+  set(ref: VmRef, favorite: boolean): Promise<VmRef[]> {
+    const run = this.queue.then(async () => {
+      const rest = this.refs.filter((r) => !same(r, ref));
+      const next = favorite ? [{ hostId: ref.hostId, uuid: ref.uuid }, ...rest].slice(0, MAX_FAVORITES) : rest;
+      if (next.length === this.refs.length && next.every((r, i) => same(r, this.refs[i]!))) return this.list();
+      await this.save(next);
+      this.refs = next;
+      this.changed.emit(this.list());
+      return this.list();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
-  private save(): Promise<void> {
-    const body = JSON.stringify({ version: FAVORITES_VERSION, favorites: this.refs }, null, 2) + '\n';
-    this.writing = this.writing.catch(() => undefined).then(async () => {
+  private async save(refs: VmRef[]): Promise<void> {
+    if (this.unwritable) throw new OperationFailedError('favorites.save-failed', `Favorites are not saved: ${this.unwritable}`);
+    const body = JSON.stringify({ version: FAVORITES_VERSION, favorites: refs }, null, 2) + '\n';
+    try {
       await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
       const temp = `${this.path}.${process.pid}.tmp`;
       await writeFile(temp, body, { mode: 0o600 });
       await rename(temp, this.path);
-    });
-    return this.writing;
+    } catch (error) {
+      throw new OperationFailedError('favorites.save-failed', `Could not save the favorites: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

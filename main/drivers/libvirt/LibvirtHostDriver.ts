@@ -16,7 +16,7 @@ import {
   type Subscription,
 } from '../../../native-helpers/libvirt/lib/index';
 import { Emitter } from '../../core/Emitter';
-import { NotFoundError, UnsupportedError } from '../../core/errors';
+import { HostUnreachableError, NotFoundError, UnsupportedError } from '../../core/errors';
 import type {
   CredentialPrompt,
   Disposable,
@@ -27,9 +27,12 @@ import type {
   VmChange,
   VmRecord,
 } from '../../core/hosts/HostDriver';
+import { createLogger } from '../../core/logging';
 import { reasonName, stateName } from './domainState';
 import { readVmTags } from './vmTagsMetadata';
 import { mapLibvirtError, mapped } from './mapLibvirtError';
+
+const log = createLogger('libvirt-host');
 
 /** Keepalive: a probe every 5 s, the connection declared dead after 3 unanswered (about 15-20 s). */
 const KEEPALIVE_INTERVAL_S = 5;
@@ -42,7 +45,15 @@ const CLOSE_REASONS: Record<number, string> = {
   [virConnectCloseReason.VIR_CONNECT_CLOSE_REASON_CLIENT]: 'closed by the client',
 };
 
+/** Seams for tests: a scripted fault in one libvirt call, the rest real. */
+export interface LibvirtHostDriverOptions {
+  readTags?: (d: Domain) => Promise<string[]>;
+  subscribe?: typeof subscribeDomainEvents;
+}
+
 export class LibvirtHostDriver implements HostDriver {
+  constructor(private readonly options: LibvirtHostDriverOptions = {}) {}
+
   handles(uri: string): boolean {
     return /^(qemu|test)(\+[a-z0-9]+)?:\/\//i.test(uri);
   }
@@ -55,7 +66,7 @@ export class LibvirtHostDriver implements HostDriver {
       throw mapLibvirtError(error, { connecting: true, details: { uri } });
     }
     try {
-      return await LibvirtHostSession.start(conn);
+      return await LibvirtHostSession.start(conn, this.options);
     } catch (error) {
       await conn.close().catch(() => undefined);
       throw mapLibvirtError(error, { connecting: true, details: { uri } });
@@ -97,15 +108,21 @@ class LibvirtHostSession implements HostSession {
   private lifecycle: Subscription | undefined;
   private metadata: Subscription | undefined;
   private closing = false;
+  /** VMs whose tags could not be read, with the reason already logged (logged once, not at every listing). */
+  private readonly tagFailuresLogged = new Set<string>();
 
-  private constructor(private readonly conn: Connection) {}
+  private constructor(
+    private readonly conn: Connection,
+    private readonly readTags: (d: Domain) => Promise<string[]>,
+  ) {}
 
   get connection(): Connection {
     return this.conn;
   }
 
-  static async start(conn: Connection): Promise<LibvirtHostSession> {
-    const session = new LibvirtHostSession(conn);
+  static async start(conn: Connection, options: LibvirtHostDriverOptions = {}): Promise<LibvirtHostSession> {
+    const subscribe = options.subscribe ?? subscribeDomainEvents;
+    const session = new LibvirtHostSession(conn, options.readTags ?? readVmTags);
     try {
       await conn.setKeepAlive(KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT);
     } catch (error) {
@@ -116,16 +133,23 @@ class LibvirtHostSession implements HostSession {
     await conn.registerCloseCallback(({ reason }) => {
       if (!session.closing) session.lost.emit(CLOSE_REASONS[reason] ?? `connection closed (reason ${reason})`);
     });
-    session.lifecycle = await subscribeDomainEvents(conn, virDomainEventID.VIR_DOMAIN_EVENT_ID_LIFECYCLE, (event) => {
+    session.lifecycle = await subscribe(conn, virDomainEventID.VIR_DOMAIN_EVENT_ID_LIFECYCLE, (event) => {
       // Every lifecycle event (started, stopped, defined, undefined, ...) means "re-read this VM": the
       // inventory then finds its new state, or that it is gone.
       session.vmChanges.emit({ uuid: event.uuid, removed: false });
       session.lifecycleEvents.emit(event);
     });
     // Tags live in the domain's metadata: a change made elsewhere (virsh, another Tandem) re-reads the VM.
-    session.metadata = await subscribeDomainEvents(conn, virDomainEventID.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, (event) => {
-      session.vmChanges.emit({ uuid: event.uuid, removed: false });
-    });
+    // Best effort: a daemon older than the event (libvirt < 3.0 answers "unsupported event ID") still
+    // connects; tags changed elsewhere then show at the next re-read of the VM.
+    try {
+      session.metadata = await subscribe(conn, virDomainEventID.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, (event) => {
+        session.vmChanges.emit({ uuid: event.uuid, removed: false });
+      });
+    } catch (error) {
+      if (mapLibvirtError(error) instanceof HostUnreachableError) throw error;
+      log.warn(`this host does not report metadata changes (${errorMessage(error)}): tags changed outside Tandem show at the next re-read`);
+    }
     return session;
   }
 
@@ -240,7 +264,7 @@ class LibvirtHostSession implements HostSession {
   }
 
   private async record(d: Domain): Promise<VmRecord> {
-    const [info, state, persistent, tags] = await Promise.all([d.getInfo(), d.getState(), d.isPersistent(), readVmTags(d)]);
+    const [info, state, persistent, tags] = await Promise.all([d.getInfo(), d.getState(), d.isPersistent(), this.tagsOf(d)]);
     return {
       uuid: d.getUUIDString(),
       name: d.getName(),
@@ -252,4 +276,27 @@ class LibvirtHostSession implements HostSession {
       tags,
     };
   }
+
+  /**
+   * A VM whose tags cannot be read (a metadata error other than "none") is still listed, without tags: one
+   * VM's metadata must not hide the whole host. A VM gone meanwhile or a lost host still fail the read.
+   */
+  private async tagsOf(d: Domain): Promise<string[]> {
+    try {
+      return await this.readTags(d);
+    } catch (error) {
+      const kind = mapLibvirtError(error);
+      if (kind instanceof NotFoundError || kind instanceof HostUnreachableError) throw error;
+      const uuid = d.getUUIDString();
+      if (!this.tagFailuresLogged.has(uuid)) {
+        this.tagFailuresLogged.add(uuid);
+        log.warn(`could not read the tags of VM ${d.getName()} (${uuid}), listed without tags: ${errorMessage(error)}`);
+      }
+      return [];
+    }
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -3,73 +3,29 @@
  * order, autostart, disks and NICs. Main validates and answers with field errors (shown at their inputs,
  * nothing changed) or with where each change took effect (now, at the next boot, or both).
  */
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import { ContractCallError } from '../../../preload/client';
-import type { FieldResult, MemoryUnit, VmHardware, VmSummary } from '../../../preload/contract';
+import { useEffect, useState, type ReactNode } from 'react';
+import { useStore } from 'zustand';
+import type { MemoryUnit, VmSummary } from '../../../preload/contract';
 import { useStores } from '../stores/StoresContext';
-import {
-  APPLIED_LABELS,
-  BOOT_DEVICE_LABELS,
-  MEMORY_UNITS,
-  changesFromForm,
-  fieldLabel,
-  formFromHardware,
-  type HardwareForm,
-} from './hardwareForm';
-
-type Status = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved'; results: FieldResult[] } | { kind: 'failed'; message: string };
+import { createHardwareEditorStore } from './hardwareEditorStore';
+import { APPLIED_LABELS, BOOT_DEVICE_LABELS, MEMORY_UNITS, changesFromForm, fieldLabel } from './hardwareForm';
 
 export function VmHardwareEditor({ vm }: { vm: VmSummary }) {
   const { client } = useStores();
-  const [hardware, setHardware] = useState<VmHardware | null>(null);
-  const [form, setForm] = useState<HardwareForm | null>(null);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [status, setStatus] = useState<Status>({ kind: 'idle' });
-  const [loadError, setLoadError] = useState<string | null>(null);
+  // The state and its races (stale reads, reading again after an edit) live in the store, unit-tested.
+  const [store] = useState(() => createHardwareEditorStore(client));
+  const { hardware, form, errors, status, loadError, update, reset, apply } = useStore(store);
 
-  const load = useCallback(async () => {
-    try {
-      const hw = await client.call('vms.hardware', { hostId: vm.hostId, uuid: vm.uuid });
-      setHardware(hw);
-      setForm(formFromHardware(hw));
-      setLoadError(null);
-    } catch (error) {
-      setLoadError(error instanceof Error ? error.message : String(error));
-    }
-  }, [client, vm.hostId, vm.uuid]);
-
-  // Reload when the VM changes (state, vCPUs...); edits in progress are replaced by what the VM now has.
+  // Read when the VM changes (state, vCPUs...); edits in progress are replaced by what the VM now has.
   useEffect(() => {
-    void load();
-  }, [load, vm.state, vm.vcpus, vm.memoryKiB]);
-  useEffect(() => {
-    setErrors({});
-    setStatus({ kind: 'idle' });
-  }, [vm.hostId, vm.uuid]);
+    void store.getState().show({ hostId: vm.hostId, uuid: vm.uuid });
+  }, [store, vm.hostId, vm.uuid, vm.state, vm.vcpus, vm.memoryKiB]);
 
   if (loadError) return <p className="detail-error">Could not read the hardware: {loadError}</p>;
   if (!hardware || !form) return <p className="muted">Reading the hardware…</p>;
 
-  const update = (patch: Partial<HardwareForm>) => setForm({ ...form, ...patch });
   const { changes } = changesFromForm(form, hardware);
   const dirty = Object.keys(changes).length > 0;
-
-  const apply = async () => {
-    const { changes: toApply, errors: formErrors } = changesFromForm(form, hardware);
-    setErrors(formErrors);
-    if (Object.keys(formErrors).length > 0) return;
-    setStatus({ kind: 'saving' });
-    try {
-      const outcome = await client.call('vms.editHardware', { hostId: vm.hostId, uuid: vm.uuid, changes: toApply });
-      setHardware(outcome.hardware);
-      setForm(formFromHardware(outcome.hardware));
-      setStatus({ kind: 'saved', results: outcome.results });
-    } catch (error) {
-      const fieldErrors = error instanceof ContractCallError ? (error.details?.fieldErrors as Record<string, string> | undefined) : undefined;
-      if (fieldErrors) setErrors(fieldErrors);
-      setStatus({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
-    }
-  };
 
   const moveBoot = (index: number) => {
     if (index === 0) return;
@@ -249,10 +205,7 @@ export function VmHardwareEditor({ vm }: { vm: VmSummary }) {
           type="button"
           className="btn"
           disabled={!dirty}
-          onClick={() => {
-            setForm(formFromHardware(hardware));
-            setErrors({});
-          }}
+          onClick={reset}
         >
           Reset
         </button>
