@@ -36,6 +36,13 @@ import { LibvirtHostDriver, libvirtConnectionOf } from '../drivers/libvirt/Libvi
 import { libvirtVmHardware } from '../drivers/libvirt/LibvirtVmHardware';
 import { writeVmTags } from '../drivers/libvirt/vmTagsMetadata';
 import { LibvirtMigrationPort } from '../drivers/libvirt/LibvirtMigrationPort';
+import { LibvirtHostOfferReader } from '../drivers/libvirt/LibvirtHostOfferReader';
+import { readVmRequest } from '../drivers/libvirt/LibvirtVmRequestReader';
+import { loadCatalog } from '../core/provisioning/catalog';
+import { createImageIdentifier } from '../core/provisioning/osinfo/identifyImage';
+import { LazyOsDatabase } from '../core/provisioning/osinfo/OsDatabase';
+import { ProvisioningService } from '../core/provisioning/ProvisioningService';
+import { UserTemplateStore } from '../core/provisioning/UserTemplateStore';
 
 const log = createLogger('tandem');
 
@@ -129,6 +136,20 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const consoles = new ConsoleHub(new LibvirtConsolePort(hosts));
   const jobs = new JobRegistry();
   const migration = new MigrationService({ hosts, inventory, jobs, port: new LibvirtMigrationPort(hosts) });
+  // The osinfo database and the catalog load on the first provisioning call, not at start (see bench/).
+  const osDb = new LazyOsDatabase();
+  const provisioning = new ProvisioningService({
+    hosts,
+    vmChanged: inventory.vmChanged,
+    vmRemoved: inventory.vmRemoved,
+    vmNames: (hostId) => inventory.list(hostId).map((vm) => vm.name),
+    offers: new LibvirtHostOfferReader(hosts, async () => createImageIdentifier(await osDb.get())),
+    osDb,
+    catalog: () => loadCatalog(),
+    userTemplates: (reserved) => new UserTemplateStore(options.dataDir, reserved),
+    vmRequest: (hostId, uuid) => readVmRequest(hosts, hostId, uuid),
+    now: () => new Date(),
+  });
 
   const publish = <E extends EventName>(event: E, payload: EventPayload<E>) => {
     // Our own payloads are checked too: a malformed event is a bug, logged and not sent.
@@ -177,6 +198,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     hardware: new HardwareEditor((hostId) => libvirtVmHardware(() => hosts.session(hostId))),
     writeVmTags: (hostId, uuid, tags) => writeVmTags(libvirtConnectionOf(hosts.session(hostId)), uuid, tags),
     consoles,
+    provisioning,
   });
 
   for (const stored of await config.load()) {
@@ -208,6 +230,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     ready: () => inventory.ready(),
     async dispose() {
       await jobs.dispose();
+      provisioning.dispose();
       for (const sub of subscriptions) sub.dispose();
       alerts.dispose();
       monitoring.dispose();
