@@ -4,6 +4,7 @@ import { CredentialDialog } from '../credentials/CredentialDialog';
 import { HostPage } from '../hosts/HostPage';
 import { MigrationDialogHost } from '../migration/MigrationDialog';
 import { AlertNotifier } from '../monitoring/Alerts';
+import { ProvisioningWizardHost } from '../provisioning/ProvisioningWizard';
 import { VmDetailPanel } from '../vms/VmDetailPanel';
 import { VmTable } from '../vms/VmTable';
 import { VmToolbar } from '../vms/VmToolbar';
@@ -51,6 +52,7 @@ export function App() {
         )}
       </div>
       <MigrationDialogHost />
+      <ProvisioningWizardHost />
       <Toasts />
       <CredentialDialog />
       <AlertNotifier />

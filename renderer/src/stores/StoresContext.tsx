@@ -15,6 +15,7 @@ import type { JobsState } from './jobsStore';
 import type { MonitoringState } from './monitoringStore';
 import type { ToastState } from './toastStore';
 import type { VmsState } from './vmsStore';
+import type { WizardState } from '../provisioning/wizardStore';
 
 const StoresContext = createContext<AppStores | null>(null);
 
@@ -66,4 +67,8 @@ export function useConsoles<T>(selector: (state: ConsolesState) => T): T {
 
 export function useJobs<T>(selector: (state: JobsState) => T): T {
   return useStore(useStores().jobs, selector);
+}
+
+export function useWizard<T>(selector: (state: WizardState) => T): T {
+  return useStore(useStores().wizard, selector);
 }

@@ -14,6 +14,7 @@ import { createMigrationStore, type MigrationStore } from './migrationStore';
 import { createMonitoringStore, type MonitoringStore } from './monitoringStore';
 import { createToastStore, type ToastStore, type ToastStoreOptions } from './toastStore';
 import { createVmsStore, type VmsStore } from './vmsStore';
+import { createWizardStore, type WizardStore } from '../provisioning/wizardStore';
 
 export interface AppStores {
   toasts: ToastStore;
@@ -29,6 +30,8 @@ export interface AppStores {
   consoles: ConsolesStore;
   jobs: JobsStore;
   migration: MigrationStore;
+  /** The "New VM" wizard. */
+  wizard: WizardStore;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
   start(): Promise<void>;
   dispose(): void;
@@ -58,6 +61,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
   });
   const jobs = createJobsStore(client, toasts);
   const migration = createMigrationStore(client, toasts);
+  const wizard = createWizardStore(client);
   return {
     toasts,
     connection,
@@ -71,6 +75,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
     consoles,
     jobs,
     migration,
+    wizard,
     async start() {
       await Promise.all([
         connection.getState().loadInfo(),

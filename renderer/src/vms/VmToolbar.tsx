@@ -8,7 +8,7 @@ import { VmBulkBar } from './VmBulkBar';
 
 /** Above the table: what is shown, counts by state, the filters (host, state, tag, text) and bulk actions. */
 export function VmToolbar() {
-  const { vms, hosts } = useStores();
+  const { vms, hosts, wizard } = useStores();
   const filterId = useId();
   const selectedHostId = useHosts((state) => state.selectedHostId);
   const hostName = useHosts((state) => (state.selectedHostId ? state.hosts[state.selectedHostId]?.name : undefined));
@@ -97,6 +97,9 @@ export function VmToolbar() {
           value={filter}
           onChange={(event) => vms.getState().setFilter(event.target.value)}
         />
+        <button type="button" className="btn btn-primary" data-testid="new-vm" onClick={() => wizard.getState().openWizard()}>
+          New VM
+        </button>
       </div>
       <VmBulkBar />
     </div>

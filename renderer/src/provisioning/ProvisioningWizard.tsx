@@ -1,0 +1,628 @@
+/**
+ * "New VM": catalog -> compose -> applications -> review (best-match diff, placement, the request) ->
+ * deploy. Keyboard: Enter goes to the next step (Ctrl+Enter in the cloud-init editor), Escape closes, Tab
+ * moves through the fields in order; the step list is a tab list. State lives in wizardStore.
+ */
+import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { PURPOSES, type DiskSpec, type NicSpec } from '../../../preload/api/provisioning';
+import { formatBytes } from '../format';
+import { JobProgress } from '../jobs/JobProgress';
+import { useJobs, useStores, useWizard } from '../stores/StoresContext';
+import { checkCloudConfig } from './cloudConfig';
+import { deployAvailable } from './deploy';
+import { STEP_LABELS, WIZARD_STEPS, type WizardStep } from './wizardStore';
+import './provisioning.css';
+
+/** Rendered once by the shell; shows the wizard while it is open. */
+export function ProvisioningWizardHost() {
+  const open = useWizard((s) => s.open);
+  return open ? <ProvisioningWizard /> : null;
+}
+
+function ProvisioningWizard() {
+  const { wizard } = useStores();
+  const step = useWizard((s) => s.step);
+  const formError = useWizard((s) => s.errors.form);
+  const dialogRef = useRef<HTMLDivElement>(null);
+
+  // Focus the first field of each step, so the keyboard starts where the work is.
+  useEffect(() => {
+    const first = dialogRef.current?.querySelector<HTMLElement>('[data-autofocus], .wizard-body input, .wizard-body select, .wizard-body textarea, .wizard-body button');
+    first?.focus();
+  }, [step]);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (event.key === 'Escape') {
+      event.stopPropagation();
+      wizard.getState().close();
+      return;
+    }
+    if (event.key !== 'Enter' || event.defaultPrevented) return;
+    const target = event.target as HTMLElement;
+    // Buttons, links and checkboxes act on Enter themselves; a textarea takes newlines unless Ctrl/Cmd is down.
+    if (target.tagName === 'BUTTON' || target.tagName === 'A') return;
+    if (target.tagName === 'TEXTAREA' && !(event.ctrlKey || event.metaKey)) return;
+    if (step === 'catalog' || step === 'deploy') return;
+    event.preventDefault();
+    if (step === 'review') void wizard.getState().startDeploy();
+    else void wizard.getState().next();
+  };
+
+  return (
+    <div className="wizard-backdrop">
+      <div
+        ref={dialogRef}
+        className="wizard"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="wizard-title"
+        data-testid="wizard"
+        onKeyDown={onKeyDown}
+      >
+        <header className="wizard-header">
+          <h2 id="wizard-title">New virtual machine</h2>
+          <button className="btn btn-quiet btn-small" type="button" onClick={() => wizard.getState().close()} aria-label="Close" data-testid="wizard-close">
+            Esc
+          </button>
+        </header>
+        <StepTabs step={step} />
+        {formError && (
+          <p className="field-error" role="alert">
+            {formError}
+          </p>
+        )}
+        <div className="wizard-body" data-testid={`wizard-step-${step}`}>
+          {step === 'catalog' && <CatalogStep />}
+          {step === 'compose' && <ComposeStep />}
+          {step === 'apps' && <AppsStep />}
+          {step === 'review' && <ReviewStep />}
+          {step === 'deploy' && <DeployStep />}
+        </div>
+        <WizardFooter step={step} />
+      </div>
+    </div>
+  );
+}
+
+function StepTabs({ step }: { step: WizardStep }) {
+  const { wizard } = useStores();
+  return (
+    <ol className="wizard-steps" role="tablist" aria-label="Steps">
+      {WIZARD_STEPS.map((s, i) => (
+        <li key={s}>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={s === step}
+            className={s === step ? 'wizard-step current' : 'wizard-step'}
+            data-testid={`wizard-tab-${s}`}
+            onClick={() => void wizard.getState().goTo(s)}
+          >
+            {i + 1}. {STEP_LABELS[s]}
+          </button>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function WizardFooter({ step }: { step: WizardStep }) {
+  const { wizard } = useStores();
+  const canDeploy = useWizard((s) => !!s.review.placement?.chosen && !s.review.checking);
+  const checking = useWizard((s) => s.review.checking);
+  if (step === 'catalog' || step === 'deploy') return null;
+  return (
+    <footer className="wizard-footer">
+      <button type="button" className="btn" onClick={() => wizard.getState().back()} data-testid="wizard-back">
+        Back
+      </button>
+      {step === 'review' ? (
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={!canDeploy}
+          onClick={() => void wizard.getState().startDeploy()}
+          data-testid="wizard-deploy"
+          title={deployAvailable() ? undefined : 'Deploy is not available in this build'}
+        >
+          Deploy
+        </button>
+      ) : (
+        <button type="button" className="btn btn-primary" disabled={checking} onClick={() => void wizard.getState().next()} data-testid="wizard-next">
+          Next
+        </button>
+      )}
+    </footer>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+function CatalogStep() {
+  const { wizard } = useStores();
+  const filter = useWizard((s) => s.filter);
+  const templates = useWizard((s) => s.templates);
+  const loading = useWizard((s) => s.catalogLoading);
+  const error = useWizard((s) => s.catalogError);
+  const chooseOnEnter = (id: string) => (event: KeyboardEvent) => {
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      wizard.getState().chooseTemplate(id);
+    }
+  };
+  return (
+    <div className="wizard-catalog">
+      <div className="wizard-filters">
+        <input
+          className="input"
+          type="search"
+          placeholder="Search templates"
+          aria-label="Search templates"
+          data-testid="catalog-search"
+          data-autofocus
+          value={filter.text}
+          onChange={(e) => void wizard.getState().setFilter({ text: e.target.value })}
+        />
+        <select className="input" aria-label="Purpose" data-testid="catalog-purpose" value={filter.purpose} onChange={(e) => void wizard.getState().setFilter({ purpose: e.target.value as typeof filter.purpose })}>
+          <option value="">Any purpose</option>
+          {PURPOSES.map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+        <select className="input" aria-label="Size" data-testid="catalog-size" value={filter.size} onChange={(e) => void wizard.getState().setFilter({ size: e.target.value as typeof filter.size })}>
+          <option value="">Any size</option>
+          <option value="small">Small (≤ 2 vCPUs, 2 GiB)</option>
+          <option value="medium">Medium (≤ 4 vCPUs, 8 GiB)</option>
+          <option value="large">Large</option>
+        </select>
+        <input
+          className="input"
+          placeholder="OS family (linux, debian…)"
+          aria-label="OS family"
+          data-testid="catalog-family"
+          value={filter.osFamily}
+          onChange={(e) => void wizard.getState().setFilter({ osFamily: e.target.value.trim() })}
+        />
+      </div>
+      {error && <p className="field-error" role="alert">{error}</p>}
+      <ul className="wizard-templates" aria-busy={loading} data-testid="catalog-list">
+        {templates.map((entry) => (
+          <li key={`${entry.source}/${entry.template.id}`}>
+            <button
+              type="button"
+              className="wizard-template"
+              data-testid={`template-${entry.template.id}`}
+              onClick={() => wizard.getState().chooseTemplate(entry.template.id)}
+              onKeyDown={chooseOnEnter(entry.template.id)}
+            >
+              <strong>{entry.template.name}</strong>
+              <span className="muted">
+                {entry.osName ?? entry.template.request.os.osinfoId} · {entry.template.request.hardware.vcpus} vCPU ·{' '}
+                {formatMiB(entry.template.request.hardware.memoryMiB)} · {entry.size}
+                {entry.source === 'user' ? ' · yours' : ''}
+              </span>
+              <span>{entry.template.description}</span>
+            </button>
+          </li>
+        ))}
+        {!loading && templates.length === 0 && <li className="muted">No template matches.</li>}
+      </ul>
+      <button type="button" className="btn" onClick={() => wizard.getState().composeBlank()} data-testid="compose-blank">
+        Compose from scratch
+      </button>
+    </div>
+  );
+}
+
+function ComposeStep() {
+  const { wizard } = useStores();
+  const draft = useWizard((s) => s.draft);
+  const errors = useWizard((s) => s.errors);
+  const { hardware, os } = draft.request;
+  const update = wizard.getState().updateRequest;
+  const setHardware = (patch: Partial<typeof hardware>) => update((r) => ({ ...r, hardware: { ...r.hardware, ...patch } }));
+  const setDisk = (i: number, patch: Partial<DiskSpec>) => setHardware({ disks: hardware.disks.map((d, j) => (j === i ? { ...d, ...patch } : d)) });
+  const setNic = (i: number, patch: Partial<NicSpec>) => setHardware({ nics: hardware.nics.map((n, j) => (j === i ? { ...n, ...patch } : n)) });
+
+  return (
+    <div className="wizard-form">
+      <Field label="Name" field="name" errors={errors}>
+        {(props) => <input {...props} className="input" data-testid="field-name" value={draft.name} onChange={(e) => wizard.getState().setName(e.target.value)} />}
+      </Field>
+      <OsPicker />
+      <fieldset>
+        <legend>Hardware</legend>
+        <div className="wizard-row">
+          <Field label="vCPUs" field="hardware.vcpus" errors={errors}>
+            {(props) => <input {...props} className="input" type="number" min={1} data-testid="field-vcpus" value={numberValue(hardware.vcpus)} onChange={(e) => setHardware({ vcpus: toNumber(e.target.value) })} />}
+          </Field>
+          <Field label="Memory (MiB)" field="hardware.memoryMiB" errors={errors}>
+            {(props) => (
+              <input {...props} className="input" type="number" min={128} step={256} data-testid="field-memory" value={numberValue(hardware.memoryMiB)} onChange={(e) => setHardware({ memoryMiB: toNumber(e.target.value) })} />
+            )}
+          </Field>
+          <Field label="Firmware" field="hardware.firmware" errors={errors}>
+            {(props) => (
+              <select {...props} className="input" data-testid="field-firmware" value={hardware.firmware} onChange={(e) => setHardware({ firmware: e.target.value as 'bios' | 'uefi', ...(e.target.value === 'bios' ? { secureBoot: false } : {}) })}>
+                <option value="bios">BIOS</option>
+                <option value="uefi">UEFI</option>
+              </select>
+            )}
+          </Field>
+        </div>
+        <div className="wizard-row">
+          <label className="inline">
+            <input type="checkbox" data-testid="field-secureboot" disabled={hardware.firmware !== 'uefi'} checked={hardware.secureBoot} onChange={(e) => setHardware({ secureBoot: e.target.checked })} /> Secure Boot
+          </label>
+          <label className="inline">
+            <input type="checkbox" data-testid="field-tpm" checked={hardware.tpm} onChange={(e) => setHardware({ tpm: e.target.checked })} /> TPM
+          </label>
+          <label className="inline">
+            <input type="checkbox" data-testid="field-sound" checked={hardware.sound} onChange={(e) => setHardware({ sound: e.target.checked })} /> Sound
+          </label>
+          <Field label="Graphics" field="hardware.graphics" errors={errors}>
+            {(props) => (
+              <select {...props} className="input" data-testid="field-graphics" value={hardware.graphics} onChange={(e) => setHardware({ graphics: e.target.value as 'vnc' | 'spice' | 'none' })}>
+                <option value="vnc">VNC</option>
+                <option value="spice">SPICE</option>
+                <option value="none">None</option>
+              </select>
+            )}
+          </Field>
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>Disks</legend>
+        {hardware.disks.map((disk, i) => (
+          <div className="wizard-row" key={i}>
+            <Field label={i === 0 ? 'System disk (GiB)' : `Disk ${i + 1} (GiB)`} field={`hardware.disks.${i}.sizeGiB`} errors={errors}>
+              {(props) => <input {...props} className="input" type="number" min={1} data-testid={`field-disk-${i}-size`} value={numberValue(disk.sizeGiB)} onChange={(e) => setDisk(i, { sizeGiB: toNumber(e.target.value) })} />}
+            </Field>
+            <Field label="Bus" field={`hardware.disks.${i}.bus`} errors={errors}>
+              {(props) => (
+                <select {...props} className="input" data-testid={`field-disk-${i}-bus`} value={disk.bus} onChange={(e) => setDisk(i, { bus: e.target.value as DiskSpec['bus'] })}>
+                  <option value="virtio">virtio</option>
+                  <option value="sata">SATA</option>
+                  <option value="scsi">SCSI</option>
+                </select>
+              )}
+            </Field>
+            {i > 0 && (
+              <button type="button" className="btn btn-quiet btn-small" onClick={() => setHardware({ disks: hardware.disks.filter((_, j) => j !== i) })}>
+                Remove
+              </button>
+            )}
+          </div>
+        ))}
+        <button type="button" className="btn btn-small" data-testid="add-disk" disabled={hardware.disks.length >= 16} onClick={() => setHardware({ disks: [...hardware.disks, { sizeGiB: 10, bus: 'virtio' }] })}>
+          Add disk
+        </button>
+      </fieldset>
+      <fieldset>
+        <legend>Network interfaces</legend>
+        {hardware.nics.map((nic, i) => (
+          <div className="wizard-row" key={i}>
+            <Field label="Network" field={`hardware.nics.${i}.network`} errors={errors}>
+              {(props) => <input {...props} className="input" data-testid={`field-nic-${i}-network`} value={nic.network} onChange={(e) => setNic(i, { network: e.target.value })} />}
+            </Field>
+            <Field label="Model" field={`hardware.nics.${i}.model`} errors={errors}>
+              {(props) => (
+                <select {...props} className="input" value={nic.model} onChange={(e) => setNic(i, { model: e.target.value as NicSpec['model'] })}>
+                  <option value="virtio">virtio</option>
+                  <option value="e1000e">e1000e</option>
+                </select>
+              )}
+            </Field>
+            <button type="button" className="btn btn-quiet btn-small" onClick={() => setHardware({ nics: hardware.nics.filter((_, j) => j !== i) })}>
+              Remove
+            </button>
+          </div>
+        ))}
+        <button type="button" className="btn btn-small" data-testid="add-nic" disabled={hardware.nics.length >= 8} onClick={() => setHardware({ nics: [...hardware.nics, { network: 'default', model: 'virtio' }] })}>
+          Add interface
+        </button>
+      </fieldset>
+      <fieldset>
+        <legend>User account</legend>
+        <div className="wizard-row">
+          <Field label="User name" field="account.username" errors={errors}>
+            {(props) => <input {...props} className="input" autoComplete="off" data-testid="field-username" value={draft.account.username} onChange={(e) => wizard.getState().setAccount({ username: e.target.value })} />}
+          </Field>
+          <Field label="SSH public key" field="account.sshKey" errors={errors} wide>
+            {(props) => <input {...props} className="input" autoComplete="off" placeholder="ssh-ed25519 AAAA… you@host" data-testid="field-sshkey" value={draft.account.sshKey} onChange={(e) => wizard.getState().setAccount({ sshKey: e.target.value })} />}
+          </Field>
+        </div>
+      </fieldset>
+      <p className="muted">
+        OS source: {os.source === 'cloud-image' ? 'cloud image (cloud-init)' : os.source === 'install-media' ? 'installer ISO' : 'empty disk'}
+      </p>
+    </div>
+  );
+}
+
+function OsPicker() {
+  const { wizard } = useStores();
+  const osinfoId = useWizard((s) => s.draft.request.os.osinfoId);
+  const source = useWizard((s) => s.draft.request.os.source);
+  const results = useWizard(useShallow((s) => s.osResults));
+  const query = useWizard((s) => s.osQuery);
+  const errors = useWizard((s) => s.errors);
+  const listId = useId();
+  const setOs = (id: string) => wizard.getState().updateRequest((r) => ({ ...r, os: { ...r.os, osinfoId: id } }));
+  return (
+    <fieldset>
+      <legend>Operating system</legend>
+      <div className="wizard-row">
+        <Field label="OS (osinfo id)" field="os.osinfoId" errors={errors}>
+          {(props) => <input {...props} className="input" data-testid="field-os" list={listId} value={osinfoId} onChange={(e) => setOs(e.target.value.trim())} />}
+        </Field>
+        <label>
+          Search
+          <input className="input" type="search" placeholder="ubuntu 24.04" data-testid="os-search" value={query} onChange={(e) => void wizard.getState().searchOs(e.target.value)} />
+        </label>
+        <label>
+          Source
+          <select
+            className="input"
+            data-testid="field-os-source"
+            value={source}
+            onChange={(e) => wizard.getState().updateRequest((r) => ({ ...r, os: { ...r.os, source: e.target.value as typeof source } }))}
+          >
+            <option value="cloud-image">Cloud image</option>
+            <option value="install-media">Installer ISO</option>
+            <option value="empty-disk">Empty disk</option>
+          </select>
+        </label>
+      </div>
+      {results.length > 0 && (
+        <ul className="wizard-os-results" data-testid="os-results">
+          {results.map((o) => (
+            <li key={o.id}>
+              <button type="button" className={o.shortId === osinfoId ? 'os-choice current' : 'os-choice'} onClick={() => setOs(o.shortId)}>
+                {o.name} <span className="muted">({o.shortId}{o.minimum.memoryMiB ? `, min ${formatMiB(o.minimum.memoryMiB)}` : ''}{o.uefiRequired ? ', UEFI' : ''})</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <datalist id={listId}>
+        {results.map((o) => (
+          <option key={o.id} value={o.shortId}>
+            {o.name}
+          </option>
+        ))}
+      </datalist>
+    </fieldset>
+  );
+}
+
+function AppsStep() {
+  const { wizard } = useStores();
+  const apps = useWizard((s) => s.apps);
+  const selected = useWizard(useShallow((s) => s.draft.request.apps));
+  const cloudInit = useWizard((s) => s.draft.cloudInit);
+  const error = useWizard((s) => s.errors.cloudInit ?? s.errors.apps);
+  const check = checkCloudConfig(cloudInit);
+  return (
+    <div className="wizard-form">
+      <fieldset>
+        <legend>Applications</legend>
+        <ul className="wizard-apps" data-testid="app-list">
+          {apps.map((app) => (
+            <li key={app.id}>
+              <label className="inline">
+                <input type="checkbox" data-testid={`app-${app.id}`} checked={selected.includes(app.id)} onChange={() => wizard.getState().toggleApp(app.id)} />
+                <span>
+                  <strong>{app.name}</strong> <span className="muted">{app.description} (on {app.distros.join(', ')})</span>
+                </span>
+              </label>
+            </li>
+          ))}
+        </ul>
+      </fieldset>
+      <label>
+        Extra cloud-init user-data (Ctrl+Enter goes on)
+        <textarea
+          className="input wizard-cloudinit"
+          rows={8}
+          spellCheck={false}
+          placeholder={'#cloud-config\n{"packages": ["htop"], "runcmd": [["touch", "/root/hello"]]}'}
+          data-testid="field-cloudinit"
+          aria-invalid={!!error}
+          value={cloudInit}
+          onChange={(e) => wizard.getState().setCloudInit(e.target.value)}
+        />
+      </label>
+      {error ? (
+        <p className="field-error" role="alert" data-testid="error-cloudInit">
+          {error}
+        </p>
+      ) : cloudInit.trim() && check.ok ? (
+        <p className="muted" data-testid="cloudinit-ok">
+          Valid cloud-config{check.unchecked.length ? `; not checked here: ${check.unchecked.join(', ')}` : ''}.
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function ReviewStep() {
+  const { wizard } = useStores();
+  const review = useWizard((s) => s.review);
+  const draft = useWizard((s) => s.draft);
+  const accepted = useWizard((s) => s.accepted);
+  const nameError = useWizard((s) => s.errors.name);
+  const chosen = review.placement?.chosen;
+  const hostChoices = [...(chosen ? [chosen] : []), ...(review.placement?.alternatives ?? [])];
+  return (
+    <div className="wizard-review" aria-busy={review.checking}>
+      {review.error && (
+        <p className="field-error" role="alert" data-testid="review-error">
+          {review.error}
+        </p>
+      )}
+      {nameError && <p className="field-error">{nameError}</p>}
+      <section aria-labelledby="placement-h">
+        <h3 id="placement-h">Placement</h3>
+        <p data-testid="placement-explanation">{review.placement?.explanation ?? (review.checking ? 'Checking the hosts…' : '')}</p>
+        {review.placement && (
+          <label>
+            Host
+            <select
+              className="input"
+              data-testid="placement-override"
+              value={review.overrideHostId ?? ''}
+              onChange={(e) => void wizard.getState().overrideHost(e.target.value || undefined)}
+            >
+              <option value="">Tandem's choice{chosen && !review.placement.overridden ? ` (${chosen.hostName})` : ''}</option>
+              {hostChoices.map((p) => (
+                <option key={p.hostId} value={p.hostId}>
+                  {p.hostName} ({p.changes.length ? `${p.changes.length} change${p.changes.length === 1 ? '' : 's'}` : 'exact'}, {formatBytes(p.memoryLeftBytes)} left)
+                </option>
+              ))}
+              {review.placement.refusals.map((r) => (
+                <option key={r.hostId} value={r.hostId} disabled>
+                  {r.hostName}: {r.reasons.join('; ')}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+      </section>
+      <section aria-labelledby="match-h">
+        <h3 id="match-h">Best match</h3>
+        {chosen && chosen.changes.length === 0 && (
+          <p data-testid="match-exact">
+            {chosen.hostName} runs the VM exactly as asked{accepted.length > 0 ? ` (after the ${accepted.length} accepted change${accepted.length === 1 ? '' : 's'})` : ''}.
+          </p>
+        )}
+        {chosen && chosen.changes.length > 0 && (
+          <>
+            <table className="wizard-diff" data-testid="match-diff">
+              <thead>
+                <tr>
+                  <th scope="col">Field</th>
+                  <th scope="col">Asked</th>
+                  <th scope="col">Proposed</th>
+                  <th scope="col">Why</th>
+                </tr>
+              </thead>
+              <tbody>
+                {chosen.changes.map((c) => (
+                  <tr key={c.field} data-testid={`change-${c.field}`}>
+                    <td>{c.field}</td>
+                    <td>{c.from}</td>
+                    <td>{c.to}</td>
+                    <td>{c.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <div className="wizard-row">
+              <button type="button" className="btn btn-primary" data-testid="accept-match" onClick={() => void wizard.getState().acceptProposal()}>
+                Accept the proposed match
+              </button>
+              <button type="button" className="btn" data-testid="edit-request" onClick={() => void wizard.getState().goTo('compose')}>
+                Edit and check again
+              </button>
+            </div>
+          </>
+        )}
+        {chosen?.notes.map((n) => (
+          <p key={n} className="muted">
+            {n}
+          </p>
+        ))}
+      </section>
+      <section aria-labelledby="summary-h">
+        <h3 id="summary-h">What will be created</h3>
+        <dl className="wizard-summary" data-testid="review-summary">
+          <dt>Name</dt>
+          <dd data-testid="review-name">{draft.name}</dd>
+          <dt>OS</dt>
+          <dd>{chosen?.osName ?? draft.request.os.osinfoId}</dd>
+          <dt>vCPUs</dt>
+          <dd data-testid="review-vcpus">{draft.request.hardware.vcpus}</dd>
+          <dt>Memory</dt>
+          <dd data-testid="review-memory">{formatMiB(draft.request.hardware.memoryMiB)}</dd>
+          <dt>Disks</dt>
+          <dd>{draft.request.hardware.disks.map((d) => `${d.sizeGiB} GiB ${d.bus}`).join(', ')}</dd>
+          <dt>Applications</dt>
+          <dd>{draft.request.apps.join(', ') || 'none'}</dd>
+        </dl>
+        <details>
+          <summary>The request, as JSON</summary>
+          <p className="muted">The generated domain XML comes with deploy; this is the request it is generated from.</p>
+          <pre className="wizard-json" data-testid="review-request-json">
+            {JSON.stringify(chosen ? chosen.config : draft.request, null, 2)}
+          </pre>
+        </details>
+      </section>
+    </div>
+  );
+}
+
+function DeployStep() {
+  const { wizard } = useStores();
+  const deploy = useWizard((s) => s.deploy);
+  const job = useJobs((s) => (deploy.jobId ? s.jobs[deploy.jobId] : undefined));
+  return (
+    <div className="wizard-deploy" data-testid="deploy-status">
+      {deploy.starting && <p>Starting the deploy…</p>}
+      {deploy.error && (
+        <>
+          <p className="field-error" role="alert" data-testid="deploy-error">
+            {deploy.error}
+          </p>
+          <button type="button" className="btn" onClick={() => void wizard.getState().goTo('review')}>
+            Back to the review
+          </button>
+        </>
+      )}
+      {deploy.jobId && !job && <p>Deploy {deploy.jobId} queued.</p>}
+      {job && <JobProgress job={job} />}
+    </div>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+interface FieldProps {
+  id: string;
+  'aria-invalid': boolean;
+  'aria-describedby'?: string;
+}
+
+/** A labelled field with its error under it (the error is the input's description for screen readers). */
+function Field({ label, field, errors, wide, children }: { label: string; field: string; errors: Record<string, string>; wide?: boolean; children: (props: FieldProps) => ReactNode }) {
+  const id = useId();
+  const error = errors[field];
+  const errorId = `${id}-error`;
+  return (
+    <label className={wide ? 'wizard-field wide' : 'wizard-field'} htmlFor={id}>
+      {label}
+      {children({ id, 'aria-invalid': !!error, ...(error ? { 'aria-describedby': errorId } : {}) })}
+      {error && (
+        <span className="field-error" id={errorId} data-testid={`error-${field}`}>
+          {error}
+        </span>
+      )}
+    </label>
+  );
+}
+
+function formatMiB(mib: number): string {
+  return mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`;
+}
+
+/** An emptied number field stays empty (NaN), and the schema says what is missing. */
+function toNumber(text: string): number {
+  return text.trim() === '' ? Number.NaN : Number(text);
+}
+
+function numberValue(n: number): string | number {
+  return Number.isNaN(n) ? '' : n;
+}
