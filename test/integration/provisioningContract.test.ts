@@ -65,6 +65,17 @@ describe('provisioning through the contract on the demo host', () => {
     expect(again.proposals.find((p) => p.hostId === 'demo')!.changes).toEqual([]);
   });
 
+  it("places a shipped template on the demo host's Debian 11 cloud image, exactly as asked", async () => {
+    const { templates } = await t.client.call('provisioning.catalog', { text: 'debian minimal' });
+    const template = templates.find((e) => e.template.id === 'debian-minimal')!.template;
+    const placement = await t.client.call('provisioning.place', { request: template.request, name: 'fresh-debian' });
+    expect(placement.chosen).toMatchObject({
+      hostId: 'demo',
+      changes: [],
+      image: { pool: 'default', volume: 'debian-11-genericcloud-amd64.qcow2', format: 'qcow2' },
+    });
+  });
+
   it('places the VM and explains the choice; an override onto an unknown host is refused', async () => {
     const placement = await t.client.call('provisioning.place', { request: debian(1024) });
     expect(placement.chosen?.hostId).toBe('demo');

@@ -29,15 +29,19 @@ function ProvisioningWizard() {
   // Focus the first field of each step, so the keyboard starts where the work is.
   useEffect(() => {
     const first = dialogRef.current?.querySelector<HTMLElement>('[data-autofocus], .wizard-body input, .wizard-body select, .wizard-body textarea, .wizard-body button');
-    first?.focus();
+    (first ?? dialogRef.current)?.focus();
   }, [step]);
 
+  // Escape closes from anywhere, even when focus has left the dialog (e.g. its button went away).
+  useEffect(() => {
+    const onEscape = (event: globalThis.KeyboardEvent) => {
+      if (event.key === 'Escape') wizard.getState().close();
+    };
+    window.addEventListener('keydown', onEscape);
+    return () => window.removeEventListener('keydown', onEscape);
+  }, [wizard]);
+
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    if (event.key === 'Escape') {
-      event.stopPropagation();
-      wizard.getState().close();
-      return;
-    }
     if (event.key !== 'Enter' || event.defaultPrevented) return;
     const target = event.target as HTMLElement;
     // Buttons, links and checkboxes act on Enter themselves; a textarea takes newlines unless Ctrl/Cmd is down.
@@ -56,6 +60,7 @@ function ProvisioningWizard() {
         className="wizard"
         role="dialog"
         aria-modal="true"
+        tabIndex={-1}
         aria-labelledby="wizard-title"
         data-testid="wizard"
         onKeyDown={onKeyDown}

@@ -1,0 +1,109 @@
+/**
+ * The "New VM" wizard in Chromium, against Tandem in browser mode on its demo host (libvirt's test driver,
+ * whose pool holds a Debian 11 cloud image): from a template to the review (best-match diff and placement),
+ * and a composed VM asking for more memory than any host has, whose proposed match the user accepts.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
+
+/** The first catalog call loads the osinfo database (1-2 s of CPU on a shared machine). */
+const POLL = { timeout: 15_000 };
+
+describe('the New VM wizard, in Chromium, on the demo host', () => {
+  let app: BrowserModeApp;
+  let page: Page;
+  const errors: Error[] = [];
+
+  beforeAll(async () => {
+    app = await startBrowserModeApp();
+    page = await app.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (error) => errors.push(error));
+    await page.goto(app.url);
+    await page.waitForSelector('[data-testid="host-item-demo"][data-status="connected"]', { timeout: 15_000 });
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  const byId = (id: string) => page.locator(`[data-testid="${id}"]`);
+
+  it('goes from a template to the review, with the placement explained', async () => {
+    await byId('new-vm').click();
+    await byId('wizard-step-catalog').waitFor();
+    // Filter the catalog by typing, then choose with the keyboard.
+    await byId('catalog-search').fill('debian minimal');
+    await expect.poll(() => page.locator('[data-testid^="template-"]').count(), POLL).toBe(1);
+    await byId('template-debian-minimal').focus();
+    await page.keyboard.press('Enter');
+    await byId('wizard-step-compose').waitFor();
+    expect(await byId('field-name').inputValue()).toBe('debian-minimal');
+
+    // A malformed name is refused at its field before anything leaves the page.
+    await byId('field-name').fill('bad/name');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => byId('error-name').innerText(), POLL).toMatch(/letters, digits/);
+    // A name the chosen host already has is refused by main when the review places the VM.
+    await byId('field-name').fill('web-frontend');
+    await page.keyboard.press('Enter');
+    await byId('wizard-step-apps').waitFor();
+    await byId('wizard-next').click();
+    await expect.poll(() => byId('review-error').innerText(), POLL).toBe('Demo host already has a VM named "web-frontend"');
+    expect(await byId('wizard-deploy').isDisabled()).toBe(true);
+    await byId('wizard-tab-compose').click();
+    expect(await byId('error-name').innerText()).toBe('Demo host already has a VM named "web-frontend"');
+    await byId('field-name').fill('new-debian');
+    await page.keyboard.press('Enter');
+    await byId('wizard-step-apps').waitFor();
+    expect(await byId('app-qemu-guest-agent').isChecked()).toBe(true);
+    await byId('field-cloudinit').fill('#cloud-config\npackages: [htop');
+    await byId('wizard-next').click();
+    await expect.poll(() => byId('error-cloudInit').innerText(), POLL).toMatch(/not readable/);
+    await byId('field-cloudinit').fill('#cloud-config\n{"packages": ["htop"]}');
+    await expect.poll(() => byId('cloudinit-ok').innerText(), POLL).toMatch(/Valid cloud-config/);
+    await byId('wizard-next').click();
+
+    await byId('wizard-step-review').waitFor();
+    await expect.poll(() => byId('placement-explanation').innerText(), POLL).toMatch(/^Demo host: takes the VM exactly as asked, .* of memory left after it\./);
+    await byId('match-exact').waitFor();
+    expect(await byId('review-name').innerText()).toBe('new-debian');
+    expect(JSON.parse(await byId('review-request-json').textContent() ?? '{}')).toMatchObject({ os: { osinfoId: 'debian11' } });
+
+    // Deploy is not in this build: the button says so instead of failing obscurely.
+    await byId('wizard-deploy').click();
+    await expect.poll(() => byId('deploy-error').innerText(), POLL).toMatch(/not available in this build/);
+    await page.keyboard.press('Escape');
+    await byId('wizard').waitFor({ state: 'detached' });
+  });
+
+  it('composes a VM bigger than any host, shows each change with its reason, and accepts the match', async () => {
+    await byId('new-vm').click();
+    await byId('compose-blank').click();
+    await byId('field-name').fill('big-one');
+    await byId('os-search').fill('debian 11');
+    await page.locator('[data-testid="os-results"] button', { hasText: 'Debian 11' }).first().click();
+    expect(await byId('field-os').inputValue()).toBe('debian11');
+    await byId('field-memory').fill(String(512 * 1024));
+    await byId('field-vcpus').fill('64');
+    await byId('field-disk-0-size').fill('20');
+    await byId('wizard-tab-review').click();
+
+    await byId('match-diff').waitFor({ timeout: 15_000 });
+    const memoryChange = await byId('change-hardware.memoryMiB').innerText();
+    expect(memoryChange).toMatch(/512 GiB/);
+    expect(memoryChange).toMatch(/free/);
+    expect(await byId('change-hardware.vcpus').innerText()).toMatch(/64/);
+    expect(await byId('review-memory').innerText()).toBe('512 GiB');
+    await expect.poll(() => byId('placement-explanation').innerText(), POLL).toMatch(/^Demo host: the closest match, with 2 changes/);
+
+    await byId('accept-match').click();
+    await byId('match-exact').waitFor();
+    const memory = await byId('review-memory').innerText();
+    // The demo host has 64 GiB; it keeps 10 % (6.4 GiB) as headroom, and a cut is rounded down to 256 MiB.
+    expect(memory).toBe('58880 MiB');
+    expect(Number(await byId('review-vcpus').innerText())).toBeLessThanOrEqual(16);
+    expect(await byId('match-exact').innerText()).toMatch(/after the 2 accepted changes/);
+    expect(errors).toEqual([]);
+  });
+});
