@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { createContractClient } from '../../../preload/client';
+import type { Placement, Proposal, VmRequest } from '../../../preload/api/provisioning';
+import { createMemoryTransport, settle } from '../testing/memoryTransport';
+import { deployAvailable } from './deploy';
+import { blankRequest, createWizardStore, fieldErrorsOf, localErrors } from './wizardStore';
+import { ContractCallError } from '../../../preload/client';
+
+const template = (id: string, memoryMiB = 1024) => ({
+  template: { id, name: id, description: id, purposes: ['testing' as const], request: { ...blankRequest(), hardware: { ...blankRequest().hardware, memoryMiB } } },
+  source: 'shipped' as const,
+  size: 'small' as const,
+});
+
+function proposal(config: VmRequest, changes: Proposal['changes'] = []): Proposal {
+  return { hostId: 'demo', hostName: 'Demo host', config, osName: 'Debian 12', domainType: 'test', changes, distance: changes.length, memoryLeftBytes: 1, notes: [] };
+}
+const placement = (chosen: Proposal): Placement => ({ chosen, overridden: false, explanation: `${chosen.hostName}: …`, alternatives: [], refusals: [] });
+
+function setup() {
+  const memory = createMemoryTransport();
+  const deploys: unknown[] = [];
+  const store = createWizardStore(createContractClient(memory.transport), async (args) => {
+    deploys.push(args);
+    return { jobId: 'job-1' };
+  });
+  memory.reply('provisioning.catalog', () => ({ templates: [template('small'), template('big', 512 * 1024)], apps: [] }));
+  memory.reply('provisioning.validate', () => ({ errors: [] }));
+  return { memory, store, deploys };
+}
+
+describe('the wizard store', () => {
+  it('uses only the latest catalog search', async () => {
+    const { memory, store } = setup();
+    const held = memory.hold('provisioning.catalog');
+    store.getState().openWizard();
+    void store.getState().setFilter({ text: 'a' });
+    await settle();
+    held[1]!.resolve({ templates: [template('newer')], apps: [] });
+    await settle();
+    held[0]!.resolve({ templates: [template('older')], apps: [] });
+    await settle();
+    expect(store.getState().templates.map((t) => t.template.id)).toEqual(['newer']);
+    expect(held[1]!.args).toEqual({ text: 'a' });
+  });
+
+  it('keeps the wizard on compose with field errors, local ones first, then main\'s', async () => {
+    const { memory, store } = setup();
+    store.getState().openWizard();
+    await settle();
+    store.getState().chooseTemplate('small');
+    store.getState().setName('bad name');
+    store.getState().updateRequest((r) => ({ ...r, hardware: { ...r.hardware, vcpus: Number.NaN } }));
+    await store.getState().next();
+    expect(store.getState().step).toBe('compose');
+    expect(Object.keys(store.getState().errors).sort()).toEqual(['hardware.vcpus', 'name']);
+    expect(memory.calls.some((c) => c.method === 'provisioning.validate')).toBe(false);
+
+    store.getState().setName('ok');
+    store.getState().updateRequest((r) => ({ ...r, hardware: { ...r.hardware, vcpus: 2 } }));
+    memory.reply('provisioning.validate', () => ({ errors: [{ field: 'os.osinfoId', message: 'unknown operating system "x"' }] }));
+    await store.getState().next();
+    expect(store.getState().step).toBe('compose');
+    expect(store.getState().errors).toEqual({ 'os.osinfoId': 'unknown operating system "x"' });
+  });
+
+  it('checks on the way to review, accepts the proposal into the request, and checks again', async () => {
+    const { memory, store } = setup();
+    store.getState().openWizard();
+    await settle();
+    store.getState().chooseTemplate('big');
+    store.getState().setName('big');
+    const shrunk = { ...blankRequest(), hardware: { ...blankRequest().hardware, memoryMiB: 58880 } };
+    const change = { field: 'hardware.memoryMiB', from: '512 GiB', to: '57.5 GiB', reason: 'the host spares 57.6 GiB', cost: 9, text: 'memory …' };
+    memory.reply('provisioning.propose', ({ request }) => ({ proposals: [request.hardware.memoryMiB > 58880 ? proposal(shrunk, [change]) : proposal(request)], refusals: [] }));
+    memory.reply('provisioning.place', ({ request }) => placement(request.hardware.memoryMiB > 58880 ? proposal(shrunk, [change]) : proposal(request)));
+    await store.getState().goTo('review');
+    expect(store.getState().step).toBe('review');
+    expect(store.getState().review.placement?.chosen?.changes).toEqual([change]);
+
+    await store.getState().acceptProposal();
+    expect(store.getState().draft.request.hardware.memoryMiB).toBe(58880);
+    expect(store.getState().accepted).toEqual([change]);
+    expect(store.getState().review.placement?.chosen?.changes).toEqual([]);
+    const places = memory.calls.filter((c) => c.method === 'provisioning.place');
+    expect(places.at(-1)!.args).toMatchObject({ name: 'big', request: { hardware: { memoryMiB: 58880 } } });
+
+    // Any edit makes the review stale.
+    store.getState().updateRequest((r) => r);
+    expect(store.getState().review.placement).toBeUndefined();
+  });
+
+  it('puts main\'s refusal of the name at the field and keeps Deploy off', async () => {
+    const { memory, store } = setup();
+    store.getState().openWizard();
+    await settle();
+    store.getState().chooseTemplate('small');
+    store.getState().setName('web-frontend');
+    memory.reply('provisioning.propose', ({ request }) => ({ proposals: [proposal(request)], refusals: [] }));
+    memory.fail('provisioning.place', { name: 'Conflict', code: 'provisioning.name-taken', message: 'Demo host already has a VM named "web-frontend"', details: { field: 'name' } });
+    await store.getState().goTo('review');
+    expect(store.getState().errors.name).toBe('Demo host already has a VM named "web-frontend"');
+    expect(store.getState().review.placement).toBeUndefined();
+    await store.getState().startDeploy();
+    expect(store.getState().step).toBe('review');
+  });
+
+  it('deploys the chosen configuration on the chosen host, with the account and cloud-init', async () => {
+    const { memory, store, deploys } = setup();
+    store.getState().openWizard();
+    await settle();
+    store.getState().chooseTemplate('small');
+    store.getState().setName('vm1');
+    store.getState().setAccount({ username: 'ada', sshKey: 'ssh-ed25519 AAAAC3Nza ada@host' });
+    store.getState().setCloudInit('#cloud-config\n{"packages": ["htop"]}');
+    memory.reply('provisioning.propose', ({ request }) => ({ proposals: [proposal(request)], refusals: [] }));
+    memory.reply('provisioning.place', ({ request }) => placement(proposal(request)));
+    await store.getState().goTo('review');
+    await store.getState().startDeploy();
+    expect(store.getState().deploy).toEqual({ starting: false, jobId: 'job-1' });
+    expect(deploys).toEqual([
+      expect.objectContaining({ hostId: 'demo', name: 'vm1', account: { username: 'ada', sshKey: 'ssh-ed25519 AAAAC3Nza ada@host' }, cloudInit: '#cloud-config\n{"packages": ["htop"]}' }),
+    ]);
+  });
+
+  it('says deploy is missing from this build through the default deploy function', async () => {
+    expect(deployAvailable()).toBe(false);
+    const memory = createMemoryTransport();
+    const store = createWizardStore(createContractClient(memory.transport));
+    memory.reply('provisioning.catalog', () => ({ templates: [template('small')], apps: [] }));
+    memory.reply('provisioning.validate', () => ({ errors: [] }));
+    memory.reply('provisioning.propose', ({ request }) => ({ proposals: [proposal(request)], refusals: [] }));
+    memory.reply('provisioning.place', ({ request }) => placement(proposal(request)));
+    store.getState().openWizard();
+    await settle();
+    store.getState().chooseTemplate('small');
+    store.getState().setName('vm1');
+    await store.getState().goTo('review');
+    await store.getState().startDeploy();
+    expect(store.getState().deploy.error).toMatch(/not available in this build/);
+    expect(memory.calls.some((c) => c.method === ('provisioning.deploy' as string))).toBe(false);
+  });
+});
+
+describe('field errors', () => {
+  it('validates the account and the cloud-init locally', () => {
+    const draft = { name: 'x', request: blankRequest(), account: { username: 'Root!', sshKey: 'not a key' }, cloudInit: 'packages: []' };
+    expect(localErrors(draft, 'compose')).toEqual({ 'account.username': expect.any(String), 'account.sshKey': expect.stringMatching(/public key/) });
+    expect(Object.keys(localErrors(draft, 'apps'))).toEqual(['cloudInit']);
+  });
+
+  it('maps main\'s details to fields', () => {
+    const error = (details: Record<string, unknown>) => new ContractCallError('m', { name: 'InvalidInput', code: 'c', message: 'bad', details });
+    expect(fieldErrorsOf(error({ field: 'request.hardware.memoryMiB' }))).toEqual({ 'hardware.memoryMiB': 'bad' });
+    expect(fieldErrorsOf(error({ issues: [{ path: ['request', 'hardware', 'vcpus'], message: 'too small' }] }))).toEqual({ 'hardware.vcpus': 'too small' });
+    expect(fieldErrorsOf(new Error('x'))).toBeUndefined();
+  });
+});
