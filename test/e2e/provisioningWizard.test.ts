@@ -70,6 +70,11 @@ describe('the New VM wizard, in Chromium, on the demo host', () => {
     expect(await byId('review-name').innerText()).toBe('new-debian');
     expect(JSON.parse(await byId('review-request-json').textContent() ?? '{}')).toMatchObject({ os: { osinfoId: 'debian11' } });
 
+    // The composition can be kept as a template of one's own.
+    await byId('template-name').fill('My Debian');
+    await byId('save-template').click();
+    await expect.poll(() => byId('template-saved').innerText(), POLL).toBe('Saved as "My Debian" (my-debian).');
+
     // Deploy is not in this build: the button says so instead of failing obscurely.
     await byId('wizard-deploy').click();
     await expect.poll(() => byId('deploy-error').innerText(), POLL).toMatch(/not available in this build/);
@@ -79,6 +84,7 @@ describe('the New VM wizard, in Chromium, on the demo host', () => {
 
   it('composes a VM bigger than any host, shows each change with its reason, and accepts the match', async () => {
     await byId('new-vm').click();
+    await byId('template-my-debian').waitFor(); // the saved template is in the catalog, with the shipped ones
     await byId('compose-blank').click();
     await byId('field-name').fill('big-one');
     await byId('os-search').fill('debian 11');

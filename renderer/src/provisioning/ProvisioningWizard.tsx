@@ -3,7 +3,7 @@
  * deploy. Keyboard: Enter goes to the next step (Ctrl+Enter in the cloud-init editor), Escape closes, Tab
  * moves through the fields in order; the step list is a tab list. State lives in wizardStore.
  */
-import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { PURPOSES, type DiskSpec, type NicSpec } from '../../../preload/api/provisioning';
 import { formatBytes } from '../format';
@@ -47,10 +47,10 @@ function ProvisioningWizard() {
     // Buttons, links and checkboxes act on Enter themselves; a textarea takes newlines unless Ctrl/Cmd is down.
     if (target.tagName === 'BUTTON' || target.tagName === 'A') return;
     if (target.tagName === 'TEXTAREA' && !(event.ctrlKey || event.metaKey)) return;
-    if (step === 'catalog' || step === 'deploy') return;
+    // On review, deploying takes the button: Enter in the host override must not start it.
+    if (step === 'catalog' || step === 'review' || step === 'deploy') return;
     event.preventDefault();
-    if (step === 'review') void wizard.getState().startDeploy();
-    else void wizard.getState().next();
+    void wizard.getState().next();
   };
 
   return (
@@ -566,7 +566,27 @@ function ReviewStep() {
           </pre>
         </details>
       </section>
+      <SaveAsTemplate />
     </div>
+  );
+}
+
+function SaveAsTemplate() {
+  const { wizard } = useStores();
+  const state = useWizard((s) => s.templateSave);
+  const [name, setName] = useState('');
+  return (
+    <section aria-labelledby="save-h">
+      <h3 id="save-h">Save as a template</h3>
+      <div className="wizard-row">
+        <input className="input" aria-label="Template name" placeholder="My web server" data-testid="template-name" value={name} onChange={(e) => setName(e.target.value)} />
+        <button type="button" className="btn" disabled={state.saving || !name.trim()} data-testid="save-template" onClick={() => void wizard.getState().saveAsTemplate(name)}>
+          Save template
+        </button>
+      </div>
+      {state.message && <p className="muted" data-testid="template-saved">{state.message}</p>}
+      {state.error && <p className="field-error" role="alert">{state.error}</p>}
+    </section>
   );
 }
 

@@ -142,6 +142,30 @@ describe('the wizard store', () => {
   });
 });
 
+describe('saving as a template', () => {
+  it('saves the draft under an id made from the name, and reloads the catalog', async () => {
+    const { memory, store } = setup();
+    memory.reply('provisioning.templates.save', (args) => ({
+      ...(args as { id: string; name: string }),
+      description: 'x',
+      purposes: ['testing'],
+      request: blankRequest(),
+      origin: { kind: 'wizard' },
+      createdAt: '2026-11-26T00:00:00.000Z',
+    }));
+    store.getState().openWizard();
+    await settle();
+    const catalogCalls = memory.calls.filter((c) => c.method === 'provisioning.catalog').length;
+    await store.getState().saveAsTemplate('  My Web server! ');
+    expect(memory.calls.find((c) => c.method === 'provisioning.templates.save')!.args).toMatchObject({ id: 'my-web-server', name: 'My Web server!' });
+    expect(store.getState().templateSave.message).toBe('Saved as "My Web server!" (my-web-server).');
+    await settle();
+    expect(memory.calls.filter((c) => c.method === 'provisioning.catalog').length).toBe(catalogCalls + 1);
+    await store.getState().saveAsTemplate('!!!');
+    expect(store.getState().templateSave.error).toMatch(/at least one letter/);
+  });
+});
+
 describe('field errors', () => {
   it('validates the account and the cloud-init locally', () => {
     const draft = { name: 'x', request: blankRequest(), account: { username: 'Root!', sshKey: 'not a key' }, cloudInit: 'packages: []' };

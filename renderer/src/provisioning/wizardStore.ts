@@ -109,6 +109,9 @@ export interface WizardState {
   acceptProposal(): Promise<void>;
   overrideHost(hostId: string | undefined): Promise<void>;
   startDeploy(): Promise<void>;
+  /** Saves the draft's request (as accepted so far) as a user template; the answer is a message to show. */
+  saveAsTemplate(name: string): Promise<void>;
+  templateSave: { saving: boolean; message?: string; error?: string };
 }
 
 export type WizardStore = StoreApi<WizardState>;
@@ -201,9 +204,20 @@ export function createWizardStore(client: ContractClient, deploy: (args: DeployA
       review: emptyReview(),
       deploy: { starting: false },
       accepted: [],
+      templateSave: { saving: false },
 
       openWizard() {
-        set({ open: true, step: 'catalog', draft: emptyDraft(), errors: {}, review: emptyReview(), deploy: { starting: false }, accepted: [] });
+        set({
+          open: true,
+          step: 'catalog',
+          filter: emptyFilter(),
+          draft: emptyDraft(),
+          errors: {},
+          review: emptyReview(),
+          deploy: { starting: false },
+          accepted: [],
+          templateSave: { saving: false },
+        });
         void get().loadCatalog();
       },
       close() {
@@ -359,6 +373,21 @@ export function createWizardStore(client: ContractClient, deploy: (args: DeployA
           set((s) => ({ deploy: { starting: false, error: message(error) }, errors: fields ? { ...s.errors, ...fields } : s.errors }));
         }
       },
+      async saveAsTemplate(name) {
+        const id = templateIdOf(name);
+        if (!id) {
+          set({ templateSave: { saving: false, error: 'a template name needs at least one letter or digit' } });
+          return;
+        }
+        set({ templateSave: { saving: true } });
+        try {
+          const saved = await client.call('provisioning.templates.save', { id, name: name.trim(), request: get().draft.request });
+          set({ templateSave: { saving: false, message: `Saved as "${saved.name}" (${saved.id}).` } });
+          void get().loadCatalog();
+        } catch (error) {
+          set({ templateSave: { saving: false, error: message(error) } });
+        }
+      },
     };
 
     /** Validates the step being left (locally, then with main for compose); false keeps the wizard there. */
@@ -385,6 +414,15 @@ export function createWizardStore(client: ContractClient, deploy: (args: DeployA
       return true;
     }
   });
+}
+
+/** "My web server" -> "my-web-server": template ids are lowercase letters, digits and "-". */
+export function templateIdOf(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64);
 }
 
 function withoutField(errors: Record<string, string>, field: string): Record<string, string> {
