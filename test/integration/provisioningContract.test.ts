@@ -133,6 +133,14 @@ describe('provisioning through the contract on the demo host', () => {
     const catalog = await t.client.call('provisioning.catalog', { text: 'my debian' });
     expect(catalog.templates).toEqual([expect.objectContaining({ source: 'user', origin: { kind: 'wizard' } })]);
 
+    const noOs = (await callError(
+      t.client.call('provisioning.templates.save', { id: 'no-os', name: 'x', fromVm: { hostId: 'demo', uuid: WEB_FRONTEND } }),
+    )) as ContractCallError;
+    expect(noOs).toMatchObject({ errorName: 'InvalidInput', details: { field: 'osinfoId' } });
+    const missing = (await callError(
+      t.client.call('provisioning.templates.save', { id: 'gone', name: 'x', fromVm: { hostId: 'demo', uuid: '00000000-0000-4000-8000-000000000000' } }),
+    )) as ContractCallError;
+    expect(missing.errorName).toBe('NotFound');
     const shadow = (await callError(
       t.client.call('provisioning.templates.save', { id: 'debian-minimal', name: 'x', request: debian(1024) }),
     )) as ContractCallError;
