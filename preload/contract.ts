@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { appMethods } from './api/app';
+import { checkpointsEvents, checkpointsMethods } from './api/checkpoints';
 import { hostsEvents, hostsMethods } from './api/hosts';
 import { vmsEvents, vmsMethods } from './api/vms';
 import type { CallResult, ContractError } from './schemas';
@@ -25,11 +26,13 @@ export const methods = {
   ...appMethods,
   ...hostsMethods,
   ...vmsMethods,
+  ...checkpointsMethods,
 } as const;
 
 export const events = {
   ...hostsEvents,
   ...vmsEvents,
+  ...checkpointsEvents,
 } as const;
 
 export type Methods = typeof methods;

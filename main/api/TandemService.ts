@@ -5,12 +5,13 @@
  */
 import type { MethodArgs, MethodName, MethodOutput } from '../../preload/contract';
 import { appHandlers } from './handlers/appHandlers';
+import { checkpointsHandlers, type CheckpointsHandlerDeps } from './handlers/checkpointsHandlers';
 import { hostsHandlers } from './handlers/hostsHandlers';
 import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
 
 export type ServiceHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodOutput<M>> };
 
-export interface ServiceDeps extends VmsHandlerDeps {
+export interface ServiceDeps extends VmsHandlerDeps, CheckpointsHandlerDeps {
   version: string;
   mode: 'electron' | 'browser' | 'headless';
 }
@@ -20,5 +21,6 @@ export function createTandemService(deps: ServiceDeps): ServiceHandlers {
     ...appHandlers(deps),
     ...hostsHandlers(deps),
     ...vmsHandlers(deps),
+    ...checkpointsHandlers(deps),
   };
 }

@@ -8,6 +8,8 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { events as eventSchemas, type EventName, type EventPayload } from '../../preload/contract';
+import { CheckpointEngine } from '../core/checkpoints/CheckpointEngine';
+import { PlainMemoryStateStore } from '../core/checkpoints/PlainMemoryStateStore';
 import { Emitter } from '../core/Emitter';
 import type { Disposable } from '../core/hosts/HostDriver';
 import { HostConfigStore } from '../core/hosts/HostConfigStore';
@@ -17,7 +19,9 @@ import { createLogger } from '../core/logging';
 import { RecentVms } from '../core/tray/RecentVms';
 import { createDispatcher, type Dispatch } from '../api/dispatch';
 import { createTandemService } from '../api/TandemService';
-import { LibvirtHostDriver } from '../drivers/libvirt/LibvirtHostDriver';
+import { LibvirtCheckpointHypervisor } from '../drivers/libvirt/LibvirtCheckpointHypervisor';
+import { LibvirtHostDriver, libvirtConnectionOf } from '../drivers/libvirt/LibvirtHostDriver';
+import { QemuImgDiskImages } from '../drivers/qemuImg/QemuImgDiskImages';
 
 const log = createLogger('tandem');
 
@@ -76,6 +80,12 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   });
   const inventory = new Inventory(hosts);
   const recentVms = new RecentVms();
+  const checkpoints = new CheckpointEngine({
+    hypervisor: new LibvirtCheckpointHypervisor((hostId) => libvirtConnectionOf(hosts.session(hostId))),
+    images: new QemuImgDiskImages(),
+    memory: new PlainMemoryStateStore(),
+    dataDir: options.dataDir,
+  });
   const events = new Emitter<ContractEvent>();
 
   const publish = <E extends EventName>(event: E, payload: EventPayload<E>) => {
@@ -91,6 +101,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     hosts.hostChanged.on((summary) => publish('hosts.changed', summary)),
     hosts.hostRemoved.on((hostId) => publish('hosts.removed', { hostId })),
     inventory.vmChanged.on((vm) => publish('vms.changed', vm)),
+    checkpoints.changed.on((tree) => publish('checkpoints.changed', tree)),
     inventory.vmRemoved.on((ref) => {
       recentVms.forget(ref);
       publish('vms.removed', ref);
@@ -103,6 +114,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     version: TANDEM_VERSION,
     mode: options.mode,
     onVmUsed: (vm) => recentVms.touch(vm),
+    checkpoints,
   });
 
   for (const stored of await config.load()) {
@@ -117,6 +129,14 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     const demoUri = `test://${join(options.assetsDir ?? DEFAULT_ASSETS, 'demo-host.xml')}`;
     hosts.register({ id: 'demo', uri: demoUri, name: 'Demo host', kind: 'demo', persisted: false });
   }
+
+  // Checkpoint operations a crash interrupted are completed or rolled back once the hosts had their first
+  // connection attempt; entries of hosts still unreachable stay in the journal for the next start.
+  void inventory
+    .ready()
+    .then(() => checkpoints.recover())
+    .then((report) => report.forEach((line) => log.info(`checkpoint recovery: ${line}`)))
+    .catch((error: unknown) => log.error('checkpoint recovery failed', error));
 
   return {
     dispatch: createDispatcher(service),

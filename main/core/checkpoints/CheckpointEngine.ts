@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { basename, dirname, extname, join } from 'node:path';
+import { Emitter } from '../Emitter';
 import { ConflictError, InvalidInputError, NotFoundError, UnsupportedError } from '../errors';
 import { createLogger } from '../logging';
 import { CheckpointJournal, type JournalEntry } from './CheckpointJournal';
@@ -81,6 +82,8 @@ export class CheckpointEngine {
   private readonly trees: CheckpointTreeStore;
   private readonly journal: CheckpointJournal;
   private readonly busy = new Set<string>();
+  /** A VM's tree after any change (take, revert, delete, commit, recovery). */
+  readonly changed = new Emitter<CheckpointTreeView>();
 
   constructor(private readonly deps: CheckpointEngineDeps) {
     this.trees = new CheckpointTreeStore(join(deps.dataDir, 'checkpoints', 'trees'));
@@ -139,18 +142,23 @@ export class CheckpointEngine {
       const entry: JournalEntry<TakeData> = { id: `${Date.now()}-take-${id}`, op: 'take', vm, step: 'begin', data: { checkpoint, overlays, wasRunning: running } };
       await this.journal.write(entry);
 
-      const outcome = await hypervisor
-        .snapshot(vm, {
+      let outcome;
+      try {
+        outcome = await hypervisor.snapshot(vm, {
           name: `tandem-${id}`,
           overlays: overlays.map((o) => ({ target: o.target, overlay: o.image })),
           ...(checkpoint.memoryFile ? { memoryFile: checkpoint.memoryFile } : {}),
           quiesce,
-        })
-        .catch(async (error: unknown) => {
-          await this.rollBackTake(entry.data);
-          await this.journal.finish(entry.id);
-          throw error;
         });
+      } catch (error) {
+        // A failure does not say whether the disks switched (the daemon may have died after doing it): the
+        // domain's XML does. When it cannot be read either, the journal stays for recover() at next start.
+        const settled = await this.recoverTake(entry).catch(() => undefined);
+        if (settled === undefined) throw error;
+        await this.journal.finish(entry.id);
+        if (settled.startsWith('rolled back')) throw error;
+        return this.viewOf(vm, id);
+      }
       checkpoint.stunMs = outcome.stunMs;
       checkpoint.wallMs = outcome.wallMs;
       await this.journal.write({ ...entry, step: 'snapshotted' });
@@ -249,6 +257,7 @@ export class CheckpointEngine {
         else if (entry.op === 'revert') done.push(`${what}: ${await this.recoverRevert(entry as JournalEntry<RevertData>)}`);
         else done.push(`${what}: ${await this.recoverMerge(entry)}`);
         await this.journal.finish(entry.id);
+        await this.publish(entry.vm);
       } catch (error) {
         log.error(`checkpoint recovery of ${what} failed: ${(error as Error).message}`);
         done.push(`${what}: failed (${(error as Error).message}); kept in the journal`);
@@ -449,6 +458,16 @@ export class CheckpointEngine {
       return await work();
     } finally {
       this.busy.delete(key);
+      // Success or failure, the tree may have changed (a failed revert after the stop, say).
+      await this.publish(vm);
+    }
+  }
+
+  private async publish(vm: CheckpointVm): Promise<void> {
+    try {
+      this.changed.emit(await this.list(vm));
+    } catch (error) {
+      log.error(`checkpoint tree of ${vm.uuid} unreadable`, error);
     }
   }
 
