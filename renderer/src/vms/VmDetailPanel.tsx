@@ -4,6 +4,7 @@
  */
 import type { ReactNode } from 'react';
 import type { VmDetail } from '../../../preload/contract';
+import { CheckpointTreeView } from '../checkpoints/CheckpointTreeView';
 import { formatKiB, formatStateReason, formatYesNo } from '../format';
 import { useHosts, useStores, useVms } from '../stores/StoresContext';
 import { selectSelectedVm } from '../stores/vmsStore';
@@ -61,6 +62,8 @@ export function VmDetailPanel() {
           </button>
         </p>
       )}
+
+      <CheckpointTreeView vm={vm} />
 
       <section className="detail-section" aria-label="Overview">
         <dl className="props">
