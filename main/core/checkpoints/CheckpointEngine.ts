@@ -63,6 +63,15 @@ interface TakeData {
   wasRunning: boolean;
 }
 
+interface CommitData {
+  mode: CommitRequest['mode'];
+  copies: DiskLayer[];
+}
+
+interface DeleteData {
+  checkpointId: string;
+}
+
 interface RevertData {
   checkpointId: string;
   overlays: DiskLayer[];
@@ -199,7 +208,7 @@ export class CheckpointEngine {
     return this.exclusive(vm, async () => {
       const tree = await this.requireTree(vm);
       const checkpoint = this.requireCheckpoint(tree, checkpointId);
-      const entry: JournalEntry<{ checkpointId: string }> = { id: `${Date.now()}-delete-${randomUUID()}`, op: 'delete', vm, step: 'begin', data: { checkpointId } };
+      const entry: JournalEntry<DeleteData> = { id: `${Date.now()}-delete-${randomUUID()}`, op: 'delete', vm, step: 'begin', data: { checkpointId } };
       await this.journal.write(entry);
       await this.mergeAway(vm, tree, checkpoint);
       await this.journal.finish(entry.id);
@@ -211,34 +220,15 @@ export class CheckpointEngine {
   async commit(vm: CheckpointVm, request: CommitRequest): Promise<CheckpointTreeView> {
     return this.exclusive(vm, async () => {
       const tree = await this.requireTree(vm);
-      const { hypervisor, images } = this.deps;
-      const running = (await hypervisor.status(vm)).state !== 'shutoff';
-      const finalLayers: DiskLayer[] = [];
-      const entry: JournalEntry<{ mode: string }> = { id: `${Date.now()}-commit-${randomUUID()}`, op: 'commit', vm, step: 'begin', data: { mode: request.mode } };
+      const stamp = Date.now();
+      const data: CommitData = {
+        mode: request.mode,
+        // The copies' names are journaled, so that a resumed commit finds them again.
+        copies: tree.baseDisks.map((b) => ({ target: b.target, image: join(dirname(b.image), `${basename(b.image, extname(b.image))}.tandem-${stamp}.qcow2`), format: 'qcow2' })),
+      };
+      const entry: JournalEntry<CommitData> = { id: `${stamp}-commit-${randomUUID()}`, op: 'commit', vm, step: 'begin', data };
       await this.journal.write(entry);
-      for (const base of tree.baseDisks) {
-        const active = layerOf(tree.active, base.target);
-        if (request.mode === 'fold') {
-          if (active.image !== base.image) {
-            if (running) await hypervisor.blockJob(vm, { kind: 'active-commit', target: base.target, base: base.image });
-            else await images.commit(active.image, base.image);
-          }
-          finalLayers.push(base);
-        } else {
-          const dest = join(dirname(base.image), `${basename(base.image, extname(base.image))}.tandem-${Date.now()}.qcow2`);
-          if (running) await hypervisor.blockJob(vm, { kind: 'copy', target: base.target, dest });
-          else await images.flattenCopy(active.image, dest);
-          finalLayers.push({ target: base.target, image: dest, format: 'qcow2' });
-        }
-      }
-      await this.journal.write({ ...entry, step: 'pivoted' });
-      await this.redefineDisks(vm, finalLayers);
-      for (const c of tree.checkpoints) {
-        if (c.memoryFile) await this.deps.memory.delete(c.memoryFile);
-        for (const d of c.disks) if (!isBaseImage(tree, d.image)) await images.remove(d.image);
-      }
-      for (const a of tree.active) if (!isBaseImage(tree, a.image) && !finalLayers.some((f) => f.image === a.image)) await images.remove(a.image);
-      await this.trees.remove(vm);
+      await this.commitWork(vm, tree, data, entry);
       await this.journal.finish(entry.id);
       return this.list(vm);
     });
@@ -307,7 +297,52 @@ export class CheckpointEngine {
     }
   }
 
-  /** Removes a checkpoint by merging its layer into what depends on it (see model.ts). */
+  /**
+   * Writes the current state into the base disks ('fold') or a standalone copy ('copy'), then drops every
+   * checkpoint file. Each step checks whether it already happened, so recovery can run it again.
+   */
+  private async commitWork(vm: CheckpointVm, tree: VmCheckpointTree, data: CommitData, entry: JournalEntry<CommitData>): Promise<void> {
+    const { hypervisor, images } = this.deps;
+    const running = (await hypervisor.status(vm)).state !== 'shutoff';
+    const finalLayers: DiskLayer[] = [];
+    for (const base of tree.baseDisks) {
+      const active = layerOf(tree.active, base.target);
+      const top = running ? ((await hypervisor.diskChain(vm, base.target))[0] ?? active.image) : active.image;
+      if (data.mode === 'fold') {
+        if (top !== base.image) {
+          if (running) await hypervisor.blockJob(vm, { kind: 'active-commit', target: base.target, base: base.image });
+          else await images.commit(active.image, base.image);
+        }
+        finalLayers.push(base);
+      } else {
+        const copy = layerOf(data.copies, base.target);
+        if (top !== copy.image) {
+          if (running) {
+            await images.remove(copy.image);
+            await hypervisor.blockJob(vm, { kind: 'copy', target: base.target, dest: copy.image });
+          } else if (!(await images.exists(copy.image))) {
+            await images.flattenCopy(active.image, `${copy.image}.part`);
+            await images.rename(`${copy.image}.part`, copy.image);
+          }
+        }
+        finalLayers.push(copy);
+      }
+    }
+    await this.journal.write({ ...entry, step: 'pivoted' });
+    await this.redefineDisks(vm, finalLayers);
+    for (const c of tree.checkpoints) {
+      if (c.memoryFile) await this.deps.memory.delete(c.memoryFile);
+      for (const d of c.disks) if (!isBaseImage(tree, d.image)) await images.remove(d.image);
+    }
+    for (const a of tree.active) if (!isBaseImage(tree, a.image) && !finalLayers.some((f) => f.image === a.image)) await images.remove(a.image);
+    await this.trees.remove(vm);
+  }
+
+  /**
+   * Removes a checkpoint by merging its layer into what depends on it (see model.ts). Every merge step
+   * first checks whether it already happened (recovery runs this again after a crash): commits and rebases
+   * are idempotent, and a layer already gone from the running chain or from the disk is not merged twice.
+   */
   private async mergeAway(vm: CheckpointVm, tree: VmCheckpointTree, checkpoint: Checkpoint): Promise<void> {
     const { hypervisor, images } = this.deps;
     const running = (await hypervisor.status(vm)).state !== 'shutoff';
@@ -315,22 +350,37 @@ export class CheckpointEngine {
     const { children, active } = dependentsOf(tree, checkpoint.id);
     const dependents = children.length + (active ? 1 : 0);
     const parent = checkpoint.parentId ? findCheckpoint(tree, checkpoint.parentId) : undefined;
+    const chain = (target: string) => (running ? hypervisor.diskChain(vm, target) : Promise.resolve([]));
+
+    if (dependents > 1) {
+      if (!parent && checkpoint.disks.some((d) => isBaseImage(tree, d.image))) {
+        throw new UnsupportedError('checkpoint.root-with-branches', `Checkpoint ${checkpoint.name} holds the VM's original disks and has several branches: delete a branch first, or commit`);
+      }
+      if (running && children.some((c) => lineage.has(c.id))) {
+        throw new UnsupportedError('checkpoint.busy-branch', `Checkpoint ${checkpoint.name} has several branches and the running VM uses one of them: shut the VM off to delete it`);
+      }
+    }
 
     if (dependents === 1) {
       // Commit the single dependent layer down into this checkpoint's image, which then holds its state.
       for (const layer of checkpoint.disks) {
         if (active) {
           const top = layerOf(tree.active, layer.target);
-          if (running) await hypervisor.blockJob(vm, { kind: 'active-commit', target: layer.target, base: layer.image });
-          else await images.commit(top.image, layer.image);
+          if (running) {
+            if ((await chain(layer.target))[0] !== layer.image) await hypervisor.blockJob(vm, { kind: 'active-commit', target: layer.target, base: layer.image });
+          } else if (top.image !== layer.image && (await images.exists(top.image))) {
+            await images.commit(top.image, layer.image);
+          }
           tree.active = tree.active.map((a) => (a.target === layer.target ? layer : a));
-          await images.remove(top.image);
+          if (top.image !== layer.image) await images.remove(top.image);
         } else {
           const child = children[0]!;
           const top = layerOf(child.disks, layer.target);
-          if (running && lineage.has(child.id)) await hypervisor.blockJob(vm, { kind: 'commit', target: layer.target, top: top.image, base: layer.image });
-          else {
-            await images.commit(top.image, layer.image);
+          if (top.image === layer.image) continue;
+          if (running && lineage.has(child.id)) {
+            if ((await chain(layer.target)).includes(top.image)) await hypervisor.blockJob(vm, { kind: 'commit', target: layer.target, top: top.image, base: layer.image });
+          } else {
+            if (await images.exists(top.image)) await images.commit(top.image, layer.image);
             // Whatever was backed by the child's image is now backed by this one, with the same contents.
             for (const grandchild of tree.checkpoints.filter((c) => c.parentId === child.id)) {
               await images.relink(layerOf(grandchild.disks, layer.target).image, layer.image, layer.format);
@@ -344,20 +394,15 @@ export class CheckpointEngine {
       if (active) tree.currentId = checkpoint.parentId;
       if (active) await this.redefineDisks(vm, tree.active);
     } else if (dependents > 1) {
-      if (!parent && checkpoint.disks.some((d) => isBaseImage(tree, d.image))) {
-        throw new UnsupportedError('checkpoint.root-with-branches', `Checkpoint ${checkpoint.name} holds the VM's original disks and has several branches: delete a branch first, or commit`);
-      }
       for (const layer of checkpoint.disks) {
         const newBase = parent ? layerOf(parent.disks, layer.target) : null;
         for (const child of children) {
-          if (running && lineage.has(child.id)) {
-            throw new UnsupportedError('checkpoint.busy-branch', `Checkpoint ${checkpoint.name} has several branches and the running VM uses one of them: shut the VM off to delete it`);
-          }
           await images.rebase(layerOf(child.disks, layer.target).image, newBase?.image ?? null, newBase?.format ?? 'qcow2');
         }
         if (active) {
-          if (running) await hypervisor.blockJob(vm, { kind: 'pull', target: layer.target, base: newBase?.image ?? null });
-          else await images.rebase(layerOf(tree.active, layer.target).image, newBase?.image ?? null, newBase?.format ?? 'qcow2');
+          if (running) {
+            if ((await chain(layer.target)).includes(layer.image)) await hypervisor.blockJob(vm, { kind: 'pull', target: layer.target, base: newBase?.image ?? null });
+          } else await images.rebase(layerOf(tree.active, layer.target).image, newBase?.image ?? null, newBase?.format ?? 'qcow2');
         }
         if (!isBaseImage(tree, layer.image)) await images.remove(layer.image);
       }
@@ -424,28 +469,27 @@ export class CheckpointEngine {
     return 'completed';
   }
 
-  /** An interrupted delete / commit: let a block job still running finish, then make the tree match the disks. */
+  /** An interrupted delete / commit: let a block job still running end, then run the operation again (its steps are resumable). */
   private async recoverMerge(entry: JournalEntry): Promise<string> {
     const tree = await this.trees.load(entry.vm);
-    if (!tree) return 'nothing to do';
+    if (!tree) return 'already done';
     const status = await this.deps.hypervisor.status(entry.vm);
     if (status.state === 'paused' && status.pausedBySnapshotOrSave) await this.deps.hypervisor.resume(entry.vm);
-    const xml = await this.deps.hypervisor.domainXml(entry.vm, status.state === 'shutoff');
-    const disks = domainDisks(xml);
-    for (const d of disks) {
-      if (status.state !== 'shutoff' && (await this.deps.hypervisor.hasBlockJob(entry.vm, d.target))) {
-        throw new ConflictError('checkpoint.block-job-running', `A block job still runs on ${d.target}: recover again once it ends`);
+    if (status.state !== 'shutoff') {
+      for (const a of tree.active) {
+        if (await this.deps.hypervisor.hasBlockJob(entry.vm, a.target)) {
+          throw new ConflictError('checkpoint.block-job-running', `A block job still runs on ${a.target}: recovery continues at the next start`);
+        }
       }
     }
-    // Drop checkpoints whose images are gone: they could not be reverted to.
-    const missing: string[] = [];
-    for (const c of tree.checkpoints) {
-      for (const d of c.disks) if (!(await this.deps.images.exists(d.image))) missing.push(c.id);
+    if (entry.op === 'commit') {
+      await this.commitWork(entry.vm, tree, entry.data as CommitData, entry as JournalEntry<CommitData>);
+      return 'completed';
     }
-    tree.checkpoints = tree.checkpoints.filter((c) => !missing.includes(c.id));
-    tree.active = disks.map((d) => ({ target: d.target, image: d.source, format: d.format }));
-    await this.trees.save(tree);
-    return missing.length ? `dropped ${missing.length} checkpoint(s) whose images were gone` : 'tree checked';
+    const checkpoint = findCheckpoint(tree, (entry.data as DeleteData).checkpointId);
+    if (!checkpoint) return 'already done';
+    await this.mergeAway(entry.vm, tree, checkpoint);
+    return 'completed';
   }
 
   // --- helpers -----------------------------------------------------------------------------------------

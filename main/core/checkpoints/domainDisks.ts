@@ -31,3 +31,17 @@ export function withDiskSources(domainXml: string, sources: { target: string; im
   }
   return xml.toString();
 }
+
+/** The files of a running disk's backing chain, top first, from a live domain XML (its backingStore elements). */
+export function diskChain(domainXml: string, target: string): string[] {
+  const xml = XmlDocument.parse(domainXml, 'domain XML');
+  const disk = layeredDiskNodes(xml).find((d) => d.value('target/@dev') === target);
+  if (!disk) return [];
+  const chain = [disk.value('source/@file') ?? ''];
+  for (let node = disk.element('backingStore'); node; node = node.element('backingStore')) {
+    const file = node.value('source/@file');
+    if (!file) break;
+    chain.push(file);
+  }
+  return chain;
+}

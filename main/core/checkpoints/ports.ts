@@ -68,6 +68,8 @@ export interface CheckpointHypervisor {
    * copy: active chain flattened into `dest` (a new qcow2), then pivot.
    */
   blockJob(vm: CheckpointVm, job: BlockJobSpec): Promise<void>;
+  /** The files of a running disk's backing chain, top first (to resume an interrupted merge). */
+  diskChain(vm: CheckpointVm, target: string): Promise<string[]>;
   /** Recovery: a block job still running on that disk (the previous run died while waiting for it). */
   hasBlockJob(vm: CheckpointVm, target: string): Promise<boolean>;
 }
@@ -95,6 +97,7 @@ export interface DiskImages {
   /** A standalone qcow2 with the guest-visible contents of `source`'s chain. */
   flattenCopy(source: string, dest: string): Promise<void>;
   remove(path: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
   ensureFolder(path: string): Promise<void>;
 }
 

@@ -31,6 +31,7 @@ import type {
   SnapshotRequest,
   VmStatus,
 } from '../../core/checkpoints/ports';
+import { diskChain } from '../../core/checkpoints/domainDisks';
 import { OperationFailedError } from '../../core/errors';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
 import { mapped } from './mapLibvirtError';
@@ -142,6 +143,11 @@ export class LibvirtCheckpointHypervisor implements CheckpointHypervisor {
   async start(vm: CheckpointVm): Promise<void> {
     const dom = await this.domain(vm);
     await mapped(() => dom.create());
+  }
+
+  async diskChain(vm: CheckpointVm, target: string): Promise<string[]> {
+    const dom = await this.domain(vm);
+    return diskChain(await mapped(() => dom.getXMLDesc(0)), target);
   }
 
   async hasBlockJob(vm: CheckpointVm, target: string): Promise<boolean> {

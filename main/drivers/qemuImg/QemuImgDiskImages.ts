@@ -4,7 +4,7 @@
  * need libvirt storage volumes instead; not done yet).
  */
 import { execFile } from 'node:child_process';
-import { access, mkdir, rm, stat } from 'node:fs/promises';
+import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { DiskImages } from '../../core/checkpoints/ports';
 import { OperationFailedError } from '../../core/errors';
@@ -67,6 +67,10 @@ export class QemuImgDiskImages implements DiskImages {
 
   async remove(path: string): Promise<void> {
     await rm(path, { force: true });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await rename(from, to);
   }
 
   async ensureFolder(path: string): Promise<void> {

@@ -115,6 +115,31 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
     await access(active);
   });
 
+  it('completes a delete killed before its merge and a commit killed after its pivot', async () => {
+    const engine = checkpointEngine(g.conn, dataDir);
+    const middle = await engine.take(vm(), { name: 'middle' });
+    await waitForCounterAbove(g.guest, (await lastCounter(g.guest)) + 1);
+    const last = await engine.take(vm(), { name: 'last' });
+    await waitForCounterAbove(g.guest, (await lastCounter(g.guest)) + 1);
+
+    await killChildAt('delete:begin', childArgs('delete', middle.id));
+    expect((await engine.recover()).join()).toMatch(/delete .* completed/);
+    const tree = await engine.list(vm());
+    expect(tree.checkpoints.map((c) => c.name)).not.toContain('middle');
+    expect(tree.checkpoints.find((c) => c.id === last.id)!.parentId).toBe(middle.parentId);
+    for (const c of tree.checkpoints) for (const d of c.disks) await access(d.image);
+    expect((await g.dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
+
+    await killChildAt('commit:pivoted', childArgs('commit', 'fold'));
+    expect((await engine.recover()).join()).toMatch(/commit .* completed/);
+    expect((await engine.list(vm())).checkpoints).toEqual([]);
+    expect(await layerFiles(folder)).toEqual([]);
+    expect(await g.dom.getXMLDesc()).toContain(`<source file='${g.guest.diskPath}'`);
+    expect((await g.dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
+    const offset = await serialLogSize(g.guest.serialLogPath);
+    await waitForSerial(g.guest.serialLogPath, SERIAL.counter, 30_000, { fromOffset: offset });
+  });
+
   it('recovers a take whose libvirtd was killed mid-snapshot: VM running, every listed checkpoint revertable', async () => {
     const slot = /127\.0\.(\d+)\.2/.exec(env!.host1Uri)?.[1] ?? '0';
     const pidFile = join(env!.dir, 'host1', 'libvirtd.pid');
