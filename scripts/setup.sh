@@ -18,7 +18,8 @@ mkdir -p "$ROOT/.setup-logs"
 LOG="$ROOT/.setup-logs/setup.log"
 
 # --- Debian packages -------------------------------------------------------------------------------------
-APP_PACKAGES=(libvirt0 libvirt-dev pkg-config python3 make g++)
+# qemu-utils: qemu-img, for checkpoint overlays, merges and copies on local hosts.
+APP_PACKAGES=(libvirt0 libvirt-dev pkg-config python3 make g++ qemu-utils)
 TEST_PACKAGES=(chromium fonts-dejavu-core valgrind)
 
 is_installed() { [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" == installed ]]; }

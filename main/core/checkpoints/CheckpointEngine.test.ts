@@ -2,7 +2,7 @@
  * The engine's decisions with scripted ports (the real thing runs on the test bed: test/integration/testbed/
  * checkpoint*.test.ts): typed refusals that leave nothing behind, and the rollback of a failed take.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   state: VmStatus['state'] = 'running';
   source = '/img/base.qcow2';
   failSnapshot: Error | undefined;
+  failRestore: Error | undefined;
   calls: string[] = [];
   async status(): Promise<VmStatus> {
     return { state: this.state, pausedBySnapshotOrSave: false };
@@ -32,6 +33,7 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   async snapshot(_vm: unknown, request: SnapshotRequest) {
     this.calls.push(`snapshot ${request.overlays.map((o) => o.overlay).join()}`);
     if (this.failSnapshot) throw this.failSnapshot;
+    if (request.memoryFile) await writeFile(request.memoryFile, 'libvirt save image');
     this.source = request.overlays[0]!.overlay;
     return { stunMs: 12, wallMs: 30 };
   }
@@ -41,6 +43,7 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   }
   async define() {}
   async restore() {
+    if (this.failRestore) throw this.failRestore;
     this.state = 'running';
   }
   async start() {}
@@ -95,7 +98,9 @@ describe('checkpoint engine (scripted ports)', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-unit-'));
     hypervisor = new ScriptedHypervisor();
     images = new ScriptedImages();
-    engine = new CheckpointEngine({ hypervisor, images, memory: new PlainMemoryStateStore(), dataDir });
+    const memory = new PlainMemoryStateStore();
+    memory.targetFor = (_folder, id) => join(dataDir, `${id}.mem`);
+    engine = new CheckpointEngine({ hypervisor, images, memory, dataDir });
   });
 
   afterEach(async () => {
@@ -147,5 +152,21 @@ describe('checkpoint engine (scripted ports)', () => {
     const tree = await engine.delete(VM, a.id);
     expect(hypervisor.calls).toContain('job active-commit');
     expect(tree.checkpoints).toEqual([]);
+  });
+
+  it('refuses a revert whose memory file is missing, leaving the VM running', async () => {
+    const a = await engine.take(VM, { name: 'a' });
+    await rm(join(dataDir, `${a.id}.mem`));
+    await expect(engine.revert(VM, a.id)).rejects.toMatchObject({ code: 'checkpoint.memory-missing' });
+    expect(hypervisor.state).toBe('running');
+  });
+
+  it('leaves the VM shut off on the checkpoint disks, tree consistent, when the restore fails', async () => {
+    const a = await engine.take(VM, { name: 'a' });
+    hypervisor.failRestore = new OperationFailedError('x', 'restore refused');
+    await expect(engine.revert(VM, a.id)).rejects.toMatchObject({ code: 'checkpoint.restore-failed' });
+    expect(hypervisor.state).toBe('shutoff');
+    expect((await engine.list(VM)).currentId).toBe(a.id);
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { basename, dirname, extname, join } from 'node:path';
 import { Emitter } from '../Emitter';
-import { ConflictError, InvalidInputError, NotFoundError, UnsupportedError } from '../errors';
+import { ConflictError, InvalidInputError, NotFoundError, OperationFailedError, UnsupportedError } from '../errors';
 import { createLogger } from '../logging';
 import { CheckpointJournal, type JournalEntry } from './CheckpointJournal';
 import { CheckpointTreeStore } from './CheckpointTreeStore';
@@ -198,8 +198,15 @@ export class CheckpointEngine {
       const status = await this.deps.hypervisor.status(vm);
       if (status.state !== 'shutoff') await this.deps.hypervisor.destroy(vm);
       await this.journal.write({ ...entry, step: 'stopped' });
-      await this.completeRevert(tree, data);
+      const restoreFailure = await this.completeRevert(tree, data);
       await this.journal.finish(entry.id);
+      if (restoreFailure !== undefined) {
+        throw new OperationFailedError(
+          'checkpoint.restore-failed',
+          `The memory of checkpoint ${checkpoint.name} could not be restored (${(restoreFailure as Error).message}); the VM is shut off on that checkpoint's disks`,
+          { details: { checkpointId }, cause: restoreFailure },
+        );
+      }
       return this.list(vm);
     });
   }
@@ -271,7 +278,8 @@ export class CheckpointEngine {
     if (data.checkpoint.memoryFile) await this.deps.memory.delete(data.checkpoint.memoryFile);
   }
 
-  private async completeRevert(tree: VmCheckpointTree, data: RevertData): Promise<void> {
+  /** Returns the restore's failure, if any: the VM is then shut off on the checkpoint's disks, the tree says so. */
+  private async completeRevert(tree: VmCheckpointTree, data: RevertData): Promise<unknown> {
     const { hypervisor, images, memory } = this.deps;
     const checkpoint = this.requireCheckpoint(tree, data.checkpointId);
     for (const o of data.overlays) {
@@ -280,10 +288,14 @@ export class CheckpointEngine {
       await images.createOverlay(o.image, layerOf(checkpoint.disks, o.target).image, layerOf(checkpoint.disks, o.target).format);
     }
     await this.redefineDisks(tree, data.overlays);
+    let restoreFailure: unknown;
     if (checkpoint.memoryFile) {
       const restorable = await memory.openForRestore(checkpoint.memoryFile, checkpoint.id);
       try {
         await hypervisor.restore(tree, restorable, withDiskSources(checkpoint.domainXml, data.overlays));
+      } catch (error) {
+        // The VM stays shut off on the checkpoint's disks: a consistent state (as a disk-only revert), recorded below.
+        restoreFailure = error;
       } finally {
         await memory.closeAfterRestore(restorable, checkpoint.memoryFile);
       }
@@ -295,6 +307,7 @@ export class CheckpointEngine {
     for (const old of data.oldActive) {
       if (!isBaseImage(tree, old.image) && !data.overlays.some((o) => o.image === old.image)) await images.remove(old.image);
     }
+    return restoreFailure;
   }
 
   /**
@@ -465,8 +478,8 @@ export class CheckpointEngine {
       }
       await this.deps.hypervisor.destroy(entry.vm);
     }
-    await this.completeRevert(tree, entry.data);
-    return 'completed';
+    const restoreFailure = await this.completeRevert(tree, entry.data);
+    return restoreFailure === undefined ? 'completed' : `completed on the disks only, the VM is shut off (restore failed: ${(restoreFailure as Error).message})`;
   }
 
   /** An interrupted delete / commit: let a block job still running end, then run the operation again (its steps are resumable). */
