@@ -17,12 +17,13 @@ const xmlWith = (source: string) =>
 
 class ScriptedHypervisor implements CheckpointHypervisor {
   state: VmStatus['state'] = 'running';
+  persistent = true;
   source = '/img/base.qcow2';
   failSnapshot: Error | undefined;
   failRestore: Error | undefined;
   calls: string[] = [];
   async status(): Promise<VmStatus> {
-    return { state: this.state, pausedBySnapshotOrSave: false };
+    return { state: this.state, pausedBySnapshotOrSave: false, persistent: this.persistent };
   }
   async domainXml(): Promise<string> {
     return xmlWith(this.source);
@@ -113,6 +114,9 @@ describe('checkpoint engine (scripted ports)', () => {
     await expect(engine.take(VM, { name: 'x' })).rejects.toBeInstanceOf(ConflictError);
     await expect(engine.revert(VM, 'nope')).rejects.toBeInstanceOf(NotFoundError);
     hypervisor.state = 'running';
+    hypervisor.persistent = false;
+    await expect(engine.take(VM, { name: 'x' })).rejects.toMatchObject({ code: 'checkpoint.transient-vm' });
+    hypervisor.persistent = true;
     await engine.take(VM, { name: 'a', diskOnly: true });
     await expect(engine.delete(VM, 'nope')).rejects.toMatchObject({ code: 'checkpoint.not-found' });
     expect(hypervisor.calls).toHaveLength(1);

@@ -121,6 +121,9 @@ export class CheckpointEngine {
       if (status.state !== 'running' && status.state !== 'shutoff') {
         throw new ConflictError('checkpoint.vm-state', `A checkpoint needs a running or shut-off VM; this one is ${status.state}`);
       }
+      if (!status.persistent) {
+        throw new UnsupportedError('checkpoint.transient-vm', 'Checkpoints need a defined (persistent) VM: a transient one is gone once stopped, so it could not be reverted');
+      }
       const running = status.state === 'running';
       const liveXml = await hypervisor.domainXml(vm, !running);
       const disks = domainDisks(liveXml).map((d) => ({ target: d.target, image: d.source, format: d.format }));
@@ -266,6 +269,9 @@ export class CheckpointEngine {
   // --- steps -------------------------------------------------------------------------------------------
 
   private async completeTake(tree: VmCheckpointTree, data: TakeData): Promise<void> {
+    // libvirt moves the persistent definition to the overlays too; making sure costs one define and keeps a
+    // later cold boot (and a take while shut off) on the chain Tandem recorded.
+    await this.redefineDisks(tree, data.overlays);
     if (data.checkpoint.memoryFile) await this.deps.memory.seal(data.checkpoint.memoryFile, data.checkpoint.id);
     tree.checkpoints = tree.checkpoints.filter((c) => c.id !== data.checkpoint.id).concat(data.checkpoint);
     tree.currentId = data.checkpoint.id;

@@ -13,8 +13,10 @@ export type VmRunState = 'running' | 'paused' | 'shutoff' | 'other';
 
 export interface VmStatus {
   state: VmRunState;
-  /** libvirt's reason number for the state (e.g. paused because of a snapshot), for recovery decisions. */
+  /** Paused by a snapshot, save or migration job (not by the user), for recovery decisions. */
   pausedBySnapshotOrSave: boolean;
+  /** A defined VM (a transient one disappears when stopped, so it cannot be reverted). */
+  persistent: boolean;
 }
 
 /** One disk of a domain the engine layers overlays on (file-backed disks only; CD-ROMs and read-only disks are left alone). */

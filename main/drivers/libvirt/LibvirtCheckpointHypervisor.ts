@@ -61,6 +61,7 @@ export class LibvirtCheckpointHypervisor implements CheckpointHypervisor {
             : 'other';
     return {
       state: mapped_,
+      persistent: await mapped(() => dom.isPersistent()),
       pausedBySnapshotOrSave: mapped_ === 'paused' && ([VIR_DOMAIN_PAUSED_SNAPSHOT, VIR_DOMAIN_PAUSED_SAVE, VIR_DOMAIN_PAUSED_MIGRATION] as number[]).includes(reason),
     };
   }

@@ -59,6 +59,9 @@ describe.skipIf(!env)('checkpoint engine on a real QEMU guest', () => {
     expect(cp.stunMs).not.toBeNull();
     expect(cp.sizeBytes).toBeGreaterThan(0);
 
+    // The persistent definition follows the overlay (a cold boot stays on the recorded chain).
+    expect(await g.dom.getXMLDesc(2)).toMatch(/<source file='[^']*\.tandem-checkpoints\/[^']*layer-[^']*\.vda\.qcow2'/);
+
     // The frozen image holds the disk as it was: the guest's last written counter.
     const frozen = cp.disks[0]!.image;
     expect(frozen).toBe(g.guest.diskPath);
