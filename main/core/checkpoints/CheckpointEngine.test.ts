@@ -22,6 +22,7 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   failSnapshot: Error | undefined;
   failRestore: Error | undefined;
   calls: string[] = [];
+  async assertSupported() {}
   async status(): Promise<VmStatus> {
     return { state: this.state, pausedBySnapshotOrSave: false, persistent: this.persistent };
   }

@@ -117,6 +117,7 @@ export class CheckpointEngine {
     if (!name) throw new InvalidInputError('checkpoint.name-empty', 'A checkpoint needs a name', { details: { field: 'name' } });
     return this.exclusive(vm, async () => {
       const { hypervisor, images, memory } = this.deps;
+      await hypervisor.assertSupported(vm);
       const status = await hypervisor.status(vm);
       if (status.state !== 'running' && status.state !== 'shutoff') {
         throw new ConflictError('checkpoint.vm-state', `A checkpoint needs a running or shut-off VM; this one is ${status.state}`);

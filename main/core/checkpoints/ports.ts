@@ -49,6 +49,8 @@ export interface SnapshotOutcome {
 export type BlockJobKind = 'commit' | 'active-commit' | 'pull' | 'copy';
 
 export interface CheckpointHypervisor {
+  /** Throws an UnsupportedError when this host cannot hold Tandem's checkpoints (e.g. libvirt's test driver). */
+  assertSupported(vm: CheckpointVm): Promise<void>;
   status(vm: CheckpointVm): Promise<VmStatus>;
   /** The live XML (running) or the persistent XML (shut off). */
   domainXml(vm: CheckpointVm, inactive: boolean): Promise<string>;

@@ -32,7 +32,7 @@ import type {
   VmStatus,
 } from '../../core/checkpoints/ports';
 import { diskChain } from '../../core/checkpoints/domainDisks';
-import { OperationFailedError } from '../../core/errors';
+import { OperationFailedError, UnsupportedError } from '../../core/errors';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
 import { mapped } from './mapLibvirtError';
 
@@ -45,6 +45,13 @@ export class LibvirtCheckpointHypervisor implements CheckpointHypervisor {
 
   private domain(vm: CheckpointVm): Promise<Domain> {
     return mapped(() => this.connectionFor(vm.hostId).lookupDomainByUUIDString(vm.uuid), { uuid: vm.uuid });
+  }
+
+  async assertSupported(vm: CheckpointVm): Promise<void> {
+    const type = await mapped(() => this.connectionFor(vm.hostId).getType());
+    if (type !== 'QEMU') {
+      throw new UnsupportedError('checkpoint.unsupported-host', `Checkpoints need a QEMU/KVM host; this one runs libvirt's ${type} driver`, { details: { hostId: vm.hostId } });
+    }
   }
 
   async status(vm: CheckpointVm): Promise<VmStatus> {
