@@ -63,8 +63,6 @@ export function VmDetailPanel() {
         </p>
       )}
 
-      <CheckpointTreeView vm={vm} />
-
       <section className="detail-section" aria-label="Overview">
         <dl className="props">
           <Prop label="UUID">
@@ -81,6 +79,8 @@ export function VmDetailPanel() {
           <Prop label="Autostart">{data ? formatYesNo(data.autostart) : '…'}</Prop>
         </dl>
       </section>
+
+      <CheckpointTreeView vm={vm} />
 
       {data && (
         <>
