@@ -4,6 +4,7 @@
  */
 import type { ContractClient } from '../../../preload/contract';
 import { createAlertsStore, type AlertsStore } from './alertsStore';
+import { createCheckpointsStore, type CheckpointsStore } from './checkpointsStore';
 import { createConnectionStore, type ConnectionStore } from './connectionStore';
 import { createCredentialsStore, type CredentialsStore } from './credentialsStore';
 import { createHostPageStore, type HostPageStore } from './hostPageStore';
@@ -29,6 +30,7 @@ export interface AppStores {
   consoles: ConsolesStore;
   jobs: JobsStore;
   migration: MigrationStore;
+  checkpoints: CheckpointsStore;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
   start(): Promise<void>;
   dispose(): void;
@@ -58,6 +60,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
   });
   const jobs = createJobsStore(client, toasts);
   const migration = createMigrationStore(client, toasts);
+  const checkpoints = createCheckpointsStore(client, toasts);
   return {
     toasts,
     connection,
@@ -71,6 +74,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
     consoles,
     jobs,
     migration,
+    checkpoints,
     async start() {
       await Promise.all([
         connection.getState().loadInfo(),
@@ -93,6 +97,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
       hostPage.dispose();
       consoles.dispose();
       jobs.dispose();
+      checkpoints.dispose();
     },
   };
 }
