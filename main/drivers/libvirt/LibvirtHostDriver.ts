@@ -49,7 +49,12 @@ export class LibvirtHostDriver implements HostDriver {
   async connect(uri: string, options: { credentials?: CredentialPrompt }): Promise<HostSession> {
     let conn: Connection;
     try {
-      conn = await openConnection(uri, { auth: options.credentials ? toAuthCallback(options.credentials) : undefined });
+      conn = await openConnection(uri, {
+        auth: options.credentials ? toAuthCallback(options.credentials) : undefined,
+        // Keepalive (remote transports) can close a connection under waiting calls, which crashes libvirt
+        // 9.0's client when two wait: one call at a time there (see the binding's README, "Call gate").
+        serializeCalls: isRemoteTransport(uri),
+      });
     } catch (error) {
       throw mapLibvirtError(error, { connecting: true, details: { uri } });
     }
@@ -59,6 +64,16 @@ export class LibvirtHostDriver implements HostDriver {
       await conn.close().catch(() => undefined);
       throw mapLibvirtError(error, { connecting: true, details: { uri } });
     }
+  }
+}
+
+/** A URI naming a host (tcp, tls, ssh, ...), as opposed to a local socket or the in-process test driver. */
+export function isRemoteTransport(uri: string): boolean {
+  try {
+    const url = new URL(uri);
+    return url.hostname !== '' && !url.protocol.endsWith('+unix:');
+  } catch {
+    return false;
   }
 }
 
