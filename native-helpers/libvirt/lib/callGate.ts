@@ -138,9 +138,10 @@ function gatedPrototypeOf(native: object): object {
   if (gated) return gated;
   gated = Object.create(native) as object;
   for (const name of Object.getOwnPropertyNames(native)) {
-    const original = (native as Record<string, unknown>)[name];
+    // Descriptors, not reads: an accessor on a native prototype may throw when called on the prototype.
+    const original = Object.getOwnPropertyDescriptor(native, name)?.value as unknown;
     if (name === 'constructor' || typeof original !== 'function') continue;
-    Object.defineProperty(gated, name, { value: gatedMethod(name, original as (...a: unknown[]) => unknown) });
+    Object.defineProperty(gated, name, { value: gatedMethod(name, original as Method) });
   }
   gatedPrototypes.set(native, gated);
   return gated;

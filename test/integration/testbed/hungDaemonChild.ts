@@ -75,14 +75,17 @@ async function keepaliveGated(uri: string, pid: number): Promise<object> {
   const closeReasons: number[] = [];
   await conn.registerCloseCallback(({ reason }) => closeReasons.push(reason));
   process.kill(pid, 'SIGSTOP');
+  // Ungated, the calls would outlive the keepalive close and the process would crash when the daemon is back.
+  const resume = setTimeout(() => process.kill(pid, 'SIGCONT'), 8000);
   let results: PromiseSettledResult<unknown>[];
   let queuedBehindFirst: number;
   try {
     const calls: Promise<unknown>[] = [conn.getHostname(), conn.listAllDomains(), conn.getNodeInfo(), conn.getHostname()];
     if (domain) calls.push(domain.getInfo(), domain.getXMLDesc());
-    queuedBehindFirst = gateOf(conn)!.queued;
+    queuedBehindFirst = gateOf(conn)?.queued ?? 0;
     results = await Promise.allSettled(calls);
   } finally {
+    clearTimeout(resume);
     process.kill(pid, 'SIGCONT');
   }
   await sleep(1000); // the daemon answers again: where the ungated connection crashes
