@@ -148,6 +148,10 @@ export class LibvirtMigrationPort implements MigrationPort {
     watch: { signal: AbortSignal; onSample(sample: MigrationSample): void },
   ): Promise<MigrationStats> {
     const conn = this.conn(source.hostId);
+    // Each host's session is resolved before anything is acquired: a host that dropped since the check
+    // fails here with nothing to release.
+    const sourceEvents = libvirtLifecycleOf(this.hosts.session(source.hostId));
+    const destinationEvents = libvirtLifecycleOf(this.hosts.session(destination.hostId));
     const dom = await mapped(() => conn.lookupDomainByUUIDString(source.uuid));
     const completed: DomainEvent[] = [];
     let waiter: (() => void) | undefined;
@@ -157,18 +161,21 @@ export class LibvirtMigrationPort implements MigrationPort {
         completed.push(event);
         waiter?.();
       }),
-    );
+    ).catch((error: unknown) => {
+      dom.free();
+      throw error;
+    });
     // The guest's pause as both hosts' events show it: from the source's "suspended: migrated" (QEMU stops
     // the guest for the switch-over) to the destination's "resumed: migrated". QEMU's own downtime leaves out
     // libvirt's hand-over in between.
     let pausedAt: number | undefined;
     let resumedAt: number | undefined;
-    const pauseWatch = libvirtLifecycleOf(this.hosts.session(source.hostId)).on((e) => {
+    const pauseWatch = sourceEvents.on((e) => {
       if (e.uuid === source.uuid && e.event === 'lifecycle' && e.type === virDomainEventType.VIR_DOMAIN_EVENT_SUSPENDED && e.detail === virDomainEventSuspendedDetailType.VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED) {
         pausedAt = performance.now();
       }
     });
-    const resumeWatch = libvirtLifecycleOf(this.hosts.session(destination.hostId)).on((e) => {
+    const resumeWatch = destinationEvents.on((e) => {
       if (e.uuid === source.uuid && e.event === 'lifecycle' && e.type === virDomainEventType.VIR_DOMAIN_EVENT_RESUMED && e.detail === virDomainEventResumedDetailType.VIR_DOMAIN_EVENT_RESUMED_MIGRATED) {
         resumedAt ??= performance.now();
       }
