@@ -5,7 +5,7 @@
  * The libvirt side runs for real in test/integration/testbed/migration.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OperationFailedError } from '../errors';
+import { ConflictError, OperationFailedError } from '../errors';
 import { HostManager } from '../hosts/HostManager';
 import { Inventory } from '../inventory/Inventory';
 import { JobRegistry } from '../jobs/JobRegistry';
@@ -26,6 +26,7 @@ class ScriptedPort implements MigrationPort {
   free = new Map<string, number>();
   paths = new Map<string, Set<string>>();
   pools = new Set<string>();
+  pathsError: Error | undefined;
   vmsThere: Awaited<ReturnType<MigrationPort['findVm']>> = {};
   migrations: Array<{ source: string; destination: string; settings: MigrationSettings }> = [];
   run: (watch: { signal: AbortSignal; onSample(s: MigrationSample): void }) => Promise<MigrationStats> = async () => ({ downtimeMs: 42, timeElapsedMs: 900 });
@@ -36,6 +37,7 @@ class ScriptedPort implements MigrationPort {
     return this.free.get(hostId) ?? 0;
   }
   async storagePathsExist(hostId: string, paths: string[]) {
+    if (this.pathsError) throw this.pathsError;
     return paths.map((path) => this.paths.get(hostId)?.has(path) ?? false);
   }
   async poolOverFolder(_hostId: string, folder: string) {
@@ -111,6 +113,15 @@ describe('MigrationService', () => {
     const check = await service.check(h1, UUID, h2, { ...SHARED, storage: 'copy-all' });
     expect(check.blockers.map((b) => b.code)).toEqual(['storage.missing']);
     expect(check.blockers[0]!.message).toMatch(/^CD-ROM hdc \(\/isos\/seed.iso\) does not exist on two, and libvirt does not copy read-only/);
+  });
+
+  it('a destination folder under a stopped pool (no look-up possible there) is a blocker, not a failed check', async () => {
+    const why = 'Storage pool "images" covers /images but is not started, so libvirt cannot look for the disks there: start it (virsh pool-start images).';
+    port.pathsError = new ConflictError('storage.pool-inactive', why);
+    const check = await service.check(h1, UUID, h2, SHARED);
+    expect(check).toMatchObject({ ok: false, blockers: [{ code: 'storage.pool-inactive', message: `two: ${why}` }] });
+    port.pathsError = new OperationFailedError('libvirt.VIR_ERR_OPERATION_FAILED', 'something else');
+    await expect(service.check(h1, UUID, h2, SHARED)).rejects.toMatchObject({ code: 'libvirt.VIR_ERR_OPERATION_FAILED' });
   });
 
   it('a stopped VM: live is refused, offline passes; a superset host CPU and a stale definition are warnings', async () => {

@@ -142,7 +142,15 @@ export class MigrationService {
     }
 
     const disks = migrationDisks(xml).filter((d) => d.path && (d.device === 'disk' || d.device === 'cdrom' || d.device === 'lun'));
-    const present = disks.length > 0 ? await port.storagePathsExist(destinationHostId, disks.map((d) => d.path!)) : [];
+    let present: boolean[] = [];
+    try {
+      if (disks.length > 0) present = await port.storagePathsExist(destinationHostId, disks.map((d) => d.path!));
+    } catch (error) {
+      // The destination cannot be looked at there (a stopped pool covers the folder): what to do, not a failed check.
+      if (!(error instanceof ConflictError && error.code === 'storage.pool-inactive')) throw error;
+      block(error.code, `${destination.name}: ${error.message}`);
+      return done();
+    }
     const copiedMissing = disks.filter((d, i) => !present[i] && settings.storage !== 'shared' && !d.readonly && !d.shareable);
     const folders = [...new Set(copiedMissing.map((d) => parentFolder(d.path!)))];
     const pooled = new Map(await Promise.all(folders.map(async (f) => [f, await port.poolOverFolder(destinationHostId, f)] as const)));

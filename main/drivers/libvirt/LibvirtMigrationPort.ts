@@ -114,7 +114,7 @@ export class LibvirtMigrationPort implements MigrationPort {
         await mapped(() => pool.refresh());
         return Promise.all(inFolder.map((p) => volumeExists(conn, p)));
       });
-      const results = pooled ?? (await probeWithTransientPool(conn, folder, inFolder));
+      const results = pooled ?? (await probeWithTransientPool(conn, hostId, folder, inFolder));
       inFolder.forEach((p, i) => found.set(p, results[i]!));
     }
     return paths.map((p) => found.get(p) ?? false);
@@ -331,9 +331,14 @@ async function volumeExists(conn: Connection, path: string): Promise<boolean> {
   return found === true;
 }
 
-/** Runs `use` on the active pool whose target is `folder`; undefined when there is none. */
-async function withPoolOver<T>(conn: Connection, folder: string, use: (pool: StoragePool) => Promise<T>): Promise<T | undefined> {
-  const pools = await mapped(() => conn.listAllStoragePools(virConnectListAllStoragePoolsFlags.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE));
+/** Runs `use` on the pool (by default an active one) whose target is `folder`; undefined when there is none. */
+async function withPoolOver<T>(
+  conn: Connection,
+  folder: string,
+  use: (pool: StoragePool) => Promise<T>,
+  which: number = virConnectListAllStoragePoolsFlags.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE,
+): Promise<T | undefined> {
+  const pools = await mapped(() => conn.listAllStoragePools(which));
   try {
     for (const pool of pools) {
       const target = new XmlNode(XmlDocument.parse(await mapped(() => pool.getXMLDesc()), 'pool XML').root).value('target/path');
@@ -345,7 +350,16 @@ async function withPoolOver<T>(conn: Connection, folder: string, use: (pool: Sto
   }
 }
 
-async function probeWithTransientPool(conn: Connection, folder: string, paths: string[]): Promise<boolean[]> {
+async function probeWithTransientPool(conn: Connection, hostId: string, folder: string, paths: string[]): Promise<boolean[]> {
+  // libvirt refuses a second pool over a folder a defined pool already covers, started or not.
+  const stopped = await withPoolOver(conn, folder, async (pool) => pool.getName(), virConnectListAllStoragePoolsFlags.VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE);
+  if (stopped !== undefined) {
+    throw new ConflictError(
+      'storage.pool-inactive',
+      `Storage pool "${stopped}" covers ${folder} but is not started, so libvirt cannot look for the disks there: start it (virsh pool-start ${stopped}).`,
+      { details: { hostId, folder, pool: stopped } },
+    );
+  }
   const name = `tandem-probe-${randomBytes(4).toString('hex')}`;
   const xml = XmlDocument.parse('<pool type="dir"><name/><target><path/></target></pool>', 'pool XML');
   const root = new XmlNode(xml.root);
