@@ -10,7 +10,7 @@ import { HostManager } from '../hosts/HostManager';
 import { Inventory } from '../inventory/Inventory';
 import { JobRegistry } from '../jobs/JobRegistry';
 import { ScriptedDriver, ScriptedSession, vmRecord } from '../testing/scripted';
-import type { CpuVerdict, MigrationPort, MigrationSample, MigrationStats } from './MigrationPort';
+import type { CpuVerdict, MigrationPort, MigrationStats, MigrationWatch } from './MigrationPort';
 import { MigrationService } from './MigrationService';
 import type { MigrationSettings } from './migrationTypes';
 
@@ -29,7 +29,7 @@ class ScriptedPort implements MigrationPort {
   pathsError: Error | undefined;
   vmsThere: Awaited<ReturnType<MigrationPort['findVm']>> = {};
   migrations: Array<{ source: string; destination: string; settings: MigrationSettings }> = [];
-  run: (watch: { signal: AbortSignal; onSample(s: MigrationSample): void }) => Promise<MigrationStats> = async () => ({ downtimeMs: 42, timeElapsedMs: 900 });
+  run: (watch: MigrationWatch) => Promise<MigrationStats> = async () => ({ downtimeMs: 42, timeElapsedMs: 900 });
   async compareCpu() {
     return this.cpu;
   }
@@ -46,7 +46,7 @@ class ScriptedPort implements MigrationPort {
   async findVm() {
     return this.vmsThere;
   }
-  async migrate(source: { hostId: string }, destination: { hostId: string }, settings: MigrationSettings, watch: { signal: AbortSignal; onSample(s: MigrationSample): void }) {
+  async migrate(source: { hostId: string }, destination: { hostId: string }, settings: MigrationSettings, watch: MigrationWatch) {
     this.migrations.push({ source: source.hostId, destination: destination.hostId, settings });
     return this.run(watch);
   }
@@ -162,6 +162,19 @@ describe('MigrationService', () => {
       result: { vmName: 'web', sourceHostId: h1, destinationHostId: h2, downtimeMs: 42, hypervisorTimeMs: 900, dataTransferred: 100, iterations: 2 },
     });
     expect(port.migrations[0]!.settings.bandwidthMiBs).toBe(512);
+  });
+
+  it('the total time ends when the VM runs on the destination, not when the port has finished waiting for figures', async () => {
+    let clock = 0;
+    service = new MigrationService({ hosts, inventory, port, jobs, now: () => clock });
+    port.run = async ({ onArrived }) => {
+      clock = 1200;
+      onArrived(); // the migration call returned
+      clock = 6200; // e.g. waiting in vain for the job-completed event
+      return { downtimeMs: 42 };
+    };
+    const job = await service.start(h1, UUID, h2, SHARED);
+    expect((await jobs.wait(job.id)).result).toMatchObject({ totalTimeMs: 1200, downtimeMs: 42 });
   });
 
   it('cancel: the port is aborted, the job ends cancelled saying the VM stays', async () => {

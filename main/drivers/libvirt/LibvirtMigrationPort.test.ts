@@ -27,7 +27,7 @@ describe('LibvirtMigrationPort on libvirt\'s test driver', () => {
         { hostId: sourceId, uuid: RUNNING_UUID },
         { hostId: 'gone', uri: 'qemu+tcp://127.0.0.1:1/system' },
         { mode: 'live', storage: 'shared', allowUnsafe: false },
-        { signal: new AbortController().signal, onSample: () => undefined },
+        { signal: new AbortController().signal, onSample: () => undefined, onArrived: () => undefined },
       ),
     ).rejects.toMatchObject({ kind: 'HostUnreachable' });
     expect(lifecycle.size).toBe(before);

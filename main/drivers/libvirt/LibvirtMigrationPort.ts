@@ -26,7 +26,7 @@ import {
 import { ConflictError } from '../../core/errors';
 import type { HostManager } from '../../core/hosts/HostManager';
 import { createLogger } from '../../core/logging';
-import type { CpuVerdict, MigrationPort, MigrationSample, MigrationStats } from '../../core/migration/MigrationPort';
+import type { CpuVerdict, MigrationPort, MigrationSample, MigrationStats, MigrationWatch } from '../../core/migration/MigrationPort';
 import type { MigrationSettings } from '../../core/migration/migrationTypes';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
 import { libvirtConnectionOf, libvirtLifecycleOf } from './LibvirtHostDriver';
@@ -145,7 +145,7 @@ export class LibvirtMigrationPort implements MigrationPort {
     source: { hostId: string; uuid: string },
     destination: { hostId: string; uri: string },
     settings: MigrationSettings,
-    watch: { signal: AbortSignal; onSample(sample: MigrationSample): void },
+    watch: MigrationWatch,
   ): Promise<MigrationStats> {
     const conn = this.conn(source.hostId);
     // Each host's session is resolved before anything is acquired: a host that dropped since the check
@@ -200,6 +200,7 @@ export class LibvirtMigrationPort implements MigrationPort {
       const sampling = active ? sampleUntil(running, () => dom.getJobStats(), watch.onSample) : Promise.resolve();
       try {
         await running;
+        watch.onArrived();
       } catch (error) {
         throw migrationError(error, settings);
       } finally {
