@@ -63,7 +63,9 @@ describe('JobRegistry', () => {
   it('keeps the newest 50 finished jobs', async () => {
     const jobs = new JobRegistry();
     for (let i = 0; i < 60; i++) await jobs.wait(jobs.start(spec, async () => ({ i })).id);
-    jobs.start(spec, async () => ({}));
-    expect(jobs.list().length).toBeLessThanOrEqual(51);
+    const running = jobs.start(spec, async () => ({}));
+    const listed = jobs.list();
+    expect(listed.filter((j) => j.state === 'succeeded').map((j) => j.result?.i)).toEqual(Array.from({ length: 50 }, (_, k) => k + 10));
+    expect(listed.at(-1)!.id).toBe(running.id); // an unfinished job is never pruned
   });
 });
