@@ -3,6 +3,7 @@
  * - bulk stats of 1,000 domains: getAllDomainStats through the binding (on an open connection, and
  *   including open + close, which parses the node file as virsh must) vs `virsh domstats` (one process);
  * - domain lookups per second (lookupDomainByUUIDString), one at a time and with 16 in flight;
+ * - the call gate's cost: the same lookups on a gated connection (serializeCalls) next to an ungated one;
  * - event delivery: from a suspend/resume call to the lifecycle event in the JS callback, p50/p99, next to
  *   the call's own round trip.
  * `benchBinding()` returns table rows; `tsx bench/binding.ts` prints them.
@@ -80,6 +81,56 @@ async function benchLookups(conn: Connection): Promise<Row[]> {
   ];
 }
 
+/** Lookups per second, one at a time and `inFlight` at once. */
+async function lookupRates(conn: Connection, calls: number, inFlight: number): Promise<[number, number]> {
+  const uuids = (await conn.listAllDomains()).map((d) => d.getUUIDString());
+  const lookup = (i: number) => conn.lookupDomainByUUIDString(uuids[i % uuids.length]!);
+  for (let i = 0; i < 200; i++) await lookup(i); // warm-up
+  let start = performance.now();
+  for (let i = 0; i < calls; i++) await lookup(i);
+  const sequential = calls / ((performance.now() - start) / 1000);
+  let next = 0;
+  start = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < calls) await lookup(next++);
+    }),
+  );
+  return [sequential, calls / ((performance.now() - start) / 1000)];
+}
+
+/** The call gate (at most one call in flight, the rest queued in JS) against the same ungated calls. */
+async function benchCallGate(uri: string): Promise<Row[]> {
+  const CALLS = 4000;
+  const IN_FLIGHT = 16;
+  const plain = await openConnection(uri);
+  const gated = await openConnection(uri, { serializeCalls: true });
+  try {
+    // Alternating rounds, medians: on a shared machine a single pass of each mostly measures the neighbours.
+    const plainRuns: Array<[number, number]> = [];
+    const gatedRuns: Array<[number, number]> = [];
+    for (let round = 0; round < 5; round++) {
+      plainRuns.push(await lookupRates(plain, CALLS, IN_FLIGHT));
+      gatedRuns.push(await lookupRates(gated, CALLS, IN_FLIGHT));
+    }
+    const [plainSeq, plainPar, gatedSeq, gatedPar] = [
+      median(plainRuns.map((r) => r[0])),
+      median(plainRuns.map((r) => r[1])),
+      median(gatedRuns.map((r) => r[0])),
+      median(gatedRuns.map((r) => r[1])),
+    ];
+    const rate = (r: number) => `${Math.round(r)} /s`;
+    return [
+      { measure: 'call gate: lookupDomainByUUIDString', what: 'ungated, sequential (baseline), median of 5', median: rate(plainSeq), ratio: '1.00' },
+      { measure: '', what: 'gated, sequential', median: rate(gatedSeq), ratio: (gatedSeq / plainSeq).toFixed(2) },
+      { measure: '', what: `ungated, ${IN_FLIGHT} in flight`, median: rate(plainPar), ratio: (plainPar / plainSeq).toFixed(2) },
+      { measure: '', what: `gated, ${IN_FLIGHT} issued at once (1 in flight)`, median: rate(gatedPar), ratio: (gatedPar / plainSeq).toFixed(2) },
+    ];
+  } finally {
+    await Promise.all([plain.close(), gated.close()]);
+  }
+}
+
 async function benchEventLatency(conn: Connection): Promise<Row[]> {
   const dom = (await conn.listAllDomains())[0]!;
   const ROUNDS = 300;
@@ -132,6 +183,7 @@ export async function benchBinding(): Promise<Row[]> {
     } finally {
       await conn.close();
     }
+    rows.push(...(await benchCallGate(uri)));
     return rows;
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { appMethods } from './api/app';
 import { favoritesEvents, favoritesMethods } from './api/favorites';
 import { credentialsEvents, credentialsMethods } from './api/credentials';
 import { consolesEvents, consolesMethods } from './api/consoles';
+import { checkpointsEvents, checkpointsMethods } from './api/checkpoints';
 import { hostsEvents, hostsMethods } from './api/hosts';
 import { monitoringEvents, monitoringMethods } from './api/monitoring';
 import { vmHardwareMethods } from './api/vmHardware';
@@ -47,6 +48,7 @@ export const methods = {
   ...consolesMethods,
   ...jobsMethods,
   ...migrationMethods,
+  ...checkpointsMethods,
   ...provisioningMethods,
 } as const;
 
@@ -59,6 +61,7 @@ export const events = {
   ...favoritesEvents,
   ...consolesEvents,
   ...jobsEvents,
+  ...checkpointsEvents,
   ...provisioningEvents,
 } as const;
 

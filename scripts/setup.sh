@@ -18,7 +18,9 @@ mkdir -p "$ROOT/.setup-logs"
 LOG="$ROOT/.setup-logs/setup.log"
 
 # --- Debian packages -------------------------------------------------------------------------------------
-APP_PACKAGES=(libvirt0 libvirt-dev libxxhash-dev pkg-config python3 make g++ osinfo-db)
+# osinfo-db: the OS database of the provisioning wizard; libxxhash-dev: the delta engine's hash; qemu-utils:
+# qemu-img, for checkpoint overlays, merges and copies on local hosts.
+APP_PACKAGES=(libvirt0 libvirt-dev libxxhash-dev pkg-config python3 make g++ osinfo-db qemu-utils)
 # gnome-keyring + dbus (+ dbus-x11) + libsecret-tools: a private, real Secret Service for the keychain tests
 # (test/support/secretService.ts starts dbus-daemon and gnome-keyring-daemon; secret-tool reads back).
 TEST_PACKAGES=(chromium fonts-dejavu-core valgrind gnome-keyring dbus dbus-x11 libsecret-tools)

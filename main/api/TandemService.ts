@@ -18,6 +18,7 @@ import { hostsHandlers, type HostsHandlerDeps } from './handlers/hostsHandlers';
 import { vmHardwareHandlers, type VmHardwareHandlerDeps } from './handlers/vmHardwareHandlers';
 import { jobsHandlers, type JobsHandlerDeps } from './handlers/jobsHandlers';
 import { migrationHandlers, type MigrationHandlerDeps } from './handlers/migrationHandlers';
+import { checkpointsHandlers, type CheckpointsHandlerDeps } from './handlers/checkpointsHandlers';
 import { provisioningHandlers, type ProvisioningHandlerDeps } from './handlers/provisioningHandlers';
 import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
 
@@ -30,6 +31,7 @@ export interface ServiceDeps
     ConsolesHandlerDeps,
     JobsHandlerDeps,
     MigrationHandlerDeps,
+    CheckpointsHandlerDeps,
     ProvisioningHandlerDeps {
   favorites: FavoriteVms;
   credentials: CredentialBroker;
@@ -52,6 +54,7 @@ export function createTandemService(deps: ServiceDeps): ServiceHandlers {
     ...consolesHandlers(deps),
     ...jobsHandlers(deps),
     ...migrationHandlers(deps),
+    ...checkpointsHandlers(deps),
     ...provisioningHandlers(deps),
   };
 }

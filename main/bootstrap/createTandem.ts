@@ -9,6 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { events as eventSchemas, type EventName, type EventPayload, type VmRef } from '../../preload/contract';
 import { ConsoleHub } from '../core/consoles/ConsoleHub';
+import { CheckpointEngine } from '../core/checkpoints/CheckpointEngine';
+import { PlainMemoryStateStore } from '../core/checkpoints/PlainMemoryStateStore';
 import { Emitter } from '../core/Emitter';
 import type { Disposable } from '../core/hosts/HostDriver';
 import { HostConfigStore } from '../core/hosts/HostConfigStore';
@@ -36,6 +38,8 @@ import { LibvirtHostDriver, libvirtConnectionOf } from '../drivers/libvirt/Libvi
 import { libvirtVmHardware } from '../drivers/libvirt/LibvirtVmHardware';
 import { writeVmTags } from '../drivers/libvirt/vmTagsMetadata';
 import { LibvirtMigrationPort } from '../drivers/libvirt/LibvirtMigrationPort';
+import { LibvirtCheckpointHypervisor } from '../drivers/libvirt/LibvirtCheckpointHypervisor';
+import { QemuImgDiskImages } from '../drivers/qemuImg/QemuImgDiskImages';
 import { LibvirtHostOfferReader } from '../drivers/libvirt/LibvirtHostOfferReader';
 import { readVmRequest } from '../drivers/libvirt/LibvirtVmRequestReader';
 import { loadCatalog } from '../core/provisioning/catalog';
@@ -132,6 +136,12 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const alerts = new AlertCenter({ hosts, vms: inventory, samples: monitoring.hostSampled });
   const favorites = new FavoriteVms(options.dataDir);
   await favorites.load(); // never fails: an unreadable file is logged and moved aside, the app starts without favorites
+  const checkpoints = new CheckpointEngine({
+    hypervisor: new LibvirtCheckpointHypervisor((hostId) => libvirtConnectionOf(hosts.session(hostId))),
+    images: new QemuImgDiskImages(),
+    memory: new PlainMemoryStateStore(),
+    dataDir: options.dataDir,
+  });
   const events = new Emitter<ContractEvent>();
   const consoles = new ConsoleHub(new LibvirtConsolePort(hosts));
   const jobs = new JobRegistry();
@@ -166,6 +176,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     credentials.requested.on((request) => publish('credentials.requested', request)),
     credentials.closed.on((closed) => publish('credentials.closed', closed)),
     inventory.vmChanged.on((vm) => publish('vms.changed', vm)),
+    checkpoints.changed.on((tree) => publish('checkpoints.changed', tree)),
     inventory.vmRemoved.on((ref) => {
       recentVms.forget(ref);
       consoles.vmStopped(ref.hostId, ref.uuid);
@@ -198,6 +209,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     hardware: new HardwareEditor((hostId) => libvirtVmHardware(() => hosts.session(hostId))),
     writeVmTags: (hostId, uuid, tags) => writeVmTags(libvirtConnectionOf(hosts.session(hostId)), uuid, tags),
     consoles,
+    checkpoints,
     provisioning,
   });
 
@@ -213,6 +225,14 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     const demoUri = `test://${join(options.assetsDir ?? DEFAULT_ASSETS, 'demo-host.xml')}`;
     hosts.register({ id: 'demo', uri: demoUri, name: 'Demo host', kind: 'demo', persisted: false });
   }
+
+  // Checkpoint operations a crash interrupted are completed or rolled back once the hosts had their first
+  // connection attempt; entries of hosts still unreachable stay in the journal for the next start.
+  void inventory
+    .ready()
+    .then(() => checkpoints.recover())
+    .then((report) => report.forEach((line) => log.info(`checkpoint recovery: ${line}`)))
+    .catch((error: unknown) => log.error('checkpoint recovery failed', error));
 
   return {
     dispatch: createDispatcher(service),

@@ -28,6 +28,7 @@ PACKAGES=(
   sasl2-bin libsasl2-modules qemu-guest-agent
   xorriso genisoimage
   iproute2 util-linux
+  ovmf
 )
 
 is_installed() {

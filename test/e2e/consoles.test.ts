@@ -16,6 +16,7 @@ import {
   type Connection,
   type Domain,
 } from '../../native-helpers/libvirt/lib/index';
+import { MAX_CONSOLE_CLIENT_FRAME_BYTES } from '../../preload/api/consoles';
 import { startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
 import { testbedOrFail } from '../support/requireTestbed';
 import { createTinyGuest, removeTinyGuest, type TinyGuest } from '../testbed/tinyGuest';
@@ -115,6 +116,20 @@ describe.skipIf(!env)('consoles in the browser, on the test bed', () => {
     await page.evaluate(() => navigator.clipboard.writeText(''));
     await page.keyboard.press('Control+Shift+C');
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toContain(pasted);
+  });
+
+  it('a paste larger than one console frame goes out in several: the console stays open and keeps reading', async () => {
+    // One Ctrl+Shift+V is one xterm onData call: sent as one frame it would exceed the byte channel's cap,
+    // and the server closes a channel whose client sends an oversized frame (1009), the console with it.
+    const line = `# ${'x'.repeat(60)}\n`;
+    await page.evaluate((text) => navigator.clipboard.writeText(text), line.repeat(Math.ceil((MAX_CONSOLE_CLIENT_FRAME_BYTES + 1024) / line.length)));
+    await page.click('[data-testid="console-panel"]:not([hidden]) [data-testid="serial-terminal"]');
+    const last = async () => Number((await terminalText(page)).match(/tandem-counter (\d+)(?![\s\S]*tandem-counter)/)?.[1] ?? 0);
+    const before = await last();
+    await page.keyboard.press('Control+Shift+V');
+    await expect.poll(last, { timeout: 30_000, interval: 250 }).toBeGreaterThan(before + 1);
+    expect(await page.$$('[data-testid="console-tab"][data-status="open"]:has-text("serial")')).toHaveLength(1);
+    expect(await page.$$('[data-testid="console-closed"]')).toHaveLength(0);
   });
 
   it('offers to take over a serial console another program holds, and takes it over when asked', async () => {

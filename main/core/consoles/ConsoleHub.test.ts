@@ -147,6 +147,15 @@ describe('ConsoleHub', () => {
     await expect(hub.open({ ...VM, kind: 'vnc' })).rejects.toMatchObject({ code: 'console.too-many' });
   });
 
+  it('caps the number of open consoles when the opens arrive together (each awaits its host)', async () => {
+    const { hub, port } = setup({ maxConsoles: 2 });
+    const outcomes = await Promise.allSettled([1, 2, 3].map(() => hub.open({ ...VM, kind: 'vnc' })));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect(outcomes[2]).toMatchObject({ reason: { code: 'console.too-many' } });
+    expect(hub.openCount).toBe(2);
+    expect(port.streams).toHaveLength(2); // the refused one never asked the host for a stream
+  });
+
   it('dispose closes everything and refuses new consoles', async () => {
     const { hub, closed, port } = setup();
     await hub.open({ ...VM, kind: 'serial' });

@@ -100,6 +100,8 @@ export class ConsoleHub {
   private readonly byTicket = new Map<string, ConsoleSession>();
   /** Serial opens in flight per VM, so two quick opens of one console do not race for it. */
   private readonly serialOpening = new Map<string, Promise<unknown>>();
+  /** Opens waiting for their host stream: they count against maxConsoles too. */
+  private pendingOpens = 0;
   private readonly clock: Clock;
   private readonly ticketTtlMs: number;
   private readonly maxConsoles: number;
@@ -123,13 +125,19 @@ export class ConsoleHub {
 
   async open(request: { hostId: string; uuid: string; kind: ConsoleKind; force?: boolean }): Promise<OpenedConsole> {
     if (this.disposed) throw new ConflictError('console.shutting-down', 'Tandem is shutting down');
-    if (this.sessions.size >= this.maxConsoles) {
+    if (this.sessions.size + this.pendingOpens >= this.maxConsoles) {
       throw new ConflictError('console.too-many', `At most ${this.maxConsoles} consoles can be open at once; close one first`, {
         details: { max: this.maxConsoles },
       });
     }
     const { hostId, uuid, kind } = request;
-    const stream = kind === 'serial' ? await this.openSerial(hostId, uuid, request.force ?? false) : await this.port.openGraphics(hostId, uuid);
+    let stream: Duplex;
+    this.pendingOpens++;
+    try {
+      stream = kind === 'serial' ? await this.openSerial(hostId, uuid, request.force ?? false) : await this.port.openGraphics(hostId, uuid);
+    } finally {
+      this.pendingOpens--;
+    }
     if (this.disposed) {
       stream.destroy();
       throw new ConflictError('console.shutting-down', 'Tandem is shutting down');

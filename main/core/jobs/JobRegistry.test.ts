@@ -43,10 +43,29 @@ describe('JobRegistry', () => {
     expect(() => jobs.cancel('job-nope-1')).toThrow(/No job/);
   });
 
+  it('a job still reporting after cancel stays "cancelling" (the UI keeps its Cancel button disabled), with its newest figures', async () => {
+    const jobs = new JobRegistry();
+    let report: ((bytes: number) => void) | undefined;
+    let finish: (() => void) | undefined;
+    const job = jobs.start(spec, (ctx) => {
+      report = (bytes) => ctx.report({ phase: 'copying memory', fraction: 0.5, figures: { bytes } });
+      return new Promise((_, reject) => (finish = () => reject(new OperationFailedError('stopped', 'stopped'))));
+    });
+    await Promise.resolve();
+    await Promise.resolve();
+    jobs.cancel(job.id);
+    report!(20); // the hypervisor's job is still winding down
+    expect(jobs.get(job.id).progress).toEqual({ phase: 'cancelling', fraction: 0.5, figures: { bytes: 20 } });
+    finish!();
+    expect(await jobs.wait(job.id)).toMatchObject({ state: 'cancelled' });
+  });
+
   it('keeps the newest 50 finished jobs', async () => {
     const jobs = new JobRegistry();
     for (let i = 0; i < 60; i++) await jobs.wait(jobs.start(spec, async () => ({ i })).id);
-    jobs.start(spec, async () => ({}));
-    expect(jobs.list().length).toBeLessThanOrEqual(51);
+    const running = jobs.start(spec, async () => ({}));
+    const listed = jobs.list();
+    expect(listed.filter((j) => j.state === 'succeeded').map((j) => j.result?.i)).toEqual(Array.from({ length: 50 }, (_, k) => k + 10));
+    expect(listed.at(-1)!.id).toBe(running.id); // an unfinished job is never pruned
   });
 });

@@ -128,7 +128,9 @@ export class JobRegistry {
     const ctx: JobContext = {
       signal: entry.abort.signal,
       report: (progress) => {
-        if (!isFinished(entry.snapshot.state)) this.changed(entry, { progress });
+        if (isFinished(entry.snapshot.state)) return;
+        // Once cancelled, the work's own phase no longer says what happens: the UI shows "cancelling" until the end.
+        this.changed(entry, { progress: entry.abort.signal.aborted ? { ...progress, phase: 'cancelling' } : progress });
       },
     };
     try {

@@ -39,6 +39,13 @@ export interface MigrationStats {
   observedPauseMs?: number;
 }
 
+export interface MigrationWatch {
+  signal: AbortSignal;
+  onSample(sample: MigrationSample): void;
+  /** Called once when the VM runs (offline: is defined) on the destination; the port may then still wait for the final figures. */
+  onArrived(): void;
+}
+
 export interface MigrationPort {
   compareCpu(sourceHostId: string, uuid: string, destinationHostId: string): Promise<CpuVerdict>;
   freeMemoryBytes(hostId: string): Promise<number>;
@@ -56,6 +63,6 @@ export interface MigrationPort {
     source: { hostId: string; uuid: string },
     destination: { hostId: string; uri: string },
     settings: MigrationSettings,
-    watch: { signal: AbortSignal; onSample(sample: MigrationSample): void },
+    watch: MigrationWatch,
   ): Promise<MigrationStats>;
 }

@@ -5,12 +5,12 @@
  * The libvirt side runs for real in test/integration/testbed/migration.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OperationFailedError } from '../errors';
+import { ConflictError, OperationFailedError } from '../errors';
 import { HostManager } from '../hosts/HostManager';
 import { Inventory } from '../inventory/Inventory';
 import { JobRegistry } from '../jobs/JobRegistry';
 import { ScriptedDriver, ScriptedSession, vmRecord } from '../testing/scripted';
-import type { CpuVerdict, MigrationPort, MigrationSample, MigrationStats } from './MigrationPort';
+import type { CpuVerdict, MigrationPort, MigrationStats, MigrationWatch } from './MigrationPort';
 import { MigrationService } from './MigrationService';
 import type { MigrationSettings } from './migrationTypes';
 
@@ -26,9 +26,10 @@ class ScriptedPort implements MigrationPort {
   free = new Map<string, number>();
   paths = new Map<string, Set<string>>();
   pools = new Set<string>();
+  pathsError: Error | undefined;
   vmsThere: Awaited<ReturnType<MigrationPort['findVm']>> = {};
   migrations: Array<{ source: string; destination: string; settings: MigrationSettings }> = [];
-  run: (watch: { signal: AbortSignal; onSample(s: MigrationSample): void }) => Promise<MigrationStats> = async () => ({ downtimeMs: 42, timeElapsedMs: 900 });
+  run: (watch: MigrationWatch) => Promise<MigrationStats> = async () => ({ downtimeMs: 42, timeElapsedMs: 900 });
   async compareCpu() {
     return this.cpu;
   }
@@ -36,6 +37,7 @@ class ScriptedPort implements MigrationPort {
     return this.free.get(hostId) ?? 0;
   }
   async storagePathsExist(hostId: string, paths: string[]) {
+    if (this.pathsError) throw this.pathsError;
     return paths.map((path) => this.paths.get(hostId)?.has(path) ?? false);
   }
   async poolOverFolder(_hostId: string, folder: string) {
@@ -44,7 +46,7 @@ class ScriptedPort implements MigrationPort {
   async findVm() {
     return this.vmsThere;
   }
-  async migrate(source: { hostId: string }, destination: { hostId: string }, settings: MigrationSettings, watch: { signal: AbortSignal; onSample(s: MigrationSample): void }) {
+  async migrate(source: { hostId: string }, destination: { hostId: string }, settings: MigrationSettings, watch: MigrationWatch) {
     this.migrations.push({ source: source.hostId, destination: destination.hostId, settings });
     return this.run(watch);
   }
@@ -113,6 +115,15 @@ describe('MigrationService', () => {
     expect(check.blockers[0]!.message).toMatch(/^CD-ROM hdc \(\/isos\/seed.iso\) does not exist on two, and libvirt does not copy read-only/);
   });
 
+  it('a destination folder under a stopped pool (no look-up possible there) is a blocker, not a failed check', async () => {
+    const why = 'Storage pool "images" covers /images but is not started, so libvirt cannot look for the disks there: start it (virsh pool-start images).';
+    port.pathsError = new ConflictError('storage.pool-inactive', why);
+    const check = await service.check(h1, UUID, h2, SHARED);
+    expect(check).toMatchObject({ ok: false, blockers: [{ code: 'storage.pool-inactive', message: `two: ${why}` }] });
+    port.pathsError = new OperationFailedError('libvirt.VIR_ERR_OPERATION_FAILED', 'something else');
+    await expect(service.check(h1, UUID, h2, SHARED)).rejects.toMatchObject({ code: 'libvirt.VIR_ERR_OPERATION_FAILED' });
+  });
+
   it('a stopped VM: live is refused, offline passes; a superset host CPU and a stale definition are warnings', async () => {
     source.vms.set(UUID, { ...vmRecord(UUID, 'web', 'shutoff'), memoryKiB: 512 * 1024 });
     await inventory.refresh(h1, UUID);
@@ -151,6 +162,19 @@ describe('MigrationService', () => {
       result: { vmName: 'web', sourceHostId: h1, destinationHostId: h2, downtimeMs: 42, hypervisorTimeMs: 900, dataTransferred: 100, iterations: 2 },
     });
     expect(port.migrations[0]!.settings.bandwidthMiBs).toBe(512);
+  });
+
+  it('the total time ends when the VM runs on the destination, not when the port has finished waiting for figures', async () => {
+    let clock = 0;
+    service = new MigrationService({ hosts, inventory, port, jobs, now: () => clock });
+    port.run = async ({ onArrived }) => {
+      clock = 1200;
+      onArrived(); // the migration call returned
+      clock = 6200; // e.g. waiting in vain for the job-completed event
+      return { downtimeMs: 42 };
+    };
+    const job = await service.start(h1, UUID, h2, SHARED);
+    expect((await jobs.wait(job.id)).result).toMatchObject({ totalTimeMs: 1200, downtimeMs: 42 });
   });
 
   it('cancel: the port is aborted, the job ends cancelled saying the VM stays', async () => {

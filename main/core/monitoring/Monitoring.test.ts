@@ -145,6 +145,29 @@ describe('Monitoring', () => {
     monitoring.dispose();
   });
 
+  it('a VM removed while a read that includes it is in flight gets no history back from that read', async () => {
+    const clock = new ManualClock();
+    const hosts = new FakeHosts();
+    const vms = { vmRemoved: new Emitter<{ hostId: string; uuid: string }>() };
+    const port = new ScriptedPort();
+    const monitoring = new Monitoring({ hosts, vms, port, clock, settings: { intervalSeconds: 2 } });
+    const ticks: MonitoringTick[] = [];
+    monitoring.ticked.on((t) => ticks.push(t));
+    const inFlight = deferred<RawHostCounters>();
+    port.scripts.set('h1', [counters(0), inFlight.promise, { vms: [] }]);
+    hosts.set(host('h1', 'connected'));
+    await clock.advance(0);
+    expect(monitoring.vmHistorySince({ hostId: 'h1', uuid: UUID }).t).toEqual([0]);
+    await clock.advance(2000); // the second read starts and waits for the host
+    vms.vmRemoved.emit({ hostId: 'h1', uuid: UUID });
+    expect(monitoring.vmHistorySince({ hostId: 'h1', uuid: UUID }).t).toEqual([]);
+    inFlight.resolve(counters(1e9)); // read before the VM went away: it still lists it
+    await flush();
+    expect(monitoring.vmHistorySince({ hostId: 'h1', uuid: UUID }).t).toEqual([]);
+    expect(ticks.at(-1)!.vms).toEqual([]);
+    monitoring.dispose();
+  });
+
   it('validates, persists (atomically, in the data folder) and applies a new interval', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tandem-mon-'));
     const store = new MonitoringSettingsStore(dataDir);

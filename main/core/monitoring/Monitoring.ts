@@ -59,6 +59,8 @@ export interface HostSampled {
 interface HostState {
   sampler: HostSampler;
   previous: { at: number; counters: RawHostCounters; vms: Map<string, RawVmCounters> } | undefined;
+  /** VMs removed since the last reading, with when: a read that started before that still lists them. */
+  removedAt: Map<string, number>;
 }
 
 export class Monitoring {
@@ -87,7 +89,7 @@ export class Monitoring {
         this.hostHistory.delete(hostId);
         this.vmHistory.delete(hostId);
       }),
-      ...(options.vms ? [options.vms.vmRemoved.on((ref) => this.vmHistory.get(ref.hostId)?.delete(ref.uuid))] : []),
+      ...(options.vms ? [options.vms.vmRemoved.on((ref) => this.forgetVm(ref))] : []),
     ];
     for (const host of options.hosts.list()) this.follow(host);
   }
@@ -167,11 +169,16 @@ export class Monitoring {
         () => this.settings.intervalSeconds * 1000,
         (reading) => this.onReading(reading),
       );
-      this.active.set(host.id, { sampler, previous: undefined });
+      this.active.set(host.id, { sampler, previous: undefined, removedAt: new Map() });
       sampler.start();
     } else {
       this.stopSampling(host.id);
     }
+  }
+
+  private forgetVm({ hostId, uuid }: VmRef): void {
+    this.vmHistory.get(hostId)?.delete(uuid);
+    this.active.get(hostId)?.removedAt.set(uuid, this.clock.now());
   }
 
   private stopSampling(hostId: string): void {
@@ -197,6 +204,7 @@ export class Monitoring {
     const vms: MonitoringTick['vms'] = [];
     const current = new Map<string, RawVmCounters>();
     for (const vm of counters.vms) {
+      if ((state.removedAt.get(vm.uuid) ?? -Infinity) >= at) continue; // gone since this read started
       current.set(vm.uuid, vm);
       const row = vmSample(previous?.vms.get(vm.uuid), vm, elapsedS);
       let ring = rings.get(vm.uuid);
@@ -205,6 +213,7 @@ export class Monitoring {
       vms.push({ uuid: vm.uuid, values: toWire(row) });
     }
     state.previous = { at, counters, vms: current };
+    state.removedAt.clear(); // later reads start after these removals: a VM they list is back
 
     this.hostSampled.emit({ hostId, at, row: hostRow });
     this.ticked.emit({ hostId, t: at, host: toWire(hostRow), vms });

@@ -76,7 +76,7 @@ export class LibvirtConsolePort implements ConsolePort {
     if (!isThisMachine(uri)) {
       throw new UnsupportedError(
         'console.vnc-remote',
-        'The graphical console of a VM on another machine needs a unix-socket (qemu:///) or SSH connection that can hand over the VNC socket; this host connection cannot, and Tandem does not open VNC ports beyond loopback',
+        'The graphical console of a VM on another machine is not available: libvirt hands over a VNC socket only on a local unix-socket connection (qemu:///), not over TCP, TLS or SSH, and Tandem does not open VNC ports beyond loopback',
         { details: { hostId, uuid } },
       );
     }

@@ -4,9 +4,9 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LibvirtError, subscribeDomainEvents, virDomainEventID, type Domain } from '../../../native-helpers/libvirt/lib/index';
+import { gateOf, LibvirtError, subscribeDomainEvents, virDomainEventID, type Domain } from '../../../native-helpers/libvirt/lib/index';
 import type { HostSession } from '../../core/hosts/HostDriver';
-import { LibvirtHostDriver } from './LibvirtHostDriver';
+import { LibvirtHostDriver, libvirtConnectionOf, needsCallGate } from './LibvirtHostDriver';
 import { readVmTags } from './vmTagsMetadata';
 
 const DEMO_URI = `test://${join(import.meta.dirname, '..', '..', '..', 'assets', 'demo-host.xml')}`;
@@ -61,5 +61,28 @@ describe('LibvirtHostDriver', () => {
     const changed = new Promise<string>((resolve) => session!.onVmChange((c) => resolve(c.uuid)));
     await session.runVmAction(web.uuid, web.state === 'running' ? 'suspend' : 'start');
     await expect(changed).resolves.toBe(web.uuid);
+  });
+});
+
+describe('which host connections get the call gate', () => {
+  it('gates every connection to a libvirt daemon (keepalive may close it), never the in-process test driver', () => {
+    expect(needsCallGate('qemu+tcp://127.0.2.2:16510/system')).toBe(true);
+    expect(needsCallGate('qemu+ssh://me@lab.example/system')).toBe(true);
+    expect(needsCallGate('qemu://lab.example/system')).toBe(true); // TLS by default
+    expect(needsCallGate('qemu+tls://lab.example/system')).toBe(true);
+    // A local daemon answers over the same remote client, with keepalive: a hung one is the same hazard.
+    expect(needsCallGate('qemu:///system')).toBe(true);
+    expect(needsCallGate('qemu+unix:///system?socket=/tmp/x/libvirt-sock')).toBe(true);
+    expect(needsCallGate('test:///default')).toBe(false);
+    expect(needsCallGate('test+unix:///default')).toBe(true); // a test driver inside a daemon
+  });
+
+  it('leaves the in-process test driver parallel', async () => {
+    const session = await new LibvirtHostDriver().connect('test:///default', {});
+    try {
+      expect(gateOf(libvirtConnectionOf(session))).toBeUndefined();
+    } finally {
+      await session.close();
+    }
   });
 });

@@ -61,7 +61,12 @@ export class LibvirtHostDriver implements HostDriver {
   async connect(uri: string, options: { credentials?: CredentialPrompt }): Promise<HostSession> {
     let conn: Connection;
     try {
-      conn = await openConnection(uri, { auth: options.credentials ? toAuthCallback(options.credentials) : undefined });
+      conn = await openConnection(uri, {
+        auth: options.credentials ? toAuthCallback(options.credentials) : undefined,
+        // Keepalive can close a connection under waiting calls, which crashes libvirt 9.0's client when two
+        // wait: one call at a time on every daemon connection (see the binding's README, "Call gate").
+        serializeCalls: needsCallGate(uri),
+      });
     } catch (error) {
       throw mapLibvirtError(error, { connecting: true, details: { uri } });
     }
@@ -72,6 +77,15 @@ export class LibvirtHostDriver implements HostDriver {
       throw mapLibvirtError(error, { connecting: true, details: { uri } });
     }
   }
+}
+
+/**
+ * Every connection that goes through libvirt's remote client to a daemon: remote transports, and the local
+ * unix socket too (qemu:///system answers over the same client, with keepalive, so a hung local daemon is
+ * the same hazard). Only `test:///...` without a transport runs in-process, with nothing to wait on.
+ */
+export function needsCallGate(uri: string): boolean {
+  return !/^test:\/\//i.test(uri.trim());
 }
 
 function toAuthCallback(prompt: CredentialPrompt) {

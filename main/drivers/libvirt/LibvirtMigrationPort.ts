@@ -26,7 +26,7 @@ import {
 import { ConflictError } from '../../core/errors';
 import type { HostManager } from '../../core/hosts/HostManager';
 import { createLogger } from '../../core/logging';
-import type { CpuVerdict, MigrationPort, MigrationSample, MigrationStats } from '../../core/migration/MigrationPort';
+import type { CpuVerdict, MigrationPort, MigrationSample, MigrationStats, MigrationWatch } from '../../core/migration/MigrationPort';
 import type { MigrationSettings } from '../../core/migration/migrationTypes';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
 import { libvirtConnectionOf, libvirtLifecycleOf } from './LibvirtHostDriver';
@@ -114,7 +114,7 @@ export class LibvirtMigrationPort implements MigrationPort {
         await mapped(() => pool.refresh());
         return Promise.all(inFolder.map((p) => volumeExists(conn, p)));
       });
-      const results = pooled ?? (await probeWithTransientPool(conn, folder, inFolder));
+      const results = pooled ?? (await probeWithTransientPool(conn, hostId, folder, inFolder));
       inFolder.forEach((p, i) => found.set(p, results[i]!));
     }
     return paths.map((p) => found.get(p) ?? false);
@@ -145,9 +145,13 @@ export class LibvirtMigrationPort implements MigrationPort {
     source: { hostId: string; uuid: string },
     destination: { hostId: string; uri: string },
     settings: MigrationSettings,
-    watch: { signal: AbortSignal; onSample(sample: MigrationSample): void },
+    watch: MigrationWatch,
   ): Promise<MigrationStats> {
     const conn = this.conn(source.hostId);
+    // Each host's session is resolved before anything is acquired: a host that dropped since the check
+    // fails here with nothing to release.
+    const sourceEvents = libvirtLifecycleOf(this.hosts.session(source.hostId));
+    const destinationEvents = libvirtLifecycleOf(this.hosts.session(destination.hostId));
     const dom = await mapped(() => conn.lookupDomainByUUIDString(source.uuid));
     const completed: DomainEvent[] = [];
     let waiter: (() => void) | undefined;
@@ -157,18 +161,21 @@ export class LibvirtMigrationPort implements MigrationPort {
         completed.push(event);
         waiter?.();
       }),
-    );
+    ).catch((error: unknown) => {
+      dom.free();
+      throw error;
+    });
     // The guest's pause as both hosts' events show it: from the source's "suspended: migrated" (QEMU stops
     // the guest for the switch-over) to the destination's "resumed: migrated". QEMU's own downtime leaves out
     // libvirt's hand-over in between.
     let pausedAt: number | undefined;
     let resumedAt: number | undefined;
-    const pauseWatch = libvirtLifecycleOf(this.hosts.session(source.hostId)).on((e) => {
+    const pauseWatch = sourceEvents.on((e) => {
       if (e.uuid === source.uuid && e.event === 'lifecycle' && e.type === virDomainEventType.VIR_DOMAIN_EVENT_SUSPENDED && e.detail === virDomainEventSuspendedDetailType.VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED) {
         pausedAt = performance.now();
       }
     });
-    const resumeWatch = libvirtLifecycleOf(this.hosts.session(destination.hostId)).on((e) => {
+    const resumeWatch = destinationEvents.on((e) => {
       if (e.uuid === source.uuid && e.event === 'lifecycle' && e.type === virDomainEventType.VIR_DOMAIN_EVENT_RESUMED && e.detail === virDomainEventResumedDetailType.VIR_DOMAIN_EVENT_RESUMED_MIGRATED) {
         resumedAt ??= performance.now();
       }
@@ -193,6 +200,7 @@ export class LibvirtMigrationPort implements MigrationPort {
       const sampling = active ? sampleUntil(running, () => dom.getJobStats(), watch.onSample) : Promise.resolve();
       try {
         await running;
+        watch.onArrived();
       } catch (error) {
         throw migrationError(error, settings);
       } finally {
@@ -324,9 +332,14 @@ async function volumeExists(conn: Connection, path: string): Promise<boolean> {
   return found === true;
 }
 
-/** Runs `use` on the active pool whose target is `folder`; undefined when there is none. */
-async function withPoolOver<T>(conn: Connection, folder: string, use: (pool: StoragePool) => Promise<T>): Promise<T | undefined> {
-  const pools = await mapped(() => conn.listAllStoragePools(virConnectListAllStoragePoolsFlags.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE));
+/** Runs `use` on the pool (by default an active one) whose target is `folder`; undefined when there is none. */
+async function withPoolOver<T>(
+  conn: Connection,
+  folder: string,
+  use: (pool: StoragePool) => Promise<T>,
+  which: number = virConnectListAllStoragePoolsFlags.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE,
+): Promise<T | undefined> {
+  const pools = await mapped(() => conn.listAllStoragePools(which));
   try {
     for (const pool of pools) {
       const target = new XmlNode(XmlDocument.parse(await mapped(() => pool.getXMLDesc()), 'pool XML').root).value('target/path');
@@ -338,7 +351,16 @@ async function withPoolOver<T>(conn: Connection, folder: string, use: (pool: Sto
   }
 }
 
-async function probeWithTransientPool(conn: Connection, folder: string, paths: string[]): Promise<boolean[]> {
+async function probeWithTransientPool(conn: Connection, hostId: string, folder: string, paths: string[]): Promise<boolean[]> {
+  // libvirt refuses a second pool over a folder a defined pool already covers, started or not.
+  const stopped = await withPoolOver(conn, folder, async (pool) => pool.getName(), virConnectListAllStoragePoolsFlags.VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE);
+  if (stopped !== undefined) {
+    throw new ConflictError(
+      'storage.pool-inactive',
+      `Storage pool "${stopped}" covers ${folder} but is not started, so libvirt cannot look for the disks there: start it (virsh pool-start ${stopped}).`,
+      { details: { hostId, folder, pool: stopped } },
+    );
+  }
   const name = `tandem-probe-${randomBytes(4).toString('hex')}`;
   const xml = XmlDocument.parse('<pool type="dir"><name/><target><path/></target></pool>', 'pool XML');
   const root = new XmlNode(xml.root);

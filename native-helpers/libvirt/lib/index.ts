@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { applyGate, CallGate } from './callGate';
 import { virConnectFlags } from './constants.generated';
 import { foldDomainEventPaths } from './events';
 import { LibvirtError } from './LibvirtError';
@@ -30,6 +31,7 @@ export * from './migration';
 export * from './events';
 export * from './stream';
 export * from './channels';
+export { CallGate, gateOf, LONG_CALLS } from './callGate';
 
 /** The compiled addon's file name (packaged apps ship it beside their resources). */
 export const ADDON_FILE = 'tandem_libvirt.node';
@@ -67,12 +69,19 @@ export interface OpenOptions {
   readOnly?: boolean;
   /** Answers libvirt's credential prompts (ssh/tls/SASL passwords, the test driver's <auth>). */
   auth?: CredentialCallback;
+  /**
+   * At most one daemon call in flight on this connection, the others queued in order (lib/callGate.ts).
+   * Use it on connections with keepalive: libvirt 9.0's client crashes the process when keepalive closes a
+   * connection on which two calls wait. Long calls (LONG_CALLS) bypass the queue.
+   */
+  serializeCalls?: boolean;
 }
 
 /** virConnectOpenAuth. */
-export function openConnection(uri: string, options: OpenOptions = {}): Promise<Connection> {
+export async function openConnection(uri: string, options: OpenOptions = {}): Promise<Connection> {
   const flags = options.readOnly ? virConnectFlags.VIR_CONNECT_RO : 0;
-  return loadBinding().connectOpen(uri, flags, options.auth);
+  const conn = await loadBinding().connectOpen(uri, flags, options.auth);
+  return options.serializeCalls ? applyGate(conn, new CallGate()) : conn;
 }
 
 /** Decodes libvirt's version numbers (major * 1e6 + minor * 1e3 + release) as "9.0.0". */

@@ -7,7 +7,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
-import { openConsoleChannel } from './consoleChannel';
+import { openConsoleChannel, sendInFrames } from './consoleChannel';
 import { mirrorInlineStyles } from './inlineStyleMirror';
 
 export interface SerialTerminalProps {
@@ -61,7 +61,7 @@ export function SerialTerminal({ ticket, active, onClosed }: SerialTerminalProps
       return true;
     });
     const input = terminal.onData((data) => {
-      if (channel?.readyState === WebSocket.OPEN) channel.send(encoder.encode(data));
+      if (channel?.readyState === WebSocket.OPEN) sendInFrames(channel, encoder.encode(data));
     });
     const resize = new ResizeObserver(() => {
       if (host.clientWidth > 0) fit.fit();

@@ -5,7 +5,7 @@
  * preload's `window.tandemConsoles`) behind the same WebSocket-like interface (MessagePortChannel). Both satisfy what noVNC's RFB accepts
  * as a channel and what the serial pane needs.
  */
-import { CONSOLE_SOCKET_PATH } from '../../../preload/api/consoles';
+import { CONSOLE_SOCKET_PATH, MAX_CONSOLE_CLIENT_FRAME_BYTES } from '../../../preload/api/consoles';
 import type { ConsoleChannelBridge } from '../../../preload/consoleChannel';
 import { TOKEN_STORAGE_KEY } from '../contractClient';
 import { MessagePortChannel } from './messagePortChannel';
@@ -40,4 +40,12 @@ export function openConsoleChannel(ticket: string): ConsoleChannel {
   const socket = new WebSocket(consoleSocketUrl(window.location.host, token, ticket));
   socket.binaryType = 'arraybuffer';
   return socket;
+}
+
+/**
+ * Sends bytes in frames no larger than the byte channel accepts: a big paste is one xterm onData call, and
+ * the server closes a channel whose client sends a larger frame (Electron's port drops it).
+ */
+export function sendInFrames(channel: Pick<ConsoleChannel, 'send'>, bytes: Uint8Array, maxFrameBytes = MAX_CONSOLE_CLIENT_FRAME_BYTES): void {
+  for (let offset = 0; offset < bytes.byteLength; offset += maxFrameBytes) channel.send(bytes.subarray(offset, offset + maxFrameBytes));
 }

@@ -4,6 +4,7 @@
  */
 import type { ContractClient } from '../../../preload/contract';
 import { createAlertsStore, type AlertsStore } from './alertsStore';
+import { createCheckpointsStore, type CheckpointsStore } from './checkpointsStore';
 import { createConnectionStore, type ConnectionStore } from './connectionStore';
 import { createCredentialsStore, type CredentialsStore } from './credentialsStore';
 import { createHostPageStore, type HostPageStore } from './hostPageStore';
@@ -30,6 +31,7 @@ export interface AppStores {
   consoles: ConsolesStore;
   jobs: JobsStore;
   migration: MigrationStore;
+  checkpoints: CheckpointsStore;
   /** The "New VM" wizard. */
   wizard: WizardStore;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
@@ -61,6 +63,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
   });
   const jobs = createJobsStore(client, toasts);
   const migration = createMigrationStore(client, toasts);
+  const checkpoints = createCheckpointsStore(client, toasts);
   const wizard = createWizardStore(client);
   return {
     toasts,
@@ -75,6 +78,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
     consoles,
     jobs,
     migration,
+    checkpoints,
     wizard,
     async start() {
       await Promise.all([
@@ -98,6 +102,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
       hostPage.dispose();
       consoles.dispose();
       jobs.dispose();
+      checkpoints.dispose();
     },
   };
 }

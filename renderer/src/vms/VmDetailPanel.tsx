@@ -8,6 +8,7 @@ import type { VmDetail } from '../../../preload/contract';
 import { formatKiB, formatStateReason, formatYesNo, isVmActive } from '../format';
 import { VmCharts } from '../monitoring/VmCharts';
 import { ConsoleButtons } from '../consoles/ConsoleButtons';
+import { CheckpointTreeView } from '../checkpoints/CheckpointTreeView';
 import { useHosts, useStores, useVms } from '../stores/StoresContext';
 import { selectSelectedVm } from '../stores/vmsStore';
 import { StateBadge } from './StateBadge';
@@ -103,6 +104,7 @@ export function VmDetailPanel() {
         <h3>Hardware</h3>
         <VmHardwareEditor key={`${vm.hostId}/${vm.uuid}`} vm={vm} />
       </section>
+      <CheckpointTreeView vm={vm} />
 
       {data && (
         <>

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  gateOf,
   LibvirtError,
   openConnection,
   subscribeDomainEvents,
@@ -108,8 +109,9 @@ describe.skipIf(!env)('libvirt binding: live migration between two QEMU hosts, a
   const host2Events: DomainEvent[] = [];
 
   beforeAll(async () => {
-    host1 = await openConnection(env!.host1Uri);
-    host2 = await openConnection(env!.host2Uri);
+    // Gated as Tandem's remote sessions are: job control must get through while the migration runs.
+    host1 = await openConnection(env!.host1Uri, { serializeCalls: true });
+    host2 = await openConnection(env!.host2Uri, { serializeCalls: true });
     for (const [conn, events] of [
       [host1, host1Events],
       [host2, host2Events],
@@ -231,6 +233,7 @@ describe.skipIf(!env)('libvirt binding: live migration between two QEMU hosts, a
     const back = await dom.migrate3(host1, { bandwidth: FAST_MIBS }, LIVE_MOVE);
     expect(back.getName()).toBe(guest.name);
     expect(back.getUUIDString()).toBe(guest.uuid);
+    expect(gateOf(back)).toBe(gateOf(host1)); // the returned domain queues on its own connection's gate
     expect(await back.getState()).toMatchObject({ state: virDomainState.VIR_DOMAIN_RUNNING });
     expect(await back.isPersistent()).toBe(true);
     expect(await isDefinedOn(host2, guest.name)).toBe(false);

@@ -49,8 +49,9 @@ describe.skipIf(!env)('libvirt binding: post-copy live migration between two QEM
   const host2Events: DomainEvent[] = [];
 
   beforeAll(async () => {
-    host1 = await openConnection(env!.host1Uri);
-    host2 = await openConnection(env!.host2Uri);
+    // Gated as Tandem's remote sessions are: job control must get through while the migration runs.
+    host1 = await openConnection(env!.host1Uri, { serializeCalls: true });
+    host2 = await openConnection(env!.host2Uri, { serializeCalls: true });
     subscriptions.push(await subscribeDomainEvents(host1, E.VIR_DOMAIN_EVENT_ID_LIFECYCLE, (e) => host1Events.push(e)));
     subscriptions.push(await subscribeDomainEvents(host2, E.VIR_DOMAIN_EVENT_ID_LIFECYCLE, (e) => host2Events.push(e)));
     guest = await createTinyGuest(env!, { name: `pc-${process.pid}` });

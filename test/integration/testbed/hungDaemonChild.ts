@@ -6,14 +6,18 @@
  *     a worker thread with calls in flight on the hung daemon is terminated; the daemon resumes while Node
  *     tears the worker's environment down, so the calls complete into an environment that cannot run JS.
  *   hungDaemonChild.ts keepalive-concurrent <uri> <daemon pid>
- *     keepalive (1 s x 2) declares the hung daemon dead while two calls wait on the connection.
+ *     keepalive (1 s x 2) declares the hung daemon dead while two calls wait on the connection, which is
+ *     resumed 6 s later (ungated: libvirt 9.0's client segfaults, the upstream bug the call gate works around).
+ *   hungDaemonChild.ts keepalive-gated <uri> <daemon pid>
+ *     the same with several calls issued at once on a gated connection (serializeCalls): one waits in
+ *     libvirt, the others in the gate's queue.
  *
  * The daemon is always resumed (SIGCONT) before a normal exit; the test resumes it too, in case this dies.
  * Prints one JSON line with what it saw.
  */
 import { once } from 'node:events';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { openConnection } from '../../../native-helpers/libvirt/lib/index';
+import { gateOf, LibvirtError, openConnection } from '../../../native-helpers/libvirt/lib/index';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -47,15 +51,55 @@ async function terminateWorker(uri: string, pid: number): Promise<object> {
 async function keepaliveConcurrent(uri: string, pid: number): Promise<object> {
   const conn = await openConnection(uri);
   await conn.setKeepAlive(1, 2);
+  // As Tandem's sessions do. Without a close callback the two waiters hang for good instead of crashing.
+  await conn.registerCloseCallback(() => undefined);
   process.kill(pid, 'SIGSTOP');
+  // Neither call fails when keepalive closes the connection (~3 s): both keep waiting, and the crash comes
+  // when the daemon answers again.
+  const resume = setTimeout(() => process.kill(pid, 'SIGCONT'), 6000);
   let results: PromiseSettledResult<string>[];
   try {
     results = await Promise.allSettled([conn.getHostname(), conn.getHostname()]);
   } finally {
+    clearTimeout(resume);
     process.kill(pid, 'SIGCONT');
   }
   await conn.close();
   return { errors: results.map((r) => (r.status === 'rejected' ? String((r.reason as Error).message) : 'resolved')) };
+}
+
+async function keepaliveGated(uri: string, pid: number): Promise<object> {
+  const conn = await openConnection(uri, { serializeCalls: true });
+  await conn.setKeepAlive(1, 2);
+  const [domain] = await conn.listAllDomains();
+  const closeReasons: number[] = [];
+  await conn.registerCloseCallback(({ reason }) => closeReasons.push(reason));
+  process.kill(pid, 'SIGSTOP');
+  // Ungated, the calls would outlive the keepalive close and the process would crash when the daemon is back.
+  const resume = setTimeout(() => process.kill(pid, 'SIGCONT'), 8000);
+  let results: PromiseSettledResult<unknown>[];
+  let queuedBehindFirst: number;
+  try {
+    const calls: Promise<unknown>[] = [conn.getHostname(), conn.listAllDomains(), conn.getNodeInfo(), conn.getHostname()];
+    if (domain) calls.push(domain.getInfo(), domain.getXMLDesc());
+    queuedBehindFirst = gateOf(conn)?.queued ?? 0;
+    results = await Promise.allSettled(calls);
+  } finally {
+    clearTimeout(resume);
+    process.kill(pid, 'SIGCONT');
+  }
+  await sleep(1000); // the daemon answers again: where the ungated connection crashes
+  await conn.close();
+  return {
+    calls: results.length,
+    queuedBehindFirst,
+    closeReasons,
+    errors: results.map((r) =>
+      r.status === 'rejected' && r.reason instanceof LibvirtError
+        ? `${r.reason.codeName}: ${r.reason.message}`
+        : `not a LibvirtError: ${String(r.status === 'rejected' ? r.reason : 'resolved')}`,
+    ),
+  };
 }
 
 if (!isMainThread) {
@@ -67,6 +111,7 @@ if (!isMainThread) {
   const scenarios: Record<string, (u: string, p: number) => Promise<object>> = {
     'terminate-worker': terminateWorker,
     'keepalive-concurrent': keepaliveConcurrent,
+    'keepalive-gated': keepaliveGated,
   };
   const run = scenarios[mode ?? ''];
   if (!run) throw new Error(`unknown mode ${mode}`);

@@ -1,0 +1,177 @@
+/**
+ * The engine's decisions with scripted ports (the real thing runs on the test bed: test/integration/testbed/
+ * checkpoint*.test.ts): typed refusals that leave nothing behind, and the rollback of a failed take.
+ */
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError, InvalidInputError, NotFoundError, OperationFailedError } from '../errors';
+import { CheckpointEngine } from './CheckpointEngine';
+import { PlainMemoryStateStore } from './PlainMemoryStateStore';
+import type { BlockJobSpec, CheckpointHypervisor, DiskImages, SnapshotRequest, VmStatus } from './ports';
+
+const VM = { hostId: 'h', uuid: '7a4d0c6e-5f3b-4c1e-9d2a-6b8e3f100001' };
+const xmlWith = (source: string) =>
+  `<domain><devices><disk type='file' device='disk'><driver type='qcow2'/><source file='${source}'/><target dev='vda'/></disk></devices></domain>`;
+
+class ScriptedHypervisor implements CheckpointHypervisor {
+  state: VmStatus['state'] = 'running';
+  persistent = true;
+  source = '/img/base.qcow2';
+  failSnapshot: Error | undefined;
+  failRestore: Error | undefined;
+  calls: string[] = [];
+  async assertSupported() {}
+  async status(): Promise<VmStatus> {
+    return { state: this.state, pausedBySnapshotOrSave: false, persistent: this.persistent };
+  }
+  async domainXml(): Promise<string> {
+    return xmlWith(this.source);
+  }
+  async agentAnswers(): Promise<boolean> {
+    return false;
+  }
+  async snapshot(_vm: unknown, request: SnapshotRequest) {
+    this.calls.push(`snapshot ${request.overlays.map((o) => o.overlay).join()}`);
+    if (this.failSnapshot) throw this.failSnapshot;
+    if (request.memoryFile) await writeFile(request.memoryFile, 'libvirt save image');
+    this.source = request.overlays[0]!.overlay;
+    return { stunMs: 12, wallMs: 30 };
+  }
+  async resume() {}
+  async destroy() {
+    this.state = 'shutoff';
+  }
+  async define() {}
+  async restore() {
+    if (this.failRestore) throw this.failRestore;
+    this.state = 'running';
+  }
+  async start() {}
+  async blockJob(_vm: unknown, job: BlockJobSpec) {
+    this.calls.push(`job ${job.kind}`);
+  }
+  async diskChain() {
+    return [this.source];
+  }
+  async hasBlockJob() {
+    return false;
+  }
+}
+
+class ScriptedImages implements DiskImages {
+  files = new Set<string>(['/img/base.qcow2']);
+  async exists(path: string) {
+    return this.files.has(path);
+  }
+  async createOverlay(path: string) {
+    this.files.add(path);
+  }
+  async backingOf() {
+    return null;
+  }
+  async sizeOnDisk() {
+    return 0;
+  }
+  async commit() {}
+  async rebase() {}
+  async relink() {}
+  async flattenCopy(_s: string, dest: string) {
+    this.files.add(dest);
+  }
+  async remove(path: string) {
+    this.files.delete(path);
+  }
+  async rename(from: string, to: string) {
+    this.files.delete(from);
+    this.files.add(to);
+  }
+  async ensureFolder() {}
+}
+
+describe('checkpoint engine (scripted ports)', () => {
+  let dataDir: string;
+  let hypervisor: ScriptedHypervisor;
+  let images: ScriptedImages;
+  let engine: CheckpointEngine;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-unit-'));
+    hypervisor = new ScriptedHypervisor();
+    images = new ScriptedImages();
+    const memory = new PlainMemoryStateStore();
+    memory.targetFor = (_folder, id) => join(dataDir, `${id}.mem`);
+    engine = new CheckpointEngine({ hypervisor, images, memory, dataDir });
+  });
+
+  afterEach(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses an empty name, a paused VM and an unknown checkpoint with typed errors', async () => {
+    await expect(engine.take(VM, { name: '  ' })).rejects.toBeInstanceOf(InvalidInputError);
+    hypervisor.state = 'paused';
+    await expect(engine.take(VM, { name: 'x' })).rejects.toBeInstanceOf(ConflictError);
+    await expect(engine.revert(VM, 'nope')).rejects.toBeInstanceOf(NotFoundError);
+    hypervisor.state = 'running';
+    hypervisor.persistent = false;
+    await expect(engine.take(VM, { name: 'x' })).rejects.toMatchObject({ code: 'checkpoint.transient-vm' });
+    hypervisor.persistent = true;
+    await engine.take(VM, { name: 'a', diskOnly: true });
+    await expect(engine.delete(VM, 'nope')).rejects.toMatchObject({ code: 'checkpoint.not-found' });
+    expect(hypervisor.calls).toHaveLength(1);
+  });
+
+  it('records a take as the current checkpoint, child of the previous one, with its stun time', async () => {
+    const a = await engine.take(VM, { name: 'a', diskOnly: true });
+    const b = await engine.take(VM, { name: 'b', diskOnly: true, description: 'second' });
+    expect(a).toMatchObject({ parentId: null, kind: 'disk-only', stunMs: 12 });
+    expect(b).toMatchObject({ parentId: a.id, current: true, description: 'second' });
+    expect(b.disks[0]!.image).toBe(hypervisor.calls[0]!.replace('snapshot ', ''));
+    expect((await engine.list(VM)).checkpoints.find((c) => c.id === a.id)!.children).toEqual([b.id]);
+  });
+
+  it('rolls a failed take back: its overlay removed, journal empty, tree unchanged', async () => {
+    hypervisor.failSnapshot = new OperationFailedError('x', 'snapshot refused');
+    await expect(engine.take(VM, { name: 'a', diskOnly: true })).rejects.toThrow('snapshot refused');
+    expect((await engine.list(VM)).checkpoints).toEqual([]);
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+    expect([...images.files]).toEqual(['/img/base.qcow2']);
+  });
+
+  it('refuses to checkpoint disks changed outside Tandem', async () => {
+    await engine.take(VM, { name: 'a', diskOnly: true });
+    hypervisor.source = '/elsewhere.qcow2';
+    await expect(engine.take(VM, { name: 'b', diskOnly: true })).rejects.toMatchObject({ code: 'checkpoint.tree-mismatch' });
+  });
+
+  it('runs one operation per VM at a time', async () => {
+    const first = engine.take(VM, { name: 'a', diskOnly: true });
+    await expect(engine.take(VM, { name: 'b', diskOnly: true })).rejects.toMatchObject({ code: 'checkpoint.busy' });
+    await first;
+  });
+
+  it('merges the current checkpoint into the running layer with an active commit when it is deleted', async () => {
+    const a = await engine.take(VM, { name: 'a', diskOnly: true });
+    const tree = await engine.delete(VM, a.id);
+    expect(hypervisor.calls).toContain('job active-commit');
+    expect(tree.checkpoints).toEqual([]);
+  });
+
+  it('refuses a revert whose memory file is missing, leaving the VM running', async () => {
+    const a = await engine.take(VM, { name: 'a' });
+    await rm(join(dataDir, `${a.id}.mem`));
+    await expect(engine.revert(VM, a.id)).rejects.toMatchObject({ code: 'checkpoint.memory-missing' });
+    expect(hypervisor.state).toBe('running');
+  });
+
+  it('leaves the VM shut off on the checkpoint disks, tree consistent, when the restore fails', async () => {
+    const a = await engine.take(VM, { name: 'a' });
+    hypervisor.failRestore = new OperationFailedError('x', 'restore refused');
+    await expect(engine.revert(VM, a.id)).rejects.toMatchObject({ code: 'checkpoint.restore-failed' });
+    expect(hypervisor.state).toBe('shutoff');
+    expect((await engine.list(VM)).currentId).toBe(a.id);
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+  });
+});

@@ -1,0 +1,570 @@
+/**
+ * The checkpoint engine: take / revert / delete / commit over a VM's tree of external checkpoints (disk
+ * overlays + memory state), each step journaled so that recover() can complete or roll back an operation
+ * a crash interrupted. See model.ts for how disks are layered.
+ *
+ * libvirt's snapshot metadata is not kept (NO_METADATA): libvirt 9.0 can neither revert external snapshots
+ * nor follow a revert Tandem does itself, so its "current snapshot" would be wrong after the first revert and
+ * its metadata would have to be deleted before any undefine; Tandem's tree is the only record.
+ */
+import { randomUUID } from 'node:crypto';
+import { basename, dirname, extname, join } from 'node:path';
+import { Emitter } from '../Emitter';
+import { ConflictError, InvalidInputError, NotFoundError, OperationFailedError, UnsupportedError } from '../errors';
+import { createLogger } from '../logging';
+import { CheckpointJournal, type JournalEntry } from './CheckpointJournal';
+import { CheckpointTreeStore } from './CheckpointTreeStore';
+import { domainDisks, withDiskSources } from './domainDisks';
+import {
+  currentLineage,
+  dependentsOf,
+  emptyTree,
+  findCheckpoint,
+  isBaseImage,
+  layerOf,
+  type Checkpoint,
+  type DiskLayer,
+  type VmCheckpointTree,
+} from './model';
+import type { CheckpointHypervisor, CheckpointVm, DiskImages, MemoryStateStore } from './ports';
+
+const log = createLogger('checkpoints');
+
+export interface TakeCheckpointRequest {
+  name: string;
+  description?: string;
+  /** Memory + disks (default for a running VM), or disks only (crash-consistent; the only kind for a shut-off VM). */
+  diskOnly?: boolean;
+  /** Freeze the guest's filesystems through its agent when it answers (default true). */
+  quiesce?: boolean;
+}
+
+export interface CheckpointView extends Omit<Checkpoint, 'domainXml'> {
+  children: string[];
+  current: boolean;
+  /** Bytes on disk of this checkpoint's own files (its overlay layers, not the VM's base disks, + memory). */
+  sizeBytes: number;
+}
+
+export interface CheckpointTreeView {
+  vm: CheckpointVm;
+  currentId: string | null;
+  checkpoints: CheckpointView[];
+}
+
+export interface CommitRequest {
+  /** 'fold': the current state goes into the base disks; 'copy': the base disks stay as they were and the VM moves to a standalone copy. */
+  mode: 'fold' | 'copy';
+}
+
+interface TakeData {
+  checkpoint: Checkpoint;
+  overlays: DiskLayer[];
+  wasRunning: boolean;
+}
+
+interface CommitData {
+  mode: CommitRequest['mode'];
+  copies: DiskLayer[];
+}
+
+interface DeleteData {
+  checkpointId: string;
+}
+
+interface RevertData {
+  checkpointId: string;
+  overlays: DiskLayer[];
+  oldActive: DiskLayer[];
+}
+
+export interface CheckpointEngineDeps {
+  hypervisor: CheckpointHypervisor;
+  images: DiskImages;
+  memory: MemoryStateStore;
+  /** Tandem's data folder: checkpoints/trees and checkpoints/journal live under it. */
+  dataDir: string;
+  now?: () => Date;
+}
+
+export class CheckpointEngine {
+  private readonly trees: CheckpointTreeStore;
+  private readonly journal: CheckpointJournal;
+  private readonly busy = new Set<string>();
+  /** A VM's tree after any change (take, revert, delete, commit, recovery). */
+  readonly changed = new Emitter<CheckpointTreeView>();
+
+  constructor(private readonly deps: CheckpointEngineDeps) {
+    this.trees = new CheckpointTreeStore(join(deps.dataDir, 'checkpoints', 'trees'));
+    this.journal = new CheckpointJournal(join(deps.dataDir, 'checkpoints', 'journal'));
+  }
+
+  async list(vm: CheckpointVm): Promise<CheckpointTreeView> {
+    const tree = await this.trees.load(vm);
+    if (!tree) return { vm, currentId: null, checkpoints: [] };
+    const checkpoints: CheckpointView[] = [];
+    for (const c of tree.checkpoints) {
+      let sizeBytes = c.memoryFile ? await this.deps.memory.sizeOnDisk(c.memoryFile) : 0;
+      for (const d of c.disks) if (!isBaseImage(tree, d.image)) sizeBytes += await this.deps.images.sizeOnDisk(d.image);
+      const { domainXml: _xml, ...rest } = c;
+      checkpoints.push({ ...rest, children: tree.checkpoints.filter((x) => x.parentId === c.id).map((x) => x.id), current: tree.currentId === c.id, sizeBytes });
+    }
+    return { vm, currentId: tree.currentId, checkpoints };
+  }
+
+  async take(vm: CheckpointVm, request: TakeCheckpointRequest): Promise<CheckpointView> {
+    const name = request.name.trim();
+    if (!name) throw new InvalidInputError('checkpoint.name-empty', 'A checkpoint needs a name', { details: { field: 'name' } });
+    return this.exclusive(vm, async () => {
+      const { hypervisor, images, memory } = this.deps;
+      await hypervisor.assertSupported(vm);
+      const status = await hypervisor.status(vm);
+      if (status.state !== 'running' && status.state !== 'shutoff') {
+        throw new ConflictError('checkpoint.vm-state', `A checkpoint needs a running or shut-off VM; this one is ${status.state}`);
+      }
+      if (!status.persistent) {
+        throw new UnsupportedError('checkpoint.transient-vm', 'Checkpoints need a defined (persistent) VM: a transient one is gone once stopped, so it could not be reverted');
+      }
+      const running = status.state === 'running';
+      const liveXml = await hypervisor.domainXml(vm, !running);
+      const disks = domainDisks(liveXml).map((d) => ({ target: d.target, image: d.source, format: d.format }));
+      if (disks.length === 0) throw new UnsupportedError('checkpoint.no-file-disk', 'This VM has no file-backed disk to checkpoint');
+      const tree = (await this.trees.load(vm)) ?? emptyTree(vm.hostId, vm.uuid, join(dirname(disks[0]!.image), '.tandem-checkpoints', vm.uuid), disks);
+      this.assertTreeMatches(tree, disks);
+      await images.ensureFolder(tree.folder);
+
+      const id = randomUUID();
+      const diskOnly = !running || request.diskOnly === true;
+      // libvirt quiesces disk-only snapshots only; a memory checkpoint holds the guest's caches anyway.
+      const quiesce = running && diskOnly && request.quiesce !== false && (await hypervisor.agentAnswers(vm));
+      const overlays = disks.map((d) => ({ target: d.target, image: join(tree.folder, `${layerName(d.target)}`), format: 'qcow2' }));
+      const checkpoint: Checkpoint = {
+        id,
+        name,
+        description: request.description ?? '',
+        createdAt: (this.deps.now?.() ?? new Date()).toISOString(),
+        parentId: tree.currentId,
+        kind: diskOnly ? 'disk-only' : 'memory',
+        quiesced: quiesce,
+        disks,
+        memoryFile: diskOnly ? null : memory.targetFor(tree.folder, id),
+        domainXml: liveXml,
+        stunMs: null,
+        wallMs: 0,
+      };
+      const entry: JournalEntry<TakeData> = { id: `${Date.now()}-take-${id}`, op: 'take', vm, step: 'begin', data: { checkpoint, overlays, wasRunning: running } };
+      await this.journal.write(entry);
+
+      let outcome;
+      try {
+        outcome = await hypervisor.snapshot(vm, {
+          name: `tandem-${id}`,
+          overlays: overlays.map((o) => ({ target: o.target, overlay: o.image })),
+          ...(checkpoint.memoryFile ? { memoryFile: checkpoint.memoryFile } : {}),
+          quiesce,
+        });
+      } catch (error) {
+        // A failure does not say whether the disks switched (the daemon may have died after doing it): the
+        // domain's XML does. When it cannot be read either, the journal stays for recover() at next start.
+        const settled = await this.recoverTake(entry).catch(() => undefined);
+        if (settled === undefined) throw error;
+        await this.journal.finish(entry.id);
+        if (settled.startsWith('rolled back')) throw error;
+        return this.viewOf(vm, id);
+      }
+      checkpoint.stunMs = outcome.stunMs;
+      checkpoint.wallMs = outcome.wallMs;
+      await this.journal.write({ ...entry, step: 'snapshotted' });
+      await this.completeTake(tree, entry.data);
+      await this.journal.finish(entry.id);
+      log.info(`checkpoint ${name} of ${vm.uuid}: ${checkpoint.kind}, stun ${outcome.stunMs ?? 0} ms, call ${outcome.wallMs} ms`);
+      return this.viewOf(vm, id);
+    });
+  }
+
+  async revert(vm: CheckpointVm, checkpointId: string): Promise<CheckpointTreeView> {
+    return this.exclusive(vm, async () => {
+      const tree = await this.requireTree(vm);
+      const checkpoint = this.requireCheckpoint(tree, checkpointId);
+      if (checkpoint.memoryFile) await this.deps.memory.openForRestore(checkpoint.memoryFile, checkpoint.id).then((p) => this.deps.memory.closeAfterRestore(p, checkpoint.memoryFile!));
+      for (const d of checkpoint.disks) {
+        if (!(await this.deps.images.exists(d.image))) {
+          throw new ConflictError('checkpoint.image-missing', `The disk image of checkpoint ${checkpoint.name} is missing: ${d.image}`, { details: { path: d.image } });
+        }
+      }
+      const data: RevertData = {
+        checkpointId,
+        overlays: checkpoint.disks.map((d) => ({ target: d.target, image: join(tree.folder, layerName(d.target)), format: 'qcow2' })),
+        oldActive: tree.active,
+      };
+      const entry: JournalEntry<RevertData> = { id: `${Date.now()}-revert-${randomUUID()}`, op: 'revert', vm, step: 'begin', data };
+      await this.journal.write(entry);
+      const status = await this.deps.hypervisor.status(vm);
+      if (status.state !== 'shutoff') await this.deps.hypervisor.destroy(vm);
+      await this.journal.write({ ...entry, step: 'stopped' });
+      const restoreFailure = await this.completeRevert(tree, data);
+      await this.journal.finish(entry.id);
+      if (restoreFailure !== undefined) {
+        throw new OperationFailedError(
+          'checkpoint.restore-failed',
+          `The memory of checkpoint ${checkpoint.name} could not be restored (${(restoreFailure as Error).message}); the VM is shut off on that checkpoint's disks`,
+          { details: { checkpointId }, cause: restoreFailure },
+        );
+      }
+      return this.list(vm);
+    });
+  }
+
+  async delete(vm: CheckpointVm, checkpointId: string): Promise<CheckpointTreeView> {
+    return this.exclusive(vm, async () => {
+      const tree = await this.requireTree(vm);
+      const checkpoint = this.requireCheckpoint(tree, checkpointId);
+      const entry: JournalEntry<DeleteData> = { id: `${Date.now()}-delete-${randomUUID()}`, op: 'delete', vm, step: 'begin', data: { checkpointId } };
+      await this.journal.write(entry);
+      await this.mergeAway(vm, tree, checkpoint);
+      await this.journal.finish(entry.id);
+      return this.list(vm);
+    });
+  }
+
+  /** Folds the VM's current state into its base disks (or a standalone copy) and drops every checkpoint. */
+  async commit(vm: CheckpointVm, request: CommitRequest): Promise<CheckpointTreeView> {
+    return this.exclusive(vm, async () => {
+      const tree = await this.requireTree(vm);
+      const stamp = Date.now();
+      const data: CommitData = {
+        mode: request.mode,
+        // The copies' names are journaled, so that a resumed commit finds them again.
+        copies: tree.baseDisks.map((b) => ({ target: b.target, image: join(dirname(b.image), `${basename(b.image, extname(b.image))}.tandem-${stamp}.qcow2`), format: 'qcow2' })),
+      };
+      const entry: JournalEntry<CommitData> = { id: `${stamp}-commit-${randomUUID()}`, op: 'commit', vm, step: 'begin', data };
+      await this.journal.write(entry);
+      await this.commitWork(vm, tree, data, entry);
+      await this.journal.finish(entry.id);
+      return this.list(vm);
+    });
+  }
+
+  /**
+   * Replays the journal after a crash: a take whose disks switched is recorded, otherwise its files are
+   * removed; a revert that stopped the VM is completed; a paused VM is resumed. Returns what it did.
+   */
+  async recover(): Promise<string[]> {
+    const done: string[] = [];
+    for (const entry of await this.journal.pending()) {
+      const what = `${entry.op} of ${entry.vm.uuid} at ${entry.step}`;
+      try {
+        if (entry.op === 'take') done.push(`${what}: ${await this.recoverTake(entry as JournalEntry<TakeData>)}`);
+        else if (entry.op === 'revert') done.push(`${what}: ${await this.recoverRevert(entry as JournalEntry<RevertData>)}`);
+        else done.push(`${what}: ${await this.recoverMerge(entry)}`);
+        await this.journal.finish(entry.id);
+        await this.publish(entry.vm);
+      } catch (error) {
+        log.error(`checkpoint recovery of ${what} failed: ${(error as Error).message}`);
+        done.push(`${what}: failed (${(error as Error).message}); kept in the journal`);
+      }
+    }
+    return done;
+  }
+
+  // --- steps -------------------------------------------------------------------------------------------
+
+  private async completeTake(tree: VmCheckpointTree, data: TakeData): Promise<void> {
+    // libvirt moves the persistent definition to the overlays too; making sure costs one define and keeps a
+    // later cold boot (and a take while shut off) on the chain Tandem recorded.
+    await this.redefineDisks(tree, data.overlays);
+    if (data.checkpoint.memoryFile) await this.deps.memory.seal(data.checkpoint.memoryFile, data.checkpoint.id);
+    tree.checkpoints = tree.checkpoints.filter((c) => c.id !== data.checkpoint.id).concat(data.checkpoint);
+    tree.currentId = data.checkpoint.id;
+    tree.active = data.overlays;
+    await this.trees.save(tree);
+  }
+
+  private async rollBackTake(data: TakeData): Promise<void> {
+    for (const o of data.overlays) await this.deps.images.remove(o.image);
+    if (data.checkpoint.memoryFile) await this.deps.memory.delete(data.checkpoint.memoryFile);
+  }
+
+  /** Returns the restore's failure, if any: the VM is then shut off on the checkpoint's disks, the tree says so. */
+  private async completeRevert(tree: VmCheckpointTree, data: RevertData): Promise<unknown> {
+    const { hypervisor, images, memory } = this.deps;
+    const checkpoint = this.requireCheckpoint(tree, data.checkpointId);
+    for (const o of data.overlays) {
+      // An overlay from an interrupted attempt is recreated: the VM never ran on it.
+      await images.remove(o.image);
+      await images.createOverlay(o.image, layerOf(checkpoint.disks, o.target).image, layerOf(checkpoint.disks, o.target).format);
+    }
+    await this.redefineDisks(tree, data.overlays);
+    let restoreFailure: unknown;
+    if (checkpoint.memoryFile) {
+      const restorable = await memory.openForRestore(checkpoint.memoryFile, checkpoint.id);
+      try {
+        await hypervisor.restore(tree, restorable, withDiskSources(checkpoint.domainXml, data.overlays));
+      } catch (error) {
+        // The VM stays shut off on the checkpoint's disks: a consistent state (as a disk-only revert), recorded below.
+        restoreFailure = error;
+      } finally {
+        await memory.closeAfterRestore(restorable, checkpoint.memoryFile);
+      }
+    }
+    tree.active = data.overlays;
+    tree.currentId = checkpoint.id;
+    await this.trees.save(tree);
+    // The state after the last checkpoint of the branch left behind is what a revert discards.
+    for (const old of data.oldActive) {
+      if (!isBaseImage(tree, old.image) && !data.overlays.some((o) => o.image === old.image)) await images.remove(old.image);
+    }
+    return restoreFailure;
+  }
+
+  /**
+   * Writes the current state into the base disks ('fold') or a standalone copy ('copy'), then drops every
+   * checkpoint file. Each step checks whether it already happened, so recovery can run it again.
+   */
+  private async commitWork(vm: CheckpointVm, tree: VmCheckpointTree, data: CommitData, entry: JournalEntry<CommitData>): Promise<void> {
+    const { hypervisor, images } = this.deps;
+    const running = (await hypervisor.status(vm)).state !== 'shutoff';
+    const finalLayers: DiskLayer[] = [];
+    for (const base of tree.baseDisks) {
+      const active = layerOf(tree.active, base.target);
+      const top = running ? ((await hypervisor.diskChain(vm, base.target))[0] ?? active.image) : active.image;
+      if (data.mode === 'fold') {
+        if (top !== base.image) {
+          if (running) await hypervisor.blockJob(vm, { kind: 'active-commit', target: base.target, base: base.image });
+          else await images.commit(active.image, base.image);
+        }
+        finalLayers.push(base);
+      } else {
+        const copy = layerOf(data.copies, base.target);
+        if (top !== copy.image) {
+          if (running) {
+            await images.remove(copy.image);
+            await hypervisor.blockJob(vm, { kind: 'copy', target: base.target, dest: copy.image });
+          } else if (!(await images.exists(copy.image))) {
+            await images.flattenCopy(active.image, `${copy.image}.part`);
+            await images.rename(`${copy.image}.part`, copy.image);
+          }
+        }
+        finalLayers.push(copy);
+      }
+    }
+    await this.journal.write({ ...entry, step: 'pivoted' });
+    await this.redefineDisks(vm, finalLayers);
+    for (const c of tree.checkpoints) {
+      if (c.memoryFile) await this.deps.memory.delete(c.memoryFile);
+      for (const d of c.disks) if (!isBaseImage(tree, d.image)) await images.remove(d.image);
+    }
+    for (const a of tree.active) if (!isBaseImage(tree, a.image) && !finalLayers.some((f) => f.image === a.image)) await images.remove(a.image);
+    await this.trees.remove(vm);
+  }
+
+  /**
+   * Removes a checkpoint by merging its layer into what depends on it (see model.ts). Every merge step
+   * first checks whether it already happened (recovery runs this again after a crash): commits and rebases
+   * are idempotent, and a layer already gone from the running chain or from the disk is not merged twice.
+   */
+  private async mergeAway(vm: CheckpointVm, tree: VmCheckpointTree, checkpoint: Checkpoint): Promise<void> {
+    const { hypervisor, images } = this.deps;
+    const running = (await hypervisor.status(vm)).state !== 'shutoff';
+    const lineage = currentLineage(tree);
+    const { children, active } = dependentsOf(tree, checkpoint.id);
+    const dependents = children.length + (active ? 1 : 0);
+    const parent = checkpoint.parentId ? findCheckpoint(tree, checkpoint.parentId) : undefined;
+    const chain = (target: string) => (running ? hypervisor.diskChain(vm, target) : Promise.resolve([]));
+
+    if (dependents > 1) {
+      if (!parent && checkpoint.disks.some((d) => isBaseImage(tree, d.image))) {
+        throw new UnsupportedError('checkpoint.root-with-branches', `Checkpoint ${checkpoint.name} holds the VM's original disks and has several branches: delete a branch first, or commit`);
+      }
+      if (running && children.some((c) => lineage.has(c.id))) {
+        throw new UnsupportedError('checkpoint.busy-branch', `Checkpoint ${checkpoint.name} has several branches and the running VM uses one of them: shut the VM off to delete it`);
+      }
+    }
+
+    if (dependents === 1) {
+      // Commit the single dependent layer down into this checkpoint's image, which then holds its state.
+      for (const layer of checkpoint.disks) {
+        if (active) {
+          const top = layerOf(tree.active, layer.target);
+          if (running) {
+            if ((await chain(layer.target))[0] !== layer.image) await hypervisor.blockJob(vm, { kind: 'active-commit', target: layer.target, base: layer.image });
+          } else if (top.image !== layer.image && (await images.exists(top.image))) {
+            await images.commit(top.image, layer.image);
+          }
+          tree.active = tree.active.map((a) => (a.target === layer.target ? layer : a));
+          if (top.image !== layer.image) await images.remove(top.image);
+        } else {
+          const child = children[0]!;
+          const top = layerOf(child.disks, layer.target);
+          if (top.image === layer.image) continue;
+          if (running && lineage.has(child.id)) {
+            if ((await chain(layer.target)).includes(top.image)) await hypervisor.blockJob(vm, { kind: 'commit', target: layer.target, top: top.image, base: layer.image });
+          } else {
+            if (await images.exists(top.image)) await images.commit(top.image, layer.image);
+            // Whatever was backed by the child's image is now backed by this one, with the same contents.
+            for (const grandchild of tree.checkpoints.filter((c) => c.parentId === child.id)) {
+              await images.relink(layerOf(grandchild.disks, layer.target).image, layer.image, layer.format);
+            }
+            if (tree.currentId === child.id && !running) await images.relink(layerOf(tree.active, layer.target).image, layer.image, layer.format);
+          }
+          child.disks = child.disks.map((d) => (d.target === layer.target ? layer : d));
+          await images.remove(top.image);
+        }
+      }
+      if (active) tree.currentId = checkpoint.parentId;
+      if (active) await this.redefineDisks(vm, tree.active);
+    } else if (dependents > 1) {
+      for (const layer of checkpoint.disks) {
+        const newBase = parent ? layerOf(parent.disks, layer.target) : null;
+        for (const child of children) {
+          await images.rebase(layerOf(child.disks, layer.target).image, newBase?.image ?? null, newBase?.format ?? 'qcow2');
+        }
+        if (active) {
+          if (running) {
+            if ((await chain(layer.target)).includes(layer.image)) await hypervisor.blockJob(vm, { kind: 'pull', target: layer.target, base: newBase?.image ?? null });
+          } else await images.rebase(layerOf(tree.active, layer.target).image, newBase?.image ?? null, newBase?.format ?? 'qcow2');
+        }
+        if (!isBaseImage(tree, layer.image)) await images.remove(layer.image);
+      }
+      if (active) tree.currentId = checkpoint.parentId;
+    } else if (!checkpoint.disks.some((d) => isBaseImage(tree, d.image))) {
+      for (const layer of checkpoint.disks) await images.remove(layer.image);
+    }
+    for (const child of children) child.parentId = checkpoint.parentId;
+    if (checkpoint.memoryFile) await this.deps.memory.delete(checkpoint.memoryFile);
+    tree.checkpoints = tree.checkpoints.filter((c) => c.id !== checkpoint.id);
+    if (tree.checkpoints.length === 0 && tree.active.every((a) => isBaseImage(tree, a.image))) await this.trees.remove(vm);
+    else await this.trees.save(tree);
+  }
+
+  private async redefineDisks(vm: CheckpointVm, layers: DiskLayer[]): Promise<void> {
+    const persistent = await this.deps.hypervisor.domainXml(vm, true);
+    await this.deps.hypervisor.define(vm, withDiskSources(persistent, layers));
+  }
+
+  // --- recovery ----------------------------------------------------------------------------------------
+
+  private async recoverTake(entry: JournalEntry<TakeData>): Promise<string> {
+    const { hypervisor } = this.deps;
+    const { overlays } = entry.data;
+    const status = await hypervisor.status(entry.vm);
+    const xml = await hypervisor.domainXml(entry.vm, status.state === 'shutoff');
+    const sources = new Map(domainDisks(xml).map((d) => [d.target, d.source]));
+    const switched = overlays.every((o) => sources.get(o.target) === o.image);
+    let outcome: string;
+    if (switched) {
+      const tree = (await this.trees.load(entry.vm)) ?? emptyTree(entry.vm.hostId, entry.vm.uuid, dirname(overlays[0]!.image), entry.data.checkpoint.disks);
+      await this.completeTake(tree, entry.data);
+      outcome = 'completed (the disks had switched to the new overlays)';
+    } else {
+      await this.rollBackTake(entry.data);
+      outcome = 'rolled back (the disks had not switched)';
+    }
+    if (status.state === 'paused' && entry.data.wasRunning) {
+      await hypervisor.resume(entry.vm);
+      outcome += '; resumed the VM';
+    }
+    return outcome;
+  }
+
+  private async recoverRevert(entry: JournalEntry<RevertData>): Promise<string> {
+    const tree = await this.requireTree(entry.vm);
+    const status = await this.deps.hypervisor.status(entry.vm);
+    if (entry.step === 'begin') {
+      for (const o of entry.data.overlays) await this.deps.images.remove(o.image);
+      if (status.state === 'paused' && status.pausedBySnapshotOrSave) await this.deps.hypervisor.resume(entry.vm);
+      return status.state === 'shutoff' ? 'rolled back (the VM is stopped on its previous disks)' : 'rolled back (the VM was not stopped yet)';
+    }
+    if (status.state !== 'shutoff') {
+      const sources = new Map(domainDisks(await this.deps.hypervisor.domainXml(entry.vm, false)).map((d) => [d.target, d.source]));
+      if (entry.data.overlays.every((o) => sources.get(o.target) === o.image)) {
+        tree.active = entry.data.overlays;
+        tree.currentId = entry.data.checkpointId;
+        await this.trees.save(tree);
+        return 'completed (the VM had been restored)';
+      }
+      await this.deps.hypervisor.destroy(entry.vm);
+    }
+    const restoreFailure = await this.completeRevert(tree, entry.data);
+    return restoreFailure === undefined ? 'completed' : `completed on the disks only, the VM is shut off (restore failed: ${(restoreFailure as Error).message})`;
+  }
+
+  /** An interrupted delete / commit: let a block job still running end, then run the operation again (its steps are resumable). */
+  private async recoverMerge(entry: JournalEntry): Promise<string> {
+    const tree = await this.trees.load(entry.vm);
+    if (!tree) return 'already done';
+    const status = await this.deps.hypervisor.status(entry.vm);
+    if (status.state === 'paused' && status.pausedBySnapshotOrSave) await this.deps.hypervisor.resume(entry.vm);
+    if (status.state !== 'shutoff') {
+      for (const a of tree.active) {
+        if (await this.deps.hypervisor.hasBlockJob(entry.vm, a.target)) {
+          throw new ConflictError('checkpoint.block-job-running', `A block job still runs on ${a.target}: recovery continues at the next start`);
+        }
+      }
+    }
+    if (entry.op === 'commit') {
+      await this.commitWork(entry.vm, tree, entry.data as CommitData, entry as JournalEntry<CommitData>);
+      return 'completed';
+    }
+    const checkpoint = findCheckpoint(tree, (entry.data as DeleteData).checkpointId);
+    if (!checkpoint) return 'already done';
+    await this.mergeAway(entry.vm, tree, checkpoint);
+    return 'completed';
+  }
+
+  // --- helpers -----------------------------------------------------------------------------------------
+
+  private async exclusive<T>(vm: CheckpointVm, work: () => Promise<T>): Promise<T> {
+    const key = `${vm.hostId}/${vm.uuid}`;
+    if (this.busy.has(key)) throw new ConflictError('checkpoint.busy', 'Another checkpoint operation is running on this VM');
+    this.busy.add(key);
+    try {
+      return await work();
+    } finally {
+      this.busy.delete(key);
+      // Success or failure, the tree may have changed (a failed revert after the stop, say).
+      await this.publish(vm);
+    }
+  }
+
+  private async publish(vm: CheckpointVm): Promise<void> {
+    try {
+      this.changed.emit(await this.list(vm));
+    } catch (error) {
+      log.error(`checkpoint tree of ${vm.uuid} unreadable`, error);
+    }
+  }
+
+  private assertTreeMatches(tree: VmCheckpointTree, disks: DiskLayer[]): void {
+    for (const d of disks) {
+      const known = tree.active.find((a) => a.target === d.target);
+      if (!known || known.image !== d.image) {
+        throw new ConflictError('checkpoint.tree-mismatch', `Disk ${d.target} now uses ${d.image}, not the layer Tandem recorded (${known?.image ?? 'none'}): the disks were changed outside Tandem`, {
+          details: { target: d.target, path: d.image },
+        });
+      }
+    }
+  }
+
+  private async requireTree(vm: CheckpointVm): Promise<VmCheckpointTree> {
+    const tree = await this.trees.load(vm);
+    if (!tree) throw new NotFoundError('checkpoint.none', 'This VM has no checkpoints');
+    return tree;
+  }
+
+  private requireCheckpoint(tree: VmCheckpointTree, id: string): Checkpoint {
+    const checkpoint = findCheckpoint(tree, id);
+    if (!checkpoint) throw new NotFoundError('checkpoint.not-found', `No checkpoint ${id} on this VM`, { details: { checkpointId: id } });
+    return checkpoint;
+  }
+
+  private async viewOf(vm: CheckpointVm, id: string): Promise<CheckpointView> {
+    const view = (await this.list(vm)).checkpoints.find((c) => c.id === id);
+    if (!view) throw new NotFoundError('checkpoint.not-found', `No checkpoint ${id} on this VM`);
+    return view;
+  }
+}
+
+function layerName(target: string): string {
+  return `layer-${randomUUID().slice(0, 8)}.${target}.qcow2`;
+}

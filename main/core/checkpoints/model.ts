@@ -1,0 +1,82 @@
+/**
+ * The checkpoint tree of one VM as Tandem stores it. libvirt 9.0 cannot revert external snapshots, so
+ * Tandem keeps its own metadata (snapshots are taken with libvirt's NO_METADATA flag: one source of truth).
+ *
+ * Disk layering: taking checkpoint C freezes each disk's current image (C.disks[].image) and puts a new
+ * overlay on top for the VM to write to. So a checkpoint's image is backed by its parent's image, and the
+ * active layer of the VM is backed by the image of the current checkpoint.
+ */
+
+export interface DiskLayer {
+  /** Guest device, e.g. vda. */
+  target: string;
+  image: string;
+  format: string;
+}
+
+export type CheckpointKind = 'memory' | 'disk-only';
+
+export interface Checkpoint {
+  id: string;
+  name: string;
+  description: string;
+  createdAt: string;
+  parentId: string | null;
+  kind: CheckpointKind;
+  quiesced: boolean;
+  /** The disk images frozen at this checkpoint. */
+  disks: DiskLayer[];
+  memoryFile: string | null;
+  /** Live (migratable) domain XML at the checkpoint, the base of the restore XML. */
+  domainXml: string;
+  stunMs: number | null;
+  wallMs: number;
+}
+
+export interface VmCheckpointTree {
+  version: 1;
+  hostId: string;
+  uuid: string;
+  /** Tandem's folder for this VM's overlays and memory files, next to its first disk. */
+  folder: string;
+  /** The VM's disks before its first checkpoint: never deleted by Tandem. */
+  baseDisks: DiskLayer[];
+  /** What the VM writes to now. */
+  active: DiskLayer[];
+  currentId: string | null;
+  checkpoints: Checkpoint[];
+}
+
+export function emptyTree(hostId: string, uuid: string, folder: string, disks: DiskLayer[]): VmCheckpointTree {
+  return { version: 1, hostId, uuid, folder, baseDisks: disks, active: disks, currentId: null, checkpoints: [] };
+}
+
+export function findCheckpoint(tree: VmCheckpointTree, id: string): Checkpoint | undefined {
+  return tree.checkpoints.find((c) => c.id === id);
+}
+
+export function childrenOf(tree: VmCheckpointTree, id: string): Checkpoint[] {
+  return tree.checkpoints.filter((c) => c.parentId === id);
+}
+
+/** The current checkpoint and its ancestors: the checkpoints whose images the running chain goes through. */
+export function currentLineage(tree: VmCheckpointTree): Set<string> {
+  const lineage = new Set<string>();
+  for (let id = tree.currentId; id; id = findCheckpoint(tree, id)?.parentId ?? null) lineage.add(id);
+  return lineage;
+}
+
+export function layerOf(layers: DiskLayer[], target: string): DiskLayer {
+  const layer = layers.find((l) => l.target === target);
+  if (!layer) throw new Error(`no layer for disk ${target}`);
+  return layer;
+}
+
+export function isBaseImage(tree: VmCheckpointTree, path: string): boolean {
+  return tree.baseDisks.some((d) => d.image === path);
+}
+
+/** What depends on checkpoint `id`'s images: its child checkpoints, and the active layer when it is current. */
+export function dependentsOf(tree: VmCheckpointTree, id: string): { children: Checkpoint[]; active: boolean } {
+  return { children: childrenOf(tree, id), active: tree.currentId === id };
+}

@@ -1,0 +1,124 @@
+/**
+ * What the checkpoint engine needs from the outside world. Core never sees libvirt or qemu-img: the libvirt
+ * side (main/drivers/libvirt/LibvirtCheckpointHypervisor.ts) and the image tool implement these.
+ */
+
+/** A VM as the engine addresses it. */
+export interface CheckpointVm {
+  hostId: string;
+  uuid: string;
+}
+
+export type VmRunState = 'running' | 'paused' | 'shutoff' | 'other';
+
+export interface VmStatus {
+  state: VmRunState;
+  /** Paused by a snapshot, save or migration job (not by the user), for recovery decisions. */
+  pausedBySnapshotOrSave: boolean;
+  /** A defined VM (a transient one disappears when stopped, so it cannot be reverted). */
+  persistent: boolean;
+}
+
+/** One disk of a domain the engine layers overlays on (file-backed disks only; CD-ROMs and read-only disks are left alone). */
+export interface DomainDisk {
+  target: string;
+  source: string;
+  format: string;
+}
+
+export interface SnapshotRequest {
+  /** Name given to libvirt for the snapshot job (libvirt keeps no metadata: see CheckpointEngine). */
+  name: string;
+  overlays: { target: string; overlay: string }[];
+  /** Where libvirt writes the memory and device state; absent for disk-only. */
+  memoryFile?: string;
+  /** Freeze the guest's filesystems through its agent around the switch. */
+  quiesce: boolean;
+}
+
+export interface SnapshotOutcome {
+  /**
+   * How long the guest's vCPUs were stopped, in ms: from the domain's own lifecycle events (suspended ->
+   * resumed as delivered to the hypervisor adapter), null when the guest was not paused (disk-only).
+   */
+  stunMs: number | null;
+  /** The whole libvirt call. */
+  wallMs: number;
+}
+
+export type BlockJobKind = 'commit' | 'active-commit' | 'pull' | 'copy';
+
+export interface CheckpointHypervisor {
+  /** Throws an UnsupportedError when this host cannot hold Tandem's checkpoints (e.g. libvirt's test driver). */
+  assertSupported(vm: CheckpointVm): Promise<void>;
+  status(vm: CheckpointVm): Promise<VmStatus>;
+  /** The live XML (running) or the persistent XML (shut off). */
+  domainXml(vm: CheckpointVm, inactive: boolean): Promise<string>;
+  /** true when the guest agent answers a ping now. */
+  agentAnswers(vm: CheckpointVm): Promise<boolean>;
+  /** External snapshot without libvirt metadata: disk overlays (+ memory with the guest running through it). */
+  snapshot(vm: CheckpointVm, request: SnapshotRequest): Promise<SnapshotOutcome>;
+  resume(vm: CheckpointVm): Promise<void>;
+  /** Hard stop (the state being abandoned is kept as files by the caller). */
+  destroy(vm: CheckpointVm): Promise<void>;
+  /** Replaces the persistent definition (same uuid). */
+  define(vm: CheckpointVm, xml: string): Promise<void>;
+  /** Starts the domain from a memory file with an adjusted domain XML, running. */
+  restore(vm: CheckpointVm, memoryFile: string, xml: string): Promise<void>;
+  start(vm: CheckpointVm): Promise<void>;
+  /**
+   * Runs a block job on a running domain's disk to its end (pivoting for active commit / copy).
+   * commit: top..base into base (top null = active layer); pull: base..active into active;
+   * copy: active chain flattened into `dest` (a new qcow2), then pivot.
+   */
+  blockJob(vm: CheckpointVm, job: BlockJobSpec): Promise<void>;
+  /** The files of a running disk's backing chain, top first (to resume an interrupted merge). */
+  diskChain(vm: CheckpointVm, target: string): Promise<string[]>;
+  /** Recovery: a block job still running on that disk (the previous run died while waiting for it). */
+  hasBlockJob(vm: CheckpointVm, target: string): Promise<boolean>;
+}
+
+export type BlockJobSpec =
+  | { kind: 'commit'; target: string; top: string; base: string }
+  | { kind: 'active-commit'; target: string; base: string }
+  | { kind: 'pull'; target: string; base: string | null }
+  | { kind: 'copy'; target: string; dest: string };
+
+/** Disk images, offline operations (the VM is stopped or the image is not in a running chain). */
+export interface DiskImages {
+  exists(path: string): Promise<boolean>;
+  /** A new qcow2 overlay whose backing file is `backing`. */
+  createOverlay(path: string, backing: string, backingFormat: string): Promise<void>;
+  backingOf(path: string): Promise<string | null>;
+  /** Bytes allocated on disk. */
+  sizeOnDisk(path: string): Promise<number>;
+  /** Commits `top` (and any layers between) into `base`, a file of its backing chain; the caller deletes `top`. */
+  commit(top: string, base: string): Promise<void>;
+  /** Safe rebase: copies into `path` whatever differs between its old chain and the new base (null = standalone). */
+  rebase(path: string, newBase: string | null, newBaseFormat: string): Promise<void>;
+  /** Points `path` at `newBase` without copying (the contents are known identical). */
+  relink(path: string, newBase: string, newBaseFormat: string): Promise<void>;
+  /** A standalone qcow2 with the guest-visible contents of `source`'s chain. */
+  flattenCopy(source: string, dest: string): Promise<void>;
+  remove(path: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  ensureFolder(path: string): Promise<void>;
+}
+
+/**
+ * Memory and device state files of checkpoints. Today the files are what libvirt writes (its save-image
+ * format); the sealed (encrypted, authenticated, delta) format plugs in here: `seal` after libvirt wrote the
+ * file, `openForRestore` checks and yields a file libvirt can restore.
+ */
+export interface MemoryStateStore {
+  /** Where libvirt should write the state of this checkpoint. */
+  targetFor(vmFolder: string, checkpointId: string): string;
+  /** Called once libvirt has written the file. */
+  seal(path: string, checkpointId: string): Promise<void>;
+  /** Refuses (typed error) a missing or damaged file; returns the path to hand to libvirt's restore. */
+  openForRestore(path: string, checkpointId: string): Promise<string>;
+  /** After the restore: drop any temporary plain copy. */
+  closeAfterRestore(path: string, restoredFrom: string): Promise<void>;
+  sizeOnDisk(path: string): Promise<number>;
+  delete(path: string): Promise<void>;
+}

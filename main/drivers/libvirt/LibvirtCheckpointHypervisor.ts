@@ -1,0 +1,232 @@
+/**
+ * The libvirt side of the checkpoint engine (core/checkpoints/ports.ts): external snapshots without
+ * libvirt metadata, restore with an adjusted XML, block jobs run to their end (with pivot).
+ *
+ * Stun time: the domain's own lifecycle events. libvirt pauses the vCPUs once the live memory dump has
+ * converged (SUSPENDED event), switches the disks to their overlays and resumes (RESUMED event); the stun is
+ * the time between the two events as they reach this process. Both travel the same RPC path, so its latency
+ * mostly cancels out; it is an upper bound of the guest's real pause by at most one event loop turn.
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  virDomainBlockCommitFlags,
+  virDomainBlockCopyFlags,
+  virDomainBlockJobAbortFlags,
+  virDomainEventID,
+  virDomainEventType,
+  virDomainPausedReason,
+  virDomainSaveRestoreFlags,
+  virDomainSnapshotCreateFlags,
+  virDomainState,
+  virDomainXMLFlags,
+  type Connection,
+  type Domain,
+} from '../../../native-helpers/libvirt/lib/index';
+import type {
+  BlockJobSpec,
+  CheckpointHypervisor,
+  CheckpointVm,
+  SnapshotOutcome,
+  SnapshotRequest,
+  VmStatus,
+} from '../../core/checkpoints/ports';
+import { diskChain } from '../../core/checkpoints/domainDisks';
+import { OperationFailedError, UnsupportedError } from '../../core/errors';
+import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
+import { mapped } from './mapLibvirtError';
+
+const BLOCK_JOB_POLL_MS = 100;
+const RESUMED_EVENT_GRACE_MS = 2_000;
+
+export class LibvirtCheckpointHypervisor implements CheckpointHypervisor {
+  /** connectionFor is resolved per call: sessions are replaced on reconnect. */
+  constructor(private readonly connectionFor: (hostId: string) => Connection) {}
+
+  private domain(vm: CheckpointVm): Promise<Domain> {
+    return mapped(() => this.connectionFor(vm.hostId).lookupDomainByUUIDString(vm.uuid), { uuid: vm.uuid });
+  }
+
+  async assertSupported(vm: CheckpointVm): Promise<void> {
+    const type = await mapped(() => this.connectionFor(vm.hostId).getType());
+    if (type !== 'QEMU') {
+      throw new UnsupportedError('checkpoint.unsupported-host', `Checkpoints need a QEMU/KVM host; this one runs libvirt's ${type} driver`, { details: { hostId: vm.hostId } });
+    }
+  }
+
+  async status(vm: CheckpointVm): Promise<VmStatus> {
+    const dom = await this.domain(vm);
+    const { state, reason } = await mapped(() => dom.getState());
+    const { VIR_DOMAIN_PAUSED_SNAPSHOT, VIR_DOMAIN_PAUSED_SAVE, VIR_DOMAIN_PAUSED_MIGRATION } = virDomainPausedReason;
+    const mapped_: VmStatus['state'] =
+      state === virDomainState.VIR_DOMAIN_RUNNING
+        ? 'running'
+        : state === virDomainState.VIR_DOMAIN_PAUSED
+          ? 'paused'
+          : state === virDomainState.VIR_DOMAIN_SHUTOFF
+            ? 'shutoff'
+            : 'other';
+    return {
+      state: mapped_,
+      persistent: await mapped(() => dom.isPersistent()),
+      pausedBySnapshotOrSave: mapped_ === 'paused' && ([VIR_DOMAIN_PAUSED_SNAPSHOT, VIR_DOMAIN_PAUSED_SAVE, VIR_DOMAIN_PAUSED_MIGRATION] as number[]).includes(reason),
+    };
+  }
+
+  async domainXml(vm: CheckpointVm, inactive: boolean): Promise<string> {
+    const dom = await this.domain(vm);
+    return mapped(() => dom.getXMLDesc(inactive ? virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE : virDomainXMLFlags.VIR_DOMAIN_XML_MIGRATABLE));
+  }
+
+  async agentAnswers(vm: CheckpointVm): Promise<boolean> {
+    const dom = await this.domain(vm);
+    try {
+      await dom.qemuAgentCommand('{"execute":"guest-ping"}', 2, 0);
+      return true;
+    } catch {
+      // No agent channel, agent not running or not answering: all mean "take it without quiescing".
+      return false;
+    }
+  }
+
+  async snapshot(vm: CheckpointVm, request: SnapshotRequest): Promise<SnapshotOutcome> {
+    const conn = this.connectionFor(vm.hostId);
+    const dom = await this.domain(vm);
+    const { state } = await mapped(() => dom.getState());
+    const running = state === virDomainState.VIR_DOMAIN_RUNNING;
+    const xml = snapshotXml(request, await mapped(() => dom.getXMLDesc(running ? 0 : virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE)));
+    const F = virDomainSnapshotCreateFlags;
+    let flags = F.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | F.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC;
+    if (request.memoryFile) flags |= F.VIR_DOMAIN_SNAPSHOT_CREATE_LIVE;
+    else flags |= F.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY;
+    if (request.quiesce) flags |= F.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE;
+
+    let suspendedAt: number | undefined;
+    let resumedAt: number | undefined;
+    let onResumed: (() => void) | undefined;
+    const callbackId = await mapped(() =>
+      conn.domainEventRegister(virDomainEventID.VIR_DOMAIN_EVENT_ID_LIFECYCLE, dom, (event) => {
+        if (event.event !== 'lifecycle') return;
+        if (event.type === virDomainEventType.VIR_DOMAIN_EVENT_SUSPENDED && suspendedAt === undefined) suspendedAt = performance.now();
+        if (event.type === virDomainEventType.VIR_DOMAIN_EVENT_RESUMED && suspendedAt !== undefined) {
+          resumedAt = performance.now();
+          onResumed?.();
+        }
+      }),
+    );
+    try {
+      const started = performance.now();
+      const snap = await mapped(() => dom.snapshotCreateXML(xml, flags), { name: request.name });
+      const wallMs = performance.now() - started;
+      snap.free();
+      if (suspendedAt !== undefined && resumedAt === undefined) {
+        await Promise.race([new Promise<void>((done) => (onResumed = done)), sleep(RESUMED_EVENT_GRACE_MS)]);
+      }
+      const stunMs = suspendedAt !== undefined && resumedAt !== undefined ? round(resumedAt - suspendedAt) : null;
+      return { stunMs, wallMs: round(wallMs) };
+    } finally {
+      await conn.domainEventDeregister(callbackId).catch(() => undefined);
+    }
+  }
+
+  async resume(vm: CheckpointVm): Promise<void> {
+    const dom = await this.domain(vm);
+    await mapped(() => dom.resume());
+  }
+
+  async destroy(vm: CheckpointVm): Promise<void> {
+    const dom = await this.domain(vm);
+    await mapped(() => dom.destroy());
+  }
+
+  async define(vm: CheckpointVm, xml: string): Promise<void> {
+    const dom = await mapped(() => this.connectionFor(vm.hostId).defineDomainXML(xml));
+    if (dom.getUUIDString() !== vm.uuid) throw new OperationFailedError('checkpoint.define-uuid', 'The redefined domain has another UUID');
+  }
+
+  async restore(vm: CheckpointVm, memoryFile: string, xml: string): Promise<void> {
+    await mapped(() => this.connectionFor(vm.hostId).restore(memoryFile, xml, virDomainSaveRestoreFlags.VIR_DOMAIN_SAVE_RUNNING), { path: memoryFile });
+  }
+
+  async start(vm: CheckpointVm): Promise<void> {
+    const dom = await this.domain(vm);
+    await mapped(() => dom.create());
+  }
+
+  async diskChain(vm: CheckpointVm, target: string): Promise<string[]> {
+    const dom = await this.domain(vm);
+    return diskChain(await mapped(() => dom.getXMLDesc(0)), target);
+  }
+
+  async hasBlockJob(vm: CheckpointVm, target: string): Promise<boolean> {
+    const dom = await this.domain(vm);
+    return (await mapped(() => dom.getBlockJobInfo(target))) !== null;
+  }
+
+  async blockJob(vm: CheckpointVm, job: BlockJobSpec): Promise<void> {
+    const dom = await this.domain(vm);
+    const { target } = job;
+    switch (job.kind) {
+      case 'commit':
+        await mapped(() => dom.blockCommit(target, job.base, job.top, 0, 0), { target });
+        return this.untilGone(dom, target);
+      case 'pull':
+        await mapped(() => dom.blockRebase(target, job.base, 0, 0), { target });
+        return this.untilGone(dom, target);
+      case 'active-commit':
+        await mapped(() => dom.blockCommit(target, job.base, null, 0, virDomainBlockCommitFlags.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE), { target });
+        return this.pivotWhenReady(dom, target);
+      case 'copy': {
+        const dest = `<disk type='file'><source file='${escapeAttr(job.dest)}'/><driver type='qcow2'/></disk>`;
+        // A persistent domain's copy must be a transient job; the persistent definition is rewritten by the engine.
+        await mapped(() => dom.blockCopy(target, dest, null, virDomainBlockCopyFlags.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB), { target });
+        return this.pivotWhenReady(dom, target);
+      }
+    }
+  }
+
+  private async untilGone(dom: Domain, target: string): Promise<void> {
+    while ((await mapped(() => dom.getBlockJobInfo(target))) !== null) await sleep(BLOCK_JOB_POLL_MS);
+  }
+
+  /** An active commit / copy mirrors until both sides match (cur == end), then the pivot switches the disk. */
+  private async pivotWhenReady(dom: Domain, target: string): Promise<void> {
+    for (;;) {
+      const info = await mapped(() => dom.getBlockJobInfo(target));
+      if (info === null) throw new OperationFailedError('checkpoint.block-job-vanished', `The block job on ${target} ended before its pivot`);
+      if (info.end > 0 && info.cur === info.end) {
+        try {
+          await dom.blockJobAbort(target, virDomainBlockJobAbortFlags.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT);
+          return this.untilGone(dom, target);
+        } catch {
+          // Not in the ready phase yet (cur == end can precede the READY event by a moment): poll again.
+        }
+      }
+      await sleep(BLOCK_JOB_POLL_MS);
+    }
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+function escapeAttr(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/'/g, '&apos;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+}
+
+/** The snapshot XML: an external overlay for each requested disk, snapshot='no' for every other disk. */
+export function snapshotXml(request: SnapshotRequest, domainXml: string): string {
+  const targets = new XmlNode(XmlDocument.parse(domainXml, 'domain XML').root)
+    .elements('devices/disk')
+    .map((d) => d.value('target/@dev'))
+    .filter((t): t is string => Boolean(t));
+  const disks = targets.map((t) => {
+    const overlay = request.overlays.find((o) => o.target === t);
+    return overlay
+      ? `<disk name='${escapeAttr(t)}' snapshot='external' type='file'><driver type='qcow2'/><source file='${escapeAttr(overlay.overlay)}'/></disk>`
+      : `<disk name='${escapeAttr(t)}' snapshot='no'/>`;
+  });
+  const memory = request.memoryFile ? `<memory snapshot='external' file='${escapeAttr(request.memoryFile)}'/>` : `<memory snapshot='no'/>`;
+  return `<domainsnapshot><name>${escapeAttr(request.name)}</name>${memory}<disks>${disks.join('')}</disks></domainsnapshot>`;
+}

@@ -1,0 +1,74 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createContractClient } from '../../../preload/client';
+import type { CheckpointTree } from '../../../preload/api/checkpoints';
+import { createMemoryTransport, settle, type MemoryTransport } from '../testing/memoryTransport';
+import { createCheckpointsStore, type CheckpointsStore } from './checkpointsStore';
+import { createToastStore, type ToastStore } from './toastStore';
+
+const REF = { hostId: 'h1', uuid: '7a4d0c6e-5f3b-4c1e-9d2a-6b8e3f100001' };
+const CP = '11111111-2222-4333-8444-555555555555';
+const tree = (names: string[]): CheckpointTree => ({
+  vm: REF,
+  currentId: names.length ? CP : null,
+  checkpoints: names.map((name) => ({
+    id: CP,
+    name,
+    description: '',
+    createdAt: '2026-11-26T00:00:00.000Z',
+    parentId: null,
+    children: [],
+    current: true,
+    kind: 'memory',
+    quiesced: false,
+    disks: [{ target: 'vda', image: '/img/a.qcow2', format: 'qcow2' }],
+    memoryFile: '/img/a.mem',
+    stunMs: 120,
+    wallMs: 300,
+    sizeBytes: 1024,
+  })),
+});
+
+describe('checkpointsStore', () => {
+  let memory: MemoryTransport;
+  let toasts: ToastStore;
+  let store: CheckpointsStore;
+
+  beforeEach(() => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    memory = createMemoryTransport();
+    toasts = createToastStore();
+    store = createCheckpointsStore(createContractClient(memory.transport), toasts);
+  });
+  afterEach(() => {
+    store.dispose();
+    vi.restoreAllMocks();
+  });
+
+  it('loads a tree and follows checkpoints.changed events', async () => {
+    memory.reply('checkpoints.list', () => tree([]));
+    await store.getState().load(REF);
+    expect(store.getState().trees[`h1/${REF.uuid}`]!.checkpoints).toEqual([]);
+    memory.emit('checkpoints.changed', tree(['one']));
+    await settle();
+    expect(store.getState().trees[`h1/${REF.uuid}`]!.checkpoints.map((c) => c.name)).toEqual(['one']);
+  });
+
+  it('marks the VM busy while a revert runs and ignores a second operation meanwhile', async () => {
+    const held = memory.hold('checkpoints.revert');
+    const revert = store.getState().revert(REF, CP);
+    await settle();
+    expect(store.getState().busy[`h1/${REF.uuid}`]).toBe('revert');
+    await store.getState().remove(REF, CP);
+    expect(memory.calls.map((c) => c.method)).toEqual(['checkpoints.revert']);
+    held[0]!.resolve(tree(['one']));
+    await revert;
+    expect(store.getState().busy).toEqual({});
+  });
+
+  it('reports a refused delete as a toast with the engine error', async () => {
+    memory.fail('checkpoints.delete', { name: 'Unsupported', code: 'checkpoint.busy-branch', message: 'shut the VM off to delete it' });
+    await store.getState().remove(REF, CP);
+    expect(toasts.getState().toasts[0]).toMatchObject({ title: 'Could not delete the checkpoint', code: 'checkpoint.busy-branch' });
+    expect(store.getState().busy).toEqual({});
+  });
+});

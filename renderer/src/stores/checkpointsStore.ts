@@ -1,0 +1,66 @@
+/**
+ * Checkpoint trees per VM (`checkpoints.list`, kept current by `checkpoints.changed`), and the calls that
+ * change them. One operation per VM at a time: `busy` names it while it runs (the engine refuses a second).
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { CheckpointTree } from '../../../preload/api/checkpoints';
+import type { ContractClient, VmRef } from '../../../preload/contract';
+import type { ToastStore } from './toastStore';
+import { vmKey, type VmKey } from './vmsStore';
+
+export type CheckpointOp = 'take' | 'revert' | 'delete' | 'commit';
+
+export interface CheckpointsState {
+  trees: Record<VmKey, CheckpointTree>;
+  busy: Record<VmKey, CheckpointOp>;
+  load(ref: VmRef): Promise<void>;
+  take(ref: VmRef, name: string, options: { description?: string; diskOnly?: boolean }): Promise<void>;
+  revert(ref: VmRef, checkpointId: string): Promise<void>;
+  remove(ref: VmRef, checkpointId: string): Promise<void>;
+  commit(ref: VmRef, mode: 'fold' | 'copy'): Promise<void>;
+}
+
+export type CheckpointsStore = StoreApi<CheckpointsState> & { dispose(): void };
+
+export function createCheckpointsStore(client: ContractClient, toasts: ToastStore): CheckpointsStore {
+  const store = createStore<CheckpointsState>()((set, get) => {
+    const setTree = (tree: CheckpointTree) => set((s) => ({ trees: { ...s.trees, [vmKey(tree.vm)]: tree } }));
+    async function run(ref: VmRef, op: CheckpointOp, what: string, call: () => Promise<CheckpointTree | undefined>): Promise<void> {
+      const key = vmKey(ref);
+      if (get().busy[key]) return;
+      set((s) => ({ busy: { ...s.busy, [key]: op } }));
+      try {
+        const tree = await call();
+        if (tree) setTree(tree);
+      } catch (error) {
+        toasts.getState().reportError(`Could not ${what}`, error);
+      } finally {
+        set((s) => {
+          const { [key]: _done, ...rest } = s.busy;
+          return { busy: rest };
+        });
+      }
+    }
+    return {
+      trees: {},
+      busy: {},
+      async load(ref) {
+        try {
+          setTree(await client.call('checkpoints.list', ref));
+        } catch (error) {
+          toasts.getState().reportError('Could not list the checkpoints', error);
+        }
+      },
+      take: (ref, name, options) =>
+        run(ref, 'take', 'take the checkpoint', async () => {
+          await client.call('checkpoints.take', { ...ref, name, ...options });
+          return client.call('checkpoints.list', ref);
+        }),
+      revert: (ref, checkpointId) => run(ref, 'revert', 'revert to the checkpoint', () => client.call('checkpoints.revert', { ...ref, checkpointId })),
+      remove: (ref, checkpointId) => run(ref, 'delete', 'delete the checkpoint', () => client.call('checkpoints.delete', { ...ref, checkpointId })),
+      commit: (ref, mode) => run(ref, 'commit', 'commit the checkpoints', () => client.call('checkpoints.commit', { ...ref, mode })),
+    };
+  });
+  const off = client.on('checkpoints.changed', (tree) => store.setState((s) => ({ trees: { ...s.trees, [vmKey(tree.vm)]: tree } })));
+  return Object.assign(store, { dispose: off });
+}

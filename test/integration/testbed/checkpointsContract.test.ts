@@ -1,0 +1,69 @@
+/**
+ * checkpoints.* through the contract, over the browser-mode server's WebSocket, against a real guest on the
+ * test bed's host1: take (with its changed event), list, revert, commit; typed errors for a bad name and an
+ * unknown checkpoint.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
+import { testbedOrFail } from '../../support/requireTestbed';
+import { createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+
+const env = testbedOrFail();
+
+describe.skipIf(!env)('checkpoints through the contract', () => {
+  let t: InProcessTandem;
+  let guest: TinyGuest;
+  let hostId: string;
+  const ref = () => ({ hostId, uuid: guest.uuid });
+
+  beforeAll(async () => {
+    t = await startInProcessTandem({ demo: 'never' });
+    hostId = (await t.client.call('hosts.add', { uri: env!.host1Uri, name: 'host1' })).id;
+    guest = await createTinyGuest(env!, { name: `ck-${process.pid}-contract` });
+    await t.client.call('vms.defineXml', { hostId, xml: guest.xml });
+    await t.client.call('vms.start', ref());
+    await waitForSerial(guest.serialLogPath, /^tandem-counter 3$/m, 60_000);
+  });
+
+  afterAll(async () => {
+    if (t && guest) {
+      await t.client.call('vms.destroy', ref()).catch(() => undefined);
+      await t.client.call('vms.undefine', ref()).catch(() => undefined);
+    }
+    await t?.stop();
+    if (guest) {
+      await removeTinyGuest(guest);
+      await rm(join(env!.images, '.tandem-checkpoints', guest.uuid), { recursive: true, force: true });
+    }
+  });
+
+  it('takes, lists, reverts and commits, with events and typed errors', async () => {
+    expect(await t.client.call('checkpoints.list', ref())).toEqual({ vm: ref(), currentId: null, checkpoints: [] });
+    expect((await callError(t.client.call('checkpoints.take', { ...ref(), name: '   ' }))).errorName).toBe('InvalidInput');
+
+    const changed = t.nextEvent('checkpoints.changed', (tree) => tree.vm.uuid === guest.uuid && tree.checkpoints.length === 1, 30_000);
+    const offset = await serialLogSize(guest.serialLogPath);
+    const cp = await t.client.call('checkpoints.take', { ...ref(), name: 'contract', description: 'through the WebSocket' });
+    const atTake = Number((await waitForSerial(guest.serialLogPath, SERIAL.counter, 30_000, { fromOffset: offset }))[1]) - 1;
+    console.log(`contract checkpoint: stun ${cp.stunMs} ms, ${cp.sizeBytes} bytes on disk`);
+    expect(cp).toMatchObject({ name: 'contract', description: 'through the WebSocket', kind: 'memory', current: true, parentId: null });
+    expect((await changed).currentId).toBe(cp.id);
+
+    const unknown = await callError(t.client.call('checkpoints.revert', { ...ref(), checkpointId: '00000000-0000-4000-8000-000000000000' }));
+    expect(unknown).toMatchObject({ errorName: 'NotFound', code: 'checkpoint.not-found' });
+
+    await waitForSerial(guest.serialLogPath, new RegExp(`^tandem-counter ${atTake + 4}$`, 'm'), 30_000, { fromOffset: offset });
+    const revertOffset = await serialLogSize(guest.serialLogPath);
+    const tree = await t.client.call('checkpoints.revert', { ...ref(), checkpointId: cp.id });
+    expect(tree.currentId).toBe(cp.id);
+    const resumed = Number((await waitForSerial(guest.serialLogPath, SERIAL.counter, 30_000, { fromOffset: revertOffset }))[1]);
+    expect(resumed).toBeGreaterThanOrEqual(atTake);
+    expect(resumed).toBeLessThanOrEqual(atTake + 2);
+
+    const committed = await t.client.call('checkpoints.commit', { ...ref(), mode: 'fold' });
+    expect(committed.checkpoints).toEqual([]);
+    expect((await t.client.call('vms.get', ref())).state).toBe('running');
+  });
+});
