@@ -59,8 +59,8 @@ describe('the New VM wizard, in Chromium, on the demo host', () => {
     expect(await byId('app-qemu-guest-agent').isChecked()).toBe(true);
     await byId('field-cloudinit').fill('#cloud-config\npackages: [htop');
     await byId('wizard-next').click();
-    await expect.poll(() => byId('error-cloudInit').innerText(), POLL).toMatch(/not readable/);
-    await byId('field-cloudinit').fill('#cloud-config\n{"packages": ["htop"]}');
+    await expect.poll(() => byId('error-cloudInit').innerText(), POLL).toMatch(/line 2: /);
+    await byId('field-cloudinit').fill('#cloud-config\npackages:\n  - htop\n');
     await expect.poll(() => byId('cloudinit-ok').innerText(), POLL).toMatch(/Valid cloud-config/);
     await byId('wizard-next').click();
 

@@ -16,8 +16,13 @@ describe('checkCloudConfig', () => {
     expect(checkCloudConfig('{"packages": []}').errors).toEqual([expect.stringMatching(/^line 1: .*"#cloud-config"/)]);
   });
 
-  it('says when the body is not readable, and that YAML is read in its JSON form', () => {
-    expect(checkCloudConfig('#cloud-config\npackages:\n  - htop').errors[0]).toMatch(/^the body is not readable: [\s\S]*YAML's JSON form/);
+  it('reads block-style YAML, and says on which line a body is not readable', () => {
+    expect(checkCloudConfig('#cloud-config\npackages:\n  - htop\nruncmd:\n  - [systemctl, enable, --now, nginx]\n')).toMatchObject({
+      ok: true,
+      value: { packages: ['htop'], runcmd: [['systemctl', 'enable', '--now', 'nginx']] },
+    });
+    expect(checkCloudConfig('#cloud-config\npackages:\n  - htop\n bad: [').errors[0]).toMatch(/^line [34]: /);
+    expect(checkCloudConfig('#cloud-config\npackages: []\npackages: [htop]').errors[0]).toMatch(/^line 3: .*[Uu]nique/);
   });
 
   it('reports wrong types at their path', () => {

@@ -2,9 +2,10 @@
  * Checks the wizard's free-form cloud-init user-data before it goes anywhere: the "#cloud-config" header
  * cloud-init requires, a body it can read, and the types of the common keys (cloud-init's own schema,
  * https://cloudinit.readthedocs.io/en/latest/reference/modules.html, for the modules the wizard's users
- * reach for). No YAML library is installed, so the body is read as JSON, which is YAML's flow subset and what
- * cloud-init reads the same way; the message says so when the body is block-style YAML.
+ * reach for). The body is read with the `yaml` library (YAML 1.2, what cloud-init's PyYAML reads for these
+ * documents), so block style, flow style and JSON all work; errors carry the line they are on.
  */
+import { parseDocument } from 'yaml';
 import { z } from 'zod';
 
 const Command = z.union([z.string().min(1), z.array(z.string()).min(1)]);
@@ -58,20 +59,20 @@ export function checkCloudConfig(text: string): CloudConfigCheck {
   }
   const body = lines.slice(1).join('\n').trim();
   if (body === '') return { ok: true, errors: [], unchecked: [] };
-  let data: unknown;
-  try {
-    data = JSON.parse(body);
-  } catch (error) {
+  // Parsed from the whole text (the header is a comment to YAML), so error lines match the editor's.
+  const document = parseDocument(text, { uniqueKeys: true });
+  if (document.errors.length > 0) {
     return {
       ok: false,
-      errors: [
-        `the body is not readable: ${(error as Error).message}. This build checks cloud-config written in YAML's JSON form ({"packages": ["nginx"]}).`,
-      ],
+      errors: document.errors.map(
+        (e) => `line ${e.linePos?.[0]?.line ?? '?'}: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:$/, '')}`,
+      ),
       unchecked: [],
     };
   }
+  const data: unknown = document.toJS();
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    return { ok: false, errors: ['the body must be a mapping of cloud-init modules ({"packages": [...], ...})'], unchecked: [] };
+    return { ok: false, errors: ['the body must be a mapping of cloud-init modules (packages:, runcmd:, write_files:, ...)'], unchecked: [] };
   }
   const parsed = CloudConfigSchema.safeParse(data);
   const unchecked = Object.keys(data).filter((k) => !KNOWN_KEYS.has(k));
