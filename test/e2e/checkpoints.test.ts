@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openConnection, virDomainUndefineFlagsValues, type Connection, type Domain } from '../../native-helpers/libvirt/lib/index';
-import { startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
+import { openAppPage, startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
 import { testbedOrFail } from '../support/requireTestbed';
 import { createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../testbed/tinyGuest';
 
@@ -28,11 +28,7 @@ describe.skipIf(!env)('checkpoints in the UI on a real guest', () => {
     await dom.create();
     await waitForSerial(guest.serialLogPath, /^tandem-counter 2$/m, 60_000);
     app = await startBrowserModeApp(['--demo', 'never']);
-    page = await app.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (error) => {
-      throw error;
-    });
-    await page.goto(app.url);
+    page = await openAppPage(app, { width: 1280, height: 900 });
   });
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
+import { openAppPage, startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
 
 const DOCS = resolve(import.meta.dirname, '..', '..', 'docs');
 
@@ -20,11 +20,7 @@ describe('Tandem in the browser, on the demo host', () => {
 
   beforeAll(async () => {
     app = await startBrowserModeApp();
-    page = await app.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (error) => {
-      throw error;
-    });
-    await page.goto(app.url);
+    page = await openAppPage(app);
   });
 
   afterAll(async () => {

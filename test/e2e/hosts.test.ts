@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAuthTestNode } from '../support/authTestNode';
-import { startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
+import { openAppPage, startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
 import { testbedOrFail } from '../support/requireTestbed';
 import { startSecretService, type PrivateSecretService } from '../support/secretService';
 
@@ -43,11 +43,7 @@ describe('hosts in the browser', () => {
     process.env.TANDEM_LOG_LEVEL = 'debug'; // the server logs everything it would: still no password in it
     work = await mkdtemp(join(tmpdir(), 'tandem-e2e-hosts-'));
     app = await startBrowserModeApp(['--demo', 'never']);
-    page = await app.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (error) => {
-      throw error;
-    });
-    await page.goto(app.url);
+    page = await openAppPage(app);
   });
 
   afterAll(async () => {

@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
+import { openAppPage, startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
 
 const rowNames = (page: Page) =>
   page.$$eval('tr[data-key]', (rows) => rows.map((row) => row.getAttribute('data-testid')!.replace(/^vm-row-/, '')));
@@ -17,11 +17,7 @@ describe('the inventory table and VM editing, in the browser', () => {
 
   beforeAll(async () => {
     app = await startBrowserModeApp(['--demo', 'always']);
-    page = await app.browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (error) => {
-      throw error;
-    });
-    await page.goto(app.url);
+    page = await openAppPage(app, { width: 1400, height: 900 });
     await page.waitForSelector('[data-testid="vm-row-web-frontend"]');
     // A second host: libvirt's built-in test host with its one VM, "test".
     await page.fill('[data-testid="add-host-uri"]', 'test:///default');

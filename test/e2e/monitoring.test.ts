@@ -8,7 +8,7 @@ import { hostIdForUri } from '../../main/core/hosts/hostUri';
 import { openConnection } from '../../native-helpers/libvirt/lib/index';
 import type { ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
+import { openAppPage, startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
 import { testbedOrFail } from '../support/requireTestbed';
 import { SERIAL, createTinyGuest, removeTinyGuest, waitForSerial, type TinyGuest } from '../testbed/tinyGuest';
 
@@ -33,12 +33,7 @@ describe('live charts on the demo host', () => {
 
   beforeAll(async () => {
     app = await startBrowserModeApp(['--demo', 'always']);
-    page = await app.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    csp = watchCsp(page);
-    page.on('pageerror', (error) => {
-      throw error;
-    });
-    await page.goto(app.url);
+    page = await openAppPage(app, { width: 1280, height: 900 }, (p) => (csp = watchCsp(p)));
   });
   afterAll(async () => {
     await app?.stop();
@@ -83,12 +78,7 @@ describe.skipIf(!env)('live charts of a real guest on the test bed', () => {
     }
     await waitForSerial(guest.serialLogPath, SERIAL.ready, 60_000);
     app = await startBrowserModeApp(['--demo', 'never']);
-    page = await app.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    csp = watchCsp(page);
-    page.on('pageerror', (error) => {
-      throw error;
-    });
-    await page.goto(app.url);
+    page = await openAppPage(app, { width: 1280, height: 900 }, (p) => (csp = watchCsp(p)));
   });
 
   afterAll(async () => {

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 export const CHROMIUM = process.env.TANDEM_CHROMIUM ?? '/usr/bin/chromium';
@@ -82,4 +82,18 @@ export async function startBrowserModeApp(extraArgs: string[] = []): Promise<Bro
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Opens the app in a new page of `viewport`; an uncaught error in the page fails the test. `prepare` runs on
+ * the page before the app loads (to watch its console, say).
+ */
+export async function openAppPage(app: BrowserModeApp, viewport = { width: 1280, height: 800 }, prepare?: (page: Page) => void): Promise<Page> {
+  const page = await app.browser.newPage({ viewport });
+  prepare?.(page);
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+  await page.goto(app.url);
+  return page;
 }

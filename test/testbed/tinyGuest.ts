@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { open, rm, stat } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DOMImplementation, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
@@ -314,4 +314,15 @@ export async function waitForSerial(
   }
   const tail = text.split('\n').slice(-20).join('\n');
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${re} in ${path}; last lines:\n${tail || '(empty)'}`);
+}
+
+/** The guest's serial log from `fromOffset` (bytes, see serialLogSize) on, CRs removed. */
+export async function serialText(guest: Pick<TinyGuest, 'serialLogPath'>, fromOffset = 0): Promise<string> {
+  return (await readFile(guest.serialLogPath)).subarray(fromOffset).toString('utf8').replace(/\r/g, '');
+}
+
+/** The highest counter the guest printed so far. */
+export async function lastCounter(guest: Pick<TinyGuest, 'serialLogPath'>): Promise<number> {
+  const matches = [...(await serialText(guest)).matchAll(/^tandem-counter (\d+)$/gm)];
+  return matches.length ? Number(matches.at(-1)![1]) : 0;
 }

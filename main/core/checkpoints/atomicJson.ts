@@ -1,19 +1,10 @@
 /** Durable JSON files: written to a temporary name, fsync'd, renamed over the old one, folder fsync'd. */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { syncFolder, writeJsonAtomically } from '../storage/JsonFile';
 
-export async function writeJsonDurably(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  const file = await open(temporary, 'w', 0o600);
-  try {
-    await file.writeFile(JSON.stringify(value, null, 2) + '\n');
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(temporary, path);
-  await syncFolder(dirname(path));
+export function writeJsonDurably(path: string, value: unknown): Promise<void> {
+  return writeJsonAtomically(path, value, { durable: true });
 }
 
 export async function readJsonIfPresent<T>(path: string): Promise<T | undefined> {
@@ -28,13 +19,4 @@ export async function readJsonIfPresent<T>(path: string): Promise<T | undefined>
 export async function removeDurably(path: string): Promise<void> {
   await rm(path, { force: true });
   await syncFolder(dirname(path));
-}
-
-async function syncFolder(path: string): Promise<void> {
-  const folder = await open(path, 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
-  }
 }

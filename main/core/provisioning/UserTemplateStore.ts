@@ -3,10 +3,10 @@
  * written atomically (temp file + rename), every change serialized, an unreadable file moved aside rather
  * than overwritten (the same rules as HostConfigStore).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { createLogger } from '../logging';
+import { readJsonFileOrMoveAside, writeJsonAtomically } from '../storage/JsonFile';
 import { CATALOG_VERSION, UserTemplateFileSchema, UserTemplateSchema, type UserTemplate } from './schemas';
 
 const log = createLogger('user-templates');
@@ -17,7 +17,7 @@ export class UserTemplateStore {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly dataDir: string,
+    dataDir: string,
     /** Ids taken by the shipped catalog: a user template may not shadow one. */
     private readonly reservedIds: ReadonlySet<string> = new Set(),
   ) {
@@ -74,34 +74,19 @@ export class UserTemplateStore {
   }
 
   private async read(): Promise<UserTemplate[]> {
-    let text: string;
+    let file;
     try {
-      text = await readFile(this.path, 'utf8');
+      file = await readJsonFileOrMoveAside(this.path, UserTemplateFileSchema);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       this.templates = undefined;
       throw error;
     }
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      data = undefined;
-    }
-    const parsed = UserTemplateFileSchema.safeParse(data);
-    if (!parsed.success) {
-      const aside = `${this.path}.unreadable-${Date.now()}`;
-      await rename(this.path, aside);
-      log.warn(`${this.path} was not a valid template list; moved it to ${aside}`);
-      return [];
-    }
-    return parsed.data.templates;
+    if (file.state === 'valid') return file.value.templates;
+    if (file.state === 'moved-aside') log.warn(`${this.path} was not a valid template list; moved it to ${file.aside}`);
+    return [];
   }
 
   private async write(templates: UserTemplate[]): Promise<void> {
-    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
-    const temp = `${this.path}.${process.pid}.tmp`;
-    await writeFile(temp, JSON.stringify({ version: CATALOG_VERSION, templates }, null, 2) + '\n', { mode: 0o600 });
-    await rename(temp, this.path);
+    await writeJsonAtomically(this.path, { version: CATALOG_VERSION, templates }, { folderMode: 0o700 });
   }
 }

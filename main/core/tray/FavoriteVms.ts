@@ -3,13 +3,13 @@
  * the data folder (schema-versioned, written atomically: temp file + rename). A VM that disappears stays
  * a favorite (its host may only be away); the tray simply does not show what the inventory lacks.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { VmRefSchema, type VmRef } from '../../../preload/contract';
 import { Emitter } from '../Emitter';
 import { OperationFailedError } from '../errors';
 import { createLogger } from '../logging';
+import { moveAside, readJsonFile, writeJsonAtomically } from '../storage/JsonFile';
 
 const log = createLogger('favorites');
 
@@ -30,7 +30,7 @@ export class FavoriteVms {
   private readonly path: string;
   readonly changed = new Emitter<VmRef[]>();
 
-  constructor(private readonly dataDir: string) {
+  constructor(dataDir: string) {
     this.path = join(dataDir, 'favorites.json');
   }
 
@@ -39,26 +39,20 @@ export class FavoriteVms {
    * moved aside (kept for inspection, never overwritten) and the list starts empty.
    */
   async load(): Promise<void> {
-    let json: unknown;
+    let file;
     try {
-      json = safeJson(await readFile(this.path, 'utf8'));
+      file = await readJsonFile(this.path, FileSchema);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       await this.moveAside(`could not be read (${(error as Error).message})`);
       return;
     }
-    const parsed = FileSchema.safeParse(json);
-    if (!parsed.success) {
-      await this.moveAside('was not a valid favorites list');
-      return;
-    }
-    this.refs = parsed.data.favorites;
+    if (file.state === 'invalid') await this.moveAside('was not a valid favorites list');
+    if (file.state === 'valid') this.refs = file.value.favorites;
   }
 
   private async moveAside(why: string): Promise<void> {
-    const aside = `${this.path}.unreadable-${Date.now()}`;
     try {
-      await rename(this.path, aside);
+      const aside = await moveAside(this.path);
       log.warn(`${this.path} ${why}; moved it to ${aside} and started with no favorites`);
     } catch (error) {
       // Could not move it either: keep it untouched, and refuse to save over it.
@@ -95,22 +89,10 @@ export class FavoriteVms {
 
   private async save(refs: VmRef[]): Promise<void> {
     if (this.unwritable) throw new OperationFailedError('favorites.save-failed', `Favorites are not saved: ${this.unwritable}`);
-    const body = JSON.stringify({ version: FAVORITES_VERSION, favorites: refs }, null, 2) + '\n';
     try {
-      await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
-      const temp = `${this.path}.${process.pid}.tmp`;
-      await writeFile(temp, body, { mode: 0o600 });
-      await rename(temp, this.path);
+      await writeJsonAtomically(this.path, { version: FAVORITES_VERSION, favorites: refs }, { folderMode: 0o700 });
     } catch (error) {
       throw new OperationFailedError('favorites.save-failed', `Could not save the favorites: ${(error as Error).message}`, { cause: error });
     }
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

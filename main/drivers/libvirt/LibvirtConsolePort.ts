@@ -23,6 +23,7 @@ import type { HostManager } from '../../core/hosts/HostManager';
 import { DomainXml } from '../../core/inventory/DomainXml';
 import { libvirtConnectionOf } from './LibvirtHostDriver';
 import { mapLibvirtError } from './mapLibvirtError';
+import { withDomain } from './withDomain';
 
 
 export class LibvirtConsolePort implements ConsolePort {
@@ -98,19 +99,9 @@ export class LibvirtConsolePort implements ConsolePort {
     });
   }
 
-  private async withDomain<T>(hostId: string, uuid: string, use: (domain: Domain) => Promise<T>): Promise<T> {
-    const conn = libvirtConnectionOf(this.hosts.session(hostId));
-    let domain: Domain;
-    try {
-      domain = await conn.lookupDomainByUUIDString(uuid);
-    } catch (error) {
-      throw mapLibvirtError(error, { details: { hostId, uuid } });
-    }
-    try {
-      return await use(domain);
-    } finally {
-      domain.free();
-    }
+  /** Every libvirt call in `use` maps its own failure (the serial console's specially), so only the look-up's is left to map here. */
+  private withDomain<T>(hostId: string, uuid: string, use: (domain: Domain) => Promise<T>): Promise<T> {
+    return withDomain(libvirtConnectionOf(this.hosts.session(hostId)), uuid, use, { hostId, uuid });
   }
 }
 

@@ -31,6 +31,7 @@ import { createLogger } from '../../core/logging';
 import { reasonName, stateName } from './domainState';
 import { readVmTags } from './vmTagsMetadata';
 import { mapLibvirtError, mapped } from './mapLibvirtError';
+import { withDomain } from './withDomain';
 
 const log = createLogger('libvirt-host');
 
@@ -266,15 +267,8 @@ class LibvirtHostSession implements HostSession {
     await this.conn.close();
   }
 
-  private async withDomain<T>(uuid: string, use: (d: Domain) => Promise<T>): Promise<T> {
-    return mapped(async () => {
-      const domain = await this.conn.lookupDomainByUUIDString(uuid);
-      try {
-        return await use(domain);
-      } finally {
-        domain.free();
-      }
-    }, { uuid });
+  private withDomain<T>(uuid: string, use: (d: Domain) => Promise<T>): Promise<T> {
+    return withDomain(this.conn, uuid, use);
   }
 
   private async record(d: Domain): Promise<VmRecord> {

@@ -31,6 +31,7 @@ import type { MigrationSettings } from '../../core/migration/migrationTypes';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
 import { libvirtConnectionOf, libvirtLifecycleOf } from './LibvirtHostDriver';
 import { mapLibvirtError, mapped } from './mapLibvirtError';
+import { withDomain } from './withDomain';
 
 const log = createLogger('migration');
 
@@ -52,37 +53,32 @@ export class LibvirtMigrationPort implements MigrationPort {
   async compareCpu(sourceHostId: string, uuid: string, destinationHostId: string): Promise<CpuVerdict> {
     const source = this.conn(sourceHostId);
     const destination = this.conn(destinationHostId);
-    return mapped(async () => {
-      const dom = await source.lookupDomainByUUIDString(uuid);
-      try {
-        const domain = new XmlNode(XmlDocument.parse(await dom.getXMLDesc(), 'domain XML').root);
-        const cpu = domain.element('cpu');
-        const mode = cpu?.value('@mode') ?? 'custom';
-        if (cpu && cpu.value('model') && mode === 'custom') {
-          // The guest's own CPU model: can the destination's hypervisor provide it?
-          const cpuXml = new XMLSerializer().serializeToString(cpu.node);
-          const args = [null, domain.value('os/type/@arch') ?? null, domain.value('os/type/@machine') ?? null, domain.value('@type') ?? null] as const;
-          const result = await destination.compareHypervisorCPU(...args, cpuXml);
-          const explanation =
-            result === virCPUCompareResult.VIR_CPU_COMPARE_INCOMPATIBLE
-              ? await explain(() => destination.compareHypervisorCPU(...args, cpuXml, virConnectCompareCPUFlags.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE))
-              : undefined;
-          return verdict(result, 'guest-cpu', explanation);
-        }
-        // host-model / host-passthrough (or no <cpu>): the guest sees the source host's CPU.
-        const caps = new XmlNode(XmlDocument.parse(await source.getCapabilities(), 'host capabilities').root);
-        const hostCpu = caps.element('host/cpu');
-        if (!hostCpu) return { result: 'identical', compared: 'source-host-cpu' };
-        const hostCpuXml = new XMLSerializer().serializeToString(hostCpu.node);
-        const result = await destination.compareCPU(hostCpuXml);
+    return withDomain(source, uuid, async (dom) => {
+      const domain = new XmlNode(XmlDocument.parse(await dom.getXMLDesc(), 'domain XML').root);
+      const cpu = domain.element('cpu');
+      const mode = cpu?.value('@mode') ?? 'custom';
+      if (cpu && cpu.value('model') && mode === 'custom') {
+        // The guest's own CPU model: can the destination's hypervisor provide it?
+        const cpuXml = new XMLSerializer().serializeToString(cpu.node);
+        const args = [null, domain.value('os/type/@arch') ?? null, domain.value('os/type/@machine') ?? null, domain.value('@type') ?? null] as const;
+        const result = await destination.compareHypervisorCPU(...args, cpuXml);
         const explanation =
           result === virCPUCompareResult.VIR_CPU_COMPARE_INCOMPATIBLE
-            ? await explain(() => destination.compareCPU(hostCpuXml, virConnectCompareCPUFlags.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE))
+            ? await explain(() => destination.compareHypervisorCPU(...args, cpuXml, virConnectCompareCPUFlags.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE))
             : undefined;
-        return verdict(result, 'source-host-cpu', explanation);
-      } finally {
-        dom.free();
+        return verdict(result, 'guest-cpu', explanation);
       }
+      // host-model / host-passthrough (or no <cpu>): the guest sees the source host's CPU.
+      const caps = new XmlNode(XmlDocument.parse(await source.getCapabilities(), 'host capabilities').root);
+      const hostCpu = caps.element('host/cpu');
+      if (!hostCpu) return { result: 'identical', compared: 'source-host-cpu' };
+      const hostCpuXml = new XMLSerializer().serializeToString(hostCpu.node);
+      const result = await destination.compareCPU(hostCpuXml);
+      const explanation =
+        result === virCPUCompareResult.VIR_CPU_COMPARE_INCOMPATIBLE
+          ? await explain(() => destination.compareCPU(hostCpuXml, virConnectCompareCPUFlags.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE))
+          : undefined;
+      return verdict(result, 'source-host-cpu', explanation);
     });
   }
 

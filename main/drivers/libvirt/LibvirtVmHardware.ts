@@ -17,17 +17,7 @@ import type { HostSession } from '../../core/hosts/HostDriver';
 import type { VmHardwarePort } from '../../core/inventory/HardwareEditor';
 import { libvirtConnectionOf } from './LibvirtHostDriver';
 import { mapped } from './mapLibvirtError';
-
-async function withDomain<T>(conn: Connection, uuid: string, use: (d: Domain) => Promise<T>): Promise<T> {
-  return mapped(async () => {
-    const domain = await conn.lookupDomainByUUIDString(uuid);
-    try {
-      return await use(domain);
-    } finally {
-      domain.free();
-    }
-  }, { uuid });
-}
+import { withDomain } from './withDomain';
 
 /**
  * How long to wait for the guest to release a detached device, beyond the few seconds QEMU's driver already

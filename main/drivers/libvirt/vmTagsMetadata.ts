@@ -10,20 +10,9 @@ import {
   type Domain,
 } from '../../../native-helpers/libvirt/lib/index';
 import { TAGS_NAMESPACE, TAGS_PREFIX, parseTagsMetadata, tagsMetadataXml } from '../../core/inventory/vmTags';
-import { mapped } from './mapLibvirtError';
+import { withDomain } from './withDomain';
 
 const { VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_AFFECT_CONFIG } = virDomainModificationImpact;
-
-async function withDomain<T>(conn: Connection, uuid: string, use: (d: Domain) => Promise<T>): Promise<T> {
-  return mapped(async () => {
-    const domain = await conn.lookupDomainByUUIDString(uuid);
-    try {
-      return await use(domain);
-    } finally {
-      domain.free();
-    }
-  }, { uuid });
-}
 
 /** The VM's tags from its metadata; none when it has no Tandem element. Runs inside the caller's mapping. */
 export async function readVmTags(d: Domain): Promise<string[]> {

@@ -7,7 +7,6 @@
  * and graphics events from a real VNC client handshake. The guest's serial counter shows that it kept
  * running through each migration without a reboot.
  */
-import { readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -30,24 +29,14 @@ import {
 } from '../../../native-helpers/libvirt/lib/index';
 import { waitFor } from '../../../native-helpers/libvirt/test/helpers';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { SERIAL, createTinyGuest, removeTinyGuest, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { bootTinyGuest, removeGuestFromHosts } from '../../testbed/guestOnHosts';
+import { SERIAL, createTinyGuest, lastCounter, serialLogSize, serialText, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 import { expectLibvirtError } from '../../../native-helpers/libvirt/test/helpers';
 
 const env = testbedOrFail();
 const LIVE_MOVE = M.VIR_MIGRATE_LIVE | M.VIR_MIGRATE_PERSIST_DEST | M.VIR_MIGRATE_UNDEFINE_SOURCE | M.VIR_MIGRATE_UNSAFE;
 /** Above QEMU's own default cap of 128 MiB/s. */
 const FAST_MIBS = 4096;
-
-
-async function serialText(guest: TinyGuest, fromOffset = 0): Promise<string> {
-  return (await readFile(guest.serialLogPath)).subarray(fromOffset).toString('utf8').replace(/\r/g, '');
-}
-
-/** The highest counter the guest printed so far. */
-async function lastCounter(guest: TinyGuest): Promise<number> {
-  const matches = [...(await serialText(guest)).matchAll(/^tandem-counter (\d+)$/gm)];
-  return matches.length ? Number(matches.at(-1)![1]) : 0;
-}
 
 /**
  * After a migration started at `offset` when the counter was `before`: the guest prints a higher counter
@@ -121,24 +110,10 @@ describe.skipIf(!env)('libvirt binding: live migration between two QEMU hosts, a
       }
     }
     guest = await createTinyGuest(env!, { name: `mg-${process.pid}-a` });
-    dom = await host1.defineDomainXML(guest.xml);
-    await dom.create();
-    await waitForSerial(guest.serialLogPath, SERIAL.ready, 60_000);
-    await waitForSerial(guest.serialLogPath, /^tandem-counter 1$/m, 30_000);
+    dom = await bootTinyGuest(host1, guest);
   });
 
-  afterAll(async () => {
-    for (const sub of subscriptions) await sub.dispose().catch(() => undefined);
-    for (const conn of [host1, host2]) {
-      if (!conn || !guest) continue;
-      const leftover = await conn.lookupDomainByName(guest.name).catch(() => undefined);
-      await leftover?.destroy().catch(() => undefined);
-      await leftover?.undefine().catch(() => undefined);
-    }
-    if (guest) await removeTinyGuest(guest);
-    await host1?.close();
-    await host2?.close();
-  });
+  afterAll(() => removeGuestFromHosts(guest, [host1, host2], subscriptions));
 
   it('sets and reads the migration tunables of a running guest', async () => {
     await dom.migrateSetMaxSpeed(FAST_MIBS);

@@ -5,7 +5,6 @@
  * resumed/post-copy on the destination) and keeps counting there without a reboot. QEMU needs userfaultfd
  * for this, which the kernel here grants to root.
  */
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   openConnection,
@@ -24,20 +23,12 @@ import {
 } from '../../../native-helpers/libvirt/lib/index';
 import { waitFor } from '../../../native-helpers/libvirt/test/helpers';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { SERIAL, createTinyGuest, removeTinyGuest, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { bootTinyGuest, removeGuestFromHosts } from '../../testbed/guestOnHosts';
+import { SERIAL, createTinyGuest, lastCounter, serialLogSize, serialText, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 
 const env = testbedOrFail();
 const POSTCOPY_MOVE =
   M.VIR_MIGRATE_LIVE | M.VIR_MIGRATE_PEER2PEER | M.VIR_MIGRATE_PERSIST_DEST | M.VIR_MIGRATE_UNDEFINE_SOURCE | M.VIR_MIGRATE_UNSAFE | M.VIR_MIGRATE_POSTCOPY;
-
-async function serialText(guest: TinyGuest, fromOffset = 0): Promise<string> {
-  return (await readFile(guest.serialLogPath)).subarray(fromOffset).toString('utf8').replace(/\r/g, '');
-}
-
-async function lastCounter(guest: TinyGuest): Promise<number> {
-  const matches = [...(await serialText(guest)).matchAll(/^tandem-counter (\d+)$/gm)];
-  return matches.length ? Number(matches.at(-1)![1]) : 0;
-}
 
 describe.skipIf(!env)('libvirt binding: post-copy live migration between two QEMU hosts', () => {
   let host1: Connection;
@@ -55,24 +46,10 @@ describe.skipIf(!env)('libvirt binding: post-copy live migration between two QEM
     subscriptions.push(await subscribeDomainEvents(host1, E.VIR_DOMAIN_EVENT_ID_LIFECYCLE, (e) => host1Events.push(e)));
     subscriptions.push(await subscribeDomainEvents(host2, E.VIR_DOMAIN_EVENT_ID_LIFECYCLE, (e) => host2Events.push(e)));
     guest = await createTinyGuest(env!, { name: `pc-${process.pid}` });
-    dom = await host1.defineDomainXML(guest.xml);
-    await dom.create();
-    await waitForSerial(guest.serialLogPath, SERIAL.ready, 60_000);
-    await waitForSerial(guest.serialLogPath, /^tandem-counter 1$/m, 30_000);
+    dom = await bootTinyGuest(host1, guest);
   });
 
-  afterAll(async () => {
-    for (const sub of subscriptions) await sub.dispose().catch(() => undefined);
-    for (const conn of [host1, host2]) {
-      if (!conn || !guest) continue;
-      const leftover = await conn.lookupDomainByName(guest.name).catch(() => undefined);
-      await leftover?.destroy().catch(() => undefined);
-      await leftover?.undefine().catch(() => undefined);
-    }
-    if (guest) await removeTinyGuest(guest);
-    await host1?.close();
-    await host2?.close();
-  });
+  afterAll(() => removeGuestFromHosts(guest, [host1, host2], subscriptions));
 
   it('switches a running migration to post-copy; the guest keeps counting on host2', async () => {
     const offset = await serialLogSize(guest.serialLogPath);

@@ -7,16 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostSummary, VmSummary } from '../../../preload/contract';
 import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { SERIAL, createTinyGuest, removeTinyGuest, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { removeContractGuest } from '../../testbed/contractGuest';
+import { SERIAL, createTinyGuest, lastCounter, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 
 const env = testbedOrFail();
-
-/** The highest counter the guest printed so far. */
-async function lastCounter(guest: TinyGuest): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
-  const matches = [...(await readFile(guest.serialLogPath, 'utf8')).matchAll(/^tandem-counter (\d+)\r?$/gm)];
-  return matches.length ? Number(matches.at(-1)![1]) : 0;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -32,14 +26,7 @@ describe.skipIf(!env)('a tiny guest on a real libvirt host, through the contract
     guest = await createTinyGuest(env!, { name: `it-lifecycle-${process.pid}`, id: `lifecycle-${process.pid}` });
   });
 
-  afterAll(async () => {
-    if (vm) {
-      await t.client.call('vms.destroy', { hostId: host.id, uuid: vm.uuid }).catch(() => undefined);
-      await t.client.call('vms.undefine', { hostId: host.id, uuid: vm.uuid }).catch(() => undefined);
-    }
-    if (guest) await removeTinyGuest(guest);
-    await t?.stop();
-  });
+  afterAll(() => removeContractGuest(t, host, vm, guest));
 
   it('connects to the host by URI and reports QEMU', () => {
     expect(host).toMatchObject({ status: 'connected', hypervisor: expect.stringMatching(/^QEMU /) });

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_SAMPLE_FIELDS, VM_SAMPLE_FIELDS, type HostSummary, type MonitoringTick, type VmSummary } from '../../../preload/contract';
 import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { SERIAL, createTinyGuest, removeTinyGuest, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { removeContractGuest } from '../../testbed/contractGuest';
+import { SERIAL, createTinyGuest, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 
 const env = testbedOrFail();
 const vmField = (name: (typeof VM_SAMPLE_FIELDS)[number]) => VM_SAMPLE_FIELDS.indexOf(name);
@@ -33,14 +34,7 @@ describe.skipIf(!env)('monitoring and alerts on the test bed', () => {
     await waitForSerial(guest.serialLogPath, SERIAL.ready, 60_000);
   });
 
-  afterAll(async () => {
-    if (vm) {
-      await t.client.call('vms.destroy', { hostId: host.id, uuid: vm.uuid }).catch(() => undefined);
-      await t.client.call('vms.undefine', { hostId: host.id, uuid: vm.uuid }).catch(() => undefined);
-    }
-    if (guest) await removeTinyGuest(guest);
-    await t?.stop();
-  });
+  afterAll(() => removeContractGuest(t, host, vm, guest));
 
   it('the running guest produces samples with CPU % > 0 and memory figures, and its host its CPU % and memory', async () => {
     const tick: MonitoringTick = await t.nextEvent(

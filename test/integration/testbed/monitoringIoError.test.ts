@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostSummary, VmSummary } from '../../../preload/contract';
 import { startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { createTinyGuest, removeTinyGuest, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { removeContractGuest } from '../../testbed/contractGuest';
+import { createTinyGuest, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 
 const env = testbedOrFail();
 
@@ -92,12 +93,7 @@ describe.skipIf(!env)('a VM paused on a real I/O error raises an alert', () => {
 
   afterAll(async () => {
     if (nbd && nbd.exitCode === null && nbd.signalCode === null) nbd.kill('SIGKILL');
-    if (vm) {
-      await t.client.call('vms.destroy', { hostId: host.id, uuid: vm.uuid }).catch(() => undefined);
-      await t.client.call('vms.undefine', { hostId: host.id, uuid: vm.uuid }).catch(() => undefined);
-    }
-    if (guest) await removeTinyGuest(guest);
-    await t?.stop();
+    await removeContractGuest(t, host, vm, guest);
   });
 
   it('raises vm-io-error once when the disk fails under the running guest, and clears it when the guest is destroyed', async () => {
