@@ -19,6 +19,7 @@ import { monitoringEvents, monitoringMethods } from './api/monitoring';
 import { vmHardwareMethods } from './api/vmHardware';
 import { jobsEvents, jobsMethods } from './api/jobs';
 import { migrationMethods } from './api/migration';
+import { deployMethods } from './api/deploy';
 import { vmsEvents, vmsMethods } from './api/vms';
 import type { CallResult, ContractError } from './schemas';
 
@@ -46,6 +47,7 @@ export const methods = {
   ...consolesMethods,
   ...jobsMethods,
   ...migrationMethods,
+  ...deployMethods,
 } as const;
 
 export const events = {

@@ -18,6 +18,7 @@ import { hostsHandlers, type HostsHandlerDeps } from './handlers/hostsHandlers';
 import { vmHardwareHandlers, type VmHardwareHandlerDeps } from './handlers/vmHardwareHandlers';
 import { jobsHandlers, type JobsHandlerDeps } from './handlers/jobsHandlers';
 import { migrationHandlers, type MigrationHandlerDeps } from './handlers/migrationHandlers';
+import { deployHandlers, type DeployHandlerDeps } from './handlers/deployHandlers';
 import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
 
 export type ServiceHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodOutput<M>> };
@@ -28,7 +29,8 @@ export interface ServiceDeps
     HostsHandlerDeps,
     ConsolesHandlerDeps,
     JobsHandlerDeps,
-    MigrationHandlerDeps {
+    MigrationHandlerDeps,
+    DeployHandlerDeps {
   favorites: FavoriteVms;
   credentials: CredentialBroker;
   version: string;
@@ -50,5 +52,6 @@ export function createTandemService(deps: ServiceDeps): ServiceHandlers {
     ...consolesHandlers(deps),
     ...jobsHandlers(deps),
     ...migrationHandlers(deps),
+    ...deployHandlers(deps),
   };
 }

@@ -36,6 +36,12 @@ import { LibvirtHostDriver, libvirtConnectionOf } from '../drivers/libvirt/Libvi
 import { libvirtVmHardware } from '../drivers/libvirt/LibvirtVmHardware';
 import { writeVmTags } from '../drivers/libvirt/vmTagsMetadata';
 import { LibvirtMigrationPort } from '../drivers/libvirt/LibvirtMigrationPort';
+import { Deployer, type DirectKernelBoot } from '../core/provisioning/deploy/Deployer';
+import { loadCatalog } from '../core/provisioning/catalog';
+import { LazyOsDatabase } from '../core/provisioning/osinfo/OsDatabase';
+import { createImageIdentifier } from '../core/provisioning/osinfo/identifyImage';
+import { LibvirtDeployPort } from '../drivers/libvirt/LibvirtDeployPort';
+import { LibvirtHostOfferReader } from '../drivers/libvirt/LibvirtHostOfferReader';
 
 const log = createLogger('tandem');
 
@@ -63,6 +69,10 @@ export interface TandemOptions {
   secretStore?: SecretStore;
   /** How long a credential prompt waits for the user (default 2 minutes). */
   credentialTimeoutMs?: number;
+  /** Boot deployed images from this kernel + initramfs (images without a bootloader, e.g. the test bed's guest). */
+  deployDirectKernelBoot?: DirectKernelBoot;
+  /** How long a deploy waits for the guest's address (default 2 min). */
+  deployAddressTimeoutMs?: number;
 }
 
 export type ContractEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -130,6 +140,16 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const jobs = new JobRegistry();
   const migration = new MigrationService({ hosts, inventory, jobs, port: new LibvirtMigrationPort(hosts) });
 
+  const osDatabase = new LazyOsDatabase();
+  const deployer = new Deployer({
+    jobs,
+    port: new LibvirtDeployPort(hosts),
+    offers: new LibvirtHostOfferReader(hosts, async () => createImageIdentifier(await osDatabase.get())),
+    osDatabase: () => osDatabase.get(),
+    apps: async () => (await loadCatalog(options.assetsDir ? join(options.assetsDir, 'catalog') : undefined)).apps,
+    ...(options.deployDirectKernelBoot ? { directKernelBoot: options.deployDirectKernelBoot } : {}),
+    ...(options.deployAddressTimeoutMs !== undefined ? { addressTimeoutMs: options.deployAddressTimeoutMs } : {}),
+  });
   const publish = <E extends EventName>(event: E, payload: EventPayload<E>) => {
     // Our own payloads are checked too: a malformed event is a bug, logged and not sent.
     const checked = eventSchemas[event].safeParse(payload);
@@ -168,6 +188,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     inventory,
     jobs,
     migration,
+    deployer,
     version: TANDEM_VERSION,
     mode: options.mode,
     onVmUsed: (vm) => recentVms.touch(vm),
