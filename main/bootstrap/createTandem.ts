@@ -71,6 +71,8 @@ export interface TandemOptions {
   credentialTimeoutMs?: number;
   /** Boot deployed images from this kernel + initramfs (images without a bootloader, e.g. the test bed's guest). */
   deployDirectKernelBoot?: DirectKernelBoot;
+  /** Deploy guests under TCG even where hosts report KVM (hosts whose KVM cannot run guests, e.g. the test bed's). */
+  deployEmulateOnly?: boolean;
   /** How long a deploy waits for the guest's address (default 2 min). */
   deployAddressTimeoutMs?: number;
 }
@@ -148,6 +150,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     osDatabase: () => osDatabase.get(),
     apps: async () => (await loadCatalog(options.assetsDir ? join(options.assetsDir, 'catalog') : undefined)).apps,
     ...(options.deployDirectKernelBoot ? { directKernelBoot: options.deployDirectKernelBoot } : {}),
+    ...(options.deployEmulateOnly ? { emulateOnly: true } : {}),
     ...(options.deployAddressTimeoutMs !== undefined ? { addressTimeoutMs: options.deployAddressTimeoutMs } : {}),
   });
   const publish = <E extends EventName>(event: E, payload: EventPayload<E>) => {

@@ -44,6 +44,11 @@ export interface DeployerDeps {
   apps: () => Promise<Map<string, App>>;
   /** Applies to every image deployed through this Deployer (set for a host setup whose images need it). */
   directKernelBoot?: DirectKernelBoot;
+  /**
+   * Run guests under QEMU's emulation (TCG) even where the host reports KVM: for hosts whose KVM cannot run
+   * guests (nested virtualization without the MSRs QEMU sets fails at start with "failed to set MSR").
+   */
+  emulateOnly?: boolean;
   /** How long the job waits for the guest's first address before it reports "no address yet". */
   addressTimeoutMs?: number;
   addressPollMs?: number;
@@ -174,7 +179,7 @@ export class Deployer {
       volumes,
       disks,
       seed: { ...seed, files },
-      domainType: offer.kvmArches.includes(hw.arch) ? 'kvm' : 'qemu',
+      domainType: offer.kvmArches.includes(hw.arch) && !this.deps.emulateOnly ? 'kvm' : 'qemu',
       boot: kernelBoot
         ? { kind: 'kernel', kernel: kernelBoot.kernel, initrd: kernelBoot.initrd, cmdline: kernelBoot.cmdline.replaceAll('{name}', name) }
         : { kind: 'disk' },
@@ -241,6 +246,8 @@ export class Deployer {
         rollback.push({ what: `running VM ${name}`, undo: () => port.destroyDomain(hostId, plan.uuid) });
       });
       const address = await stepDone('address', 'waiting for the guest address', () => this.waitForAddress(hostId, plan, ctx.signal));
+      // A cancel that came during the last step still wins: the user asked for nothing to be left.
+      ctx.signal.throwIfAborted();
       ctx.report({ phase: 'running', fraction: 1, figures: { step: 'done', stepIndex: DEPLOY_STEPS.length, steps: DEPLOY_STEPS.length } });
       return {
         hostId,

@@ -47,7 +47,7 @@ describe('buildDomainDefinition', () => {
       '<domain type="kvm"><name>web-1</name><uuid>0f0c2b1e-5a4b-4c3d-9e8f-112233445566</uuid>' +
         '<memory unit="MiB">2048</memory><currentMemory unit="MiB">2048</currentMemory><vcpu>2</vcpu>' +
         '<os><type arch="x86_64" machine="q35">hvm</type><boot dev="hd"/></os>' +
-        '<features><acpi/><apic/></features><cpu mode="host-passthrough"/>' +
+        '<features><acpi/><apic/></features><cpu mode="host-model"/>' +
         '<on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>' +
         '<devices>' +
         '<disk type="volume" device="disk"><driver name="qemu" type="qcow2"/><source pool="default" volume="web-1-disk0.qcow2"/><target dev="vda" bus="virtio"/></disk>' +

@@ -85,7 +85,9 @@ export function buildDomainDefinition(input: DomainDefinitionInput): DomainXml {
   add(features, 'apic');
   // Secure Boot firmware only runs with SMM, which keeps the OS from writing the variable store directly.
   if (uefi && hw.secureBoot) add(features, 'smm', { state: 'on' });
-  if (input.domainType === 'kvm') add(domain, 'cpu', { mode: 'host-passthrough' });
+  // host-model: the host's CPU as libvirt's named model plus features, so the guest gets them while QEMU can
+  // still set every MSR it exposes (host-passthrough aborts QEMU on nested-KVM hosts: "failed to set MSR").
+  if (input.domainType === 'kvm') add(domain, 'cpu', { mode: 'host-model' });
   add(domain, 'on_poweroff', {}, 'destroy');
   add(domain, 'on_reboot', {}, 'restart');
   add(domain, 'on_crash', {}, 'destroy');
