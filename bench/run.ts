@@ -14,6 +14,7 @@ import { benchInventoryFilter } from './inventoryFilter';
 import { benchListAndRender } from './listAndRender';
 import { benchProvisioning } from './provisioning';
 import { benchMigration } from './migration';
+import { benchDeploy } from './deploy';
 import { benchSampler } from './sampler';
 import { table } from './stats';
 
@@ -65,6 +66,9 @@ async function main() {
     console.log('\nLive migration of the tiny test-bed guest (Tandem vs virsh, same options, same run)');
     const migration = await benchMigration();
     console.log('skipped' in migration ? `skipped: ${migration.skipped}` : table(migration.rows));
+    console.log('\nTemplate to running domain, linked clone, on the tiny test-bed guest (Tandem deploy vs virt-install --import, same run)');
+    const deploy = await benchDeploy();
+    console.log('skipped' in deploy ? `skipped: ${deploy.skipped}` : table(deploy.rows));
   } finally {
     await rm(work, { recursive: true, force: true });
   }
