@@ -48,6 +48,8 @@ async function measure(env: TestbedEnv): Promise<Row[]> {
   await mkdir(join(env.dir, 'host1', 'lib', 'libvirt', 'boot'), { recursive: true });
   await run('qemu-img', ['create', '-q', '-f', 'qcow2', join(poolDir, BASE), '64M']);
   await virsh('pool-create-as', pool, 'dir', '--target', poolDir);
+  // virt-install defines a "boot-scratch" pool for the seed it uploads: removed at the end unless it was there.
+  const hadBootScratch = (await virsh('pool-list', '--all', '--name')).stdout.split('\n').some((n) => n.trim() === 'boot-scratch');
   const tandem = await createTandem({
     mode: 'headless',
     dataDir: join(work, 'data'),
@@ -112,6 +114,10 @@ async function measure(env: TestbedEnv): Promise<Row[]> {
       await rm(join(env.images, `${n}.serial.log`), { force: true });
     }
     await virsh('pool-destroy', pool).catch(() => undefined);
+    if (!hadBootScratch) {
+      await virsh('pool-destroy', 'boot-scratch').catch(() => undefined);
+      await virsh('pool-undefine', 'boot-scratch').catch(() => undefined);
+    }
     await rm(poolDir, { recursive: true, force: true });
     await rm(work, { recursive: true, force: true });
   }
