@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,7 +72,9 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
 
   beforeAll(async () => {
     await mkdir(poolDir, { recursive: true });
-    await virsh('pool-create-as', POOL, 'dir', '--target', poolDir);
+    // Persistent, so it comes back with the daemon in the host-drop test.
+    await virsh('pool-define-as', POOL, 'dir', '--target', poolDir);
+    await virsh('pool-start', POOL);
     await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', join(poolDir, BASE_IMAGE), '64M']);
     await virsh('pool-refresh', POOL);
     // Defined, never started: starting a VM with a NIC on it is refused by libvirt ("network is not active").
@@ -89,6 +91,8 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
       deployAddressTimeoutMs: 2_000,
       // This machine has /dev/kvm but nested KVM cannot start guests (QEMU: "failed to set MSR"); the tiny guest runs under TCG.
       deployEmulateOnly: true,
+      // Short backoff: the host-drop test waits for the daemon, not for a 60 s retry delay.
+      reconnect: { firstRetryMs: 250, maxRetryMs: 1000 },
     });
     host = await t.client.call('hosts.add', { uri: env!.host1Uri, name: 'testbed host1' });
   }, 60_000);
@@ -101,6 +105,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
     }
     await virsh('net-undefine', OFF_NETWORK).catch(() => undefined);
     await virsh('pool-destroy', POOL).catch(() => undefined);
+    await virsh('pool-undefine', POOL).catch(() => undefined);
     await rm(poolDir, { recursive: true, force: true });
   });
 
@@ -192,6 +197,35 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
     expect(job.error?.message).toMatch(/not active/);
     expect(await leftovers(name)).toEqual([]);
   }, 120_000);
+
+  it('the host dropping midway (libvirtd killed): the rollback waits for it to come back and leaves nothing', async () => {
+    const name = `d${tag}-drop`;
+    const pid = Number((await readFile(join(env!.dir, 'host1', 'libvirtd.pid'), 'utf8')).trim());
+    expect(await readlink(`/proc/${pid}/exe`)).toBe('/usr/sbin/libvirtd'); // never signal a recycled PID
+    let killed = false;
+    const off = t.tandem.jobs.jobChanged.on((j) => {
+      if (killed || j.kind !== 'deploy' || j.progress.figures.step !== 'seed' || !j.title.endsWith(name)) return;
+      killed = true;
+      process.kill(pid, 'SIGKILL');
+    });
+    try {
+      const down = t.nextEvent('hosts.changed', (h) => h.id === host.id && h.status === 'unreachable', 30_000);
+      const { jobId } = await t.client.call('provisioning.deploy', request({ name }, { disks: [{ sizeGiB: 1 }, { sizeGiB: 1 }] }));
+      await down;
+      const back = t.nextEvent('hosts.changed', (h) => h.id === host.id && h.status === 'connected', 90_000);
+      const slot = /^qemu\+tcp:\/\/127\.0\.(\d)\./.exec(env!.host1Uri)?.[1] ?? '0';
+      await execFileAsync('bash', [join(import.meta.dirname, '..', '..', '..', 'scripts', 'testbed', 'hosts.sh'), 'start'], {
+        env: { ...process.env, TANDEM_TESTBED_SLOT: slot, TANDEM_TESTBED_DIR: env!.dir },
+      });
+      await back;
+      const job = await jobEnd(jobId);
+      expect(job.state).toBe('failed');
+      expect(job.error?.name, job.error?.message).toBe('HostUnreachable');
+      expect(await leftovers(name)).toEqual([]);
+    } finally {
+      off.dispose();
+    }
+  }, 180_000);
 
   it('bad input is refused at the field and creates nothing', async () => {
     const cases: Array<[DeployRequestInput, string, RegExp]> = [

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JobContext, JobRegistry, JobSnapshot } from '../../jobs/JobRegistry';
-import { ConflictError, InvalidInputError, NotFoundError, OperationFailedError, TandemError, UnsupportedError } from '../../errors';
+import { ConflictError, HostUnreachableError, InvalidInputError, NotFoundError, OperationFailedError, TandemError, UnsupportedError } from '../../errors';
 import { createLogger } from '../../logging';
 import { cloudConfigForApps } from '../catalog';
 import type { HostImage, HostOffer, HostOfferReader } from '../HostOffer';
@@ -52,6 +52,8 @@ export interface DeployerDeps {
   /** How long the job waits for the guest's first address before it reports "no address yet". */
   addressTimeoutMs?: number;
   addressPollMs?: number;
+  /** How long a rollback waits for a host that dropped to come back (default 2 min). */
+  rollbackWaitMs?: number;
 }
 
 export const DEPLOY_STEPS = ['system disk', 'data disks', 'seed', 'define', 'start', 'address'] as const;
@@ -204,10 +206,24 @@ export class Deployer {
       return result;
     };
     const created: VolumeRef[] = [];
+    /**
+     * Runs a call that creates `what`. When the host drops during the call, the object may exist (the request
+     * reached the daemon, the reply did not): it goes on the rollback list anyway, and its undo accepts that it
+     * is not there. A refusal by libvirt means it was not created.
+     */
+    const creating = async <T>(what: string, call: () => Promise<T>, undoIt: (result: T | undefined) => Promise<void>): Promise<T> => {
+      try {
+        const result = await call();
+        rollback.push({ what, undo: () => undoIt(result) });
+        return result;
+      } catch (error) {
+        if (error instanceof HostUnreachableError) rollback.push({ what: `${what} (if the host created it)`, undo: () => ignoreNotFound(() => undoIt(undefined)) });
+        throw error;
+      }
+    };
     const createVolume = async (volume: NewVolume) => {
-      await port.createVolume(hostId, volume);
+      await creating(`volume ${volume.pool}/${volume.volume}`, () => port.createVolume(hostId, volume), () => port.deleteVolume(hostId, volume));
       created.push({ pool: volume.pool, volume: volume.volume });
-      rollback.push({ what: `volume ${volume.pool}/${volume.volume}`, undo: () => port.deleteVolume(hostId, volume) });
     };
     try {
       const [system, ...data] = plan.volumes;
@@ -237,14 +253,12 @@ export class Deployer {
         boot: plan.boot,
         ...(plan.serialLogPath ? { serialLogPath: plan.serialLogPath } : {}),
       });
-      await stepDone('define', 'defining the VM', async () => {
-        const uuid = await port.defineDomain(hostId, definition.toString());
-        rollback.push({ what: `VM ${name}`, undo: () => port.undefineDomain(hostId, uuid) });
-      });
-      await stepDone('start', 'starting the VM', async () => {
-        await port.startDomain(hostId, plan.uuid);
-        rollback.push({ what: `running VM ${name}`, undo: () => port.destroyDomain(hostId, plan.uuid) });
-      });
+      await stepDone('define', 'defining the VM', () =>
+        creating(`VM ${name}`, () => port.defineDomain(hostId, definition.toString()), () => port.undefineDomain(hostId, plan.uuid)),
+      );
+      await stepDone('start', 'starting the VM', () =>
+        creating(`running VM ${name}`, () => port.startDomain(hostId, plan.uuid), () => port.destroyDomain(hostId, plan.uuid)),
+      );
       const address = await stepDone('address', 'waiting for the guest address', () => this.waitForAddress(hostId, plan, ctx.signal));
       // A cancel that came during the last step still wins: the user asked for nothing to be left.
       ctx.signal.throwIfAborted();
@@ -260,7 +274,7 @@ export class Deployer {
       };
     } catch (error) {
       ctx.report({ phase: 'removing what was created', figures: { undo: rollback.length } });
-      const left = await undo(rollback);
+      const left = await undo(rollback, this.deps.rollbackWaitMs ?? 120_000);
       if (left.length > 0) {
         // Said in the error too: the user has to know what to clean up by hand.
         throw new OperationFailedError(
@@ -316,18 +330,39 @@ function roomiest(offer: HostOffer): string {
   return pool.name;
 }
 
-/** Undoes in reverse order; returns what could not be undone (each failure logged with its reason). */
-async function undo(rollback: Array<{ what: string; undo: () => Promise<void> }>): Promise<string[]> {
+/**
+ * Undoes in reverse order; returns what could not be undone (each failure logged with its reason). A host
+ * that dropped is waited for (the host manager reconnects it) up to `waitMs`, so a daemon restart midway
+ * still ends with nothing left.
+ */
+async function undo(rollback: Array<{ what: string; undo: () => Promise<void> }>, waitMs: number): Promise<string[]> {
   const left: string[] = [];
+  const deadline = Date.now() + waitMs;
   for (const entry of [...rollback].reverse()) {
-    try {
-      await entry.undo();
-    } catch (error) {
-      log.error(`deploy rollback: could not remove ${entry.what}`, error);
-      left.push(`${entry.what} (${reason(error)})`);
+    for (;;) {
+      try {
+        await entry.undo();
+        break;
+      } catch (error) {
+        if (error instanceof HostUnreachableError && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          continue;
+        }
+        log.error(`deploy rollback: could not remove ${entry.what}`, error);
+        left.push(`${entry.what} (${reason(error)})`);
+        break;
+      }
     }
   }
   return left;
+}
+
+async function ignoreNotFound(call: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+  }
 }
 
 function reason(error: unknown): string {
