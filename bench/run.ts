@@ -21,7 +21,7 @@ import { table } from './stats';
 const ROOT = resolve(import.meta.dirname, '..');
 const STATIC = join(ROOT, 'dist', 'renderer');
 
-/** `npm run bench -- provisioning` runs only that section; no argument runs everything. */
+/** `npm run bench -- provisioning` (or `-- deploy`) runs only that section; no argument runs everything. */
 const only = process.argv[2];
 
 async function main() {
@@ -29,6 +29,12 @@ async function main() {
   const work = await mkdtemp(join(tmpdir(), 'tandem-bench-'));
   try {
     console.log(`Tandem benchmarks: Node ${process.version}, ${new Date().toISOString()}\n`);
+    if (only === 'deploy') {
+      console.log('Template to running domain, linked clone (Tandem deploy vs virt-install --import, same run)');
+      const deploy = await benchDeploy();
+      console.log('skipped' in deploy ? `skipped: ${deploy.skipped}` : table(deploy.rows));
+      return;
+    }
     if (only === 'provisioning') {
       console.log('Provisioning core (the installed osinfo db; synthetic hosts and requests, fixed seed)');
       console.log(table(await benchProvisioning()));
