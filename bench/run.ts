@@ -14,13 +14,14 @@ import { benchInventoryFilter } from './inventoryFilter';
 import { benchListAndRender } from './listAndRender';
 import { benchProvisioning } from './provisioning';
 import { benchMigration } from './migration';
+import { benchDeploy } from './deploy';
 import { benchSampler } from './sampler';
 import { table } from './stats';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const STATIC = join(ROOT, 'dist', 'renderer');
 
-/** `npm run bench -- provisioning` runs only that section; no argument runs everything. */
+/** `npm run bench -- provisioning` (or `-- deploy`) runs only that section; no argument runs everything. */
 const only = process.argv[2];
 
 async function main() {
@@ -28,6 +29,12 @@ async function main() {
   const work = await mkdtemp(join(tmpdir(), 'tandem-bench-'));
   try {
     console.log(`Tandem benchmarks: Node ${process.version}, ${new Date().toISOString()}\n`);
+    if (only === 'deploy') {
+      console.log('Template to running domain, linked clone (Tandem deploy vs virt-install --import, same run)');
+      const deploy = await benchDeploy();
+      console.log('skipped' in deploy ? `skipped: ${deploy.skipped}` : table(deploy.rows));
+      return;
+    }
     if (only === 'provisioning') {
       console.log('Provisioning core (the installed osinfo db; synthetic hosts and requests, fixed seed)');
       console.log(table(await benchProvisioning()));
@@ -65,6 +72,9 @@ async function main() {
     console.log('\nLive migration of the tiny test-bed guest (Tandem vs virsh, same options, same run)');
     const migration = await benchMigration();
     console.log('skipped' in migration ? `skipped: ${migration.skipped}` : table(migration.rows));
+    console.log('\nTemplate to running domain, linked clone, on the tiny test-bed guest (Tandem deploy vs virt-install --import, same run)');
+    const deploy = await benchDeploy();
+    console.log('skipped' in deploy ? `skipped: ${deploy.skipped}` : table(deploy.rows));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

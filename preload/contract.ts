@@ -21,6 +21,7 @@ import { vmHardwareMethods } from './api/vmHardware';
 import { jobsEvents, jobsMethods } from './api/jobs';
 import { migrationMethods } from './api/migration';
 import { provisioningEvents, provisioningMethods } from './api/provisioning';
+import { deployMethods } from './api/deploy';
 import { vmsEvents, vmsMethods } from './api/vms';
 import type { CallResult, ContractError } from './schemas';
 
@@ -50,6 +51,7 @@ export const methods = {
   ...migrationMethods,
   ...checkpointsMethods,
   ...provisioningMethods,
+  ...deployMethods,
 } as const;
 
 export const events = {

@@ -19,11 +19,14 @@ LOG="$ROOT/.setup-logs/setup.log"
 
 # --- Debian packages -------------------------------------------------------------------------------------
 # osinfo-db: the OS database of the provisioning wizard; libxxhash-dev: the delta engine's hash; qemu-utils:
-# qemu-img, for checkpoint overlays, merges and copies on local hosts.
-APP_PACKAGES=(libvirt0 libvirt-dev libxxhash-dev pkg-config python3 make g++ osinfo-db qemu-utils)
+# qemu-img, for checkpoint overlays, merges and copies on local hosts; xorriso: the cloud-init seed ISO of a
+# deployed VM.
+APP_PACKAGES=(libvirt0 libvirt-dev libxxhash-dev pkg-config python3 make g++ osinfo-db qemu-utils xorriso)
 # gnome-keyring + dbus (+ dbus-x11) + libsecret-tools: a private, real Secret Service for the keychain tests
 # (test/support/secretService.ts starts dbus-daemon and gnome-keyring-daemon; secret-tool reads back).
-TEST_PACKAGES=(chromium fonts-dejavu-core valgrind gnome-keyring dbus dbus-x11 libsecret-tools)
+# libvirt-clients + libxml2-utils: virt-xml-validate checks generated domain XML against libvirt's schema;
+# genisoimage: isoinfo reads the seed ISO back.
+TEST_PACKAGES=(chromium fonts-dejavu-core valgrind gnome-keyring dbus dbus-x11 libsecret-tools libvirt-clients libxml2-utils genisoimage)
 
 is_installed() { [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" == installed ]]; }
 

@@ -20,6 +20,7 @@ import { jobsHandlers, type JobsHandlerDeps } from './handlers/jobsHandlers';
 import { migrationHandlers, type MigrationHandlerDeps } from './handlers/migrationHandlers';
 import { checkpointsHandlers, type CheckpointsHandlerDeps } from './handlers/checkpointsHandlers';
 import { provisioningHandlers, type ProvisioningHandlerDeps } from './handlers/provisioningHandlers';
+import { deployHandlers, type DeployHandlerDeps } from './handlers/deployHandlers';
 import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
 
 export type ServiceHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodOutput<M>> };
@@ -32,7 +33,8 @@ export interface ServiceDeps
     JobsHandlerDeps,
     MigrationHandlerDeps,
     CheckpointsHandlerDeps,
-    ProvisioningHandlerDeps {
+    ProvisioningHandlerDeps,
+    DeployHandlerDeps {
   favorites: FavoriteVms;
   credentials: CredentialBroker;
   version: string;
@@ -56,5 +58,6 @@ export function createTandemService(deps: ServiceDeps): ServiceHandlers {
     ...migrationHandlers(deps),
     ...checkpointsHandlers(deps),
     ...provisioningHandlers(deps),
+    ...deployHandlers(deps),
   };
 }

@@ -47,6 +47,8 @@ import { createImageIdentifier } from '../core/provisioning/osinfo/identifyImage
 import { LazyOsDatabase } from '../core/provisioning/osinfo/OsDatabase';
 import { ProvisioningService } from '../core/provisioning/ProvisioningService';
 import { UserTemplateStore } from '../core/provisioning/UserTemplateStore';
+import { Deployer, type DirectKernelBoot } from '../core/provisioning/deploy/Deployer';
+import { LibvirtDeployPort } from '../drivers/libvirt/LibvirtDeployPort';
 
 const log = createLogger('tandem');
 
@@ -74,6 +76,12 @@ export interface TandemOptions {
   secretStore?: SecretStore;
   /** How long a credential prompt waits for the user (default 2 minutes). */
   credentialTimeoutMs?: number;
+  /** Boot deployed images from this kernel + initramfs (images without a bootloader, e.g. the test bed's guest). */
+  deployDirectKernelBoot?: DirectKernelBoot;
+  /** Deploy guests under TCG even where hosts report KVM (hosts whose KVM cannot run guests, e.g. the test bed's). */
+  deployEmulateOnly?: boolean;
+  /** How long a deploy waits for the guest's address (default 2 min). */
+  deployAddressTimeoutMs?: number;
 }
 
 export type ContractEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -148,19 +156,30 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const migration = new MigrationService({ hosts, inventory, jobs, port: new LibvirtMigrationPort(hosts) });
   // The osinfo database and the catalog load on the first provisioning call, not at start (see bench/).
   const osDb = new LazyOsDatabase();
+  const catalog = () => loadCatalog(options.assetsDir ? join(options.assetsDir, 'catalog') : undefined);
+  const offers = new LibvirtHostOfferReader(hosts, async () => createImageIdentifier(await osDb.get()));
   const provisioning = new ProvisioningService({
     hosts,
     vmChanged: inventory.vmChanged,
     vmRemoved: inventory.vmRemoved,
     vmNames: (hostId) => inventory.list(hostId).map((vm) => vm.name),
-    offers: new LibvirtHostOfferReader(hosts, async () => createImageIdentifier(await osDb.get())),
+    offers,
     osDb,
-    catalog: () => loadCatalog(),
+    catalog,
     userTemplates: (reserved) => new UserTemplateStore(options.dataDir, reserved),
     vmRequest: (hostId, uuid) => readVmRequest(hosts, hostId, uuid),
     now: () => new Date(),
   });
-
+  const deployer = new Deployer({
+    jobs,
+    port: new LibvirtDeployPort(hosts),
+    offers,
+    osDatabase: () => osDb.get(),
+    apps: async () => (await catalog()).apps,
+    ...(options.deployDirectKernelBoot ? { directKernelBoot: options.deployDirectKernelBoot } : {}),
+    ...(options.deployEmulateOnly ? { emulateOnly: true } : {}),
+    ...(options.deployAddressTimeoutMs !== undefined ? { addressTimeoutMs: options.deployAddressTimeoutMs } : {}),
+  });
   const publish = <E extends EventName>(event: E, payload: EventPayload<E>) => {
     // Our own payloads are checked too: a malformed event is a bug, logged and not sent.
     const checked = eventSchemas[event].safeParse(payload);
@@ -200,6 +219,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     inventory,
     jobs,
     migration,
+    deployer,
     version: TANDEM_VERSION,
     mode: options.mode,
     onVmUsed: (vm) => recentVms.touch(vm),

@@ -27,6 +27,7 @@ PACKAGES=(
   busybox-static cpio kmod xz-utils
   sasl2-bin libsasl2-modules qemu-guest-agent
   xorriso genisoimage
+  virtinst libxml2-utils
   iproute2 util-linux
   ovmf
 )

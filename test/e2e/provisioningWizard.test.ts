@@ -75,9 +75,13 @@ describe('the New VM wizard, in Chromium, on the demo host', () => {
     await byId('save-template').click();
     await expect.poll(() => byId('template-saved').innerText(), POLL).toBe('Saved as "My Debian" (my-debian).');
 
-    // Deploy is not in this build: the button says so instead of failing obscurely.
+    // Deploy starts a real job on the demo host. libvirt's test driver refuses to allocate new volumes in its
+    // pool, so that job ends failed at its first disk, with nothing left behind (deploys that boot are tested
+    // on the QEMU test bed, test/integration/testbed/deploy.test.ts); what the UI must do is follow it to the end.
     await byId('wizard-deploy').click();
-    await expect.poll(() => byId('deploy-error').innerText(), POLL).toMatch(/not available in this build/);
+    const job = page.locator('[data-testid="deploy-status"] .job');
+    await expect.poll(() => job.getAttribute('data-state'), POLL).toMatch(/^(succeeded|failed)$/);
+    expect(await page.locator('[data-testid="deploy-status"]').innerText()).not.toMatch(/not available/);
     await page.keyboard.press('Escape');
     await byId('wizard').waitFor({ state: 'detached' });
   });

@@ -10,7 +10,6 @@ import { formatBytes } from '../format';
 import { JobProgress } from '../jobs/JobProgress';
 import { useJobs, useStores, useWizard } from '../stores/StoresContext';
 import { checkCloudConfig } from './cloudConfig';
-import { deployAvailable } from './deploy';
 import { STEP_LABELS, WIZARD_STEPS, type WizardStep } from './wizardStore';
 import './provisioning.css';
 
@@ -129,7 +128,6 @@ function WizardFooter({ step }: { step: WizardStep }) {
           disabled={!canDeploy}
           onClick={() => void wizard.getState().startDeploy()}
           data-testid="wizard-deploy"
-          title={deployAvailable() ? undefined : 'Deploy is not available in this build'}
         >
           Deploy
         </button>

@@ -1,11 +1,10 @@
 /**
- * The wizard's one door to deploying. `provisioning.deploy` belongs to the deploy capability (its own
- * contract file, preload/api/deploy.ts), which this build may not have: the method is looked up in the
- * contract at run time, and without it the call fails with a message that says so instead of a transport
- * error. Once the method exists its typed input replaces DeployArgs here.
+ * The wizard's one door to deploying: its draft (account, free-form cloud-init) turned into the deploy
+ * capability's input (`provisioning.deploy`, preload/api/deploy.ts), which starts a job the jobs store follows.
  */
-import { isMethodName, type ContractClient } from '../../../preload/contract';
+import type { ContractClient, MethodInput } from '../../../preload/contract';
 import type { VmRequest } from '../../../preload/api/provisioning';
+import { checkCloudConfig } from './cloudConfig';
 
 export const DEPLOY_METHOD = 'provisioning.deploy';
 
@@ -17,20 +16,19 @@ export interface DeployArgs {
   cloudInit?: string;
 }
 
-export class DeployUnavailableError extends Error {
-  constructor() {
-    super('Deploy is not available in this build: the review above is what would be deployed.');
-    this.name = 'DeployUnavailableError';
-  }
-}
-
-export function deployAvailable(): boolean {
-  return isMethodName(DEPLOY_METHOD);
+/** The deploy call's input from the wizard's draft: the account becomes a key-login user, the cloud-init text its parsed mapping. */
+export function deployInput(args: DeployArgs): MethodInput<'provisioning.deploy'> {
+  const sshKey = args.account?.sshKey.trim();
+  const cloud = args.cloudInit ? checkCloudConfig(args.cloudInit) : undefined;
+  return {
+    hostId: args.hostId,
+    name: args.name,
+    request: args.request,
+    ...(args.account?.username ? { user: { name: args.account.username, sshAuthorizedKeys: sshKey ? [sshKey] : [] } } : {}),
+    ...(cloud?.value ? { userCloudConfig: cloud.value } : {}),
+  };
 }
 
 export async function deployVm(client: ContractClient, args: DeployArgs): Promise<{ jobId: string }> {
-  if (!deployAvailable()) throw new DeployUnavailableError();
-  // Typed through the contract once deploy.ts is merged; until then the name is not a MethodName.
-  const call = client.call as unknown as (method: string, args: unknown) => Promise<{ jobId: string }>;
-  return call(DEPLOY_METHOD, args);
+  return client.call('provisioning.deploy', deployInput(args));
 }

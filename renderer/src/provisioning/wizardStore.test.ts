@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createContractClient } from '../../../preload/client';
 import type { Placement, Proposal, VmRequest } from '../../../preload/api/provisioning';
 import { createMemoryTransport, settle } from '../testing/memoryTransport';
-import { deployAvailable } from './deploy';
+import { deployInput } from './deploy';
 import { blankRequest, createWizardStore, fieldErrorsOf, localErrors } from './wizardStore';
 import { ContractCallError } from '../../../preload/client';
 
@@ -123,23 +123,25 @@ describe('the wizard store', () => {
     ]);
   });
 
-  it('says deploy is missing from this build through the default deploy function', async () => {
-    expect(deployAvailable()).toBe(false);
-    const memory = createMemoryTransport();
-    const store = createWizardStore(createContractClient(memory.transport));
-    memory.reply('provisioning.catalog', () => ({ templates: [template('small')], apps: [] }));
-    memory.reply('provisioning.validate', () => ({ errors: [] }));
-    memory.reply('provisioning.propose', ({ request }) => ({ proposals: [proposal(request)], refusals: [] }));
-    memory.reply('provisioning.place', ({ request }) => placement(proposal(request)));
-    store.getState().openWizard();
-    await settle();
-    store.getState().chooseTemplate('small');
-    store.getState().setName('vm1');
-    await store.getState().goTo('review');
-    await store.getState().startDeploy();
-    expect(store.getState().deploy.error).toMatch(/not available in this build/);
-    expect(memory.calls.some((c) => c.method === ('provisioning.deploy' as string))).toBe(false);
+  it('turns the draft into provisioning.deploy input: the account as a key-login user, cloud-init parsed', () => {
+    expect(
+      deployInput({
+        hostId: 'demo',
+        name: 'vm1',
+        request: template('small').template.request,
+        account: { username: 'ada', sshKey: ' ssh-ed25519 AAAAC3Nza ada@host ' },
+        cloudInit: '#cloud-config\npackages:\n  - htop\n',
+      }),
+    ).toEqual({
+      hostId: 'demo',
+      name: 'vm1',
+      request: template('small').template.request,
+      user: { name: 'ada', sshAuthorizedKeys: ['ssh-ed25519 AAAAC3Nza ada@host'] },
+      userCloudConfig: { packages: ['htop'] },
+    });
+    expect(deployInput({ hostId: 'demo', name: 'vm1', request: template('small').template.request })).toEqual({ hostId: 'demo', name: 'vm1', request: template('small').template.request });
   });
+
 });
 
 describe('saving as a template', () => {

@@ -1,0 +1,388 @@
+/**
+ * Deploying an accepted VmRequest on a host, as a job: create the disks in a storage pool (a linked clone or
+ * full copy of the OS image, or empty), build and upload the cloud-init seed, define the domain from the
+ * typed model, start it, and wait for the guest's address. Everything the job creates goes on a rollback
+ * list the moment it exists; a failure or a cancel at any step undoes the list in reverse order, so no
+ * volume and no domain is left behind. What can be checked before anything is created is checked first
+ * and refused with field errors (the request never becomes a job).
+ */
+import { randomUUID } from 'node:crypto';
+import type { JobContext, JobRegistry, JobSnapshot } from '../../jobs/JobRegistry';
+import { ConflictError, HostUnreachableError, InvalidInputError, NotFoundError, OperationFailedError, TandemError, UnsupportedError } from '../../errors';
+import { createLogger } from '../../logging';
+import { cloudConfigForApps } from '../catalog';
+import type { HostImage, HostOffer, HostOfferReader } from '../HostOffer';
+import type { OsDatabase } from '../osinfo/OsDatabase';
+import type { App, VmRequest } from '../schemas';
+import { GiB } from '../units';
+import { buildSeedIso, seedFiles } from './cloudInitSeed';
+import { DeployRequestSchema, type DeployReport, type DeployRequest, type DeployRequestInput } from './deploySchemas';
+import type { DeployPort, NewVolume, VolumeRef } from './DeployPort';
+import { buildDomainDefinition, type BootSpec, type VolumeDisk } from './domainDefinition';
+
+const log = createLogger('deploy');
+
+/**
+ * Images that carry no bootloader boot a kernel + initramfs given directly (Ubuntu publishes them next to its
+ * cloud images; the test bed's tiny guest is one). `{name}` in the command line becomes the VM name.
+ */
+export interface DirectKernelBoot {
+  kernel: string;
+  initrd: string;
+  cmdline: string;
+  /** Such guests often only have IDE drivers built in: i440fx ("pc") then. */
+  machine: 'q35' | 'pc';
+  /** Where the serial console is logged on the host, one `<name>.serial.log` per VM. */
+  serialLogDir?: string;
+}
+
+export interface DeployerDeps {
+  jobs: JobRegistry;
+  port: DeployPort;
+  offers: HostOfferReader;
+  osDatabase: () => Promise<OsDatabase>;
+  apps: () => Promise<Map<string, App>>;
+  /** Applies to every image deployed through this Deployer (set for a host setup whose images need it). */
+  directKernelBoot?: DirectKernelBoot;
+  /**
+   * Run guests under QEMU's emulation (TCG) even where the host reports KVM: for hosts whose KVM cannot run
+   * guests (nested virtualization without the MSRs QEMU sets fails at start with "failed to set MSR").
+   */
+  emulateOnly?: boolean;
+  /** How long the job waits for the guest's first address before it reports "no address yet". */
+  addressTimeoutMs?: number;
+  addressPollMs?: number;
+  /** How long a rollback waits for a host that dropped to come back (default 2 min). */
+  rollbackWaitMs?: number;
+}
+
+export const DEPLOY_STEPS = ['system disk', 'data disks', 'seed', 'define', 'start', 'address'] as const;
+export type DeployStep = (typeof DEPLOY_STEPS)[number];
+
+/** Everything the job decided before it creates anything. */
+interface DeployPlan {
+  input: DeployRequest;
+  uuid: string;
+  volumes: NewVolume[];
+  disks: VolumeDisk[];
+  seed: VolumeRef & { files: ReturnType<typeof seedFiles> };
+  domainType: 'kvm' | 'qemu';
+  boot: BootSpec;
+  machine: 'q35' | 'pc';
+  serialLogPath?: string;
+}
+
+export class Deployer {
+  constructor(private readonly deps: DeployerDeps) {}
+
+  /** Checks the request (field errors, nothing created), then starts the deploy job. */
+  async deploy(raw: DeployRequestInput): Promise<JobSnapshot> {
+    const plan = await this.plan(raw);
+    const { input } = plan;
+    return this.deps.jobs.start(
+      { kind: 'deploy', title: `Deploy ${input.name}`, targets: [{ hostId: input.hostId, uuid: plan.uuid }] },
+      (ctx) => this.run(plan, ctx) as unknown as Promise<Record<string, unknown>>,
+    );
+  }
+
+  /** The checks before the job: each refusal names the field the wizard shows it at. */
+  async plan(raw: DeployRequestInput): Promise<DeployPlan> {
+    const parsed = DeployRequestSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new InvalidInputError('deploy.invalid', `${issue.path.join('.') || 'request'}: ${issue.message}`, {
+        details: { field: issue.path.join('.') },
+      });
+    }
+    const input = parsed.data;
+    const { request, hostId, name } = input;
+    const db = await this.deps.osDatabase();
+    const os = db.get(request.os.osinfoId);
+    if (!os) {
+      throw new InvalidInputError('deploy.unknown-os', `Unknown operating system "${request.os.osinfoId}" (not in the osinfo database)`, {
+        details: { field: 'request.os.osinfoId' },
+      });
+    }
+    const offer = await this.deps.offers.offer(hostId);
+    const hw = request.hardware;
+    if (!offer.guestArches.includes(hw.arch)) {
+      throw new InvalidInputError('deploy.arch', `${offer.hostName} cannot run ${hw.arch} guests`, { details: { field: 'request.hardware.arch' } });
+    }
+    if (hw.firmware === 'uefi' && !offer.firmware.uefi) fieldError('deploy.no-uefi', `${offer.hostName} has no UEFI firmware`, 'request.hardware.firmware');
+    if (hw.secureBoot && (hw.firmware !== 'uefi' || !offer.firmware.secureBoot)) {
+      fieldError('deploy.no-secure-boot', `Secure Boot needs UEFI firmware with a Secure Boot build on ${offer.hostName}`, 'request.hardware.secureBoot');
+    }
+    if (hw.tpm && !offer.tpmEmulator) fieldError('deploy.no-tpm', `${offer.hostName} has no TPM emulator (swtpm)`, 'request.hardware.tpm');
+    // No graphics listed means the host's domain capabilities do not say (libvirt's test driver): the same rule
+    // as the best match (bestMatch.ts), so a proposal it calls feasible is never refused here.
+    if (hw.graphics !== 'none' && offer.graphics.length > 0 && !offer.graphics.includes(hw.graphics)) {
+      fieldError('deploy.graphics', `${offer.hostName} offers no ${hw.graphics} graphics`, 'request.hardware.graphics');
+    }
+    hw.nics.forEach((nic, i) => {
+      if (!offer.networks.some((n) => n.name === nic.network)) {
+        fieldError('deploy.no-network', `${offer.hostName} has no network "${nic.network}"`, `request.hardware.nics.${i}.network`);
+      }
+    });
+
+    if (await this.deps.port.domainExists(hostId, name)) {
+      throw new ConflictError('deploy.name-taken', `${offer.hostName} already has a VM named "${name}"`, { details: { field: 'name' } });
+    }
+
+    const image = request.os.source === 'cloud-image' ? imageFor(offer, request, db) : undefined;
+    if (request.os.source === 'install-media') {
+      throw new UnsupportedError('deploy.install-media', 'Deploying from install media is not supported yet: use a cloud image or an empty disk', {
+        details: { field: 'request.os.source' },
+      });
+    }
+    const poolOf = (wanted: string | undefined, field: string): string => {
+      const name = wanted ?? input.storagePool ?? image?.pool ?? roomiest(offer);
+      const pool = offer.pools.find((p) => p.name === name);
+      if (!pool) fieldError('deploy.no-pool', `${offer.hostName} has no storage pool "${name}"`, field);
+      if (!pool.active) fieldError('deploy.pool-inactive', `Storage pool "${name}" on ${offer.hostName} is not active`, field);
+      return name;
+    };
+
+    const volumes: NewVolume[] = [];
+    const disks: VolumeDisk[] = [];
+    hw.disks.forEach((disk, i) => {
+      const field = `request.hardware.disks.${i}`;
+      const pool = poolOf(disk.pool, `${field}.pool`);
+      let capacityBytes = disk.sizeGiB * GiB;
+      const volume: NewVolume = { pool, volume: `${name}-disk${i}.qcow2`, capacityBytes, format: 'qcow2' };
+      if (i === 0 && image) {
+        if (image.virtualSizeBytes !== undefined && image.virtualSizeBytes > capacityBytes) {
+          // The image's file system fills its virtual size: the system disk can't be smaller.
+          capacityBytes = image.virtualSizeBytes;
+          volume.capacityBytes = capacityBytes;
+        }
+        volume.from = { mode: input.systemDisk, base: { pool: image.pool, volume: image.volume } };
+      }
+      volumes.push(volume);
+      disks.push({ pool, volume: volume.volume, format: 'qcow2', bus: disk.bus });
+    });
+    const seedPool = poolOf(undefined, 'storagePool');
+    const uuid = randomUUID();
+    const seed = { pool: seedPool, volume: `${name}-seed.iso` };
+    for (const ref of [...volumes, seed]) {
+      if (await this.deps.port.volumeExists(hostId, ref)) {
+        throw new ConflictError('deploy.volume-taken', `Storage pool "${ref.pool}" already has a volume "${ref.volume}": choose another VM name`, {
+          details: { field: 'name' },
+        });
+      }
+    }
+    const files = seedFiles({
+      vmName: name,
+      instanceId: uuid,
+      ...(input.user ? { user: input.user } : {}),
+      ...(input.userCloudConfig ? { userCloudConfig: input.userCloudConfig } : {}),
+      apps: cloudConfigForApps(request.apps, await this.deps.apps()),
+    });
+    const kernelBoot = this.deps.directKernelBoot;
+    return {
+      input,
+      uuid,
+      volumes,
+      disks,
+      seed: { ...seed, files },
+      domainType: offer.kvmArches.includes(hw.arch) && !this.deps.emulateOnly ? 'kvm' : 'qemu',
+      boot: kernelBoot
+        ? { kind: 'kernel', kernel: kernelBoot.kernel, initrd: kernelBoot.initrd, cmdline: kernelBoot.cmdline.replaceAll('{name}', name) }
+        : { kind: 'disk' },
+      machine: kernelBoot?.machine ?? 'q35',
+      ...(kernelBoot?.serialLogDir ? { serialLogPath: `${kernelBoot.serialLogDir}/${name}.serial.log` } : {}),
+    };
+  }
+
+  private async run(plan: DeployPlan, ctx: JobContext): Promise<DeployReport> {
+    const { port } = this.deps;
+    const { hostId, name } = plan.input;
+    const rollback: Array<{ what: string; undo: () => Promise<void> }> = [];
+    const stepsMs: Record<string, number> = {};
+    let step = 0;
+    const stepDone = async <T>(label: DeployStep, phase: string, work: () => Promise<T>): Promise<T> => {
+      ctx.signal.throwIfAborted();
+      ctx.report({ phase, fraction: step / DEPLOY_STEPS.length, figures: { step: label, stepIndex: step + 1, steps: DEPLOY_STEPS.length } });
+      const started = performance.now();
+      const result = await work();
+      stepsMs[label] = Math.round(performance.now() - started);
+      step++;
+      return result;
+    };
+    const created: VolumeRef[] = [];
+    /**
+     * Runs a call that creates `what`. When the host drops during the call, the object may exist (the request
+     * reached the daemon, the reply did not): it goes on the rollback list anyway, and its undo accepts that it
+     * is not there. A refusal by libvirt means it was not created.
+     */
+    const creating = async <T>(what: string, call: () => Promise<T>, undoIt: (result: T | undefined) => Promise<void>): Promise<T> => {
+      try {
+        const result = await call();
+        rollback.push({ what, undo: () => undoIt(result) });
+        return result;
+      } catch (error) {
+        if (error instanceof HostUnreachableError) rollback.push({ what: `${what} (if the host created it)`, undo: () => ignoreNotFound(() => undoIt(undefined)) });
+        throw error;
+      }
+    };
+    const createVolume = async (volume: NewVolume) => {
+      await creating(`volume ${volume.pool}/${volume.volume}`, () => port.createVolume(hostId, volume), () => port.deleteVolume(hostId, volume));
+      created.push({ pool: volume.pool, volume: volume.volume });
+    };
+    try {
+      const [system, ...data] = plan.volumes;
+      await stepDone('system disk', system!.from ? `${system!.from.mode === 'linked-clone' ? 'cloning' : 'copying'} the system disk` : 'creating the system disk', () =>
+        createVolume(system!),
+      );
+      await stepDone('data disks', data.length > 0 ? `creating ${data.length} data disk(s)` : 'no data disks', async () => {
+        for (const volume of data) {
+          ctx.signal.throwIfAborted();
+          await createVolume(volume);
+        }
+      });
+      await stepDone('seed', 'writing the cloud-init seed', async () => {
+        const iso = await buildSeedIso(plan.seed.files);
+        ctx.signal.throwIfAborted();
+        await createVolume({ pool: plan.seed.pool, volume: plan.seed.volume, capacityBytes: iso.length, format: 'raw' });
+        await port.uploadVolume(hostId, plan.seed, iso);
+      });
+      const definition = buildDomainDefinition({
+        name,
+        uuid: plan.uuid,
+        domainType: plan.domainType,
+        machine: plan.machine,
+        hardware: plan.input.request.hardware,
+        disks: plan.disks,
+        seed: plan.seed,
+        boot: plan.boot,
+        ...(plan.serialLogPath ? { serialLogPath: plan.serialLogPath } : {}),
+      });
+      await stepDone('define', 'defining the VM', () =>
+        creating(`VM ${name}`, () => port.defineDomain(hostId, definition.toString()), () => port.undefineDomain(hostId, plan.uuid)),
+      );
+      await stepDone('start', 'starting the VM', () =>
+        creating(`running VM ${name}`, () => port.startDomain(hostId, plan.uuid), () => port.destroyDomain(hostId, plan.uuid)),
+      );
+      const address = await stepDone('address', 'waiting for the guest address', () => this.waitForAddress(hostId, plan, ctx.signal));
+      // A cancel that came during the last step still wins: the user asked for nothing to be left.
+      ctx.signal.throwIfAborted();
+      ctx.report({ phase: 'running', fraction: 1, figures: { step: 'done', stepIndex: DEPLOY_STEPS.length, steps: DEPLOY_STEPS.length } });
+      return {
+        hostId,
+        name,
+        uuid: plan.uuid,
+        address: address.address,
+        addressNote: address.note,
+        volumes: created,
+        stepsMs,
+      };
+    } catch (error) {
+      ctx.report({ phase: 'removing what was created', figures: { undo: rollback.length } });
+      const left = await undo(rollback, this.deps.rollbackWaitMs ?? 120_000);
+      if (left.length > 0) {
+        // Said in the error too: the user has to know what to clean up by hand.
+        throw new OperationFailedError(
+          'deploy.rollback-incomplete',
+          `Deploying ${name} failed (${reason(error)}) and these could not be removed: ${left.join('; ')}`,
+          { cause: error, details: { left } },
+        );
+      }
+      if (ctx.signal.aborted) {
+        throw new OperationFailedError('deploy.cancelled', `Deploy of ${name} cancelled: nothing of it is left on the host`, {
+          details: { removed: rollback.map((r) => r.what) },
+        });
+      }
+      throw error;
+    }
+  }
+
+  private async waitForAddress(hostId: string, plan: DeployPlan, signal: AbortSignal): Promise<{ address: string | null; note: string }> {
+    if (plan.input.request.hardware.nics.length === 0) return { address: null, note: 'The VM has no network interface' };
+    const deadline = Date.now() + (this.deps.addressTimeoutMs ?? 120_000);
+    for (;;) {
+      const addresses = await this.deps.port.guestAddresses(hostId, plan.uuid);
+      if (addresses.length > 0) return { address: addresses[0]!, note: `from the network's DHCP lease` };
+      if (Date.now() >= deadline) {
+        return { address: null, note: 'No address yet: the guest has not taken a DHCP lease (its network may have no DHCP)' };
+      }
+      await sleep(this.deps.addressPollMs ?? 2_000, signal);
+    }
+  }
+}
+
+function fieldError(code: string, message: string, field: string): never {
+  throw new InvalidInputError(code, message, { details: { field } });
+}
+
+/** The OS image for the request on this host: the exact OS (by osinfo id), the arch, a cloud image. */
+function imageFor(offer: HostOffer, request: VmRequest, db: OsDatabase): HostImage {
+  const wanted = db.get(request.os.osinfoId)!;
+  const image = offer.images
+    .filter((i) => i.kind === 'cloud-image' && i.arch === request.hardware.arch && db.get(i.osinfoId)?.id === wanted.id)
+    .sort((a, b) => Number(b.cloudInit) - Number(a.cloudInit))[0];
+  if (!image) {
+    throw new NotFoundError('deploy.no-image', `${offer.hostName} has no ${wanted.name} ${request.hardware.arch} cloud image in its storage pools`, {
+      details: { field: 'request.os.osinfoId' },
+    });
+  }
+  return image;
+}
+
+function roomiest(offer: HostOffer): string {
+  const pool = offer.pools.filter((p) => p.active).sort((a, b) => b.freeBytes - a.freeBytes)[0];
+  if (!pool) fieldError('deploy.no-pool', `${offer.hostName} has no active storage pool`, 'storagePool');
+  return pool.name;
+}
+
+/**
+ * Undoes in reverse order; returns what could not be undone (each failure logged with its reason). A host
+ * that dropped is waited for (the host manager reconnects it) up to `waitMs`, so a daemon restart midway
+ * still ends with nothing left.
+ */
+async function undo(rollback: Array<{ what: string; undo: () => Promise<void> }>, waitMs: number): Promise<string[]> {
+  const left: string[] = [];
+  const deadline = Date.now() + waitMs;
+  for (const entry of [...rollback].reverse()) {
+    for (;;) {
+      try {
+        await entry.undo();
+        break;
+      } catch (error) {
+        if (error instanceof HostUnreachableError && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          continue;
+        }
+        log.error(`deploy rollback: could not remove ${entry.what}`, error);
+        left.push(`${entry.what} (${reason(error)})`);
+        break;
+      }
+    }
+  }
+  return left;
+}
+
+async function ignoreNotFound(call: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+  }
+}
+
+function reason(error: unknown): string {
+  return error instanceof TandemError || error instanceof Error ? error.message : String(error);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

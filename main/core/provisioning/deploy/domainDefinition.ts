@@ -1,0 +1,151 @@
+/**
+ * The libvirt domain definition of a new VM, built from the accepted VmRequest through the XML layer (a DOM
+ * built node by node, never concatenated text), then read back through DomainXml so the definition Tandem
+ * defines is the one its typed model sees. Disks are pool volumes (`<disk type='volume'>`): the definition
+ * names pool + volume, so it is the same whether the host is this machine or a remote one.
+ */
+import type { Element } from '@xmldom/xmldom';
+import { DomainXml } from '../../inventory/DomainXml';
+import { XmlDocument } from '../../xml/XmlDocument';
+import type { HardwareSpec } from '../schemas';
+
+export type DiskBus = HardwareSpec['disks'][number]['bus'];
+
+export interface VolumeDisk {
+  pool: string;
+  volume: string;
+  /** qcow2, raw: the volume's format, as libvirt needs it in the driver element. */
+  format: string;
+  bus: DiskBus;
+}
+
+/** How the guest boots: from its system disk (the image's bootloader) or a kernel + initramfs given directly. */
+export type BootSpec =
+  | { kind: 'disk' }
+  | { kind: 'kernel'; kernel: string; initrd: string; cmdline: string };
+
+export interface DomainDefinitionInput {
+  name: string;
+  uuid: string;
+  /** kvm when the host has KVM for the arch, else qemu (TCG emulation). */
+  domainType: 'kvm' | 'qemu';
+  /** q35 by default (PCIe, Secure Boot needs it); pc (i440fx) for guests that only have IDE drivers. */
+  machine: 'q35' | 'pc';
+  hardware: Pick<HardwareSpec, 'arch' | 'vcpus' | 'memoryMiB' | 'firmware' | 'secureBoot' | 'tpm' | 'nics' | 'graphics' | 'sound'>;
+  /** The system disk first. */
+  disks: VolumeDisk[];
+  /** The cloud-init seed, attached read-only as a CD-ROM. */
+  seed?: { pool: string; volume: string };
+  boot: BootSpec;
+  /** Also logs serial port 0 (the console) to this file on the host. */
+  serialLogPath?: string;
+}
+
+/** Builds the domain XML, returns it as the typed model. */
+export function buildDomainDefinition(input: DomainDefinitionInput): DomainXml {
+  const document = XmlDocument.parse('<domain/>', 'domain XML');
+  const doc = document.doc;
+  const add = (parent: Element, tag: string, attrs: Record<string, string> = {}, text?: string): Element => {
+    const el = doc.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) el.setAttribute(key, value);
+    if (text !== undefined) el.appendChild(doc.createTextNode(text));
+    parent.appendChild(el);
+    return el;
+  };
+  const hw = input.hardware;
+  const domain = document.root;
+  domain.setAttribute('type', input.domainType);
+  add(domain, 'name', {}, input.name);
+  add(domain, 'uuid', {}, input.uuid);
+  add(domain, 'memory', { unit: 'MiB' }, String(hw.memoryMiB));
+  add(domain, 'currentMemory', { unit: 'MiB' }, String(hw.memoryMiB));
+  add(domain, 'vcpu', {}, String(hw.vcpus));
+
+  const uefi = hw.firmware === 'uefi';
+  // libvirt's firmware auto-selection picks the host's OVMF build from its firmware descriptors
+  // (/usr/share/qemu/firmware), with or without Secure Boot, and makes the NVRAM copy: no paths to guess.
+  const os = add(domain, 'os', uefi ? { firmware: 'efi' } : {});
+  add(os, 'type', { arch: hw.arch, machine: input.machine }, 'hvm');
+  if (uefi) {
+    const firmware = add(os, 'firmware');
+    add(firmware, 'feature', { enabled: hw.secureBoot ? 'yes' : 'no', name: 'secure-boot' });
+    add(firmware, 'feature', { enabled: hw.secureBoot ? 'yes' : 'no', name: 'enrolled-keys' });
+    if (hw.secureBoot) add(os, 'loader', { secure: 'yes' });
+  }
+  if (input.boot.kind === 'kernel') {
+    add(os, 'kernel', {}, input.boot.kernel);
+    add(os, 'initrd', {}, input.boot.initrd);
+    add(os, 'cmdline', {}, input.boot.cmdline);
+  } else {
+    add(os, 'boot', { dev: 'hd' });
+  }
+
+  const features = add(domain, 'features');
+  add(features, 'acpi');
+  add(features, 'apic');
+  // Secure Boot firmware only runs with SMM, which keeps the OS from writing the variable store directly.
+  if (uefi && hw.secureBoot) add(features, 'smm', { state: 'on' });
+  // host-model: the host's CPU as libvirt's named model plus features, so the guest gets them while QEMU can
+  // still set every MSR it exposes (host-passthrough aborts QEMU on nested-KVM hosts: "failed to set MSR").
+  if (input.domainType === 'kvm') add(domain, 'cpu', { mode: 'host-model' });
+  add(domain, 'on_poweroff', {}, 'destroy');
+  add(domain, 'on_reboot', {}, 'restart');
+  add(domain, 'on_crash', {}, 'destroy');
+
+  const devices = add(domain, 'devices');
+  const targets = new TargetNames();
+  for (const disk of input.disks) {
+    const el = add(devices, 'disk', { type: 'volume', device: 'disk' });
+    add(el, 'driver', { name: 'qemu', type: disk.format });
+    add(el, 'source', { pool: disk.pool, volume: disk.volume });
+    add(el, 'target', { dev: targets.next(disk.bus), bus: disk.bus });
+  }
+  if (input.disks.some((d) => d.bus === 'scsi')) add(devices, 'controller', { type: 'scsi', model: 'virtio-scsi' });
+  if (input.seed) {
+    // q35 has no IDE controller: its CD-ROMs hang off the AHCI (SATA) one.
+    const bus = input.machine === 'pc' ? 'ide' : 'sata';
+    const cdrom = add(devices, 'disk', { type: 'volume', device: 'cdrom' });
+    add(cdrom, 'driver', { name: 'qemu', type: 'raw' });
+    add(cdrom, 'source', { pool: input.seed.pool, volume: input.seed.volume });
+    add(cdrom, 'target', { dev: targets.next(bus), bus });
+    add(cdrom, 'readonly');
+  }
+  for (const nic of hw.nics) {
+    const el = add(devices, 'interface', { type: 'network' });
+    add(el, 'source', { network: nic.network });
+    add(el, 'model', { type: nic.model });
+  }
+  const serial = add(devices, 'serial', { type: 'pty' });
+  if (input.serialLogPath) add(serial, 'log', { file: input.serialLogPath, append: 'on' });
+  add(serial, 'target', { port: '0' });
+  add(add(devices, 'console', { type: 'pty' }), 'target', { type: 'serial', port: '0' });
+  if (hw.graphics !== 'none') {
+    const graphics = add(devices, 'graphics', { type: hw.graphics, autoport: 'yes' });
+    // Consoles are reached through libvirt (or an SSH tunnel), never on the host's public addresses.
+    add(graphics, 'listen', { type: 'address', address: '127.0.0.1' });
+  }
+  if (hw.sound) add(devices, 'sound', { model: input.machine === 'q35' ? 'ich9' : 'ich6' });
+  if (hw.tpm) {
+    // swtpm behind libvirt's emulator backend; CRB is the interface TPM 2.0 guests expect on q35.
+    const tpm = add(devices, 'tpm', { model: input.machine === 'q35' ? 'tpm-crb' : 'tpm-tis' });
+    add(tpm, 'backend', { type: 'emulator', version: '2.0' });
+  }
+  return DomainXml.parse(document.toString());
+}
+
+/** libvirt target names per bus: vda, vdb... for virtio; sda, sdb... shared by SATA and SCSI; hda... for IDE. */
+class TargetNames {
+  private readonly used = new Map<string, number>();
+
+  next(bus: string): string {
+    const prefix = bus === 'virtio' ? 'vd' : bus === 'ide' ? 'hd' : 'sd';
+    const index = this.used.get(prefix) ?? 0;
+    this.used.set(prefix, index + 1);
+    return prefix + letters(index);
+  }
+}
+
+function letters(index: number): string {
+  const letter = String.fromCharCode(97 + (index % 26));
+  return index < 26 ? letter : letters(Math.floor(index / 26) - 1) + letter;
+}
