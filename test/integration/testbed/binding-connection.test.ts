@@ -49,7 +49,10 @@ describe.skipIf(!env)('a libvirt connection that drops', () => {
   it('fires the close callback with the reason, and later calls reject instead of hanging', async () => {
     const conn = await openConnection(`qemu+tcp://127.0.0.1:${proxy.port}/system`);
     expect(await conn.setKeepAlive(5, 3)).toBe(true); // remote connections support keepalive
-    const closed = new Promise<ConnectionCloseEvent>((resolve) => void conn.registerCloseCallback(resolve));
+    // Registered (awaited) before the cut: a registration still on its way when the socket goes fails instead.
+    let onClose: (event: ConnectionCloseEvent) => void = () => undefined;
+    const closed = new Promise<ConnectionCloseEvent>((resolve) => (onClose = resolve));
+    await conn.registerCloseCallback((event) => onClose(event));
     expect(await conn.getType()).toBe('QEMU');
 
     proxy.cut();
