@@ -18,6 +18,10 @@ export const CheckpointSchema = z.strictObject({
   quiesced: z.boolean(),
   disks: z.array(z.strictObject({ target: z.string(), image: z.string(), format: z.string() })),
   memoryFile: z.string().nullable(),
+  /** The checkpoint whose memory this one's is stored as a sealed delta against; null: stored whole. */
+  memoryBaseId: CheckpointIdSchema.nullable().optional(),
+  /** Bytes of the whole memory state (sizeBytes holds what is stored). */
+  memoryFullBytes: z.number().int().nonnegative().optional(),
   /** How long the guest was paused (suspended -> resumed lifecycle events); null: not paused. */
   stunMs: z.number().nullable(),
   wallMs: z.number(),

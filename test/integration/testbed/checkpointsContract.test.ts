@@ -8,17 +8,22 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
+import { startSecretService, type PrivateSecretService } from '../../support/secretService';
 import { createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 
 const env = testbedOrFail();
 
 describe.skipIf(!env)('checkpoints through the contract', () => {
   let t: InProcessTandem;
+  let keyring: PrivateSecretService | undefined;
   let guest: TinyGuest;
   let hostId: string;
   const ref = () => ({ hostId, uuid: guest.uuid });
 
   beforeAll(async () => {
+    // Memory states are sealed with a key from the keychain: a private, real Secret Service.
+    keyring = await startSecretService();
+    keyring.useInThisProcess();
     t = await startInProcessTandem({ demo: 'never' });
     hostId = (await t.client.call('hosts.add', { uri: env!.host1Uri, name: 'host1' })).id;
     guest = await createTinyGuest(env!, { name: `ck-${process.pid}-contract` });
@@ -37,6 +42,7 @@ describe.skipIf(!env)('checkpoints through the contract', () => {
       await removeTinyGuest(guest);
       await rm(join(env!.images, '.tandem-checkpoints', guest.uuid), { recursive: true, force: true });
     }
+    await keyring?.stop();
   });
 
   it('takes, lists, reverts and commits, with events and typed errors', async () => {
@@ -50,6 +56,9 @@ describe.skipIf(!env)('checkpoints through the contract', () => {
     console.log(`contract checkpoint: stun ${cp.stunMs} ms, ${cp.sizeBytes} bytes on disk`);
     expect(cp).toMatchObject({ name: 'contract', description: 'through the WebSocket', kind: 'memory', current: true, parentId: null });
     expect((await changed).currentId).toBe(cp.id);
+    // Sealed through the app's keychain key; the first memory state of a VM is stored whole.
+    expect(cp.memoryBaseId).toBeNull();
+    expect(cp.memoryFullBytes).toBeGreaterThan(0);
 
     const unknown = await callError(t.client.call('checkpoints.revert', { ...ref(), checkpointId: '00000000-0000-4000-8000-000000000000' }));
     expect(unknown).toMatchObject({ errorName: 'NotFound', code: 'checkpoint.not-found' });
