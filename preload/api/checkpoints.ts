@@ -37,7 +37,7 @@ export const CheckpointTreeSchema = z.strictObject({
 });
 export type CheckpointTree = z.infer<typeof CheckpointTreeSchema>;
 
-// Long operations answer when done (no jobs module on main yet: see README, checkpoints).
+// Take / revert / delete / commit run as jobs (jobs.changed: phases, stun time in the result) and answer when done.
 export const checkpointsMethods = {
   'checkpoints.list': { input: VmRefSchema, output: CheckpointTreeSchema },
   'checkpoints.take': {

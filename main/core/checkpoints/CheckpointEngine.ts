@@ -80,6 +80,10 @@ interface RevertData {
   oldActive: DiskLayer[];
 }
 
+/** Told what an operation does now ("saving memory"), for a job's progress. */
+export type PhaseReporter = (phase: string) => void;
+const noPhases: PhaseReporter = () => undefined;
+
 export interface CheckpointEngineDeps {
   hypervisor: CheckpointHypervisor;
   images: DiskImages;
@@ -114,7 +118,7 @@ export class CheckpointEngine {
     return { vm, currentId: tree.currentId, checkpoints };
   }
 
-  async take(vm: CheckpointVm, request: TakeCheckpointRequest): Promise<CheckpointView> {
+  async take(vm: CheckpointVm, request: TakeCheckpointRequest, phase: PhaseReporter = noPhases): Promise<CheckpointView> {
     const name = request.name.trim();
     if (!name) throw new InvalidInputError('checkpoint.name-empty', 'A checkpoint needs a name', { details: { field: 'name' } });
     return this.exclusive(vm, async () => {
@@ -159,6 +163,7 @@ export class CheckpointEngine {
       await this.journal.write(entry);
 
       let outcome;
+      phase(checkpoint.memoryFile ? 'creating overlays, saving memory' : 'creating overlays');
       try {
         outcome = await hypervisor.snapshot(vm, {
           name: `tandem-${id}`,
@@ -178,6 +183,7 @@ export class CheckpointEngine {
       checkpoint.stunMs = outcome.stunMs;
       checkpoint.wallMs = outcome.wallMs;
       await this.journal.write({ ...entry, step: 'snapshotted' });
+      if (checkpoint.memoryFile) phase('sealing memory');
       await this.completeTake(tree, entry.data);
       await this.journal.finish(entry.id);
       log.info(`checkpoint ${name} of ${vm.uuid}: ${checkpoint.kind}, stun ${outcome.stunMs ?? 0} ms, call ${outcome.wallMs} ms`);
@@ -185,7 +191,7 @@ export class CheckpointEngine {
     });
   }
 
-  async revert(vm: CheckpointVm, checkpointId: string): Promise<CheckpointTreeView> {
+  async revert(vm: CheckpointVm, checkpointId: string, phase: PhaseReporter = noPhases): Promise<CheckpointTreeView> {
     return this.exclusive(vm, async () => {
       const tree = await this.requireTree(vm);
       const checkpoint = this.requireCheckpoint(tree, checkpointId);
@@ -196,6 +202,7 @@ export class CheckpointEngine {
       }
       // The memory state is rebuilt and verified before anything is touched: a damaged one leaves the VM as it was.
       const memoryChain = checkpoint.memoryFile ? memoryChainOf(tree, checkpoint) : [];
+      if (memoryChain.length > 0) phase('rebuilding and verifying memory');
       const restorable = memoryChain.length > 0 ? await this.deps.memory.openForRestore(memoryChain) : undefined;
       let restoreFailure: unknown;
       try {
@@ -207,8 +214,10 @@ export class CheckpointEngine {
         const entry: JournalEntry<RevertData> = { id: `${Date.now()}-revert-${randomUUID()}`, op: 'revert', vm, step: 'begin', data };
         await this.journal.write(entry);
         const status = await this.deps.hypervisor.status(vm);
+        phase('stopping the VM');
         if (status.state !== 'shutoff') await this.deps.hypervisor.destroy(vm);
         await this.journal.write({ ...entry, step: 'stopped' });
+        phase(restorable ? 'restoring' : 'switching disks');
         restoreFailure = await this.completeRevert(tree, data, restorable);
         await this.journal.finish(entry.id);
       } finally {
@@ -225,20 +234,20 @@ export class CheckpointEngine {
     });
   }
 
-  async delete(vm: CheckpointVm, checkpointId: string): Promise<CheckpointTreeView> {
+  async delete(vm: CheckpointVm, checkpointId: string, phase: PhaseReporter = noPhases): Promise<CheckpointTreeView> {
     return this.exclusive(vm, async () => {
       const tree = await this.requireTree(vm);
       const checkpoint = this.requireCheckpoint(tree, checkpointId);
       const entry: JournalEntry<DeleteData> = { id: `${Date.now()}-delete-${randomUUID()}`, op: 'delete', vm, step: 'begin', data: { checkpointId } };
       await this.journal.write(entry);
-      await this.mergeAway(vm, tree, checkpoint);
+      await this.mergeAway(vm, tree, checkpoint, phase);
       await this.journal.finish(entry.id);
       return this.list(vm);
     });
   }
 
   /** Folds the VM's current state into its base disks (or a standalone copy) and drops every checkpoint. */
-  async commit(vm: CheckpointVm, request: CommitRequest): Promise<CheckpointTreeView> {
+  async commit(vm: CheckpointVm, request: CommitRequest, phase: PhaseReporter = noPhases): Promise<CheckpointTreeView> {
     return this.exclusive(vm, async () => {
       const tree = await this.requireTree(vm);
       const stamp = Date.now();
@@ -249,6 +258,7 @@ export class CheckpointEngine {
       };
       const entry: JournalEntry<CommitData> = { id: `${stamp}-commit-${randomUUID()}`, op: 'commit', vm, step: 'begin', data };
       await this.journal.write(entry);
+      phase(request.mode === 'fold' ? 'merging into the base disks' : 'copying the disks');
       await this.commitWork(vm, tree, data, entry);
       await this.journal.finish(entry.id);
       return this.list(vm);
@@ -384,7 +394,7 @@ export class CheckpointEngine {
    * first checks whether it already happened (recovery runs this again after a crash): commits and rebases
    * are idempotent, and a layer already gone from the running chain or from the disk is not merged twice.
    */
-  private async mergeAway(vm: CheckpointVm, tree: VmCheckpointTree, checkpoint: Checkpoint): Promise<void> {
+  private async mergeAway(vm: CheckpointVm, tree: VmCheckpointTree, checkpoint: Checkpoint, phase: PhaseReporter = noPhases): Promise<void> {
     const { hypervisor, images } = this.deps;
     const running = (await hypervisor.status(vm)).state !== 'shutoff';
     const lineage = currentLineage(tree);
@@ -392,7 +402,9 @@ export class CheckpointEngine {
     const dependents = children.length + (active ? 1 : 0);
     const parent = checkpoint.parentId ? findCheckpoint(tree, checkpoint.parentId) : undefined;
     const chain = (target: string) => (running ? hypervisor.diskChain(vm, target) : Promise.resolve([]));
+    if (tree.checkpoints.some((c) => c.memoryBaseId === checkpoint.id)) phase('re-basing memory');
     await this.rebaseMemoryDependents(tree, checkpoint);
+    phase('merging disks');
 
     if (dependents > 1) {
       if (!parent && checkpoint.disks.some((d) => isBaseImage(tree, d.image))) {

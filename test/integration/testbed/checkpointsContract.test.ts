@@ -51,7 +51,10 @@ describe.skipIf(!env)('checkpoints through the contract', () => {
 
     const changed = t.nextEvent('checkpoints.changed', (tree) => tree.vm.uuid === guest.uuid && tree.checkpoints.length === 1, 30_000);
     const offset = await serialLogSize(guest.serialLogPath);
+    const takeJob = t.nextEvent('jobs.changed', (j) => j.kind === 'checkpoint.take' && j.state === 'succeeded', 30_000);
     const cp = await t.client.call('checkpoints.take', { ...ref(), name: 'contract', description: 'through the WebSocket' });
+    // The take ran as a job: the jobs panel shows it, with the stun time in its result.
+    expect((await takeJob).result).toMatchObject({ checkpointId: cp.id, stunMs: cp.stunMs, kind: 'memory' });
     const atTake = Number((await waitForSerial(guest.serialLogPath, SERIAL.counter, 30_000, { fromOffset: offset }))[1]) - 1;
     console.log(`contract checkpoint: stun ${cp.stunMs} ms, ${cp.sizeBytes} bytes on disk`);
     expect(cp).toMatchObject({ name: 'contract', description: 'through the WebSocket', kind: 'memory', current: true, parentId: null });
@@ -65,7 +68,9 @@ describe.skipIf(!env)('checkpoints through the contract', () => {
 
     await waitForSerial(guest.serialLogPath, new RegExp(`^tandem-counter ${atTake + 4}$`, 'm'), 30_000, { fromOffset: offset });
     const revertOffset = await serialLogSize(guest.serialLogPath);
+    const revertJob = t.nextEvent('jobs.changed', (j) => j.kind === 'checkpoint.revert' && j.state === 'succeeded', 60_000);
     const tree = await t.client.call('checkpoints.revert', { ...ref(), checkpointId: cp.id });
+    expect((await revertJob).result).toMatchObject({ checkpointId: cp.id });
     expect(tree.currentId).toBe(cp.id);
     const resumed = Number((await waitForSerial(guest.serialLogPath, SERIAL.counter, 30_000, { fromOffset: revertOffset }))[1]);
     expect(resumed).toBeGreaterThanOrEqual(atTake);
