@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { createTandem } from '../main/bootstrap/createTandem';
 import { startServer } from '../main/server/TandemServer';
 import { benchBinding } from './binding';
+import { benchCheckpoints } from './checkpoints';
 import { benchContractLatency } from './contractLatency';
 import { benchDeltaEngine } from './deltaEngine';
 import { benchInventoryFilter } from './inventoryFilter';
@@ -65,6 +66,9 @@ async function main() {
     console.log('\nLive migration of the tiny test-bed guest (Tandem vs virsh, same options, same run)');
     const migration = await benchMigration();
     console.log('skipped' in migration ? `skipped: ${migration.skipped}` : table(migration.rows));
+    console.log('\nCheckpoints of the tiny test-bed guest: stun vs libvirt non-live snapshot, memory stored (sealed delta vs plain), revert time (one run each)');
+    const checkpoints = await benchCheckpoints();
+    console.log('skipped' in checkpoints ? `skipped: ${checkpoints.skipped}` : table(checkpoints.rows));
   } finally {
     await rm(work, { recursive: true, force: true });
   }
