@@ -284,6 +284,15 @@ export class CheckpointEngine {
         done.push(`${what}: failed (${(error as Error).message}); kept in the journal`);
       }
     }
+    // A revert or seal killed midway may have left a plain copy of a guest's memory: it goes now.
+    for (const tree of await this.trees.all()) {
+      try {
+        await this.deps.memory.discardTemporaries(tree.folder);
+      } catch (error) {
+        log.error(`temporary memory files in ${tree.folder} not removed: ${(error as Error).message}`);
+        done.push(`cleanup of ${tree.folder}: failed (${(error as Error).message})`);
+      }
+    }
     return done;
   }
 

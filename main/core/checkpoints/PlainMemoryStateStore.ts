@@ -50,4 +50,6 @@ export class PlainMemoryStateStore implements MemoryStateStore {
   async delete(path: string): Promise<void> {
     await rm(path, { force: true });
   }
+
+  async discardTemporaries(): Promise<void> {}
 }

@@ -143,4 +143,6 @@ export interface MemoryStateStore {
   rebase(chain: MemoryStateRef[], newBaseChain: MemoryStateRef[], newPath: string): Promise<SealedState>;
   sizeOnDisk(path: string): Promise<number>;
   delete(path: string): Promise<void>;
+  /** At start: removes what an interrupted restore or seal left in a VM's folder (rebuilt plain states, partial files). */
+  discardTemporaries(vmFolder: string): Promise<void>;
 }

@@ -12,7 +12,7 @@
  * more than that many deltas.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { MemoryKeyProvider } from '../../core/checkpoints/MemoryKeyProvider';
 import { MemoryStateTamperedError } from '../../core/checkpoints/memoryStateErrors';
@@ -158,6 +158,13 @@ export class SealedMemoryStateStore implements MemoryStateStore {
     await rm(path, { force: true });
     await rm(`${path}.idx`, { force: true });
     await rm(`${path}.plain`, { force: true });
+  }
+
+  async discardTemporaries(vmFolder: string): Promise<void> {
+    // A `.plain` file is not one: it is a take's state waiting for its seal (recovery completes it).
+    for (const name of await readdir(vmFolder).catch(() => [] as string[])) {
+      if (/\.mem\.restore-|\.partial-/.test(name)) await rm(join(vmFolder, name), { force: true });
+    }
   }
 
   private async indexOf(ref: MemoryStateRef): Promise<ChunkIndex> {
