@@ -70,6 +70,8 @@ describe.skipIf(!env)('checkpoints in the UI on a real guest', () => {
     console.log(`UI checkpoint row: ${text.replace(/\s+/g, ' ')}`);
     expect(text).toMatch(/stun \d+ ms/);
     expect(text).toContain('you are here');
+    // Its memory state is sealed with the keychain's key; the first one of a VM is stored whole.
+    expect(await page.locator('[data-testid="checkpoint-memory-ui-one"]').innerText()).toMatch(/^memory encrypted, stored whole \(\d+(\.\d+)? MiB\)$/);
 
     await waitForSerial(guest.serialLogPath, new RegExp(`^tandem-counter ${atTake + 4}$`, 'm'), 30_000, { fromOffset: offset });
     await page.click('[data-testid="checkpoint-revert-ui-one"]');
