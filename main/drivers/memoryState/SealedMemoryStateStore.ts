@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { MemoryKeyProvider } from '../../core/checkpoints/MemoryKeyProvider';
-import { MemoryStateTamperedError } from '../../core/checkpoints/memoryStateErrors';
+import { MemoryStateMissingError, MemoryStateTamperedError } from '../../core/checkpoints/memoryStateErrors';
 import type { MemoryStateRef, MemoryStateStore, SealedState } from '../../core/checkpoints/ports';
 import { openSealedMemoryState, peekSealedIdentity, sealMemoryState } from '../../core/checkpoints/sealedMemoryState';
 import { UnsupportedError } from '../../core/errors';
@@ -83,8 +83,9 @@ export class SealedMemoryStateStore implements MemoryStateStore {
     const parked = `${plain}.plain`;
     if (await exists(parked)) await rm(plain, { force: true });
     else if (await isSealed(plain)) {
-      const identity = await peekSealedIdentity(plain);
-      return { baseId: identity.parentId, fullBytes: 0, storedBytes: (await stat(plain)).size };
+      const { parentId } = await peekSealedIdentity(plain);
+      const index = await this.indexOf({ vmUuid: state.vmUuid, checkpointId: state.checkpointId, path: plain, baseId: parentId });
+      return { baseId: parentId, fullBytes: index.size, storedBytes: (await stat(plain)).size };
     } else await rename(plain, parked);
     try {
       const fullBytes = (await stat(parked)).size;
@@ -107,9 +108,13 @@ export class SealedMemoryStateStore implements MemoryStateStore {
         identity: { vmUuid: state.vmUuid, checkpointId: state.checkpointId, parentId: INDEX_MARK },
         keys: this.keys,
       });
-      return { baseId, fullBytes, storedBytes: (await stat(plain)).size };
-    } finally {
+      const storedBytes = (await stat(plain)).size;
+      // Kept until both files are sealed: after a failure (or a crash) the retry in recovery starts from it.
       await rm(parked, { force: true });
+      return { baseId, fullBytes, storedBytes };
+    } catch (error) {
+      await rm(plain, { force: true });
+      throw error;
     }
   }
 
@@ -197,7 +202,9 @@ async function exists(path: string): Promise<boolean> {
 
 /** The sealed format's magic at the start of the file. */
 async function isSealed(path: string): Promise<boolean> {
-  const file = await open(path, 'r');
+  const file = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'ENOENT' ? new MemoryStateMissingError(path) : error;
+  });
   try {
     const head = Buffer.alloc(8);
     await file.read(head, 0, 8, 0);
