@@ -71,6 +71,9 @@ describe.skipIf(!env)('checkpoints in the UI on a real guest', () => {
     expect(text).toMatch(/stun \d+ ms/);
     expect(text).toContain('you are here');
     // Its memory state is sealed with the keychain's key; the first one of a VM is stored whole.
+    // The take ran as a job: the sidebar's jobs panel lists it once finished, with the guest's pause.
+    await page.click('[data-testid="jobs-panel"] .jobs-toggle');
+    expect(await page.locator('[data-testid="jobs-panel"] [data-testid="result-stunMs"]').first().innerText()).toMatch(/^\d+ ms$/);
     expect(await page.locator('[data-testid="checkpoint-memory-ui-one"]').innerText()).toMatch(/^memory encrypted, stored whole \(\d+(\.\d+)? MiB\)$/);
 
     await waitForSerial(guest.serialLogPath, new RegExp(`^tandem-counter ${atTake + 4}$`, 'm'), 30_000, { fromOffset: offset });
