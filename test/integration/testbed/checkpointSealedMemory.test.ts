@@ -30,6 +30,7 @@ async function killChildAt(halt: string, args: string[]): Promise<void> {
   const child = spawn(join(REPO, 'node_modules/.bin/tsx'), [join(import.meta.dirname, 'checkpointCrashChild.ts'), ...args], {
     env: { ...process.env, [HALT_ENV]: halt, TANDEM_TEST_SEALED_MEMORY: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
   let stderr = '';
   await new Promise<void>((done, fail) => {
@@ -40,7 +41,8 @@ async function killChildAt(halt: string, args: string[]): Promise<void> {
     child.on('exit', (code) => fail(new Error(`child exited (${code}) before halting at ${halt}:\n${stderr}`)));
   });
   const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGKILL');
+  // tsx runs the engine in a child node process: the whole group (its own, detached) is killed.
+  process.kill(-child.pid!, 'SIGKILL');
   await exited;
 }
 
