@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { createTandem } from '../main/bootstrap/createTandem';
 import { startServer } from '../main/server/TandemServer';
 import { benchBinding } from './binding';
+import { benchCheckpoints } from './checkpoints';
 import { benchContractLatency } from './contractLatency';
 import { benchDeltaEngine } from './deltaEngine';
 import { benchInventoryFilter } from './inventoryFilter';
@@ -75,6 +76,10 @@ async function main() {
     console.log('\nTemplate to running domain, linked clone, on the tiny test-bed guest (Tandem deploy vs virt-install --import, same run)');
     const deploy = await benchDeploy();
     console.log('skipped' in deploy ? `skipped: ${deploy.skipped}` : table(deploy.rows));
+
+    console.log('\nCheckpoints of the tiny test-bed guest: stun vs libvirt non-live snapshot, memory stored (sealed delta vs plain), revert time (one run each)');
+    const checkpoints = await benchCheckpoints();
+    console.log('skipped' in checkpoints ? `skipped: ${checkpoints.skipped}` : table(checkpoints.rows));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

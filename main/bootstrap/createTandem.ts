@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { events as eventSchemas, type EventName, type EventPayload, type VmRef } from '../../preload/contract';
 import { ConsoleHub } from '../core/consoles/ConsoleHub';
 import { CheckpointEngine } from '../core/checkpoints/CheckpointEngine';
-import { PlainMemoryStateStore } from '../core/checkpoints/PlainMemoryStateStore';
+import { KeychainMemoryKeyProvider } from '../core/checkpoints/MemoryKeyProvider';
 import { Emitter } from '../core/Emitter';
 import type { Disposable } from '../core/hosts/HostDriver';
 import { HostConfigStore } from '../core/hosts/HostConfigStore';
@@ -39,6 +39,7 @@ import { libvirtVmHardware } from '../drivers/libvirt/LibvirtVmHardware';
 import { writeVmTags } from '../drivers/libvirt/vmTagsMetadata';
 import { LibvirtMigrationPort } from '../drivers/libvirt/LibvirtMigrationPort';
 import { LibvirtCheckpointHypervisor } from '../drivers/libvirt/LibvirtCheckpointHypervisor';
+import { SealedMemoryStateStore } from '../drivers/memoryState/SealedMemoryStateStore';
 import { QemuImgDiskImages } from '../drivers/qemuImg/QemuImgDiskImages';
 import { LibvirtHostOfferReader } from '../drivers/libvirt/LibvirtHostOfferReader';
 import { readVmRequest } from '../drivers/libvirt/LibvirtVmRequestReader';
@@ -121,8 +122,9 @@ const LOCAL_SOCKETS = ['/run/libvirt/libvirt-sock', '/run/libvirt/virtqemud-sock
 
 export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const config = new HostConfigStore(options.dataDir);
+  const secretStore = options.secretStore ?? new KeyringSecretStore();
   const credentials = new CredentialBroker({
-    store: options.secretStore ?? new KeyringSecretStore(),
+    store: secretStore,
     answerTimeoutMs: options.credentialTimeoutMs,
   });
   const hosts = new HostManager({
@@ -147,7 +149,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const checkpoints = new CheckpointEngine({
     hypervisor: new LibvirtCheckpointHypervisor((hostId) => libvirtConnectionOf(hosts.session(hostId))),
     images: new QemuImgDiskImages(),
-    memory: new PlainMemoryStateStore(),
+    memory: new SealedMemoryStateStore(new KeychainMemoryKeyProvider(secretStore)),
     dataDir: options.dataDir,
   });
   const events = new Emitter<ContractEvent>();

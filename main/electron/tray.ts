@@ -36,6 +36,10 @@ function trayIcon(assetsDir: string) {
 
 function notifyFailure(title: string, message: string): void {
   log.warn(`${title}: ${message}`);
+  notify(title, message);
+}
+
+function notify(title: string, message: string): void {
   if (Notification.isSupported()) new Notification({ title, body: message }).show();
 }
 
@@ -65,6 +69,8 @@ export function createTray(tandem: TrayTandem, assetsDir: string, commands: Tray
       openConsole: (vm) => tandem.requestOpenConsole(vm),
       quit: commands.quit,
       notifyFailure,
+      notify,
+      now: () => new Date(),
     }).catch((error: unknown) => notifyFailure(`Tandem: ${label} failed`, error instanceof Error ? error.message : String(error)));
   };
 

@@ -18,6 +18,10 @@ export const CheckpointSchema = z.strictObject({
   quiesced: z.boolean(),
   disks: z.array(z.strictObject({ target: z.string(), image: z.string(), format: z.string() })),
   memoryFile: z.string().nullable(),
+  /** The checkpoint whose memory this one's is stored as a sealed delta against; null: stored whole. */
+  memoryBaseId: CheckpointIdSchema.nullable().optional(),
+  /** Bytes of the whole memory state (sizeBytes holds what is stored). */
+  memoryFullBytes: z.number().int().nonnegative().optional(),
   /** How long the guest was paused (suspended -> resumed lifecycle events); null: not paused. */
   stunMs: z.number().nullable(),
   wallMs: z.number(),
@@ -33,7 +37,7 @@ export const CheckpointTreeSchema = z.strictObject({
 });
 export type CheckpointTree = z.infer<typeof CheckpointTreeSchema>;
 
-// Long operations answer when done (no jobs module on main yet: see README, checkpoints).
+// Take / revert / delete / commit run as jobs (jobs.changed: phases, stun time in the result) and answer when done.
 export const checkpointsMethods = {
   'checkpoints.list': { input: VmRefSchema, output: CheckpointTreeSchema },
   'checkpoints.take': {

@@ -20,6 +20,8 @@
 #   tandem.agent=1    load virtio_console, format /dev/vdb (ext2, mounted by the ext4 driver) and mount it on /mnt/data (a real
 #                     block-backed filesystem for the agent's fsfreeze), bring up lo, start qemu-ga
 #   tandem.balloon=1  load virtio_balloon (for a <memballoon model='virtio'/> device)
+#   tandem.busy=<MiB> keep rewriting <MiB> MiB of RAM (a tmpfs file) with fresh random bytes, in the background:
+#                     a guest that dirties memory all the time, for checkpoint and migration benchmarks
 
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export PATH
@@ -50,6 +52,7 @@ for word in $cmdline; do
     tandem.seed=1) SEED=1 ;;
     tandem.agent=1) AGENT=1 ;;
     tandem.balloon=1) BALLOON=1 ;;
+    tandem.busy=*) BUSY="${word#tandem.busy=}" ;;
   esac
 done
 
@@ -159,6 +162,12 @@ if [ "$SEED" = 1 ]; then
     fi
   done
   [ "$found" = 1 ] || echo "tandem-seed-missing"
+fi
+
+if [ -n "$BUSY" ]; then
+  mkdir -p /busy
+  mount -t tmpfs -o size="$((BUSY + 8))m" busy /busy
+  (while true; do dd if=/dev/urandom of=/busy/pages bs=1M count="$BUSY" conv=notrunc 2>/dev/null; done) &
 fi
 
 n=0

@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openConnection, virDomainUndefineFlagsValues, type Connection, type Domain } from '../../native-helpers/libvirt/lib/index';
 import { openAppPage, startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
+import { startSecretService, type PrivateSecretService } from '../support/secretService';
 import { testbedOrFail } from '../support/requireTestbed';
 import { createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../testbed/tinyGuest';
 
@@ -20,6 +21,7 @@ describe.skipIf(!env)('checkpoints in the UI on a real guest', () => {
   let conn: Connection;
   let guest: TinyGuest;
   let dom: Domain;
+  let keyring: PrivateSecretService | undefined;
 
   beforeAll(async () => {
     conn = await openConnection(env!.host1Uri);
@@ -27,6 +29,9 @@ describe.skipIf(!env)('checkpoints in the UI on a real guest', () => {
     dom = await conn.defineDomainXML(guest.xml);
     await dom.create();
     await waitForSerial(guest.serialLogPath, /^tandem-counter 2$/m, 60_000);
+    // Memory states are sealed with a key from the keychain: the app (a child process) inherits a private, real Secret Service.
+    keyring = await startSecretService();
+    keyring.useInThisProcess();
     app = await startBrowserModeApp(['--demo', 'never']);
     page = await openAppPage(app, { width: 1280, height: 900 });
   });
@@ -40,6 +45,7 @@ describe.skipIf(!env)('checkpoints in the UI on a real guest', () => {
       await removeTinyGuest(guest);
       await rm(join(env!.images, '.tandem-checkpoints', guest.uuid), { recursive: true, force: true });
     }
+    await keyring?.stop();
   });
 
   it('takes a checkpoint and reverts to it from the VM detail panel', async () => {
@@ -60,6 +66,11 @@ describe.skipIf(!env)('checkpoints in the UI on a real guest', () => {
     console.log(`UI checkpoint row: ${text.replace(/\s+/g, ' ')}`);
     expect(text).toMatch(/stun \d+ ms/);
     expect(text).toContain('you are here');
+    // Its memory state is sealed with the keychain's key; the first one of a VM is stored whole.
+    // The take ran as a job: the sidebar's jobs panel lists it once finished, with the guest's pause.
+    await page.click('[data-testid="jobs-panel"] .jobs-toggle');
+    expect(await page.locator('[data-testid="jobs-panel"] [data-testid="result-stunMs"]').first().innerText()).toMatch(/^\d+ ms$/);
+    expect(await page.locator('[data-testid="checkpoint-memory-ui-one"]').innerText()).toMatch(/^memory encrypted, stored whole \(\d+(\.\d+)? MiB\)$/);
 
     await waitForSerial(guest.serialLogPath, new RegExp(`^tandem-counter ${atTake + 4}$`, 'm'), 30_000, { fromOffset: offset });
     await page.click('[data-testid="checkpoint-revert-ui-one"]');

@@ -59,6 +59,8 @@ export interface TinyGuestOptions {
   dataDiskMiB?: number;
   /** A virtio memory balloon (`<memballoon model='virtio'/>`, guest loads virtio_balloon) instead of none. */
   balloon?: boolean;
+  /** MiB of RAM the guest keeps rewriting with random bytes (a busy guest for benchmarks); none by default. */
+  busyMiB?: number;
 }
 
 export type TinyGuestSerial = 'file' | 'pty';
@@ -92,6 +94,7 @@ export interface TinyGuestXmlParams {
   /** With the agent channel; its data disk (vdb) is this qcow2. */
   agentDataDisk?: string;
   balloon?: boolean;
+  busyMiB?: number;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -125,6 +128,7 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
   if (p.seedIso) cmdline.push('tandem.seed=1');
   if (p.agentDataDisk) cmdline.push('tandem.agent=1');
   if (p.balloon) cmdline.push('tandem.balloon=1');
+  if (p.busyMiB) cmdline.push(`tandem.busy=${Math.trunc(p.busyMiB)}`);
   add(os, 'cmdline', {}, cmdline.join(' '));
 
   // ACPI lets `virsh shutdown` press the power button the guest listens to.
@@ -242,6 +246,7 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
     graphics: opts.graphics ?? 'vnc',
     ...(dataDiskPath ? { agentDataDisk: dataDiskPath } : {}),
     ...(opts.balloon ? { balloon: true } : {}),
+    ...(opts.busyMiB ? { busyMiB: opts.busyMiB } : {}),
   });
   return { name: opts.name, uuid, xml, diskPath, serialLogPath, ...(dataDiskPath ? { dataDiskPath } : {}) };
 }

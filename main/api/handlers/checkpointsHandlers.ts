@@ -1,14 +1,19 @@
 import type { checkpointsMethods } from '../../../preload/api/checkpoints';
 import type { CheckpointEngine } from '../../core/checkpoints/CheckpointEngine';
+import { CheckpointJobs } from '../../core/checkpoints/CheckpointJobs';
+import type { JobRegistry } from '../../core/jobs/JobRegistry';
 import type { HandlersFor } from './HandlerTypes';
 
 export interface CheckpointsHandlerDeps {
   checkpoints: CheckpointEngine;
+  jobs: JobRegistry;
 }
 
-export function checkpointsHandlers({ checkpoints }: CheckpointsHandlerDeps): HandlersFor<typeof checkpointsMethods> {
+/** Take / revert / delete / commit run as jobs (phases and results in the jobs panel) and answer when done. */
+export function checkpointsHandlers({ checkpoints: engine, jobs }: CheckpointsHandlerDeps): HandlersFor<typeof checkpointsMethods> {
+  const checkpoints = new CheckpointJobs(engine, jobs);
   return {
-    'checkpoints.list': async ({ hostId, uuid }) => checkpoints.list({ hostId, uuid }),
+    'checkpoints.list': async ({ hostId, uuid }) => engine.list({ hostId, uuid }),
     'checkpoints.take': async ({ hostId, uuid, name, description, diskOnly, quiesce }) =>
       checkpoints.take(
         { hostId, uuid },

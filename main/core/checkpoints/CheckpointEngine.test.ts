@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError, NotFoundError, OperationFailedError } from '../errors';
+import { JobRegistry, type JobSnapshot } from '../jobs/JobRegistry';
 import { CheckpointEngine } from './CheckpointEngine';
+import { CheckpointJobs } from './CheckpointJobs';
 import { PlainMemoryStateStore } from './PlainMemoryStateStore';
 import type { BlockJobSpec, CheckpointHypervisor, DiskImages, SnapshotRequest, VmStatus } from './ports';
 
@@ -173,5 +175,29 @@ describe('checkpoint engine (scripted ports)', () => {
     expect(hypervisor.state).toBe('shutoff');
     expect((await engine.list(VM)).currentId).toBe(a.id);
     expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+  });
+
+  it('runs take / revert as jobs: phases, stun time in the result, and the typed error of a failure', async () => {
+    const jobs = new JobRegistry();
+    const seen: JobSnapshot[] = [];
+    const subscription = jobs.jobChanged.on((j) => seen.push(j));
+    const viaJobs = new CheckpointJobs(engine, jobs);
+    const cp = await viaJobs.take(VM, { name: 'first' });
+    const take = seen.filter((j) => j.kind === 'checkpoint.take');
+    expect(take.map((j) => j.progress.phase)).toEqual(expect.arrayContaining(['creating overlays, saving memory', 'sealing memory', 'done']));
+    expect(take.at(-1)).toMatchObject({ state: 'succeeded', targets: [VM], result: { checkpointId: cp.id, stunMs: 12, wallMs: 30, kind: 'memory' } });
+
+    hypervisor.failSnapshot = new Error('qemu said no');
+    await expect(viaJobs.take(VM, { name: 'second' })).rejects.toThrow('qemu said no');
+
+    await viaJobs.revert(VM, cp.id);
+    expect(seen.filter((j) => j.kind === 'checkpoint.revert').map((j) => j.progress.phase)).toEqual(
+      expect.arrayContaining(['rebuilding and verifying memory', 'stopping the VM', 'restoring', 'done']),
+    );
+    await expect(viaJobs.revert(VM, 'nope')).rejects.toBeInstanceOf(NotFoundError);
+    expect(seen.filter((j) => j.state === 'failed').map((j) => j.kind)).toEqual(['checkpoint.take', 'checkpoint.revert']);
+    expect(seen.find((j) => j.kind === 'checkpoint.revert' && j.state === 'failed')?.error).toMatchObject({ name: 'NotFound', code: 'checkpoint.not-found' });
+    subscription.dispose();
+    await jobs.dispose();
   });
 });

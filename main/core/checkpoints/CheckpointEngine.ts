@@ -22,6 +22,8 @@ import {
   findCheckpoint,
   isBaseImage,
   layerOf,
+  memoryAncestorOf,
+  memoryChainOf,
   type Checkpoint,
   type DiskLayer,
   type VmCheckpointTree,
@@ -78,6 +80,10 @@ interface RevertData {
   oldActive: DiskLayer[];
 }
 
+/** Told what an operation does now ("saving memory"), for a job's progress. */
+export type PhaseReporter = (phase: string) => void;
+const noPhases: PhaseReporter = () => undefined;
+
 export interface CheckpointEngineDeps {
   hypervisor: CheckpointHypervisor;
   images: DiskImages;
@@ -112,7 +118,7 @@ export class CheckpointEngine {
     return { vm, currentId: tree.currentId, checkpoints };
   }
 
-  async take(vm: CheckpointVm, request: TakeCheckpointRequest): Promise<CheckpointView> {
+  async take(vm: CheckpointVm, request: TakeCheckpointRequest, phase: PhaseReporter = noPhases): Promise<CheckpointView> {
     const name = request.name.trim();
     if (!name) throw new InvalidInputError('checkpoint.name-empty', 'A checkpoint needs a name', { details: { field: 'name' } });
     return this.exclusive(vm, async () => {
@@ -135,6 +141,7 @@ export class CheckpointEngine {
 
       const id = randomUUID();
       const diskOnly = !running || request.diskOnly === true;
+      if (!diskOnly) await memory.assertReady();
       // libvirt quiesces disk-only snapshots only; a memory checkpoint holds the guest's caches anyway.
       const quiesce = running && diskOnly && request.quiesce !== false && (await hypervisor.agentAnswers(vm));
       const overlays = disks.map((d) => ({ target: d.target, image: join(tree.folder, `${layerName(d.target)}`), format: 'qcow2' }));
@@ -156,6 +163,7 @@ export class CheckpointEngine {
       await this.journal.write(entry);
 
       let outcome;
+      phase(checkpoint.memoryFile ? 'creating overlays, saving memory' : 'creating overlays');
       try {
         outcome = await hypervisor.snapshot(vm, {
           name: `tandem-${id}`,
@@ -175,6 +183,7 @@ export class CheckpointEngine {
       checkpoint.stunMs = outcome.stunMs;
       checkpoint.wallMs = outcome.wallMs;
       await this.journal.write({ ...entry, step: 'snapshotted' });
+      if (checkpoint.memoryFile) phase('sealing memory');
       await this.completeTake(tree, entry.data);
       await this.journal.finish(entry.id);
       log.info(`checkpoint ${name} of ${vm.uuid}: ${checkpoint.kind}, stun ${outcome.stunMs ?? 0} ms, call ${outcome.wallMs} ms`);
@@ -182,28 +191,38 @@ export class CheckpointEngine {
     });
   }
 
-  async revert(vm: CheckpointVm, checkpointId: string): Promise<CheckpointTreeView> {
+  async revert(vm: CheckpointVm, checkpointId: string, phase: PhaseReporter = noPhases): Promise<CheckpointTreeView> {
     return this.exclusive(vm, async () => {
       const tree = await this.requireTree(vm);
       const checkpoint = this.requireCheckpoint(tree, checkpointId);
-      if (checkpoint.memoryFile) await this.deps.memory.openForRestore(checkpoint.memoryFile, checkpoint.id).then((p) => this.deps.memory.closeAfterRestore(p, checkpoint.memoryFile!));
       for (const d of checkpoint.disks) {
         if (!(await this.deps.images.exists(d.image))) {
           throw new ConflictError('checkpoint.image-missing', `The disk image of checkpoint ${checkpoint.name} is missing: ${d.image}`, { details: { path: d.image } });
         }
       }
-      const data: RevertData = {
-        checkpointId,
-        overlays: checkpoint.disks.map((d) => ({ target: d.target, image: join(tree.folder, layerName(d.target)), format: 'qcow2' })),
-        oldActive: tree.active,
-      };
-      const entry: JournalEntry<RevertData> = { id: `${Date.now()}-revert-${randomUUID()}`, op: 'revert', vm, step: 'begin', data };
-      await this.journal.write(entry);
-      const status = await this.deps.hypervisor.status(vm);
-      if (status.state !== 'shutoff') await this.deps.hypervisor.destroy(vm);
-      await this.journal.write({ ...entry, step: 'stopped' });
-      const restoreFailure = await this.completeRevert(tree, data);
-      await this.journal.finish(entry.id);
+      // The memory state is rebuilt and verified before anything is touched: a damaged one leaves the VM as it was.
+      const memoryChain = checkpoint.memoryFile ? memoryChainOf(tree, checkpoint) : [];
+      if (memoryChain.length > 0) phase('rebuilding and verifying memory');
+      const restorable = memoryChain.length > 0 ? await this.deps.memory.openForRestore(memoryChain) : undefined;
+      let restoreFailure: unknown;
+      try {
+        const data: RevertData = {
+          checkpointId,
+          overlays: checkpoint.disks.map((d) => ({ target: d.target, image: join(tree.folder, layerName(d.target)), format: 'qcow2' })),
+          oldActive: tree.active,
+        };
+        const entry: JournalEntry<RevertData> = { id: `${Date.now()}-revert-${randomUUID()}`, op: 'revert', vm, step: 'begin', data };
+        await this.journal.write(entry);
+        const status = await this.deps.hypervisor.status(vm);
+        phase('stopping the VM');
+        if (status.state !== 'shutoff') await this.deps.hypervisor.destroy(vm);
+        await this.journal.write({ ...entry, step: 'stopped' });
+        phase(restorable ? 'restoring' : 'switching disks');
+        restoreFailure = await this.completeRevert(tree, data, restorable);
+        await this.journal.finish(entry.id);
+      } finally {
+        if (restorable !== undefined) await this.deps.memory.closeAfterRestore(restorable, memoryChain[memoryChain.length - 1]!);
+      }
       if (restoreFailure !== undefined) {
         throw new OperationFailedError(
           'checkpoint.restore-failed',
@@ -215,20 +234,20 @@ export class CheckpointEngine {
     });
   }
 
-  async delete(vm: CheckpointVm, checkpointId: string): Promise<CheckpointTreeView> {
+  async delete(vm: CheckpointVm, checkpointId: string, phase: PhaseReporter = noPhases): Promise<CheckpointTreeView> {
     return this.exclusive(vm, async () => {
       const tree = await this.requireTree(vm);
       const checkpoint = this.requireCheckpoint(tree, checkpointId);
       const entry: JournalEntry<DeleteData> = { id: `${Date.now()}-delete-${randomUUID()}`, op: 'delete', vm, step: 'begin', data: { checkpointId } };
       await this.journal.write(entry);
-      await this.mergeAway(vm, tree, checkpoint);
+      await this.mergeAway(vm, tree, checkpoint, phase);
       await this.journal.finish(entry.id);
       return this.list(vm);
     });
   }
 
   /** Folds the VM's current state into its base disks (or a standalone copy) and drops every checkpoint. */
-  async commit(vm: CheckpointVm, request: CommitRequest): Promise<CheckpointTreeView> {
+  async commit(vm: CheckpointVm, request: CommitRequest, phase: PhaseReporter = noPhases): Promise<CheckpointTreeView> {
     return this.exclusive(vm, async () => {
       const tree = await this.requireTree(vm);
       const stamp = Date.now();
@@ -239,6 +258,7 @@ export class CheckpointEngine {
       };
       const entry: JournalEntry<CommitData> = { id: `${stamp}-commit-${randomUUID()}`, op: 'commit', vm, step: 'begin', data };
       await this.journal.write(entry);
+      phase(request.mode === 'fold' ? 'merging into the base disks' : 'copying the disks');
       await this.commitWork(vm, tree, data, entry);
       await this.journal.finish(entry.id);
       return this.list(vm);
@@ -264,6 +284,15 @@ export class CheckpointEngine {
         done.push(`${what}: failed (${(error as Error).message}); kept in the journal`);
       }
     }
+    // A revert or seal killed midway may have left a plain copy of a guest's memory: it goes now.
+    for (const tree of await this.trees.all()) {
+      try {
+        await this.deps.memory.discardTemporaries(tree.folder);
+      } catch (error) {
+        log.error(`temporary memory files in ${tree.folder} not removed: ${(error as Error).message}`);
+        done.push(`cleanup of ${tree.folder}: failed (${(error as Error).message})`);
+      }
+    }
     return done;
   }
 
@@ -273,8 +302,16 @@ export class CheckpointEngine {
     // libvirt moves the persistent definition to the overlays too; making sure costs one define and keeps a
     // later cold boot (and a take while shut off) on the chain Tandem recorded.
     await this.redefineDisks(tree, data.overlays);
-    if (data.checkpoint.memoryFile) await this.deps.memory.seal(data.checkpoint.memoryFile, data.checkpoint.id);
     tree.checkpoints = tree.checkpoints.filter((c) => c.id !== data.checkpoint.id).concat(data.checkpoint);
+    if (data.checkpoint.memoryFile) {
+      const base = memoryAncestorOf(tree, data.checkpoint);
+      const sealed = await this.deps.memory.seal(
+        { vmUuid: tree.uuid, checkpointId: data.checkpoint.id, path: data.checkpoint.memoryFile },
+        base ? memoryChainOf(tree, base) : [],
+      );
+      data.checkpoint.memoryBaseId = sealed.baseId;
+      data.checkpoint.memoryFullBytes = sealed.fullBytes;
+    }
     tree.currentId = data.checkpoint.id;
     tree.active = data.overlays;
     await this.trees.save(tree);
@@ -286,7 +323,7 @@ export class CheckpointEngine {
   }
 
   /** Returns the restore's failure, if any: the VM is then shut off on the checkpoint's disks, the tree says so. */
-  private async completeRevert(tree: VmCheckpointTree, data: RevertData): Promise<unknown> {
+  private async completeRevert(tree: VmCheckpointTree, data: RevertData, opened?: string): Promise<unknown> {
     const { hypervisor, images, memory } = this.deps;
     const checkpoint = this.requireCheckpoint(tree, data.checkpointId);
     for (const o of data.overlays) {
@@ -297,14 +334,17 @@ export class CheckpointEngine {
     await this.redefineDisks(tree, data.overlays);
     let restoreFailure: unknown;
     if (checkpoint.memoryFile) {
-      const restorable = await memory.openForRestore(checkpoint.memoryFile, checkpoint.id);
+      // Opened here only when recovery completes a revert (the caller opened it otherwise, and closes it).
+      const chain = memoryChainOf(tree, checkpoint);
+      let restorable = opened;
       try {
+        restorable ??= await memory.openForRestore(chain);
         await hypervisor.restore(tree, restorable, withDiskSources(checkpoint.domainXml, data.overlays));
       } catch (error) {
         // The VM stays shut off on the checkpoint's disks: a consistent state (as a disk-only revert), recorded below.
         restoreFailure = error;
       } finally {
-        await memory.closeAfterRestore(restorable, checkpoint.memoryFile);
+        if (opened === undefined && restorable !== undefined) await memory.closeAfterRestore(restorable, chain[chain.length - 1]!);
       }
     }
     tree.active = data.overlays;
@@ -363,7 +403,7 @@ export class CheckpointEngine {
    * first checks whether it already happened (recovery runs this again after a crash): commits and rebases
    * are idempotent, and a layer already gone from the running chain or from the disk is not merged twice.
    */
-  private async mergeAway(vm: CheckpointVm, tree: VmCheckpointTree, checkpoint: Checkpoint): Promise<void> {
+  private async mergeAway(vm: CheckpointVm, tree: VmCheckpointTree, checkpoint: Checkpoint, phase: PhaseReporter = noPhases): Promise<void> {
     const { hypervisor, images } = this.deps;
     const running = (await hypervisor.status(vm)).state !== 'shutoff';
     const lineage = currentLineage(tree);
@@ -371,6 +411,9 @@ export class CheckpointEngine {
     const dependents = children.length + (active ? 1 : 0);
     const parent = checkpoint.parentId ? findCheckpoint(tree, checkpoint.parentId) : undefined;
     const chain = (target: string) => (running ? hypervisor.diskChain(vm, target) : Promise.resolve([]));
+    if (tree.checkpoints.some((c) => c.memoryBaseId === checkpoint.id)) phase('re-basing memory');
+    await this.rebaseMemoryDependents(tree, checkpoint);
+    phase('merging disks');
 
     if (dependents > 1) {
       if (!parent && checkpoint.disks.some((d) => isBaseImage(tree, d.image))) {
@@ -435,6 +478,24 @@ export class CheckpointEngine {
     tree.checkpoints = tree.checkpoints.filter((c) => c.id !== checkpoint.id);
     if (tree.checkpoints.length === 0 && tree.active.every((a) => isBaseImage(tree, a.image))) await this.trees.remove(vm);
     else await this.trees.save(tree);
+  }
+
+  /**
+   * The memory states stored as deltas against `checkpoint`'s are stored again against its own base (or
+   * whole), each saved in the tree before its old file goes: a rerun after a crash finds nothing left to do.
+   */
+  private async rebaseMemoryDependents(tree: VmCheckpointTree, checkpoint: Checkpoint): Promise<void> {
+    if (!checkpoint.memoryFile) return;
+    const base = checkpoint.memoryBaseId ? findCheckpoint(tree, checkpoint.memoryBaseId) : undefined;
+    for (const dependent of tree.checkpoints.filter((c) => c.memoryBaseId === checkpoint.id && c.memoryFile)) {
+      const old = dependent.memoryFile!;
+      const newPath = join(dirname(old), `${dependent.id}.${randomUUID().slice(0, 8)}.mem`);
+      const sealed = await this.deps.memory.rebase(memoryChainOf(tree, dependent), base ? memoryChainOf(tree, base) : [], newPath);
+      dependent.memoryFile = newPath;
+      dependent.memoryBaseId = sealed.baseId;
+      await this.trees.save(tree);
+      await this.deps.memory.delete(old);
+    }
   }
 
   private async redefineDisks(vm: CheckpointVm, layers: DiskLayer[]): Promise<void> {

@@ -1,21 +1,27 @@
 /**
- * Memory state files kept exactly as libvirt writes them (its save-image format), one per checkpoint in the
- * VM's checkpoint folder. The sealed format (encrypted, authenticated, delta) replaces this behind
- * MemoryStateStore; until then verification is "the file exists and is not empty".
+ * Memory state files kept exactly as libvirt writes them (its save-image format), whole, unencrypted: for
+ * core unit tests with scripted ports and the test-bed suites about disks and recovery. The app stores
+ * sealed deltas (main/drivers/memoryState/SealedMemoryStateStore.ts).
  */
-import { rm, stat } from 'node:fs/promises';
+import { copyFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OperationFailedError } from '../errors';
-import type { MemoryStateStore } from './ports';
+import type { MemoryStateRef, MemoryStateStore, SealedState } from './ports';
 
 export class PlainMemoryStateStore implements MemoryStateStore {
   targetFor(vmFolder: string, checkpointId: string): string {
     return join(vmFolder, `${checkpointId}.mem`);
   }
 
-  async seal(): Promise<void> {}
+  async assertReady(): Promise<void> {}
 
-  async openForRestore(path: string, checkpointId: string): Promise<string> {
+  async seal(state: { path: string }): Promise<SealedState> {
+    const bytes = await this.sizeOnDisk(state.path);
+    return { baseId: null, fullBytes: bytes, storedBytes: bytes };
+  }
+
+  async openForRestore(chain: MemoryStateRef[]): Promise<string> {
+    const { path, checkpointId } = chain[chain.length - 1]!;
     const size = await this.sizeOnDisk(path);
     if (size === 0) {
       throw new OperationFailedError('checkpoint.memory-missing', `The memory state of checkpoint ${checkpointId} is missing or empty (${path})`, {
@@ -26,6 +32,11 @@ export class PlainMemoryStateStore implements MemoryStateStore {
   }
 
   async closeAfterRestore(): Promise<void> {}
+
+  async rebase(chain: MemoryStateRef[], _newBaseChain: MemoryStateRef[], newPath: string): Promise<SealedState> {
+    await copyFile(chain[chain.length - 1]!.path, newPath);
+    return this.seal({ path: newPath });
+  }
 
   async sizeOnDisk(path: string): Promise<number> {
     try {
@@ -39,4 +50,6 @@ export class PlainMemoryStateStore implements MemoryStateStore {
   async delete(path: string): Promise<void> {
     await rm(path, { force: true });
   }
+
+  async discardTemporaries(): Promise<void> {}
 }

@@ -6,6 +6,8 @@
  * overlay on top for the VM to write to. So a checkpoint's image is backed by its parent's image, and the
  * active layer of the VM is backed by the image of the current checkpoint.
  */
+import { ConflictError } from '../errors';
+import type { MemoryStateRef } from './ports';
 
 export interface DiskLayer {
   /** Guest device, e.g. vda. */
@@ -27,6 +29,10 @@ export interface Checkpoint {
   /** The disk images frozen at this checkpoint. */
   disks: DiskLayer[];
   memoryFile: string | null;
+  /** The checkpoint whose memory this one's is stored as a delta against (null: stored whole; absent in trees from before deltas). */
+  memoryBaseId?: string | null;
+  /** Bytes of the plain memory state libvirt wrote (what a whole copy would take). */
+  memoryFullBytes?: number;
   /** Live (migratable) domain XML at the checkpoint, the base of the restore XML. */
   domainXml: string;
   stunMs: number | null;
@@ -79,4 +85,29 @@ export function isBaseImage(tree: VmCheckpointTree, path: string): boolean {
 /** What depends on checkpoint `id`'s images: its child checkpoints, and the active layer when it is current. */
 export function dependentsOf(tree: VmCheckpointTree, id: string): { children: Checkpoint[]; active: boolean } {
   return { children: childrenOf(tree, id), active: tree.currentId === id };
+}
+
+/** The memory-holding checkpoint nearest above `c` (its parent, or further up past disk-only ones). */
+export function memoryAncestorOf(tree: VmCheckpointTree, c: Checkpoint): Checkpoint | null {
+  for (let id = c.parentId; id; ) {
+    const p = findCheckpoint(tree, id);
+    if (!p) return null;
+    if (p.memoryFile) return p;
+    id = p.parentId;
+  }
+  return null;
+}
+
+/** The stored memory states a restore of `c` replays: the whole one first, `c` last. */
+export function memoryChainOf(tree: VmCheckpointTree, c: Checkpoint): MemoryStateRef[] {
+  const chain: MemoryStateRef[] = [];
+  for (let at: Checkpoint | undefined = c; at; ) {
+    if (!at.memoryFile) throw new ConflictError('checkpoint.memory-chain-broken', `Checkpoint ${at.id} has no memory state`);
+    if (chain.some((r) => r.checkpointId === at!.id)) throw new ConflictError('checkpoint.memory-chain-broken', `The memory chain of checkpoint ${c.id} loops`);
+    const baseId: string | null = at.memoryBaseId ?? null;
+    chain.unshift({ vmUuid: tree.uuid, checkpointId: at.id, path: at.memoryFile, baseId });
+    at = baseId ? findCheckpoint(tree, baseId) : undefined;
+    if (baseId && !at) throw new ConflictError('checkpoint.memory-chain-broken', `The memory base ${baseId} of checkpoint ${chain[0]!.checkpointId} is gone`);
+  }
+  return chain;
 }

@@ -105,20 +105,44 @@ export interface DiskImages {
   ensureFolder(path: string): Promise<void>;
 }
 
+/** A stored memory state: which checkpoint, where, and the checkpoint whose state it is stored against. */
+export interface MemoryStateRef {
+  vmUuid: string;
+  checkpointId: string;
+  path: string;
+  /** null: stored whole. */
+  baseId: string | null;
+}
+
+export interface SealedState {
+  /** The checkpoint this state was stored against (null: whole, e.g. the base had no readable index or the chain was long). */
+  baseId: string | null;
+  /** The plain state libvirt wrote. */
+  fullBytes: number;
+  /** What is kept on disk for it. */
+  storedBytes: number;
+}
+
 /**
- * Memory and device state files of checkpoints. Today the files are what libvirt writes (its save-image
- * format); the sealed (encrypted, authenticated, delta) format plugs in here: `seal` after libvirt wrote the
- * file, `openForRestore` checks and yields a file libvirt can restore.
+ * Memory and device state files of checkpoints: libvirt writes a plain save image to targetFor(), `seal`
+ * stores it (and removes the plain file), `openForRestore` rebuilds and verifies a plain file for libvirt's
+ * restore, refusing a missing or damaged state with a typed error.
  */
 export interface MemoryStateStore {
   /** Where libvirt should write the state of this checkpoint. */
   targetFor(vmFolder: string, checkpointId: string): string;
-  /** Called once libvirt has written the file. */
-  seal(path: string, checkpointId: string): Promise<void>;
-  /** Refuses (typed error) a missing or damaged file; returns the path to hand to libvirt's restore. */
-  openForRestore(path: string, checkpointId: string): Promise<string>;
-  /** After the restore: drop any temporary plain copy. */
-  closeAfterRestore(path: string, restoredFrom: string): Promise<void>;
+  /** Throws a typed error when memory states cannot be stored now (before libvirt writes anything). */
+  assertReady(): Promise<void>;
+  /** Called once libvirt has written `state.path`; `baseChain` is the base's own chain (root first, the base last), [] for none. */
+  seal(state: { vmUuid: string; checkpointId: string; path: string }, baseChain: MemoryStateRef[]): Promise<SealedState>;
+  /** `chain`: root first, the state to restore last. Returns the plain file to hand to libvirt's restore. */
+  openForRestore(chain: MemoryStateRef[]): Promise<string>;
+  /** After the restore: drop the rebuilt plain file. */
+  closeAfterRestore(restorable: string, target: MemoryStateRef): Promise<void>;
+  /** Stores the state at the end of `chain` again at `newPath`, against the end of `newBaseChain` ([] = whole); the old file stays. */
+  rebase(chain: MemoryStateRef[], newBaseChain: MemoryStateRef[], newPath: string): Promise<SealedState>;
   sizeOnDisk(path: string): Promise<number>;
   delete(path: string): Promise<void>;
+  /** At start: removes what an interrupted restore or seal left in a VM's folder (rebuilt plain states, partial files). */
+  discardTemporaries(vmFolder: string): Promise<void>;
 }

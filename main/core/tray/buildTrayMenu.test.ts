@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Alert, HostSummary, VmState, VmSummary } from '../../../preload/contract';
+import type { Alert, CallResult, HostSummary, VmState, VmSummary } from '../../../preload/contract';
 import { Emitter } from '../Emitter';
 import { ManualClock } from '../testing/scripted';
 import { affectsTrayMenu, buildTrayMenu, TRAY_ALERT_ITEMS, trayBadge, type TrayMenuItem } from './buildTrayMenu';
@@ -53,14 +53,13 @@ describe('buildTrayMenu', () => {
     expect(menu.some((i) => i.type === 'item' && i.label === 'Favorites')).toBe(false);
   });
 
-  it('enables only the actions that make sense in the VM state; console only for a VM that runs; checkpoint disabled', () => {
+  it('enables only the actions that make sense in the VM state; console only for a VM that runs; checkpoint when running or off', () => {
     const menu = buildTrayMenu({ hosts, vms, favorites: [], recent: vms.map((v) => ({ hostId: v.hostId, uuid: v.uuid })) });
     const [running, off, paused] = submenus(menu);
-    expect(enabledLabels(running!)).toEqual(['Pause', 'Shut down', 'Reboot', 'Force off…', 'Open console']);
-    expect(enabledLabels(off!)).toEqual(['Start']);
+    expect(enabledLabels(running!)).toEqual(['Pause', 'Shut down', 'Reboot', 'Force off…', 'Open console', 'Take checkpoint']);
+    expect(enabledLabels(off!)).toEqual(['Start', 'Take checkpoint']);
     expect(enabledLabels(paused!)).toEqual(['Resume', 'Force off…', 'Open console']);
-    expect(item(running!, 'Take checkpoint (not available yet)')).toMatchObject({ enabled: false });
-    expect(item(running!, 'Take checkpoint (not available yet)')?.action).toBeUndefined();
+    expect(item(paused!, 'Take checkpoint')).toMatchObject({ enabled: false });
   });
 
   it('makes each action a contract call on that VM; force off carries a confirmation; console an open request', () => {
@@ -74,6 +73,7 @@ describe('buildTrayMenu', () => {
       confirm: { title: 'Force off web?', message: expect.stringMatching(/not written to disk is lost/), confirmLabel: 'Force off' },
     });
     expect(item(web!, 'Open console')?.action).toEqual({ kind: 'open-console', vm: ref });
+    expect(item(web!, 'Take checkpoint')?.action).toEqual({ kind: 'take-checkpoint', vm: ref, vmName: 'web' });
   });
 
   it('shows one status line per host, with the reason when there is one', () => {
@@ -98,12 +98,17 @@ describe('runTrayAction', () => {
   const confirmation = { title: 'Force off web?', message: 'lost', confirmLabel: 'Force off' };
   function ports(confirmed: boolean, ok = true) {
     return {
-      dispatch: vi.fn(async () => (ok ? { ok: true as const, value: null } : { ok: false as const, error: { name: 'Conflict' as const, code: 'x', message: 'domain is not running' } })),
+      dispatch: vi.fn(
+        async (_method: string, _args: unknown): Promise<CallResult<unknown>> =>
+          ok ? { ok: true, value: null } : { ok: false, error: { name: 'Conflict', code: 'x', message: 'domain is not running' } },
+      ),
       confirm: vi.fn(async () => confirmed),
       showWindow: vi.fn(),
       openConsole: vi.fn(),
       quit: vi.fn(),
       notifyFailure: vi.fn(),
+      notify: vi.fn(),
+      now: () => new Date('2026-11-26T02:30:05.123Z'),
     } satisfies TrayActionPorts;
   }
 
@@ -122,6 +127,22 @@ describe('runTrayAction', () => {
     await runTrayAction({ kind: 'call', method: 'vms.shutdown', args: ref }, 'Shut down', p);
     expect(p.confirm).not.toHaveBeenCalled();
     expect(p.notifyFailure).toHaveBeenCalledWith('Tandem: Shut down failed', 'domain is not running');
+  });
+
+  it('takes a checkpoint named after its moment and tells its pause; a refusal is reported with its reason', async () => {
+    const p = ports(true);
+    p.dispatch.mockImplementationOnce(async () => ({ ok: true as const, value: { stunMs: 43.8, kind: 'memory' } }));
+    await runTrayAction({ kind: 'take-checkpoint', vm: ref, vmName: 'web' }, 'Take checkpoint', p);
+    expect(p.dispatch).toHaveBeenCalledWith('checkpoints.take', { ...ref, name: 'Tray 2026-11-26 02:30:05' });
+    expect(p.notify).toHaveBeenCalledWith('Tandem: checkpoint of web taken', '“Tray 2026-11-26 02:30:05” (memory and disks, paused 44 ms)');
+    p.dispatch.mockImplementationOnce(async () => ({ ok: true as const, value: { stunMs: null, kind: 'disk-only' } }));
+    await runTrayAction({ kind: 'take-checkpoint', vm: ref, vmName: 'web' }, 'Take checkpoint', p);
+    expect(p.notify).toHaveBeenLastCalledWith('Tandem: checkpoint of web taken', '“Tray 2026-11-26 02:30:05” (disks only, the VM was not paused)');
+
+    const refused = ports(true, false);
+    await runTrayAction({ kind: 'take-checkpoint', vm: ref, vmName: 'web' }, 'Take checkpoint', refused);
+    expect(refused.notifyFailure).toHaveBeenCalledWith('Tandem: checkpoint of web failed', 'domain is not running');
+    expect(refused.notify).not.toHaveBeenCalled();
   });
 
   it('opens a console by showing the window and emitting the request', async () => {

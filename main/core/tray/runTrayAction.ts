@@ -16,6 +16,14 @@ export interface TrayActionPorts {
   openConsole(vm: VmRef): void;
   quit(): void;
   notifyFailure(title: string, message: string): void;
+  /** A finished action worth telling about (a checkpoint taken, with its stun time). */
+  notify(title: string, message: string): void;
+  now(): Date;
+}
+
+/** A checkpoint taken from the tray is named after its moment (UTC, to the second). */
+export function trayCheckpointName(at: Date): string {
+  return `Tray ${at.toISOString().slice(0, 19).replace('T', ' ')}`;
 }
 
 export async function runTrayAction(action: TrayAction, label: string, ports: TrayActionPorts): Promise<void> {
@@ -30,6 +38,18 @@ export async function runTrayAction(action: TrayAction, label: string, ports: Tr
       ports.showWindow();
       ports.openConsole(action.vm);
       return;
+    case 'take-checkpoint': {
+      const name = trayCheckpointName(ports.now());
+      const result = await ports.dispatch('checkpoints.take', { ...action.vm, name });
+      if (!result.ok) {
+        ports.notifyFailure(`Tandem: checkpoint of ${action.vmName} failed`, result.error.message);
+        return;
+      }
+      const { stunMs, kind } = result.value as { stunMs: number | null; kind: string };
+      const how = stunMs === null ? 'disks only, the VM was not paused' : `${kind === 'memory' ? 'memory and disks' : 'disks only'}, paused ${Math.round(stunMs)} ms`;
+      ports.notify(`Tandem: checkpoint of ${action.vmName} taken`, `“${name}” (${how})`);
+      return;
+    }
     case 'call': {
       if (action.confirm && !(await ports.confirm(action.confirm))) return;
       // The dispatcher never rejects; a failure comes back as data.

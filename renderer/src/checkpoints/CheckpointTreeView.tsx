@@ -7,6 +7,7 @@ import { useStore } from 'zustand';
 import type { CheckpointInfo, CheckpointTree } from '../../../preload/api/checkpoints';
 import type { VmSummary } from '../../../preload/contract';
 import { formatBytes } from '../format';
+import { memoryNote } from './memoryNote';
 import { useStores } from '../stores/StoresContext';
 import { vmKey } from '../stores/vmsStore';
 import './checkpoints.css';
@@ -107,6 +108,7 @@ export function CheckpointTreeView({ vm }: { vm: VmSummary }) {
 
 function Node({ tree, checkpoint, disabled, onAsk }: { tree: CheckpointTree; checkpoint: CheckpointInfo; disabled: boolean; onAsk: (p: Pending) => void }): ReactNode {
   const children = tree.checkpoints.filter((c) => c.parentId === checkpoint.id);
+  const memory = memoryNote(checkpoint, (id) => tree.checkpoints.find((c) => c.id === id)?.name ?? 'a deleted checkpoint');
   return (
     <li data-testid={`checkpoint-${checkpoint.name}`}>
       <div className={checkpoint.current ? 'checkpoint current' : 'checkpoint'}>
@@ -117,6 +119,11 @@ function Node({ tree, checkpoint, disabled, onAsk }: { tree: CheckpointTree; che
           {new Date(checkpoint.createdAt).toLocaleString()} · {checkpoint.kind === 'memory' ? 'memory + disks' : checkpoint.quiesced ? 'disks (quiesced)' : 'disks'} ·{' '}
           {formatBytes(checkpoint.sizeBytes)} · stun {checkpoint.stunMs === null ? 'none' : `${Math.round(checkpoint.stunMs)} ms`}
         </span>
+        {memory && (
+          <div className="muted" data-testid={`checkpoint-memory-${checkpoint.name}`}>
+            {memory}
+          </div>
+        )}
         {checkpoint.description && <div className="muted">{checkpoint.description}</div>}
         <button type="button" className="btn btn-small" data-testid={`checkpoint-revert-${checkpoint.name}`} disabled={disabled} onClick={() => onAsk({ kind: 'revert', checkpoint })}>
           Revert

@@ -2,7 +2,7 @@
 import type { Job } from '../../../preload/api/jobs';
 import { useStores } from '../stores/StoresContext';
 import { isJobFinished } from '../stores/jobsStore';
-import { describeFigures } from './jobFigures';
+import { describeFigures, describeResult } from './jobFigures';
 
 const STATE_LABELS: Record<Job['state'], string> = {
   queued: 'Queued',
@@ -17,6 +17,7 @@ export function JobProgress({ job, compact = false }: { job: Job; compact?: bool
   const finished = isJobFinished(job);
   const fraction = job.progress.fraction;
   const figures = describeFigures(job.progress.figures);
+  const outcome = job.state === 'succeeded' ? describeResult(job.result) : [];
   return (
     <div className={`job job-${job.state}`} data-testid={`job-${job.id}`} data-state={job.state}>
       <div className="job-head">
@@ -42,6 +43,16 @@ export function JobProgress({ job, compact = false }: { job: Job; compact?: bool
             <div key={f.key}>
               <dt>{f.label}</dt>
               <dd data-testid={`figure-${f.key}`}>{f.value}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {outcome.length > 0 && (
+        <dl className="job-figures" data-testid="job-result">
+          {outcome.map((f) => (
+            <div key={f.key}>
+              <dt>{f.label}</dt>
+              <dd data-testid={`result-${f.key}`}>{f.value}</dd>
             </div>
           ))}
         </dl>

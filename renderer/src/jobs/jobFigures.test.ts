@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeFigures, formatMs } from './jobFigures';
+import { describeFigures, describeResult, formatMs } from './jobFigures';
 
 describe('job figures', () => {
   it('formats milliseconds', () => {
@@ -11,5 +11,13 @@ describe('job figures', () => {
       { key: 'dirtyRate', label: 'dirty rate', value: '2 MiB/s' },
       { key: 'expectedDowntimeMs', label: 'expected downtime', value: '300 ms' },
     ]);
+  });
+  it("shows a finished checkpoint job's pause and duration; other results and no result show nothing", () => {
+    expect(describeResult({ checkpointId: 'x', durationMs: 1530, stunMs: 43.8, kind: 'memory' })).toEqual([
+      { key: 'stunMs', label: 'guest paused', value: '44 ms' },
+      { key: 'durationMs', label: 'took', value: '1.53 s' },
+    ]);
+    expect(describeResult({ stunMs: null, downtimeMs: 30 })).toEqual([]);
+    expect(describeResult(undefined)).toEqual([]);
   });
 });

@@ -19,6 +19,22 @@ const LABELS: Record<string, [string, (v: number) => string]> = {
   elapsedMs: ['elapsed', formatMs],
 };
 
+/** What a finished job's result says (a checkpoint's pause and duration); other results are left out. */
+const RESULT_LABELS: Record<string, [string, (v: number) => string]> = {
+  stunMs: ['guest paused', formatMs],
+  durationMs: ['took', formatMs],
+};
+
+export function describeResult(result: Record<string, unknown> | undefined): Array<{ key: string; label: string; value: string }> {
+  if (!result) return [];
+  return Object.keys(RESULT_LABELS)
+    .filter((key) => typeof result[key] === 'number')
+    .map((key) => {
+      const [label, format] = RESULT_LABELS[key]!;
+      return { key, label, value: format(result[key] as number) };
+    });
+}
+
 /** The figures the UI knows how to read, labelled and formatted, in a stable order. */
 export function describeFigures(figures: Record<string, number | string>): Array<{ key: string; label: string; value: string }> {
   return Object.keys(LABELS)

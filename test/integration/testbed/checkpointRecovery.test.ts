@@ -25,7 +25,7 @@ const CHILD = join(import.meta.dirname, 'checkpointCrashChild.ts');
 
 /** Runs the engine child until it announces the halt, then SIGKILLs it. */
 async function killChildAt(halt: string, args: string[]): Promise<void> {
-  const child = spawn(join(REPO, 'node_modules/.bin/tsx'), [CHILD, ...args], { env: { ...process.env, [HALT_ENV]: halt }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(join(REPO, 'node_modules/.bin/tsx'), [CHILD, ...args], { env: { ...process.env, [HALT_ENV]: halt }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   await new Promise<void>((done, fail) => {
     child.stderr.on('data', (chunk: Buffer) => {
@@ -35,7 +35,8 @@ async function killChildAt(halt: string, args: string[]): Promise<void> {
     child.on('exit', (code) => fail(new Error(`child exited (${code}) before halting at ${halt}:\n${stderr}`)));
   });
   const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGKILL');
+  // tsx runs the engine in a child node process: the whole group (its own, detached) is killed.
+  process.kill(-child.pid!, 'SIGKILL');
   await exited;
 }
 

@@ -8,17 +8,22 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
+import { startSecretService, type PrivateSecretService } from '../../support/secretService';
 import { createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 
 const env = testbedOrFail();
 
 describe.skipIf(!env)('checkpoints through the contract', () => {
   let t: InProcessTandem;
+  let keyring: PrivateSecretService | undefined;
   let guest: TinyGuest;
   let hostId: string;
   const ref = () => ({ hostId, uuid: guest.uuid });
 
   beforeAll(async () => {
+    // Memory states are sealed with a key from the keychain: a private, real Secret Service.
+    keyring = await startSecretService();
+    keyring.useInThisProcess();
     t = await startInProcessTandem({ demo: 'never' });
     hostId = (await t.client.call('hosts.add', { uri: env!.host1Uri, name: 'host1' })).id;
     guest = await createTinyGuest(env!, { name: `ck-${process.pid}-contract` });
@@ -37,6 +42,7 @@ describe.skipIf(!env)('checkpoints through the contract', () => {
       await removeTinyGuest(guest);
       await rm(join(env!.images, '.tandem-checkpoints', guest.uuid), { recursive: true, force: true });
     }
+    await keyring?.stop();
   });
 
   it('takes, lists, reverts and commits, with events and typed errors', async () => {
@@ -45,18 +51,26 @@ describe.skipIf(!env)('checkpoints through the contract', () => {
 
     const changed = t.nextEvent('checkpoints.changed', (tree) => tree.vm.uuid === guest.uuid && tree.checkpoints.length === 1, 30_000);
     const offset = await serialLogSize(guest.serialLogPath);
+    const takeJob = t.nextEvent('jobs.changed', (j) => j.kind === 'checkpoint.take' && j.state === 'succeeded', 30_000);
     const cp = await t.client.call('checkpoints.take', { ...ref(), name: 'contract', description: 'through the WebSocket' });
+    // The take ran as a job: the jobs panel shows it, with the stun time in its result.
+    expect((await takeJob).result).toMatchObject({ checkpointId: cp.id, stunMs: cp.stunMs, kind: 'memory' });
     const atTake = Number((await waitForSerial(guest.serialLogPath, SERIAL.counter, 30_000, { fromOffset: offset }))[1]) - 1;
     console.log(`contract checkpoint: stun ${cp.stunMs} ms, ${cp.sizeBytes} bytes on disk`);
     expect(cp).toMatchObject({ name: 'contract', description: 'through the WebSocket', kind: 'memory', current: true, parentId: null });
     expect((await changed).currentId).toBe(cp.id);
+    // Sealed through the app's keychain key; the first memory state of a VM is stored whole.
+    expect(cp.memoryBaseId).toBeNull();
+    expect(cp.memoryFullBytes).toBeGreaterThan(0);
 
     const unknown = await callError(t.client.call('checkpoints.revert', { ...ref(), checkpointId: '00000000-0000-4000-8000-000000000000' }));
     expect(unknown).toMatchObject({ errorName: 'NotFound', code: 'checkpoint.not-found' });
 
     await waitForSerial(guest.serialLogPath, new RegExp(`^tandem-counter ${atTake + 4}$`, 'm'), 30_000, { fromOffset: offset });
     const revertOffset = await serialLogSize(guest.serialLogPath);
+    const revertJob = t.nextEvent('jobs.changed', (j) => j.kind === 'checkpoint.revert' && j.state === 'succeeded', 60_000);
     const tree = await t.client.call('checkpoints.revert', { ...ref(), checkpointId: cp.id });
+    expect((await revertJob).result).toMatchObject({ checkpointId: cp.id });
     expect(tree.currentId).toBe(cp.id);
     const resumed = Number((await waitForSerial(guest.serialLogPath, SERIAL.counter, 30_000, { fromOffset: revertOffset }))[1]);
     expect(resumed).toBeGreaterThanOrEqual(atTake);
