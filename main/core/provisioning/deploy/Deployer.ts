@@ -54,6 +54,8 @@ export interface DeployerDeps {
   addressPollMs?: number;
   /** How long a rollback waits for a host that dropped to come back (default 2 min). */
   rollbackWaitMs?: number;
+  /** The new domain's UUID (tests fix it to compare a preview with what a deploy defines). */
+  newUuid?: () => string;
 }
 
 export const DEPLOY_STEPS = ['system disk', 'data disks', 'seed', 'define', 'start', 'address'] as const;
@@ -85,7 +87,16 @@ export class Deployer {
     );
   }
 
-  /** The checks before the job: each refusal names the field the wizard shows it at. */
+  /**
+   * The domain XML a deploy of this request would define, after the same checks (same field errors), with the
+   * same volume and seed names. Nothing is created or reserved: plan() only reads the host (its offer, whether
+   * the name and volumes are free). The UUID is a fresh one: the deploy draws its own.
+   */
+  async previewXml(raw: DeployRequestInput): Promise<{ xml: string }> {
+    return { xml: definitionOf(await this.plan(raw)) };
+  }
+
+  /** The checks before the job: each refusal names the field the wizard shows it at; reads the host, changes nothing. */
   async plan(raw: DeployRequestInput): Promise<DeployPlan> {
     const parsed = DeployRequestSchema.safeParse(raw);
     if (!parsed.success) {
@@ -161,7 +172,7 @@ export class Deployer {
       disks.push({ pool, volume: volume.volume, format: 'qcow2', bus: disk.bus });
     });
     const seedPool = poolOf(undefined, 'storagePool');
-    const uuid = randomUUID();
+    const uuid = (this.deps.newUuid ?? randomUUID)();
     const seed = { pool: seedPool, volume: `${name}-seed.iso` };
     for (const ref of [...volumes, seed]) {
       if (await this.deps.port.volumeExists(hostId, ref)) {
@@ -245,19 +256,9 @@ export class Deployer {
         await createVolume({ pool: plan.seed.pool, volume: plan.seed.volume, capacityBytes: iso.length, format: 'raw' });
         await port.uploadVolume(hostId, plan.seed, iso);
       });
-      const definition = buildDomainDefinition({
-        name,
-        uuid: plan.uuid,
-        domainType: plan.domainType,
-        machine: plan.machine,
-        hardware: plan.input.request.hardware,
-        disks: plan.disks,
-        seed: plan.seed,
-        boot: plan.boot,
-        ...(plan.serialLogPath ? { serialLogPath: plan.serialLogPath } : {}),
-      });
+      const definition = definitionOf(plan);
       await stepDone('define', 'defining the VM', () =>
-        creating(`VM ${name}`, () => port.defineDomain(hostId, definition.toString()), () => port.undefineDomain(hostId, plan.uuid)),
+        creating(`VM ${name}`, () => port.defineDomain(hostId, definition), () => port.undefineDomain(hostId, plan.uuid)),
       );
       await stepDone('start', 'starting the VM', () =>
         creating(`running VM ${name}`, () => port.startDomain(hostId, plan.uuid), () => port.destroyDomain(hostId, plan.uuid)),
@@ -307,6 +308,21 @@ export class Deployer {
       await sleep(this.deps.addressPollMs ?? 2_000, signal);
     }
   }
+}
+
+/** The domain XML of a plan: the one place both the deploy job and the preview build it. */
+function definitionOf(plan: DeployPlan): string {
+  return buildDomainDefinition({
+    name: plan.input.name,
+    uuid: plan.uuid,
+    domainType: plan.domainType,
+    machine: plan.machine,
+    hardware: plan.input.request.hardware,
+    disks: plan.disks,
+    seed: plan.seed,
+    boot: plan.boot,
+    ...(plan.serialLogPath ? { serialLogPath: plan.serialLogPath } : {}),
+  }).toString();
 }
 
 function fieldError(code: string, message: string, field: string): never {
