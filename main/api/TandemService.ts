@@ -21,6 +21,7 @@ import { migrationHandlers, type MigrationHandlerDeps } from './handlers/migrati
 import { checkpointsHandlers, type CheckpointsHandlerDeps } from './handlers/checkpointsHandlers';
 import { provisioningHandlers, type ProvisioningHandlerDeps } from './handlers/provisioningHandlers';
 import { deployHandlers, type DeployHandlerDeps } from './handlers/deployHandlers';
+import { networksHandlers, type NetworksHandlerDeps } from './handlers/networksHandlers';
 import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
 
 export type ServiceHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodOutput<M>> };
@@ -34,7 +35,8 @@ export interface ServiceDeps
     MigrationHandlerDeps,
     CheckpointsHandlerDeps,
     ProvisioningHandlerDeps,
-    DeployHandlerDeps {
+    DeployHandlerDeps,
+    NetworksHandlerDeps {
   favorites: FavoriteVms;
   credentials: CredentialBroker;
   version: string;
@@ -59,5 +61,6 @@ export function createTandemService(deps: ServiceDeps): ServiceHandlers {
     ...checkpointsHandlers(deps),
     ...provisioningHandlers(deps),
     ...deployHandlers(deps),
+    ...networksHandlers(deps),
   };
 }

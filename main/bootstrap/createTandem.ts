@@ -49,6 +49,8 @@ import { ProvisioningService } from '../core/provisioning/ProvisioningService';
 import { UserTemplateStore } from '../core/provisioning/UserTemplateStore';
 import { Deployer, type DirectKernelBoot } from '../core/provisioning/deploy/Deployer';
 import { LibvirtDeployPort } from '../drivers/libvirt/LibvirtDeployPort';
+import { NetworkService } from '../core/networks/NetworkService';
+import { LibvirtNetworkPort } from '../drivers/libvirt/LibvirtNetworkPort';
 
 const log = createLogger('tandem');
 
@@ -220,6 +222,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     jobs,
     migration,
     deployer,
+    networks: new NetworkService(new LibvirtNetworkPort(hosts)),
     version: TANDEM_VERSION,
     mode: options.mode,
     onVmUsed: (vm) => recentVms.touch(vm),
