@@ -23,6 +23,7 @@ import { migrationMethods } from './api/migration';
 import { provisioningEvents, provisioningMethods } from './api/provisioning';
 import { deployMethods } from './api/deploy';
 import { networksEvents, networksMethods } from './api/networks';
+import { labsMethods } from './api/labs';
 import { vmsEvents, vmsMethods } from './api/vms';
 import type { CallResult, ContractError } from './schemas';
 
@@ -54,6 +55,7 @@ export const methods = {
   ...provisioningMethods,
   ...deployMethods,
   ...networksMethods,
+  ...labsMethods,
 } as const;
 
 export const events = {

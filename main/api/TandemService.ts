@@ -22,6 +22,7 @@ import { checkpointsHandlers, type CheckpointsHandlerDeps } from './handlers/che
 import { provisioningHandlers, type ProvisioningHandlerDeps } from './handlers/provisioningHandlers';
 import { deployHandlers, type DeployHandlerDeps } from './handlers/deployHandlers';
 import { networksHandlers, type NetworksHandlerDeps } from './handlers/networksHandlers';
+import { labsHandlers, type LabsHandlerDeps } from './handlers/labsHandlers';
 import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
 
 export type ServiceHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodOutput<M>> };
@@ -36,7 +37,8 @@ export interface ServiceDeps
     CheckpointsHandlerDeps,
     ProvisioningHandlerDeps,
     DeployHandlerDeps,
-    NetworksHandlerDeps {
+    NetworksHandlerDeps,
+    LabsHandlerDeps {
   favorites: FavoriteVms;
   credentials: CredentialBroker;
   version: string;
@@ -62,5 +64,6 @@ export function createTandemService(deps: ServiceDeps): ServiceHandlers {
     ...provisioningHandlers(deps),
     ...deployHandlers(deps),
     ...networksHandlers(deps),
+    ...labsHandlers(deps),
   };
 }

@@ -9,6 +9,14 @@ import type { HostDomainAttachment, HostNetwork, NetworkPort } from './NetworkPo
 import { BridgeNameSchema, NetworkCreateRequestSchema, NetworkNameSchema, type NetworkCreateRequest, type NetworkRef, type NetworkSummary } from './networkSchemas';
 import { domainAttachments, networkXml, parseNetworkXml } from './networkXml';
 
+export interface PreparedNetwork {
+  hostId: string;
+  name: string;
+  xml: string;
+  start: boolean;
+  autostart: boolean;
+}
+
 export class NetworkService {
   constructor(private readonly port: NetworkPort) {}
 
@@ -18,6 +26,15 @@ export class NetworkService {
   }
 
   async create(input: NetworkCreateRequest): Promise<NetworkSummary> {
+    const prepared = await this.prepare(input);
+    await this.define(prepared);
+    const created = (await this.list(prepared.hostId)).find((n) => n.name === prepared.name);
+    if (!created) throw new NotFoundError('network.not-found', `The network "${prepared.name}" vanished right after it was created`);
+    return created;
+  }
+
+  /** Every check of `create`, against the host's live networks; creates nothing. */
+  async prepare(input: NetworkCreateRequest): Promise<PreparedNetwork> {
     const parsed = NetworkCreateRequestSchema.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -53,10 +70,17 @@ export class NetworkService {
     // (hosts sharing a network namespace, bridges left by others), which a check from here could not see.
     const bridge = request.bridge ?? BRIDGE_TEMPLATE;
     const xml = networkXml({ name: request.name, mode: request.mode, bridge, subnet: cidr.subnet, dhcp: request.dhcp ?? true });
-    await this.port.define(request.hostId, xml, { start: request.start ?? true, autostart: request.autostart ?? true });
-    const created = (await this.list(request.hostId)).find((n) => n.name === request.name);
-    if (!created) throw new NotFoundError('network.not-found', `The network "${request.name}" vanished right after it was created`);
-    return created;
+    return { hostId: request.hostId, name: request.name, xml, start: request.start ?? true, autostart: request.autostart ?? true };
+  }
+
+  /** Defines (and starts) a prepared network; a start that fails leaves no definition. */
+  async define(prepared: PreparedNetwork): Promise<void> {
+    await this.port.define(prepared.hostId, prepared.xml, { start: prepared.start, autostart: prepared.autostart });
+  }
+
+  /** Removes a network whatever uses it (the undo of a lab whose VMs are already gone). */
+  async remove(hostId: string, name: string): Promise<void> {
+    await this.port.remove(hostId, name);
   }
 
   async delete(ref: NetworkRef): Promise<void> {
