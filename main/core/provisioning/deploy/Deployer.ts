@@ -275,53 +275,51 @@ export class Deployer {
       await creating(`volume ${volume.pool}/${volume.volume}`, () => port.createVolume(hostId, volume), () => port.deleteVolume(hostId, volume));
       created.push({ pool: volume.pool, volume: volume.volume });
     };
-    {
-      const [system, ...data] = plan.volumes;
-      await stepDone('system disk', system!.from ? `${system!.from.mode === 'linked-clone' ? 'cloning' : 'copying'} the system disk` : 'creating the system disk', () =>
-        createVolume(system!),
-      );
-      await stepDone('data disks', data.length > 0 ? `creating ${data.length} data disk(s)` : 'no data disks', async () => {
-        for (const volume of data) {
-          signal.throwIfAborted();
-          await createVolume(volume);
-        }
-      });
-      await stepDone('seed', 'writing the cloud-init seed', async () => {
-        const iso = await buildSeedIso(plan.seed.files);
+    const [system, ...data] = plan.volumes;
+    await stepDone('system disk', system!.from ? `${system!.from.mode === 'linked-clone' ? 'cloning' : 'copying'} the system disk` : 'creating the system disk', () =>
+      createVolume(system!),
+    );
+    await stepDone('data disks', data.length > 0 ? `creating ${data.length} data disk(s)` : 'no data disks', async () => {
+      for (const volume of data) {
         signal.throwIfAborted();
-        await createVolume({ pool: plan.seed.pool, volume: plan.seed.volume, capacityBytes: iso.length, format: 'raw' });
-        await port.uploadVolume(hostId, plan.seed, iso);
-      });
-      const definition = buildDomainDefinition({
-        name,
-        uuid: plan.uuid,
-        domainType: plan.domainType,
-        machine: plan.machine,
-        hardware: plan.input.request.hardware,
-        disks: plan.disks,
-        seed: plan.seed,
-        boot: plan.boot,
-        ...(plan.serialLogPath ? { serialLogPath: plan.serialLogPath } : {}),
-      });
-      await stepDone('define', 'defining the VM', () =>
-        creating(`VM ${name}`, () => port.defineDomain(hostId, definition.toString()), () => port.undefineDomain(hostId, plan.uuid)),
-      );
-      await stepDone('start', 'starting the VM', () =>
-        creating(`running VM ${name}`, () => port.startDomain(hostId, plan.uuid), () => port.destroyDomain(hostId, plan.uuid)),
-      );
-      const address = await stepDone('address', 'waiting for the guest address', () => this.waitForAddress(hostId, plan, signal));
-      // A cancel that came during the last step still wins: the user asked for nothing to be left.
+        await createVolume(volume);
+      }
+    });
+    await stepDone('seed', 'writing the cloud-init seed', async () => {
+      const iso = await buildSeedIso(plan.seed.files);
       signal.throwIfAborted();
-      return {
-        hostId,
-        name,
-        uuid: plan.uuid,
-        address: address.address,
-        addressNote: address.note,
-        volumes: created,
-        stepsMs,
-      };
-    }
+      await createVolume({ pool: plan.seed.pool, volume: plan.seed.volume, capacityBytes: iso.length, format: 'raw' });
+      await port.uploadVolume(hostId, plan.seed, iso);
+    });
+    const definition = buildDomainDefinition({
+      name,
+      uuid: plan.uuid,
+      domainType: plan.domainType,
+      machine: plan.machine,
+      hardware: plan.input.request.hardware,
+      disks: plan.disks,
+      seed: plan.seed,
+      boot: plan.boot,
+      ...(plan.serialLogPath ? { serialLogPath: plan.serialLogPath } : {}),
+    });
+    await stepDone('define', 'defining the VM', () =>
+      creating(`VM ${name}`, () => port.defineDomain(hostId, definition.toString()), () => port.undefineDomain(hostId, plan.uuid)),
+    );
+    await stepDone('start', 'starting the VM', () =>
+      creating(`running VM ${name}`, () => port.startDomain(hostId, plan.uuid), () => port.destroyDomain(hostId, plan.uuid)),
+    );
+    const address = await stepDone('address', 'waiting for the guest address', () => this.waitForAddress(hostId, plan, signal));
+    // A cancel that came during the last step still wins: the user asked for nothing to be left.
+    signal.throwIfAborted();
+    return {
+      hostId,
+      name,
+      uuid: plan.uuid,
+      address: address.address,
+      addressNote: address.note,
+      volumes: created,
+      stepsMs,
+    };
   }
 
   private async waitForAddress(hostId: string, plan: DeployPlan, signal: AbortSignal): Promise<{ address: string | null; note: string }> {
