@@ -22,6 +22,8 @@ import { jobsEvents, jobsMethods } from './api/jobs';
 import { migrationMethods } from './api/migration';
 import { provisioningEvents, provisioningMethods } from './api/provisioning';
 import { deployMethods } from './api/deploy';
+import { networksEvents, networksMethods } from './api/networks';
+import { labsMethods } from './api/labs';
 import { vmsEvents, vmsMethods } from './api/vms';
 import type { CallResult, ContractError } from './schemas';
 
@@ -52,6 +54,8 @@ export const methods = {
   ...checkpointsMethods,
   ...provisioningMethods,
   ...deployMethods,
+  ...networksMethods,
+  ...labsMethods,
 } as const;
 
 export const events = {
@@ -65,6 +69,7 @@ export const events = {
   ...jobsEvents,
   ...checkpointsEvents,
   ...provisioningEvents,
+  ...networksEvents,
 } as const;
 
 export type Methods = typeof methods;

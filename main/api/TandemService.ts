@@ -21,6 +21,8 @@ import { migrationHandlers, type MigrationHandlerDeps } from './handlers/migrati
 import { checkpointsHandlers, type CheckpointsHandlerDeps } from './handlers/checkpointsHandlers';
 import { provisioningHandlers, type ProvisioningHandlerDeps } from './handlers/provisioningHandlers';
 import { deployHandlers, type DeployHandlerDeps } from './handlers/deployHandlers';
+import { networksHandlers, type NetworksHandlerDeps } from './handlers/networksHandlers';
+import { labsHandlers, type LabsHandlerDeps } from './handlers/labsHandlers';
 import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
 
 export type ServiceHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodOutput<M>> };
@@ -34,7 +36,9 @@ export interface ServiceDeps
     MigrationHandlerDeps,
     CheckpointsHandlerDeps,
     ProvisioningHandlerDeps,
-    DeployHandlerDeps {
+    DeployHandlerDeps,
+    NetworksHandlerDeps,
+    LabsHandlerDeps {
   favorites: FavoriteVms;
   credentials: CredentialBroker;
   version: string;
@@ -59,5 +63,7 @@ export function createTandemService(deps: ServiceDeps): ServiceHandlers {
     ...checkpointsHandlers(deps),
     ...provisioningHandlers(deps),
     ...deployHandlers(deps),
+    ...networksHandlers(deps),
+    ...labsHandlers(deps),
   };
 }

@@ -50,6 +50,9 @@ import { ProvisioningService } from '../core/provisioning/ProvisioningService';
 import { UserTemplateStore } from '../core/provisioning/UserTemplateStore';
 import { Deployer, type DirectKernelBoot } from '../core/provisioning/deploy/Deployer';
 import { LibvirtDeployPort } from '../drivers/libvirt/LibvirtDeployPort';
+import { NetworkService } from '../core/networks/NetworkService';
+import { LabDeployer } from '../core/provisioning/deploy/LabDeployer';
+import { LibvirtNetworkPort } from '../drivers/libvirt/LibvirtNetworkPort';
 
 const log = createLogger('tandem');
 
@@ -182,6 +185,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     ...(options.deployEmulateOnly ? { emulateOnly: true } : {}),
     ...(options.deployAddressTimeoutMs !== undefined ? { addressTimeoutMs: options.deployAddressTimeoutMs } : {}),
   });
+  const networks = new NetworkService(new LibvirtNetworkPort(hosts));
   const publish = <E extends EventName>(event: E, payload: EventPayload<E>) => {
     // Our own payloads are checked too: a malformed event is a bug, logged and not sent.
     const checked = eventSchemas[event].safeParse(payload);
@@ -222,6 +226,8 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     jobs,
     migration,
     deployer,
+    networks,
+    labs: new LabDeployer({ jobs, deployer, networks }),
     version: TANDEM_VERSION,
     mode: options.mode,
     onVmUsed: (vm) => recentVms.touch(vm),

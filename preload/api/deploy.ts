@@ -16,6 +16,11 @@ export const deployMethods = {
    * the deploy job.
    */
   'provisioning.deploy': { input: DeployRequestSchema, output: z.strictObject({ jobId: z.string() }) },
+  /**
+   * The domain XML `provisioning.deploy` would define for the same input, after the same checks and with the
+   * same field errors; nothing is created (the UUID in it is a fresh one: the deploy draws its own).
+   */
+  'provisioning.previewXml': { input: DeployRequestSchema, output: z.strictObject({ xml: z.string() }) },
 } as const;
 
 export const deployEvents = {} as const;

@@ -9,5 +9,6 @@ export interface DeployHandlerDeps {
 export function deployHandlers({ deployer }: DeployHandlerDeps): HandlersFor<typeof deployMethods> {
   return {
     'provisioning.deploy': async (request) => ({ jobId: (await deployer.deploy(request)).id }),
+    'provisioning.previewXml': (request) => deployer.previewXml(request),
   };
 }

@@ -452,6 +452,47 @@ function AppsStep() {
   );
 }
 
+/** The domain XML deploy would define on the chosen host (`provisioning.previewXml`): read-only, copyable. */
+function DomainXml({ xml, error, pending }: { xml: string | undefined; error: string | undefined; pending: boolean }) {
+  const [copied, setCopied] = useState<string>();
+  const copy = async (text: string) => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied('Copied.');
+    } catch (e) {
+      setCopied(`Could not copy: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  return (
+    <details data-testid="review-xml">
+      <summary>The domain XML</summary>
+      {error ? (
+        <p className="field-error" role="alert" data-testid="review-xml-error">
+          {error}
+        </p>
+      ) : xml ? (
+        <>
+          <div className="wizard-row">
+            <button type="button" className="btn btn-small" data-testid="review-xml-copy" onClick={() => void copy(xml)}>
+              Copy
+            </button>
+            {copied && (
+              <span className="muted" role="status">
+                {copied}
+              </span>
+            )}
+          </div>
+          <pre className="wizard-json" data-testid="review-xml-text" aria-label="Domain XML" tabIndex={0}>
+            {xml}
+          </pre>
+        </>
+      ) : (
+        <p className="muted">{pending ? 'Generating the XML…' : 'No host can run the VM as it stands: no XML to show.'}</p>
+      )}
+    </details>
+  );
+}
+
 function ReviewStep() {
   const { wizard } = useStores();
   const review = useWizard((s) => s.review);
@@ -556,9 +597,10 @@ function ReviewStep() {
           <dt>Applications</dt>
           <dd>{draft.request.apps.join(', ') || 'none'}</dd>
         </dl>
+        <DomainXml xml={review.xml} error={review.xmlError} pending={review.checking || !!chosen} />
         <details>
           <summary>The request, as JSON</summary>
-          <p className="muted">The generated domain XML comes with deploy; this is the request it is generated from.</p>
+          <p className="muted">The request the domain XML is generated from.</p>
           <pre className="wizard-json" data-testid="review-request-json">
             {JSON.stringify(chosen ? chosen.config : draft.request, null, 2)}
           </pre>

@@ -123,6 +123,45 @@ describe('the wizard store', () => {
     ]);
   });
 
+  it('fetches the domain XML of the chosen host with the deploy input, refreshes it on a host change, uses only the latest', async () => {
+    const { memory, store } = setup();
+    store.getState().openWizard();
+    await settle();
+    store.getState().chooseTemplate('small');
+    store.getState().setName('vm1');
+    memory.reply('provisioning.propose', ({ request }) => ({ proposals: [proposal(request)], refusals: [] }));
+    memory.reply('provisioning.place', ({ request, overrideHostId }) => placement({ ...proposal(request), hostId: overrideHostId ?? 'demo' }));
+    const held = memory.hold('provisioning.previewXml');
+    const toReview = store.getState().goTo('review');
+    await settle();
+    expect(held[0]!.args).toMatchObject({ hostId: 'demo', name: 'vm1', request: { hardware: { memoryMiB: 1024 } } });
+    // The user picks another host while the first answer is on its way: only the second one is shown.
+    const override = store.getState().overrideHost('other');
+    await settle();
+    expect(held[1]!.args).toMatchObject({ hostId: 'other', name: 'vm1' });
+    held[1]!.resolve({ xml: '<domain type="kvm"><name>vm1</name>other</domain>' });
+    await override;
+    held[0]!.resolve({ xml: '<domain type="kvm"><name>vm1</name>demo</domain>' });
+    await toReview;
+    expect(store.getState().review.xml).toBe('<domain type="kvm"><name>vm1</name>other</domain>');
+
+    // A refusal shows in place of the XML, with its field.
+    memory.fail('provisioning.previewXml', { name: 'Conflict', code: 'deploy.name-taken', message: 'Other already has a VM named "vm1"', details: { field: 'name' } });
+    await store.getState().check();
+    expect(store.getState().review.xml).toBeUndefined();
+    expect(store.getState().review.xmlError).toBe('Other already has a VM named "vm1"');
+    expect(store.getState().errors.name).toBe('Other already has a VM named "vm1"');
+
+    // An edit drops an answer still on its way.
+    const later = memory.hold('provisioning.previewXml');
+    const checking = store.getState().check();
+    await settle();
+    store.getState().setName('vm2');
+    later[0]!.resolve({ xml: '<domain/>' });
+    await checking;
+    expect(store.getState().review.xml).toBeUndefined();
+  });
+
   it('turns the draft into provisioning.deploy input: the account as a key-login user, cloud-init parsed', () => {
     expect(
       deployInput({

@@ -24,7 +24,7 @@ import {
   type VmRequest,
 } from '../../../preload/api/provisioning';
 import { checkCloudConfig } from './cloudConfig';
-import { deployVm, type DeployArgs } from './deploy';
+import { deployInput, deployVm, type DeployArgs } from './deploy';
 
 export const WIZARD_STEPS = ['catalog', 'compose', 'apps', 'review', 'deploy'] as const;
 export type WizardStep = (typeof WIZARD_STEPS)[number];
@@ -64,6 +64,9 @@ export interface ReviewState {
   placement?: Placement;
   overrideHostId?: string;
   error?: string;
+  /** The domain XML a deploy of the chosen configuration would define (`provisioning.previewXml`), or why not. */
+  xml?: string;
+  xmlError?: string;
 }
 
 export interface DeployState {
@@ -187,8 +190,21 @@ export function createWizardStore(client: ContractClient, deploy: (args: DeployA
   let checkRequest = 0;
   return createStore<WizardState>()((set, get) => {
     const setDraft = (patch: Partial<WizardDraft>) => {
-      // Any edit makes the review stale: it is checked again on the way there.
+      // Any edit makes the review stale: it is checked again on the way there (and an answer still on its way is dropped).
+      checkRequest++;
       set((s) => ({ draft: { ...s.draft, ...patch }, review: emptyReview(), accepted: [] }));
+    };
+    /** The XML of what deploy would define on the chosen host: part of check `request`, dropped if a newer one started. */
+    const previewXml = async (request: number, chosen: Proposal) => {
+      try {
+        const { xml } = await client.call('provisioning.previewXml', deployInput(deployArgsOf(get().draft, chosen)));
+        if (request !== checkRequest) return;
+        set((s) => ({ review: { ...s.review, xml } }));
+      } catch (error) {
+        if (request !== checkRequest) return;
+        const fields = fieldErrorsOf(error);
+        set((s) => ({ review: { ...s.review, xmlError: message(error) }, errors: fields ? { ...s.errors, ...fields } : s.errors }));
+      }
     };
     return {
       open: false,
@@ -315,7 +331,7 @@ export function createWizardStore(client: ContractClient, deploy: (args: DeployA
       async check() {
         const request = ++checkRequest;
         const { draft, review } = get();
-        set({ review: { ...review, checking: true, error: undefined } });
+        set({ review: { ...review, checking: true, error: undefined, xml: undefined, xmlError: undefined } });
         try {
           const [proposed, placement] = await Promise.all([
             client.call('provisioning.propose', { request: draft.request }),
@@ -327,8 +343,9 @@ export function createWizardStore(client: ContractClient, deploy: (args: DeployA
           ]);
           if (request !== checkRequest) return;
           set((s) => ({
-            review: { ...s.review, checking: false, proposals: proposed.proposals, refusals: proposed.refusals, placement },
+            review: { ...s.review, checking: false, proposals: proposed.proposals, refusals: proposed.refusals, placement, xml: undefined, xmlError: undefined },
           }));
+          if (placement.chosen) await previewXml(request, placement.chosen);
         } catch (error) {
           if (request !== checkRequest) return;
           const fields = fieldErrorsOf(error);
@@ -360,13 +377,7 @@ export function createWizardStore(client: ContractClient, deploy: (args: DeployA
         if (!chosen) return;
         set({ deploy: { starting: true }, step: 'deploy' });
         try {
-          const { jobId } = await deploy({
-            hostId: chosen.hostId,
-            name: draft.name,
-            request: chosen.config,
-            ...(draft.account.username ? { account: draft.account } : {}),
-            ...(draft.cloudInit.trim() ? { cloudInit: draft.cloudInit } : {}),
-          });
+          const { jobId } = await deploy(deployArgsOf(draft, chosen));
           set({ deploy: { starting: false, jobId } });
         } catch (error) {
           const fields = fieldErrorsOf(error);
@@ -429,6 +440,17 @@ function withoutField(errors: Record<string, string>, field: string): Record<str
   if (!(field in errors)) return errors;
   const { [field]: _removed, ...rest } = errors;
   return rest;
+}
+
+/** What deploy (and its XML preview) gets: the chosen host's configuration, with the draft's name, account and cloud-init. */
+function deployArgsOf(draft: WizardDraft, chosen: Proposal): DeployArgs {
+  return {
+    hostId: chosen.hostId,
+    name: draft.name,
+    request: chosen.config,
+    ...(draft.account.username ? { account: draft.account } : {}),
+    ...(draft.cloudInit.trim() ? { cloudInit: draft.cloudInit } : {}),
+  };
 }
 
 function withoutOverride(review: ReviewState): ReviewState {

@@ -9,6 +9,8 @@ import { VmDetailPanel } from '../vms/VmDetailPanel';
 import { VmTable } from '../vms/VmTable';
 import { VmToolbar } from '../vms/VmToolbar';
 import { useConsoles, useHostPage, useStores, useVms } from '../stores/StoresContext';
+import { TopologyView } from '../topology/TopologyView';
+import { useStore } from 'zustand';
 import { DisconnectedBanner } from './DisconnectedBanner';
 import { Sidebar } from './Sidebar';
 import { Toasts } from './Toasts';
@@ -23,6 +25,7 @@ export function App() {
   const { consoles } = useStores();
   const showConsoles = useConsoles((state) => state.visible);
   const hasConsoles = useConsoles((state) => state.tabs.length > 0 || state.busy !== null);
+  const showTopology = useStore(useStores().topology, (state) => state.open);
   // Opening a host's page brings the main area back from the consoles view.
   useEffect(() => {
     if (hostPageOpen) consoles.getState().show(false);
@@ -32,7 +35,11 @@ export function App() {
       <DisconnectedBanner />
       <div className="app-body">
         <Sidebar />
-        {hostPageOpen ? (
+        {showTopology ? (
+          <main className="content" aria-label="Topology" hidden={showConsoles}>
+            <TopologyView />
+          </main>
+        ) : hostPageOpen ? (
           <main className="content" aria-label="Host" hidden={showConsoles}>
             <HostPage />
           </main>

@@ -3,6 +3,7 @@ import { AddHostForm } from '../hosts/AddHostForm';
 import { HostList } from '../hosts/HostList';
 import { JobsPanel } from '../jobs/JobsPanel';
 import { AlertsBadge } from '../monitoring/Alerts';
+import { TopologyNav } from '../topology/TopologyView';
 import { useConnection } from '../stores/StoresContext';
 
 export function Sidebar() {
@@ -20,6 +21,7 @@ export function Sidebar() {
         <AlertsBadge />
       </div>
       <ConsolesNav />
+      <TopologyNav />
       <HostList />
       <AddHostForm />
       <JobsPanel />

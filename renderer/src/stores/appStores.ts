@@ -16,6 +16,7 @@ import { createMonitoringStore, type MonitoringStore } from './monitoringStore';
 import { createToastStore, type ToastStore, type ToastStoreOptions } from './toastStore';
 import { createVmsStore, type VmsStore } from './vmsStore';
 import { createWizardStore, type WizardStore } from '../provisioning/wizardStore';
+import { createTopologyStore, type TopologyStore } from '../topology/topologyStore';
 
 export interface AppStores {
   toasts: ToastStore;
@@ -34,6 +35,8 @@ export interface AppStores {
   checkpoints: CheckpointsStore;
   /** The "New VM" wizard. */
   wizard: WizardStore;
+  /** The topology view (hosts, networks, VMs). */
+  topology: TopologyStore;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
   start(): Promise<void>;
   dispose(): void;
@@ -65,6 +68,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
   const migration = createMigrationStore(client, toasts);
   const checkpoints = createCheckpointsStore(client, toasts);
   const wizard = createWizardStore(client);
+  const topology = createTopologyStore(client);
   return {
     toasts,
     connection,
@@ -80,6 +84,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
     migration,
     checkpoints,
     wizard,
+    topology,
     async start() {
       await Promise.all([
         connection.getState().loadInfo(),

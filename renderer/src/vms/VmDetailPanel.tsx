@@ -15,6 +15,7 @@ import { StateBadge } from './StateBadge';
 import { VmActions } from './VmActions';
 import { VmHardwareEditor } from './VmHardwareEditor';
 import { VmTagsEditor } from './VmTagsEditor';
+import { SaveVmAsTemplate } from './SaveVmAsTemplate';
 
 export function VmDetailPanel() {
   const { vms, migration } = useStores();
@@ -67,6 +68,8 @@ export function VmDetailPanel() {
           </button>
         </div>
       )}
+
+      <SaveVmAsTemplate vm={vm} />
 
       {detail?.error && (
         <p className="detail-error" role="alert">

@@ -35,6 +35,8 @@ class ScriptedHost implements DeployPort {
   readonly volumes = new Set<string>();
   readonly domains = new Map<string, { running: boolean }>();
   readonly log: string[] = [];
+  /** Every domain XML passed to defineDomain. */
+  readonly defined: string[] = [];
   failOn: Partial<Record<Call, Error>> = {};
 
   private check(call: Call): void {
@@ -61,6 +63,7 @@ class ScriptedHost implements DeployPort {
   }
   async defineDomain(_h: string, xml: string) {
     this.check('defineDomain');
+    this.defined.push(xml);
     const uuid = /<uuid>([^<]+)<\/uuid>/.exec(xml)![1]!;
     this.domains.set(uuid, { running: false });
     return uuid;
@@ -87,7 +90,7 @@ beforeAll(async () => {
   db = await OsDatabase.load();
 });
 
-function setup(): { host: ScriptedHost; jobs: JobRegistry; deployer: Deployer } {
+function setup(extra: Partial<DeployerDeps> = {}): { host: ScriptedHost; jobs: JobRegistry; deployer: Deployer } {
   const host = new ScriptedHost();
   const jobs = new JobRegistry();
   const deps: DeployerDeps = {
@@ -97,6 +100,7 @@ function setup(): { host: ScriptedHost; jobs: JobRegistry; deployer: Deployer } 
     osDatabase: async () => db,
     apps: async () => new Map(),
     addressPollMs: 1,
+    ...extra,
   };
   return { host, jobs, deployer: new Deployer(deps) };
 }
@@ -155,5 +159,30 @@ describe('Deployer', () => {
     host.volumes.add('default/web-seed.iso');
     await expect(deployer.deploy(REQUEST)).rejects.toMatchObject({ kind: 'Conflict', code: 'deploy.volume-taken', details: { field: 'name' } });
     expect(host.log).toEqual([]);
+  });
+});
+
+describe('Deployer.previewXml', () => {
+  const fixedUuid = () => '6f1c0a52-3c1e-4d5e-9a0b-1c2d3e4f5a6b';
+
+  it('is the XML the deploy defines for the same request, and creates nothing', async () => {
+    const { host, jobs, deployer } = setup({ newUuid: fixedUuid });
+    const { xml } = await deployer.previewXml(REQUEST);
+    expect(host.log).toEqual([]);
+    expect(host.volumes.size + host.domains.size).toBe(0);
+    expect(xml).toMatch(/^<domain /);
+    expect(xml).toContain('<name>web</name>');
+    expect(xml).toContain('web-seed.iso');
+
+    const job = await jobs.wait((await deployer.deploy(REQUEST)).id);
+    expect(job.state).toBe('succeeded');
+    expect(host.defined).toEqual([xml]);
+  });
+
+  it('refuses with the same field errors as deploy', async () => {
+    const { host, deployer } = setup();
+    host.domains.set('web', { running: false });
+    await expect(deployer.previewXml(REQUEST)).rejects.toMatchObject({ kind: 'Conflict', code: 'deploy.name-taken', details: { field: 'name' } });
+    await expect(deployer.previewXml({ ...REQUEST, name: 'bad name' })).rejects.toMatchObject({ kind: 'InvalidInput', details: { field: 'name' } });
   });
 });

@@ -54,13 +54,18 @@ export interface DeployerDeps {
   addressPollMs?: number;
   /** How long a rollback waits for a host that dropped to come back (default 2 min). */
   rollbackWaitMs?: number;
+  /** The new domain's UUID (tests fix it to compare a preview with what a deploy defines). */
+  newUuid?: () => string;
 }
+
+/** Objects created so far, each with its undo; undone newest first. */
+export type RollbackList = Array<{ what: string; undo: () => Promise<void> }>;
 
 export const DEPLOY_STEPS = ['system disk', 'data disks', 'seed', 'define', 'start', 'address'] as const;
 export type DeployStep = (typeof DEPLOY_STEPS)[number];
 
 /** Everything the job decided before it creates anything. */
-interface DeployPlan {
+export interface DeployPlan {
   input: DeployRequest;
   uuid: string;
   volumes: NewVolume[];
@@ -85,7 +90,16 @@ export class Deployer {
     );
   }
 
-  /** The checks before the job: each refusal names the field the wizard shows it at. */
+  /**
+   * The domain XML a deploy of this request would define, after the same checks (same field errors), with the
+   * same volume and seed names. Nothing is created or reserved: plan() only reads the host (its offer, whether
+   * the name and volumes are free). The UUID is a fresh one: the deploy draws its own.
+   */
+  async previewXml(raw: DeployRequestInput): Promise<{ xml: string }> {
+    return { xml: definitionOf(await this.plan(raw)) };
+  }
+
+  /** The checks before the job: each refusal names the field the wizard shows it at; reads the host, changes nothing. */
   async plan(raw: DeployRequestInput): Promise<DeployPlan> {
     const parsed = DeployRequestSchema.safeParse(raw);
     if (!parsed.success) {
@@ -161,7 +175,7 @@ export class Deployer {
       disks.push({ pool, volume: volume.volume, format: 'qcow2', bus: disk.bus });
     });
     const seedPool = poolOf(undefined, 'storagePool');
-    const uuid = randomUUID();
+    const uuid = (this.deps.newUuid ?? randomUUID)();
     const seed = { pool: seedPool, volume: `${name}-seed.iso` };
     for (const ref of [...volumes, seed]) {
       if (await this.deps.port.volumeExists(hostId, ref)) {
@@ -194,14 +208,58 @@ export class Deployer {
   }
 
   private async run(plan: DeployPlan, ctx: JobContext): Promise<DeployReport> {
+    const { name } = plan.input;
+    const rollback: RollbackList = [];
+    const report = (label: DeployStep, phase: string, step: number) =>
+      ctx.report({ phase, fraction: step / DEPLOY_STEPS.length, figures: { step: label, stepIndex: step + 1, steps: DEPLOY_STEPS.length } });
+    try {
+      const result = await this.runSteps(plan, ctx.signal, rollback, report);
+      ctx.report({ phase: 'running', fraction: 1, figures: { step: 'done', stepIndex: DEPLOY_STEPS.length, steps: DEPLOY_STEPS.length } });
+      return result;
+    } catch (error) {
+      ctx.report({ phase: 'removing what was created', figures: { undo: rollback.length } });
+      await this.rollBack(rollback, error, name, ctx.signal);
+      throw error;
+    }
+  }
+
+  /**
+   * Undoes `rollback` after `error`; throws what the user must hear: what could not be removed, or that a
+   * cancel left nothing. Returns when the original error stands as it is.
+   */
+  async rollBack(rollback: RollbackList, error: unknown, name: string, signal: AbortSignal): Promise<void> {
+    const left = await undo(rollback, this.deps.rollbackWaitMs ?? 120_000);
+    if (left.length > 0) {
+      // Said in the error too: the user has to know what to clean up by hand.
+      throw new OperationFailedError('deploy.rollback-incomplete', `Deploying ${name} failed (${reason(error)}) and these could not be removed: ${left.join('; ')}`, {
+        cause: error,
+        details: { left },
+      });
+    }
+    if (signal.aborted) {
+      throw new OperationFailedError('deploy.cancelled', `Deploy of ${name} cancelled: nothing of it is left on the host`, {
+        details: { removed: rollback.map((r) => r.what) },
+      });
+    }
+  }
+
+  /**
+   * The steps of one VM: every object goes on `rollback` the moment it exists, and nothing is undone here
+   * (a lab undoes all its VMs and its network together).
+   */
+  async runSteps(
+    plan: DeployPlan,
+    signal: AbortSignal,
+    rollback: RollbackList,
+    report: (label: DeployStep, phase: string, stepIndex: number) => void,
+  ): Promise<DeployReport> {
     const { port } = this.deps;
     const { hostId, name } = plan.input;
-    const rollback: Array<{ what: string; undo: () => Promise<void> }> = [];
     const stepsMs: Record<string, number> = {};
     let step = 0;
     const stepDone = async <T>(label: DeployStep, phase: string, work: () => Promise<T>): Promise<T> => {
-      ctx.signal.throwIfAborted();
-      ctx.report({ phase, fraction: step / DEPLOY_STEPS.length, figures: { step: label, stepIndex: step + 1, steps: DEPLOY_STEPS.length } });
+      signal.throwIfAborted();
+      report(label, phase, step);
       const started = performance.now();
       const result = await work();
       stepsMs[label] = Math.round(performance.now() - started);
@@ -228,71 +286,41 @@ export class Deployer {
       await creating(`volume ${volume.pool}/${volume.volume}`, () => port.createVolume(hostId, volume), () => port.deleteVolume(hostId, volume));
       created.push({ pool: volume.pool, volume: volume.volume });
     };
-    try {
-      const [system, ...data] = plan.volumes;
-      await stepDone('system disk', system!.from ? `${system!.from.mode === 'linked-clone' ? 'cloning' : 'copying'} the system disk` : 'creating the system disk', () =>
-        createVolume(system!),
-      );
-      await stepDone('data disks', data.length > 0 ? `creating ${data.length} data disk(s)` : 'no data disks', async () => {
-        for (const volume of data) {
-          ctx.signal.throwIfAborted();
-          await createVolume(volume);
-        }
-      });
-      await stepDone('seed', 'writing the cloud-init seed', async () => {
-        const iso = await buildSeedIso(plan.seed.files);
-        ctx.signal.throwIfAborted();
-        await createVolume({ pool: plan.seed.pool, volume: plan.seed.volume, capacityBytes: iso.length, format: 'raw' });
-        await port.uploadVolume(hostId, plan.seed, iso);
-      });
-      const definition = buildDomainDefinition({
-        name,
-        uuid: plan.uuid,
-        domainType: plan.domainType,
-        machine: plan.machine,
-        hardware: plan.input.request.hardware,
-        disks: plan.disks,
-        seed: plan.seed,
-        boot: plan.boot,
-        ...(plan.serialLogPath ? { serialLogPath: plan.serialLogPath } : {}),
-      });
-      await stepDone('define', 'defining the VM', () =>
-        creating(`VM ${name}`, () => port.defineDomain(hostId, definition.toString()), () => port.undefineDomain(hostId, plan.uuid)),
-      );
-      await stepDone('start', 'starting the VM', () =>
-        creating(`running VM ${name}`, () => port.startDomain(hostId, plan.uuid), () => port.destroyDomain(hostId, plan.uuid)),
-      );
-      const address = await stepDone('address', 'waiting for the guest address', () => this.waitForAddress(hostId, plan, ctx.signal));
-      // A cancel that came during the last step still wins: the user asked for nothing to be left.
-      ctx.signal.throwIfAborted();
-      ctx.report({ phase: 'running', fraction: 1, figures: { step: 'done', stepIndex: DEPLOY_STEPS.length, steps: DEPLOY_STEPS.length } });
-      return {
-        hostId,
-        name,
-        uuid: plan.uuid,
-        address: address.address,
-        addressNote: address.note,
-        volumes: created,
-        stepsMs,
-      };
-    } catch (error) {
-      ctx.report({ phase: 'removing what was created', figures: { undo: rollback.length } });
-      const left = await undo(rollback, this.deps.rollbackWaitMs ?? 120_000);
-      if (left.length > 0) {
-        // Said in the error too: the user has to know what to clean up by hand.
-        throw new OperationFailedError(
-          'deploy.rollback-incomplete',
-          `Deploying ${name} failed (${reason(error)}) and these could not be removed: ${left.join('; ')}`,
-          { cause: error, details: { left } },
-        );
+    const [system, ...data] = plan.volumes;
+    await stepDone('system disk', system!.from ? `${system!.from.mode === 'linked-clone' ? 'cloning' : 'copying'} the system disk` : 'creating the system disk', () =>
+      createVolume(system!),
+    );
+    await stepDone('data disks', data.length > 0 ? `creating ${data.length} data disk(s)` : 'no data disks', async () => {
+      for (const volume of data) {
+        signal.throwIfAborted();
+        await createVolume(volume);
       }
-      if (ctx.signal.aborted) {
-        throw new OperationFailedError('deploy.cancelled', `Deploy of ${name} cancelled: nothing of it is left on the host`, {
-          details: { removed: rollback.map((r) => r.what) },
-        });
-      }
-      throw error;
-    }
+    });
+    await stepDone('seed', 'writing the cloud-init seed', async () => {
+      const iso = await buildSeedIso(plan.seed.files);
+      signal.throwIfAborted();
+      await createVolume({ pool: plan.seed.pool, volume: plan.seed.volume, capacityBytes: iso.length, format: 'raw' });
+      await port.uploadVolume(hostId, plan.seed, iso);
+    });
+    const definition = definitionOf(plan);
+    await stepDone('define', 'defining the VM', () =>
+      creating(`VM ${name}`, () => port.defineDomain(hostId, definition), () => port.undefineDomain(hostId, plan.uuid)),
+    );
+    await stepDone('start', 'starting the VM', () =>
+      creating(`running VM ${name}`, () => port.startDomain(hostId, plan.uuid), () => port.destroyDomain(hostId, plan.uuid)),
+    );
+    const address = await stepDone('address', 'waiting for the guest address', () => this.waitForAddress(hostId, plan, signal));
+    // A cancel that came during the last step still wins: the user asked for nothing to be left.
+    signal.throwIfAborted();
+    return {
+      hostId,
+      name,
+      uuid: plan.uuid,
+      address: address.address,
+      addressNote: address.note,
+      volumes: created,
+      stepsMs,
+    };
   }
 
   private async waitForAddress(hostId: string, plan: DeployPlan, signal: AbortSignal): Promise<{ address: string | null; note: string }> {
@@ -385,4 +413,19 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** The domain XML of a plan: the one place both the deploy job and the preview build it. */
+function definitionOf(plan: DeployPlan): string {
+  return buildDomainDefinition({
+    name: plan.input.name,
+    uuid: plan.uuid,
+    domainType: plan.domainType,
+    machine: plan.machine,
+    hardware: plan.input.request.hardware,
+    disks: plan.disks,
+    seed: plan.seed,
+    boot: plan.boot,
+    ...(plan.serialLogPath ? { serialLogPath: plan.serialLogPath } : {}),
+  }).toString();
 }

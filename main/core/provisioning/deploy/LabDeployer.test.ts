@@ -1,0 +1,169 @@
+/**
+ * The LabDeployer against a scripted host (volumes, domains, networks in memory) and the real Deployer and
+ * NetworkService over it: one job with one progress, the network first; a failure of the third VM removes
+ * the two VMs before it, every volume and the network. The real libvirt side: test/integration/testbed/labs.test.ts.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { OperationFailedError } from '../../errors';
+import { JobRegistry } from '../../jobs/JobRegistry';
+import type { NetworkPort } from '../../networks/NetworkPort';
+import { NetworkService } from '../../networks/NetworkService';
+import type { HostOffer } from '../HostOffer';
+import { OsDatabase } from '../osinfo/OsDatabase';
+import { GiB } from '../units';
+import type { DeployPort, NewVolume, VolumeRef } from './DeployPort';
+import { Deployer } from './Deployer';
+import { LabDeployer } from './LabDeployer';
+
+const OFFER: HostOffer = {
+  hostId: 'h',
+  hostName: 'Host H',
+  guestArches: ['x86_64'],
+  kvmArches: ['x86_64'],
+  cpus: 4,
+  totalMemoryBytes: 16 * GiB,
+  freeMemoryBytes: 12 * GiB,
+  pools: [{ name: 'default', active: true, capacityBytes: 100 * GiB, freeBytes: 80 * GiB }],
+  networks: [{ name: 'default', active: true, forward: 'nat' }],
+  firmware: { uefi: true, secureBoot: true },
+  tpmEmulator: true,
+  graphics: ['vnc'],
+  images: [{ osinfoId: 'debian11', arch: 'x86_64', kind: 'cloud-image', format: 'qcow2', cloudInit: true, pool: 'default', volume: 'debian-11-genericcloud-amd64.qcow2' }],
+};
+
+type Call = keyof DeployPort;
+
+/** An in-memory host; `failOn` makes that call reject the way libvirt would. */
+class ScriptedHost implements DeployPort {
+  readonly volumes = new Set<string>();
+  readonly domains = new Map<string, { running: boolean }>();
+  readonly log: string[] = [];
+  failOn: Partial<Record<Call, Error>> = {};
+  /** How many calls of a failing kind succeed first. */
+  failAfter = 1;
+
+  private check(call: Call): void {
+    this.log.push(call);
+    const error = this.failOn[call];
+    if (error && this.log.filter((c) => c === call).length >= this.failAfter) throw error;
+  }
+  async domainExists(_h: string, name: string) {
+    return [...this.domains.keys()].includes(name);
+  }
+  async volumeExists(_h: string, ref: VolumeRef) {
+    return this.volumes.has(`${ref.pool}/${ref.volume}`);
+  }
+  async createVolume(_h: string, v: NewVolume) {
+    this.check('createVolume');
+    this.volumes.add(`${v.pool}/${v.volume}`);
+  }
+  async uploadVolume() {
+    this.check('uploadVolume');
+  }
+  async deleteVolume(_h: string, ref: VolumeRef) {
+    this.check('deleteVolume');
+    this.volumes.delete(`${ref.pool}/${ref.volume}`);
+  }
+  async defineDomain(_h: string, xml: string) {
+    this.check('defineDomain');
+    const uuid = /<uuid>([^<]+)<\/uuid>/.exec(xml)![1]!;
+    this.domains.set(uuid, { running: false });
+    return uuid;
+  }
+  async startDomain(_h: string, uuid: string) {
+    this.check('startDomain');
+    this.domains.get(uuid)!.running = true;
+  }
+  async destroyDomain(_h: string, uuid: string) {
+    this.check('destroyDomain');
+    this.domains.get(uuid)!.running = false;
+  }
+  async undefineDomain(_h: string, uuid: string) {
+    this.check('undefineDomain');
+    this.domains.delete(uuid);
+  }
+  async guestAddresses() {
+    return ['192.168.122.50'];
+  }
+}
+
+
+class ScriptedNetworks implements NetworkPort {
+  readonly networks = new Map<string, string>();
+  readonly log: string[] = [];
+  async listNetworks() {
+    return [...this.networks].map(([name, xml]) => ({ name, uuid: name, xml, active: true, persistent: true, autostart: true }));
+  }
+  async listDomains() {
+    return [];
+  }
+  async define(_h: string, xml: string) {
+    const name = /<name>([^<]+)<\/name>/.exec(xml)![1]!;
+    this.log.push(`define ${name}`);
+    this.networks.set(name, xml);
+    return name;
+  }
+  async remove(_h: string, name: string) {
+    this.log.push(`remove ${name}`);
+    this.networks.delete(name);
+  }
+}
+
+let db: OsDatabase;
+beforeAll(async () => {
+  db = await OsDatabase.load();
+});
+
+function setup() {
+  const host = new ScriptedHost();
+  const nets = new ScriptedNetworks();
+  const jobs = new JobRegistry();
+  const deployer = new Deployer({ jobs, port: host, offers: { offer: async () => OFFER }, osDatabase: async () => db, apps: async () => new Map(), addressPollMs: 1 });
+  const labs = new LabDeployer({ jobs, deployer, networks: new NetworkService(nets) });
+  return { host, nets, jobs, labs };
+}
+
+const vm = (name: string) => ({ name, request: { os: { osinfoId: 'debian11' }, hardware: { vcpus: 1, memoryMiB: 256, disks: [{ sizeGiB: 1 }] } } });
+const LAB = { hostId: 'h', name: 'lab1', subnet: '10.60.0.0/24', vms: [vm('a'), vm('b'), vm('c')] };
+
+describe('LabDeployer', () => {
+  it('creates the network, then each VM with a NIC on it (the gateway also on its uplink), as one job', async () => {
+    const { host, nets, jobs, labs } = setup();
+    const fractions: number[] = [];
+    jobs.jobChanged.on((j) => {
+      if (j.state === 'running' && j.progress.fraction !== undefined) fractions.push(j.progress.fraction);
+    });
+    const job = await jobs.wait((await labs.deploy({ ...LAB, gateway: { vm: 'a', uplink: 'default' } })).id);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    expect(job.kind).toBe('deploy-lab');
+    expect(job.result).toMatchObject({ network: 'lab1', vms: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] });
+    expect(nets.log).toEqual(['define lab1']);
+    expect(host.domains.size).toBe(3);
+    expect(fractions).toEqual([...fractions].sort((x, y) => x - y));
+    expect(fractions.at(-1)).toBe(1);
+  });
+
+  it('a failure of the third VM removes the first two, every volume and the network', async () => {
+    const { host, nets, jobs, labs } = setup();
+    host.failOn.startDomain = new OperationFailedError('libvirt.VIR_ERR_INTERNAL_ERROR', 'start refused');
+    host.failAfter = 2;
+    const job = await jobs.wait((await labs.deploy(LAB)).id);
+    expect(job.state).toBe('failed');
+    expect(job.error?.message).toBe('start refused');
+    expect(host.domains.size).toBe(0);
+    expect(host.volumes.size).toBe(0);
+    expect(nets.networks.size).toBe(0);
+    expect(nets.log).toEqual(['define lab1', 'remove lab1']);
+  });
+
+  it('refuses before anything exists: a VM name taken, two VMs of one name, an overlapping subnet', async () => {
+    const { host, nets, labs } = setup();
+    host.domains.set('c', { running: false });
+    await expect(labs.deploy(LAB)).rejects.toMatchObject({ kind: 'Conflict', code: 'deploy.name-taken', details: { field: 'vms.2.name' } });
+    await expect(labs.deploy({ ...LAB, vms: [vm('x'), vm('x')] })).rejects.toMatchObject({ code: 'lab.duplicate-name', details: { field: 'vms.1.name' } });
+    nets.networks.set('other', "<network><name>other</name><ip address='10.60.0.1' netmask='255.255.0.0'/></network>");
+    await expect(labs.deploy({ ...LAB, vms: [vm('x')] })).rejects.toMatchObject({ code: 'network.subnet-overlap', details: { field: 'subnet' } });
+    expect(host.log).toEqual([]);
+    expect(nets.log).toEqual([]);
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * The libvirt side of VM networks (core/networks/NetworkPort.ts): networks are defined from the XML the core
+ * built, started and set to autostart; a start that fails undefines the definition again, so a failed create
+ * leaves nothing. Every object is freed here.
+ */
+import { OperationFailedError } from '../../core/errors';
+import type { HostManager } from '../../core/hosts/HostManager';
+import type { HostDomainAttachment, HostNetwork, NetworkPort } from '../../core/networks/NetworkPort';
+import { LibvirtError, virDomainXMLFlags, type Connection, type Network } from '../../../native-helpers/libvirt/lib';
+import { libvirtConnectionOf } from './LibvirtHostDriver';
+import { mapLibvirtError } from './mapLibvirtError';
+
+export class LibvirtNetworkPort implements NetworkPort {
+  constructor(private readonly hosts: Pick<HostManager, 'session'>) {}
+
+  async listNetworks(hostId: string): Promise<HostNetwork[]> {
+    return this.call(hostId, async (conn) => {
+      const networks = await conn.listAllNetworks();
+      try {
+        return await Promise.all(
+          networks.map(async (network) => ({
+            name: network.getName(),
+            uuid: network.getUUIDString(),
+            xml: await network.getXMLDesc(),
+            active: await network.isActive(),
+            persistent: await network.isPersistent(),
+            autostart: await network.getAutostart(),
+          })),
+        );
+      } finally {
+        for (const network of networks) network.free();
+      }
+    });
+  }
+
+  async listDomains(hostId: string): Promise<HostDomainAttachment[]> {
+    return this.call(hostId, async (conn) => {
+      const domains = await conn.listAllDomains();
+      try {
+        const listed = await Promise.all(
+          domains.map(async (domain) => {
+            try {
+              return { vmName: domain.getName(), xml: await domain.getXMLDesc(virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE) };
+            } catch (error) {
+              // A domain undefined between the listing and this read uses no network any more.
+              if (error instanceof LibvirtError && error.is('VIR_ERR_NO_DOMAIN')) return undefined;
+              throw error;
+            }
+          }),
+        );
+        return listed.filter((d): d is HostDomainAttachment => d !== undefined);
+      } finally {
+        for (const domain of domains) domain.free();
+      }
+    });
+  }
+
+  async define(hostId: string, xml: string, options: { start: boolean; autostart: boolean }): Promise<string> {
+    return this.call(hostId, async (conn) => {
+      const network = await conn.defineNetworkXML(xml);
+      try {
+        try {
+          if (options.start) await network.create();
+          if (options.autostart) await network.setAutostart(true);
+        } catch (error) {
+          await undo(network, error);
+          throw error;
+        }
+        return network.getUUIDString();
+      } finally {
+        network.free();
+      }
+    });
+  }
+
+  async remove(hostId: string, name: string): Promise<void> {
+    await this.call(hostId, async (conn) => {
+      const network = await conn.lookupNetworkByName(name);
+      try {
+        if (await network.isActive()) await network.destroy();
+        if (await network.isPersistent()) await network.undefine();
+      } finally {
+        network.free();
+      }
+    });
+  }
+
+  private async call<T>(hostId: string, work: (conn: Connection) => Promise<T>): Promise<T> {
+    try {
+      return await work(libvirtConnectionOf(this.hosts.session(hostId)));
+    } catch (error) {
+      throw mapLibvirtError(error, { details: { hostId } });
+    }
+  }
+}
+
+/** Takes back a definition whose start failed; the start's error is what the caller reports. */
+async function undo(network: Network, cause: unknown): Promise<void> {
+  try {
+    if (await network.isActive()) await network.destroy();
+    await network.undefine();
+  } catch (undoError) {
+    throw new OperationFailedError(
+      'network.undo-failed',
+      `The network could not be started (${(cause as Error).message}), and its definition could not be removed: ${(undoError as Error).message}`,
+      { cause: undoError },
+    );
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * VM networks through the contract (`networks.*`) on the test bed's host1 (TCP). The test bed's hosts share
+ * this machine's network namespace, where only 127.0.0.0/8 may be used (testbed-facts), and the machine has
+ * neither iptables nor dnsmasq, which libvirt 9.0 needs to start any network: so networks are defined
+ * (`start: false`, real libvirt definitions read back with virsh), and one start is made to see that
+ * libvirt's refusal leaves no definition behind. Subnets are 10.(100+slot).N.0/24 with N from this process,
+ * explicit bridge names carry slot and pid; everything created is removed in afterAll.
+ */
+import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HostSummary } from '../../../preload/contract';
+import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
+import { testbedOrFail } from '../../support/requireTestbed';
+
+const env = testbedOrFail();
+const execFileAsync = promisify(execFile);
+const tag = randomBytes(3).toString('hex');
+const slot = Number(/127\.0\.(\d+)\./.exec(env?.host1Uri ?? '')?.[1] ?? 0);
+const third = (offset: number) => (process.pid * 3 + offset) % 250;
+const subnet = (offset: number) => `10.${100 + slot}.${third(offset)}.0/24`;
+const bridge = (suffix: string) => `tn${slot}${suffix}${process.pid % 100_000}`.slice(0, 15);
+
+describe.skipIf(!env)('networks.* on the test bed', () => {
+  let t: InProcessTandem;
+  let host: HostSummary;
+  const virsh = async (...args: string[]) => (await execFileAsync('virsh', ['-c', env!.host1Uri, ...args])).stdout;
+  const netNames = async () => (await virsh('net-list', '--all', '--name')).split('\n').map((s) => s.trim()).filter(Boolean);
+  const canStartNetworks = existsSync('/usr/sbin/iptables') && existsSync('/usr/sbin/dnsmasq');
+
+  beforeAll(async () => {
+    t = await startInProcessTandem({ demo: 'never' });
+    host = await t.client.call('hosts.add', { uri: env!.host1Uri, name: 'testbed host1' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.stop();
+    if (!env) return;
+    for (const name of (await virsh('list', '--all', '--name')).split('\n').map((s) => s.trim())) {
+      if (name.startsWith(`n${tag}`)) await virsh('undefine', name).catch(() => undefined);
+    }
+    for (const name of await netNames()) {
+      if (!name.startsWith(`n${tag}`)) continue;
+      await virsh('net-destroy', name).catch(() => undefined);
+      await virsh('net-undefine', name).catch(() => undefined);
+    }
+  });
+
+  it.skipIf(canStartNetworks)('a start libvirt refuses leaves no definition behind', async () => {
+    const before = await netNames();
+    const error = await callError(t.client.call('networks.create', { hostId: host.id, name: `n${tag}-start`, mode: 'isolated', subnet: subnet(7) }));
+    expect(error).toMatchObject({ errorName: 'OperationFailed' });
+    expect(error.message).toMatch(/firewall|dnsmasq/);
+    expect(await netNames()).toEqual(before);
+  });
+
+  it('defines an isolated network with DHCP on a bridge libvirt chose free', async () => {
+    const name = `n${tag}-iso`;
+    const created = await t.client.call('networks.create', { hostId: host.id, name, mode: 'isolated', subnet: subnet(0), start: false });
+    const [a, b, c] = subnet(0).split('.');
+    expect(created).toMatchObject({
+      name,
+      mode: 'isolated',
+      subnets: [subnet(0)],
+      dhcpRange: { start: `${a}.${b}.${c}.2`, end: `${a}.${b}.${c}.254` },
+      active: false,
+      persistent: true,
+      autostart: true,
+      vms: [],
+    });
+    expect(created.bridge).toMatch(/^tandembr\d+$/);
+    const xml = await virsh('net-dumpxml', name);
+    expect(xml).not.toContain('<forward');
+    expect(xml).toContain(`<bridge name='${created.bridge}'`);
+    expect(xml).toContain(`<ip address='${a}.${b}.${c}.1' netmask='255.255.255.0'>`);
+    expect(xml).toContain(`<range start='${a}.${b}.${c}.2' end='${a}.${b}.${c}.254'/>`);
+    expect(await virsh('net-info', name)).toMatch(/Autostart:\s+yes/);
+  });
+
+  it.each([
+    ['nat', 'nat'],
+    ['routed', 'route'],
+  ] as const)('defines a %s network on the bridge asked for', async (mode, forward) => {
+    const name = `n${tag}-${mode}`;
+    const offset = mode === 'nat' ? 1 : 2;
+    const created = await t.client.call('networks.create', { hostId: host.id, name, mode, subnet: subnet(offset), bridge: bridge(mode[0]!), dhcp: false, start: false, autostart: false });
+    expect(created).toMatchObject({ name, mode, bridge: bridge(mode[0]!), subnets: [subnet(offset)], dhcpRange: null, active: false, autostart: false });
+    const xml = await virsh('net-dumpxml', name);
+    expect(xml).toContain(`<forward mode='${forward}'`);
+    expect(xml).toContain(`<bridge name='${bridge(mode[0]!)}'`);
+    const listed = await t.client.call('networks.list', { hostId: host.id });
+    expect(listed.find((n) => n.name === name)).toEqual(created);
+  });
+
+  it('refuses bad input with field errors and creates nothing', async () => {
+    const before = await netNames();
+    const base = { hostId: host.id, mode: 'isolated' as const, start: false };
+    const cases: [Record<string, unknown>, string, string, string][] = [
+      [{ name: 'bad name!', subnet: subnet(5) }, 'InvalidInput', 'network.invalid', 'name'],
+      [{ name: `n${tag}-x`, subnet: '10.1.2.3/24' }, 'InvalidInput', 'network.subnet-invalid', 'subnet'],
+      [{ name: `n${tag}-x`, subnet: '300.1.2.0/24' }, 'InvalidInput', 'network.subnet-invalid', 'subnet'],
+      [{ name: `n${tag}-x`, subnet: '10.0.0.0/31' }, 'InvalidInput', 'network.subnet-invalid', 'subnet'],
+      [{ name: `n${tag}-iso`, subnet: subnet(5) }, 'Conflict', 'network.name-taken', 'name'],
+      [{ name: `n${tag}-x`, subnet: `10.${100 + slot}.0.0/16` }, 'Conflict', 'network.subnet-overlap', 'subnet'],
+      [{ name: `n${tag}-x`, subnet: subnet(5), bridge: bridge('n') }, 'Conflict', 'network.bridge-taken', 'bridge'],
+      [{ name: `n${tag}-x`, subnet: subnet(5), bridge: 'a/b' }, 'InvalidInput', 'network.invalid', 'bridge'],
+      [{ name: `n${tag}-x`, subnet: subnet(5), bridge: 'sixteen-chars-xx' }, 'InvalidInput', 'network.invalid', 'bridge'],
+    ];
+    for (const [input, errorName, code, field] of cases) {
+      const error = await callError(t.client.call('networks.create', { ...base, ...input } as never));
+      expect({ errorName: error.errorName, code: error.code, field: (error as { details?: { field?: string } }).details?.field }, JSON.stringify(input)).toEqual({
+        errorName,
+        code,
+        field,
+      });
+    }
+    expect(await netNames()).toEqual(before);
+  });
+
+  it('refuses to delete a network a VM uses, naming it; deletes it once the VM is gone', async () => {
+    const name = `n${tag}-iso`;
+    const vm = `n${tag}-vm`;
+    const domainXml = `<domain type='qemu'><name>${vm}</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os>
+      <devices><interface type='network'><source network='${name}'/></interface></devices></domain>`;
+    await execFileAsync('sh', ['-c', `printf '%s' "$0" | virsh -c '${env!.host1Uri}' define /dev/stdin`, domainXml]);
+    expect((await t.client.call('networks.list', { hostId: host.id })).find((n) => n.name === name)?.vms).toEqual([vm]);
+
+    const refused = await callError(t.client.call('networks.delete', { hostId: host.id, name }));
+    expect(refused).toMatchObject({ errorName: 'Conflict', code: 'network.in-use', details: { vms: [vm] } });
+    expect(refused.message).toContain(vm);
+    expect(await netNames()).toContain(name);
+
+    await virsh('undefine', vm);
+    expect(await t.client.call('networks.delete', { hostId: host.id, name })).toBeNull();
+    expect(await netNames()).not.toContain(name);
+    expect(await callError(t.client.call('networks.delete', { hostId: host.id, name }))).toMatchObject({ errorName: 'NotFound', code: 'network.not-found' });
+  });
+
+  it('deletes the NAT and routed networks', async () => {
+    for (const mode of ['nat', 'routed']) await t.client.call('networks.delete', { hostId: host.id, name: `n${tag}-${mode}` });
+    expect((await netNames()).filter((n) => n.startsWith(`n${tag}`))).toEqual([]);
+  });
+});
