@@ -331,3 +331,16 @@ export async function lastCounter(guest: Pick<TinyGuest, 'serialLogPath'>): Prom
   const matches = [...(await serialText(guest)).matchAll(/^tandem-counter (\d+)$/gm)];
   return matches.length ? Number(matches.at(-1)![1]) : 0;
 }
+
+/**
+ * The counter a guest resumed from after a revert or restore that replaced its QEMU process, given the log
+ * size taken before the operation started. The old process keeps printing until it is destroyed, so the
+ * first line after `offset` may be its newest count; the restored guest's lines follow and are lower: the
+ * lowest count printed since `offset` (once the restored guest printed at least one line after the operation
+ * returned) is where it resumed.
+ */
+export async function counterResumedSince(guest: Pick<TinyGuest, 'serialLogPath'>, offset: number, timeoutMs = 60_000): Promise<number> {
+  await waitForSerial(guest.serialLogPath, SERIAL.counter, timeoutMs, { fromOffset: await serialLogSize(guest.serialLogPath) });
+  const counts = [...(await serialText(guest, offset)).matchAll(/^tandem-counter (\d+)$/gm)].map((m) => Number(m[1]));
+  return Math.min(...counts);
+}

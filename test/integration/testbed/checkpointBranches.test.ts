@@ -13,7 +13,7 @@ import type { CheckpointEngine } from '../../../main/core/checkpoints/Checkpoint
 import { UnsupportedError } from '../../../main/core/errors';
 import { openConnection, virDomainState, virDomainUndefineFlagsValues, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { counterResumedSince, createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 import { checkpointEngine, HOST_ID } from './checkpointFixture';
 import { diskCounter, qemuImgInfo } from './snapshotTestbed';
 
@@ -103,7 +103,7 @@ describe.skipIf(!env)('checkpoint engine: agent guest, branches, commit to a cop
     ] as const) {
       offset = await serialLogSize(guest.serialLogPath);
       await engine.revert(vm(), cp.id);
-      const resumed = await counterAfter(offset);
+      const resumed = await counterResumedSince(guest, offset);
       console.log(`revert to ${cp.name} (counter ~${at}): resumed at ${resumed}`);
       expect(resumed).toBeGreaterThanOrEqual(at - 1);
       expect(resumed).toBeLessThanOrEqual(at + 2);

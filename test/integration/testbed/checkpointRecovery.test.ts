@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HALT_ENV } from '../../../main/core/checkpoints/CheckpointJournal';
 import { openConnection, virDomainState } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { SERIAL, serialLogSize, waitForSerial } from '../../testbed/tinyGuest';
+import { counterResumedSince, SERIAL, serialLogSize, waitForSerial } from '../../testbed/tinyGuest';
 import { checkpointEngine, HOST_ID } from './checkpointFixture';
 import { lastCounter, qemuImgInfo, removeGuest, startGuest, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
 
@@ -95,7 +95,7 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
     await waitForCounterAbove(g.guest, atTake + 3);
     const revertOffset = await serialLogSize(g.guest.serialLogPath);
     await engine.revert(vm(), cp.id);
-    const resumed = Number((await waitForSerial(g.guest.serialLogPath, SERIAL.counter, 30_000, { fromOffset: revertOffset }))[1]);
+    const resumed = await counterResumedSince(g.guest, revertOffset, 30_000);
     expect(resumed).toBeGreaterThanOrEqual(atTake - 2);
     expect(resumed).toBeLessThanOrEqual(atTake + 1);
   });
