@@ -6,84 +6,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OperationFailedError } from '../../errors';
 import { JobRegistry } from '../../jobs/JobRegistry';
-import type { HostOffer } from '../HostOffer';
 import { OsDatabase } from '../osinfo/OsDatabase';
-import { GiB } from '../units';
-import type { DeployPort, NewVolume, VolumeRef } from './DeployPort';
+import { SCRIPTED_OFFER, ScriptedHost, type DeployCall } from '../../testing/scriptedDeployHost';
 import { Deployer, type DeployerDeps } from './Deployer';
 
-const OFFER: HostOffer = {
-  hostId: 'h',
-  hostName: 'Host H',
-  guestArches: ['x86_64'],
-  kvmArches: ['x86_64'],
-  cpus: 4,
-  totalMemoryBytes: 16 * GiB,
-  freeMemoryBytes: 12 * GiB,
-  pools: [{ name: 'default', active: true, capacityBytes: 100 * GiB, freeBytes: 80 * GiB }],
-  networks: [{ name: 'default', active: true, forward: 'nat' }],
-  firmware: { uefi: true, secureBoot: true },
-  tpmEmulator: true,
-  graphics: ['vnc'],
-  images: [{ osinfoId: 'debian11', arch: 'x86_64', kind: 'cloud-image', format: 'qcow2', cloudInit: true, pool: 'default', volume: 'debian-11-genericcloud-amd64.qcow2' }],
-};
 
-type Call = keyof DeployPort;
-
-/** An in-memory host; `failOn` makes that call reject the way libvirt would. */
-class ScriptedHost implements DeployPort {
-  readonly volumes = new Set<string>();
-  readonly domains = new Map<string, { running: boolean }>();
-  readonly log: string[] = [];
-  /** Every domain XML passed to defineDomain. */
-  readonly defined: string[] = [];
-  failOn: Partial<Record<Call, Error>> = {};
-
-  private check(call: Call): void {
-    this.log.push(call);
-    const error = this.failOn[call];
-    if (error) throw error;
-  }
-  async domainExists(_h: string, name: string) {
-    return [...this.domains.keys()].includes(name);
-  }
-  async volumeExists(_h: string, ref: VolumeRef) {
-    return this.volumes.has(`${ref.pool}/${ref.volume}`);
-  }
-  async createVolume(_h: string, v: NewVolume) {
-    this.check('createVolume');
-    this.volumes.add(`${v.pool}/${v.volume}`);
-  }
-  async uploadVolume() {
-    this.check('uploadVolume');
-  }
-  async deleteVolume(_h: string, ref: VolumeRef) {
-    this.check('deleteVolume');
-    this.volumes.delete(`${ref.pool}/${ref.volume}`);
-  }
-  async defineDomain(_h: string, xml: string) {
-    this.check('defineDomain');
-    this.defined.push(xml);
-    const uuid = /<uuid>([^<]+)<\/uuid>/.exec(xml)![1]!;
-    this.domains.set(uuid, { running: false });
-    return uuid;
-  }
-  async startDomain(_h: string, uuid: string) {
-    this.check('startDomain');
-    this.domains.get(uuid)!.running = true;
-  }
-  async destroyDomain(_h: string, uuid: string) {
-    this.check('destroyDomain');
-    this.domains.get(uuid)!.running = false;
-  }
-  async undefineDomain(_h: string, uuid: string) {
-    this.check('undefineDomain');
-    this.domains.delete(uuid);
-  }
-  async guestAddresses() {
-    return ['192.168.122.50'];
-  }
-}
 
 let db: OsDatabase;
 beforeAll(async () => {
@@ -96,7 +23,7 @@ function setup(extra: Partial<DeployerDeps> = {}): { host: ScriptedHost; jobs: J
   const deps: DeployerDeps = {
     jobs,
     port: host,
-    offers: { offer: async () => OFFER },
+    offers: { offer: async () => SCRIPTED_OFFER },
     osDatabase: async () => db,
     apps: async () => new Map(),
     addressPollMs: 1,
@@ -121,7 +48,7 @@ describe('Deployer', () => {
     expect([...host.volumes].sort()).toEqual(['default/web-disk0.qcow2', 'default/web-disk1.qcow2', 'default/web-seed.iso']);
   });
 
-  it.each<[Call, number]>([
+  it.each<[DeployCall, number]>([
     ['createVolume', 0],
     ['uploadVolume', 3],
     ['defineDomain', 3],

@@ -8,84 +8,12 @@ import { OperationFailedError } from '../../errors';
 import { JobRegistry } from '../../jobs/JobRegistry';
 import type { NetworkPort } from '../../networks/NetworkPort';
 import { NetworkService } from '../../networks/NetworkService';
-import type { HostOffer } from '../HostOffer';
 import { OsDatabase } from '../osinfo/OsDatabase';
-import { GiB } from '../units';
-import type { DeployPort, NewVolume, VolumeRef } from './DeployPort';
+import { SCRIPTED_OFFER, ScriptedHost } from '../../testing/scriptedDeployHost';
 import { Deployer } from './Deployer';
 import { LabDeployer } from './LabDeployer';
 
-const OFFER: HostOffer = {
-  hostId: 'h',
-  hostName: 'Host H',
-  guestArches: ['x86_64'],
-  kvmArches: ['x86_64'],
-  cpus: 4,
-  totalMemoryBytes: 16 * GiB,
-  freeMemoryBytes: 12 * GiB,
-  pools: [{ name: 'default', active: true, capacityBytes: 100 * GiB, freeBytes: 80 * GiB }],
-  networks: [{ name: 'default', active: true, forward: 'nat' }],
-  firmware: { uefi: true, secureBoot: true },
-  tpmEmulator: true,
-  graphics: ['vnc'],
-  images: [{ osinfoId: 'debian11', arch: 'x86_64', kind: 'cloud-image', format: 'qcow2', cloudInit: true, pool: 'default', volume: 'debian-11-genericcloud-amd64.qcow2' }],
-};
 
-type Call = keyof DeployPort;
-
-/** An in-memory host; `failOn` makes that call reject the way libvirt would. */
-class ScriptedHost implements DeployPort {
-  readonly volumes = new Set<string>();
-  readonly domains = new Map<string, { running: boolean }>();
-  readonly log: string[] = [];
-  failOn: Partial<Record<Call, Error>> = {};
-  /** How many calls of a failing kind succeed first. */
-  failAfter = 1;
-
-  private check(call: Call): void {
-    this.log.push(call);
-    const error = this.failOn[call];
-    if (error && this.log.filter((c) => c === call).length >= this.failAfter) throw error;
-  }
-  async domainExists(_h: string, name: string) {
-    return [...this.domains.keys()].includes(name);
-  }
-  async volumeExists(_h: string, ref: VolumeRef) {
-    return this.volumes.has(`${ref.pool}/${ref.volume}`);
-  }
-  async createVolume(_h: string, v: NewVolume) {
-    this.check('createVolume');
-    this.volumes.add(`${v.pool}/${v.volume}`);
-  }
-  async uploadVolume() {
-    this.check('uploadVolume');
-  }
-  async deleteVolume(_h: string, ref: VolumeRef) {
-    this.check('deleteVolume');
-    this.volumes.delete(`${ref.pool}/${ref.volume}`);
-  }
-  async defineDomain(_h: string, xml: string) {
-    this.check('defineDomain');
-    const uuid = /<uuid>([^<]+)<\/uuid>/.exec(xml)![1]!;
-    this.domains.set(uuid, { running: false });
-    return uuid;
-  }
-  async startDomain(_h: string, uuid: string) {
-    this.check('startDomain');
-    this.domains.get(uuid)!.running = true;
-  }
-  async destroyDomain(_h: string, uuid: string) {
-    this.check('destroyDomain');
-    this.domains.get(uuid)!.running = false;
-  }
-  async undefineDomain(_h: string, uuid: string) {
-    this.check('undefineDomain');
-    this.domains.delete(uuid);
-  }
-  async guestAddresses() {
-    return ['192.168.122.50'];
-  }
-}
 
 
 class ScriptedNetworks implements NetworkPort {
@@ -118,7 +46,7 @@ function setup() {
   const host = new ScriptedHost();
   const nets = new ScriptedNetworks();
   const jobs = new JobRegistry();
-  const deployer = new Deployer({ jobs, port: host, offers: { offer: async () => OFFER }, osDatabase: async () => db, apps: async () => new Map(), addressPollMs: 1 });
+  const deployer = new Deployer({ jobs, port: host, offers: { offer: async () => SCRIPTED_OFFER }, osDatabase: async () => db, apps: async () => new Map(), addressPollMs: 1 });
   const labs = new LabDeployer({ jobs, deployer, networks: new NetworkService(nets) });
   return { host, nets, jobs, labs };
 }
