@@ -53,7 +53,7 @@ function ProvisioningWizard() {
   };
 
   return (
-    <div className="wizard-backdrop">
+    <div className="dialog-backdrop">
       <div
         ref={dialogRef}
         className="wizard"
