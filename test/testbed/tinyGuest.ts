@@ -344,3 +344,23 @@ export async function counterResumedSince(guest: Pick<TinyGuest, 'serialLogPath'
   const counts = [...(await serialText(guest, offset)).matchAll(/^tandem-counter (\d+)$/gm)].map((m) => Number(m[1]));
   return Math.min(...counts);
 }
+
+/**
+ * Tandem options that make `provisioning.deploy` boot the tiny guest: direct kernel boot of the test bed's
+ * kernel + initramfs (the seed's user-data printed with `tandem.seed=1`), serial logs in the images folder,
+ * TCG (this machine has /dev/kvm but nested KVM cannot start guests: QEMU "failed to set MSR"), and a short
+ * wait for an address (the test bed has no DHCP).
+ */
+export function tinyGuestDeployOptions(env: TestbedEnv) {
+  return {
+    deployDirectKernelBoot: {
+      kernel: env.kernel,
+      initrd: env.initrd,
+      cmdline: 'console=ttyS0 quiet panic=-1 tandem.id={name} tandem.seed=1',
+      machine: 'pc',
+      serialLogDir: env.images,
+    },
+    deployAddressTimeoutMs: 2_000,
+    deployEmulateOnly: true,
+  } as const;
+}

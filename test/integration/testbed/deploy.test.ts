@@ -18,7 +18,7 @@ import type { Job } from '../../../preload/api/jobs';
 import type { HostSummary } from '../../../preload/contract';
 import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { SERIAL, waitForSerial } from '../../testbed/tinyGuest';
+import { SERIAL, tinyGuestDeployOptions, waitForSerial } from '../../testbed/tinyGuest';
 
 const env = testbedOrFail();
 const execFileAsync = promisify(execFile);
@@ -81,16 +81,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
     await execFileAsync('sh', ['-c', `printf '%s' "$0" | virsh -c '${env!.host1Uri}' net-define /dev/stdin`, `<network><name>${OFF_NETWORK}</name></network>`]);
     t = await startInProcessTandem({
       demo: 'never',
-      deployDirectKernelBoot: {
-        kernel: env!.kernel,
-        initrd: env!.initrd,
-        cmdline: 'console=ttyS0 quiet panic=-1 tandem.id={name} tandem.seed=1',
-        machine: 'pc',
-        serialLogDir: env!.images,
-      },
-      deployAddressTimeoutMs: 2_000,
-      // This machine has /dev/kvm but nested KVM cannot start guests (QEMU: "failed to set MSR"); the tiny guest runs under TCG.
-      deployEmulateOnly: true,
+      ...tinyGuestDeployOptions(env!),
       // Short backoff: the host-drop test waits for the daemon, not for a 60 s retry delay.
       reconnect: { firstRetryMs: 250, maxRetryMs: 1000 },
     });

@@ -18,7 +18,7 @@ import type { LabRequestInput } from '../../../preload/api/labs';
 import type { HostSummary } from '../../../preload/contract';
 import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { SERIAL, waitForSerial } from '../../testbed/tinyGuest';
+import { SERIAL, tinyGuestDeployOptions, waitForSerial } from '../../testbed/tinyGuest';
 
 const env = testbedOrFail();
 const execFileAsync = promisify(execFile);
@@ -64,15 +64,7 @@ describe.skipIf(!env)('provisioning.deployLab on the test bed', () => {
     await virsh('pool-refresh', POOL);
     t = await startInProcessTandem({
       demo: 'never',
-      deployDirectKernelBoot: {
-        kernel: env!.kernel,
-        initrd: env!.initrd,
-        cmdline: 'console=ttyS0 quiet panic=-1 tandem.id={name} tandem.seed=1',
-        machine: 'pc',
-        serialLogDir: env!.images,
-      },
-      deployAddressTimeoutMs: 2_000,
-      deployEmulateOnly: true,
+      ...tinyGuestDeployOptions(env!),
     });
     host = await t.client.call('hosts.add', { uri: env!.host1Uri, name: 'testbed host1' });
   }, 60_000);
