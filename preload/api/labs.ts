@@ -9,6 +9,8 @@ import { HostIdSchema } from '../schemas';
 import { ProposalSchema, RefusalSchema, VmNameSchema } from './provisioning';
 
 export { LabReportSchema, LabRequestSchema, type LabReport, type LabRequestInput } from '../../main/core/provisioning/deploy/labSchemas';
+/** The names and account rules a lab's VMs are deployed under (as `provisioning.deploy` checks them). */
+export { SeedUserNameSchema, SshKeySchema, VmNameSchema as DomainNameSchema } from '../../main/core/provisioning/deploy/deploySchemas';
 
 /** One host's plan for a whole lab: each VM's configuration there (its proposal), in the lab's order. */
 export const LabHostPlanSchema = z.strictObject({

@@ -17,6 +17,8 @@ import { createToastStore, type ToastStore, type ToastStoreOptions } from './toa
 import { createVmsStore, type VmsStore } from './vmsStore';
 import { createWizardStore, type WizardStore } from '../provisioning/wizardStore';
 import { createTopologyStore, type TopologyStore } from '../topology/topologyStore';
+import { createNetworksStore, type NetworksStore } from './networksStore';
+import { createLabStore, type LabStore } from '../labs/labStore';
 
 export interface AppStores {
   toasts: ToastStore;
@@ -37,6 +39,10 @@ export interface AppStores {
   wizard: WizardStore;
   /** The topology view (hosts, networks, VMs). */
   topology: TopologyStore;
+  /** Each host's VM networks, live. */
+  networks: NetworksStore;
+  /** The "Deploy a lab" dialog. */
+  labs: LabStore;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
   start(): Promise<void>;
   dispose(): void;
@@ -68,7 +74,9 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
   const migration = createMigrationStore(client, toasts);
   const checkpoints = createCheckpointsStore(client, toasts);
   const wizard = createWizardStore(client);
-  const topology = createTopologyStore(client);
+  const networks = createNetworksStore(client);
+  const topology = createTopologyStore(networks);
+  const labs = createLabStore(client, networks);
   return {
     toasts,
     connection,
@@ -85,6 +93,8 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
     checkpoints,
     wizard,
     topology,
+    networks,
+    labs,
     async start() {
       await Promise.all([
         connection.getState().loadInfo(),
@@ -108,6 +118,8 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
       consoles.dispose();
       jobs.dispose();
       checkpoints.dispose();
+      networks.dispose();
+      labs.dispose();
     },
   };
 }
