@@ -1,9 +1,10 @@
 /**
  * VM networks through the contract (`networks.*`) on the test bed's host1 (TCP). The test bed's hosts share
- * this machine's network namespace, where only 127.0.0.0/8 may be used (testbed-facts), and the machine has
- * neither iptables nor dnsmasq, which libvirt 9.0 needs to start any network: so networks are defined
- * (`start: false`, real libvirt definitions read back with virsh), and one start is made to see that
- * libvirt's refusal leaves no definition behind. Subnets are 10.(100+slot).N.0/24 with N from this process,
+ * this machine's network namespace, where only 127.0.0.0/8 may be used (testbed-facts): so networks are
+ * defined (`start: false`, real libvirt definitions read back with virsh), never started; where the machine
+ * lacks iptables or dnsmasq (which libvirt 9.0 needs to start any network) one start is made to see that
+ * libvirt's refusal leaves no definition behind. Changes made outside Tandem (a domain defined with virsh)
+ * must reach the client as `networks.changed`. Subnets are 10.(100+slot).N.0/24 with N from this process,
  * explicit bridge names carry slot and pid; everything created is removed in afterAll.
  */
 import { existsSync } from 'node:fs';
@@ -124,7 +125,10 @@ describe.skipIf(!env)('networks.* on the test bed', () => {
     const vm = `n${tag}-vm`;
     const domainXml = `<domain type='qemu'><name>${vm}</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os>
       <devices><interface type='network'><source network='${name}'/></interface></devices></domain>`;
+    // The domain defined outside Tandem reaches the UI as a pushed list (libvirt's domain lifecycle event).
+    const attached = t.nextEvent('networks.changed', (c) => c.hostId === host.id && c.networks.find((n) => n.name === name)?.vms.includes(vm) === true);
     await execFileAsync('sh', ['-c', `printf '%s' "$0" | virsh -c '${env!.host1Uri}' define /dev/stdin`, domainXml]);
+    await attached;
     expect((await t.client.call('networks.list', { hostId: host.id })).find((n) => n.name === name)?.vms).toEqual([vm]);
 
     const refused = await callError(t.client.call('networks.delete', { hostId: host.id, name }));
@@ -132,10 +136,42 @@ describe.skipIf(!env)('networks.* on the test bed', () => {
     expect(refused.message).toContain(vm);
     expect(await netNames()).toContain(name);
 
+    const detached = t.nextEvent('networks.changed', (c) => c.hostId === host.id && c.networks.find((n) => n.name === name)?.vms.length === 0);
     await virsh('undefine', vm);
+    await detached;
+    const removed = t.nextEvent('networks.changed', (c) => c.hostId === host.id && !c.networks.some((n) => n.name === name));
     expect(await t.client.call('networks.delete', { hostId: host.id, name })).toBeNull();
+    await removed;
     expect(await netNames()).not.toContain(name);
     expect(await callError(t.client.call('networks.delete', { hostId: host.id, name }))).toMatchObject({ errorName: 'NotFound', code: 'network.not-found' });
+  });
+
+  it('sets autostart on a real definition, pushed; a stop of a network that is not running is refused', async () => {
+    const name = `n${tag}-nat`;
+    const pushed = t.nextEvent('networks.changed', (c) => c.hostId === host.id && c.networks.find((n) => n.name === name)?.autostart === true);
+    expect(await t.client.call('networks.setAutostart', { hostId: host.id, name, autostart: true })).toMatchObject({ autostart: true, active: false });
+    await pushed;
+    expect(await virsh('net-info', name)).toMatch(/Autostart:\s+yes/);
+    expect(await callError(t.client.call('networks.stop', { hostId: host.id, name }))).toMatchObject({ errorName: 'Conflict', code: 'network.inactive' });
+  });
+
+  it('defines a routed network with a forward device and a DHCP range of its own', async () => {
+    const name = `n${tag}-fwd`;
+    const created = await t.client.call('networks.create', {
+      hostId: host.id,
+      name,
+      mode: 'routed',
+      subnet: subnet(3),
+      bridge: bridge('f'),
+      forwardDevice: 'lo',
+      dhcpRange: { start: subnet(3).replace('0/24', '100'), end: subnet(3).replace('0/24', '120') },
+      start: false,
+    });
+    expect(created).toMatchObject({ mode: 'routed', forwardDevice: 'lo', dhcpRange: { start: subnet(3).replace('0/24', '100'), end: subnet(3).replace('0/24', '120') } });
+    const xml = await virsh('net-dumpxml', name);
+    expect(xml).toContain(`<forward dev='lo' mode='route'>`);
+    expect(xml).toContain(`<range start='${subnet(3).replace('0/24', '100')}' end='${subnet(3).replace('0/24', '120')}'/>`);
+    await t.client.call('networks.delete', { hostId: host.id, name });
   });
 
   it('deletes the NAT and routed networks', async () => {
