@@ -31,7 +31,9 @@
 #   boot) holding the same kernel + initramfs, booted with console=ttyS0 and
 #   tandem.id=installer: what deploying from install media boots from a CD-ROM
 #   (isolinux also prints its banner on the serial port, so a test sees the
-#   firmware booted the CD). Built with xorriso, as the seed ISOs are;
+#   firmware booted the CD). The firmware reads SATA CD-ROMs (q35) too; the
+#   guest kernel cannot (Debian's cloud kernel is built without AHCI), so only
+#   IDE CD-ROMs are readable from inside it. Built with xorriso, as the seed ISOs are;
 # - rebuilds only when an input changed (stamp file with input hashes).
 set -euo pipefail
 
@@ -42,9 +44,8 @@ META_PKG=linux-image-cloud-amd64
 # Modules wanted in the guest; those built into the kernel are skipped.
 # Required ones make the build fail when neither modular nor built in.
 REQUIRED_MODULES=(virtio_pci virtio_blk isofs)
-# ahci: the SATA controller q35 machines hang their CD-ROMs on.
 OPTIONAL_MODULES=(virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev
-  cdrom sr_mod scsi_mod libata ata_piix ata_generic ahci virtio_scsi button evdev)
+  cdrom sr_mod scsi_mod libata ata_piix ata_generic virtio_scsi button evdev)
 # Per opt-in feature (guest-init.sh loads lib/modules/load-order.<feature>); required when listed.
 AGENT_MODULES=(virtio_console ext4) # ext4 (built into the cloud kernel) mounts the ext2 data disk
 BALLOON_MODULES=(virtio_balloon)
