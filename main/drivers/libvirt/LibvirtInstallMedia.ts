@@ -17,6 +17,9 @@ import { mapLibvirtError, mapped } from './mapLibvirtError';
 import { orMissing, withPoolOver, withTransientPoolOver } from './storagePools';
 
 export class LibvirtInstallMedia implements InstallMediaReader {
+  /** The path look-ups running per host: one at a time, as two transient pools over one folder conflict. */
+  private readonly pathLooks = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly hosts: Pick<HostManager, 'session' | 'get'>,
     /** Resolved per use: the osinfo database loads lazily. */
@@ -43,11 +46,22 @@ export class LibvirtInstallMedia implements InstallMediaReader {
   async inspect(hostId: string, media: InstallMedia): Promise<MediaInspection> {
     const conn = this.conn(hostId);
     const hostName = this.hosts.get(hostId).name;
-    try {
-      return media.kind === 'volume' ? await inspectVolume(conn, hostName, media.pool, media.volume) : await inspectPath(conn, hostId, hostName, media.path);
-    } catch (error) {
-      throw mapLibvirtError(error, { details: { hostId } });
-    }
+    const look = async () => {
+      try {
+        return media.kind === 'volume' ? await inspectVolume(conn, hostName, media.pool, media.volume) : await inspectPath(conn, hostId, hostName, media.path);
+      } catch (error) {
+        throw mapLibvirtError(error, { details: { hostId } });
+      }
+    };
+    if (media.kind === 'volume') return look();
+    const previous = this.pathLooks.get(hostId) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(look);
+    const settled = current.catch(() => undefined);
+    this.pathLooks.set(hostId, settled);
+    void settled.then(() => {
+      if (this.pathLooks.get(hostId) === settled) this.pathLooks.delete(hostId);
+    });
+    return current;
   }
 
   private conn(hostId: string): Connection {
