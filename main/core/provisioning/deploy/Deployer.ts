@@ -2,10 +2,10 @@
  * Deploying an accepted VmRequest on a host, as a job: create the disks in a storage pool (a linked clone or
  * full copy of the OS image, or empty), build and upload the cloud-init seed, define the domain from the
  * typed model, start it, and wait for the guest's address. From install media (an installer ISO the host
- * stores), the system disk is empty, the ISO is attached read-only as a CD-ROM the VM boots first, and there is
- * no seed (installers do not read cloud-init); the ISO is the user's: it is never created, so never removed. Everything the job creates goes on a rollback
- * list the moment it exists; a failure or a cancel at any step undoes the list in reverse order, so no
- * volume and no domain is left behind. What can be checked before anything is created is checked first
+ * stores), the system disk is empty, the ISO is attached read-only as a CD-ROM the VM boots first, and there
+ * is no seed (installers do not read cloud-init); the ISO is the user's: never created, so never removed.
+ * Everything the job creates goes on a rollback list the moment it exists; a failure or a cancel at any step
+ * undoes the list in reverse order, so no volume and no domain is left behind. What can be checked before anything is created is checked first
  * and refused with field errors (the request never becomes a job).
  */
 import { randomUUID } from 'node:crypto';
