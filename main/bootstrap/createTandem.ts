@@ -42,6 +42,7 @@ import { LibvirtCheckpointHypervisor } from '../drivers/libvirt/LibvirtCheckpoin
 import { SealedMemoryStateStore } from '../drivers/memoryState/SealedMemoryStateStore';
 import { QemuImgDiskImages } from '../drivers/qemuImg/QemuImgDiskImages';
 import { LibvirtHostOfferReader } from '../drivers/libvirt/LibvirtHostOfferReader';
+import { LibvirtInstallMedia } from '../drivers/libvirt/LibvirtInstallMedia';
 import { readVmRequest } from '../drivers/libvirt/LibvirtVmRequestReader';
 import { loadCatalog } from '../core/provisioning/catalog';
 import { createImageIdentifier } from '../core/provisioning/osinfo/identifyImage';
@@ -162,13 +163,16 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   // The osinfo database and the catalog load on the first provisioning call, not at start (see bench/).
   const osDb = new LazyOsDatabase();
   const catalog = () => loadCatalog(options.assetsDir ? join(options.assetsDir, 'catalog') : undefined);
-  const offers = new LibvirtHostOfferReader(hosts, async () => createImageIdentifier(await osDb.get()));
+  const identifier = async () => createImageIdentifier(await osDb.get());
+  const offers = new LibvirtHostOfferReader(hosts, identifier);
+  const installMedia = new LibvirtInstallMedia(hosts, identifier);
   const provisioning = new ProvisioningService({
     hosts,
     vmChanged: inventory.vmChanged,
     vmRemoved: inventory.vmRemoved,
     vmNames: (hostId) => inventory.list(hostId).map((vm) => vm.name),
     offers,
+    media: installMedia,
     osDb,
     catalog,
     userTemplates: (reserved) => new UserTemplateStore(options.dataDir, reserved),
@@ -179,6 +183,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     jobs,
     port: new LibvirtDeployPort(hosts),
     offers,
+    media: installMedia,
     osDatabase: () => osDb.get(),
     apps: async () => (await catalog()).apps,
     ...(options.deployDirectKernelBoot ? { directKernelBoot: options.deployDirectKernelBoot } : {}),

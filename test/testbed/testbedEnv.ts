@@ -34,6 +34,11 @@ export interface TestbedEnv {
   agentInitrd?: string;
   /** Folder for guest disks and serial logs, same path on all hosts. */
   images: string;
+  /**
+   * The tiny guest as a bootable installer ISO (isolinux, BIOS): booted from a CD-ROM it prints isolinux's
+   * banner and `TANDEM-GUEST-READY id=installer` on ttyS0. Absent in env files of older test beds.
+   */
+  installIso?: string;
 }
 
 const KEYS = {
@@ -48,6 +53,7 @@ const KEYS = {
   host3Uri: 'TANDEM_TESTBED_HOST3_URI',
   saslUser: 'TANDEM_TESTBED_SASL_USER',
   saslPassword: 'TANDEM_TESTBED_SASL_PASSWORD',
+  installIso: 'TANDEM_TESTBED_INSTALL_ISO',
 } as const;
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -105,6 +111,7 @@ export function readTestbedEnv(): TestbedEnv | undefined {
   const host3Uri = optional(KEYS.host3Uri);
   const saslUser = optional(KEYS.saslUser);
   const saslPassword = optional(KEYS.saslPassword);
+  const installIso = optional(KEYS.installIso);
   return {
     dir: get(KEYS.dir),
     host0Uri,
@@ -118,5 +125,6 @@ export function readTestbedEnv(): TestbedEnv | undefined {
     ...(host3Uri !== undefined ? { host3Uri } : {}),
     ...(saslUser !== undefined ? { saslUser } : {}),
     ...(saslPassword !== undefined ? { saslPassword } : {}),
+    ...(installIso !== undefined ? { installIso } : {}),
   };
 }

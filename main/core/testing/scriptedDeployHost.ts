@@ -1,9 +1,11 @@
 /**
  * Test doubles for the deploy engine's unit tests (Deployer, LabDeployer): a host offer and an in-memory host
- * behind the DeployPort. The real libvirt side is tested in test/integration/testbed/deploy.test.ts and labs.test.ts.
+ * behind the DeployPort and the InstallMediaReader. The real libvirt side is tested in test/integration/testbed/deploy.test.ts and labs.test.ts.
  */
-import type { HostOffer } from '../provisioning/HostOffer';
+import type { HostIsoVolume, HostOffer } from '../provisioning/HostOffer';
 import type { DeployPort, NewVolume, VolumeRef } from '../provisioning/deploy/DeployPort';
+import type { InstallMediaReader, MediaInspection } from '../provisioning/installMedia';
+import type { InstallMedia } from '../provisioning/schemas';
 import { GiB } from '../provisioning/units';
 
 export const SCRIPTED_OFFER: HostOffer = {
@@ -20,17 +22,39 @@ export const SCRIPTED_OFFER: HostOffer = {
   tpmEmulator: true,
   graphics: ['vnc'],
   images: [{ osinfoId: 'debian11', arch: 'x86_64', kind: 'cloud-image', format: 'qcow2', cloudInit: true, pool: 'default', volume: 'debian-11-genericcloud-amd64.qcow2' }],
+  isoVolumes: [{ pool: 'default', volume: 'installer.iso', path: '/var/lib/libvirt/images/installer.iso', sizeBytes: 600 * 2 ** 20 }],
 };
 
 export type DeployCall = keyof DeployPort;
 
-/** An in-memory host; `failOn` makes that call reject the way libvirt would. */
-export class ScriptedHost implements DeployPort {
-  readonly volumes = new Set<string>();
+/** The user's ISO in the scripted host's pool: a deploy must leave it there whatever happens. */
+export const SCRIPTED_ISO_VOLUME = 'default/installer.iso';
+
+/** A file on the scripted host: the user's, Tandem only ever reads it. */
+export interface ScriptedFile {
+  path: string;
+  /** What libvirt reads it as: iso, qcow2, raw. */
+  format: string;
+  sizeBytes: number;
+  /** Absent: outside every pool. */
+  pool?: string;
+  volume?: string;
+}
+
+/**
+ * An in-memory host; `failOn` makes that call reject the way libvirt would. Its pool "default" holds the ISO
+ * of SCRIPTED_OFFER as a volume (in `volumes`, so a deploy deleting it would show) and as a file.
+ */
+export class ScriptedHost implements DeployPort, InstallMediaReader {
+  readonly volumes = new Set<string>([SCRIPTED_ISO_VOLUME]);
+  readonly files: ScriptedFile[] = [{ path: '/var/lib/libvirt/images/installer.iso', format: 'iso', sizeBytes: 600 * 2 ** 20, pool: 'default', volume: 'installer.iso' }];
   readonly domains = new Map<string, { running: boolean }>();
   readonly log: string[] = [];
   /** Every domain XML passed to defineDomain. */
   readonly defined: string[] = [];
+  /** Every volume created, as asked, and every volume deleted ("pool/volume"). */
+  readonly created: NewVolume[] = [];
+  readonly deleted: string[] = [];
   failOn: Partial<Record<DeployCall, Error>> = {};
   /** How many calls of a failing kind succeed first. */
   failAfter = 1;
@@ -48,6 +72,7 @@ export class ScriptedHost implements DeployPort {
   }
   async createVolume(_h: string, v: NewVolume) {
     this.check('createVolume');
+    this.created.push(v);
     this.volumes.add(`${v.pool}/${v.volume}`);
   }
   async uploadVolume() {
@@ -55,6 +80,7 @@ export class ScriptedHost implements DeployPort {
   }
   async deleteVolume(_h: string, ref: VolumeRef) {
     this.check('deleteVolume');
+    this.deleted.push(`${ref.pool}/${ref.volume}`);
     this.volumes.delete(`${ref.pool}/${ref.volume}`);
   }
   async defineDomain(_h: string, xml: string) {
@@ -78,5 +104,15 @@ export class ScriptedHost implements DeployPort {
   }
   async guestAddresses() {
     return ['192.168.122.50'];
+  }
+  async list(): Promise<HostIsoVolume[]> {
+    return this.files.filter((f) => f.format === 'iso').map(({ format: _format, ...iso }) => iso);
+  }
+  async inspect(_h: string, media: InstallMedia): Promise<MediaInspection> {
+    this.log.push('inspect');
+    const file = this.files.find((f) => (media.kind === 'path' ? f.path === media.path : f.pool === media.pool && f.volume === media.volume));
+    if (!file) return { state: 'missing', reason: media.kind === 'path' ? `there is no file ${media.path} on Host H` : `storage pool "${media.pool}" on Host H has no volume "${media.volume}"` };
+    const { format, ...iso } = file;
+    return format === 'iso' ? { state: 'iso', iso } : { state: 'not-iso', format, path: file.path };
   }
 }

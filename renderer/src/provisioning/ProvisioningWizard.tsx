@@ -10,6 +10,8 @@ import { formatBytes } from '../format';
 import { JobProgress } from '../jobs/JobProgress';
 import { useJobs, useStores, useWizard } from '../stores/StoresContext';
 import { checkCloudConfig } from './cloudConfig';
+import { InstallMediaPicker } from './InstallMediaPicker';
+import { mediaText } from './installMediaChoice';
 import { STEP_LABELS, WIZARD_STEPS, type WizardStep } from './wizardStore';
 import './provisioning.css';
 
@@ -372,14 +374,21 @@ function OsPicker() {
             className="input"
             data-testid="field-os-source"
             value={source}
-            onChange={(e) => wizard.getState().updateRequest((r) => ({ ...r, os: { ...r.os, source: e.target.value as typeof source } }))}
+            onChange={(e) =>
+              wizard.getState().updateRequest((r) => {
+                // Install media belongs to the ISO source only.
+                const { installMedia: _media, ...os } = r.os;
+                return { ...r, os: { ...os, source: e.target.value as typeof source } };
+              })
+            }
           >
             <option value="cloud-image">Cloud image</option>
-            <option value="install-media">Installer ISO</option>
+            <option value="install-media">Install from ISO</option>
             <option value="empty-disk">Empty disk</option>
           </select>
         </label>
       </div>
+      {source === 'install-media' && <InstallMediaPicker />}
       {results.length > 0 && (
         <ul className="wizard-os-results" data-testid="os-results">
           {results.map((o) => (
@@ -408,9 +417,16 @@ function AppsStep() {
   const selected = useWizard(useShallow((s) => s.draft.request.apps));
   const cloudInit = useWizard((s) => s.draft.cloudInit);
   const error = useWizard((s) => s.errors.cloudInit ?? s.errors.apps);
+  const fromIso = useWizard((s) => s.draft.request.os.source === 'install-media');
   const check = checkCloudConfig(cloudInit);
   return (
     <div className="wizard-form">
+      {fromIso && (
+        <p className="muted" data-testid="apps-iso-note">
+          Installing from an ISO: applications and user-data need cloud-init, which installers do not read. Applications you tick
+          are dropped at the review, with that reason.
+        </p>
+      )}
       <fieldset>
         <legend>Applications</legend>
         <ul className="wizard-apps" data-testid="app-list">
@@ -500,6 +516,8 @@ function ReviewStep() {
   const accepted = useWizard((s) => s.accepted);
   const nameError = useWizard((s) => s.errors.name);
   const chosen = review.placement?.chosen;
+  // The proposal names the ISO it installs from (the one asked for, or one it found of the OS).
+  const installMedia = chosen?.config.os.installMedia ?? draft.request.os.installMedia;
   const hostChoices = [...(chosen ? [chosen] : []), ...(review.placement?.alternatives ?? [])];
   return (
     <div className="wizard-review" aria-busy={review.checking}>
@@ -593,7 +611,19 @@ function ReviewStep() {
           <dt>Memory</dt>
           <dd data-testid="review-memory">{formatMiB(draft.request.hardware.memoryMiB)}</dd>
           <dt>Disks</dt>
-          <dd>{draft.request.hardware.disks.map((d) => `${d.sizeGiB} GiB ${d.bus}`).join(', ')}</dd>
+          <dd data-testid="review-disks">
+            {draft.request.hardware.disks.map((d) => `${d.sizeGiB} GiB ${d.bus}`).join(', ')}
+            {draft.request.os.source === 'install-media' ? ' (empty)' : ''}
+          </dd>
+          {draft.request.os.source === 'install-media' && (
+            <>
+              <dt>Installer</dt>
+              <dd data-testid="review-install-media">
+                {installMedia ? `${mediaText(installMedia)}: a read-only CD-ROM, booted before the disk.` : 'No installer ISO found yet.'} No cloud-init
+                seed: the installer does not read one.
+              </dd>
+            </>
+          )}
           <dt>Applications</dt>
           <dd>{draft.request.apps.join(', ') || 'none'}</dd>
         </dl>

@@ -9,7 +9,7 @@ import { JobRegistry } from '../../jobs/JobRegistry';
 import type { NetworkPort } from '../../networks/NetworkPort';
 import { NetworkService } from '../../networks/NetworkService';
 import { OsDatabase } from '../osinfo/OsDatabase';
-import { SCRIPTED_OFFER, ScriptedHost } from '../../testing/scriptedDeployHost';
+import { SCRIPTED_ISO_VOLUME, SCRIPTED_OFFER, ScriptedHost } from '../../testing/scriptedDeployHost';
 import { Deployer } from './Deployer';
 import { LabDeployer } from './LabDeployer';
 
@@ -46,7 +46,7 @@ function setup() {
   const host = new ScriptedHost();
   const nets = new ScriptedNetworks();
   const jobs = new JobRegistry();
-  const deployer = new Deployer({ jobs, port: host, offers: { offer: async () => SCRIPTED_OFFER }, osDatabase: async () => db, apps: async () => new Map(), addressPollMs: 1 });
+  const deployer = new Deployer({ jobs, port: host, media: host, offers: { offer: async () => SCRIPTED_OFFER }, osDatabase: async () => db, apps: async () => new Map(), addressPollMs: 1 });
   const labs = new LabDeployer({ jobs, deployer, networks: new NetworkService(nets) });
   return { host, nets, jobs, labs };
 }
@@ -79,7 +79,7 @@ describe('LabDeployer', () => {
     expect(job.state).toBe('failed');
     expect(job.error?.message).toBe('start refused');
     expect(host.domains.size).toBe(0);
-    expect(host.volumes.size).toBe(0);
+    expect([...host.volumes]).toEqual([SCRIPTED_ISO_VOLUME]);
     expect(nets.networks.size).toBe(0);
     expect(nets.log).toEqual(['define lab1', 'remove lab1']);
   });
