@@ -27,6 +27,11 @@ export const SERIAL = {
   poweroff: /^tandem-poweroff$/m,
   agentStarted: /^tandem-agent started$/m,
   agentMissing: /^tandem-agent-missing$/m,
+  /** With a virtio NIC: the DHCP lease the guest took (interface, address, prefix length). */
+  netAddress: /^tandem-net-address (\S+) ([0-9.]+)\/(\d+)$/m,
+  netNoLease: /^tandem-net-no-lease (\S+)$/m,
+  /** With a virtio NIC: another guest on the link answered the guest's all-hosts ping. */
+  netPeer: /^tandem-net-peer ([0-9.]+)$/m,
 } as const;
 
 export interface TinyGuestOptions {
@@ -61,6 +66,11 @@ export interface TinyGuestOptions {
   balloon?: boolean;
   /** MiB of RAM the guest keeps rewriting with random bytes (a busy guest for benchmarks); none by default. */
   busyMiB?: number;
+  /**
+   * A virtio NIC on this libvirt network (by name): the guest takes a DHCP lease on it and prints
+   * `tandem-net-address`, then `tandem-net-peer` for each other guest on the link. None by default.
+   */
+  network?: string;
 }
 
 export type TinyGuestSerial = 'file' | 'pty';
@@ -95,6 +105,8 @@ export interface TinyGuestXmlParams {
   agentDataDisk?: string;
   balloon?: boolean;
   busyMiB?: number;
+  /** A virtio NIC on this libvirt network. */
+  network?: string;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -148,6 +160,12 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
     add(data, 'driver', { name: 'qemu', type: 'qcow2' });
     add(data, 'source', { file: p.agentDataDisk });
     add(data, 'target', { dev: 'vdb', bus: 'virtio' });
+  }
+
+  if (p.network) {
+    const nic = add(devices, 'interface', { type: 'network' });
+    add(nic, 'source', { network: p.network });
+    add(nic, 'model', { type: 'virtio' });
   }
 
   if (p.seedIso) {
@@ -247,6 +265,7 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
     ...(dataDiskPath ? { agentDataDisk: dataDiskPath } : {}),
     ...(opts.balloon ? { balloon: true } : {}),
     ...(opts.busyMiB ? { busyMiB: opts.busyMiB } : {}),
+    ...(opts.network ? { network: opts.network } : {}),
   });
   return { name: opts.name, uuid, xml, diskPath, serialLogPath, ...(dataDiskPath ? { dataDiskPath } : {}) };
 }
