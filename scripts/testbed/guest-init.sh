@@ -24,10 +24,12 @@
 #   tandem.agent=1    load virtio_console, format /dev/vdb (ext2, mounted by the ext4 driver) and mount it on /mnt/data (a real
 #                     block-backed filesystem for the agent's fsfreeze), bring up lo, start qemu-ga
 #   tandem.balloon=1  load virtio_balloon (for a <memballoon model='virtio'/> device)
+#   tandem.ip=<a.b.c.d>/<n>  with a virtio NIC: give the first interface this address instead of asking DHCP
+#                     (a guest on a network without DHCP, whose address only its agent can tell)
 #   tandem.busy=<MiB> keep rewriting <MiB> MiB of RAM (a tmpfs file) with fresh random bytes, in the background:
 #                     a guest that dirties memory all the time, for checkpoint and migration benchmarks
 # Not a param but a device: a guest with a virtio NIC loads virtio_net and, after its READY line, runs
-# busybox udhcpc on every interface in the background (sending its id as DHCP host name) and answers
+# busybox udhcpc on every interface (but a tandem.ip= one) in the background (sending its id as DHCP host name) and answers
 # and sends pings to 224.0.0.1 to find its peers. Without a NIC none of this happens.
 
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -60,6 +62,7 @@ for word in $cmdline; do
     tandem.agent=1) AGENT=1 ;;
     tandem.balloon=1) BALLOON=1 ;;
     tandem.busy=*) BUSY="${word#tandem.busy=}" ;;
+    tandem.ip=*) STATIC_IP="${word#tandem.ip=}" ;;
   esac
 done
 
@@ -146,6 +149,13 @@ net_up() {
     ip link set "$iface" up
     # Multicast needs a route (an isolated network's lease has no default route).
     ip route add 224.0.0.0/4 dev "$iface" 2>/dev/null
+    if [ -n "$STATIC_IP" ]; then
+      ip addr add "$STATIC_IP" dev "$iface"
+      echo "$STATIC_IP none" >"/tmp/tandem-net.$iface"
+      echo "tandem-net-address $iface $STATIC_IP"
+      STATIC_IP=
+      continue
+    fi
     udhcpc -i "$iface" -f -t 30 -T 1 -A 5 -x "hostname:$ID" -s /bin/tandem-dhcp-event >/dev/null 2>&1 &
   done
   find_peers

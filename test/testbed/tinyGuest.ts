@@ -71,6 +71,8 @@ export interface TinyGuestOptions {
    * `tandem-net-address`, then `tandem-net-peer` for each other guest on the link. None by default.
    */
   network?: string;
+  /** With `network`: this address (CIDR, e.g. 10.1.2.3/24) on the NIC instead of DHCP (kernel param `tandem.ip=`). */
+  staticIp?: string;
 }
 
 export type TinyGuestSerial = 'file' | 'pty';
@@ -107,6 +109,7 @@ export interface TinyGuestXmlParams {
   busyMiB?: number;
   /** A virtio NIC on this libvirt network. */
   network?: string;
+  staticIp?: string;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -141,6 +144,7 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
   if (p.agentDataDisk) cmdline.push('tandem.agent=1');
   if (p.balloon) cmdline.push('tandem.balloon=1');
   if (p.busyMiB) cmdline.push(`tandem.busy=${Math.trunc(p.busyMiB)}`);
+  if (p.staticIp) cmdline.push(`tandem.ip=${p.staticIp}`);
   add(os, 'cmdline', {}, cmdline.join(' '));
 
   // ACPI lets `virsh shutdown` press the power button the guest listens to.
@@ -238,6 +242,9 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
   const dataDiskMiB = opts.dataDiskMiB ?? 16;
   if (!Number.isInteger(dataDiskMiB) || dataDiskMiB < 8) throw new Error(`dataDiskMiB must be an integer >= 8, got ${dataDiskMiB}`);
 
+  if (opts.staticIp && (!opts.network || !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(opts.staticIp))) {
+    throw new Error(`staticIp ${JSON.stringify(opts.staticIp)}: an IPv4 CIDR address, and only with a network`);
+  }
   if (opts.agent && !env.agentInitrd) {
     throw new Error('agent: true needs the test bed\'s agent initramfs (TANDEM_TESTBED_AGENT_INITRD): restart the test bed');
   }
@@ -266,6 +273,7 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
     ...(opts.balloon ? { balloon: true } : {}),
     ...(opts.busyMiB ? { busyMiB: opts.busyMiB } : {}),
     ...(opts.network ? { network: opts.network } : {}),
+    ...(opts.staticIp ? { staticIp: opts.staticIp } : {}),
   });
   return { name: opts.name, uuid, xml, diskPath, serialLogPath, ...(dataDiskPath ? { dataDiskPath } : {}) };
 }
@@ -368,7 +376,8 @@ export async function counterResumedSince(guest: Pick<TinyGuest, 'serialLogPath'
  * Tandem options that make `provisioning.deploy` boot the tiny guest: direct kernel boot of the test bed's
  * kernel + initramfs (the seed's user-data printed with `tandem.seed=1`), serial logs in the images folder,
  * TCG (this machine has /dev/kvm but nested KVM cannot start guests: QEMU "failed to set MSR"), and a short
- * wait for an address (the test bed has no DHCP).
+ * wait for an address (host0-3 cannot start networks, so their guests get none; tests on the network host,
+ * whose guests take DHCP leases, set a longer `deployAddressTimeoutMs`).
  */
 export function tinyGuestDeployOptions(env: TestbedEnv) {
   return {

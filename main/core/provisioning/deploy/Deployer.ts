@@ -371,12 +371,12 @@ export class Deployer {
     if (first) {
       return done({ address: first.address, addressNote: first.source === 'lease' ? "from the network's DHCP lease" : 'from the guest agent', addresses: addresses! });
     }
-    const seconds = Math.round(timeoutMs / 1000);
+    const waited = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`;
     return done({
       address: null,
       addressNote:
         addresses === undefined
-          ? `Not known yet after ${seconds} s (no DHCP lease, no guest agent answer): Tandem keeps looking and shows it when it appears`
+          ? `Not known yet after ${waited} (no DHCP lease, no guest agent answer): Tandem keeps looking and shows it when it appears`
           : 'Not known: the guest took no DHCP lease and no guest agent answered while Tandem looked',
       addresses: [],
     });
