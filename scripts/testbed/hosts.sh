@@ -229,8 +229,12 @@ ns_start() {
   if [[ "$i" == "$NET_HOST" ]]; then
     ip link set lo up
     # sysfs shows the network devices of the namespace that mounted it: libvirt reads and writes
-    # /sys/class/net/<bridge>/... of the bridges it creates here.
+    # /sys/class/net/<bridge>/... of the bridges it creates here. The machine's cgroup mounts are moved
+    # over into the fresh sysfs, so libvirt finds what the other hosts find.
+    mkdir -p "$dir/cgroup-hold"
+    mount --rbind /sys/fs/cgroup "$dir/cgroup-hold"
     mount -t sysfs sysfs /sys
+    mount --move "$dir/cgroup-hold" /sys/fs/cgroup
   fi
   for k in "${!BIND_TARGETS[@]}"; do
     mkdir -p "${BIND_TARGETS[$k]}"
