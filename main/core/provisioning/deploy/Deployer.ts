@@ -362,7 +362,7 @@ export class Deployer {
     const watch = this.deps.addresses.watch(hostId, plan.uuid);
     let addresses: GuestAddress[] | undefined;
     try {
-      addresses = await Promise.race([watch.first, sleep(timeoutMs, signal).then(() => undefined)]);
+      addresses = await within(watch.first, timeoutMs, signal);
     } catch (error) {
       watch.stop();
       throw error;
@@ -446,18 +446,22 @@ function reason(error: unknown): string {
   return error instanceof TandemError || error instanceof Error ? error.message : String(error);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** `work`'s value, or undefined after `ms`; rejects on abort. Its timer and listener go when it settles. */
+function within<T>(work: Promise<T>, ms: number, signal: AbortSignal): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
+    const settle = (finish: () => void) => {
       clearTimeout(timer);
-      reject(signal.reason as Error);
+      signal.removeEventListener('abort', onAbort);
+      finish();
     };
+    const timer = setTimeout(() => settle(() => resolve(undefined)), ms);
+    const onAbort = () => settle(() => reject(signal.reason as Error));
     signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => settle(() => resolve(value)),
+      (error: unknown) => settle(() => reject(error as Error)),
+    );
   });
 }
 
