@@ -44,8 +44,9 @@
 # network namespaces); its VNC/NBD/migration listeners are private to it. The
 # namespace has no process of anyone else: `stop` destroys host4's networks
 # (libvirt stops their dnsmasq), undefines them like every host's domains,
-# stops the daemons, kills any dnsmasq left (by pidfile) and then every process
-# still in that namespace (by PID, found through /proc/PID/ns/net), so it dies.
+# stops the daemons, kills any dnsmasq left (by pidfile, checked to run in
+# host4's mount namespace) and then every process still in that network
+# namespace (by PID, found through /proc/PID/ns/net), so it dies.
 set -euo pipefail
 
 # shellcheck source=scripts/testbed/lib.sh
@@ -309,6 +310,7 @@ host_netns() {
   own="$(readlink /proc/self/ns/net)"
   for pid in $(live_pid "$dir/libvirtd.pid" /usr/sbin/libvirtd) $(live_pid "$dir/virtlogd.pid" /usr/sbin/virtlogd) \
     $(host_dnsmasq_pids "$dir") $(host_qemu_pids "$dir"); do
+    in_host_mounts "$dir" "$pid" || continue
     ns="$(readlink "/proc/$pid/ns/net" 2>/dev/null)" || continue
     # Never the namespace this script runs in (stop_netns kills everything in the one named here).
     [[ "$ns" != "$own" ]] || die "host$NET_HOST: pid $pid runs in this machine's network namespace, not in a private one"
@@ -327,14 +329,23 @@ netns_pids() {
   return 0
 }
 
+# Whether process $2 runs in host folder $1's mount namespace: its /run/libvirt is that host's private copy.
+# (Pidfiles outlive their processes, and every test bed's dnsmasq and QEMU look alike by binary and paths.)
+in_host_mounts() {
+  local dir="$1" pid="$2"
+  [[ "$(stat -Lc %d:%i "/proc/$pid/root/run/libvirt" 2>/dev/null)" == "$(stat -c %d:%i "$dir/run/libvirt")" ]]
+}
+
 # dnsmasq processes libvirt started for host $1's networks, from the pidfiles in its private
-# /run/libvirt/network/, checked against /proc (binary).
+# /run/libvirt/network/ (libvirt leaves them behind), checked against /proc (binary, mount namespace).
 host_dnsmasq_pids() {
-  local dir="$1" pidfile
+  local dir="$1" pidfile pid
   for pidfile in "$dir"/run/libvirt/network/*.pid; do
     [[ -f "$pidfile" ]] || continue
-    live_pid "$pidfile" /usr/sbin/dnsmasq || true
+    pid="$(live_pid "$pidfile" /usr/sbin/dnsmasq)" || continue
+    if in_host_mounts "$dir" "$pid"; then printf '%s\n' "$pid"; fi
   done
+  return 0
 }
 
 # Destroy (libvirt stops its dnsmasq, removes bridge and firewall rules) and undefine every network of
