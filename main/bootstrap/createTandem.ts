@@ -54,6 +54,8 @@ import { LibvirtDeployPort } from '../drivers/libvirt/LibvirtDeployPort';
 import { NetworkService } from '../core/networks/NetworkService';
 import { LabDeployer } from '../core/provisioning/deploy/LabDeployer';
 import { LibvirtNetworkPort } from '../drivers/libvirt/LibvirtNetworkPort';
+import { GuestAddressWatcher } from '../core/guestAddresses/GuestAddressWatcher';
+import { LibvirtGuestAddressPort } from '../drivers/libvirt/LibvirtGuestAddressPort';
 
 const log = createLogger('tandem');
 
@@ -85,8 +87,11 @@ export interface TandemOptions {
   deployDirectKernelBoot?: DirectKernelBoot;
   /** Deploy guests under TCG even where hosts report KVM (hosts whose KVM cannot run guests, e.g. the test bed's). */
   deployEmulateOnly?: boolean;
-  /** How long a deploy waits for the guest's address (default 2 min). */
+  /** How long a deploy job waits for the guest's address (default 60 s; the watch goes on after the job). */
   deployAddressTimeoutMs?: number;
+  /** How often, and for how long in all, a deployed VM is watched for its first address (default 2 s, 10 min). */
+  guestAddressPollMs?: number;
+  guestAddressWatchMs?: number;
 }
 
 export type ContractEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -179,9 +184,15 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     vmRequest: (hostId, uuid) => readVmRequest(hosts, hostId, uuid),
     now: () => new Date(),
   });
+  const guestAddresses = new GuestAddressWatcher({
+    port: new LibvirtGuestAddressPort(hosts),
+    ...(options.guestAddressPollMs !== undefined ? { pollMs: options.guestAddressPollMs } : {}),
+    ...(options.guestAddressWatchMs !== undefined ? { watchMs: options.guestAddressWatchMs } : {}),
+  });
   const deployer = new Deployer({
     jobs,
     port: new LibvirtDeployPort(hosts),
+    addresses: guestAddresses,
     offers,
     media: installMedia,
     osDatabase: () => osDb.get(),
@@ -221,6 +232,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     }),
     consoles.closed.on((closed) => publish('consoles.closed', closed)),
     jobs.jobChanged.on((job) => publish('jobs.changed', job)),
+    guestAddresses.found.on((change) => publish('vms.addressesFound', change)),
   ];
 
   const service = createTandemService({
@@ -233,6 +245,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     deployer,
     networks,
     labs: new LabDeployer({ jobs, deployer, networks }),
+    guestAddresses,
     version: TANDEM_VERSION,
     mode: options.mode,
     onVmUsed: (vm) => recentVms.touch(vm),
@@ -283,6 +296,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     ready: () => inventory.ready(),
     async dispose() {
       await jobs.dispose();
+      guestAddresses.dispose();
       provisioning.dispose();
       for (const sub of subscriptions) sub.dispose();
       alerts.dispose();

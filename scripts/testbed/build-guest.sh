@@ -20,7 +20,9 @@
 # - for guests with opt-in devices (kernel params, see guest-init.sh), more
 #   modules in separate load lists that only those guests load:
 #   tandem.agent=1 (virtio_console for the agent channel, ext4 for the data
-#   disk it can freeze) and tandem.balloon=1 (virtio_balloon);
+#   disk it can freeze) and tandem.balloon=1 (virtio_balloon); and one that
+#   guests with a virtio NIC load (virtio_net with failover/net_failover, all
+#   modules of the cloud kernel), whatever their params;
 # - initramfs-agent.img: the same archive followed by a second one (the kernel
 #   unpacks concatenated cpio archives in order) holding the real QEMU guest
 #   agent (/usr/sbin/qemu-ga of qemu-guest-agent) with the shared libraries ldd
@@ -49,6 +51,8 @@ OPTIONAL_MODULES=(virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev
 # Per opt-in feature (guest-init.sh loads lib/modules/load-order.<feature>); required when listed.
 AGENT_MODULES=(virtio_console ext4) # ext4 (built into the cloud kernel) mounts the ext2 data disk
 BALLOON_MODULES=(virtio_balloon)
+# Loaded only when the guest has a virtio NIC (guest-init.sh looks for virtio device id 1).
+NET_MODULES=(virtio_net)
 QEMU_GA=/usr/sbin/qemu-ga
 # isolinux (Debian packages isolinux + syslinux-common): the El Torito boot image and its core module.
 ISOLINUX_BIN=/usr/lib/ISOLINUX/isolinux.bin
@@ -240,6 +244,9 @@ build() {
   ORDER=()
   collect_modules "$moddir" "$kver" "${BALLOON_MODULES[*]}" "${BALLOON_MODULES[@]}"
   local balloon_order=("${ORDER[@]}")
+  ORDER=()
+  collect_modules "$moddir" "$kver" "${NET_MODULES[*]}" "${NET_MODULES[@]}"
+  local net_order=("${ORDER[@]}")
 
   staging="$(mktemp -d "$GUEST/.staging.XXXXXX")"
   # shellcheck disable=SC2064 # expand now: the path is fixed
@@ -253,6 +260,7 @@ build() {
   pack_modules "$moddir" "$staging/lib/modules/load-order" "${base_order[@]}"
   pack_modules "$moddir" "$staging/lib/modules/load-order.agent" "${agent_order[@]}"
   pack_modules "$moddir" "$staging/lib/modules/load-order.balloon" "${balloon_order[@]}"
+  pack_modules "$moddir" "$staging/lib/modules/load-order.net" "${net_order[@]}"
   agent_staging="$(mktemp -d "$GUEST/.staging-agent.XXXXXX")"
   # shellcheck disable=SC2064 # expand now: the paths are fixed
   trap "rm -rf '$staging' '$agent_staging'" EXIT
@@ -274,7 +282,7 @@ build() {
   printf '%s\n' "$stamp" >"$GUEST/.stamp"
   rm -rf "$staging" "$agent_staging"
   trap - EXIT
-  say "guest: built (kernel $kver, ${#base_order[@]} modules + ${#agent_order[@]} agent + ${#balloon_order[@]} balloon, qemu-ga, installer ISO)"
+  say "guest: built (kernel $kver, ${#base_order[@]} modules + ${#agent_order[@]} agent + ${#balloon_order[@]} balloon + ${#net_order[@]} net, qemu-ga, installer ISO)"
 }
 
 main() {

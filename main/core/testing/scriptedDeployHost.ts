@@ -1,7 +1,11 @@
 /**
  * Test doubles for the deploy engine's unit tests (Deployer, LabDeployer): a host offer and an in-memory host
- * behind the DeployPort and the InstallMediaReader. The real libvirt side is tested in test/integration/testbed/deploy.test.ts and labs.test.ts.
+ * behind the DeployPort, the InstallMediaReader and the GuestAddressPort. The real libvirt side is tested in
+ * test/integration/testbed/deploy.test.ts, deployInstallMedia.test.ts and labs.test.ts.
  */
+import { NotFoundError } from '../errors';
+import type { GuestAddressPort } from '../guestAddresses/GuestAddressPort';
+import type { GuestAddress } from '../guestAddresses/guestAddressSchemas';
 import type { HostIsoVolume, HostOffer } from '../provisioning/HostOffer';
 import type { DeployPort, NewVolume, VolumeRef } from '../provisioning/deploy/DeployPort';
 import type { InstallMediaReader, MediaInspection } from '../provisioning/installMedia';
@@ -45,7 +49,7 @@ export interface ScriptedFile {
  * An in-memory host; `failOn` makes that call reject the way libvirt would. Its pool "default" holds the ISO
  * of SCRIPTED_OFFER as a volume (in `volumes`, so a deploy deleting it would show) and as a file.
  */
-export class ScriptedHost implements DeployPort, InstallMediaReader {
+export class ScriptedHost implements DeployPort, InstallMediaReader, GuestAddressPort {
   readonly volumes = new Set<string>([SCRIPTED_ISO_VOLUME]);
   readonly files: ScriptedFile[] = [{ path: '/var/lib/libvirt/images/installer.iso', format: 'iso', sizeBytes: 600 * 2 ** 20, pool: 'default', volume: 'installer.iso' }];
   readonly domains = new Map<string, { running: boolean }>();
@@ -102,8 +106,29 @@ export class ScriptedHost implements DeployPort, InstallMediaReader {
     this.check('undefineDomain');
     this.domains.delete(uuid);
   }
-  async guestAddresses() {
-    return ['192.168.122.50'];
+
+  /**
+   * How many reads of a running domain's addresses find none before its lease shows (Infinity: never). The
+   * n-th domain defined gets 192.168.122.(50 + n).
+   */
+  leaseAfterReads = 0;
+  /** What the guest's agent reports (from the first read), per domain UUID. */
+  readonly agentAddresses = new Map<string, GuestAddress[]>();
+  /** `log.length` at each address read, to see when reads happened relative to the other calls. */
+  readonly addressReads: number[] = [];
+  private readonly reads = new Map<string, number>();
+  async addresses(_h: string, uuid: string): Promise<GuestAddress[]> {
+    this.addressReads.push(this.log.length);
+    const domain = this.domains.get(uuid);
+    if (!domain) throw new NotFoundError('libvirt.VIR_ERR_NO_DOMAIN', `Domain not found: no domain with matching uuid '${uuid}'`);
+    if (!domain.running) return [];
+    const reads = (this.reads.get(uuid) ?? 0) + 1;
+    this.reads.set(uuid, reads);
+    const agent = this.agentAddresses.get(uuid) ?? [];
+    if (reads <= this.leaseAfterReads) return agent;
+    const n = [...this.domains.keys()].indexOf(uuid);
+    const lease: GuestAddress = { address: `192.168.122.${50 + n}`, prefix: 24, family: 'ipv4', mac: `52:54:00:00:00:${String(n).padStart(2, '0')}`, interface: 'vnet0', source: 'lease' };
+    return [lease, ...agent];
   }
   async list(): Promise<HostIsoVolume[]> {
     return this.files.filter((f) => f.format === 'iso').map(({ format: _format, ...iso }) => iso);

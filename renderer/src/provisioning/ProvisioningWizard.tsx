@@ -4,10 +4,14 @@
  * moves through the fields in order; the step list is a tab list. State lives in wizardStore.
  */
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
+import { DeployReportSchema } from '../../../preload/api/deploy';
+import type { Job } from '../../../preload/api/jobs';
 import { PURPOSES, type DiskSpec, type NicSpec } from '../../../preload/api/provisioning';
 import { formatBytes } from '../format';
 import { JobProgress } from '../jobs/JobProgress';
+import { guestAddressKey } from '../stores/guestAddressesStore';
 import { useJobs, useStores, useWizard } from '../stores/StoresContext';
 import { checkCloudConfig } from './cloudConfig';
 import { InstallMediaPicker } from './InstallMediaPicker';
@@ -679,7 +683,33 @@ function DeployStep() {
       )}
       {deploy.jobId && !job && <p>Deploy {deploy.jobId} queued.</p>}
       {job && <JobProgress job={job} />}
+      {job?.state === 'succeeded' && <DeployedAddress job={job} />}
     </div>
+  );
+}
+
+/**
+ * The deployed VM's IP address: from the job when the guest had one before it ended, else the one announced
+ * later (`vms.addressesFound`), else why it is not known (yet).
+ */
+function DeployedAddress({ job }: { job: Job }) {
+  const report = DeployReportSchema.safeParse(job.result);
+  const key = report.success ? guestAddressKey(report.data.hostId, report.data.uuid) : '';
+  const later = useStore(useStores().guestAddresses, (s) => s.byVm[key]);
+  if (!report.success) return null;
+  const found = later?.find((a) => a.family === 'ipv4') ?? later?.[0];
+  const address = report.data.address ?? found?.address;
+  const note = report.data.address ? report.data.addressNote : found ? (found.source === 'lease' ? "from the network's DHCP lease" : 'from the guest agent') : report.data.addressNote;
+  return (
+    <p className="muted" data-testid="deploy-address">
+      {address ? (
+        <>
+          Address: <strong>{address}</strong> ({note})
+        </>
+      ) : (
+        note
+      )}
+    </p>
   );
 }
 

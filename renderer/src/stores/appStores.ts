@@ -15,6 +15,7 @@ import { createMigrationStore, type MigrationStore } from './migrationStore';
 import { createMonitoringStore, type MonitoringStore } from './monitoringStore';
 import { createToastStore, type ToastStore, type ToastStoreOptions } from './toastStore';
 import { createVmsStore, type VmsStore } from './vmsStore';
+import { createGuestAddressesStore, type GuestAddressesStore } from './guestAddressesStore';
 import { createWizardStore, type WizardStore } from '../provisioning/wizardStore';
 import { createTopologyStore, type TopologyStore } from '../topology/topologyStore';
 
@@ -37,6 +38,8 @@ export interface AppStores {
   wizard: WizardStore;
   /** The topology view (hosts, networks, VMs). */
   topology: TopologyStore;
+  /** VMs' IP addresses as Tandem learns them (a deployed VM's arrives after its job when the guest is slow). */
+  guestAddresses: GuestAddressesStore;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
   start(): Promise<void>;
   dispose(): void;
@@ -69,6 +72,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
   const checkpoints = createCheckpointsStore(client, toasts);
   const wizard = createWizardStore(client);
   const topology = createTopologyStore(client);
+  const guestAddresses = createGuestAddressesStore(client, toasts);
   return {
     toasts,
     connection,
@@ -85,6 +89,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
     checkpoints,
     wizard,
     topology,
+    guestAddresses,
     async start() {
       await Promise.all([
         connection.getState().loadInfo(),
@@ -108,6 +113,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
       consoles.dispose();
       jobs.dispose();
       checkpoints.dispose();
+      guestAddresses.dispose();
     },
   };
 }

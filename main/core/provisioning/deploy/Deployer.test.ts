@@ -3,9 +3,11 @@
  * steps, the rollback in reverse order after a failure at each step, and a rollback that itself fails is
  * reported with what is left, never swallowed. The real libvirt side: test/integration/testbed/deploy.test.ts.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { JobSnapshot } from '../../jobs/JobRegistry';
 import { OperationFailedError } from '../../errors';
+import { GuestAddressWatcher } from '../../guestAddresses/GuestAddressWatcher';
+import type { GuestAddressesChange } from '../../guestAddresses/guestAddressSchemas';
 import { JobRegistry } from '../../jobs/JobRegistry';
 import { OsDatabase } from '../osinfo/OsDatabase';
 import { SCRIPTED_ISO_VOLUME, SCRIPTED_OFFER, ScriptedHost, type DeployCall } from '../../testing/scriptedDeployHost';
@@ -21,9 +23,12 @@ beforeAll(async () => {
   db = await OsDatabase.load();
 });
 
-function setup(extra: Partial<DeployerDeps> = {}): { host: ScriptedHost; jobs: JobRegistry; deployer: Deployer } {
+function setup(extra: Partial<DeployerDeps> = {}) {
   const host = new ScriptedHost();
   const jobs = new JobRegistry();
+  const watcher = new GuestAddressWatcher({ port: host, pollMs: 1 });
+  const found: GuestAddressesChange[] = [];
+  watcher.found.on((change) => found.push(change));
   const deps: DeployerDeps = {
     jobs,
     port: host,
@@ -31,10 +36,10 @@ function setup(extra: Partial<DeployerDeps> = {}): { host: ScriptedHost; jobs: J
     offers: { offer: async () => SCRIPTED_OFFER },
     osDatabase: async () => db,
     apps: async () => new Map(),
-    addressPollMs: 1,
+    addresses: watcher,
     ...extra,
   };
-  return { host, jobs, deployer: new Deployer(deps) };
+  return { host, jobs, watcher, found, deployer: new Deployer(deps) };
 }
 
 const REQUEST = {
@@ -45,10 +50,16 @@ const REQUEST = {
 
 describe('Deployer', () => {
   it('creates disks, seed, domain, starts it and reports the address', async () => {
-    const { host, jobs, deployer } = setup();
+    const { host, jobs, deployer, found } = setup();
+    host.leaseAfterReads = 3;
     const job = await jobs.wait((await deployer.deploy(REQUEST)).id);
     expect(job.state).toBe('succeeded');
-    expect(job.result).toMatchObject({ name: 'web', address: '192.168.122.50' });
+    expect(job.result).toMatchObject({ name: 'web', address: '192.168.122.50', addressNote: "from the network's DHCP lease" });
+    expect((job.result as { addresses: unknown[] }).addresses).toEqual([
+      { address: '192.168.122.50', prefix: 24, family: 'ipv4', mac: '52:54:00:00:00:00', interface: 'vnet0', source: 'lease' },
+    ]);
+    expect(host.addressReads).toHaveLength(4);
+    expect(found).toEqual([{ hostId: 'h', uuid: expect.any(String), addresses: (job.result as { addresses: unknown[] }).addresses }]);
     expect(host.log).toEqual(['createVolume', 'createVolume', 'createVolume', 'uploadVolume', 'defineDomain', 'startDomain']);
     expect([...host.volumes].sort()).toEqual([SCRIPTED_ISO_VOLUME, 'default/web-disk0.qcow2', 'default/web-disk1.qcow2', 'default/web-seed.iso']);
   });
@@ -68,6 +79,56 @@ describe('Deployer', () => {
     expect(host.domains.size).toBe(0);
     expect(host.log.filter((c) => c === 'deleteVolume')).toHaveLength(created);
     if (call === 'startDomain') expect(host.log.slice(-4)).toEqual(['undefineDomain', 'deleteVolume', 'deleteVolume', 'deleteVolume']);
+  });
+
+  it('a guest slower than the job: the VM runs, "not known yet", and the address is announced once it comes', async () => {
+    const { host, jobs, deployer, watcher, found } = setup({ addressTimeoutMs: 20 });
+    host.leaseAfterReads = Infinity;
+    const job = await jobs.wait((await deployer.deploy(REQUEST)).id);
+    expect(job.state).toBe('succeeded');
+    expect(job.result).toMatchObject({ address: null, addresses: [], addressNote: expect.stringMatching(/^Not known yet after 20 ms .*keeps looking/) });
+    const uuid = (job.result as { uuid: string }).uuid;
+    expect(host.domains.get(uuid)).toEqual({ running: true });
+    expect(watcher.watching()).toEqual([`h/${uuid}`]);
+    host.leaseAfterReads = 0;
+    await vi.waitFor(() => expect(found).toHaveLength(1));
+    expect(found[0]).toMatchObject({ hostId: 'h', uuid, addresses: [{ address: '192.168.122.50', source: 'lease' }] });
+    expect(watcher.watching()).toEqual([]);
+  });
+
+  it("prefers an IPv4 address, and names the guest agent when only it knows one", async () => {
+    const uuid = '0b7e8a1c-2d3f-4a5b-8c6d-7e8f9a0b1c2d';
+    const { host, jobs, deployer, watcher } = setup({ newUuid: () => uuid });
+    host.leaseAfterReads = Infinity;
+    host.agentAddresses.set(uuid, [
+      { address: 'fd00::9', prefix: 64, family: 'ipv6', mac: '52:54:00:00:00:09', interface: 'eth0', source: 'agent' },
+      { address: '192.168.5.9', prefix: 24, family: 'ipv4', mac: '52:54:00:00:00:09', interface: 'eth0', source: 'agent' },
+    ]);
+    const job = await jobs.wait((await deployer.deploy(REQUEST)).id);
+    expect(job.result).toMatchObject({ address: '192.168.5.9', addressNote: 'from the guest agent' });
+    expect(watcher.watching()).toEqual([]);
+  });
+
+  it('a VM without NICs is not watched', async () => {
+    const { host, jobs, deployer, watcher } = setup();
+    const noNics = { ...REQUEST, request: { ...REQUEST.request, hardware: { ...REQUEST.request.hardware, nics: [] } } };
+    const job = await jobs.wait((await deployer.deploy(noNics)).id);
+    expect(job.result).toMatchObject({ address: null, addresses: [], addressNote: 'The VM has no network interface' });
+    expect(host.addressReads).toEqual([]);
+    expect(watcher.watching()).toEqual([]);
+  });
+
+  it('a cancel while waiting for the address removes everything and ends the watch', async () => {
+    const { host, jobs, deployer, watcher } = setup();
+    host.leaseAfterReads = Infinity;
+    const { id } = await deployer.deploy(REQUEST);
+    await vi.waitFor(() => expect(host.addressReads.length).toBeGreaterThan(2));
+    jobs.cancel(id);
+    const job = await jobs.wait(id);
+    expect(job.state).toBe('cancelled');
+    expect(host.domains.size).toBe(0);
+    expect([...host.volumes]).toEqual([SCRIPTED_ISO_VOLUME]);
+    expect(watcher.watching()).toEqual([]);
   });
 
   it('a rollback step that fails is reported with what is left', async () => {
@@ -131,6 +192,18 @@ describe('Deployer from install media (an installer ISO the host stores)', () =>
     ...more,
   });
   const definedRoot = (host: ScriptedHost) => new XmlNode(XmlDocument.parse(host.defined[0]!).root);
+
+  it('does not hold the job for an address (an installer takes none soon): the watch alone goes on', async () => {
+    const { host, jobs, deployer, watcher } = setup({ addressTimeoutMs: 60_000 });
+    host.leaseAfterReads = Infinity;
+    const job = await jobs.wait((await deployer.deploy(installer())).id);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    const report = job.result as { address: string | null; addressNote: string; uuid: string };
+    expect(report.address).toBeNull();
+    expect(report.addressNote).toMatch(/installer is running/);
+    expect(watcher.watching()).toEqual([`h/${report.uuid}`]);
+    watcher.dispose();
+  });
 
   it('creates an empty system disk of the requested size, no seed, and boots the ISO as a read-only CD-ROM first', async () => {
     // A Deployer set up for direct kernel boot: an installer boots its own ISO all the same.
@@ -203,8 +276,8 @@ describe('Deployer from install media (an installer ISO the host stores)', () =>
   });
 
   it.each(['system disk', 'data disks', 'seed', 'define', 'start', 'address'])('a cancel at step "%s" leaves the ISO and nothing else', async (step) => {
-    const { host, jobs, deployer } = setup({ addressTimeoutMs: 60_000, addressPollMs: 5 });
-    host.guestAddresses = async () => [];
+    const { host, jobs, deployer } = setup({ addressTimeoutMs: 60_000 });
+    host.leaseAfterReads = Infinity;
     let cancelled = false;
     jobs.jobChanged.on((j: JobSnapshot) => {
       if (cancelled || j.state !== 'running' || j.progress.figures.step !== step) return;

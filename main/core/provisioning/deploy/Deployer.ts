@@ -1,16 +1,20 @@
 /**
  * Deploying an accepted VmRequest on a host, as a job: create the disks in a storage pool (a linked clone or
  * full copy of the OS image, or empty), build and upload the cloud-init seed, define the domain from the
- * typed model, start it, and wait for the guest's address. From install media (an installer ISO the host
- * stores), the system disk is empty, the ISO is attached read-only as a CD-ROM the VM boots first, and there
- * is no seed (installers do not read cloud-init); the ISO is the user's: never created, so never removed.
- * Everything the job creates goes on a rollback list the moment it exists; a failure or a cancel at any step
- * undoes the list in reverse order, so no volume and no domain is left behind. What can be checked before anything is created is checked first
+ * typed model, start it, and wait a bounded time for the guest's address (the GuestAddressWatcher goes on
+ * looking after the job when the guest is slower, and announces it then). From install media (an installer
+ * ISO the host stores), the system disk is empty, the ISO is attached read-only as a CD-ROM the VM boots
+ * first, and there is no seed (installers do not read cloud-init); the ISO is the user's: never created, so
+ * never removed. Everything the job creates goes on a rollback list the moment it exists; a failure or a
+ * cancel at any step undoes the list in reverse order, so no volume and no domain is left behind. What can
+ * be checked before anything is created is checked first
  * and refused with field errors (the request never becomes a job).
  */
 import { randomUUID } from 'node:crypto';
 import type { JobContext, JobRegistry, JobSnapshot } from '../../jobs/JobRegistry';
 import { ConflictError, HostUnreachableError, InvalidInputError, NotFoundError, OperationFailedError, TandemError } from '../../errors';
+import type { GuestAddressWatcher } from '../../guestAddresses/GuestAddressWatcher';
+import type { GuestAddress } from '../../guestAddresses/guestAddressSchemas';
 import { createLogger } from '../../logging';
 import { cloudConfigForApps } from '../catalog';
 import type { HostImage, HostIsoVolume, HostOffer, HostOfferReader } from '../HostOffer';
@@ -51,6 +55,8 @@ export interface DeployerDeps {
   media: InstallMediaReader;
   osDatabase: () => Promise<OsDatabase>;
   apps: () => Promise<Map<string, App>>;
+  /** Watches a started VM for its first address (and keeps watching after the job when it is slow). */
+  addresses: Pick<GuestAddressWatcher, 'watch'>;
   /** Applies to every image deployed through this Deployer (set for a host setup whose images need it). */
   directKernelBoot?: DirectKernelBoot;
   /**
@@ -58,13 +64,22 @@ export interface DeployerDeps {
    * guests (nested virtualization without the MSRs QEMU sets fails at start with "failed to set MSR").
    */
   emulateOnly?: boolean;
-  /** How long the job waits for the guest's first address before it reports "no address yet". */
+  /**
+   * How long the job waits for the guest's first address (default 60 s) before it ends with the VM running
+   * and "address not known yet"; the watch goes on and the address arrives later as an event.
+   */
   addressTimeoutMs?: number;
-  addressPollMs?: number;
   /** How long a rollback waits for a host that dropped to come back (default 2 min). */
   rollbackWaitMs?: number;
   /** The new domain's UUID (tests fix it to compare a preview with what a deploy defines). */
   newUuid?: () => string;
+}
+
+/** A VM the steps created and started, before its address is known. */
+export interface StartedVm {
+  plan: DeployPlan;
+  volumes: VolumeRef[];
+  stepsMs: Record<string, number>;
 }
 
 /** Objects created so far, each with its undo; undone newest first. */
@@ -298,6 +313,21 @@ export class Deployer {
     rollback: RollbackList,
     report: (label: DeployStep, phase: string, stepIndex: number) => void,
   ): Promise<DeployReport> {
+    const started = await this.createAndStart(plan, signal, rollback, report);
+    report('address', 'waiting for the guest address', DEPLOY_STEPS.indexOf('address'));
+    const result = await this.awaitAddress(started, signal);
+    // A cancel that came during the last step still wins: the user asked for nothing to be left.
+    signal.throwIfAborted();
+    return result;
+  }
+
+  /** Every step but the address: disks, seed, definition, start (a lab starts all its VMs, then waits once). */
+  async createAndStart(
+    plan: DeployPlan,
+    signal: AbortSignal,
+    rollback: RollbackList,
+    report: (label: DeployStep, phase: string, stepIndex: number) => void,
+  ): Promise<StartedVm> {
     const { port } = this.deps;
     const { hostId, name } = plan.input;
     const stepsMs: Record<string, number> = {};
@@ -356,31 +386,54 @@ export class Deployer {
     await stepDone('start', 'starting the VM', () =>
       creating(`running VM ${name}`, () => port.startDomain(hostId, plan.uuid), () => port.destroyDomain(hostId, plan.uuid)),
     );
-    const address = await stepDone('address', 'waiting for the guest address', () => this.waitForAddress(hostId, plan, signal));
-    // A cancel that came during the last step still wins: the user asked for nothing to be left.
-    signal.throwIfAborted();
-    return {
-      hostId,
-      name,
-      uuid: plan.uuid,
-      address: address.address,
-      addressNote: address.note,
-      volumes: created,
-      stepsMs,
-    };
+    return { plan, volumes: created, stepsMs };
   }
 
-  private async waitForAddress(hostId: string, plan: DeployPlan, signal: AbortSignal): Promise<{ address: string | null; note: string }> {
-    if (plan.input.request.hardware.nics.length === 0) return { address: null, note: 'The VM has no network interface' };
-    const deadline = Date.now() + (this.deps.addressTimeoutMs ?? 120_000);
-    for (;;) {
-      const addresses = await this.deps.port.guestAddresses(hostId, plan.uuid);
-      if (addresses.length > 0) return { address: addresses[0]!, note: `from the network's DHCP lease` };
-      if (Date.now() >= deadline) {
-        return { address: null, note: 'No address yet: the guest has not taken a DHCP lease (its network may have no DHCP)' };
-      }
-      await sleep(this.deps.addressPollMs ?? 2_000, signal);
+  /**
+   * The address step: waits up to `addressTimeoutMs` for the watch's first addresses. Without them the VM is
+   * reported running with "not known yet" and the watch goes on (GuestAddressWatcher.found). A cancel stops
+   * the wait (and the watch: the VM is about to be removed).
+   */
+  async awaitAddress(started: StartedVm, signal: AbortSignal): Promise<DeployReport> {
+    const { plan } = started;
+    const { hostId, name } = plan.input;
+    const begun = performance.now();
+    const base = { hostId, name, uuid: plan.uuid, volumes: started.volumes };
+    const done = (address: Pick<DeployReport, 'address' | 'addressNote' | 'addresses'>): DeployReport => ({
+      ...base,
+      ...address,
+      stepsMs: { ...started.stepsMs, address: Math.round(performance.now() - begun) },
+    });
+    signal.throwIfAborted();
+    if (plan.input.request.hardware.nics.length === 0) return done({ address: null, addressNote: 'The VM has no network interface', addresses: [] });
+    if (plan.input.request.os.source === 'install-media') {
+      // An installer takes no address the job could wait for in reasonable time (the user installs first):
+      // the watch alone goes on, and the address shows when the installed system takes one.
+      this.deps.addresses.watch(hostId, plan.uuid);
+      return done({ address: null, addressNote: 'The installer is running: the address shows once the installed system takes one', addresses: [] });
     }
+    const timeoutMs = this.deps.addressTimeoutMs ?? 60_000;
+    const watch = this.deps.addresses.watch(hostId, plan.uuid);
+    let addresses: GuestAddress[] | undefined;
+    try {
+      addresses = await within(watch.first, timeoutMs, signal);
+    } catch (error) {
+      watch.stop();
+      throw error;
+    }
+    const first = addresses?.find((a) => a.family === 'ipv4') ?? addresses?.[0];
+    if (first) {
+      return done({ address: first.address, addressNote: first.source === 'lease' ? "from the network's DHCP lease" : 'from the guest agent', addresses: addresses! });
+    }
+    const waited = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`;
+    return done({
+      address: null,
+      addressNote:
+        addresses === undefined
+          ? `Not known yet after ${waited} (no DHCP lease, no guest agent answer): Tandem keeps looking and shows it when it appears`
+          : 'Not known: the guest took no DHCP lease and no guest agent answered while Tandem looked',
+      addresses: [],
+    });
   }
 }
 
@@ -459,18 +512,22 @@ function reason(error: unknown): string {
   return error instanceof TandemError || error instanceof Error ? error.message : String(error);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** `work`'s value, or undefined after `ms`; rejects on abort. Its timer and listener go when it settles. */
+function within<T>(work: Promise<T>, ms: number, signal: AbortSignal): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
+    const settle = (finish: () => void) => {
       clearTimeout(timer);
-      reject(signal.reason as Error);
+      signal.removeEventListener('abort', onAbort);
+      finish();
     };
+    const timer = setTimeout(() => settle(() => resolve(undefined)), ms);
+    const onAbort = () => settle(() => reject(signal.reason as Error));
     signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => settle(() => resolve(value)),
+      (error: unknown) => settle(() => reject(error as Error)),
+    );
   });
 }
 

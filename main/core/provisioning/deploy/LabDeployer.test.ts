@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OperationFailedError } from '../../errors';
+import { GuestAddressWatcher } from '../../guestAddresses/GuestAddressWatcher';
 import { JobRegistry } from '../../jobs/JobRegistry';
 import type { NetworkPort } from '../../networks/NetworkPort';
 import { NetworkService } from '../../networks/NetworkService';
@@ -46,7 +47,8 @@ function setup() {
   const host = new ScriptedHost();
   const nets = new ScriptedNetworks();
   const jobs = new JobRegistry();
-  const deployer = new Deployer({ jobs, port: host, media: host, offers: { offer: async () => SCRIPTED_OFFER }, osDatabase: async () => db, apps: async () => new Map(), addressPollMs: 1 });
+  const addresses = new GuestAddressWatcher({ port: host, pollMs: 1 });
+  const deployer = new Deployer({ jobs, port: host, media: host, offers: { offer: async () => SCRIPTED_OFFER }, osDatabase: async () => db, apps: async () => new Map(), addresses });
   const labs = new LabDeployer({ jobs, deployer, networks: new NetworkService(nets) });
   return { host, nets, jobs, labs };
 }
@@ -67,6 +69,9 @@ describe('LabDeployer', () => {
     expect(job.result).toMatchObject({ network: 'lab1', vms: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] });
     expect(nets.log).toEqual(['define lab1']);
     expect(host.domains.size).toBe(3);
+    // All three run before the first address is read: one wait for the lab, not one per VM in turn.
+    expect(host.log.slice(0, host.addressReads[0]).filter((c) => c === 'startDomain')).toHaveLength(3);
+    expect((job.result as { vms: Array<{ address: string }> }).vms.map((v) => v.address)).toEqual(['192.168.122.50', '192.168.122.51', '192.168.122.52']);
     expect(fractions).toEqual([...fractions].sort((x, y) => x - y));
     expect(fractions.at(-1)).toBe(1);
   });
