@@ -63,6 +63,7 @@ function fixtures(db: OsDatabase) {
       tpmEmulator: rand() < 0.6,
       graphics: ['vnc', 'spice'],
       images,
+      isoVolumes: [],
     };
   });
   const requests: VmRequest[] = Array.from({ length: REQUESTS }, () => ({

@@ -24,6 +24,7 @@ import { provisioningEvents, provisioningMethods } from './api/provisioning';
 import { deployMethods } from './api/deploy';
 import { networksEvents, networksMethods } from './api/networks';
 import { labsMethods } from './api/labs';
+import { guestAddressesEvents, guestAddressesMethods } from './api/guestAddresses';
 import { vmsEvents, vmsMethods } from './api/vms';
 import type { CallResult, ContractError } from './schemas';
 
@@ -56,6 +57,7 @@ export const methods = {
   ...deployMethods,
   ...networksMethods,
   ...labsMethods,
+  ...guestAddressesMethods,
 } as const;
 
 export const events = {
@@ -70,6 +72,7 @@ export const events = {
   ...checkpointsEvents,
   ...provisioningEvents,
   ...networksEvents,
+  ...guestAddressesEvents,
 } as const;
 
 export type Methods = typeof methods;

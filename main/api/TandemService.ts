@@ -23,6 +23,7 @@ import { provisioningHandlers, type ProvisioningHandlerDeps } from './handlers/p
 import { deployHandlers, type DeployHandlerDeps } from './handlers/deployHandlers';
 import { networksHandlers, type NetworksHandlerDeps } from './handlers/networksHandlers';
 import { labsHandlers, type LabsHandlerDeps } from './handlers/labsHandlers';
+import { guestAddressesHandlers, type GuestAddressesHandlerDeps } from './handlers/guestAddressesHandlers';
 import { vmsHandlers, type VmsHandlerDeps } from './handlers/vmsHandlers';
 
 export type ServiceHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodOutput<M>> };
@@ -38,7 +39,8 @@ export interface ServiceDeps
     ProvisioningHandlerDeps,
     DeployHandlerDeps,
     NetworksHandlerDeps,
-    LabsHandlerDeps {
+    LabsHandlerDeps,
+    GuestAddressesHandlerDeps {
   favorites: FavoriteVms;
   credentials: CredentialBroker;
   version: string;
@@ -65,5 +67,6 @@ export function createTandemService(deps: ServiceDeps): ServiceHandlers {
     ...deployHandlers(deps),
     ...networksHandlers(deps),
     ...labsHandlers(deps),
+    ...guestAddressesHandlers(deps),
   };
 }

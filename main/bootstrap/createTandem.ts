@@ -42,6 +42,7 @@ import { LibvirtCheckpointHypervisor } from '../drivers/libvirt/LibvirtCheckpoin
 import { SealedMemoryStateStore } from '../drivers/memoryState/SealedMemoryStateStore';
 import { QemuImgDiskImages } from '../drivers/qemuImg/QemuImgDiskImages';
 import { LibvirtHostOfferReader } from '../drivers/libvirt/LibvirtHostOfferReader';
+import { LibvirtInstallMedia } from '../drivers/libvirt/LibvirtInstallMedia';
 import { readVmRequest } from '../drivers/libvirt/LibvirtVmRequestReader';
 import { loadCatalog } from '../core/provisioning/catalog';
 import { createImageIdentifier } from '../core/provisioning/osinfo/identifyImage';
@@ -54,6 +55,8 @@ import { NetworkService } from '../core/networks/NetworkService';
 import { NetworkWatch } from '../core/networks/NetworkWatch';
 import { LabDeployer } from '../core/provisioning/deploy/LabDeployer';
 import { LibvirtNetworkPort } from '../drivers/libvirt/LibvirtNetworkPort';
+import { GuestAddressWatcher } from '../core/guestAddresses/GuestAddressWatcher';
+import { LibvirtGuestAddressPort } from '../drivers/libvirt/LibvirtGuestAddressPort';
 
 const log = createLogger('tandem');
 
@@ -85,8 +88,11 @@ export interface TandemOptions {
   deployDirectKernelBoot?: DirectKernelBoot;
   /** Deploy guests under TCG even where hosts report KVM (hosts whose KVM cannot run guests, e.g. the test bed's). */
   deployEmulateOnly?: boolean;
-  /** How long a deploy waits for the guest's address (default 2 min). */
+  /** How long a deploy job waits for the guest's address (default 60 s; the watch goes on after the job). */
   deployAddressTimeoutMs?: number;
+  /** How often, and for how long in all, a deployed VM is watched for its first address (default 2 s, 10 min). */
+  guestAddressPollMs?: number;
+  guestAddressWatchMs?: number;
 }
 
 export type ContractEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -163,23 +169,33 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   // The osinfo database and the catalog load on the first provisioning call, not at start (see bench/).
   const osDb = new LazyOsDatabase();
   const catalog = () => loadCatalog(options.assetsDir ? join(options.assetsDir, 'catalog') : undefined);
-  const offers = new LibvirtHostOfferReader(hosts, async () => createImageIdentifier(await osDb.get()));
+  const identifier = async () => createImageIdentifier(await osDb.get());
+  const offers = new LibvirtHostOfferReader(hosts, identifier);
+  const installMedia = new LibvirtInstallMedia(hosts, identifier);
   const provisioning = new ProvisioningService({
     hosts,
     vmChanged: inventory.vmChanged,
     vmRemoved: inventory.vmRemoved,
     vmNames: (hostId) => inventory.list(hostId).map((vm) => vm.name),
     offers,
+    media: installMedia,
     osDb,
     catalog,
     userTemplates: (reserved) => new UserTemplateStore(options.dataDir, reserved),
     vmRequest: (hostId, uuid) => readVmRequest(hosts, hostId, uuid),
     now: () => new Date(),
   });
+  const guestAddresses = new GuestAddressWatcher({
+    port: new LibvirtGuestAddressPort(hosts),
+    ...(options.guestAddressPollMs !== undefined ? { pollMs: options.guestAddressPollMs } : {}),
+    ...(options.guestAddressWatchMs !== undefined ? { watchMs: options.guestAddressWatchMs } : {}),
+  });
   const deployer = new Deployer({
     jobs,
     port: new LibvirtDeployPort(hosts),
+    addresses: guestAddresses,
     offers,
+    media: installMedia,
     osDatabase: () => osDb.get(),
     apps: async () => (await catalog()).apps,
     ...(options.deployDirectKernelBoot ? { directKernelBoot: options.deployDirectKernelBoot } : {}),
@@ -220,6 +236,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     consoles.closed.on((closed) => publish('consoles.closed', closed)),
     jobs.jobChanged.on((job) => publish('jobs.changed', job)),
     networkWatch.changed.on((change) => publish('networks.changed', change)),
+    guestAddresses.found.on((change) => publish('vms.addressesFound', change)),
   ];
 
   const service = createTandemService({
@@ -232,6 +249,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     deployer,
     networks,
     labs: new LabDeployer({ jobs, deployer, networks }),
+    guestAddresses,
     version: TANDEM_VERSION,
     mode: options.mode,
     onVmUsed: (vm) => recentVms.touch(vm),
@@ -282,6 +300,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     ready: () => inventory.ready(),
     async dispose() {
       await jobs.dispose();
+      guestAddresses.dispose();
       provisioning.dispose();
       for (const sub of subscriptions) sub.dispose();
       networkWatch.dispose();

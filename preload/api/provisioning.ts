@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import {
   AppSchema,
+  InstallMediaSchema,
   PurposeSchema,
   TemplateSchema,
   UserTemplateSchema,
@@ -16,8 +17,8 @@ import {
 } from '../../main/core/provisioning/schemas';
 import { HostIdSchema, NoArgsSchema, VmUuidSchema } from '../schemas';
 
-export { AppSchema, PurposeSchema, TemplateSchema, UserTemplateSchema, VmRequestSchema };
-export type { App, Purpose, Template, UserTemplate, VmRequest, VmRequestInput, HardwareSpec, DiskSpec, NicSpec } from '../../main/core/provisioning/schemas';
+export { AppSchema, InstallMediaSchema, PurposeSchema, TemplateSchema, UserTemplateSchema, VmRequestSchema };
+export type { App, InstallMedia, Purpose, Template, UserTemplate, VmRequest, VmRequestInput, HardwareSpec, DiskSpec, NicSpec } from '../../main/core/provisioning/schemas';
 export { PURPOSES } from '../../main/core/provisioning/schemas';
 
 /**
@@ -105,6 +106,20 @@ export const PlacementSchema = z.strictObject({
 });
 export type Placement = z.infer<typeof PlacementSchema>;
 
+/** An installer ISO a connected host stores: a volume of one of its pools (the picker lists those). */
+export const InstallMediaEntrySchema = z.strictObject({
+  hostId: HostIdSchema,
+  hostName: z.string(),
+  pool: z.string().optional(),
+  volume: z.string().optional(),
+  path: z.string(),
+  sizeBytes: z.number(),
+  /** The OS osinfo identifies by the file name, when it does. */
+  osinfoId: z.string().optional(),
+  osName: z.string().optional(),
+});
+export type InstallMediaEntry = z.infer<typeof InstallMediaEntrySchema>;
+
 const TemplateFieldsSchema = z.strictObject({
   id: TemplateSchema.shape.id,
   name: z.string().min(1).max(80),
@@ -149,6 +164,18 @@ export const provisioningMethods = {
   'provisioning.place': {
     input: z.strictObject({ request: VmRequestSchema, name: VmNameSchema.optional(), overrideHostId: HostIdSchema.optional() }),
     output: PlacementSchema,
+  },
+  /**
+   * The installer ISOs in the storage pools of every connected host (or of `hostId`), read fresh (the pools
+   * are refreshed, so a file just copied in is there), for the wizard's "Install from ISO" picker; hosts not
+   * connected or whose pools cannot be read are listed in `unavailable` with why.
+   */
+  'provisioning.installMedia': {
+    input: z.strictObject({ hostId: HostIdSchema.optional() }),
+    output: z.strictObject({
+      media: z.array(InstallMediaEntrySchema),
+      unavailable: z.array(z.strictObject({ hostId: HostIdSchema, hostName: z.string(), reason: z.string() })),
+    }),
   },
   'provisioning.templates.list': { input: NoArgsSchema, output: z.array(UserTemplateSchema) },
   /** Saves a wizard result (`request`) or an existing VM's hardware (`fromVm`) as a user template. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the test bed's tiny guest: $STATE/guest/vmlinuz + $STATE/guest/initramfs.img
-# (+ initramfs-agent.img for guests that run the QEMU guest agent).
+# (+ initramfs-agent.img for guests that run the QEMU guest agent, + tandem-install.iso,
+# the same guest as a bootable "installer" ISO).
 #
 # Why: integration tests need real QEMU guests that boot in a few seconds under
 # TCG and talk on their serial console (see guest-init.sh for the protocol),
@@ -19,13 +20,22 @@
 # - for guests with opt-in devices (kernel params, see guest-init.sh), more
 #   modules in separate load lists that only those guests load:
 #   tandem.agent=1 (virtio_console for the agent channel, ext4 for the data
-#   disk it can freeze) and tandem.balloon=1 (virtio_balloon);
+#   disk it can freeze) and tandem.balloon=1 (virtio_balloon); and one that
+#   guests with a virtio NIC load (virtio_net with failover/net_failover, all
+#   modules of the cloud kernel), whatever their params;
 # - initramfs-agent.img: the same archive followed by a second one (the kernel
 #   unpacks concatenated cpio archives in order) holding the real QEMU guest
 #   agent (/usr/sbin/qemu-ga of qemu-guest-agent) with the shared libraries ldd
 #   lists for it and the dynamic loader, at their host paths. Only agent guests
 #   boot it (guest-init.sh starts qemu-ga with tandem.agent=1), so the default
 #   guest does not unpack ~6 MB of libraries it never runs;
+# - tandem-install.iso: a BIOS-bootable ISO 9660 (isolinux, El Torito no-emulation
+#   boot) holding the same kernel + initramfs, booted with console=ttyS0 and
+#   tandem.id=installer: what deploying from install media boots from a CD-ROM
+#   (isolinux also prints its banner on the serial port, so a test sees the
+#   firmware booted the CD). The firmware reads SATA CD-ROMs (q35) too; the
+#   guest kernel cannot (Debian's cloud kernel is built without AHCI), so only
+#   IDE CD-ROMs are readable from inside it. Built with xorriso, as the seed ISOs are;
 # - rebuilds only when an input changed (stamp file with input hashes).
 set -euo pipefail
 
@@ -41,7 +51,12 @@ OPTIONAL_MODULES=(virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev
 # Per opt-in feature (guest-init.sh loads lib/modules/load-order.<feature>); required when listed.
 AGENT_MODULES=(virtio_console ext4) # ext4 (built into the cloud kernel) mounts the ext2 data disk
 BALLOON_MODULES=(virtio_balloon)
+# Loaded only when the guest has a virtio NIC (guest-init.sh looks for virtio device id 1).
+NET_MODULES=(virtio_net)
 QEMU_GA=/usr/sbin/qemu-ga
+# isolinux (Debian packages isolinux + syslinux-common): the El Torito boot image and its core module.
+ISOLINUX_BIN=/usr/lib/ISOLINUX/isolinux.bin
+LDLINUX_C32=/usr/lib/syslinux/modules/bios/ldlinux.c32
 
 GUEST="$STATE/guest"
 CACHE="$STATE/cache"
@@ -176,6 +191,30 @@ pack_qemu_ga() {
   printf 'qemu-ga libraries: %s\n' "$(ldd "$QEMU_GA" | awk '/=> \// { print $3 }' | tr '\n' ' ')" >>"$LOG"
 }
 
+# build_install_iso KERNEL INITRD OUT TREE: the guest as a bootable installer ISO (isolinux, BIOS),
+# its files staged in the new folder TREE.
+build_install_iso() {
+  local kernel="$1" initrd="$2" out="$3" tree="$4"
+  mkdir -p "$tree/isolinux" "$tree/boot"
+  cp "$ISOLINUX_BIN" "$LDLINUX_C32" "$tree/isolinux/"
+  cp "$kernel" "$tree/boot/vmlinuz"
+  cp "$initrd" "$tree/boot/initramfs.img"
+  # SERIAL 0: isolinux talks on ttyS0 too (its banner is the sign the firmware booted the CD).
+  cat >"$tree/isolinux/isolinux.cfg" <<'CFG'
+SERIAL 0 115200
+DEFAULT installer
+PROMPT 0
+TIMEOUT 1
+LABEL installer
+  KERNEL /boot/vmlinuz
+  INITRD /boot/initramfs.img
+  APPEND console=ttyS0 quiet panic=-1 tandem.id=installer
+CFG
+  run_logged "$LOG" xorriso -as mkisofs -quiet -V TANDEM_INSTALL -J -R \
+    -b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
+    -o "$out" "$tree"
+}
+
 build() {
   local deb="$1" stamp="$2"
   local kdir="$CACHE/kernel" staging agent_staging moddir kver vmlinuz
@@ -205,6 +244,9 @@ build() {
   ORDER=()
   collect_modules "$moddir" "$kver" "${BALLOON_MODULES[*]}" "${BALLOON_MODULES[@]}"
   local balloon_order=("${ORDER[@]}")
+  ORDER=()
+  collect_modules "$moddir" "$kver" "${NET_MODULES[*]}" "${NET_MODULES[@]}"
+  local net_order=("${ORDER[@]}")
 
   staging="$(mktemp -d "$GUEST/.staging.XXXXXX")"
   # shellcheck disable=SC2064 # expand now: the path is fixed
@@ -218,6 +260,7 @@ build() {
   pack_modules "$moddir" "$staging/lib/modules/load-order" "${base_order[@]}"
   pack_modules "$moddir" "$staging/lib/modules/load-order.agent" "${agent_order[@]}"
   pack_modules "$moddir" "$staging/lib/modules/load-order.balloon" "${balloon_order[@]}"
+  pack_modules "$moddir" "$staging/lib/modules/load-order.net" "${net_order[@]}"
   agent_staging="$(mktemp -d "$GUEST/.staging-agent.XXXXXX")"
   # shellcheck disable=SC2064 # expand now: the paths are fixed
   trap "rm -rf '$staging' '$agent_staging'" EXIT
@@ -229,14 +272,17 @@ build() {
   (cd "$agent_staging" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
     cpio --null --quiet -o -H newc -R 0:0 | gzip -9n) >>"$GUEST/initramfs-agent.img.tmp"
   cp "$vmlinuz" "$GUEST/vmlinuz.tmp"
+  # Staged inside the (already packed) initramfs staging folder, so the EXIT trap removes it too.
+  build_install_iso "$vmlinuz" "$GUEST/initramfs.img.tmp" "$GUEST/tandem-install.iso.tmp" "$staging/.install-iso"
   mv -f "$GUEST/vmlinuz.tmp" "$GUEST/vmlinuz"
   mv -f "$GUEST/initramfs.img.tmp" "$GUEST/initramfs.img"
+  mv -f "$GUEST/tandem-install.iso.tmp" "$GUEST/tandem-install.iso"
   mv -f "$GUEST/initramfs-agent.img.tmp" "$GUEST/initramfs-agent.img"
   printf '%s\n' "$kver" >"$GUEST/kernel-version"
   printf '%s\n' "$stamp" >"$GUEST/.stamp"
   rm -rf "$staging" "$agent_staging"
   trap - EXIT
-  say "guest: built (kernel $kver, ${#base_order[@]} modules + ${#agent_order[@]} agent + ${#balloon_order[@]} balloon, qemu-ga)"
+  say "guest: built (kernel $kver, ${#base_order[@]} modules + ${#agent_order[@]} agent + ${#balloon_order[@]} balloon + ${#net_order[@]} net, qemu-ga, installer ISO)"
 }
 
 main() {
@@ -244,22 +290,24 @@ main() {
   init_state
   mkdir -p "$GUEST" "$CACHE"
   : >>"$LOG"
-  for tool in busybox cpio gzip dpkg apt-get ldd; do
+  for tool in busybox cpio gzip dpkg apt-get ldd xorriso; do
     command -v "$tool" >/dev/null || die "$tool missing: run scripts/testbed/install-deps.sh first"
   done
   [[ -x /bin/busybox ]] || die "/bin/busybox missing: run scripts/testbed/install-deps.sh first"
   [[ -x "$QEMU_GA" ]] || die "$QEMU_GA missing (package qemu-guest-agent): run scripts/testbed/install-deps.sh first"
+  [[ -f "$ISOLINUX_BIN" && -f "$LDLINUX_C32" ]] || die "isolinux missing (packages isolinux, syslinux-common): run scripts/testbed/install-deps.sh first"
 
   local deb stamp
   deb="$(fetch_kernel_deb)"
   stamp="$(
     {
-      sha256sum "$TESTBED_SCRIPTS/build-guest.sh" "$TESTBED_SCRIPTS/guest-init.sh" /bin/busybox "$QEMU_GA"
+      sha256sum "$TESTBED_SCRIPTS/build-guest.sh" "$TESTBED_SCRIPTS/guest-init.sh" /bin/busybox "$QEMU_GA" "$ISOLINUX_BIN" "$LDLINUX_C32"
       basename "$deb"
       stat -c %s "$deb"
     } | sha256sum | cut -d' ' -f1
   )"
   if [[ -f "$GUEST/.stamp" && -s "$GUEST/vmlinuz" && -s "$GUEST/initramfs.img" && -s "$GUEST/initramfs-agent.img" &&
+    -s "$GUEST/tandem-install.iso" &&
     "$(cat "$GUEST/.stamp")" == "$stamp" ]]; then
     say "guest: up to date ($(cat "$GUEST/kernel-version" 2>/dev/null || echo '?'))"
     return 0

@@ -15,13 +15,22 @@
 #   tandem-poweroff                  on an ACPI power-button press (virsh shutdown), then the guest powers off
 #   tandem-agent started             with tandem.agent=1, once qemu-ga runs on the org.qemu.guest_agent.0 port
 #   tandem-agent-missing             with tandem.agent=1 when that port or qemu-ga cannot be found / started
+#   tandem-net-address <if> <ip>/<n> with a virtio NIC: the DHCP lease udhcpc took on <if> (again only if it changes)
+#   tandem-net-no-lease <if>         with a virtio NIC: no DHCP answer on <if> within ~30 s (udhcpc keeps trying)
+#   tandem-net-peer <ip>             with a virtio NIC: another guest on the same link answered a ping to
+#                                    224.0.0.1 (all hosts), once per address, for ~5 min after the lease
 #
 # Opt-in kernel params (the default guest does none of this):
 #   tandem.agent=1    load virtio_console, format /dev/vdb (ext2, mounted by the ext4 driver) and mount it on /mnt/data (a real
 #                     block-backed filesystem for the agent's fsfreeze), bring up lo, start qemu-ga
 #   tandem.balloon=1  load virtio_balloon (for a <memballoon model='virtio'/> device)
+#   tandem.ip=<a.b.c.d>/<n>  with a virtio NIC: give the first interface this address instead of asking DHCP
+#                     (a guest on a network without DHCP, whose address only its agent can tell)
 #   tandem.busy=<MiB> keep rewriting <MiB> MiB of RAM (a tmpfs file) with fresh random bytes, in the background:
 #                     a guest that dirties memory all the time, for checkpoint and migration benchmarks
+# Not a param but a device: a guest with a virtio NIC loads virtio_net and, after its READY line, runs
+# busybox udhcpc on every interface (but a tandem.ip= one) in the background (sending its id as DHCP host name) and answers
+# and sends pings to 224.0.0.1 to find its peers. Without a NIC none of this happens.
 
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export PATH
@@ -53,6 +62,7 @@ for word in $cmdline; do
     tandem.agent=1) AGENT=1 ;;
     tandem.balloon=1) BALLOON=1 ;;
     tandem.busy=*) BUSY="${word#tandem.busy=}" ;;
+    tandem.ip=*) STATIC_IP="${word#tandem.ip=}" ;;
   esac
 done
 
@@ -64,6 +74,92 @@ load_list() {
 }
 [ "$AGENT" = 1 ] && load_list /lib/modules/load-order.agent
 [ "$BALLOON" = 1 ] && load_list /lib/modules/load-order.balloon
+NET=0
+for dev in /sys/bus/virtio/devices/*; do
+  [ "$(cat "$dev/device" 2>/dev/null)" = "0x0001" ] && NET=1
+done
+[ "$NET" = 1 ] && load_list /lib/modules/load-order.net
+
+# udhcpc's event script: configures the interface and tells the serial line (udhcpc's own output is
+# silenced). State per interface in /tmp/tandem-net.<if>: "<ip>/<prefix> <dhcp server>".
+write_dhcp_script() {
+  cat >/bin/tandem-dhcp-event <<'EOF'
+#!/bin/busybox sh
+state="/tmp/tandem-net.$interface"
+case "$1" in
+  deconfig)
+    ip -4 addr flush dev "$interface"
+    ip link set "$interface" up
+    ;;
+  bound | renew)
+    new="$ip/$mask"
+    old="$(cut -d' ' -f1 "$state" 2>/dev/null)"
+    if [ "$new" != "$old" ]; then
+      ip -4 addr flush dev "$interface"
+      ip addr add "$new" dev "$interface"
+      echo "$new $serverid" >"$state"
+      echo "tandem-net-address $interface $new" >/dev/console
+    fi
+    ;;
+  leasefail)
+    if [ ! -e "$state.failed" ]; then
+      : >"$state.failed"
+      echo "tandem-net-no-lease $interface" >/dev/console
+    fi
+    ;;
+esac
+exit 0
+EOF
+  chmod 755 /bin/tandem-dhcp-event
+}
+
+# Peers: every 2 s, ping the all-hosts group on each interface that has a lease; every guest answers
+# (icmp_echo_ignore_broadcasts=0 below) and busybox ping prints each reply's source. The DHCP server (the
+# host's bridge) and this guest itself are not peers.
+find_peers() {
+  : >/tmp/tandem-peers
+  rounds=0
+  while [ "$rounds" -lt 150 ]; do
+    rounds=$((rounds + 1))
+    sleep 2
+    for state in /tmp/tandem-net.*; do
+      case "$state" in *.failed) continue ;; esac
+      [ -f "$state" ] || continue
+      iface="${state#/tmp/tandem-net.}"
+      read -r mine server <"$state"
+      ping -c 3 -w 2 -I "$iface" 224.0.0.1 2>/dev/null |
+        sed -n 's/^[0-9]* bytes from \([0-9.]*\):.*/\1/p' |
+        while read -r peer; do
+          { [ "$peer" = "${mine%/*}" ] || [ "$peer" = "$server" ]; } && continue
+          grep -qx "$peer" /tmp/tandem-peers && continue
+          echo "$peer" >>/tmp/tandem-peers
+          echo "tandem-net-peer $peer"
+        done
+    done
+  done
+}
+
+net_up() {
+  ip link set lo up
+  echo 0 >/proc/sys/net/ipv4/icmp_echo_ignore_broadcasts
+  write_dhcp_script
+  for path in /sys/class/net/*; do
+    iface="${path##*/}"
+    [ "$iface" = lo ] && continue
+    ip link set "$iface" up
+    # Multicast needs a route (an isolated network's lease has no default route).
+    ip route add 224.0.0.0/4 dev "$iface" 2>/dev/null
+    if [ -n "$STATIC_IP" ]; then
+      ip addr add "$STATIC_IP" dev "$iface"
+      echo "$STATIC_IP none" >"/tmp/tandem-net.$iface"
+      echo "tandem-net-address $iface $STATIC_IP"
+      STATIC_IP=
+      continue
+    fi
+    udhcpc -i "$iface" -f -t 30 -T 1 -A 5 -x "hostname:$ID" -s /bin/tandem-dhcp-event >/dev/null 2>&1 &
+  done
+  find_peers
+}
 
 # Virtio block devices bind synchronously when virtio_blk loads, but give the
 # device node a moment to appear if the bus has one (virtio device id 2).
@@ -126,6 +222,8 @@ if [ "$AGENT" = 1 ]; then
 fi
 
 echo "TANDEM-GUEST-READY id=$ID"
+
+[ "$NET" = 1 ] && net_up &
 
 DISK=
 if [ -b /dev/vda ]; then

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# hosts.sh start|stop|status: four isolated libvirt "hosts" on this machine.
+# hosts.sh start|stop|status: five isolated libvirt "hosts" on this machine.
 #
 # Why: Tandem manages several libvirt hosts (local socket, remote TCP) and
 # moves guests between them; integration tests need real ones. Each host is
 # its own libvirtd + virtlogd in its own mount namespace (unshare -m) with
 # private copies bind-mounted over /etc/libvirt, /run/libvirt, /var/lib/libvirt,
 # /var/cache/libvirt (and /var/log/libvirt, so QEMU logs do not mix), its own
-# host_uuid (stable per state folder) and explicit pidfiles, so the four look
-# like four machines to libvirt (live migration between host1 and host2
+# host_uuid (stable per state folder) and explicit pidfiles, so the five look
+# like five machines to libvirt (live migration between host1 and host2
 # works) and never collide with each other or with a system libvirtd.
 #
 #   host0: unix socket only      qemu:///system?socket=$STATE/host0/run/libvirt/libvirt-sock
@@ -15,6 +15,8 @@
 #   host2: + TCP 127.0.0.3:16510 qemu+tcp://127.0.0.3:16510/system
 #   host3: + TCP 127.0.0.4:16510 qemu+tcp://127.0.0.4:16510/system  (SASL DIGEST-MD5 login)
 #   (127.0.N.x with TANDEM_TESTBED_SLOT=N; see SLOT below)
+#   host4: unix socket only      qemu:///system?socket=$STATE/host4/run/libvirt/libvirt-sock
+#          (the network host: own network namespace too, see below)
 #
 # QEMU runs as root without a security driver and without cgroups (guests of
 # different hosts could otherwise share a cgroup name). Guest disks, serial
@@ -31,13 +33,28 @@
 # libvirt demands a SASL mechanism with a security layer (SSF >= 56), which
 # SCRAM lacks. The scripts' own virsh calls log in through a libvirt auth.conf
 # (LIBVIRT_AUTH_FILE) in host3's folder.
+#
+# host4 can start libvirt networks. libvirt 9.0 builds a network from a bridge,
+# iptables rules (no firewalld here: it runs iptables itself) and a dnsmasq per
+# network; in the machine's shared network namespace only 127.0.0.0/8 may be
+# used, so host4 runs in a network namespace of its own as well (unshare -m -n,
+# lo up, a fresh /sys so libvirt sees that namespace's devices): bridges, tap
+# devices, firewall rules, dnsmasq and its guests live and die in there. It is
+# reachable only through its unix socket (sockets on the filesystem cross
+# network namespaces); its VNC/NBD/migration listeners are private to it. The
+# namespace has no process of anyone else: `stop` destroys host4's networks
+# (libvirt stops their dnsmasq), undefines them like every host's domains,
+# stops the daemons, kills any dnsmasq left (by pidfile, checked to run in
+# host4's mount namespace) and then every process still in that network
+# namespace (by PID, found through /proc/PID/ns/net), so it dies.
 set -euo pipefail
 
 # shellcheck source=scripts/testbed/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-HOSTS=(0 1 2 3)
+HOSTS=(0 1 2 3 4)
 SASL_HOST=3
+NET_HOST=4
 SASL_USER=tandem
 TCP_PORT=16510
 # Several test beds can run side by side (parallel worktrees, a CI rehearsal next to a working one): slot N
@@ -59,9 +76,12 @@ declare -A LAUNCHED=() READY=()
 host_dir() { printf '%s/host%s' "$STATE" "$1"; }
 host_addr() { printf '127.0.%s.%s' "$SLOT" "$(($1 + 1))"; }
 
+# Hosts reachable through their unix socket only (no TCP listener).
+socket_only() { [[ "$1" == 0 || "$1" == "$NET_HOST" ]]; }
+
 host_uri() {
-  if [[ "$1" == 0 ]]; then
-    printf 'qemu:///system?socket=%s/run/libvirt/libvirt-sock' "$(host_dir 0)"
+  if socket_only "$1"; then
+    printf 'qemu:///system?socket=%s/run/libvirt/libvirt-sock' "$(host_dir "$1")"
   else
     printf 'qemu+tcp://%s:%s/system' "$(host_addr "$1")" "$TCP_PORT"
   fi
@@ -150,7 +170,7 @@ write_configs() {
     echo 'listen_tls = 0'
     echo 'auth_unix_ro = "none"'
     echo 'auth_unix_rw = "none"'
-    if [[ "$i" == 0 ]]; then
+    if socket_only "$i"; then
       echo 'listen_tcp = 0'
     else
       echo 'listen_tcp = 1'
@@ -175,19 +195,22 @@ write_configs() {
     echo 'spice_listen = "127.0.0.1"'
     # Disjoint port ranges: the hosts (and the test beds of other slots) share one network namespace.
     # host0-2 of slot N use block N*3+i (0-23); host3, added later, uses block 24+N for display and
-    # migration ports (no collision with 0-23) and its own websocket range below 5000.
-    local n=$((SLOT * 3 + i)) ws=$((5000 + (SLOT * 3 + i) * 30))
-    if [[ "$i" == 3 ]]; then
-      n=$((24 + SLOT))
-      ws=$((4000 + SLOT * 30))
+    # migration ports (no collision with 0-23) and its own websocket range below 5000. The network host
+    # has a network namespace of its own: libvirt's default ranges cannot collide with anything there.
+    if [[ "$i" != "$NET_HOST" ]]; then
+      local n=$((SLOT * 3 + i)) ws=$((5000 + (SLOT * 3 + i) * 30))
+      if [[ "$i" == 3 ]]; then
+        n=$((24 + SLOT))
+        ws=$((4000 + SLOT * 30))
+      fi
+      echo "remote_display_port_min = $((5900 + n * 30))"
+      echo "remote_display_port_max = $((5929 + n * 30))"
+      echo "websocket_port_min = $ws"
+      echo "websocket_port_max = $((ws + 29))"
+      echo "migration_port_min = $((49152 + n * 64))"
+      echo "migration_port_max = $((49215 + n * 64))"
     fi
-    echo "remote_display_port_min = $((5900 + n * 30))"
-    echo "remote_display_port_max = $((5929 + n * 30))"
-    echo "websocket_port_min = $ws"
-    echo "websocket_port_max = $((ws + 29))"
-    echo "migration_port_min = $((49152 + n * 64))"
-    echo "migration_port_max = $((49215 + n * 64))"
-    if [[ "$i" != 0 ]]; then
+    if ! socket_only "$i"; then
       echo "migration_address = \"$(host_addr "$i")\""
       echo "migration_host = \"$(host_addr "$i")\""
     fi
@@ -199,11 +222,21 @@ write_configs() {
   } >"$dir/etc/libvirt/virtlogd.conf"
 }
 
-# Runs inside the new mount namespace (hosts.sh __ns-start <i>).
+# Runs inside the new mount (and, for the network host, network) namespace (hosts.sh __ns-start <i>).
 ns_start() {
   local i="$1" dir k listen=()
   dir="$(host_dir "$i")"
   mount --make-rprivate /
+  if [[ "$i" == "$NET_HOST" ]]; then
+    ip link set lo up
+    # sysfs shows the network devices of the namespace that mounted it: libvirt reads and writes
+    # /sys/class/net/<bridge>/... of the bridges it creates here. The machine's cgroup mounts are moved
+    # over into the fresh sysfs, so libvirt finds what the other hosts find.
+    mkdir -p "$dir/cgroup-hold"
+    mount --rbind /sys/fs/cgroup "$dir/cgroup-hold"
+    mount -t sysfs sysfs /sys
+    mount --move "$dir/cgroup-hold" /sys/fs/cgroup
+  fi
   for k in "${!BIND_TARGETS[@]}"; do
     mkdir -p "${BIND_TARGETS[$k]}"
     mount --bind "$dir/${BIND_SOURCES[$k]}" "${BIND_TARGETS[$k]}"
@@ -215,7 +248,7 @@ ns_start() {
   if ! live_pid "$dir/virtlogd.pid" /usr/sbin/virtlogd >/dev/null; then
     virtlogd -d -f /etc/libvirt/virtlogd.conf -p "$dir/virtlogd.pid"
   fi
-  [[ "$i" == 0 ]] || listen=(--listen)
+  socket_only "$i" || listen=(--listen)
   exec libvirtd -d "${listen[@]}" -f /etc/libvirt/libvirtd.conf -p "$dir/libvirtd.pid"
 }
 
@@ -234,7 +267,9 @@ launch_host() {
   write_configs "$i"
   [[ "$i" != "$SASL_HOST" ]] || write_sasl_config
   printf '\n=== %s start host%s\n' "$(date -Is)" "$i" >>"$dir/start.log"
-  if ! unshare -m --propagation private "${BASH:-bash}" "$TESTBED_SCRIPTS/hosts.sh" __ns-start "$i" >>"$dir/start.log" 2>&1 </dev/null; then
+  local namespaces=(-m)
+  [[ "$i" != "$NET_HOST" ]] || namespaces=(-m -n)
+  if ! unshare "${namespaces[@]}" --propagation private "${BASH:-bash}" "$TESTBED_SCRIPTS/hosts.sh" __ns-start "$i" >>"$dir/start.log" 2>&1 </dev/null; then
     show_tail "$dir/start.log"
     show_tail "$dir/libvirtd.log"
     die "host$i: starting libvirtd failed (logs: $dir/start.log, $dir/libvirtd.log)"
@@ -261,7 +296,72 @@ wait_host() {
   done
   [[ -n "${LAUNCHED[$i]:-}" && -z "${READY[$i]:-}" ]] || return 0
   READY[$i]=1
-  say "host$i: ready (pid $(live_pid "$dir/libvirtd.pid" /usr/sbin/libvirtd || echo '?')) $uri"
+  local extra=''
+  [[ "$i" != "$NET_HOST" ]] || extra=" (network namespace $(host_netns))"
+  say "host$i: ready (pid $(live_pid "$dir/libvirtd.pid" /usr/sbin/libvirtd || echo '?')) $uri$extra"
+}
+
+# The network host's namespace, as /proc/PID/ns/net names it ("net:[4026532...]"), read from one of its
+# own processes (each checked by pidfile and binary), or nothing when none runs. Never from a file kept
+# across runs: namespace ids are reused once a namespace is gone.
+host_netns() {
+  local dir pid ns own
+  dir="$(host_dir "$NET_HOST")"
+  own="$(readlink /proc/self/ns/net)"
+  for pid in $(live_pid "$dir/libvirtd.pid" /usr/sbin/libvirtd) $(live_pid "$dir/virtlogd.pid" /usr/sbin/virtlogd) \
+    $(host_dnsmasq_pids "$dir") $(host_qemu_pids "$dir"); do
+    in_host_mounts "$dir" "$pid" || continue
+    ns="$(readlink "/proc/$pid/ns/net" 2>/dev/null)" || continue
+    # Never the namespace this script runs in (stop_netns kills everything in the one named here).
+    [[ "$ns" != "$own" ]] || die "host$NET_HOST: pid $pid runs in this machine's network namespace, not in a private one"
+    printf '%s\n' "$ns"
+    return 0
+  done
+  return 0
+}
+
+# PIDs of the processes in network namespace $1 (none but the network host's own can be there).
+netns_pids() {
+  local ns="$1" p
+  for p in /proc/[0-9]*; do
+    [[ "$(readlink "$p/ns/net" 2>/dev/null)" == "$ns" ]] && printf '%s\n' "${p#/proc/}"
+  done
+  return 0
+}
+
+# Whether process $2 runs in host folder $1's mount namespace: its /run/libvirt is that host's private copy.
+# (Pidfiles outlive their processes, and every test bed's dnsmasq and QEMU look alike by binary and paths.)
+in_host_mounts() {
+  local dir="$1" pid="$2"
+  [[ "$(stat -Lc %d:%i "/proc/$pid/root/run/libvirt" 2>/dev/null)" == "$(stat -c %d:%i "$dir/run/libvirt")" ]]
+}
+
+# dnsmasq processes libvirt started for host $1's networks, from the pidfiles in its private
+# /run/libvirt/network/ (libvirt leaves them behind), checked against /proc (binary, mount namespace).
+host_dnsmasq_pids() {
+  local dir="$1" pidfile pid
+  for pidfile in "$dir"/run/libvirt/network/*.pid; do
+    [[ -f "$pidfile" ]] || continue
+    pid="$(live_pid "$pidfile" /usr/sbin/dnsmasq)" || continue
+    if in_host_mounts "$dir" "$pid"; then printf '%s\n' "$pid"; fi
+  done
+  return 0
+}
+
+# Destroy (libvirt stops its dnsmasq, removes bridge and firewall rules) and undefine every network of
+# host $1, as remove_domains does with domains.
+remove_networks() {
+  local i="$1" dir net n=0
+  dir="$(host_dir "$i")"
+  if live_pid "$dir/libvirtd.pid" /usr/sbin/libvirtd >/dev/null && answers "$i"; then
+    while IFS= read -r net; do
+      [[ -n "$net" ]] || continue
+      virsh_host "$i" 30 net-destroy "$net" >>"$dir/stop.log" 2>&1 || true
+      virsh_host "$i" 30 net-undefine "$net" >>"$dir/stop.log" 2>&1 || true
+      n=$((n + 1))
+    done < <(virsh_host "$i" 30 net-list --all --name 2>>"$dir/stop.log")
+  fi
+  ((n == 0)) || say "host$i: removed $n network(s)"
 }
 
 has_caps_cache() {
@@ -300,11 +400,13 @@ write_env() {
     echo "TANDEM_TESTBED_HOST1_URI=$(host_uri 1)"
     echo "TANDEM_TESTBED_HOST2_URI=$(host_uri 2)"
     echo "TANDEM_TESTBED_HOST3_URI=$(host_uri 3)"
+    echo "TANDEM_TESTBED_NETHOST_URI=$(host_uri "$NET_HOST")"
     echo "TANDEM_TESTBED_SASL_USER=$SASL_USER"
     echo "TANDEM_TESTBED_SASL_PASSWORD=$(sasl_password)"
     echo "TANDEM_TESTBED_KERNEL=$STATE/guest/vmlinuz"
     echo "TANDEM_TESTBED_INITRD=$STATE/guest/initramfs.img"
     echo "TANDEM_TESTBED_AGENT_INITRD=$STATE/guest/initramfs-agent.img"
+    echo "TANDEM_TESTBED_INSTALL_ISO=$STATE/guest/tandem-install.iso"
     echo "TANDEM_TESTBED_IMAGES=$IMAGES"
   } >"$tmp"
   mv -f "$tmp" "$ENV_FILE"
@@ -366,10 +468,12 @@ remove_domains() {
 }
 
 stop_hosts() {
-  local i dir pid pids=()
+  local i dir pid pids=() netns
   # Tests treat an existing env file as "the test bed is up".
   rm -f "$ENV_FILE"
   for i in "${HOSTS[@]}"; do remove_domains "$i"; done
+  remove_networks "$NET_HOST"
+  netns="$(host_netns)"
   # libvirtd first (it talks to virtlogd while shutting down), then virtlogd.
   for i in "${HOSTS[@]}"; do
     pid="$(live_pid "$(host_dir "$i")/libvirtd.pid" /usr/sbin/libvirtd)" && pids+=("$pid")
@@ -388,8 +492,29 @@ stop_hosts() {
       say "host$i: killing leftover qemu pid(s) ${pids[*]}"
       kill_pids 5 "${pids[@]}"
     fi
+    pids=()
+    for pid in $(host_dnsmasq_pids "$dir"); do pids+=("$pid"); done
+    if ((${#pids[@]} > 0)); then
+      say "host$i: killing leftover dnsmasq pid(s) ${pids[*]}"
+      kill_pids 5 "${pids[@]}"
+    fi
+    [[ "$i" != "$NET_HOST" || -z "$netns" ]] || stop_netns "$netns"
     say "host$i: stopped"
   done
+}
+
+# Whatever still runs in the network host's namespace after its daemons stopped (nothing, normally) is
+# killed, so the namespace, its bridges, taps and firewall rules are gone.
+stop_netns() {
+  local ns="$1" pids=() pid
+  for pid in $(netns_pids "$ns"); do pids+=("$pid"); done
+  if ((${#pids[@]} > 0)); then
+    say "host$NET_HOST: killing pid(s) ${pids[*]} left in its network namespace $ns"
+    kill_pids 5 "${pids[@]}"
+  fi
+  pids=()
+  for pid in $(netns_pids "$ns"); do pids+=("$pid"); done
+  ((${#pids[@]} == 0)) || die "host$NET_HOST: pid(s) ${pids[*]} still in network namespace $ns"
 }
 
 status_host() {
@@ -398,7 +523,9 @@ status_host() {
   uri="$(host_uri "$i")"
   if pid="$(live_pid "$dir/libvirtd.pid" /usr/sbin/libvirtd)"; then
     if answers "$i"; then
-      say "host$i: running, answers (pid $pid) $uri"
+      local extra=''
+      [[ "$i" != "$NET_HOST" ]] || extra=" (network namespace $(host_netns))"
+      say "host$i: running, answers (pid $pid) $uri$extra"
     else
       say "host$i: running (pid $pid) but does NOT answer on $uri"
       return 1
@@ -420,7 +547,7 @@ main() {
       check_state_path
       check_socket_paths
       init_state
-      for bin in libvirtd virtlogd virsh unshare qemu-system-x86_64 saslpasswd2; do
+      for bin in libvirtd virtlogd virsh unshare qemu-system-x86_64 saslpasswd2 ip iptables dnsmasq; do
         command -v "$bin" >/dev/null || die "$bin missing: run scripts/testbed/install-deps.sh first"
       done
       getent passwd libvirt-qemu >/dev/null ||

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the Tandem test bed needs (libvirt daemon + QEMU
-# driver, QEMU for x86 with UEFI firmware and a TPM emulator, guest-building and ISO-building tools).
+# driver, QEMU for x86 with UEFI firmware and a TPM emulator, guest-building and ISO-building tools,
+# isolinux for the bootable installer ISO of the tiny guest, dnsmasq + iptables with which libvirt starts
+# virtual networks on the network host).
 #
 # Why: CI (.ci/run) and users start from a fresh Debian 12 machine; every
 # install step must live in the project's own scripts, be idempotent (nothing
@@ -26,10 +28,10 @@ PACKAGES=(
   qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools
   busybox-static cpio kmod xz-utils
   sasl2-bin libsasl2-modules qemu-guest-agent
-  xorriso genisoimage
+  xorriso genisoimage isolinux syslinux-common
   virtinst libxml2-utils
   iproute2 util-linux
-  ovmf
+  dnsmasq-base iptables
 )
 
 is_installed() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# testbed.sh up|down|status|env: the Tandem test bed of four real libvirt hosts
+# testbed.sh up|down|status|env: the Tandem test bed of five real libvirt hosts
 # with tiny real QEMU guests (what `npm run testbed` and CI call).
 #
 # Why: integration tests, and users who want to try Tandem with real guests,
@@ -10,7 +10,7 @@
 # ${TANDEM_TESTBED_DIR:-<repo>/.testbed}. See test/testbed/README.md.
 #
 #   up      (default) install packages (if missing), build the guest (if inputs changed),
-#           start the four hosts (if not running), write $STATE/testbed.env
+#           start the five hosts (if not running), write $STATE/testbed.env
 #   down    remove the hosts' domains and stop every daemon/QEMU they started
 #   status  show whether each host answers
 #   env     print $STATE/testbed.env
@@ -34,11 +34,13 @@ cmd_up() {
   say "up in $((SECONDS - t0)) s"
   cat <<EOF
 
-Tandem test bed is up: four libvirt hosts with QEMU (TCG, domain type 'qemu').
+Tandem test bed is up: five libvirt hosts with QEMU (TCG, domain type 'qemu').
   host0  $TANDEM_TESTBED_HOST0_URI
   host1  $TANDEM_TESTBED_HOST1_URI
   host2  $TANDEM_TESTBED_HOST2_URI
   host3  $TANDEM_TESTBED_HOST3_URI  (SASL login: user $TANDEM_TESTBED_SASL_USER, password in the env file)
+  host4  $TANDEM_TESTBED_NETHOST_URI
+         (network host: own network namespace, starts libvirt networks: bridge + iptables + dnsmasq)
   guest kernel/initramfs: $TANDEM_TESTBED_KERNEL, $TANDEM_TESTBED_INITRD
   (guests with the QEMU guest agent boot $TANDEM_TESTBED_AGENT_INITRD)
   guest disks and serial logs: $TANDEM_TESTBED_IMAGES

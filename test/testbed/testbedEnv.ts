@@ -1,5 +1,5 @@
 /**
- * Where the integration tests find the test bed (four real libvirt hosts with tiny QEMU guests, started by
+ * Where the integration tests find the test bed (five real libvirt hosts with tiny QEMU guests, started by
  * `npm run testbed` / scripts/testbed/testbed.sh up). The scripts write `KEY=value` lines to
  * `$TANDEM_TESTBED_DIR/testbed.env` (default `<repo>/.testbed/testbed.env`) and delete the file on `down`,
  * so "no env file" means "no test bed": tests skip.
@@ -24,6 +24,11 @@ export interface TestbedEnv {
   host3Uri?: string;
   saslUser?: string;
   saslPassword?: string;
+  /**
+   * host4, the network host: unix socket only, in a network namespace of its own, so libvirt can start
+   * networks there (bridge, iptables, dnsmasq) and guests get DHCP leases. Absent in an older env file.
+   */
+  netHostUri?: string;
   /** The three URIs without a login, host0 first (host3 is not among them: it needs credentials). */
   hostUris: readonly [string, string, string];
   /** Guest kernel for direct kernel boot (`<os><kernel>`). */
@@ -34,6 +39,11 @@ export interface TestbedEnv {
   agentInitrd?: string;
   /** Folder for guest disks and serial logs, same path on all hosts. */
   images: string;
+  /**
+   * The tiny guest as a bootable installer ISO (isolinux, BIOS): booted from a CD-ROM it prints isolinux's
+   * banner and `TANDEM-GUEST-READY id=installer` on ttyS0. Absent in env files of older test beds.
+   */
+  installIso?: string;
 }
 
 const KEYS = {
@@ -48,6 +58,8 @@ const KEYS = {
   host3Uri: 'TANDEM_TESTBED_HOST3_URI',
   saslUser: 'TANDEM_TESTBED_SASL_USER',
   saslPassword: 'TANDEM_TESTBED_SASL_PASSWORD',
+  installIso: 'TANDEM_TESTBED_INSTALL_ISO',
+  netHostUri: 'TANDEM_TESTBED_NETHOST_URI',
 } as const;
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -105,6 +117,8 @@ export function readTestbedEnv(): TestbedEnv | undefined {
   const host3Uri = optional(KEYS.host3Uri);
   const saslUser = optional(KEYS.saslUser);
   const saslPassword = optional(KEYS.saslPassword);
+  const installIso = optional(KEYS.installIso);
+  const netHostUri = optional(KEYS.netHostUri);
   return {
     dir: get(KEYS.dir),
     host0Uri,
@@ -118,5 +132,7 @@ export function readTestbedEnv(): TestbedEnv | undefined {
     ...(host3Uri !== undefined ? { host3Uri } : {}),
     ...(saslUser !== undefined ? { saslUser } : {}),
     ...(saslPassword !== undefined ? { saslPassword } : {}),
+    ...(installIso !== undefined ? { installIso } : {}),
+    ...(netHostUri !== undefined ? { netHostUri } : {}),
   };
 }

@@ -27,6 +27,11 @@ export const SERIAL = {
   poweroff: /^tandem-poweroff$/m,
   agentStarted: /^tandem-agent started$/m,
   agentMissing: /^tandem-agent-missing$/m,
+  /** With a virtio NIC: the DHCP lease the guest took (interface, address, prefix length). */
+  netAddress: /^tandem-net-address (\S+) ([0-9.]+)\/(\d+)$/m,
+  netNoLease: /^tandem-net-no-lease (\S+)$/m,
+  /** With a virtio NIC: another guest on the link answered the guest's all-hosts ping. */
+  netPeer: /^tandem-net-peer ([0-9.]+)$/m,
 } as const;
 
 export interface TinyGuestOptions {
@@ -61,6 +66,13 @@ export interface TinyGuestOptions {
   balloon?: boolean;
   /** MiB of RAM the guest keeps rewriting with random bytes (a busy guest for benchmarks); none by default. */
   busyMiB?: number;
+  /**
+   * A virtio NIC on this libvirt network (by name): the guest takes a DHCP lease on it and prints
+   * `tandem-net-address`, then `tandem-net-peer` for each other guest on the link. None by default.
+   */
+  network?: string;
+  /** With `network`: this address (CIDR, e.g. 10.1.2.3/24) on the NIC instead of DHCP (kernel param `tandem.ip=`). */
+  staticIp?: string;
 }
 
 export type TinyGuestSerial = 'file' | 'pty';
@@ -95,6 +107,9 @@ export interface TinyGuestXmlParams {
   agentDataDisk?: string;
   balloon?: boolean;
   busyMiB?: number;
+  /** A virtio NIC on this libvirt network. */
+  network?: string;
+  staticIp?: string;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -129,6 +144,7 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
   if (p.agentDataDisk) cmdline.push('tandem.agent=1');
   if (p.balloon) cmdline.push('tandem.balloon=1');
   if (p.busyMiB) cmdline.push(`tandem.busy=${Math.trunc(p.busyMiB)}`);
+  if (p.staticIp) cmdline.push(`tandem.ip=${p.staticIp}`);
   add(os, 'cmdline', {}, cmdline.join(' '));
 
   // ACPI lets `virsh shutdown` press the power button the guest listens to.
@@ -148,6 +164,12 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
     add(data, 'driver', { name: 'qemu', type: 'qcow2' });
     add(data, 'source', { file: p.agentDataDisk });
     add(data, 'target', { dev: 'vdb', bus: 'virtio' });
+  }
+
+  if (p.network) {
+    const nic = add(devices, 'interface', { type: 'network' });
+    add(nic, 'source', { network: p.network });
+    add(nic, 'model', { type: 'virtio' });
   }
 
   if (p.seedIso) {
@@ -220,6 +242,9 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
   const dataDiskMiB = opts.dataDiskMiB ?? 16;
   if (!Number.isInteger(dataDiskMiB) || dataDiskMiB < 8) throw new Error(`dataDiskMiB must be an integer >= 8, got ${dataDiskMiB}`);
 
+  if (opts.staticIp && (!opts.network || !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(opts.staticIp))) {
+    throw new Error(`staticIp ${JSON.stringify(opts.staticIp)}: an IPv4 CIDR address, and only with a network`);
+  }
   if (opts.agent && !env.agentInitrd) {
     throw new Error('agent: true needs the test bed\'s agent initramfs (TANDEM_TESTBED_AGENT_INITRD): restart the test bed');
   }
@@ -247,6 +272,8 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
     ...(dataDiskPath ? { agentDataDisk: dataDiskPath } : {}),
     ...(opts.balloon ? { balloon: true } : {}),
     ...(opts.busyMiB ? { busyMiB: opts.busyMiB } : {}),
+    ...(opts.network ? { network: opts.network } : {}),
+    ...(opts.staticIp ? { staticIp: opts.staticIp } : {}),
   });
   return { name: opts.name, uuid, xml, diskPath, serialLogPath, ...(dataDiskPath ? { dataDiskPath } : {}) };
 }
@@ -349,7 +376,8 @@ export async function counterResumedSince(guest: Pick<TinyGuest, 'serialLogPath'
  * Tandem options that make `provisioning.deploy` boot the tiny guest: direct kernel boot of the test bed's
  * kernel + initramfs (the seed's user-data printed with `tandem.seed=1`), serial logs in the images folder,
  * TCG (this machine has /dev/kvm but nested KVM cannot start guests: QEMU "failed to set MSR"), and a short
- * wait for an address (the test bed has no DHCP).
+ * wait for an address (host0-3 cannot start networks, so their guests get none; tests on the network host,
+ * whose guests take DHCP leases, set a longer `deployAddressTimeoutMs`).
  */
 export function tinyGuestDeployOptions(env: TestbedEnv) {
   return {

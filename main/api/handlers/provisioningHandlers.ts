@@ -15,6 +15,7 @@ export function provisioningHandlers(deps: ProvisioningHandlerDeps): HandlersFor
     'provisioning.propose': ({ request }) => p.propose(request),
     'provisioning.place': ({ request, name, overrideHostId }) =>
       p.place(request, { ...(name !== undefined ? { name } : {}), ...(overrideHostId !== undefined ? { overrideHostId } : {}) }),
+    'provisioning.installMedia': ({ hostId }) => p.installMedia(hostId === undefined ? {} : { hostId }),
     'provisioning.templates.list': () => p.listTemplates(),
     'provisioning.templates.save': (args) => {
       const { id, name, description, purposes, replace } = args;

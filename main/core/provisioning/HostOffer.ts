@@ -35,6 +35,21 @@ export interface HostImage {
   virtualSizeBytes?: number;
 }
 
+/**
+ * An installer ISO the host holds: every volume of its active pools that libvirt reads as ISO 9660 (format
+ * "iso", found by content) or, where the pool type does not probe content, whose name ends in ".iso"; or a file
+ * outside any pool that a path named (then no pool and volume). Whether the osinfo database knows it does not
+ * matter: the user says which OS it installs.
+ */
+export interface HostIsoVolume {
+  pool?: string;
+  volume?: string;
+  path: string;
+  sizeBytes: number;
+  /** The OS osinfo identifies by the file name, when it does. */
+  osinfoId?: string;
+}
+
 export interface HostOffer {
   hostId: string;
   hostName: string;
@@ -56,6 +71,8 @@ export interface HostOffer {
   tpmEmulator: boolean;
   graphics: Array<'vnc' | 'spice'>;
   images: HostImage[];
+  /** Every installer ISO in its active pools (the wizard's ISO picker, and install media named by the request). */
+  isoVolumes: HostIsoVolume[];
 }
 
 /** The port a driver implements to describe a connected host. */

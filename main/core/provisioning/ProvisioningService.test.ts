@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Emitter } from '../Emitter';
 import { ConflictError, HostUnreachableError } from '../errors';
-import type { HostOffer } from './HostOffer';
+import type { HostIsoVolume, HostOffer } from './HostOffer';
+import type { MediaInspection } from './installMedia';
 import { loadCatalog } from './catalog';
-import { host, loadFixtureDb, request } from './fixtures/offers';
+import { host, isoVolume, loadFixtureDb, request } from './fixtures/offers';
 import { LazyOsDatabase, type OsDatabase } from './osinfo/OsDatabase';
 import { ProvisioningService, type ProvisioningHost } from './ProvisioningService';
 import { VmRequestSchema } from './schemas';
@@ -18,10 +19,16 @@ beforeAll(async () => {
   db = await loadFixtureDb();
 });
 
-function setup(options: { hosts?: ProvisioningHost[]; offers?: Record<string, HostOffer>; vmNames?: Record<string, string[]> } = {}) {
+/** A file a scripted host has, as its install media reader sees it. */
+type File = HostIsoVolume & { format: string };
+
+function setup(
+  options: { hosts?: ProvisioningHost[]; offers?: Record<string, HostOffer>; vmNames?: Record<string, string[]>; files?: Record<string, File[]> } = {},
+) {
   const hosts = options.hosts ?? [{ id: 'server', name: 'server', status: 'connected' }];
   const offers = options.offers ?? { server: host('server') };
   const reads: string[] = [];
+  const inspected: string[] = [];
   let failNext: Error | undefined;
   const hostChanged = new Emitter<{ id: string }>();
   const hostRemoved = new Emitter<string>();
@@ -44,6 +51,18 @@ function setup(options: { hosts?: ProvisioningHost[]; offers?: Record<string, Ho
         return offers[hostId]!;
       },
     },
+    media: {
+      async list(hostId) {
+        return (options.files?.[hostId] ?? []).filter((f) => f.format === 'iso').map(({ format: _f, ...iso }) => iso);
+      },
+      async inspect(hostId, media): Promise<MediaInspection> {
+        inspected.push(`${hostId} ${JSON.stringify(media)}`);
+        const file = (options.files?.[hostId] ?? []).find((f) => (media.kind === 'path' ? f.path === media.path : f.pool === media.pool && f.volume === media.volume));
+        if (!file) return { state: 'missing', reason: `nothing there on ${hostId}` };
+        const { format, ...iso } = file;
+        return format === 'iso' ? { state: 'iso', iso } : { state: 'not-iso', format, path: file.path };
+      },
+    },
     osDb: new LazyOsDatabase(async () => db),
     catalog: () => loadCatalog(),
     userTemplates: (reserved) => {
@@ -58,7 +77,7 @@ function setup(options: { hosts?: ProvisioningHost[]; offers?: Record<string, Ho
     service.dispose();
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
-  return { service, reads, hostChanged, hostRemoved, vmChanged, vmRemoved, failOnce: (e: Error) => (failNext = e) };
+  return { service, reads, inspected, hostChanged, hostRemoved, vmChanged, vmRemoved, failOnce: (e: Error) => (failNext = e) };
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -163,5 +182,80 @@ describe('ProvisioningService', () => {
     expect(catalog.templates).toEqual([expect.objectContaining({ source: 'user', template: expect.objectContaining({ id: 'mine', description: 'Mine' }) })]);
     await service.deleteTemplate('mine');
     expect((await service.listTemplates()).map((t) => t.id)).toEqual(['copy']);
+  });
+
+  describe('install media', () => {
+    const hosts: ProvisioningHost[] = [
+      { id: 'a', name: 'alpha', status: 'connected' },
+      { id: 'b', name: 'beta', status: 'connected' },
+      { id: 'c', name: 'gamma', status: 'unreachable', statusReason: 'connection refused' },
+    ];
+    const offers = { a: host('a', { hostName: 'alpha', isoVolumes: [] }), b: host('b', { hostName: 'beta', isoVolumes: [isoVolume('win11.iso', { osinfoId: 'win11' })] }) };
+    const files: Record<string, File[]> = {
+      a: [
+        { path: '/home/me/Downloads/ubuntu.iso', sizeBytes: 5 * GiB, format: 'iso' },
+        { pool: 'default', volume: 'disk.qcow2', path: '/var/lib/libvirt/images/disk.qcow2', sizeBytes: GiB, format: 'qcow2' },
+      ],
+      b: [{ ...isoVolume('win11.iso', { osinfoId: 'win11' }), format: 'iso' }],
+    };
+    const fromIso = (installMedia: object) => VmRequestSchema.parse(request({}, { source: 'install-media', installMedia: installMedia as never }));
+
+    it('lists the ISOs of connected hosts for the picker (with the OS osinfo knows), and why a host is missing', async () => {
+      const { service, reads } = setup({ hosts, offers, files });
+      await service.propose(req());
+      const listed = await service.installMedia({});
+      expect(listed.media).toEqual([
+        { hostId: 'a', hostName: 'alpha', path: '/home/me/Downloads/ubuntu.iso', sizeBytes: 5 * GiB },
+        { hostId: 'b', hostName: 'beta', pool: 'default', volume: 'win11.iso', path: '/var/lib/libvirt/images/win11.iso', sizeBytes: 4 * GiB, osinfoId: 'win11', osName: 'Microsoft Windows 11' },
+      ]);
+      expect(listed.unavailable).toEqual([{ hostId: 'c', hostName: 'gamma', reason: 'not connected (connection refused)' }]);
+      // A fresh listing drops the kept offers: the next proposal reads the hosts again and sees the same ISOs.
+      await service.propose(req());
+      expect(reads.sort()).toEqual(['a', 'a', 'b', 'b']);
+      expect((await service.installMedia({ hostId: 'b' })).media.map((m) => m.hostId)).toEqual(['b']);
+    });
+
+    it('proposes only the host that stores a named ISO volume', async () => {
+      const { service } = setup({ hosts, offers, files });
+      const { proposals, refusals } = await service.propose(fromIso({ kind: 'volume', pool: 'default', volume: 'win11.iso' }));
+      expect(proposals.map((p) => p.hostId)).toEqual(['b']);
+      expect(proposals[0]!.image).toEqual({ pool: 'default', volume: 'win11.iso', format: 'iso' });
+      expect(refusals.map((r) => [r.hostId, r.reasons[0]])).toEqual([
+        ['a', 'ISO volume default/win11.iso is not on this host (install media is used on the host that stores it)'],
+        ['c', 'not connected (connection refused)'],
+      ]);
+    });
+
+    it('finds a path outside every pool by asking each host once, until the host changes', async () => {
+      const { service, inspected, hostChanged } = setup({ hosts, offers, files });
+      const media = { kind: 'path', path: '/home/me/Downloads/ubuntu.iso' };
+      const placement = await service.place(fromIso(media), {});
+      expect(placement.chosen?.hostId).toBe('a');
+      expect(placement.chosen?.config.os.installMedia).toEqual(media);
+      await service.propose(fromIso(media));
+      expect(inspected.sort()).toEqual([`a ${JSON.stringify(media)}`, `b ${JSON.stringify(media)}`]);
+      hostChanged.emit({ id: 'a' });
+      await service.propose(fromIso(media));
+      expect(inspected).toHaveLength(3);
+    });
+
+    it('validates the medium at its field: found somewhere, missing everywhere, or not an ISO', async () => {
+      const { service } = setup({ hosts, offers, files });
+      const draft = (installMedia: object) => ({ name: 'inst', request: request({}, { source: 'install-media', installMedia: installMedia as never }) });
+      expect(await service.validate(draft({ kind: 'volume', pool: 'default', volume: 'win11.iso' }))).toEqual([]);
+      expect(await service.validate(draft({ kind: 'volume', pool: 'default', volume: 'gone.iso' }))).toEqual([
+        { field: 'os.installMedia', message: 'ISO volume default/gone.iso not found: nothing there on a; nothing there on b' },
+      ]);
+      expect(await service.validate(draft({ kind: 'volume', pool: 'default', volume: 'disk.qcow2' }))).toEqual([
+        { field: 'os.installMedia', message: '/var/lib/libvirt/images/disk.qcow2 is not an ISO image (libvirt reads it as qcow2)' },
+      ]);
+      expect(await service.validate({ ...draft({ kind: 'volume', pool: 'default', volume: 'win11.iso' }), hostId: 'a' })).toEqual([
+        { field: 'os.installMedia', message: 'ISO volume default/win11.iso not found: nothing there on a' },
+      ]);
+      expect(await service.validate(draft({ kind: 'path', path: 'relative.iso' }))).toEqual([{ field: 'os.installMedia.path', message: expect.stringMatching(/absolute path/) }]);
+      expect(await service.validate({ name: 'x', request: request({}, { source: 'cloud-image', installMedia: { kind: 'path', path: '/a.iso' } }) })).toEqual([
+        { field: 'os.installMedia', message: 'install media goes with the source "install-media"' },
+      ]);
+    });
   });
 });

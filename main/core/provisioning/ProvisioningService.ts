@@ -1,18 +1,19 @@
 /**
  * What the contract's provisioning methods stand on: the catalog and the osinfo database (both loaded on
  * first use), the offers of connected hosts (read once per host and kept until something on that host
- * changes: its connection, a VM of it), the best match, placement, validation with every field error, and
- * user templates.
+ * changes: its connection, a VM of it), the best match, placement, validation with every field error, the
+ * installer ISOs of the hosts, and user templates.
  */
 import type { Disposable } from '../hosts/HostDriver';
 import { ConflictError, InvalidInputError } from '../errors';
 import type { HostOffer, HostOfferReader } from './HostOffer';
 import { bestMatch, type MatchProposal } from './bestMatch';
+import { describeMedia, findIso, type InstallMediaReader, type MediaInspection } from './installMedia';
 import { problemsOf, searchCatalog, userTemplateFrom, type Catalog, type CatalogQuery } from './catalog';
 import type { LazyOsDatabase, OsDatabase, OsEntry } from './osinfo/OsDatabase';
 import { placeVm, type PlacementCandidate } from './placement';
 import { placeLab, type LabHostPlan } from './labPlacement';
-import { VmRequestSchema, type Purpose, type Template, type UserTemplate, type VmRequest } from './schemas';
+import { VmRequestSchema, type InstallMedia, type Purpose, type Template, type UserTemplate, type VmRequest } from './schemas';
 import type { UserTemplateStore } from './UserTemplateStore';
 import { GiB, MiB } from './units';
 
@@ -40,6 +41,8 @@ export interface ProvisioningDeps {
   /** The names of the VMs a host has now. */
   vmNames(hostId: string): string[];
   offers: HostOfferReader;
+  /** Installer ISOs: fresh listings for the picker, and media a request names that an offer does not list. */
+  media: InstallMediaReader;
   osDb: LazyOsDatabase;
   catalog: () => Promise<Catalog>;
   /** Built once the catalog is known (its ids are reserved). */
@@ -69,14 +72,31 @@ export interface OsSummary {
   cloudImage: boolean;
 }
 
+/** One installer ISO of a connected host, as the wizard's picker lists it. */
+export interface InstallMediaEntry {
+  hostId: string;
+  hostName: string;
+  pool?: string;
+  volume?: string;
+  path: string;
+  sizeBytes: number;
+  osinfoId?: string;
+  osName?: string;
+}
+
 export class ProvisioningService {
   private readonly offers = new Map<string, Promise<HostOffer>>();
+  /** Media looked up on a host (by the medium's JSON), forgotten with that host's offer. */
+  private readonly inspections = new Map<string, Map<string, Promise<MediaInspection>>>();
   private readonly subscriptions: Disposable[];
   private catalogLoad: Promise<Catalog> | undefined;
   private store: UserTemplateStore | undefined;
 
   constructor(private readonly deps: ProvisioningDeps) {
-    const forget = (hostId: string) => this.offers.delete(hostId);
+    const forget = (hostId: string) => {
+      this.offers.delete(hostId);
+      this.inspections.delete(hostId);
+    };
     this.subscriptions = [
       deps.hosts.hostChanged.on((host) => forget(host.id)),
       deps.hosts.hostRemoved.on(forget),
@@ -88,6 +108,40 @@ export class ProvisioningService {
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
     this.offers.clear();
+    this.inspections.clear();
+  }
+
+  /**
+   * The installer ISOs of every connected host (or of one), read fresh (pools refreshed), for the wizard to
+   * pick from; a host whose pools cannot be read is listed with why. A host's kept offer is dropped, so the
+   * next proposal sees the same ISOs.
+   */
+  async installMedia(query: { hostId?: string }): Promise<{ media: InstallMediaEntry[]; unavailable: Array<{ hostId: string; hostName: string; reason: string }> }> {
+    const db = await this.deps.osDb.get();
+    const hosts = this.deps.hosts.list().filter((h) => query.hostId === undefined || h.id === query.hostId);
+    const media: InstallMediaEntry[] = [];
+    const unavailable: Array<{ hostId: string; hostName: string; reason: string }> = [];
+    await Promise.all(
+      hosts.map(async (host) => {
+        if (host.status !== 'connected') {
+          unavailable.push({ hostId: host.id, hostName: host.name, reason: `not connected (${host.statusReason ?? host.status})` });
+          return;
+        }
+        try {
+          const isos = await this.deps.media.list(host.id);
+          this.offers.delete(host.id);
+          this.inspections.delete(host.id);
+          for (const iso of isos) {
+            const osName = iso.osinfoId ? db.get(iso.osinfoId)?.name : undefined;
+            media.push({ hostId: host.id, hostName: host.name, ...iso, ...(osName ? { osName } : {}) });
+          }
+        } catch (error) {
+          unavailable.push({ hostId: host.id, hostName: host.name, reason: (error as Error).message });
+        }
+      }),
+    );
+    media.sort((a, b) => a.hostName.localeCompare(b.hostName) || a.path.localeCompare(b.path));
+    return { media, unavailable };
   }
 
   async catalog(query: CatalogQuery) {
@@ -144,11 +198,41 @@ export class ProvisioningService {
     for (const problem of problemsOf({ id: 'request', request: parsed.data }, catalog.apps, db)) {
       if (!problem.includes('unknown OS')) errors.push({ field: 'apps', message: problem.replace(/^request: /, '') });
     }
+    const { installMedia } = parsed.data.os;
+    if (installMedia) {
+      const problem = await this.mediaProblem(installMedia, draft.hostId);
+      if (problem) errors.push({ field: 'os.installMedia', message: problem });
+    }
     return errors;
   }
 
+  /**
+   * Why no connected host (or not the given one) can install from the medium, or undefined when one can:
+   * "not an ISO" when a host has the file but it is something else, else where it was looked for.
+   */
+  private async mediaProblem(media: InstallMedia, hostId: string | undefined): Promise<string | undefined> {
+    const hosts = this.deps.hosts.list().filter((h) => h.status === 'connected' && (hostId === undefined || h.id === hostId));
+    if (hosts.length === 0) return undefined; // placement says no host is connected
+    const found = await Promise.all(
+      hosts.map(async (host): Promise<MediaInspection> => {
+        try {
+          const offer = await this.offer(host.id);
+          const iso = findIso(offer.isoVolumes, media);
+          return iso ? { state: 'iso', iso } : await this.inspect(host.id, media);
+        } catch (error) {
+          return { state: 'missing', reason: `${host.name}: ${(error as Error).message}` };
+        }
+      }),
+    );
+    if (found.some((f) => f.state === 'iso')) return undefined;
+    const notIso = found.find((f) => f.state === 'not-iso');
+    if (notIso) return `${notIso.path} is not an ISO image (libvirt reads it as ${notIso.format})`;
+    const reasons = found.flatMap((f) => (f.state === 'missing' ? [f.reason] : []));
+    return `${describeMedia(media)} not found: ${reasons.join('; ')}`;
+  }
+
   async propose(request: VmRequest) {
-    const [db, candidates] = await Promise.all([this.deps.osDb.get(), this.candidates()]);
+    const [db, candidates] = await Promise.all([this.deps.osDb.get(), this.candidates(request.os.installMedia)]);
     await this.checkApps(request, db);
     const connected = candidates.flatMap((c) => (c.state === 'connected' ? [c.offer] : []));
     const { proposals, refusals } = bestMatch(request, connected, db, { today: this.today() });
@@ -159,7 +243,7 @@ export class ProvisioningService {
   }
 
   async place(request: VmRequest, options: { name?: string; overrideHostId?: string }) {
-    const [db, candidates] = await Promise.all([this.deps.osDb.get(), this.candidates()]);
+    const [db, candidates] = await Promise.all([this.deps.osDb.get(), this.candidates(request.os.installMedia)]);
     await this.checkApps(request, db);
     const outcome = placeVm(request, candidates, db, options.overrideHostId === undefined ? {} : { overrideHostId: options.overrideHostId });
     if (!outcome.placed) return { overridden: false, explanation: outcome.explanation, alternatives: [], refusals: outcome.refusals };
@@ -245,15 +329,22 @@ export class ProvisioningService {
     await (await this.userTemplates()).remove(id);
   }
 
-  /** The connected hosts with their offers (cached), and the others with why they are not candidates. */
-  private async candidates(): Promise<PlacementCandidate[]> {
+  /**
+   * The connected hosts with their offers (cached), and the others with why they are not candidates. With
+   * install media the offer does not list (a path outside the pools, a file copied in since), the host is asked
+   * once: an ISO there joins that host's offer for the match.
+   */
+  private async candidates(media?: InstallMedia): Promise<PlacementCandidate[]> {
     return Promise.all(
       this.deps.hosts.list().map(async (host): Promise<PlacementCandidate> => {
         if (host.status !== 'connected') {
           return { state: 'unavailable', hostId: host.id, hostName: host.name, reason: host.statusReason ?? host.status };
         }
         try {
-          return { state: 'connected', offer: await this.offer(host.id) };
+          const offer = await this.offer(host.id);
+          if (!media || findIso(offer.isoVolumes, media)) return { state: 'connected', offer };
+          const found = await this.inspect(host.id, media);
+          return { state: 'connected', offer: found.state === 'iso' ? { ...offer, isoVolumes: [...offer.isoVolumes, found.iso] } : offer };
         } catch (error) {
           return { state: 'unavailable', hostId: host.id, hostName: host.name, reason: `its offer could not be read: ${(error as Error).message}` };
         }
@@ -272,6 +363,23 @@ export class ProvisioningService {
       });
     }
     return offer;
+  }
+
+  private inspect(hostId: string, media: InstallMedia): Promise<MediaInspection> {
+    let forHost = this.inspections.get(hostId);
+    if (!forHost) this.inspections.set(hostId, (forHost = new Map()));
+    const key = JSON.stringify(media);
+    let found = forHost.get(key);
+    if (!found) {
+      const lookup = this.deps.media.inspect(hostId, media);
+      found = lookup;
+      forHost.set(key, lookup);
+      // A failed look is not kept: the next request asks again.
+      lookup.catch(() => {
+        if (this.inspections.get(hostId)?.get(key) === lookup) this.inspections.get(hostId)!.delete(key);
+      });
+    }
+    return found;
   }
 
   private async checkApps(request: VmRequest, db: OsDatabase): Promise<void> {

@@ -8,7 +8,7 @@ import { InvalidInputError } from '../errors';
 import type { HostOffer } from './HostOffer';
 import { WEIGHTS, bestMatch, memoryHeadroomBytes, poolHeadroomBytes, type BestMatchResult } from './bestMatch';
 import { OsDatabase } from './osinfo/OsDatabase';
-import { loadFixtureDb, host, image, iso, request, type HardwareInput } from './fixtures/offers';
+import { loadFixtureDb, host, image, iso, isoVolume, request, type HardwareInput } from './fixtures/offers';
 import type { VmRequestInput } from './schemas';
 import { GiB, MiB } from './units';
 
@@ -418,6 +418,55 @@ const cases: Case[] = [
     changes: ['applications nginx not installed: the installer ISO has no cloud-init'],
     check: ({ proposals: [p] }) => expect(p!.config.apps).toEqual([]),
   },
+  // --- install media the request names: host-local -------------------------------------------------------
+  {
+    name: 'a named ISO volume places the VM only where it is stored, the others refused with why',
+    request: request({}, { source: 'install-media', installMedia: { kind: 'volume', pool: 'default', volume: 'my-ubuntu.iso' } }),
+    hosts: [host('big', { totalMemoryBytes: 256 * GiB, freeMemoryBytes: 250 * GiB }), host('has', { isoVolumes: [isoVolume('my-ubuntu.iso')] })],
+    best: 'has',
+    changes: [],
+    refused: { big: ['ISO volume default/my-ubuntu.iso is not on this host (install media is used on the host that stores it)'] },
+    check: ({ proposals: [p] }) => {
+      expect(p!.image).toMatchObject({ kind: 'install-media', pool: 'default', volume: 'my-ubuntu.iso', format: 'iso' });
+      expect(p!.config.os.installMedia).toEqual({ kind: 'volume', pool: 'default', volume: 'my-ubuntu.iso' });
+    },
+  },
+  {
+    name: 'a named ISO path matches the volume at that path; an ISO of another release is never swapped in',
+    request: request({}, { osinfoId: 'ubuntu22.04', source: 'install-media', installMedia: { kind: 'path', path: '/srv/isos/jammy.iso' } }),
+    hosts: [
+      host('h1', { isoVolumes: [isoVolume('jammy.iso', { pool: 'isos', path: '/srv/isos/jammy.iso' })] }),
+      host('h2', { images: [iso('ubuntu22.04')] }),
+    ],
+    best: 'h1',
+    changes: [],
+    refused: { h2: ['ISO /srv/isos/jammy.iso is not on this host (install media is used on the host that stores it)'] },
+    check: ({ proposals: [p] }) => expect(p!.config.os.installMedia).toEqual({ kind: 'volume', pool: 'isos', volume: 'jammy.iso' }),
+  },
+  {
+    name: 'a named ISO file outside any pool: no image, the path kept, apps dropped with why',
+    request: request({}, { source: 'install-media', installMedia: { kind: 'path', path: '/home/me/ubuntu.iso' } }, ['nginx']),
+    hosts: [host('h1', { isoVolumes: [{ path: '/home/me/ubuntu.iso', sizeBytes: 5 * GiB }] })],
+    changes: ['applications nginx not installed: the installer ISO has no cloud-init'],
+    check: ({ proposals: [p] }) => {
+      expect(p!.image).toBeUndefined();
+      expect(p!.config.os.installMedia).toEqual({ kind: 'path', path: '/home/me/ubuntu.iso' });
+    },
+  },
+  {
+    name: 'an installer found by name is named in the proposal, so deploy installs that ISO',
+    request: request({}, { source: 'install-media' }),
+    hosts: [host('h1')],
+    changes: [],
+    check: ({ proposals: [p] }) => expect(p!.config.os.installMedia).toEqual({ kind: 'volume', pool: 'default', volume: 'ubuntu24.04.iso' }),
+  },
+  {
+    name: 'an installer without graphics: noted that only the serial console reaches it',
+    request: request({ graphics: 'none' }, { source: 'install-media', installMedia: { kind: 'volume', pool: 'default', volume: 'ubuntu24.04.iso' } }),
+    hosts: [host('h1')],
+    changes: [],
+    notes: ['no graphics: the installer is reachable on the serial console only'],
+  },
   {
     name: 'applications with an image without cloud-init are not installed',
     request: request({}, {}, ['nginx', 'docker']),
@@ -648,5 +697,37 @@ describe('bestMatch on the installed osinfo database', () => {
       'memory 512 MiB -> 1 GiB: Debian 11 needs at least 1 GiB',
       'disk 1 size 4 GiB -> 10 GiB: Debian 11 needs at least 10 GiB',
     ]);
+  });
+});
+
+describe('bestMatch of installer ISOs on the installed osinfo database (device drivers)', () => {
+  let installed: OsDatabase;
+  beforeAll(async () => {
+    installed = await OsDatabase.load(['/usr/share/osinfo']);
+  });
+  const isoOf = (osinfoId: string) => ({ isoVolumes: [isoVolume(`${osinfoId}.iso`)] });
+  const installFrom = (osinfoId: string, hardware: HardwareInput) =>
+    request(hardware, { osinfoId, source: 'install-media', installMedia: { kind: 'volume', pool: 'default', volume: `${osinfoId}.iso` } });
+
+  it("gives Windows 10's installer a SATA disk and an e1000e NIC: it has no virtio driver of its own", () => {
+    const result = bestMatch(
+      installFrom('win10', { memoryMiB: 4096, disks: [{ sizeGiB: 40 }, { sizeGiB: 10, bus: 'scsi' }], nics: [{ network: 'default' }] }),
+      [host('h1', isoOf('win10'))],
+      installed,
+    );
+    const [p] = result.proposals;
+    expect(p!.changes.map((c) => c.text)).toEqual([
+      'disk 1 bus virtio -> sata: Microsoft Windows 10 has no virtio-block driver of its own (osinfo)',
+      'disk 2 bus scsi -> sata: Microsoft Windows 10 has no virtio-scsi driver of its own (osinfo)',
+      'NIC 1 model virtio -> e1000e: Microsoft Windows 10 has no virtio-net driver of its own (osinfo)',
+    ]);
+    expect(p!.distance).toBeCloseTo(3 * WEIGHTS.installerDriver, 6);
+    expect(p!.config.hardware.disks.map((d) => d.bus)).toEqual(['sata', 'sata']);
+    expect(p!.config.hardware.nics[0]!.model).toBe('e1000e');
+  });
+
+  it("keeps virtio for Debian 11's installer: it has the drivers", () => {
+    const debian = bestMatch(installFrom('debian11', { memoryMiB: 2048, disks: [{ sizeGiB: 20 }] }), [host('h1', isoOf('debian11'))], installed);
+    expect(debian.proposals[0]!.changes).toEqual([]);
   });
 });

@@ -7,7 +7,8 @@
  * - the guest architecture;
  * - the OS distribution (only its version may change, to one whose image the host has);
  * - the OS's minimum resources from osinfo (vCPUs, memory, system disk), and the firmware it requires;
- * - an image's virtual size (the system disk can't be smaller than the image it is made from).
+ * - an image's virtual size (the system disk can't be smaller than the image it is made from);
+ * - install media the request names (an ISO volume or path): only a host that stores it can install from it.
  * Everything else is soft and costs distance (weights below).
  *
  * The distance is a sum over changes. Resource reductions cost `weight × fraction lost` (memory 32 → 12 GiB
@@ -15,8 +16,10 @@
  * Ties go to the host with the most memory left after the VM (it spreads load), then by host name.
  */
 import { InvalidInputError } from '../errors';
-import type { HostImage, HostOffer, HostPool } from './HostOffer';
+import type { HostImage, HostIsoVolume, HostOffer, HostPool } from './HostOffer';
+import { describeMedia, findIso, mediaOf } from './installMedia';
 import type { OsDatabase, OsEntry } from './osinfo/OsDatabase';
+import { deviceSupportOf } from './osinfo/osDevices';
 import { VmRequestSchema, type VmRequest, type VmRequestInput } from './schemas';
 import { GiB, MiB, formatBytes, plural } from './units';
 
@@ -56,6 +59,11 @@ export const WEIGHTS = {
   /** Another pool than asked: only where the data sits changes. */
   poolSubstitute: 0.5,
   graphicsSubstitute: 0.5,
+  /**
+   * A disk bus or NIC model the OS's installer has a driver for (osinfo), instead of virtio: the guest works
+   * the same, a little slower, and the installer can see its disk at all.
+   */
+  installerDriver: 0.5,
 } as const;
 
 /**
@@ -188,7 +196,14 @@ export function matchHost(
   if (!host.guestArches.includes(arch)) {
     return refuse([`runs ${host.guestArches.length ? host.guestArches.join(', ') : 'no'} guests, not ${arch}`]);
   }
-  const { source } = request.os;
+  const { source, installMedia } = request.os;
+  if (source === 'install-media' && installMedia) {
+    // The ISO the user named is the installer: no other release is tried in its place.
+    const iso = findIso(host.isoVolumes, installMedia);
+    if (!iso) return refuse([`${describeMedia(installMedia)} is not on this host (install media is used on the host that stores it)`]);
+    const outcome = evaluate(request, { os, iso }, host, db, options);
+    return Array.isArray(outcome) ? refuse(outcome) : outcome;
+  }
   if (source === 'empty-disk') {
     const outcome = evaluate(request, { os }, host, db, options);
     return Array.isArray(outcome) ? refuse(outcome) : outcome;
@@ -228,6 +243,8 @@ export function matchHost(
 interface OsChoice {
   os: OsEntry;
   image?: HostImage;
+  /** The installer ISO the request named, as this host has it. */
+  iso?: HostIsoVolume;
   change?: MatchChange;
 }
 
@@ -307,8 +324,8 @@ function change(
 function labelOf(field: string): string {
   const disk = /^hardware\.disks\.(\d+)\.(\w+)$/.exec(field);
   if (disk) return `disk ${Number(disk[1]) + 1} ${disk[2] === 'sizeGiB' ? 'size' : disk[2]}`;
-  const nic = /^hardware\.nics\.(\d+)/.exec(field);
-  if (nic) return `NIC ${Number(nic[1]) + 1} network`;
+  const nic = /^hardware\.nics\.(\d+)\.(\w+)$/.exec(field);
+  if (nic) return `NIC ${Number(nic[1]) + 1} ${nic[2]}`;
   const labels: Record<string, string> = {
     'hardware.memoryMiB': 'memory',
     'hardware.vcpus': 'vCPUs',
@@ -326,10 +343,14 @@ const round = (value: number) => Math.round(value * 1e6) / 1e6;
 
 /** One OS choice on one host: the proposal, or the hard reasons it can't run. */
 function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsDatabase, options: MatchOptions): MatchProposal | string[] {
-  const { os, image } = choice;
+  const { os } = choice;
   const arch = request.hardware.arch;
+  const image = choice.iso ? isoImage(choice.iso, os, arch) : choice.image;
   const config = copyRequest(request);
   config.os.osinfoId = os.shortId;
+  // The proposal names the ISO it installs from, so deploying it needs no second look for one.
+  if (choice.iso) config.os.installMedia = mediaOf(choice.iso);
+  else if (image?.kind === 'install-media') config.os.installMedia = { kind: 'volume', pool: image.pool, volume: image.volume };
   const hw = config.hardware;
   const changes: MatchChange[] = choice.change ? [choice.change] : [];
   const reasons: string[] = [];
@@ -478,6 +499,10 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
 
   placeDisks(hw, os, image, minimum.storageBytes ?? 0, host, changes, reasons);
   chooseNetworks(hw, host, changes);
+  if (config.os.source === 'install-media') {
+    installerDrivers(hw, os, db, changes);
+    if (hw.graphics === 'none') notes.push('no graphics: the installer is reachable on the serial console only');
+  }
 
   if (hw.graphics !== 'none' && host.graphics.length > 0 && !host.graphics.includes(hw.graphics)) {
     const other = host.graphics[0]!;
@@ -494,9 +519,8 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
   }
 
   if (config.apps.length > 0 && !image?.cloudInit) {
-    const why = image
-      ? `the ${image.kind === 'install-media' ? 'installer ISO' : 'image'} has no cloud-init`
-      : 'an empty disk has no cloud-init';
+    const why =
+      config.os.source === 'install-media' ? 'the installer ISO has no cloud-init' : image ? 'the image has no cloud-init' : 'an empty disk has no cloud-init';
     changes.push(
       change(
         'apps',
@@ -523,6 +547,32 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
     memoryLeftBytes: host.freeMemoryBytes - hw.memoryMiB * MiB,
     notes,
   };
+}
+
+/** The named ISO as the image of a proposal (the review shows its pool and volume); none for a file outside any pool. */
+function isoImage(iso: HostIsoVolume, os: OsEntry, arch: VmRequest['hardware']['arch']): HostImage | undefined {
+  if (iso.pool === undefined || iso.volume === undefined) return undefined;
+  return { osinfoId: os.shortId, arch, kind: 'install-media', format: 'iso', cloudInit: false, pool: iso.pool, volume: iso.volume };
+}
+
+/**
+ * The installer must see the disk it installs onto and drive the NIC it fetches packages through: a virtio
+ * device the OS has no driver for (osinfo, as virt-install reads it) becomes SATA / e1000e, each a change with
+ * its reason. An OS the database lists no devices for keeps what was asked.
+ */
+function installerDrivers(hw: VmRequest['hardware'], os: OsEntry, db: OsDatabase, changes: MatchChange[]): void {
+  const support = deviceSupportOf(db, os);
+  hw.disks.forEach((disk, index) => {
+    const missing = disk.bus === 'virtio' && !support.virtioBlock ? 'virtio-block' : disk.bus === 'scsi' && !support.virtioScsi ? 'virtio-scsi' : undefined;
+    if (!missing) return;
+    changes.push(change(`hardware.disks.${index}.bus`, disk.bus, 'sata', `${os.name} has no ${missing} driver of its own (osinfo)`, WEIGHTS.installerDriver));
+    disk.bus = 'sata';
+  });
+  hw.nics.forEach((nic, index) => {
+    if (nic.model !== 'virtio' || support.virtioNet) return;
+    changes.push(change(`hardware.nics.${index}.model`, 'virtio', 'e1000e', `${os.name} has no virtio-net driver of its own (osinfo)`, WEIGHTS.installerDriver));
+    nic.model = 'e1000e';
+  });
 }
 
 /** A deep copy of a request, written out: structuredClone took about half of a match's time (bench p50 0.6 -> 0.25 ms). */

@@ -42,6 +42,7 @@ describe('guestArchesOf', () => {
       pools: [],
       networks: [],
       images: [],
+      isoVolumes: [],
     });
     expect(offer.freeMemoryBytes).toBe(8 * GiB);
     expect(offer).toMatchObject({
@@ -99,6 +100,7 @@ describe('hostOfferFrom', () => {
       pools: [{ name: 'default', active: true, capacityBytes: 100 * GiB, freeBytes: 60 * GiB }],
       networks: [{ name: 'default', active: true, forward: 'nat' }],
       images: [],
+      isoVolumes: [],
     });
     expect(offer).toMatchObject({
       guestArches: ['i686', 'x86_64'],

@@ -7,7 +7,7 @@
  */
 import { InvalidInputError } from '../errors';
 import { XmlDocument, XmlNode } from '../xml/XmlDocument';
-import type { HostImage, HostNetwork, HostOffer, HostPool } from './HostOffer';
+import type { HostImage, HostIsoVolume, HostNetwork, HostOffer, HostPool } from './HostOffer';
 import { ARCHES, ArchSchema, type Arch } from './schemas';
 
 export type DomainType = 'kvm' | 'qemu' | 'test';
@@ -88,6 +88,7 @@ export interface HostFacts {
   pools: HostPool[];
   networks: HostNetwork[];
   images: HostImage[];
+  isoVolumes: HostIsoVolume[];
 }
 
 /** Everything the best match needs about one host, from libvirt's answers. */
@@ -116,6 +117,7 @@ export function hostOfferFrom(facts: HostFacts): HostOffer {
     tpmEmulator: any((f) => f.tpmEmulator),
     graphics: [...new Set(features.flatMap((f) => f.graphics))],
     images: facts.images,
+    isoVolumes: facts.isoVolumes,
   };
 }
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, NotFoundError } from '../errors';
-import { loadFixtureDb, host, image, request } from './fixtures/offers';
+import { loadFixtureDb, host, image, isoVolume, request } from './fixtures/offers';
 import type { OsDatabase } from './osinfo/OsDatabase';
 import { placeVm, type PlacementCandidate } from './placement';
 import { GiB } from './units';
@@ -128,5 +128,33 @@ describe('placeVm with an override', () => {
 
   it('refuses an override onto an unknown host', () => {
     expect(() => placeVm(request(), hosts(), db, { overrideHostId: 'nope' })).toThrow(NotFoundError);
+  });
+});
+
+describe('placeVm with install media (host-local)', () => {
+  const fromIso = request({}, { source: 'install-media', installMedia: { kind: 'volume', pool: 'default', volume: 'netinst.iso' } });
+  const hosts = () =>
+    connected(host('roomy', { totalMemoryBytes: 256 * GiB, freeMemoryBytes: 250 * GiB }), host('stores', { isoVolumes: [isoVolume('netinst.iso')] }));
+
+  it('places on the host that stores the ISO, however roomier another is, and says why the other cannot', () => {
+    const outcome = placeVm(fromIso, hosts(), db);
+    expect(outcome.placed?.chosen.hostId).toBe('stores');
+    expect(outcome.placed?.alternatives).toEqual([]);
+    expect(outcome.placed?.explanation).toBe("stores: takes the VM exactly as asked, 26 GiB of memory left after it. 1 host can't run it: roomy.");
+    expect(outcome.placed?.refusals).toEqual([
+      { hostId: 'roomy', hostName: 'roomy', reasons: ['ISO volume default/netinst.iso is not on this host (install media is used on the host that stores it)'] },
+    ]);
+  });
+
+  it('refuses an override onto a host without the ISO, naming it', () => {
+    expect(() => placeVm(fromIso, hosts(), db, { overrideHostId: 'roomy' })).toThrow(
+      "roomy can't run this VM: ISO volume default/netinst.iso is not on this host (install media is used on the host that stores it)",
+    );
+  });
+
+  it('says no host can run it when none stores the ISO', () => {
+    const outcome = placeVm(fromIso, connected(host('a'), host('b')), db);
+    expect(outcome.placed).toBeUndefined();
+    expect(outcome).toMatchObject({ explanation: expect.stringMatching(/^No connected host can run this VM\. a: ISO volume default\/netinst\.iso is not on this host/) });
   });
 });

@@ -52,15 +52,53 @@ export const HardwareSpecSchema = z.object({
 });
 export type HardwareSpec = z.infer<typeof HardwareSpecSchema>;
 
-export const OsSpecSchema = z.object({
-  /** An osinfo short id ("debian11") or URL id ("http://debian.org/debian/11"). */
-  osinfoId: z.string().min(1),
-  /**
-   * cloud-image: a disk image with cloud-init (linked clone); install-media: an installer ISO;
-   * empty-disk: nothing to find on the host (network install, or the user brings the system later).
-   */
-  source: z.enum(['cloud-image', 'install-media', 'empty-disk']).default('cloud-image'),
-});
+/**
+ * A storage volume name as libvirt's directory pools have them: a file name (no "/", no control characters,
+ * not "." or ".."). Downloaded ISOs keep names like "debian-12.5.0-amd64-netinst.iso" or "Win11_23H2_English_x64.iso".
+ */
+const VolumeNameSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^/\p{Cc}]+$/u, 'a file name: no "/" and no control characters')
+  .refine((name) => name !== '.' && name !== '..', 'not "." or ".."');
+
+/**
+ * The installer ISO, named by the user: a volume of one of the host's storage pools, or a path on the host (in
+ * a pool or not). Install media stays where it is stored: only a host that has it can run the request.
+ */
+export const InstallMediaSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('volume'), pool: LibvirtNameSchema, volume: VolumeNameSchema }),
+  z.strictObject({
+    kind: z.literal('path'),
+    path: z
+      .string()
+      .max(4096)
+      .regex(/^\/\P{Cc}*[^/\p{Cc}]$/u, 'an absolute path to the ISO file ("/var/lib/libvirt/images/debian.iso")')
+      .refine((path) => !path.split('/').some((part) => part === '.' || part === '..'), 'a path without "." or ".." parts'),
+  }),
+]);
+export type InstallMedia = z.infer<typeof InstallMediaSchema>;
+
+export const OsSpecSchema = z
+  .object({
+    /** An osinfo short id ("debian11") or URL id ("http://debian.org/debian/11"). */
+    osinfoId: z.string().min(1),
+    /**
+     * cloud-image: a disk image with cloud-init (linked clone); install-media: an installer ISO;
+     * empty-disk: nothing to find on the host (network install, or the user brings the system later).
+     */
+    source: z.enum(['cloud-image', 'install-media', 'empty-disk']).default('cloud-image'),
+    /**
+     * With source install-media: the ISO to boot. Absent, the best match picks an installer ISO of the OS that
+     * the host's pools hold (identified by its downloaded file name) and names it in its proposal.
+     */
+    installMedia: InstallMediaSchema.optional(),
+  })
+  .refine((os) => os.installMedia === undefined || os.source === 'install-media', {
+    message: 'install media goes with the source "install-media"',
+    path: ['installMedia'],
+  });
 export type OsSpec = z.infer<typeof OsSpecSchema>;
 
 export const AppIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and "-"');

@@ -10,7 +10,6 @@ import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
 import {
   LibvirtError,
   uploadVolume,
-  virDomainInterfaceAddressesSource,
   virDomainUndefineFlagsValues,
   type Connection,
   type Domain,
@@ -106,16 +105,6 @@ export class LibvirtDeployPort implements DeployPort {
   async undefineDomain(hostId: string, uuid: string): Promise<void> {
     const flags = virDomainUndefineFlagsValues.VIR_DOMAIN_UNDEFINE_NVRAM | virDomainUndefineFlagsValues.VIR_DOMAIN_UNDEFINE_TPM;
     await this.call(hostId, (conn) => withDomain(conn, uuid, (d) => d.undefine(flags)));
-  }
-
-  async guestAddresses(hostId: string, uuid: string): Promise<string[]> {
-    return this.call(hostId, (conn) =>
-      withDomain(conn, uuid, async (d) => {
-        // Leases need no agent in the guest; a network without DHCP simply has none.
-        const interfaces = await d.interfaceAddresses(virDomainInterfaceAddressesSource.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE);
-        return interfaces.flatMap((i) => i.addrs.map((a) => a.addr));
-      }),
-    );
   }
 
   private async call<T>(hostId: string, work: (conn: Connection) => Promise<T>): Promise<T> {

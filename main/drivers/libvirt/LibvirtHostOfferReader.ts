@@ -5,13 +5,14 @@
  * database identifies by file name. Every object the binding hands out is freed here.
  */
 import type { HostManager } from '../../core/hosts/HostManager';
-import type { HostImage, HostNetwork, HostOffer, HostOfferReader, HostPool } from '../../core/provisioning/HostOffer';
+import type { HostImage, HostIsoVolume, HostNetwork, HostOffer, HostOfferReader, HostPool } from '../../core/provisioning/HostOffer';
 import { guestArchesOf, hostOfferFrom } from '../../core/provisioning/hostCapabilities';
 import type { IdentifiedImage } from '../../core/provisioning/osinfo/identifyImage';
 import { createLogger } from '../../core/logging';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
 import { LibvirtError, virErrorNumber, virStoragePoolState, type Connection } from '../../../native-helpers/libvirt/lib';
 import { libvirtConnectionOf } from './LibvirtHostDriver';
+import { isoVolumesOf } from './LibvirtInstallMedia';
 import { mapLibvirtError } from './mapLibvirtError';
 
 const log = createLogger('host-offer');
@@ -52,7 +53,7 @@ export async function readHostOffer(
     const xml = await domainCapabilities(conn, arch, domainTypes.includes('kvm') ? 'kvm' : 'qemu');
     if (xml) domainCapabilitiesXml.push(xml);
   }
-  const [nodeInfo, freeMemoryBytes, { pools, images }, networks] = await Promise.all([
+  const [nodeInfo, freeMemoryBytes, { pools, images, isoVolumes }, networks] = await Promise.all([
     conn.getNodeInfo(),
     // The test driver's answer is ignored (hostOfferFrom uses its total) and, on a custom XML file like the
     // demo host's, virNodeGetFreeMemory fails outright: don't ask a simulated host.
@@ -70,6 +71,7 @@ export async function readHostOffer(
     pools,
     networks,
     images,
+    isoVolumes,
   });
 }
 
@@ -97,16 +99,18 @@ const domainCapabilities = (conn: Connection, arch: string, virtType: string) =>
     undefined,
   );
 
-async function readPools(conn: Connection, identify: ImageIdentifier): Promise<{ pools: HostPool[]; images: HostImage[] }> {
+async function readPools(conn: Connection, identify: ImageIdentifier): Promise<{ pools: HostPool[]; images: HostImage[]; isoVolumes: HostIsoVolume[] }> {
   const found = await unlessUnsupported('storage driver', () => conn.listAllStoragePools(), []);
   const pools: HostPool[] = [];
   const images: HostImage[] = [];
+  const isoVolumes: HostIsoVolume[] = [];
   try {
     for (const pool of found) {
       const info = await pool.getInfo();
       const active = info.state === virStoragePoolState.VIR_STORAGE_POOL_RUNNING;
       pools.push({ name: pool.getName(), active, capacityBytes: info.capacity, freeBytes: info.available });
       if (!active) continue;
+      isoVolumes.push(...(await isoVolumesOf(pool, identify)));
       const volumes = await pool.listAllVolumes();
       try {
         for (const volume of volumes) {
@@ -131,7 +135,7 @@ async function readPools(conn: Connection, identify: ImageIdentifier): Promise<{
   } finally {
     for (const pool of found) pool.free();
   }
-  return { pools, images };
+  return { pools, images, isoVolumes };
 }
 
 async function readNetworks(conn: Connection): Promise<HostNetwork[]> {

@@ -4,14 +4,12 @@
  * final figures from the job-completed event; the pre-checks through virConnectCompareCPU /
  * virConnectCompareHypervisorCPU, virNodeGetFreeMemory and storage lookups on the destination.
  */
-import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { XMLSerializer } from '@xmldom/xmldom';
 import {
   LibvirtError,
   subscribeDomainEvents,
   virConnectCompareCPUFlags,
-  virConnectListAllStoragePoolsFlags,
   virCPUCompareResult,
   virDomainEventID,
   virDomainEventResumedDetailType,
@@ -21,7 +19,6 @@ import {
   virDomainMigrateFlags as M,
   type Connection,
   type DomainEvent,
-  type StoragePool,
 } from '../../../native-helpers/libvirt/lib/index';
 import { ConflictError } from '../../core/errors';
 import type { HostManager } from '../../core/hosts/HostManager';
@@ -31,6 +28,7 @@ import type { MigrationSettings } from '../../core/migration/migrationTypes';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
 import { libvirtConnectionOf, libvirtLifecycleOf } from './LibvirtHostDriver';
 import { mapLibvirtError, mapped } from './mapLibvirtError';
+import { orMissing, withPoolOver, withTransientPoolOver } from './storagePools';
 import { withDomain } from './withDomain';
 
 const log = createLogger('migration');
@@ -110,7 +108,8 @@ export class LibvirtMigrationPort implements MigrationPort {
         await mapped(() => pool.refresh());
         return Promise.all(inFolder.map((p) => volumeExists(conn, p)));
       });
-      const results = pooled ?? (await probeWithTransientPool(conn, hostId, folder, inFolder));
+      const results =
+        pooled ?? (await withTransientPoolOver(conn, hostId, folder, () => Promise.all(inFolder.map((p) => volumeExists(conn, p))))) ?? inFolder.map(() => false);
       inFolder.forEach((p, i) => found.set(p, results[i]!));
     }
     return paths.map((p) => found.get(p) ?? false);
@@ -326,66 +325,6 @@ async function volumeExists(conn: Connection, path: string): Promise<boolean> {
     return true;
   });
   return found === true;
-}
-
-/** Runs `use` on the pool (by default an active one) whose target is `folder`; undefined when there is none. */
-async function withPoolOver<T>(
-  conn: Connection,
-  folder: string,
-  use: (pool: StoragePool) => Promise<T>,
-  which: number = virConnectListAllStoragePoolsFlags.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE,
-): Promise<T | undefined> {
-  const pools = await mapped(() => conn.listAllStoragePools(which));
-  try {
-    for (const pool of pools) {
-      const target = new XmlNode(XmlDocument.parse(await mapped(() => pool.getXMLDesc()), 'pool XML').root).value('target/path');
-      if (target === folder) return await use(pool);
-    }
-    return undefined;
-  } finally {
-    for (const pool of pools) pool.free();
-  }
-}
-
-async function probeWithTransientPool(conn: Connection, hostId: string, folder: string, paths: string[]): Promise<boolean[]> {
-  // libvirt refuses a second pool over a folder a defined pool already covers, started or not.
-  const stopped = await withPoolOver(conn, folder, async (pool) => pool.getName(), virConnectListAllStoragePoolsFlags.VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE);
-  if (stopped !== undefined) {
-    throw new ConflictError(
-      'storage.pool-inactive',
-      `Storage pool "${stopped}" covers ${folder} but is not started, so libvirt cannot look for the disks there: start it (virsh pool-start ${stopped}).`,
-      { details: { hostId, folder, pool: stopped } },
-    );
-  }
-  const name = `tandem-probe-${randomBytes(4).toString('hex')}`;
-  const xml = XmlDocument.parse('<pool type="dir"><name/><target><path/></target></pool>', 'pool XML');
-  const root = new XmlNode(xml.root);
-  root.setText('name', name);
-  root.setText('target/path', folder);
-  let pool;
-  try {
-    pool = await conn.createStoragePoolXML(xml.toString());
-  } catch (error) {
-    // libvirt could not open the folder: it does not exist on that host.
-    if (error instanceof LibvirtError && error.codeName === 'VIR_ERR_SYSTEM_ERROR') return paths.map(() => false);
-    throw mapLibvirtError(error);
-  }
-  try {
-    return await Promise.all(paths.map((p) => volumeExists(conn, p)));
-  } finally {
-    await pool.destroy().catch((error: unknown) => log.warn(`transient probe pool ${name} not destroyed`, error));
-    pool.free();
-  }
-}
-
-/** undefined when libvirt says the domain / volume does not exist, the value otherwise. */
-async function orMissing<T>(lookup: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await lookup();
-  } catch (error) {
-    if (error instanceof LibvirtError && (error.codeName === 'VIR_ERR_NO_DOMAIN' || error.codeName === 'VIR_ERR_NO_STORAGE_VOL')) return undefined;
-    throw mapLibvirtError(error);
-  }
 }
 
 function migrationError(error: unknown, settings: MigrationSettings): unknown {

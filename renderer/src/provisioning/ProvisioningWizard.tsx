@@ -4,12 +4,18 @@
  * moves through the fields in order; the step list is a tab list. State lives in wizardStore.
  */
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
+import { DeployReportSchema } from '../../../preload/api/deploy';
+import type { Job } from '../../../preload/api/jobs';
 import { PURPOSES, type DiskSpec, type NicSpec } from '../../../preload/api/provisioning';
 import { formatBytes } from '../format';
 import { JobProgress } from '../jobs/JobProgress';
+import { guestAddressKey } from '../stores/guestAddressesStore';
 import { useJobs, useStores, useWizard } from '../stores/StoresContext';
 import { checkCloudConfig } from './cloudConfig';
+import { InstallMediaPicker } from './InstallMediaPicker';
+import { mediaText } from './installMediaChoice';
 import { STEP_LABELS, WIZARD_STEPS, type WizardStep } from './wizardStore';
 import './provisioning.css';
 
@@ -372,14 +378,21 @@ function OsPicker() {
             className="input"
             data-testid="field-os-source"
             value={source}
-            onChange={(e) => wizard.getState().updateRequest((r) => ({ ...r, os: { ...r.os, source: e.target.value as typeof source } }))}
+            onChange={(e) =>
+              wizard.getState().updateRequest((r) => {
+                // Install media belongs to the ISO source only.
+                const { installMedia: _media, ...os } = r.os;
+                return { ...r, os: { ...os, source: e.target.value as typeof source } };
+              })
+            }
           >
             <option value="cloud-image">Cloud image</option>
-            <option value="install-media">Installer ISO</option>
+            <option value="install-media">Install from ISO</option>
             <option value="empty-disk">Empty disk</option>
           </select>
         </label>
       </div>
+      {source === 'install-media' && <InstallMediaPicker />}
       {results.length > 0 && (
         <ul className="wizard-os-results" data-testid="os-results">
           {results.map((o) => (
@@ -408,9 +421,16 @@ function AppsStep() {
   const selected = useWizard(useShallow((s) => s.draft.request.apps));
   const cloudInit = useWizard((s) => s.draft.cloudInit);
   const error = useWizard((s) => s.errors.cloudInit ?? s.errors.apps);
+  const fromIso = useWizard((s) => s.draft.request.os.source === 'install-media');
   const check = checkCloudConfig(cloudInit);
   return (
     <div className="wizard-form">
+      {fromIso && (
+        <p className="muted" data-testid="apps-iso-note">
+          Installing from an ISO: applications and user-data need cloud-init, which installers do not read. Applications you tick
+          are dropped at the review, with that reason.
+        </p>
+      )}
       <fieldset>
         <legend>Applications</legend>
         <ul className="wizard-apps" data-testid="app-list">
@@ -500,6 +520,8 @@ function ReviewStep() {
   const accepted = useWizard((s) => s.accepted);
   const nameError = useWizard((s) => s.errors.name);
   const chosen = review.placement?.chosen;
+  // The proposal names the ISO it installs from (the one asked for, or one it found of the OS).
+  const installMedia = chosen?.config.os.installMedia ?? draft.request.os.installMedia;
   const hostChoices = [...(chosen ? [chosen] : []), ...(review.placement?.alternatives ?? [])];
   return (
     <div className="wizard-review" aria-busy={review.checking}>
@@ -593,7 +615,19 @@ function ReviewStep() {
           <dt>Memory</dt>
           <dd data-testid="review-memory">{formatMiB(draft.request.hardware.memoryMiB)}</dd>
           <dt>Disks</dt>
-          <dd>{draft.request.hardware.disks.map((d) => `${d.sizeGiB} GiB ${d.bus}`).join(', ')}</dd>
+          <dd data-testid="review-disks">
+            {draft.request.hardware.disks.map((d) => `${d.sizeGiB} GiB ${d.bus}`).join(', ')}
+            {draft.request.os.source === 'install-media' ? ' (empty)' : ''}
+          </dd>
+          {draft.request.os.source === 'install-media' && (
+            <>
+              <dt>Installer</dt>
+              <dd data-testid="review-install-media">
+                {installMedia ? `${mediaText(installMedia)}: a read-only CD-ROM, booted before the disk.` : 'No installer ISO found yet.'} No cloud-init
+                seed: the installer does not read one.
+              </dd>
+            </>
+          )}
           <dt>Applications</dt>
           <dd>{draft.request.apps.join(', ') || 'none'}</dd>
         </dl>
@@ -649,7 +683,33 @@ function DeployStep() {
       )}
       {deploy.jobId && !job && <p>Deploy {deploy.jobId} queued.</p>}
       {job && <JobProgress job={job} />}
+      {job?.state === 'succeeded' && <DeployedAddress job={job} />}
     </div>
+  );
+}
+
+/**
+ * The deployed VM's IP address: from the job when the guest had one before it ended, else the one announced
+ * later (`vms.addressesFound`), else why it is not known (yet).
+ */
+function DeployedAddress({ job }: { job: Job }) {
+  const report = DeployReportSchema.safeParse(job.result);
+  const key = report.success ? guestAddressKey(report.data.hostId, report.data.uuid) : '';
+  const later = useStore(useStores().guestAddresses, (s) => s.byVm[key]);
+  if (!report.success) return null;
+  const found = later?.find((a) => a.family === 'ipv4') ?? later?.[0];
+  const address = report.data.address ?? found?.address;
+  const note = report.data.address ? report.data.addressNote : found ? (found.source === 'lease' ? "from the network's DHCP lease" : 'from the guest agent') : report.data.addressNote;
+  return (
+    <p className="muted" data-testid="deploy-address">
+      {address ? (
+        <>
+          Address: <strong>{address}</strong> ({note})
+        </>
+      ) : (
+        note
+      )}
+    </p>
   );
 }
 

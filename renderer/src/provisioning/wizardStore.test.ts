@@ -220,4 +220,25 @@ describe('field errors', () => {
     expect(fieldErrorsOf(error({ issues: [{ path: ['request', 'hardware', 'vcpus'], message: 'too small' }] }))).toEqual({ 'hardware.vcpus': 'too small' });
     expect(fieldErrorsOf(new Error('x'))).toBeUndefined();
   });
+
+  it('installing from an ISO: the medium is checked by the schema, and what only a seed carries is refused at its field', () => {
+    const draft = (os: Partial<VmRequest['os']>, more: Partial<Parameters<typeof localErrors>[0]> = {}) => ({
+      name: 'inst',
+      request: { ...blankRequest(), os: { osinfoId: 'debian11', source: 'install-media' as const, ...os } },
+      account: { username: '', sshKey: '' },
+      cloudInit: '',
+      ...more,
+    });
+    expect(localErrors(draft({}), 'compose')).toEqual({});
+    expect(localErrors(draft({ installMedia: { kind: 'volume', pool: 'isos', volume: 'x.iso' } }), 'compose')).toEqual({});
+    expect(localErrors(draft({ installMedia: { kind: 'path', path: '' } }), 'compose')).toEqual({ 'os.installMedia.path': expect.stringMatching(/absolute path/) });
+    expect(localErrors(draft({}, { account: { username: 'alice', sshKey: '' } }), 'compose')).toEqual({
+      'account.username': 'an installer ISO does not read cloud-init: create the account in the installer (leave these empty)',
+    });
+    expect(localErrors(draft({}, { cloudInit: '#cloud-config\npackages: [htop]\n' }), 'apps')).toEqual({
+      cloudInit: 'an installer ISO does not read cloud-init: this user-data would not be applied (leave it empty)',
+    });
+    // The same account with a cloud image is fine.
+    expect(localErrors({ ...draft({}, { account: { username: 'alice', sshKey: '' } }), request: blankRequest() }, 'compose')).toEqual({});
+  });
 });

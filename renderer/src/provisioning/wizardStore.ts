@@ -146,9 +146,13 @@ const emptyFilter = (): CatalogFilter => ({ text: '', purpose: '', size: '', osF
 const SSH_KEY = /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/;
 const USERNAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 
+/** Installers read no cloud-init seed: what only a seed carries is refused at its field rather than lost. */
+const NO_SEED = 'an installer ISO does not read cloud-init';
+
 /** The draft's field errors that need no round trip (what main checks again: the boundary is main's). */
 export function localErrors(draft: WizardDraft, step: WizardStep): Record<string, string> {
   const errors: Record<string, string> = {};
+  const fromIso = draft.request.os.source === 'install-media';
   if (step === 'compose' || step === 'review') {
     const name = VmNameSchema.safeParse(draft.name);
     if (!name.success) errors.name = name.error.issues[0]!.message;
@@ -158,10 +162,12 @@ export function localErrors(draft: WizardDraft, step: WizardStep): Record<string
     if (username && !USERNAME.test(username)) errors['account.username'] = 'lowercase letters, digits, "_" and "-", starting with a letter or "_" (at most 32)';
     if (sshKey.trim() && !SSH_KEY.test(sshKey.trim())) errors['account.sshKey'] = 'a public key looks like "ssh-ed25519 AAAA... comment"';
     if (sshKey.trim() && !username) errors['account.username'] = 'the SSH key needs a user to go to';
+    if (fromIso && (username || sshKey.trim())) errors['account.username'] = `${NO_SEED}: create the account in the installer (leave these empty)`;
   }
   if (step === 'apps' || step === 'review') {
     const cloud = checkCloudConfig(draft.cloudInit);
     if (!cloud.ok) errors.cloudInit = cloud.errors.join('\n');
+    else if (fromIso && draft.cloudInit.trim()) errors.cloudInit = `${NO_SEED}: this user-data would not be applied (leave it empty)`;
   }
   return errors;
 }

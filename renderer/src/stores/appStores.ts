@@ -15,6 +15,7 @@ import { createMigrationStore, type MigrationStore } from './migrationStore';
 import { createMonitoringStore, type MonitoringStore } from './monitoringStore';
 import { createToastStore, type ToastStore, type ToastStoreOptions } from './toastStore';
 import { createVmsStore, type VmsStore } from './vmsStore';
+import { createGuestAddressesStore, type GuestAddressesStore } from './guestAddressesStore';
 import { createWizardStore, type WizardStore } from '../provisioning/wizardStore';
 import { createTopologyStore, type TopologyStore } from '../topology/topologyStore';
 import { createNetworksStore, type NetworksStore } from './networksStore';
@@ -43,6 +44,8 @@ export interface AppStores {
   networks: NetworksStore;
   /** The "Deploy a lab" dialog. */
   labs: LabStore;
+  /** VMs' IP addresses as Tandem learns them (a deployed VM's arrives after its job when the guest is slow). */
+  guestAddresses: GuestAddressesStore;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
   start(): Promise<void>;
   dispose(): void;
@@ -77,6 +80,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
   const networks = createNetworksStore(client);
   const topology = createTopologyStore(networks);
   const labs = createLabStore(client, networks);
+  const guestAddresses = createGuestAddressesStore(client, toasts);
   return {
     toasts,
     connection,
@@ -95,6 +99,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
     topology,
     networks,
     labs,
+    guestAddresses,
     async start() {
       await Promise.all([
         connection.getState().loadInfo(),
@@ -120,6 +125,7 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
       checkpoints.dispose();
       networks.dispose();
       labs.dispose();
+      guestAddresses.dispose();
     },
   };
 }

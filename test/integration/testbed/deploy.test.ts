@@ -201,8 +201,12 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
     });
     try {
       const down = t.nextEvent('hosts.changed', (h) => h.id === host.id && h.status === 'unreachable', 30_000);
+      // The daemon comes back only once a step met it dead and the rollback began (building the seed ISO could
+      // otherwise outlast the restart on a loaded machine, and the job would see no drop at all).
+      const rollingBack = t.nextEvent('jobs.changed', (j) => j.title.endsWith(name) && j.progress.phase === 'removing what was created', 60_000);
       const { jobId } = await t.client.call('provisioning.deploy', request({ name }, { disks: [{ sizeGiB: 1 }, { sizeGiB: 1 }] }));
       await down;
+      await rollingBack;
       const back = t.nextEvent('hosts.changed', (h) => h.id === host.id && h.status === 'connected', 90_000);
       const slot = /^qemu\+tcp:\/\/127\.0\.(\d)\./.exec(env!.host1Uri)?.[1] ?? '0';
       await execFileAsync('bash', [join(import.meta.dirname, '..', '..', '..', 'scripts', 'testbed', 'hosts.sh'), 'start'], {

@@ -1,13 +1,13 @@
 /**
- * VM networks through the contract (`networks.*`) on the test bed's host1 (TCP). The test bed's hosts share
- * this machine's network namespace, where only 127.0.0.0/8 may be used (testbed-facts): so networks are
- * defined (`start: false`, real libvirt definitions read back with virsh), never started; where the machine
- * lacks iptables or dnsmasq (which libvirt 9.0 needs to start any network) one start is made to see that
- * libvirt's refusal leaves no definition behind. Changes made outside Tandem (a domain defined with virsh)
- * must reach the client as `networks.changed`. Subnets are 10.(100+slot).N.0/24 with N from this process,
- * explicit bridge names carry slot and pid; everything created is removed in afterAll.
+ * VM networks through the contract (`networks.*`) on the test bed's network host (host4: a network namespace
+ * of its own, so libvirt starts networks for real: bridge, iptables rules, dnsmasq). virsh reads the
+ * definitions back; the bridge, its address and the firewall rules are read in host4's namespace (ip,
+ * iptables through nsenter). A start libvirt refuses (the subnet already in use on the host) leaves no
+ * definition; a delete stops the network and its bridge and rules go. Subnets are 10.(100+slot).N.0/24 with
+ * N from this process, explicit bridge names carry slot and pid; everything created is removed in afterAll.
+ * Changes made outside Tandem (a domain defined with virsh) and start / stop / autostart reach the client as
+ * `networks.changed`.
  */
-import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostSummary } from '../../../preload/contract';
 import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
+import { inNetHost, netHostUri } from '../../testbed/netHost';
 
 const env = testbedOrFail();
 const execFileAsync = promisify(execFile);
@@ -27,13 +28,23 @@ const bridge = (suffix: string) => `tn${slot}${suffix}${process.pid % 100_000}`.
 describe.skipIf(!env)('networks.* on the test bed', () => {
   let t: InProcessTandem;
   let host: HostSummary;
-  const virsh = async (...args: string[]) => (await execFileAsync('virsh', ['-c', env!.host1Uri, ...args])).stdout;
+  const uri = env ? netHostUri(env) : '';
+  const virsh = async (...args: string[]) => (await execFileAsync('virsh', ['-c', uri, ...args])).stdout;
   const netNames = async () => (await virsh('net-list', '--all', '--name')).split('\n').map((s) => s.trim()).filter(Boolean);
-  const canStartNetworks = existsSync('/usr/sbin/iptables') && existsSync('/usr/sbin/dnsmasq');
+  /** The bridge's IPv4 addresses in host4's namespace; null when there is no such device. */
+  const bridgeAddresses = async (name: string) =>
+    inNetHost(env!, 'ip', '-o', '-4', 'addr', 'show', 'dev', name).then(
+      (out) => [...out.matchAll(/inet (\S+)/g)].map((m) => m[1]),
+      (error: { stderr?: string }) => {
+        if (/does not exist/.test(error.stderr ?? '')) return null;
+        throw error;
+      },
+    );
+  const firewall = async (table: 'filter' | 'nat') => inNetHost(env!, 'iptables', '-t', table, '-S');
 
   beforeAll(async () => {
     t = await startInProcessTandem({ demo: 'never' });
-    host = await t.client.call('hosts.add', { uri: env!.host1Uri, name: 'testbed host1' });
+    host = await t.client.call('hosts.add', { uri, name: 'testbed network host' });
   }, 60_000);
 
   afterAll(async () => {
@@ -49,24 +60,33 @@ describe.skipIf(!env)('networks.* on the test bed', () => {
     }
   });
 
-  it.skipIf(canStartNetworks)('a start libvirt refuses leaves no definition behind', async () => {
-    const before = await netNames();
-    const error = await callError(t.client.call('networks.create', { hostId: host.id, name: `n${tag}-start`, mode: 'isolated', subnet: subnet(7) }));
-    expect(error).toMatchObject({ errorName: 'OperationFailed' });
-    expect(error.message).toMatch(/firewall|dnsmasq/);
-    expect(await netNames()).toEqual(before);
+  it('a start libvirt refuses (the subnet is in use on the host) leaves no definition behind', async () => {
+    const squatter = bridge('q');
+    const [a, b, c] = subnet(7).split('.');
+    await inNetHost(env!, 'ip', 'link', 'add', squatter, 'type', 'bridge');
+    try {
+      await inNetHost(env!, 'ip', 'addr', 'add', `${a}.${b}.${c}.1/24`, 'dev', squatter);
+      await inNetHost(env!, 'ip', 'link', 'set', squatter, 'up');
+      const before = await netNames();
+      const error = await callError(t.client.call('networks.create', { hostId: host.id, name: `n${tag}-start`, mode: 'isolated', subnet: subnet(7) }));
+      expect(error).toMatchObject({ errorName: 'OperationFailed' });
+      expect(error.message).toContain(`Network is already in use by interface ${squatter}`);
+      expect(await netNames()).toEqual(before);
+    } finally {
+      await inNetHost(env!, 'ip', 'link', 'del', squatter);
+    }
   });
 
-  it('defines an isolated network with DHCP on a bridge libvirt chose free', async () => {
+  it('creates and starts an isolated network with DHCP on a bridge libvirt chose free', async () => {
     const name = `n${tag}-iso`;
-    const created = await t.client.call('networks.create', { hostId: host.id, name, mode: 'isolated', subnet: subnet(0), start: false });
+    const created = await t.client.call('networks.create', { hostId: host.id, name, mode: 'isolated', subnet: subnet(0) });
     const [a, b, c] = subnet(0).split('.');
     expect(created).toMatchObject({
       name,
       mode: 'isolated',
       subnets: [subnet(0)],
       dhcpRange: { start: `${a}.${b}.${c}.2`, end: `${a}.${b}.${c}.254` },
-      active: false,
+      active: true,
       persistent: true,
       autostart: true,
       vms: [],
@@ -77,22 +97,43 @@ describe.skipIf(!env)('networks.* on the test bed', () => {
     expect(xml).toContain(`<bridge name='${created.bridge}'`);
     expect(xml).toContain(`<ip address='${a}.${b}.${c}.1' netmask='255.255.255.0'>`);
     expect(xml).toContain(`<range start='${a}.${b}.${c}.2' end='${a}.${b}.${c}.254'/>`);
-    expect(await virsh('net-info', name)).toMatch(/Autostart:\s+yes/);
+    expect(await virsh('net-info', name)).toMatch(/Active:\s+yes[\s\S]*Autostart:\s+yes/);
+    // Started for real: the bridge holds the host's address; DHCP is let in, forwarding in and out refused.
+    expect(await bridgeAddresses(created.bridge!)).toEqual([`${a}.${b}.${c}.1/24`]);
+    const rules = await firewall('filter');
+    expect(rules).toContain(`-A LIBVIRT_INP -i ${created.bridge} -p udp -m udp --dport 67 -j ACCEPT`);
+    expect(rules).toContain(`-A LIBVIRT_FWO -i ${created.bridge} -j REJECT`);
+    expect(rules).not.toContain(`-s ${subnet(0)} -i ${created.bridge} -j ACCEPT`);
   });
 
   it.each([
     ['nat', 'nat'],
     ['routed', 'route'],
-  ] as const)('defines a %s network on the bridge asked for', async (mode, forward) => {
+  ] as const)('creates and starts a %s network on the bridge asked for', async (mode, forward) => {
     const name = `n${tag}-${mode}`;
     const offset = mode === 'nat' ? 1 : 2;
-    const created = await t.client.call('networks.create', { hostId: host.id, name, mode, subnet: subnet(offset), bridge: bridge(mode[0]!), dhcp: false, start: false, autostart: false });
-    expect(created).toMatchObject({ name, mode, bridge: bridge(mode[0]!), subnets: [subnet(offset)], dhcpRange: null, active: false, autostart: false });
+    const created = await t.client.call('networks.create', { hostId: host.id, name, mode, subnet: subnet(offset), bridge: bridge(mode[0]!), dhcp: false, autostart: false });
+    expect(created).toMatchObject({ name, mode, bridge: bridge(mode[0]!), subnets: [subnet(offset)], dhcpRange: null, active: true, autostart: false });
     const xml = await virsh('net-dumpxml', name);
     expect(xml).toContain(`<forward mode='${forward}'`);
     expect(xml).toContain(`<bridge name='${bridge(mode[0]!)}'`);
     const listed = await t.client.call('networks.list', { hostId: host.id });
     expect(listed.find((n) => n.name === name)).toEqual(created);
+    // Both let the subnet out through the host; only NAT masquerades it.
+    expect(await firewall('filter')).toContain(`-A LIBVIRT_FWO -s ${subnet(offset)} -i ${bridge(mode[0]!)} -j ACCEPT`);
+    const masquerade = `-A LIBVIRT_PRT -s ${subnet(offset)} ! -d ${subnet(offset)} -j MASQUERADE`;
+    if (mode === 'nat') expect(await firewall('nat')).toContain(masquerade);
+    else expect(await firewall('nat')).not.toContain(masquerade);
+  });
+
+  it('defines a network without starting it when asked', async () => {
+    const name = `n${tag}-off`;
+    const created = await t.client.call('networks.create', { hostId: host.id, name, mode: 'isolated', subnet: subnet(3), bridge: bridge('o'), start: false, autostart: false });
+    expect(created).toMatchObject({ name, active: false, autostart: false, bridge: bridge('o') });
+    expect(await virsh('net-info', name)).toMatch(/Active:\s+no/);
+    expect(await bridgeAddresses(bridge('o'))).toBeNull();
+    expect(await t.client.call('networks.delete', { hostId: host.id, name })).toBeNull();
+    expect(await netNames()).not.toContain(name);
   });
 
   it('refuses bad input with field errors and creates nothing', async () => {
@@ -120,14 +161,15 @@ describe.skipIf(!env)('networks.* on the test bed', () => {
     expect(await netNames()).toEqual(before);
   });
 
-  it('refuses to delete a network a VM uses, naming it; deletes it once the VM is gone', async () => {
+  it('refuses to delete a network a VM uses, naming it; deletes (stops) it once the VM is gone', async () => {
     const name = `n${tag}-iso`;
+    const bridgeName = (await t.client.call('networks.list', { hostId: host.id })).find((n) => n.name === name)!.bridge!;
     const vm = `n${tag}-vm`;
     const domainXml = `<domain type='qemu'><name>${vm}</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os>
       <devices><interface type='network'><source network='${name}'/></interface></devices></domain>`;
     // The domain defined outside Tandem reaches the UI as a pushed list (libvirt's domain lifecycle event).
     const attached = t.nextEvent('networks.changed', (c) => c.hostId === host.id && c.networks.find((n) => n.name === name)?.vms.includes(vm) === true);
-    await execFileAsync('sh', ['-c', `printf '%s' "$0" | virsh -c '${env!.host1Uri}' define /dev/stdin`, domainXml]);
+    await execFileAsync('sh', ['-c', `printf '%s' "$0" | virsh -c '${uri}' define /dev/stdin`, domainXml]);
     await attached;
     expect((await t.client.call('networks.list', { hostId: host.id })).find((n) => n.name === name)?.vms).toEqual([vm]);
 
@@ -143,16 +185,29 @@ describe.skipIf(!env)('networks.* on the test bed', () => {
     expect(await t.client.call('networks.delete', { hostId: host.id, name })).toBeNull();
     await removed;
     expect(await netNames()).not.toContain(name);
+    expect(await bridgeAddresses(bridgeName)).toBeNull();
     expect(await callError(t.client.call('networks.delete', { hostId: host.id, name }))).toMatchObject({ errorName: 'NotFound', code: 'network.not-found' });
   });
 
-  it('sets autostart on a real definition, pushed; a stop of a network that is not running is refused', async () => {
+  it('stops and starts a network for real and sets its autostart, each pushed; refuses what is already so', async () => {
     const name = `n${tag}-nat`;
-    const pushed = t.nextEvent('networks.changed', (c) => c.hostId === host.id && c.networks.find((n) => n.name === name)?.autostart === true);
-    expect(await t.client.call('networks.setAutostart', { hostId: host.id, name, autostart: true })).toMatchObject({ autostart: true, active: false });
+    const [a, b, c] = subnet(1).split('.');
+    const on = (active: boolean) => t.nextEvent('networks.changed', (e) => e.hostId === host.id && e.networks.find((n) => n.name === name)?.active === active);
+    const stopped = on(false);
+    expect(await t.client.call('networks.stop', { hostId: host.id, name })).toMatchObject({ active: false });
+    await stopped;
+    expect(await bridgeAddresses(bridge('n'))).toBeNull();
+    expect(await callError(t.client.call('networks.stop', { hostId: host.id, name }))).toMatchObject({ errorName: 'Conflict', code: 'network.inactive' });
+    const started = on(true);
+    expect(await t.client.call('networks.start', { hostId: host.id, name })).toMatchObject({ active: true });
+    await started;
+    expect(await bridgeAddresses(bridge('n'))).toEqual([`${a}.${b}.${c}.1/24`]);
+    expect(await callError(t.client.call('networks.start', { hostId: host.id, name }))).toMatchObject({ errorName: 'Conflict', code: 'network.active' });
+    // libvirt has no autostart event: Tandem pushes the list itself.
+    const pushed = t.nextEvent('networks.changed', (e) => e.hostId === host.id && e.networks.find((n) => n.name === name)?.autostart === true);
+    expect(await t.client.call('networks.setAutostart', { hostId: host.id, name, autostart: true })).toMatchObject({ autostart: true });
     await pushed;
     expect(await virsh('net-info', name)).toMatch(/Autostart:\s+yes/);
-    expect(await callError(t.client.call('networks.stop', { hostId: host.id, name }))).toMatchObject({ errorName: 'Conflict', code: 'network.inactive' });
   });
 
   it('defines a routed network with a forward device and a DHCP range of its own', async () => {
@@ -161,21 +216,24 @@ describe.skipIf(!env)('networks.* on the test bed', () => {
       hostId: host.id,
       name,
       mode: 'routed',
-      subnet: subnet(3),
+      subnet: subnet(4),
       bridge: bridge('f'),
       forwardDevice: 'lo',
-      dhcpRange: { start: subnet(3).replace('0/24', '100'), end: subnet(3).replace('0/24', '120') },
+      dhcpRange: { start: subnet(4).replace('0/24', '100'), end: subnet(4).replace('0/24', '120') },
       start: false,
     });
-    expect(created).toMatchObject({ mode: 'routed', forwardDevice: 'lo', dhcpRange: { start: subnet(3).replace('0/24', '100'), end: subnet(3).replace('0/24', '120') } });
+    expect(created).toMatchObject({ mode: 'routed', forwardDevice: 'lo', dhcpRange: { start: subnet(4).replace('0/24', '100'), end: subnet(4).replace('0/24', '120') } });
     const xml = await virsh('net-dumpxml', name);
     expect(xml).toContain(`<forward dev='lo' mode='route'>`);
-    expect(xml).toContain(`<range start='${subnet(3).replace('0/24', '100')}' end='${subnet(3).replace('0/24', '120')}'/>`);
+    expect(xml).toContain(`<range start='${subnet(4).replace('0/24', '100')}' end='${subnet(4).replace('0/24', '120')}'/>`);
     await t.client.call('networks.delete', { hostId: host.id, name });
   });
 
-  it('deletes the NAT and routed networks', async () => {
+  it('deletes the NAT and routed networks: their bridges and firewall rules go', async () => {
     for (const mode of ['nat', 'routed']) await t.client.call('networks.delete', { hostId: host.id, name: `n${tag}-${mode}` });
     expect((await netNames()).filter((n) => n.startsWith(`n${tag}`))).toEqual([]);
+    for (const mode of ['n', 'r']) expect(await bridgeAddresses(bridge(mode))).toBeNull();
+    const rules = (await firewall('filter')) + (await firewall('nat'));
+    for (const offset of [1, 2]) expect(rules).not.toContain(subnet(offset));
   });
 });

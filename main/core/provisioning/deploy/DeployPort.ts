@@ -32,6 +32,4 @@ export interface DeployPort {
   destroyDomain(hostId: string, uuid: string): Promise<void>;
   /** Undefines the domain with its NVRAM and TPM state. */
   undefineDomain(hostId: string, uuid: string): Promise<void>;
-  /** IPv4/IPv6 addresses the guest has, from the network's DHCP leases (then the guest agent where there is one). */
-  guestAddresses(hostId: string, uuid: string): Promise<string[]>;
 }

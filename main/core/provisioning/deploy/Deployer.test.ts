@@ -3,11 +3,17 @@
  * steps, the rollback in reverse order after a failure at each step, and a rollback that itself fails is
  * reported with what is left, never swallowed. The real libvirt side: test/integration/testbed/deploy.test.ts.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type { JobSnapshot } from '../../jobs/JobRegistry';
 import { OperationFailedError } from '../../errors';
+import { GuestAddressWatcher } from '../../guestAddresses/GuestAddressWatcher';
+import type { GuestAddressesChange } from '../../guestAddresses/guestAddressSchemas';
 import { JobRegistry } from '../../jobs/JobRegistry';
 import { OsDatabase } from '../osinfo/OsDatabase';
-import { SCRIPTED_OFFER, ScriptedHost, type DeployCall } from '../../testing/scriptedDeployHost';
+import { SCRIPTED_ISO_VOLUME, SCRIPTED_OFFER, ScriptedHost, type DeployCall } from '../../testing/scriptedDeployHost';
+import { DomainXml } from '../../inventory/DomainXml';
+import { XmlDocument, XmlNode } from '../../xml/XmlDocument';
+import { GiB } from '../units';
 import { Deployer, type DeployerDeps } from './Deployer';
 
 
@@ -17,19 +23,23 @@ beforeAll(async () => {
   db = await OsDatabase.load();
 });
 
-function setup(extra: Partial<DeployerDeps> = {}): { host: ScriptedHost; jobs: JobRegistry; deployer: Deployer } {
+function setup(extra: Partial<DeployerDeps> = {}) {
   const host = new ScriptedHost();
   const jobs = new JobRegistry();
+  const watcher = new GuestAddressWatcher({ port: host, pollMs: 1 });
+  const found: GuestAddressesChange[] = [];
+  watcher.found.on((change) => found.push(change));
   const deps: DeployerDeps = {
     jobs,
     port: host,
+    media: host,
     offers: { offer: async () => SCRIPTED_OFFER },
     osDatabase: async () => db,
     apps: async () => new Map(),
-    addressPollMs: 1,
+    addresses: watcher,
     ...extra,
   };
-  return { host, jobs, deployer: new Deployer(deps) };
+  return { host, jobs, watcher, found, deployer: new Deployer(deps) };
 }
 
 const REQUEST = {
@@ -40,12 +50,18 @@ const REQUEST = {
 
 describe('Deployer', () => {
   it('creates disks, seed, domain, starts it and reports the address', async () => {
-    const { host, jobs, deployer } = setup();
+    const { host, jobs, deployer, found } = setup();
+    host.leaseAfterReads = 3;
     const job = await jobs.wait((await deployer.deploy(REQUEST)).id);
     expect(job.state).toBe('succeeded');
-    expect(job.result).toMatchObject({ name: 'web', address: '192.168.122.50' });
+    expect(job.result).toMatchObject({ name: 'web', address: '192.168.122.50', addressNote: "from the network's DHCP lease" });
+    expect((job.result as { addresses: unknown[] }).addresses).toEqual([
+      { address: '192.168.122.50', prefix: 24, family: 'ipv4', mac: '52:54:00:00:00:00', interface: 'vnet0', source: 'lease' },
+    ]);
+    expect(host.addressReads).toHaveLength(4);
+    expect(found).toEqual([{ hostId: 'h', uuid: expect.any(String), addresses: (job.result as { addresses: unknown[] }).addresses }]);
     expect(host.log).toEqual(['createVolume', 'createVolume', 'createVolume', 'uploadVolume', 'defineDomain', 'startDomain']);
-    expect([...host.volumes].sort()).toEqual(['default/web-disk0.qcow2', 'default/web-disk1.qcow2', 'default/web-seed.iso']);
+    expect([...host.volumes].sort()).toEqual([SCRIPTED_ISO_VOLUME, 'default/web-disk0.qcow2', 'default/web-disk1.qcow2', 'default/web-seed.iso']);
   });
 
   it.each<[DeployCall, number]>([
@@ -59,10 +75,60 @@ describe('Deployer', () => {
     const job = await jobs.wait((await deployer.deploy(REQUEST)).id);
     expect(job.state).toBe('failed');
     expect(job.error?.message).toBe(`${call} refused`);
-    expect(host.volumes.size).toBe(0);
+    expect([...host.volumes]).toEqual([SCRIPTED_ISO_VOLUME]);
     expect(host.domains.size).toBe(0);
     expect(host.log.filter((c) => c === 'deleteVolume')).toHaveLength(created);
     if (call === 'startDomain') expect(host.log.slice(-4)).toEqual(['undefineDomain', 'deleteVolume', 'deleteVolume', 'deleteVolume']);
+  });
+
+  it('a guest slower than the job: the VM runs, "not known yet", and the address is announced once it comes', async () => {
+    const { host, jobs, deployer, watcher, found } = setup({ addressTimeoutMs: 20 });
+    host.leaseAfterReads = Infinity;
+    const job = await jobs.wait((await deployer.deploy(REQUEST)).id);
+    expect(job.state).toBe('succeeded');
+    expect(job.result).toMatchObject({ address: null, addresses: [], addressNote: expect.stringMatching(/^Not known yet after 20 ms .*keeps looking/) });
+    const uuid = (job.result as { uuid: string }).uuid;
+    expect(host.domains.get(uuid)).toEqual({ running: true });
+    expect(watcher.watching()).toEqual([`h/${uuid}`]);
+    host.leaseAfterReads = 0;
+    await vi.waitFor(() => expect(found).toHaveLength(1));
+    expect(found[0]).toMatchObject({ hostId: 'h', uuid, addresses: [{ address: '192.168.122.50', source: 'lease' }] });
+    expect(watcher.watching()).toEqual([]);
+  });
+
+  it("prefers an IPv4 address, and names the guest agent when only it knows one", async () => {
+    const uuid = '0b7e8a1c-2d3f-4a5b-8c6d-7e8f9a0b1c2d';
+    const { host, jobs, deployer, watcher } = setup({ newUuid: () => uuid });
+    host.leaseAfterReads = Infinity;
+    host.agentAddresses.set(uuid, [
+      { address: 'fd00::9', prefix: 64, family: 'ipv6', mac: '52:54:00:00:00:09', interface: 'eth0', source: 'agent' },
+      { address: '192.168.5.9', prefix: 24, family: 'ipv4', mac: '52:54:00:00:00:09', interface: 'eth0', source: 'agent' },
+    ]);
+    const job = await jobs.wait((await deployer.deploy(REQUEST)).id);
+    expect(job.result).toMatchObject({ address: '192.168.5.9', addressNote: 'from the guest agent' });
+    expect(watcher.watching()).toEqual([]);
+  });
+
+  it('a VM without NICs is not watched', async () => {
+    const { host, jobs, deployer, watcher } = setup();
+    const noNics = { ...REQUEST, request: { ...REQUEST.request, hardware: { ...REQUEST.request.hardware, nics: [] } } };
+    const job = await jobs.wait((await deployer.deploy(noNics)).id);
+    expect(job.result).toMatchObject({ address: null, addresses: [], addressNote: 'The VM has no network interface' });
+    expect(host.addressReads).toEqual([]);
+    expect(watcher.watching()).toEqual([]);
+  });
+
+  it('a cancel while waiting for the address removes everything and ends the watch', async () => {
+    const { host, jobs, deployer, watcher } = setup();
+    host.leaseAfterReads = Infinity;
+    const { id } = await deployer.deploy(REQUEST);
+    await vi.waitFor(() => expect(host.addressReads.length).toBeGreaterThan(2));
+    jobs.cancel(id);
+    const job = await jobs.wait(id);
+    expect(job.state).toBe('cancelled');
+    expect(host.domains.size).toBe(0);
+    expect([...host.volumes]).toEqual([SCRIPTED_ISO_VOLUME]);
+    expect(watcher.watching()).toEqual([]);
   });
 
   it('a rollback step that fails is reported with what is left', async () => {
@@ -96,7 +162,7 @@ describe('Deployer.previewXml', () => {
     const { host, jobs, deployer } = setup({ newUuid: fixedUuid });
     const { xml } = await deployer.previewXml(REQUEST);
     expect(host.log).toEqual([]);
-    expect(host.volumes.size + host.domains.size).toBe(0);
+    expect(host.created.length + host.domains.size).toBe(0);
     expect(xml).toMatch(/^<domain /);
     expect(xml).toContain('<name>web</name>');
     expect(xml).toContain('web-seed.iso');
@@ -111,5 +177,156 @@ describe('Deployer.previewXml', () => {
     host.domains.set('web', { running: false });
     await expect(deployer.previewXml(REQUEST)).rejects.toMatchObject({ kind: 'Conflict', code: 'deploy.name-taken', details: { field: 'name' } });
     await expect(deployer.previewXml({ ...REQUEST, name: 'bad name' })).rejects.toMatchObject({ kind: 'InvalidInput', details: { field: 'name' } });
+  });
+});
+
+describe('Deployer from install media (an installer ISO the host stores)', () => {
+  const ISO = { kind: 'volume', pool: 'default', volume: 'installer.iso' } as const;
+  const installer = (os: Record<string, unknown> = {}, more: Record<string, unknown> = {}) => ({
+    hostId: 'h',
+    name: 'inst',
+    request: {
+      os: { osinfoId: 'debian11', source: 'install-media' as const, installMedia: ISO, ...os },
+      hardware: { vcpus: 1, memoryMiB: 512, disks: [{ sizeGiB: 12 }, { sizeGiB: 2 }], nics: [{ network: 'default' }] },
+    },
+    ...more,
+  });
+  const definedRoot = (host: ScriptedHost) => new XmlNode(XmlDocument.parse(host.defined[0]!).root);
+
+  it('does not hold the job for an address (an installer takes none soon): the watch alone goes on', async () => {
+    const { host, jobs, deployer, watcher } = setup({ addressTimeoutMs: 60_000 });
+    host.leaseAfterReads = Infinity;
+    const job = await jobs.wait((await deployer.deploy(installer())).id);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    const report = job.result as { address: string | null; addressNote: string; uuid: string };
+    expect(report.address).toBeNull();
+    expect(report.addressNote).toMatch(/installer is running/);
+    expect(watcher.watching()).toEqual([`h/${report.uuid}`]);
+    watcher.dispose();
+  });
+
+  it('creates an empty system disk of the requested size, no seed, and boots the ISO as a read-only CD-ROM first', async () => {
+    // A Deployer set up for direct kernel boot: an installer boots its own ISO all the same.
+    const { host, jobs, deployer } = setup({
+      directKernelBoot: { kernel: '/k/vmlinuz', initrd: '/k/initrd', cmdline: 'console=ttyS0', machine: 'pc', serialLogDir: '/logs' },
+    });
+    const job = await jobs.wait((await deployer.deploy(installer())).id);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    expect(host.log).toEqual(['createVolume', 'createVolume', 'defineDomain', 'startDomain']);
+    expect(host.created).toEqual([
+      { pool: 'default', volume: 'inst-disk0.qcow2', capacityBytes: 12 * GiB, format: 'qcow2' },
+      { pool: 'default', volume: 'inst-disk1.qcow2', capacityBytes: 2 * GiB, format: 'qcow2' },
+    ]);
+    const xml = DomainXml.parse(host.defined[0]!);
+    expect(xml.machine).toBe('q35'); // Debian 11's devices include the q35 chipset (osinfo)
+    expect(xml.bootOrder).toEqual(['cdrom', 'hd']);
+    expect(xml.disks.filter((d) => d.device === 'cdrom')).toEqual([
+      { device: 'cdrom', target: 'sda', bus: 'sata', source: 'installer.iso', format: 'raw', readonly: true },
+    ]);
+    const root = definedRoot(host);
+    expect(root.element('os/kernel')).toBeUndefined();
+    expect(root.value("devices/disk[@device='cdrom']/source/@pool")).toBe('default');
+    expect(root.value('devices/serial/log/@file')).toBe('/logs/inst.serial.log');
+    expect(host.defined[0]).not.toContain('seed');
+    const steps = (job.result as { stepsMs: Record<string, number> }).stepsMs;
+    expect(Object.keys(steps)).toContain('seed');
+  });
+
+  it('installs an OS without q35 support on i440fx with an IDE CD-ROM (osinfo: Debian 8)', async () => {
+    const { host, jobs, deployer } = setup();
+    const job = await jobs.wait((await deployer.deploy(installer({ osinfoId: 'debian8' }))).id);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    const xml = DomainXml.parse(host.defined[0]!);
+    expect(xml.machine).toBe('pc');
+    expect(xml.disks.find((d) => d.device === 'cdrom')).toMatchObject({ target: 'hda', bus: 'ide', readonly: true });
+  });
+
+  it('a path outside every pool is attached as a file, looked up on the host', async () => {
+    const { host, jobs, deployer } = setup();
+    host.files.push({ path: '/srv/isos/netinst.iso', format: 'iso', sizeBytes: GiB });
+    const job = await jobs.wait((await deployer.deploy(installer({ installMedia: { kind: 'path', path: '/srv/isos/netinst.iso' } }))).id);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    expect(host.log[0]).toBe('inspect');
+    expect(definedRoot(host).value("devices/disk[@device='cdrom'][@type='file']/source/@file")).toBe('/srv/isos/netinst.iso');
+  });
+
+  it('without named media, takes the installer ISO of the OS the pools hold (identified by name)', async () => {
+    const offer = { ...SCRIPTED_OFFER, images: [...SCRIPTED_OFFER.images, { osinfoId: 'debian11', arch: 'x86_64' as const, kind: 'install-media' as const, format: 'iso', cloudInit: false, pool: 'default', volume: 'installer.iso' }] };
+    const { host, jobs, deployer } = setup({ offers: { offer: async () => offer } });
+    const { installMedia: _none, ...os } = installer().request.os;
+    const job = await jobs.wait((await deployer.deploy({ ...installer(), request: { ...installer().request, os } })).id);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    expect(definedRoot(host).value("devices/disk[@device='cdrom']/source/@volume")).toBe('installer.iso');
+  });
+
+  it.each<[DeployCall, number]>([
+    ['createVolume', 1],
+    ['defineDomain', 2],
+    ['startDomain', 2],
+  ])('a failure of %s removes the %i disks created and the domain, never the ISO', async (call, disks) => {
+    const { host, jobs, deployer } = setup();
+    host.failOn[call] = new OperationFailedError('libvirt.VIR_ERR_INTERNAL_ERROR', `${call} refused`);
+    if (call === 'createVolume') host.failAfter = 2;
+    const job = await jobs.wait((await deployer.deploy(installer())).id);
+    expect(job.state).toBe('failed');
+    expect(host.deleted).toHaveLength(disks);
+    expect(host.deleted).not.toContain(SCRIPTED_ISO_VOLUME);
+    expect([...host.volumes]).toEqual([SCRIPTED_ISO_VOLUME]);
+    expect(host.domains.size).toBe(0);
+  });
+
+  it.each(['system disk', 'data disks', 'seed', 'define', 'start', 'address'])('a cancel at step "%s" leaves the ISO and nothing else', async (step) => {
+    const { host, jobs, deployer } = setup({ addressTimeoutMs: 60_000 });
+    host.leaseAfterReads = Infinity;
+    let cancelled = false;
+    jobs.jobChanged.on((j: JobSnapshot) => {
+      if (cancelled || j.state !== 'running' || j.progress.figures.step !== step) return;
+      cancelled = true;
+      jobs.cancel(j.id);
+    });
+    const job = await jobs.wait((await deployer.deploy(installer())).id);
+    expect(job.state).toBe('cancelled');
+    expect(job.error?.code).toBe('deploy.cancelled');
+    expect([...host.volumes]).toEqual([SCRIPTED_ISO_VOLUME]);
+    expect(host.domains.size).toBe(0);
+  });
+
+  it('refuses at the field before creating anything: missing media, not an ISO, an account, user-data or apps', async () => {
+    const { host, deployer } = setup();
+    host.files.push({ path: '/var/lib/libvirt/images/disk.qcow2', format: 'qcow2', sizeBytes: GiB, pool: 'default', volume: 'disk.qcow2' });
+    const field = 'request.os.installMedia';
+    await expect(deployer.deploy(installer({ installMedia: { kind: 'volume', pool: 'default', volume: 'gone.iso' } }))).rejects.toMatchObject({
+      kind: 'NotFound',
+      code: 'deploy.install-media-missing',
+      message: 'ISO volume default/gone.iso not found: storage pool "default" on Host H has no volume "gone.iso"',
+      details: { field },
+    });
+    await expect(deployer.deploy(installer({ installMedia: { kind: 'volume', pool: 'default', volume: 'disk.qcow2' } }))).rejects.toMatchObject({
+      kind: 'InvalidInput',
+      code: 'deploy.install-media-not-iso',
+      message: '/var/lib/libvirt/images/disk.qcow2 is not an ISO image (libvirt reads it as qcow2)',
+      details: { field },
+    });
+    await expect(deployer.deploy(installer({}, { user: { name: 'alice' } }))).rejects.toMatchObject({ code: 'deploy.install-media-no-seed', details: { field: 'user' } });
+    await expect(deployer.deploy(installer({}, { userCloudConfig: { packages: ['htop'] } }))).rejects.toMatchObject({ details: { field: 'userCloudConfig' } });
+    const withApps = installer();
+    await expect(deployer.deploy({ ...withApps, request: { ...withApps.request, apps: ['nginx'] } })).rejects.toMatchObject({ details: { field: 'request.apps' } });
+    const { installMedia: _none, ...os } = installer().request.os;
+    await expect(deployer.deploy({ ...installer(), request: { ...installer().request, os } })).rejects.toMatchObject({
+      code: 'deploy.no-install-media',
+      details: { field },
+    });
+    await expect(deployer.deploy(installer({ source: 'cloud-image' }))).rejects.toMatchObject({ kind: 'InvalidInput', details: { field: 'request.os.installMedia' } });
+    expect(host.log.filter((c) => c !== 'inspect')).toEqual([]);
+  });
+
+  it('previews the XML the deploy defines: the CD-ROM and the empty disk', async () => {
+    const { host, jobs, deployer } = setup({ newUuid: () => '6f1c0a52-3c1e-4d5e-9a0b-1c2d3e4f5a6b' });
+    const { xml } = await deployer.previewXml(installer());
+    expect(xml).toContain('<source pool="default" volume="installer.iso"/>');
+    expect(xml).toContain('<boot dev="cdrom"/><boot dev="hd"/>');
+    const job = await jobs.wait((await deployer.deploy(installer())).id);
+    expect(job.state).toBe('succeeded');
+    expect(host.defined).toEqual([xml]);
   });
 });

@@ -1,24 +1,32 @@
 /**
  * Deploying an accepted VmRequest on a host, as a job: create the disks in a storage pool (a linked clone or
  * full copy of the OS image, or empty), build and upload the cloud-init seed, define the domain from the
- * typed model, start it, and wait for the guest's address. Everything the job creates goes on a rollback
- * list the moment it exists; a failure or a cancel at any step undoes the list in reverse order, so no
- * volume and no domain is left behind. What can be checked before anything is created is checked first
+ * typed model, start it, and wait a bounded time for the guest's address (the GuestAddressWatcher goes on
+ * looking after the job when the guest is slower, and announces it then). From install media (an installer
+ * ISO the host stores), the system disk is empty, the ISO is attached read-only as a CD-ROM the VM boots
+ * first, and there is no seed (installers do not read cloud-init); the ISO is the user's: never created, so
+ * never removed. Everything the job creates goes on a rollback list the moment it exists; a failure or a
+ * cancel at any step undoes the list in reverse order, so no volume and no domain is left behind. What can
+ * be checked before anything is created is checked first
  * and refused with field errors (the request never becomes a job).
  */
 import { randomUUID } from 'node:crypto';
 import type { JobContext, JobRegistry, JobSnapshot } from '../../jobs/JobRegistry';
-import { ConflictError, HostUnreachableError, InvalidInputError, NotFoundError, OperationFailedError, TandemError, UnsupportedError } from '../../errors';
+import { ConflictError, HostUnreachableError, InvalidInputError, NotFoundError, OperationFailedError, TandemError } from '../../errors';
+import type { GuestAddressWatcher } from '../../guestAddresses/GuestAddressWatcher';
+import type { GuestAddress } from '../../guestAddresses/guestAddressSchemas';
 import { createLogger } from '../../logging';
 import { cloudConfigForApps } from '../catalog';
-import type { HostImage, HostOffer, HostOfferReader } from '../HostOffer';
+import type { HostImage, HostIsoVolume, HostOffer, HostOfferReader } from '../HostOffer';
+import { describeMedia, findIso, type InstallMediaReader } from '../installMedia';
 import type { OsDatabase } from '../osinfo/OsDatabase';
-import type { App, VmRequest } from '../schemas';
+import { deviceSupportOf, installerMachine } from '../osinfo/osDevices';
+import type { App, InstallMedia, VmRequest } from '../schemas';
 import { GiB } from '../units';
 import { buildSeedIso, seedFiles } from './cloudInitSeed';
 import { DeployRequestSchema, type DeployReport, type DeployRequest, type DeployRequestInput } from './deploySchemas';
 import type { DeployPort, NewVolume, VolumeRef } from './DeployPort';
-import { buildDomainDefinition, type BootSpec, type VolumeDisk } from './domainDefinition';
+import { buildDomainDefinition, type BootSpec, type InstallerCdrom, type VolumeDisk } from './domainDefinition';
 
 const log = createLogger('deploy');
 
@@ -32,7 +40,10 @@ export interface DirectKernelBoot {
   cmdline: string;
   /** Such guests often only have IDE drivers built in: i440fx ("pc") then. */
   machine: 'q35' | 'pc';
-  /** Where the serial console is logged on the host, one `<name>.serial.log` per VM. */
+  /**
+   * Where the serial console is logged on the host, one `<name>.serial.log` per VM: every VM this Deployer
+   * deploys, installer VMs (which boot their ISO, not this kernel) included.
+   */
   serialLogDir?: string;
 }
 
@@ -40,8 +51,12 @@ export interface DeployerDeps {
   jobs: JobRegistry;
   port: DeployPort;
   offers: HostOfferReader;
+  /** Looks up install media a request names that the offer does not list (a path outside the pools, a new file). */
+  media: InstallMediaReader;
   osDatabase: () => Promise<OsDatabase>;
   apps: () => Promise<Map<string, App>>;
+  /** Watches a started VM for its first address (and keeps watching after the job when it is slow). */
+  addresses: Pick<GuestAddressWatcher, 'watch'>;
   /** Applies to every image deployed through this Deployer (set for a host setup whose images need it). */
   directKernelBoot?: DirectKernelBoot;
   /**
@@ -49,13 +64,22 @@ export interface DeployerDeps {
    * guests (nested virtualization without the MSRs QEMU sets fails at start with "failed to set MSR").
    */
   emulateOnly?: boolean;
-  /** How long the job waits for the guest's first address before it reports "no address yet". */
+  /**
+   * How long the job waits for the guest's first address (default 60 s) before it ends with the VM running
+   * and "address not known yet"; the watch goes on and the address arrives later as an event.
+   */
   addressTimeoutMs?: number;
-  addressPollMs?: number;
   /** How long a rollback waits for a host that dropped to come back (default 2 min). */
   rollbackWaitMs?: number;
   /** The new domain's UUID (tests fix it to compare a preview with what a deploy defines). */
   newUuid?: () => string;
+}
+
+/** A VM the steps created and started, before its address is known. */
+export interface StartedVm {
+  plan: DeployPlan;
+  volumes: VolumeRef[];
+  stepsMs: Record<string, number>;
 }
 
 /** Objects created so far, each with its undo; undone newest first. */
@@ -70,7 +94,10 @@ export interface DeployPlan {
   uuid: string;
   volumes: NewVolume[];
   disks: VolumeDisk[];
-  seed: VolumeRef & { files: ReturnType<typeof seedFiles> };
+  /** The cloud-init seed; none when installing from an ISO (installers do not read it). */
+  seed?: VolumeRef & { files: ReturnType<typeof seedFiles> };
+  /** The installer ISO, attached as a read-only CD-ROM. It is the user's: never created, never removed. */
+  installMedia?: InstallerCdrom;
   domainType: 'kvm' | 'qemu';
   boot: BootSpec;
   machine: 'q35' | 'pc';
@@ -143,11 +170,7 @@ export class Deployer {
     }
 
     const image = request.os.source === 'cloud-image' ? imageFor(offer, request, db) : undefined;
-    if (request.os.source === 'install-media') {
-      throw new UnsupportedError('deploy.install-media', 'Deploying from install media is not supported yet: use a cloud image or an empty disk', {
-        details: { field: 'request.os.source' },
-      });
-    }
+    const installer = request.os.source === 'install-media' ? await this.installerOf(input, offer, db) : undefined;
     const poolOf = (wanted: string | undefined, field: string): string => {
       const name = wanted ?? input.storagePool ?? image?.pool ?? roomiest(offer);
       const pool = offer.pools.find((p) => p.name === name);
@@ -174,15 +197,27 @@ export class Deployer {
       volumes.push(volume);
       disks.push({ pool, volume: volume.volume, format: 'qcow2', bus: disk.bus });
     });
-    const seedPool = poolOf(undefined, 'storagePool');
     const uuid = (this.deps.newUuid ?? randomUUID)();
-    const seed = { pool: seedPool, volume: `${name}-seed.iso` };
-    for (const ref of [...volumes, seed]) {
+    const seed = installer ? undefined : { pool: poolOf(undefined, 'storagePool'), volume: `${name}-seed.iso` };
+    for (const ref of [...volumes, ...(seed ? [seed] : [])]) {
       if (await this.deps.port.volumeExists(hostId, ref)) {
         throw new ConflictError('deploy.volume-taken', `Storage pool "${ref.pool}" already has a volume "${ref.volume}": choose another VM name`, {
           details: { field: 'name' },
         });
       }
+    }
+    const kernelBoot = this.deps.directKernelBoot;
+    const common = {
+      input,
+      uuid,
+      volumes,
+      disks,
+      domainType: offer.kvmArches.includes(hw.arch) && !this.deps.emulateOnly ? ('kvm' as const) : ('qemu' as const),
+      ...(kernelBoot?.serialLogDir ? { serialLogPath: `${kernelBoot.serialLogDir}/${name}.serial.log` } : {}),
+    };
+    if (installer) {
+      // The installer boots its own kernel from the CD-ROM, on the machine type its OS has drivers for.
+      return { ...common, installMedia: installer.cdrom, boot: { kind: 'cdrom' }, machine: installer.machine };
     }
     const files = seedFiles({
       vmName: name,
@@ -191,20 +226,45 @@ export class Deployer {
       ...(input.userCloudConfig ? { userCloudConfig: input.userCloudConfig } : {}),
       apps: cloudConfigForApps(request.apps, await this.deps.apps()),
     });
-    const kernelBoot = this.deps.directKernelBoot;
     return {
-      input,
-      uuid,
-      volumes,
-      disks,
-      seed: { ...seed, files },
-      domainType: offer.kvmArches.includes(hw.arch) && !this.deps.emulateOnly ? 'kvm' : 'qemu',
+      ...common,
+      seed: { ...seed!, files },
       boot: kernelBoot
         ? { kind: 'kernel', kernel: kernelBoot.kernel, initrd: kernelBoot.initrd, cmdline: kernelBoot.cmdline.replaceAll('{name}', name) }
         : { kind: 'disk' },
       machine: kernelBoot?.machine ?? 'q35',
-      ...(kernelBoot?.serialLogDir ? { serialLogPath: `${kernelBoot.serialLogDir}/${name}.serial.log` } : {}),
     };
+  }
+
+  /**
+   * The installer ISO of an install-media request, looked up on the host (field errors when it is missing or
+   * not an ISO), and the machine type its OS installs on. Refuses what only a seed could carry: installers
+   * do not read cloud-init, so an account, user-data or apps would silently not happen.
+   */
+  private async installerOf(input: DeployRequest, offer: HostOffer, db: OsDatabase): Promise<{ cdrom: InstallerCdrom; machine: 'q35' | 'pc' }> {
+    const { request, hostId } = input;
+    const noSeed = 'an installer ISO does not read cloud-init';
+    if (input.user) fieldError('deploy.install-media-no-seed', `${noSeed}: create the account in the installer`, 'user');
+    if (input.userCloudConfig) fieldError('deploy.install-media-no-seed', `${noSeed}: the user-data would not be applied`, 'userCloudConfig');
+    if (request.apps.length > 0) {
+      fieldError('deploy.install-media-no-seed', `${noSeed}: install ${request.apps.join(', ')} from the installed system`, 'request.apps');
+    }
+    const media = request.os.installMedia ?? installerImageOf(offer, request, db);
+    const field = 'request.os.installMedia';
+    let iso: HostIsoVolume | undefined = findIso(offer.isoVolumes, media);
+    if (!iso) {
+      // Not among the pools' ISOs the offer lists: a path outside any pool, a file just copied, or a mistake.
+      const found = await this.deps.media.inspect(hostId, media);
+      if (found.state === 'missing') {
+        throw new NotFoundError('deploy.install-media-missing', `${describeMedia(media)} not found: ${found.reason}`, { details: { field } });
+      }
+      if (found.state === 'not-iso') {
+        fieldError('deploy.install-media-not-iso', `${found.path} is not an ISO image (libvirt reads it as ${found.format})`, field);
+      }
+      iso = found.iso;
+    }
+    const cdrom: InstallerCdrom = media.kind === 'volume' ? { pool: media.pool, volume: media.volume } : { path: iso.path };
+    return { cdrom, machine: installerMachine(deviceSupportOf(db, db.get(request.os.osinfoId)!)) };
   }
 
   private async run(plan: DeployPlan, ctx: JobContext): Promise<DeployReport> {
@@ -253,6 +313,21 @@ export class Deployer {
     rollback: RollbackList,
     report: (label: DeployStep, phase: string, stepIndex: number) => void,
   ): Promise<DeployReport> {
+    const started = await this.createAndStart(plan, signal, rollback, report);
+    report('address', 'waiting for the guest address', DEPLOY_STEPS.indexOf('address'));
+    const result = await this.awaitAddress(started, signal);
+    // A cancel that came during the last step still wins: the user asked for nothing to be left.
+    signal.throwIfAborted();
+    return result;
+  }
+
+  /** Every step but the address: disks, seed, definition, start (a lab starts all its VMs, then waits once). */
+  async createAndStart(
+    plan: DeployPlan,
+    signal: AbortSignal,
+    rollback: RollbackList,
+    report: (label: DeployStep, phase: string, stepIndex: number) => void,
+  ): Promise<StartedVm> {
     const { port } = this.deps;
     const { hostId, name } = plan.input;
     const stepsMs: Record<string, number> = {};
@@ -296,11 +371,13 @@ export class Deployer {
         await createVolume(volume);
       }
     });
-    await stepDone('seed', 'writing the cloud-init seed', async () => {
-      const iso = await buildSeedIso(plan.seed.files);
+    const { seed } = plan;
+    await stepDone('seed', seed ? 'writing the cloud-init seed' : 'no seed: the installer does not read cloud-init', async () => {
+      if (!seed) return;
+      const iso = await buildSeedIso(seed.files);
       signal.throwIfAborted();
-      await createVolume({ pool: plan.seed.pool, volume: plan.seed.volume, capacityBytes: iso.length, format: 'raw' });
-      await port.uploadVolume(hostId, plan.seed, iso);
+      await createVolume({ pool: seed.pool, volume: seed.volume, capacityBytes: iso.length, format: 'raw' });
+      await port.uploadVolume(hostId, seed, iso);
     });
     const definition = definitionOf(plan);
     await stepDone('define', 'defining the VM', () =>
@@ -309,31 +386,54 @@ export class Deployer {
     await stepDone('start', 'starting the VM', () =>
       creating(`running VM ${name}`, () => port.startDomain(hostId, plan.uuid), () => port.destroyDomain(hostId, plan.uuid)),
     );
-    const address = await stepDone('address', 'waiting for the guest address', () => this.waitForAddress(hostId, plan, signal));
-    // A cancel that came during the last step still wins: the user asked for nothing to be left.
-    signal.throwIfAborted();
-    return {
-      hostId,
-      name,
-      uuid: plan.uuid,
-      address: address.address,
-      addressNote: address.note,
-      volumes: created,
-      stepsMs,
-    };
+    return { plan, volumes: created, stepsMs };
   }
 
-  private async waitForAddress(hostId: string, plan: DeployPlan, signal: AbortSignal): Promise<{ address: string | null; note: string }> {
-    if (plan.input.request.hardware.nics.length === 0) return { address: null, note: 'The VM has no network interface' };
-    const deadline = Date.now() + (this.deps.addressTimeoutMs ?? 120_000);
-    for (;;) {
-      const addresses = await this.deps.port.guestAddresses(hostId, plan.uuid);
-      if (addresses.length > 0) return { address: addresses[0]!, note: `from the network's DHCP lease` };
-      if (Date.now() >= deadline) {
-        return { address: null, note: 'No address yet: the guest has not taken a DHCP lease (its network may have no DHCP)' };
-      }
-      await sleep(this.deps.addressPollMs ?? 2_000, signal);
+  /**
+   * The address step: waits up to `addressTimeoutMs` for the watch's first addresses. Without them the VM is
+   * reported running with "not known yet" and the watch goes on (GuestAddressWatcher.found). A cancel stops
+   * the wait (and the watch: the VM is about to be removed).
+   */
+  async awaitAddress(started: StartedVm, signal: AbortSignal): Promise<DeployReport> {
+    const { plan } = started;
+    const { hostId, name } = plan.input;
+    const begun = performance.now();
+    const base = { hostId, name, uuid: plan.uuid, volumes: started.volumes };
+    const done = (address: Pick<DeployReport, 'address' | 'addressNote' | 'addresses'>): DeployReport => ({
+      ...base,
+      ...address,
+      stepsMs: { ...started.stepsMs, address: Math.round(performance.now() - begun) },
+    });
+    signal.throwIfAborted();
+    if (plan.input.request.hardware.nics.length === 0) return done({ address: null, addressNote: 'The VM has no network interface', addresses: [] });
+    if (plan.input.request.os.source === 'install-media') {
+      // An installer takes no address the job could wait for in reasonable time (the user installs first):
+      // the watch alone goes on, and the address shows when the installed system takes one.
+      this.deps.addresses.watch(hostId, plan.uuid);
+      return done({ address: null, addressNote: 'The installer is running: the address shows once the installed system takes one', addresses: [] });
     }
+    const timeoutMs = this.deps.addressTimeoutMs ?? 60_000;
+    const watch = this.deps.addresses.watch(hostId, plan.uuid);
+    let addresses: GuestAddress[] | undefined;
+    try {
+      addresses = await within(watch.first, timeoutMs, signal);
+    } catch (error) {
+      watch.stop();
+      throw error;
+    }
+    const first = addresses?.find((a) => a.family === 'ipv4') ?? addresses?.[0];
+    if (first) {
+      return done({ address: first.address, addressNote: first.source === 'lease' ? "from the network's DHCP lease" : 'from the guest agent', addresses: addresses! });
+    }
+    const waited = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`;
+    return done({
+      address: null,
+      addressNote:
+        addresses === undefined
+          ? `Not known yet after ${waited} (no DHCP lease, no guest agent answer): Tandem keeps looking and shows it when it appears`
+          : 'Not known: the guest took no DHCP lease and no guest agent answered while Tandem looked',
+      addresses: [],
+    });
   }
 }
 
@@ -353,6 +453,18 @@ function imageFor(offer: HostOffer, request: VmRequest, db: OsDatabase): HostIma
     });
   }
   return image;
+}
+
+/** The installer ISO of the request's OS the host's pools hold (identified by file name), when the request names none. */
+function installerImageOf(offer: HostOffer, request: VmRequest, db: OsDatabase): InstallMedia {
+  const wanted = db.get(request.os.osinfoId)!;
+  const image = offer.images.find((i) => i.kind === 'install-media' && i.arch === request.hardware.arch && db.get(i.osinfoId)?.id === wanted.id);
+  if (!image) {
+    throw new NotFoundError('deploy.no-install-media', `${offer.hostName} has no ${wanted.name} installer ISO in its storage pools: choose an ISO`, {
+      details: { field: 'request.os.installMedia' },
+    });
+  }
+  return { kind: 'volume', pool: image.pool, volume: image.volume };
 }
 
 function roomiest(offer: HostOffer): string {
@@ -400,18 +512,22 @@ function reason(error: unknown): string {
   return error instanceof TandemError || error instanceof Error ? error.message : String(error);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** `work`'s value, or undefined after `ms`; rejects on abort. Its timer and listener go when it settles. */
+function within<T>(work: Promise<T>, ms: number, signal: AbortSignal): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
+    const settle = (finish: () => void) => {
       clearTimeout(timer);
-      reject(signal.reason as Error);
+      signal.removeEventListener('abort', onAbort);
+      finish();
     };
+    const timer = setTimeout(() => settle(() => resolve(undefined)), ms);
+    const onAbort = () => settle(() => reject(signal.reason as Error));
     signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => settle(() => resolve(value)),
+      (error: unknown) => settle(() => reject(error as Error)),
+    );
   });
 }
 
@@ -424,7 +540,8 @@ function definitionOf(plan: DeployPlan): string {
     machine: plan.machine,
     hardware: plan.input.request.hardware,
     disks: plan.disks,
-    seed: plan.seed,
+    ...(plan.seed ? { seed: plan.seed } : {}),
+    ...(plan.installMedia ? { installMedia: plan.installMedia } : {}),
     boot: plan.boot,
     ...(plan.serialLogPath ? { serialLogPath: plan.serialLogPath } : {}),
   }).toString();

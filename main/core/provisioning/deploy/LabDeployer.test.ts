@@ -5,11 +5,12 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OperationFailedError } from '../../errors';
+import { GuestAddressWatcher } from '../../guestAddresses/GuestAddressWatcher';
 import { JobRegistry } from '../../jobs/JobRegistry';
 import type { NetworkPort } from '../../networks/NetworkPort';
 import { NetworkService } from '../../networks/NetworkService';
 import { OsDatabase } from '../osinfo/OsDatabase';
-import { SCRIPTED_OFFER, ScriptedHost } from '../../testing/scriptedDeployHost';
+import { SCRIPTED_ISO_VOLUME, SCRIPTED_OFFER, ScriptedHost } from '../../testing/scriptedDeployHost';
 import { Deployer } from './Deployer';
 import { LabDeployer } from './LabDeployer';
 
@@ -52,7 +53,8 @@ function setup() {
   const host = new ScriptedHost();
   const nets = new ScriptedNetworks();
   const jobs = new JobRegistry();
-  const deployer = new Deployer({ jobs, port: host, offers: { offer: async () => SCRIPTED_OFFER }, osDatabase: async () => db, apps: async () => new Map(), addressPollMs: 1 });
+  const addresses = new GuestAddressWatcher({ port: host, pollMs: 1 });
+  const deployer = new Deployer({ jobs, port: host, media: host, offers: { offer: async () => SCRIPTED_OFFER }, osDatabase: async () => db, apps: async () => new Map(), addresses });
   const labs = new LabDeployer({ jobs, deployer, networks: new NetworkService(nets) });
   return { host, nets, jobs, labs };
 }
@@ -73,6 +75,9 @@ describe('LabDeployer', () => {
     expect(job.result).toMatchObject({ network: 'lab1', vms: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] });
     expect(nets.log).toEqual(['define lab1']);
     expect(host.domains.size).toBe(3);
+    // All three run before the first address is read: one wait for the lab, not one per VM in turn.
+    expect(host.log.slice(0, host.addressReads[0]).filter((c) => c === 'startDomain')).toHaveLength(3);
+    expect((job.result as { vms: Array<{ address: string }> }).vms.map((v) => v.address)).toEqual(['192.168.122.50', '192.168.122.51', '192.168.122.52']);
     expect(fractions).toEqual([...fractions].sort((x, y) => x - y));
     expect(fractions.at(-1)).toBe(1);
   });
@@ -85,7 +90,7 @@ describe('LabDeployer', () => {
     expect(job.state).toBe('failed');
     expect(job.error?.message).toBe('start refused');
     expect(host.domains.size).toBe(0);
-    expect(host.volumes.size).toBe(0);
+    expect([...host.volumes]).toEqual([SCRIPTED_ISO_VOLUME]);
     expect(nets.networks.size).toBe(0);
     expect(nets.log).toEqual(['define lab1', 'remove lab1']);
   });

@@ -1,19 +1,20 @@
 /**
  * Labs: a private network and several VMs on it, as ONE job with one combined progress. Built on the
- * Deployer: each VM is planned by it (every field error before anything exists, named `vms.N.<field>`) and run
- * by its steps, all objects on one rollback list with the network first, so a failure or cancel anywhere
- * removes every VM, volume and the network.
+ * Deployer: each VM is planned by it (every field error before anything exists, named `vms.N.<field>`) and
+ * created and started by its steps, all objects on one rollback list with the network first, so a failure or
+ * cancel anywhere removes every VM, volume and the network. The VMs' addresses are awaited together once all
+ * run (one bounded wait, not one per VM in turn).
  */
 import { ConflictError, InvalidInputError, TandemError } from '../../errors';
 import type { JobContext, JobRegistry, JobSnapshot } from '../../jobs/JobRegistry';
 import type { NetworkService } from '../../networks/NetworkService';
-import { DEPLOY_STEPS, type DeployPlan, type Deployer, type RollbackList } from './Deployer';
+import { DEPLOY_STEPS, type DeployPlan, type Deployer, type RollbackList, type StartedVm } from './Deployer';
 import type { DeployReport } from './deploySchemas';
 import { LabRequestSchema, type LabReport, type LabRequestInput } from './labSchemas';
 
 export interface LabDeployerDeps {
   jobs: Pick<JobRegistry, 'start'>;
-  deployer: Pick<Deployer, 'plan' | 'runSteps' | 'rollBack'>;
+  deployer: Pick<Deployer, 'plan' | 'createAndStart' | 'awaitAddress' | 'rollBack'>;
   networks: Pick<NetworkService, 'prepare' | 'define' | 'remove'>;
 }
 
@@ -60,22 +61,43 @@ export class LabDeployer {
     ctx: JobContext,
   ): Promise<LabReport> {
     const rollback: RollbackList = [];
+    // The network, each VM's steps up to its start, then every VM's address (awaited together at the end).
+    const perVm = DEPLOY_STEPS.length - 1;
     const total = 1 + plans.length * DEPLOY_STEPS.length;
     try {
       ctx.report({ phase: `creating the network ${name}`, fraction: 0, figures: { vm: 0, vms: plans.length } });
       await this.deps.networks.define(network);
       rollback.push({ what: `network ${name}`, undo: () => this.deps.networks.remove(hostId, name) });
-      const reports: DeployReport[] = [];
+      const started: StartedVm[] = [];
       for (const [i, plan] of plans.entries()) {
-        const report = await this.deps.deployer.runSteps(plan, ctx.signal, rollback, (label, phase, step) =>
+        const vm = await this.deps.deployer.createAndStart(plan, ctx.signal, rollback, (label, phase, step) =>
           ctx.report({
             phase: `VM ${i + 1} of ${plans.length} (${plan.input.name}): ${phase}`,
-            fraction: (1 + i * DEPLOY_STEPS.length + step) / total,
+            fraction: (1 + i * perVm + step) / total,
             figures: { vm: i + 1, vms: plans.length, step: label },
           }),
         );
-        reports.push(report);
+        started.push(vm);
       }
+      let known = 0;
+      const addressing = (): void =>
+        ctx.report({
+          phase: `waiting for the guests' addresses (${known} of ${plans.length} known)`,
+          fraction: (1 + plans.length * perVm + known) / total,
+          figures: { vm: plans.length, vms: plans.length, step: 'address', addresses: known },
+        });
+      addressing();
+      const reports: DeployReport[] = await Promise.all(
+        started.map(async (vm) => {
+          const report = await this.deps.deployer.awaitAddress(vm, ctx.signal);
+          if (report.address !== null) {
+            known++;
+            addressing();
+          }
+          return report;
+        }),
+      );
+      ctx.signal.throwIfAborted();
       ctx.report({ phase: 'running', fraction: 1, figures: { vm: plans.length, vms: plans.length } });
       return { hostId, network: name, vms: reports };
     } catch (error) {

@@ -1,5 +1,6 @@
 /** The deploy request as zod schemas (zod and ../schemas only: the contract, preload/api/deploy.ts, uses them). */
 import { z } from 'zod';
+import { GuestAddressSchema } from '../../guestAddresses/guestAddressSchemas';
 import { VmRequestSchema } from '../schemas';
 
 /**
@@ -59,9 +60,15 @@ export const DeployReportSchema = z.object({
   hostId: z.string(),
   name: z.string(),
   uuid: z.string(),
-  /** The guest's first address, null while it has none (no DHCP on its networks, or not up yet). */
+  /**
+   * The guest's first address (IPv4 first), null when the job ended before the guest had one (no DHCP on its
+   * networks, or not up yet: the address may still come, as the `vms.addressesFound` event).
+   */
   address: z.string().nullable(),
+  /** Where the address came from, or why there is none. */
   addressNote: z.string(),
+  /** Every address known when the job ended. */
+  addresses: z.array(GuestAddressSchema),
   volumes: z.array(z.object({ pool: z.string(), volume: z.string() })),
   /** Milliseconds per step, in order. */
   stepsMs: z.record(z.string(), z.number()),

@@ -167,4 +167,38 @@ describe('buildDomainDefinition', () => {
     const xml = buildDomainDefinition(input({}, { name: 'a<b>&"c' }));
     expect(DomainXml.parse(xml.toString()).name).toBe('a<b>&"c');
   });
+
+  describe('from install media', () => {
+    const fromIso = (machine: 'q35' | 'pc', installMedia: DomainDefinitionInput['installMedia']) => {
+      const { seed: _noSeed, ...rest } = input({ disks: [{ sizeGiB: 20, bus: 'virtio' }], nics: [{ network: 'default', model: 'virtio' }] }, { machine, boot: { kind: 'cdrom' } });
+      return buildDomainDefinition({ ...rest, ...(installMedia ? { installMedia } : {}) });
+    };
+
+    it.each([
+      ['q35', 'sda', 'sata'],
+      ['pc', 'hda', 'ide'],
+    ] as const)('on %s: the ISO volume is a read-only CD-ROM (%s on %s), booted before the empty disk; round-trips and validates', async (machine, target, bus) => {
+      const built = fromIso(machine, { pool: 'isos', volume: 'debian-12.5.0-amd64-netinst.iso' });
+      const reparsed = DomainXml.parse(built.toString());
+      expect(reparsed.toString()).toBe(built.toString());
+      expect(reparsed.machine).toBe(machine);
+      expect(reparsed.bootOrder).toEqual(['cdrom', 'hd']);
+      expect(reparsed.disks).toEqual([
+        { device: 'disk', target: 'vda', bus: 'virtio', source: 'web-1-disk0.qcow2', format: 'qcow2', readonly: undefined },
+        { device: 'cdrom', target, bus, source: 'debian-12.5.0-amd64-netinst.iso', format: 'raw', readonly: true },
+      ]);
+      const root = at(built);
+      expect(root.value("devices/disk[@device='cdrom']/@type")).toBe('volume');
+      expect(root.value("devices/disk[@device='cdrom']/source/@pool")).toBe('isos');
+      expect(root.element('os/kernel')).toBeUndefined();
+      await validate(built.toString());
+    });
+
+    it('a path outside any pool is a file CD-ROM', async () => {
+      const built = fromIso('q35', { path: '/home/me/Downloads/netinst.iso' });
+      expect(at(built).value("devices/disk[@device='cdrom'][@type='file']/source/@file")).toBe('/home/me/Downloads/netinst.iso');
+      expect(DomainXml.parse(built.toString()).disks.at(-1)).toMatchObject({ source: '/home/me/Downloads/netinst.iso', readonly: true });
+      await validate(built.toString());
+    });
+  });
 });

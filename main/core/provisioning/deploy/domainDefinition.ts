@@ -19,10 +19,17 @@ export interface VolumeDisk {
   bus: DiskBus;
 }
 
-/** How the guest boots: from its system disk (the image's bootloader) or a kernel + initramfs given directly. */
+/**
+ * How the guest boots: from its system disk (the image's bootloader), a kernel + initramfs given directly, or
+ * the installer CD-ROM first and then the disk (once installed, the disk boots when the medium is ejected).
+ */
 export type BootSpec =
   | { kind: 'disk' }
-  | { kind: 'kernel'; kernel: string; initrd: string; cmdline: string };
+  | { kind: 'kernel'; kernel: string; initrd: string; cmdline: string }
+  | { kind: 'cdrom' };
+
+/** The installer ISO: a volume of a pool, or a file on the host outside any pool. */
+export type InstallerCdrom = { pool: string; volume: string } | { path: string };
 
 export interface DomainDefinitionInput {
   name: string;
@@ -36,6 +43,8 @@ export interface DomainDefinitionInput {
   disks: VolumeDisk[];
   /** The cloud-init seed, attached read-only as a CD-ROM. */
   seed?: { pool: string; volume: string };
+  /** The installer ISO, attached read-only as a CD-ROM. */
+  installMedia?: InstallerCdrom;
   boot: BootSpec;
   /** Also logs serial port 0 (the console) to this file on the host. */
   serialLogPath?: string;
@@ -76,6 +85,9 @@ export function buildDomainDefinition(input: DomainDefinitionInput): DomainXml {
     add(os, 'kernel', {}, input.boot.kernel);
     add(os, 'initrd', {}, input.boot.initrd);
     add(os, 'cmdline', {}, input.boot.cmdline);
+  } else if (input.boot.kind === 'cdrom') {
+    add(os, 'boot', { dev: 'cdrom' });
+    add(os, 'boot', { dev: 'hd' });
   } else {
     add(os, 'boot', { dev: 'hd' });
   }
@@ -101,15 +113,17 @@ export function buildDomainDefinition(input: DomainDefinitionInput): DomainXml {
     add(el, 'target', { dev: targets.next(disk.bus), bus: disk.bus });
   }
   if (input.disks.some((d) => d.bus === 'scsi')) add(devices, 'controller', { type: 'scsi', model: 'virtio-scsi' });
-  if (input.seed) {
-    // q35 has no IDE controller: its CD-ROMs hang off the AHCI (SATA) one.
-    const bus = input.machine === 'pc' ? 'ide' : 'sata';
-    const cdrom = add(devices, 'disk', { type: 'volume', device: 'cdrom' });
+  // q35 has no IDE controller: its CD-ROMs hang off the AHCI (SATA) one.
+  const cdromBus = input.machine === 'pc' ? 'ide' : 'sata';
+  const addCdrom = (medium: InstallerCdrom) => {
+    const cdrom = add(devices, 'disk', { type: 'path' in medium ? 'file' : 'volume', device: 'cdrom' });
     add(cdrom, 'driver', { name: 'qemu', type: 'raw' });
-    add(cdrom, 'source', { pool: input.seed.pool, volume: input.seed.volume });
-    add(cdrom, 'target', { dev: targets.next(bus), bus });
+    add(cdrom, 'source', 'path' in medium ? { file: medium.path } : { pool: medium.pool, volume: medium.volume });
+    add(cdrom, 'target', { dev: targets.next(cdromBus), bus: cdromBus });
     add(cdrom, 'readonly');
-  }
+  };
+  if (input.installMedia) addCdrom(input.installMedia);
+  if (input.seed) addCdrom(input.seed);
   for (const nic of hw.nics) {
     const el = add(devices, 'interface', { type: 'network' });
     add(el, 'source', { network: nic.network });

@@ -58,6 +58,13 @@ export interface OsDiskImage {
   variant?: string;
 }
 
+/** A device the OS has drivers for (`<devices><device id=.../>`), or, with supported false, one it lost. */
+export interface OsDevice {
+  /** osinfo's device id, e.g. "http://pcisig.com/pci/1af4/1042" (virtio 1.0 block). */
+  id: string;
+  supported: boolean;
+}
+
 export type ReleaseStatus = 'released' | 'prerelease' | 'rolling' | 'snapshot';
 
 export interface OsEntry {
@@ -78,11 +85,14 @@ export interface OsEntry {
   eolDate?: string;
   releaseStatus: ReleaseStatus;
   derivesFrom?: string;
+  /** A re-branded copy of another OS (Rocky of RHEL): libosinfo gives it that OS's devices too. */
+  clones?: string;
   upgrades?: string;
   resources: OsResourceBlock[];
   firmware: OsFirmware[];
   media: OsInstallMedia[];
   images: OsDiskImage[];
+  devices: OsDevice[];
   cloudImageUsername?: string;
   /** The file it came from. */
   source: string;
@@ -220,6 +230,29 @@ export class OsDatabase {
     return result;
   }
 
+  /**
+   * The devices the OS has drivers for, as libosinfo's osinfo_os_get_all_devices gives them: its own, then
+   * those of the OSes it derives from or clones, the nearest statement of a device winning (so a
+   * `supported="false"` drops an inherited one). `stated` is false when no OS of the chain lists any device:
+   * the database then says nothing either way.
+   */
+  devicesOf(os: OsEntry): { stated: boolean; supported: ReadonlySet<string> } {
+    const decided = new Map<string, boolean>();
+    const seen = new Set<string>();
+    const queue: OsEntry[] = [os];
+    while (queue.length > 0) {
+      const current = queue.shift()!;
+      if (seen.has(current.id)) continue;
+      seen.add(current.id);
+      for (const device of current.devices) if (!decided.has(device.id)) decided.set(device.id, device.supported);
+      for (const parent of [current.derivesFrom, current.clones]) {
+        const entry = parent ? this.byId.get(parent) : undefined;
+        if (entry) queue.push(entry);
+      }
+    }
+    return { stated: decided.size > 0, supported: new Set([...decided].filter(([, supported]) => supported).map(([id]) => id)) };
+  }
+
   firmwareNeeds(os: OsEntry, arch: string): FirmwareNeeds {
     const stated = os.firmware.filter((f) => f.arch === arch);
     const bios = stated.find((f) => f.type === 'bios');
@@ -298,6 +331,7 @@ function parseOsOrThrow(os: XmlNode, file: string): OsEntry | SkippedFile {
     eolDate: date(os, 'eol-date', id),
     releaseStatus: status as ReleaseStatus,
     derivesFrom: os.value('derives-from/@id'),
+    clones: os.value('clones/@id'),
     upgrades: os.value('upgrades/@id'),
     resources: os.elements('resources').map((block) => parseResources(block, id)),
     firmware: os.elements('firmware').map((f) => parseFirmware(f, id)),
@@ -314,6 +348,7 @@ function parseOsOrThrow(os: XmlNode, file: string): OsEntry | SkippedFile {
       cloudInit: i.value('@cloud-init') === 'true',
       variant: i.value('variant/@id'),
     })),
+    devices: os.elements('devices/device').map((d) => ({ id: required(d, '@id', id, 'device'), supported: d.value('@supported') !== 'false' })),
     cloudImageUsername: untranslated(os, 'cloud-image-username'),
     source: file,
   };

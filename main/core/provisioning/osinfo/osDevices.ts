@@ -1,0 +1,42 @@
+/**
+ * What the osinfo database says an OS has drivers for, as the defaults of a VM that installs it: the same
+ * device ids virt-install checks (virtinst/osdict.py: supports_virtionet, supports_virtiodisk,
+ * supports_virtioscsi, supports_chipset_q35), each in its legacy and its virtio 1.0 form. An installer can only
+ * install onto a disk it sees and fetch packages through a NIC it drives: Windows' setup has no virtio driver
+ * of its own, so it needs a SATA disk and an e1000e NIC.
+ */
+import type { OsDatabase, OsEntry } from './OsDatabase';
+
+const DEVICE_IDS = {
+  virtioNet: ['http://pcisig.com/pci/1af4/1000', 'http://pcisig.com/pci/1af4/1041'],
+  virtioBlock: ['http://pcisig.com/pci/1af4/1001', 'http://pcisig.com/pci/1af4/1042'],
+  virtioScsi: ['http://pcisig.com/pci/1af4/1004', 'http://pcisig.com/pci/1af4/1048'],
+  q35: ['http://qemu.org/chipset/x86/q35'],
+} as const;
+
+export interface OsDeviceSupport {
+  /** false: the database lists no device for this OS (or what it derives from); everything below is then true. */
+  stated: boolean;
+  virtioBlock: boolean;
+  virtioNet: boolean;
+  virtioScsi: boolean;
+  /** The q35 (PCIe, AHCI) chipset; without it, i440fx ("pc") with IDE. */
+  q35: boolean;
+}
+
+export function deviceSupportOf(db: OsDatabase, os: OsEntry): OsDeviceSupport {
+  const { stated, supported } = db.devicesOf(os);
+  const has = (ids: readonly string[]) => !stated || ids.some((id) => supported.has(id));
+  return {
+    stated,
+    virtioBlock: has(DEVICE_IDS.virtioBlock),
+    virtioNet: has(DEVICE_IDS.virtioNet),
+    virtioScsi: has(DEVICE_IDS.virtioScsi),
+    q35: has(DEVICE_IDS.q35),
+  };
+}
+
+/** The machine type to install the OS on: q35 unless the database lists the OS's devices without it. */
+export function installerMachine(support: OsDeviceSupport): 'q35' | 'pc' {
+  return support.q35 ? 'q35' : 'pc';
+}
