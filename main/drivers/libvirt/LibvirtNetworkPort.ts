@@ -29,16 +29,25 @@ export class LibvirtNetworkPort implements NetworkPort, NetworkEventsPort {
     return this.call(hostId, async (conn) => {
       const networks = await conn.listAllNetworks();
       try {
-        return await Promise.all(
-          networks.map(async (network) => ({
-            name: network.getName(),
-            uuid: network.getUUIDString(),
-            xml: await network.getXMLDesc(),
-            active: await network.isActive(),
-            persistent: await network.isPersistent(),
-            autostart: await network.getAutostart(),
-          })),
+        const listed = await Promise.all(
+          networks.map(async (network): Promise<HostNetwork | undefined> => {
+            try {
+              return {
+                name: network.getName(),
+                uuid: network.getUUIDString(),
+                xml: await network.getXMLDesc(),
+                active: await network.isActive(),
+                persistent: await network.isPersistent(),
+                autostart: await network.getAutostart(),
+              };
+            } catch (error) {
+              // A network undefined between the listing and these reads (a delete under way) is not listed.
+              if (error instanceof LibvirtError && error.is('VIR_ERR_NO_NETWORK')) return undefined;
+              throw error;
+            }
+          }),
         );
+        return listed.filter((n): n is HostNetwork => n !== undefined);
       } finally {
         for (const network of networks) network.free();
       }
