@@ -52,6 +52,7 @@ import { UserTemplateStore } from '../core/provisioning/UserTemplateStore';
 import { Deployer, type DirectKernelBoot } from '../core/provisioning/deploy/Deployer';
 import { LibvirtDeployPort } from '../drivers/libvirt/LibvirtDeployPort';
 import { NetworkService } from '../core/networks/NetworkService';
+import { NetworkWatch } from '../core/networks/NetworkWatch';
 import { LabDeployer } from '../core/provisioning/deploy/LabDeployer';
 import { LibvirtNetworkPort } from '../drivers/libvirt/LibvirtNetworkPort';
 import { GuestAddressWatcher } from '../core/guestAddresses/GuestAddressWatcher';
@@ -201,7 +202,9 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     ...(options.deployEmulateOnly ? { emulateOnly: true } : {}),
     ...(options.deployAddressTimeoutMs !== undefined ? { addressTimeoutMs: options.deployAddressTimeoutMs } : {}),
   });
-  const networks = new NetworkService(new LibvirtNetworkPort(hosts));
+  const networkPort = new LibvirtNetworkPort(hosts);
+  const networks = new NetworkService(networkPort, { changed: (hostId) => networkWatch.refresh(hostId) });
+  const networkWatch = new NetworkWatch({ hosts, events: networkPort, list: (hostId) => networks.list(hostId) });
   const publish = <E extends EventName>(event: E, payload: EventPayload<E>) => {
     // Our own payloads are checked too: a malformed event is a bug, logged and not sent.
     const checked = eventSchemas[event].safeParse(payload);
@@ -232,6 +235,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     }),
     consoles.closed.on((closed) => publish('consoles.closed', closed)),
     jobs.jobChanged.on((job) => publish('jobs.changed', job)),
+    networkWatch.changed.on((change) => publish('networks.changed', change)),
     guestAddresses.found.on((change) => publish('vms.addressesFound', change)),
   ];
 
@@ -299,6 +303,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
       guestAddresses.dispose();
       provisioning.dispose();
       for (const sub of subscriptions) sub.dispose();
+      networkWatch.dispose();
       alerts.dispose();
       monitoring.dispose();
       await consoles.dispose();

@@ -10,6 +10,9 @@ export function networksHandlers({ networks }: NetworksHandlerDeps): HandlersFor
   return {
     'networks.list': ({ hostId }) => networks.list(hostId),
     'networks.create': (request) => networks.create(request),
+    'networks.start': (ref) => networks.start(ref),
+    'networks.stop': (ref) => networks.stop(ref),
+    'networks.setAutostart': ({ autostart, ...ref }) => networks.setAutostart(ref, autostart),
     'networks.delete': async (ref) => {
       await networks.delete(ref);
       return null;

@@ -1,3 +1,5 @@
+import type { Disposable, HostSession } from '../hosts/HostDriver';
+
 /** What NetworkService needs of a host (implemented by drivers/libvirt/LibvirtNetworkPort). */
 export interface HostNetwork {
   name: string;
@@ -24,4 +26,12 @@ export interface NetworkPort {
   define(hostId: string, xml: string, options: { start: boolean; autostart: boolean }): Promise<string>;
   /** Undefines a defined network (destroying it first when active). NotFound when it is gone. */
   remove(hostId: string, name: string): Promise<void>;
+  /** Starts (true) or stops (false) a network. */
+  setActive(hostId: string, name: string, active: boolean): Promise<void>;
+  setAutostart(hostId: string, name: string, autostart: boolean): Promise<void>;
+}
+
+/** What NetworkWatch needs: a signal whenever a network of the session's host, or a domain's definition, changes. */
+export interface NetworkEventsPort {
+  watch(session: HostSession, changed: () => void): Promise<Disposable>;
 }

@@ -1,12 +1,13 @@
 /**
- * VM networks of a host: list, create (validated against the host's live networks first: a bad field is an
- * InvalidInput/Conflict naming it in details.field, and nothing is created), delete (refused while a VM has
- * an interface on it, naming the VMs).
+ * VM networks of a host: list, create (validated against the host's live networks first with the rules of
+ * networkRules.ts: a bad field is an InvalidInput/Conflict naming it in details.field, and nothing is
+ * created), start, stop, autostart, delete (refused while a VM has an interface on it, naming the VMs).
  */
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
-import { cidrText, overlaps, parseCidr } from './ipv4';
+import { cidrText, parseCidr } from './ipv4';
+import { networkProblems } from './networkRules';
 import type { HostDomainAttachment, HostNetwork, NetworkPort } from './NetworkPort';
-import { BridgeNameSchema, NetworkCreateRequestSchema, NetworkNameSchema, type NetworkCreateRequest, type NetworkRef, type NetworkSummary } from './networkSchemas';
+import { NetworkCreateRequestSchema, type NetworkCreateRequest, type NetworkRef, type NetworkSummary } from './networkSchemas';
 import { domainAttachments, networkXml, parseNetworkXml } from './networkXml';
 
 export interface PreparedNetwork {
@@ -17,8 +18,16 @@ export interface PreparedNetwork {
   autostart: boolean;
 }
 
+export interface NetworkServiceOptions {
+  /** Called after this service changed a host's networks (libvirt sends no event for autostart). */
+  changed?: (hostId: string) => void;
+}
+
 export class NetworkService {
-  constructor(private readonly port: NetworkPort) {}
+  constructor(
+    private readonly port: NetworkPort,
+    private readonly options: NetworkServiceOptions = {},
+  ) {}
 
   async list(hostId: string): Promise<NetworkSummary[]> {
     const [networks, domains] = await Promise.all([this.port.listNetworks(hostId), this.port.listDomains(hostId)]);
@@ -28,6 +37,7 @@ export class NetworkService {
   async create(input: NetworkCreateRequest): Promise<NetworkSummary> {
     const prepared = await this.prepare(input);
     await this.define(prepared);
+    this.options.changed?.(prepared.hostId);
     const created = (await this.list(prepared.hostId)).find((n) => n.name === prepared.name);
     if (!created) throw new NotFoundError('network.not-found', `The network "${prepared.name}" vanished right after it was created`);
     return created;
@@ -42,34 +52,29 @@ export class NetworkService {
       throw new InvalidInputError('network.invalid', `The network's ${field} is invalid: ${issue.message}`, { details: { field } });
     }
     const request = parsed.data;
-    checkField('name', NetworkNameSchema.safeParse(request.name));
-    if (request.bridge !== undefined) checkField('bridge', BridgeNameSchema.safeParse(request.bridge));
-    const cidr = parseCidr(request.subnet);
-    if ('reason' in cidr) {
-      throw new InvalidInputError('network.subnet-invalid', `The subnet "${request.subnet}" is invalid: ${cidr.reason}`, { details: { field: 'subnet' } });
+    const existing = (await this.port.listNetworks(request.hostId)).map((n) => {
+      const xml = parseNetworkXml(n.xml);
+      return { name: n.name, bridge: xml.bridge, subnets: xml.subnets.map(cidrText) };
+    });
+    const [problem] = networkProblems(request, existing);
+    if (problem) {
+      const details = { field: problem.field, ...(problem.network ? { network: problem.network } : {}) };
+      throw problem.kind === 'conflict' ? new ConflictError(problem.code, problem.message, { details }) : new InvalidInputError(problem.code, problem.message, { details });
     }
-    const existing = (await this.port.listNetworks(request.hostId)).map((n) => ({ name: n.name, ...parseNetworkXml(n.xml) }));
-    if (existing.some((n) => n.name === request.name)) {
-      throw new ConflictError('network.name-taken', `A network named "${request.name}" already exists on this host`, { details: { field: 'name' } });
-    }
-    for (const other of existing) {
-      const clash = other.subnets.find((s) => overlaps(s, cidr.subnet));
-      if (clash) {
-        throw new ConflictError(
-          'network.subnet-overlap',
-          `The subnet ${cidrText(cidr.subnet)} overlaps ${cidrText(clash)} of the network "${other.name}"`,
-          { details: { field: 'subnet', network: other.name } },
-        );
-      }
-    }
-    const bridgesInUse = new Set(existing.map((n) => n.bridge).filter((b): b is string => !!b));
-    if (request.bridge && bridgesInUse.has(request.bridge)) {
-      throw new ConflictError('network.bridge-taken', `The bridge "${request.bridge}" is used by another network`, { details: { field: 'bridge' } });
-    }
+    const subnet = parseCidr(request.subnet);
+    if ('reason' in subnet) throw new Error('unreachable: networkProblems checked the subnet');
     // A "%d" template lets libvirt pick the first number free among its networks AND the kernel's devices
     // (hosts sharing a network namespace, bridges left by others), which a check from here could not see.
     const bridge = request.bridge ?? BRIDGE_TEMPLATE;
-    const xml = networkXml({ name: request.name, mode: request.mode, bridge, subnet: cidr.subnet, dhcp: request.dhcp ?? true });
+    const xml = networkXml({
+      name: request.name,
+      mode: request.mode,
+      bridge,
+      subnet: subnet.subnet,
+      dhcp: request.dhcp ?? true,
+      ...(request.dhcpRange ? { dhcpRange: request.dhcpRange } : {}),
+      ...(request.forwardDevice ? { forwardDevice: request.forwardDevice } : {}),
+    });
     return { hostId: request.hostId, name: request.name, xml, start: request.start ?? true, autostart: request.autostart ?? true };
   }
 
@@ -83,21 +88,51 @@ export class NetworkService {
     await this.port.remove(hostId, name);
   }
 
+  /** Starts a defined network (its bridge, addresses, DHCP and firewall rules). Conflict when it runs already. */
+  async start(ref: NetworkRef): Promise<NetworkSummary> {
+    const network = await this.find(ref);
+    if (network.active) throw new ConflictError('network.active', `The network "${ref.name}" is running already`, { details: { field: 'name' } });
+    await this.port.setActive(ref.hostId, ref.name, true);
+    return this.changedSummary(ref);
+  }
+
+  /** Stops a running network; the VMs on it lose their link to it until it runs again. Conflict when it is stopped. */
+  async stop(ref: NetworkRef): Promise<NetworkSummary> {
+    const network = await this.find(ref);
+    if (!network.active) throw new ConflictError('network.inactive', `The network "${ref.name}" is not running`, { details: { field: 'name' } });
+    await this.port.setActive(ref.hostId, ref.name, false);
+    return this.changedSummary(ref);
+  }
+
+  async setAutostart(ref: NetworkRef, autostart: boolean): Promise<NetworkSummary> {
+    const network = await this.find(ref);
+    if (!network.persistent) {
+      throw new ConflictError('network.transient', `The network "${ref.name}" is transient: it has no definition to start with the host`, { details: { field: 'name' } });
+    }
+    await this.port.setAutostart(ref.hostId, ref.name, autostart);
+    return this.changedSummary(ref);
+  }
+
   async delete(ref: NetworkRef): Promise<void> {
-    const network = (await this.list(ref.hostId)).find((n) => n.name === ref.name);
-    if (!network) throw new NotFoundError('network.not-found', `There is no network "${ref.name}" on this host`, { details: { field: 'name' } });
+    const network = await this.find(ref);
     if (network.vms.length > 0) {
       throw new ConflictError('network.in-use', `The network "${ref.name}" is used by ${network.vms.map((v) => `"${v}"`).join(', ')}: remove their interfaces first`, {
         details: { field: 'name', vms: network.vms },
       });
     }
     await this.port.remove(ref.hostId, ref.name);
+    this.options.changed?.(ref.hostId);
   }
-}
 
-function checkField(field: string, result: { success: true } | { success: false; error: { issues: { message: string }[] } }): void {
-  if (!result.success) {
-    throw new InvalidInputError('network.invalid', `The network's ${field} is invalid: ${result.error.issues[0]!.message}`, { details: { field } });
+  private async find(ref: NetworkRef): Promise<NetworkSummary> {
+    const network = (await this.list(ref.hostId)).find((n) => n.name === ref.name);
+    if (!network) throw new NotFoundError('network.not-found', `There is no network "${ref.name}" on this host`, { details: { field: 'name' } });
+    return network;
+  }
+
+  private async changedSummary(ref: NetworkRef): Promise<NetworkSummary> {
+    this.options.changed?.(ref.hostId);
+    return this.find(ref);
   }
 }
 
@@ -119,6 +154,7 @@ function summarize(hostId: string, network: HostNetwork, domains: HostDomainAtta
     uuid: network.uuid,
     mode: parsed.mode,
     bridge: parsed.bridge,
+    forwardDevice: parsed.forwardDevice,
     subnets: parsed.subnets.map(cidrText),
     dhcpRange: parsed.dhcpRange,
     active: network.active,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressPlan, cidrText, overlaps, parseCidr, prefixOfNetmask } from './ipv4';
+import { addressPlan, cidrText, dhcpRangeProblem, overlaps, parseCidr, prefixOfNetmask } from './ipv4';
 import { domainAttachments, networkXml, parseNetworkXml } from './networkXml';
 
 const subnet = (text: string) => {
@@ -28,18 +28,35 @@ describe('ipv4', () => {
     expect(prefixOfNetmask('255.255.240.0')).toBe(20);
     expect(prefixOfNetmask('255.0.255.0')).toBeUndefined();
   });
+
+  it('checks a DHCP range against the subnet, naming the wrong end', () => {
+    const net = subnet('10.9.8.0/24');
+    expect(dhcpRangeProblem(net, '10.9.8.100', '10.9.8.200')).toBeUndefined();
+    expect(dhcpRangeProblem(net, '10.9.8.2', '10.9.8.254')).toBeUndefined();
+    expect(dhcpRangeProblem(net, '10.9.8.1', '10.9.8.20')).toEqual({ end: 'start', reason: "10.9.8.1 is not inside 10.9.8.0/24, from 10.9.8.2 to 10.9.8.254 (10.9.8.1 is the host's)" });
+    expect(dhcpRangeProblem(net, '10.9.8.10', '10.9.8.255')).toMatchObject({ end: 'end', reason: expect.stringContaining('10.9.8.255 is not inside') });
+    expect(dhcpRangeProblem(net, '10.9.9.10', '10.9.8.20')).toMatchObject({ end: 'start' });
+    expect(dhcpRangeProblem(net, '10.9.8.10', 'ten')).toEqual({ end: 'end', reason: '"ten" is not an IPv4 address' });
+    expect(dhcpRangeProblem(net, '10.9.8.50', '10.9.8.20')).toEqual({ end: 'end', reason: 'the range ends (10.9.8.20) before it starts (10.9.8.50)' });
+  });
 });
 
 describe('network XML', () => {
   it('round-trips a NAT network through the XML layer', () => {
     const xml = networkXml({ name: 'lab<&>', mode: 'nat', bridge: 'br0', subnet: subnet('10.1.0.0/24'), dhcp: true });
     expect(xml).toContain('<name>lab&lt;&amp;&gt;</name>');
-    expect(parseNetworkXml(xml)).toEqual({ mode: 'nat', bridge: 'br0', subnets: [subnet('10.1.0.0/24')], dhcpRange: { start: '10.1.0.2', end: '10.1.0.254' } });
+    expect(parseNetworkXml(xml)).toEqual({ mode: 'nat', bridge: 'br0', forwardDevice: null, subnets: [subnet('10.1.0.0/24')], dhcpRange: { start: '10.1.0.2', end: '10.1.0.254' } });
+  });
+
+  it('writes a routed network with its forward device and a DHCP range of its own, and reads them back', () => {
+    const xml = networkXml({ name: 'r', mode: 'routed', bridge: 'br9', subnet: subnet('10.2.0.0/24'), dhcp: true, dhcpRange: { start: '10.2.0.100', end: '10.2.0.150' }, forwardDevice: 'eth1' });
+    expect(xml).toContain('<forward mode="route" dev="eth1"/>');
+    expect(parseNetworkXml(xml)).toEqual({ mode: 'routed', bridge: 'br9', forwardDevice: 'eth1', subnets: [subnet('10.2.0.0/24')], dhcpRange: { start: '10.2.0.100', end: '10.2.0.150' } });
   });
 
   it('reads modes it does not create as other, and prefix-style addresses', () => {
     const parsed = parseNetworkXml("<network><name>x</name><forward mode='bridge'/><ip address='172.16.4.9' prefix='22'/><ip family='ipv6' address='fd00::1' prefix='64'/></network>");
-    expect(parsed).toEqual({ mode: 'other', bridge: null, subnets: [subnet('172.16.4.0/22')], dhcpRange: null });
+    expect(parsed).toEqual({ mode: 'other', bridge: null, forwardDevice: null, subnets: [subnet('172.16.4.0/22')], dhcpRange: null });
   });
 
   it('lists the networks and bridges a domain is attached to', () => {

@@ -69,3 +69,21 @@ export function addressPlan(subnet: Ipv4Subnet): { gateway: string; netmask: str
     dhcpEnd: formatIpv4(last - 1),
   };
 }
+
+/**
+ * Why a DHCP range does not fit a subnet (which end is wrong and why), or undefined when it does: both ends
+ * inside the subnet, neither its network address, the host's (first) address nor the broadcast, start <= end.
+ */
+export function dhcpRangeProblem(subnet: Ipv4Subnet, start: string, end: string): { end: 'start' | 'end'; reason: string } | undefined {
+  const plan = addressPlan(subnet);
+  const first = subnet.network + 2;
+  const last = subnet.network + size(subnet.prefix) - 2;
+  const inside = `inside ${cidrText(subnet)}, from ${plan.dhcpStart} to ${plan.dhcpEnd} (${plan.gateway} is the host's)`;
+  for (const [which, text] of [['start', start], ['end', end]] as const) {
+    const value = parseIpv4(text.trim());
+    if (value === undefined) return { end: which, reason: `"${text}" is not an IPv4 address` };
+    if (value < first || value > last) return { end: which, reason: `${text} is not ${inside}` };
+  }
+  if (parseIpv4(start.trim())! > parseIpv4(end.trim())!) return { end: 'end', reason: `the range ends (${end}) before it starts (${start})` };
+  return undefined;
+}

@@ -11,13 +11,21 @@ export interface NetworkDefinition {
   bridge: string;
   subnet: Ipv4Subnet;
   dhcp: boolean;
+  /** The range DHCP hands out; the whole subnet after the host's address when absent. */
+  dhcpRange?: { start: string; end: string };
+  /** NAT and routed: `<forward dev=...>`. */
+  forwardDevice?: string;
 }
 
 export function networkXml(definition: NetworkDefinition): string {
   const document = XmlDocument.parse('<network/>', 'network XML');
   const root = new XmlNode(document.root);
   root.setText('name', definition.name);
-  if (definition.mode !== 'isolated') root.ensure('forward').setAttribute('mode', definition.mode === 'nat' ? 'nat' : 'route');
+  if (definition.mode !== 'isolated') {
+    const forward = root.ensure('forward');
+    forward.setAttribute('mode', definition.mode === 'nat' ? 'nat' : 'route');
+    if (definition.forwardDevice) forward.setAttribute('dev', definition.forwardDevice);
+  }
   const bridge = root.ensure('bridge');
   bridge.setAttribute('name', definition.bridge);
   bridge.setAttribute('stp', 'on');
@@ -28,8 +36,8 @@ export function networkXml(definition: NetworkDefinition): string {
   ip.setAttribute('netmask', plan.netmask);
   if (definition.dhcp) {
     const range = ip.ensure('dhcp/range');
-    range.setAttribute('start', plan.dhcpStart);
-    range.setAttribute('end', plan.dhcpEnd);
+    range.setAttribute('start', definition.dhcpRange?.start.trim() ?? plan.dhcpStart);
+    range.setAttribute('end', definition.dhcpRange?.end.trim() ?? plan.dhcpEnd);
   }
   return document.toString();
 }
@@ -37,6 +45,7 @@ export function networkXml(definition: NetworkDefinition): string {
 export interface ParsedNetwork {
   mode: NetworkMode | 'other';
   bridge: string | null;
+  forwardDevice: string | null;
   subnets: Ipv4Subnet[];
   dhcpRange: { start: string; end: string } | null;
 }
@@ -60,7 +69,7 @@ export function parseNetworkXml(xml: string): ParsedNetwork {
     const end = ip.value('dhcp/range/@end');
     if (!dhcpRange && start && end) dhcpRange = { start, end };
   }
-  return { mode, bridge: root.value('bridge/@name') ?? null, subnets, dhcpRange };
+  return { mode, bridge: root.value('bridge/@name') ?? null, forwardDevice: root.value('forward/@dev') ?? null, subnets, dhcpRange };
 }
 
 

@@ -12,6 +12,7 @@ import { describeMedia, findIso, type InstallMediaReader, type MediaInspection }
 import { problemsOf, searchCatalog, userTemplateFrom, type Catalog, type CatalogQuery } from './catalog';
 import type { LazyOsDatabase, OsDatabase, OsEntry } from './osinfo/OsDatabase';
 import { placeVm, type PlacementCandidate } from './placement';
+import { placeLab, type LabHostPlan } from './labPlacement';
 import { VmRequestSchema, type InstallMedia, type Purpose, type Template, type UserTemplate, type VmRequest } from './schemas';
 import type { UserTemplateStore } from './UserTemplateStore';
 import { GiB, MiB } from './units';
@@ -255,6 +256,35 @@ export class ProvisioningService {
     return { chosen: toProposal(chosen), overridden, explanation, alternatives: alternatives.map(toProposal), refusals };
   }
 
+  /**
+   * The one host for a lab's VMs (labPlacement.ts), explained; `overrideHostId` forces one. A VM name the
+   * chosen host already has is a field error (`vms.N.name`), as `place` does for one VM.
+   */
+  async placeLab(vms: Array<{ name: string; request: VmRequest }>, options: { overrideHostId?: string; uplink?: string }) {
+    const [db, candidates] = await Promise.all([this.deps.osDb.get(), this.candidates()]);
+    for (const [i, vm] of vms.entries()) {
+      await this.checkApps(vm.request, db).catch((error: unknown) => {
+        if (error instanceof InvalidInputError && error.details) (error.details as Record<string, unknown>).field = `vms.${i}.request.apps`;
+        throw error;
+      });
+    }
+    const outcome = placeLab(vms, candidates, db, {
+      today: this.today(),
+      ...(options.overrideHostId !== undefined ? { overrideHostId: options.overrideHostId } : {}),
+      ...(options.uplink ? { uplink: options.uplink } : {}),
+    });
+    if (!outcome.placed) return { overridden: false, explanation: outcome.explanation, alternatives: [], refusals: outcome.refusals };
+    const { chosen, overridden, explanation, alternatives, refusals } = outcome.placed;
+    const taken = this.deps.vmNames(chosen.hostId);
+    const clash = vms.findIndex((vm) => taken.includes(vm.name));
+    if (clash >= 0) {
+      throw new ConflictError('provisioning.name-taken', `${chosen.hostName} already has a VM named "${vms[clash]!.name}"`, {
+        details: { field: `vms.${clash}.name`, hostId: chosen.hostId },
+      });
+    }
+    return { chosen: toLabPlan(chosen), overridden, explanation, alternatives: alternatives.map(toLabPlan), refusals };
+  }
+
   async listTemplates(): Promise<UserTemplate[]> {
     return (await this.userTemplates()).list();
   }
@@ -415,6 +445,16 @@ function summarizeOs(os: OsEntry, db: OsDatabase): OsSummary {
     recommended: resources('recommended'),
     uefiRequired: db.firmwareNeeds(os, 'x86_64').uefiRequired,
     cloudImage: os.images.some((i) => i.cloudInit),
+  };
+}
+
+function toLabPlan(plan: LabHostPlan) {
+  return {
+    hostId: plan.hostId,
+    hostName: plan.hostName,
+    vms: plan.vms.map((vm) => ({ name: vm.name, proposal: toProposal(vm.proposal) })),
+    distance: plan.distance,
+    memoryLeftBytes: plan.memoryLeftBytes,
   };
 }
 

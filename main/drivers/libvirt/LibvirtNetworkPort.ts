@@ -4,29 +4,50 @@
  * leaves nothing. Every object is freed here.
  */
 import { OperationFailedError } from '../../core/errors';
+import type { Disposable, HostSession } from '../../core/hosts/HostDriver';
 import type { HostManager } from '../../core/hosts/HostManager';
-import type { HostDomainAttachment, HostNetwork, NetworkPort } from '../../core/networks/NetworkPort';
-import { LibvirtError, virDomainXMLFlags, type Connection, type Network } from '../../../native-helpers/libvirt/lib';
-import { libvirtConnectionOf } from './LibvirtHostDriver';
+import { createLogger } from '../../core/logging';
+import type { HostDomainAttachment, HostNetwork, NetworkEventsPort, NetworkPort } from '../../core/networks/NetworkPort';
+import {
+  LibvirtError,
+  subscribeNetworkEvents,
+  virDomainEventType,
+  virDomainXMLFlags,
+  virNetworkEventID,
+  type Connection,
+  type Network,
+} from '../../../native-helpers/libvirt/lib';
+import { libvirtConnectionOf, libvirtLifecycleOf } from './LibvirtHostDriver';
 import { mapLibvirtError } from './mapLibvirtError';
 
-export class LibvirtNetworkPort implements NetworkPort {
+const log = createLogger('libvirt-networks');
+
+export class LibvirtNetworkPort implements NetworkPort, NetworkEventsPort {
   constructor(private readonly hosts: Pick<HostManager, 'session'>) {}
 
   async listNetworks(hostId: string): Promise<HostNetwork[]> {
     return this.call(hostId, async (conn) => {
       const networks = await conn.listAllNetworks();
       try {
-        return await Promise.all(
-          networks.map(async (network) => ({
-            name: network.getName(),
-            uuid: network.getUUIDString(),
-            xml: await network.getXMLDesc(),
-            active: await network.isActive(),
-            persistent: await network.isPersistent(),
-            autostart: await network.getAutostart(),
-          })),
+        const listed = await Promise.all(
+          networks.map(async (network): Promise<HostNetwork | undefined> => {
+            try {
+              return {
+                name: network.getName(),
+                uuid: network.getUUIDString(),
+                xml: await network.getXMLDesc(),
+                active: await network.isActive(),
+                persistent: await network.isPersistent(),
+                autostart: await network.getAutostart(),
+              };
+            } catch (error) {
+              // A network undefined between the listing and these reads (a delete under way) is not listed.
+              if (error instanceof LibvirtError && error.is('VIR_ERR_NO_NETWORK')) return undefined;
+              throw error;
+            }
+          }),
         );
+        return listed.filter((n): n is HostNetwork => n !== undefined);
       } finally {
         for (const network of networks) network.free();
       }
@@ -83,6 +104,51 @@ export class LibvirtNetworkPort implements NetworkPort {
         network.free();
       }
     });
+  }
+
+  async setActive(hostId: string, name: string, active: boolean): Promise<void> {
+    await this.call(hostId, async (conn) => {
+      const network = await conn.lookupNetworkByName(name);
+      try {
+        await (active ? network.create() : network.destroy());
+      } finally {
+        network.free();
+      }
+    });
+  }
+
+  async setAutostart(hostId: string, name: string, autostart: boolean): Promise<void> {
+    await this.call(hostId, async (conn) => {
+      const network = await conn.lookupNetworkByName(name);
+      try {
+        await network.setAutostart(autostart);
+      } finally {
+        network.free();
+      }
+    });
+  }
+
+  /**
+   * Network lifecycle events of the session's connection, and the domain definitions among its lifecycle
+   * events (an interface added or removed changes who is attached; starts and stops do not).
+   */
+  async watch(session: HostSession, changed: () => void): Promise<Disposable> {
+    const conn = libvirtConnectionOf(session);
+    const domains = libvirtLifecycleOf(session).on((event) => {
+      if (event.event === 'lifecycle' && (event.type === virDomainEventType.VIR_DOMAIN_EVENT_DEFINED || event.type === virDomainEventType.VIR_DOMAIN_EVENT_UNDEFINED)) changed();
+    });
+    try {
+      const networks = await subscribeNetworkEvents(conn, virNetworkEventID.VIR_NETWORK_EVENT_ID_LIFECYCLE, () => changed());
+      return {
+        dispose() {
+          domains.dispose();
+          networks.dispose().catch((error: unknown) => log.warn('could not stop following network events', error));
+        },
+      };
+    } catch (error) {
+      domains.dispose();
+      throw mapLibvirtError(error);
+    }
   }
 
   private async call<T>(hostId: string, work: (conn: Connection) => Promise<T>): Promise<T> {

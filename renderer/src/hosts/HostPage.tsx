@@ -1,5 +1,6 @@
 import { formatBytes, formatKiB, hostStatusLabel } from '../format';
 import { HostCharts } from '../monitoring/HostCharts';
+import { HostNetworks } from '../networks/HostNetworks';
 import { useHostPage, useHosts, useStores } from '../stores/StoresContext';
 
 /**
@@ -105,6 +106,7 @@ export function HostPage() {
           </div>
         </div>
       )}
+      <HostNetworks key={`networks-${hostId}`} hostId={hostId} hostName={host.name} connected={host.status === 'connected'} />
       <div className="host-page-charts" data-testid="host-charts">
         <HostCharts key={hostId} hostId={hostId} />
       </div>

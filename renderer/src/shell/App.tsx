@@ -2,6 +2,7 @@
 import { lazy, Suspense, useEffect } from 'react';
 import { CredentialDialog } from '../credentials/CredentialDialog';
 import { HostPage } from '../hosts/HostPage';
+import { LabDialogHost } from '../labs/LabDialog';
 import { MigrationDialogHost } from '../migration/MigrationDialog';
 import { AlertNotifier } from '../monitoring/Alerts';
 import { ProvisioningWizardHost } from '../provisioning/ProvisioningWizard';
@@ -60,6 +61,7 @@ export function App() {
       </div>
       <MigrationDialogHost />
       <ProvisioningWizardHost />
+      <LabDialogHost />
       <Toasts />
       <CredentialDialog />
       <AlertNotifier />

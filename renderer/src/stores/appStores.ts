@@ -18,6 +18,8 @@ import { createVmsStore, type VmsStore } from './vmsStore';
 import { createGuestAddressesStore, type GuestAddressesStore } from './guestAddressesStore';
 import { createWizardStore, type WizardStore } from '../provisioning/wizardStore';
 import { createTopologyStore, type TopologyStore } from '../topology/topologyStore';
+import { createNetworksStore, type NetworksStore } from './networksStore';
+import { createLabStore, type LabStore } from '../labs/labStore';
 
 export interface AppStores {
   toasts: ToastStore;
@@ -38,6 +40,10 @@ export interface AppStores {
   wizard: WizardStore;
   /** The topology view (hosts, networks, VMs). */
   topology: TopologyStore;
+  /** Each host's VM networks, live. */
+  networks: NetworksStore;
+  /** The "Deploy a lab" dialog. */
+  labs: LabStore;
   /** VMs' IP addresses as Tandem learns them (a deployed VM's arrives after its job when the guest is slow). */
   guestAddresses: GuestAddressesStore;
   /** The initial loads; events are already subscribed, so nothing that happens meanwhile is missed. */
@@ -71,7 +77,9 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
   const migration = createMigrationStore(client, toasts);
   const checkpoints = createCheckpointsStore(client, toasts);
   const wizard = createWizardStore(client);
-  const topology = createTopologyStore(client);
+  const networks = createNetworksStore(client);
+  const topology = createTopologyStore(networks);
+  const labs = createLabStore(client, networks);
   const guestAddresses = createGuestAddressesStore(client, toasts);
   return {
     toasts,
@@ -89,6 +97,8 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
     checkpoints,
     wizard,
     topology,
+    networks,
+    labs,
     guestAddresses,
     async start() {
       await Promise.all([
@@ -113,6 +123,8 @@ export function createAppStores(client: ContractClient, toastOptions?: ToastStor
       consoles.dispose();
       jobs.dispose();
       checkpoints.dispose();
+      networks.dispose();
+      labs.dispose();
       guestAddresses.dispose();
     },
   };

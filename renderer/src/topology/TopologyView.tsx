@@ -1,6 +1,7 @@
 /** The topology: hosts, their networks and VMs, and the links between them, drawn in SVG from live state. */
 import { useEffect, useMemo } from 'react';
 import { useStore } from 'zustand';
+import type { NetworkSummary } from '../../../preload/api/networks';
 import { selectHostList } from '../stores/hostsStore';
 import { useHosts, useStores, useVms } from '../stores/StoresContext';
 import { layoutTopology, type TopologyNode } from './topologyLayout';
@@ -10,18 +11,25 @@ const NODE_WIDTH = 180;
 const NODE_HEIGHT = 44;
 
 export function TopologyView() {
-  const { topology } = useStores();
+  const { topology, networks: networksStore } = useStores();
   const hosts = useHosts(selectHostList);
   const vmMap = useVms((state) => state.vms);
-  const networks = useStore(topology, (state) => state.networks);
-  const errors = useStore(topology, (state) => state.errors);
-  const loading = useStore(topology, (state) => state.loading);
+  const byHost = useStore(networksStore, (state) => state.byHost);
   const connectedIds = useMemo(() => hosts.filter((h) => h.status === 'connected').map((h) => h.id), [hosts]);
-  const vmNames = useMemo(() => Object.values(vmMap).map((vm) => `${vm.hostId}/${vm.name}`).sort().join('|'), [vmMap]);
-  // Reload when a host (dis)connects or a VM comes or goes: attachments are read from the host.
+  // Each connected host's networks are read once; `networks.changed` keeps them (and who is attached) live.
   useEffect(() => {
-    void topology.getState().reload(connectedIds);
-  }, [topology, connectedIds, vmNames]);
+    networksStore.getState().ensure(connectedIds);
+  }, [networksStore, connectedIds]);
+  const { networks, errors, loading } = useMemo(() => {
+    const networks: Record<string, NetworkSummary[]> = {};
+    const errors: Record<string, string> = {};
+    for (const hostId of connectedIds) {
+      const entry = byHost[hostId];
+      if (entry?.loaded) networks[hostId] = entry.networks;
+      if (entry?.error) errors[hostId] = entry.error;
+    }
+    return { networks, errors, loading: connectedIds.some((hostId) => !byHost[hostId]?.loaded || byHost[hostId]?.loading) };
+  }, [byHost, connectedIds]);
   const layout = useMemo(() => layoutTopology(hosts, Object.values(vmMap), networks), [hosts, vmMap, networks]);
   const byId = new Map(layout.nodes.map((n) => [n.id, n]));
 

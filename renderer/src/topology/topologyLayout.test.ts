@@ -6,7 +6,7 @@ import { layoutTopology } from './topologyLayout';
 const host = { id: 'h1', name: 'one', status: 'connected' } as HostSummary;
 const vm = (name: string): VmSummary => ({ hostId: 'h1', uuid: `u-${name}`, name, state: 'running', stateReason: 'booted', vcpus: 1, memoryKiB: 1, persistent: true });
 const net = (name: string, vms: string[]): NetworkSummary =>
-  ({ hostId: 'h1', name, uuid: name, mode: 'nat', bridge: null, subnets: ['10.0.0.0/24'], dhcpRange: null, active: true, persistent: true, autostart: true, vms });
+  ({ hostId: 'h1', name, uuid: name, mode: 'nat', bridge: null, forwardDevice: null, subnets: ['10.0.0.0/24'], dhcpRange: null, active: true, persistent: true, autostart: true, vms });
 
 describe('layoutTopology', () => {
   it('links host to networks, networks to their VMs, and the host to a VM on no network', () => {

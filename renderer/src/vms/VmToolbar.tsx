@@ -5,6 +5,7 @@ import { selectHostList } from '../stores/hostsStore';
 import { useHosts, useStores, useVms } from '../stores/StoresContext';
 import { VM_STATE_ORDER, countByState, selectAllTags, selectVisibleVms } from '../stores/vmsStore';
 import { VmBulkBar } from './VmBulkBar';
+import { NewLabButton } from '../labs/LabDialog';
 
 /** Above the table: what is shown, counts by state, the filters (host, state, tag, text) and bulk actions. */
 export function VmToolbar() {
@@ -100,6 +101,7 @@ export function VmToolbar() {
         <button type="button" className="btn btn-primary" data-testid="new-vm" onClick={() => wizard.getState().openWizard()}>
           New VM
         </button>
+        <NewLabButton />
       </div>
       <VmBulkBar />
     </div>

@@ -5,6 +5,8 @@
  * iptables through nsenter). A start libvirt refuses (the subnet already in use on the host) leaves no
  * definition; a delete stops the network and its bridge and rules go. Subnets are 10.(100+slot).N.0/24 with
  * N from this process, explicit bridge names carry slot and pid; everything created is removed in afterAll.
+ * Changes made outside Tandem (a domain defined with virsh) and start / stop / autostart reach the client as
+ * `networks.changed`.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -165,7 +167,10 @@ describe.skipIf(!env)('networks.* on the test bed', () => {
     const vm = `n${tag}-vm`;
     const domainXml = `<domain type='qemu'><name>${vm}</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os>
       <devices><interface type='network'><source network='${name}'/></interface></devices></domain>`;
+    // The domain defined outside Tandem reaches the UI as a pushed list (libvirt's domain lifecycle event).
+    const attached = t.nextEvent('networks.changed', (c) => c.hostId === host.id && c.networks.find((n) => n.name === name)?.vms.includes(vm) === true);
     await execFileAsync('sh', ['-c', `printf '%s' "$0" | virsh -c '${uri}' define /dev/stdin`, domainXml]);
+    await attached;
     expect((await t.client.call('networks.list', { hostId: host.id })).find((n) => n.name === name)?.vms).toEqual([vm]);
 
     const refused = await callError(t.client.call('networks.delete', { hostId: host.id, name }));
@@ -173,11 +178,55 @@ describe.skipIf(!env)('networks.* on the test bed', () => {
     expect(refused.message).toContain(vm);
     expect(await netNames()).toContain(name);
 
+    const detached = t.nextEvent('networks.changed', (c) => c.hostId === host.id && c.networks.find((n) => n.name === name)?.vms.length === 0);
     await virsh('undefine', vm);
+    await detached;
+    const removed = t.nextEvent('networks.changed', (c) => c.hostId === host.id && !c.networks.some((n) => n.name === name));
     expect(await t.client.call('networks.delete', { hostId: host.id, name })).toBeNull();
+    await removed;
     expect(await netNames()).not.toContain(name);
     expect(await bridgeAddresses(bridgeName)).toBeNull();
     expect(await callError(t.client.call('networks.delete', { hostId: host.id, name }))).toMatchObject({ errorName: 'NotFound', code: 'network.not-found' });
+  });
+
+  it('stops and starts a network for real and sets its autostart, each pushed; refuses what is already so', async () => {
+    const name = `n${tag}-nat`;
+    const [a, b, c] = subnet(1).split('.');
+    const on = (active: boolean) => t.nextEvent('networks.changed', (e) => e.hostId === host.id && e.networks.find((n) => n.name === name)?.active === active);
+    const stopped = on(false);
+    expect(await t.client.call('networks.stop', { hostId: host.id, name })).toMatchObject({ active: false });
+    await stopped;
+    expect(await bridgeAddresses(bridge('n'))).toBeNull();
+    expect(await callError(t.client.call('networks.stop', { hostId: host.id, name }))).toMatchObject({ errorName: 'Conflict', code: 'network.inactive' });
+    const started = on(true);
+    expect(await t.client.call('networks.start', { hostId: host.id, name })).toMatchObject({ active: true });
+    await started;
+    expect(await bridgeAddresses(bridge('n'))).toEqual([`${a}.${b}.${c}.1/24`]);
+    expect(await callError(t.client.call('networks.start', { hostId: host.id, name }))).toMatchObject({ errorName: 'Conflict', code: 'network.active' });
+    // libvirt has no autostart event: Tandem pushes the list itself.
+    const pushed = t.nextEvent('networks.changed', (e) => e.hostId === host.id && e.networks.find((n) => n.name === name)?.autostart === true);
+    expect(await t.client.call('networks.setAutostart', { hostId: host.id, name, autostart: true })).toMatchObject({ autostart: true });
+    await pushed;
+    expect(await virsh('net-info', name)).toMatch(/Autostart:\s+yes/);
+  });
+
+  it('defines a routed network with a forward device and a DHCP range of its own', async () => {
+    const name = `n${tag}-fwd`;
+    const created = await t.client.call('networks.create', {
+      hostId: host.id,
+      name,
+      mode: 'routed',
+      subnet: subnet(4),
+      bridge: bridge('f'),
+      forwardDevice: 'lo',
+      dhcpRange: { start: subnet(4).replace('0/24', '100'), end: subnet(4).replace('0/24', '120') },
+      start: false,
+    });
+    expect(created).toMatchObject({ mode: 'routed', forwardDevice: 'lo', dhcpRange: { start: subnet(4).replace('0/24', '100'), end: subnet(4).replace('0/24', '120') } });
+    const xml = await virsh('net-dumpxml', name);
+    expect(xml).toContain(`<forward dev='lo' mode='route'>`);
+    expect(xml).toContain(`<range start='${subnet(4).replace('0/24', '100')}' end='${subnet(4).replace('0/24', '120')}'/>`);
+    await t.client.call('networks.delete', { hostId: host.id, name });
   });
 
   it('deletes the NAT and routed networks: their bridges and firewall rules go', async () => {

@@ -36,6 +36,12 @@ class ScriptedNetworks implements NetworkPort {
     this.log.push(`remove ${name}`);
     this.networks.delete(name);
   }
+  async setActive(_h: string, name: string, active: boolean) {
+    this.log.push(`${active ? 'start' : 'stop'} ${name}`);
+  }
+  async setAutostart(_h: string, name: string, autostart: boolean) {
+    this.log.push(`autostart ${name} ${autostart}`);
+  }
 }
 
 let db: OsDatabase;

@@ -1,0 +1,569 @@
+/**
+ * "Deploy a lab": the lab network -> its VMs -> review (the host for all of them, explained, with an
+ * override) -> deploy (one job, its progress, then what it left: the lab running, or what the rollback
+ * removed). Keyboard: Enter goes on (not on buttons), Escape closes, the steps are a tab list, the first
+ * field of each step takes the focus. State lives in labStore.
+ */
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useStore } from 'zustand';
+import { LabReportSchema } from '../../../preload/api/labs';
+import type { Job } from '../../../preload/api/jobs';
+import { formatBytes } from '../format';
+import { JobProgress } from '../jobs/JobProgress';
+import { FormField } from '../networks/FormField';
+import { useHosts, useJobs, useStores } from '../stores/StoresContext';
+import { LAB_STEP_LABELS, LAB_STEPS, MAX_LAB_VMS, stepOfField, type LabState, type LabStep } from './labStore';
+import '../networks/networks.css';
+import './labs.css';
+
+function useLab<T>(selector: (state: LabState) => T): T {
+  return useStore(useStores().labs, selector);
+}
+
+/** Rendered once by the shell; shows the dialog while it is open. */
+export function LabDialogHost() {
+  const open = useLab((s) => s.open);
+  return open ? <LabDialog /> : null;
+}
+
+/** The toolbar's entry to the dialog. */
+export function NewLabButton() {
+  const { labs } = useStores();
+  return (
+    <button type="button" className="btn" data-testid="new-lab" onClick={() => labs.getState().openLab()}>
+      New lab
+    </button>
+  );
+}
+
+function LabDialog() {
+  const { labs } = useStores();
+  const step = useLab((s) => s.step);
+  const dialogRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const first = dialogRef.current?.querySelector<HTMLElement>('.lab-body input, .lab-body select, .lab-body button');
+    (first ?? dialogRef.current)?.focus();
+  }, [step]);
+  useEffect(() => {
+    const onEscape = (event: globalThis.KeyboardEvent) => {
+      if (event.key === 'Escape') labs.getState().close();
+    };
+    window.addEventListener('keydown', onEscape);
+    return () => window.removeEventListener('keydown', onEscape);
+  }, [labs]);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (event.key !== 'Enter' || event.defaultPrevented) return;
+    const target = event.target as HTMLElement;
+    if (target.tagName === 'BUTTON' || target.tagName === 'A' || target.tagName === 'SELECT') return;
+    // Enter in the "add VMs" controls adds them; on review, deploying takes its button.
+    if (target.closest('[data-enter="local"]') || step === 'review' || step === 'deploy') return;
+    event.preventDefault();
+    void labs.getState().next();
+  };
+
+  return (
+    <div className="dialog-backdrop">
+      <div
+        ref={dialogRef}
+        className="wizard lab-dialog"
+        role="dialog"
+        aria-modal="true"
+        tabIndex={-1}
+        aria-labelledby="lab-title"
+        data-testid="lab-dialog"
+        onKeyDown={onKeyDown}
+      >
+        <header className="wizard-header">
+          <h2 id="lab-title">Deploy a lab</h2>
+          <button className="btn btn-quiet btn-small" type="button" onClick={() => labs.getState().close()} aria-label="Close" data-testid="lab-close">
+            Esc
+          </button>
+        </header>
+        <StepTabs step={step} />
+        <div className="wizard-body lab-body" data-testid={`lab-step-${step}`}>
+          {step === 'lab' && <LabStepView />}
+          {step === 'vms' && <VmsStep />}
+          {step === 'review' && <ReviewStep />}
+          {step === 'deploy' && <DeployStep />}
+        </div>
+        <Footer step={step} />
+      </div>
+    </div>
+  );
+}
+
+function StepTabs({ step }: { step: LabStep }) {
+  const { labs } = useStores();
+  return (
+    <ol className="wizard-steps" role="tablist" aria-label="Steps">
+      {LAB_STEPS.map((s, i) => (
+        <li key={s}>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={s === step}
+            className={s === step ? 'wizard-step current' : 'wizard-step'}
+            data-testid={`lab-tab-${s}`}
+            onClick={() => void labs.getState().goTo(s)}
+          >
+            {i + 1}. {LAB_STEP_LABELS[s]}
+          </button>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function Footer({ step }: { step: LabStep }) {
+  const { labs } = useStores();
+  const canDeploy = useLab((s) => !!s.review.placement?.chosen && !s.review.checking && Object.keys(s.errors).length === 0);
+  if (step === 'deploy') return null;
+  return (
+    <footer className="wizard-footer">
+      <button type="button" className="btn" disabled={step === 'lab'} onClick={() => labs.getState().back()} data-testid="lab-back">
+        Back
+      </button>
+      {step === 'review' ? (
+        <button type="button" className="btn btn-primary" disabled={!canDeploy} onClick={() => void labs.getState().startDeploy()} data-testid="lab-deploy">
+          Deploy the lab
+        </button>
+      ) : (
+        <button type="button" className="btn btn-primary" onClick={() => void labs.getState().next()} data-testid="lab-next">
+          Next
+        </button>
+      )}
+    </footer>
+  );
+}
+
+function LabStepView() {
+  const { labs } = useStores();
+  const draft = useLab((s) => s.draft);
+  const errors = useLab((s) => s.errors);
+  return (
+    <div className="wizard-form">
+      <p className="muted">A lab is a new private network and VMs on it, deployed together on one host. If anything fails, everything it created is removed.</p>
+      <FormField label="Lab name (its network's name too)" error={errors.name} testId="lab-error-name">
+        {(props) => (
+          <input
+            {...props}
+            className="input"
+            autoComplete="off"
+            data-testid="lab-field-name"
+            value={draft.name}
+            onChange={(e) => labs.getState().setLab({ name: e.target.value })}
+          />
+        )}
+      </FormField>
+      <FormField label="Private network, IPv4 subnet" error={errors.subnet} testId="lab-error-subnet" hint="The host takes the first address; DHCP hands out the rest.">
+        {(props) => (
+          <input
+            {...props}
+            className="input"
+            autoComplete="off"
+            placeholder="10.90.0.0/24"
+            data-testid="lab-field-subnet"
+            value={draft.subnet}
+            onChange={(e) => labs.getState().setLab({ subnet: e.target.value })}
+          />
+        )}
+      </FormField>
+      <FormField label="Network mode" error={errors.mode} testId="lab-error-mode">
+        {(props) => (
+          <select
+            {...props}
+            className="input"
+            data-testid="lab-field-mode"
+            value={draft.mode}
+            onChange={(e) => labs.getState().setLab({ mode: e.target.value as 'isolated' | 'nat' })}
+          >
+            <option value="isolated">Isolated: the VMs reach each other and the host only</option>
+            <option value="nat">NAT: the VMs also reach outside, through the host</option>
+          </select>
+        )}
+      </FormField>
+    </div>
+  );
+}
+
+function VmsStep() {
+  const { labs } = useStores();
+  const draft = useLab((s) => s.draft);
+  const errors = useLab((s) => s.errors);
+  const templates = useLab((s) => s.templates);
+  const catalogError = useLab((s) => s.catalogError);
+  const [templateId, setTemplateId] = useState('');
+  const [count, setCount] = useState('2');
+  const chosenTemplate = templateId || templates[0]?.template.id || '';
+  const countValue = Number(count);
+  const countValid = Number.isInteger(countValue) && countValue >= 1 && countValue <= MAX_LAB_VMS - draft.vms.length;
+  const add = () => {
+    if (chosenTemplate && countValid) labs.getState().addVms(chosenTemplate, countValue);
+  };
+  const rowError = (i: number) =>
+    Object.entries(errors)
+      .filter(([field]) => field.startsWith(`vms.${i}.`) && field !== `vms.${i}.name` && field !== `vms.${i}.templateId`)
+      .map(([, message]) => message)
+      .join('; ');
+  return (
+    <div className="wizard-form">
+      {catalogError && (
+        <p className="field-error" role="alert">
+          {catalogError}
+        </p>
+      )}
+      <fieldset>
+        <legend>Add VMs</legend>
+        <div className="net-row lab-add" data-enter="local" onKeyDown={(e) => e.key === 'Enter' && (e.preventDefault(), add())}>
+          <label className="form-field">
+            <span className="form-label">Template</span>
+            <select className="input" data-testid="lab-add-template" value={chosenTemplate} onChange={(e) => setTemplateId(e.target.value)}>
+              {templates.map((t) => (
+                <option key={`${t.source}/${t.template.id}`} value={t.template.id}>
+                  {t.template.name} ({t.osName ?? t.template.request.os.osinfoId}, {t.template.request.hardware.vcpus} vCPU,{' '}
+                  {formatMiB(t.template.request.hardware.memoryMiB)})
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="form-field lab-count">
+            <span className="form-label">How many</span>
+            <input
+              className="input"
+              type="number"
+              min={1}
+              max={MAX_LAB_VMS}
+              data-testid="lab-add-count"
+              aria-invalid={!countValid}
+              value={count}
+              onChange={(e) => setCount(e.target.value)}
+            />
+          </label>
+          <button type="button" className="btn" data-testid="lab-add" disabled={!chosenTemplate || !countValid} onClick={add}>
+            Add
+          </button>
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>
+          VMs ({draft.vms.length} of at most {MAX_LAB_VMS}): each gets one interface on the lab network
+        </legend>
+        {errors.vms && (
+          <p className="field-error" data-testid="lab-error-vms">
+            {errors.vms}
+          </p>
+        )}
+        <ol className="lab-vms" data-testid="lab-vms">
+          {draft.vms.map((vm, i) => (
+            <li key={i} className="lab-vm" data-testid={`lab-vm-${i}`}>
+              <div className="net-row">
+                <FormField label={`VM ${i + 1} name`} error={errors[`vms.${i}.name`]} testId={`lab-error-vms.${i}.name`}>
+                  {(props) => (
+                    <input
+                      {...props}
+                      className="input"
+                      autoComplete="off"
+                      data-testid={`lab-vm-${i}-name`}
+                      value={vm.name}
+                      onChange={(e) => labs.getState().updateVm(i, { name: e.target.value })}
+                    />
+                  )}
+                </FormField>
+                <FormField label="Template" error={errors[`vms.${i}.templateId`]} testId={`lab-error-vms.${i}.templateId`}>
+                  {(props) => (
+                    <select
+                      {...props}
+                      className="input"
+                      data-testid={`lab-vm-${i}-template`}
+                      value={vm.templateId}
+                      onChange={(e) => labs.getState().updateVm(i, { templateId: e.target.value })}
+                    >
+                      {templates.map((t) => (
+                        <option key={`${t.source}/${t.template.id}`} value={t.template.id}>
+                          {t.template.name}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </FormField>
+                <button
+                  type="button"
+                  className="btn btn-quiet btn-small lab-remove"
+                  aria-label={`Remove ${vm.name || `VM ${i + 1}`}`}
+                  data-testid={`lab-vm-${i}-remove`}
+                  onClick={() => labs.getState().removeVm(i)}
+                >
+                  Remove
+                </button>
+              </div>
+              {rowError(i) && (
+                <p className="field-error" data-testid={`lab-error-vms.${i}`}>
+                  {rowError(i)}
+                </p>
+              )}
+            </li>
+          ))}
+        </ol>
+      </fieldset>
+      <fieldset>
+        <legend>Gateway</legend>
+        <label className="inline">
+          <input
+            type="checkbox"
+            data-testid="lab-gateway"
+            checked={draft.gateway.enabled}
+            onChange={(e) =>
+              labs.getState().setGateway({ enabled: e.target.checked, ...(e.target.checked && !draft.gateway.vm && draft.vms[0] ? { vm: draft.vms[0].name } : {}) })
+            }
+          />{' '}
+          One VM is the lab's gateway: it also gets an interface on an existing network
+        </label>
+        {draft.gateway.enabled && (
+          <div className="net-row">
+            <FormField label="Gateway VM" error={errors['gateway.vm']} testId="lab-error-gateway.vm">
+              {(props) => (
+                <select
+                  {...props}
+                  className="input"
+                  data-testid="lab-gateway-vm"
+                  value={draft.gateway.vm}
+                  onChange={(e) => labs.getState().setGateway({ vm: e.target.value })}
+                >
+                  <option value="">Choose…</option>
+                  {draft.vms.map((vm, i) => (
+                    <option key={i} value={vm.name}>
+                      {vm.name}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </FormField>
+            <FormField
+              label="Its uplink network"
+              error={errors['gateway.uplink']}
+              testId="lab-error-gateway.uplink"
+              hint="An existing network of the host, e.g. libvirt's NAT network default."
+            >
+              {(props) => (
+                <input
+                  {...props}
+                  className="input"
+                  autoComplete="off"
+                  data-testid="lab-gateway-uplink"
+                  value={draft.gateway.uplink}
+                  onChange={(e) => labs.getState().setGateway({ uplink: e.target.value })}
+                />
+              )}
+            </FormField>
+          </div>
+        )}
+      </fieldset>
+      <fieldset>
+        <legend>Account in every VM (optional)</legend>
+        <div className="net-row">
+          <FormField label="User name" error={errors['account.username']} testId="lab-error-account.username">
+            {(props) => (
+              <input
+                {...props}
+                className="input"
+                autoComplete="off"
+                data-testid="lab-username"
+                value={draft.account.username}
+                onChange={(e) => labs.getState().setAccount({ username: e.target.value })}
+              />
+            )}
+          </FormField>
+          <FormField label="SSH public key" error={errors['account.sshKey']} testId="lab-error-account.sshKey">
+            {(props) => (
+              <input
+                {...props}
+                className="input"
+                autoComplete="off"
+                placeholder="ssh-ed25519 AAAA… you@host"
+                data-testid="lab-sshkey"
+                value={draft.account.sshKey}
+                onChange={(e) => labs.getState().setAccount({ sshKey: e.target.value })}
+              />
+            )}
+          </FormField>
+        </div>
+      </fieldset>
+    </div>
+  );
+}
+
+function ReviewStep() {
+  const { labs } = useStores();
+  const review = useLab((s) => s.review);
+  const draft = useLab((s) => s.draft);
+  const errors = useLab((s) => s.errors);
+  const placement = review.placement;
+  const chosen = placement?.chosen;
+  const hostChoices = [...(chosen ? [chosen] : []), ...(placement?.alternatives ?? [])];
+  const problems = Object.entries(errors);
+  return (
+    <div className="wizard-review" aria-busy={review.checking}>
+      {review.error && (
+        <p className="field-error" role="alert" data-testid="lab-review-error">
+          {review.error}
+        </p>
+      )}
+      {problems.length > 0 && (
+        <ul className="lab-problems" data-testid="lab-review-problems">
+          {problems.map(([field, message]) => (
+            <li key={field} className="field-error" data-field={field}>
+              {message}{' '}
+              <button type="button" className="btn btn-quiet btn-small" onClick={() => void labs.getState().goTo(stepOfField(field))}>
+                Fix
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <section aria-labelledby="lab-placement-h">
+        <h3 id="lab-placement-h">Host</h3>
+        <p data-testid="lab-placement">{placement?.explanation ?? (review.checking ? 'Checking the hosts…' : '')}</p>
+        {placement && (
+          <label>
+            Deploy on
+            <select
+              className="input"
+              data-testid="lab-host"
+              value={review.overrideHostId ?? ''}
+              onChange={(e) => void labs.getState().overrideHost(e.target.value || undefined)}
+            >
+              <option value="">Tandem's choice{chosen && !placement.overridden ? ` (${chosen.hostName})` : ''}</option>
+              {hostChoices.map((p) => (
+                <option key={p.hostId} value={p.hostId}>
+                  {p.hostName} ({formatBytes(p.memoryLeftBytes)} left after the lab)
+                </option>
+              ))}
+              {placement.refusals.map((r) => (
+                <option key={r.hostId} value={r.hostId} disabled>
+                  {r.hostName}: {r.reasons.join('; ')}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+      </section>
+      <section aria-labelledby="lab-summary-h">
+        <h3 id="lab-summary-h">What will be created</h3>
+        <dl className="wizard-summary" data-testid="lab-summary">
+          <dt>Network</dt>
+          <dd data-testid="lab-summary-network">
+            {draft.name} · {draft.mode} · {draft.subnet}
+          </dd>
+          {draft.gateway.enabled && (
+            <>
+              <dt>Gateway</dt>
+              <dd>
+                {draft.gateway.vm}, also on {draft.gateway.uplink}
+              </dd>
+            </>
+          )}
+        </dl>
+        {chosen && (
+          <table className="wizard-diff" data-testid="lab-summary-vms">
+            <thead>
+              <tr>
+                <th scope="col">VM</th>
+                <th scope="col">OS</th>
+                <th scope="col">vCPUs</th>
+                <th scope="col">Memory</th>
+                <th scope="col">Changes on {chosen.hostName}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {chosen.vms.map((vm) => (
+                <tr key={vm.name} data-testid={`lab-summary-vm-${vm.name}`}>
+                  <td>{vm.name}</td>
+                  <td>{vm.proposal.osName}</td>
+                  <td>{vm.proposal.config.hardware.vcpus}</td>
+                  <td>{formatMiB(vm.proposal.config.hardware.memoryMiB)}</td>
+                  <td>{vm.proposal.changes.length ? vm.proposal.changes.map((c) => c.text).join('; ') : 'as asked'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function DeployStep() {
+  const { labs, topology } = useStores();
+  const deploy = useLab((s) => s.deploy);
+  const errors = useLab((s) => s.errors);
+  const job = useJobs((s) => (deploy.jobId ? s.jobs[deploy.jobId] : undefined));
+  const firstField = Object.keys(errors)[0];
+  return (
+    <div className="wizard-deploy" data-testid="lab-deploy-status">
+      {deploy.starting && <p>Starting the lab…</p>}
+      {deploy.error && (
+        <>
+          <p className="field-error" role="alert" data-testid="lab-deploy-error">
+            {deploy.error}
+          </p>
+          <button type="button" className="btn" data-testid="lab-deploy-fix" onClick={() => void labs.getState().goTo(firstField ? stepOfField(firstField) : 'review')}>
+            Back to {LAB_STEP_LABELS[firstField ? stepOfField(firstField) : 'review'].toLowerCase()}
+          </button>
+        </>
+      )}
+      {deploy.jobId && !job && <p>Lab job {deploy.jobId} queued.</p>}
+      {job && <JobProgress job={job} />}
+      {job && <LabOutcome job={job} lastStep={deploy.lastStep} onShowTopology={() => (labs.getState().close(), topology.getState().show(true))} />}
+    </div>
+  );
+}
+
+/** How the lab's job ended, in words: what runs, or what the rollback removed (or could not). */
+function LabOutcome({ job, lastStep, onShowTopology }: { job: Job; lastStep: string | undefined; onShowTopology: () => void }) {
+  const hostName = useHosts((s) => (job.targets[0] ? (s.hosts[job.targets[0].hostId]?.name ?? job.targets[0].hostId) : ''));
+  if (job.state === 'succeeded') {
+    const report = LabReportSchema.safeParse(job.result);
+    return (
+      <div className="lab-outcome" data-testid="lab-outcome" data-outcome="running">
+        <p>
+          The lab runs on {hostName}
+          {report.success ? `: network ${report.data.network}` : ''}.
+        </p>
+        {report.success && (
+          <ul data-testid="lab-outcome-vms">
+            {report.data.vms.map((vm) => (
+              <li key={vm.uuid}>
+                {vm.name}: {vm.address ?? vm.addressNote}
+              </li>
+            ))}
+          </ul>
+        )}
+        <button type="button" className="btn btn-primary" data-testid="lab-show-topology" onClick={onShowTopology}>
+          Show in the topology
+        </button>
+      </div>
+    );
+  }
+  if (job.state === 'failed' || job.state === 'cancelled') {
+    const left = job.error?.code === 'deploy.rollback-incomplete' && Array.isArray(job.error.details?.left) ? (job.error.details.left as string[]) : undefined;
+    return (
+      <div className="lab-outcome" data-testid="lab-outcome" data-outcome={left ? 'left-behind' : 'removed'}>
+        {job.state === 'failed' && lastStep && <p data-testid="lab-outcome-step">It failed at {lastStep}.</p>}
+        {left ? (
+          <p className="field-error">
+            These could not be removed from {hostName}: {left.join('; ')}.
+          </p>
+        ) : (
+          <p>Nothing of the lab is left on {hostName}: its network, VMs and their volumes were removed.</p>
+        )}
+      </div>
+    );
+  }
+  return null;
+}
+
+function formatMiB(mib: number): string {
+  return mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`;
+}
