@@ -28,6 +28,16 @@ describe('the contract on the demo host', () => {
     expect(await t.client.call('app.info', {})).toEqual({ version: expect.any(String), mode: 'headless' });
   });
 
+  it("gives the demo host's page its details: free memory is what the active VMs leave (the test driver has no figure)", async () => {
+    const details = await t.client.call('hosts.details', { hostId: 'demo' });
+    const vms = await t.client.call('vms.list', { hostId: 'demo' });
+    const activeKiB = vms.filter((v) => v.state === 'running' || v.state === 'paused').reduce((sum, v) => sum + v.memoryKiB, 0);
+    expect(activeKiB).toBeGreaterThan(0);
+    expect(details).toMatchObject({ hostId: 'demo', cpus: 16, memoryKiB: 64 * 1024 * 1024, freeMemoryKiB: 64 * 1024 * 1024 - activeKiB });
+    expect(details.pools.length).toBeGreaterThan(0);
+    expect(details.runningVms.length).toBe(vms.filter((v) => v.state === 'running' || v.state === 'paused').length);
+  });
+
   it("lists the demo host's VMs with their states", async () => {
     const vms = await t.client.call('vms.list', {});
     expect(vms.map((v) => v.name).sort()).toEqual(['build-runner', 'db-primary', 'db-replica', 'router-lab', 'web-frontend', 'windows-11']);

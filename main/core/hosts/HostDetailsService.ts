@@ -21,7 +21,8 @@ export interface HostDetailsReader {
   capabilitiesXml(hostId: string): Promise<string>;
   /** Throws UnsupportedError when the host's driver has no domain capabilities. */
   domainCapabilitiesXml(hostId: string, query: { arch: string; domainType: string; machine?: string }): Promise<string>;
-  node(hostId: string): Promise<{ cpus: number; memoryKiB: number; freeMemoryKiB: number }>;
+  /** freeMemoryKiB null: the host gives no figure (libvirt's test driver, i.e. the demo host). */
+  node(hostId: string): Promise<{ cpus: number; memoryKiB: number; freeMemoryKiB: number | null }>;
   storagePools(hostId: string): Promise<StoragePoolReading[]>;
 }
 
@@ -41,6 +42,9 @@ export class HostDetailsService {
       this.reader.node(hostId),
       this.reader.storagePools(hostId),
     ]);
+    const active = this.inventory.list(hostId).filter((vm) => vm.state === 'running' || vm.state === 'paused' || vm.state === 'blocked');
+    // A host without a free-memory figure (the demo host): what its active VMs leave of the total.
+    const freeMemoryKiB = node.freeMemoryKiB ?? Math.max(0, node.memoryKiB - active.reduce((sum, vm) => sum + vm.memoryKiB, 0));
     return {
       hostId,
       arch: caps.arch,
@@ -55,11 +59,9 @@ export class HostDetailsService {
           }
         : {}),
       ...node,
+      freeMemoryKiB,
       pools,
-      runningVms: this.inventory
-        .list(hostId)
-        .filter((vm) => vm.state === 'running' || vm.state === 'paused' || vm.state === 'blocked')
-        .map(({ uuid, name }) => ({ uuid, name })),
+      runningVms: active.map(({ uuid, name }) => ({ uuid, name })),
     };
   }
 
