@@ -16,6 +16,7 @@ import type { Disposable } from '../core/hosts/HostDriver';
 import { HostConfigStore } from '../core/hosts/HostConfigStore';
 import { HostDetailsService } from '../core/hosts/HostDetailsService';
 import { HostManager } from '../core/hosts/HostManager';
+import { KvmProbe } from '../core/hosts/KvmProbe';
 import { HardwareEditor } from '../core/inventory/HardwareEditor';
 import { Inventory } from '../core/inventory/Inventory';
 import { JobRegistry } from '../core/jobs/JobRegistry';
@@ -33,6 +34,7 @@ import { createTandemService } from '../api/TandemService';
 import { LibvirtMonitoringPort } from '../drivers/libvirt/LibvirtMonitoringPort';
 import { KeyringSecretStore } from '../drivers/keyring/KeyringSecretStore';
 import { LibvirtHostDetailsReader } from '../drivers/libvirt/LibvirtHostDetailsReader';
+import { LibvirtKvmProbePort } from '../drivers/libvirt/LibvirtKvmProbePort';
 import { LibvirtConsolePort } from '../drivers/libvirt/LibvirtConsolePort';
 import { LibvirtHostDriver, libvirtConnectionOf } from '../drivers/libvirt/LibvirtHostDriver';
 import { libvirtVmHardware } from '../drivers/libvirt/LibvirtVmHardware';
@@ -86,8 +88,6 @@ export interface TandemOptions {
   credentialTimeoutMs?: number;
   /** Boot deployed images from this kernel + initramfs (images without a bootloader, e.g. the test bed's guest). */
   deployDirectKernelBoot?: DirectKernelBoot;
-  /** Deploy guests under TCG even where hosts report KVM (hosts whose KVM cannot run guests, e.g. the test bed's). */
-  deployEmulateOnly?: boolean;
   /** How long a deploy job waits for the guest's address (default 60 s; the watch goes on after the job). */
   deployAddressTimeoutMs?: number;
   /** How often, and for how long in all, a deployed VM is watched for its first address (default 2 s, 10 min). */
@@ -145,7 +145,9 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     credentials,
   });
   const inventory = new Inventory(hosts);
-  const hostDetails = new HostDetailsService(new LibvirtHostDetailsReader(hosts), inventory);
+  const kvmProbe = new KvmProbe({ hosts, port: new LibvirtKvmProbePort() });
+  const kvmVerdict = (hostId: string, arch: string) => kvmProbe.verdict(hostId, arch);
+  const hostDetails = new HostDetailsService(new LibvirtHostDetailsReader(hosts), inventory, kvmVerdict);
   const recentVms = new RecentVms();
   const monitoring = await Monitoring.create({
     hosts,
@@ -170,7 +172,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const osDb = new LazyOsDatabase();
   const catalog = () => loadCatalog(options.assetsDir ? join(options.assetsDir, 'catalog') : undefined);
   const identifier = async () => createImageIdentifier(await osDb.get());
-  const offers = new LibvirtHostOfferReader(hosts, identifier);
+  const offers = new LibvirtHostOfferReader(hosts, identifier, kvmVerdict);
   const installMedia = new LibvirtInstallMedia(hosts, identifier);
   const provisioning = new ProvisioningService({
     hosts,
@@ -199,7 +201,6 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     osDatabase: () => osDb.get(),
     apps: async () => (await catalog()).apps,
     ...(options.deployDirectKernelBoot ? { directKernelBoot: options.deployDirectKernelBoot } : {}),
-    ...(options.deployEmulateOnly ? { emulateOnly: true } : {}),
     ...(options.deployAddressTimeoutMs !== undefined ? { addressTimeoutMs: options.deployAddressTimeoutMs } : {}),
   });
   const networkPort = new LibvirtNetworkPort(hosts);
@@ -308,6 +309,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
       monitoring.dispose();
       await consoles.dispose();
       inventory.dispose();
+      kvmProbe.dispose();
       credentials.dispose();
       await hosts.dispose();
     },

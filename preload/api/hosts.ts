@@ -18,8 +18,14 @@ export const HostDetailsSchema = z.strictObject({
   arch: z.string(),
   cpuModel: z.string().optional(),
   cpuVendor: z.string().optional(),
-  /** "kvm" when the host offers hardware acceleration, "tcg" when guests run under plain emulation. */
+  /** "kvm" when KVM guests start on the host (probed once per connection), "tcg" when guests run under plain emulation. */
   acceleration: z.enum(['kvm', 'tcg']),
+  /**
+   * libvirt lists KVM (domainTypes has "kvm") but a KVM guest cannot start on this host: libvirt's reason
+   * (e.g. nested KVM: "qemu unexpectedly closed the monitor: ... failed to set MSR 0x10a"). acceleration is
+   * then "tcg".
+   */
+  kvmUnusable: z.string().optional(),
   domainTypes: z.array(z.string()),
   /** From the domain capabilities; absent when the host's driver has none (libvirt's test driver). */
   firmware: z

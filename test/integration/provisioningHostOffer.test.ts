@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KvmVerdict } from '../../main/core/hosts/KvmProbe';
 import { bestMatch } from '../../main/core/provisioning/bestMatch';
 import { domainFeaturesOf, guestArchesOf } from '../../main/core/provisioning/hostCapabilities';
 import { OsDatabase } from '../../main/core/provisioning/osinfo/OsDatabase';
@@ -43,12 +44,17 @@ describe('host offer from the embedded QEMU driver', () => {
     expect(features.graphics).toContain('vnc');
   });
 
-  it('reads the whole offer: firmware and TPM as installed', async () => {
-    const offer = await readHostOffer(
-      conn,
-      { hostId: 'embed', hostName: 'Embedded' },
-      createImageIdentifier(await OsDatabase.load(['/usr/share/osinfo'])),
-    );
+  it('reads the whole offer: firmware and TPM as installed; KVM as the probe found it', async () => {
+    // The embedded driver cannot start guests (no virtlogd), so the KVM probe's verdict is given here; the
+    // probe itself runs against real daemons in test/integration/testbed/kvmProbe.test.ts.
+    const identify = createImageIdentifier(await OsDatabase.load(['/usr/share/osinfo']));
+    const asked: string[] = [];
+    const read = (verdict: KvmVerdict) =>
+      readHostOffer(conn, { hostId: 'embed', hostName: 'Embedded' }, identify, async (arch) => {
+        asked.push(arch);
+        return verdict;
+      });
+    const offer = await read({ usable: true });
     expect(offer).toMatchObject({
       guestArches: expect.arrayContaining(['x86_64']),
       firmware: { uefi: true, secureBoot: true },
@@ -56,6 +62,13 @@ describe('host offer from the embedded QEMU driver', () => {
     });
     expect(offer.simulated).toBeUndefined();
     expect(offer.kvmArches.includes('x86_64')).toBe(existsSync('/dev/kvm'));
+    expect(offer.kvmUnusable).toBeUndefined();
+    const unusable = await read({ usable: false, reason: 'failed to set MSR 0x10a' });
+    expect(unusable.kvmArches).toEqual([]);
+    expect(unusable.kvmUnusable).toBe(existsSync('/dev/kvm') ? 'failed to set MSR 0x10a' : undefined);
+    expect(unusable.firmware).toEqual(offer.firmware);
+    // Asked only where libvirt lists kvm, for the host's own arch.
+    expect(asked).toEqual(existsSync('/dev/kvm') ? ['x86_64', 'x86_64'] : []);
   });
 
   it('finds no Secure Boot on the pc machine (it has no SMM)', async () => {
@@ -81,7 +94,9 @@ describe('readHostOffer, then the best match, on real libvirt', () => {
       );
       volume.free();
       pool.free();
-      const offer = await readHostOffer(conn, { hostId: 'test', hostName: 'Test' }, identify);
+      const offer = await readHostOffer(conn, { hostId: 'test', hostName: 'Test' }, identify, () => {
+        throw new Error('the test driver lists no kvm: its KVM is never probed');
+      });
       expect(offer).toMatchObject({
         simulated: true,
         guestArches: expect.arrayContaining(['i686', 'x86_64', 'aarch64']),

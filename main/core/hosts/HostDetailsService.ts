@@ -1,12 +1,14 @@
 /**
- * The host page's data: capabilities parsed from libvirt's XML, node resources, storage pools, and the VMs
- * running there (from the inventory, which events keep current). Reads go through a port the libvirt driver
- * implements, so this stays plain TypeScript.
+ * The host page's data: capabilities parsed from libvirt's XML (KVM only where the host's KVM probe started
+ * a KVM guest, else TCG with the probe's reason), node resources, storage pools, and the VMs running there
+ * (from the inventory, which events keep current). Reads go through a port the libvirt driver implements, so
+ * this stays plain TypeScript.
  */
 import type { HostDetails } from '../../../preload/contract';
 import { UnsupportedError } from '../errors';
 import type { Inventory } from '../inventory/Inventory';
 import { parseDomainCapabilities, parseHostCapabilities, type DomainCapabilities } from './HostCapabilities';
+import type { KvmVerdict } from './KvmProbe';
 
 export interface StoragePoolReading {
   name: string;
@@ -30,15 +32,21 @@ export class HostDetailsService {
   constructor(
     private readonly reader: HostDetailsReader,
     private readonly inventory: Pick<Inventory, 'list'>,
+    /** The host's KVM probe (KvmProbe.verdict): asked only where the capabilities list kvm. */
+    private readonly kvm: (hostId: string, arch: string) => Promise<KvmVerdict>,
   ) {}
 
   async details(hostId: string): Promise<HostDetails> {
     const caps = parseHostCapabilities(await this.reader.capabilitiesXml(hostId));
-    const domainType = caps.domainTypes.includes('kvm') ? 'kvm' : (caps.domainTypes[0] ?? 'qemu');
     // q35 is the machine with Secure Boot firmware; pc (i440fx) offers fewer loaders.
     const machine = caps.machines.includes('q35') ? 'q35' : undefined;
-    const [domainCaps, node, pools] = await Promise.all([
-      this.domainCapabilities(hostId, { arch: caps.arch, domainType, ...(machine ? { machine } : {}) }),
+    const [{ kvm, domainCaps }, node, pools] = await Promise.all([
+      // The firmware and features shown are those of the domain type guests will get.
+      (async () => {
+        const kvm = caps.domainTypes.includes('kvm') ? await this.kvm(hostId, caps.arch) : undefined;
+        const domainType = kvm?.usable ? 'kvm' : (caps.domainTypes.find((t) => t !== 'kvm') ?? 'qemu');
+        return { kvm, domainCaps: await this.domainCapabilities(hostId, { arch: caps.arch, domainType, ...(machine ? { machine } : {}) }) };
+      })(),
       this.reader.node(hostId),
       this.reader.storagePools(hostId),
     ]);
@@ -50,7 +58,8 @@ export class HostDetailsService {
       arch: caps.arch,
       ...(caps.cpuModel ? { cpuModel: caps.cpuModel } : {}),
       ...(caps.cpuVendor ? { cpuVendor: caps.cpuVendor } : {}),
-      acceleration: caps.domainTypes.includes('kvm') ? 'kvm' : 'tcg',
+      acceleration: kvm?.usable ? 'kvm' : 'tcg',
+      ...(kvm && !kvm.usable ? { kvmUnusable: kvm.reason } : {}),
       domainTypes: caps.domainTypes,
       ...(domainCaps
         ? {

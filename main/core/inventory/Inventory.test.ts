@@ -38,6 +38,17 @@ describe('Inventory', () => {
     expect(inventory.list(hostId)[0]?.state).toBe('paused');
   });
 
+  it("never lists the KVM probe's domains, from the listing or from their events", async () => {
+    const { hostId, session, listing, inventory, changed } = await setup();
+    listing.resolve([vmRecord(A, 'a'), vmRecord(B, 'tandem-kvm-probe-1f2e3d')]);
+    await inventory.ready();
+    session.vms.set(B, vmRecord(B, 'tandem-kvm-probe-4c5b6a', 'paused'));
+    session.changes.emit({ uuid: B, removed: false });
+    await flush();
+    expect(inventory.list(hostId).map((v) => v.name)).toEqual(['a']);
+    expect(changed.map((v) => v.name)).toEqual(['a']);
+  });
+
   it('keeps a VM defined while the first listing was running, though the listing lacks it', async () => {
     const { hostId, session, listing, inventory, removed } = await setup();
     session.vms.set(B, vmRecord(B, 'b')); // defined on the host after the listing was taken

@@ -3,13 +3,15 @@
  * session opens the inventory lists its VMs once, then refreshes one VM whenever the host reports a change.
  * Refreshes of the same VM are serialized, so an older read never overwrites a newer one; and the first
  * listing, which can take a while on a big or remote host, leaves alone every VM that changed while it ran
- * (their refreshes are newer), and is dropped if its session is no longer the host's.
+ * (their refreshes are newer), and is dropped if its session is no longer the host's. The domains of
+ * Tandem's KVM probe are never listed.
  */
 import type { VmSummary } from '../../../preload/contract';
 import { Emitter } from '../Emitter';
 import { NotFoundError, TandemError } from '../errors';
 import type { Disposable, HostSession, VmRecord } from '../hosts/HostDriver';
 import type { HostManager } from '../hosts/HostManager';
+import { isKvmProbeDomain } from '../hosts/KvmProbe';
 import { createLogger } from '../logging';
 
 const log = createLogger('inventory');
@@ -99,7 +101,7 @@ export class Inventory {
   }
 
   private async loadAll(hostId: string, load: HostLoad): Promise<void> {
-    const records = await load.session.listVms();
+    const records = (await load.session.listVms()).filter((r) => !isKvmProbeDomain(r.name));
     if (this.loads.get(hostId) !== load) return; // the session closed or was replaced meanwhile
     const fresh = new Map(records.map((r) => [r.uuid, withHost(hostId, r)]));
     const known = this.vmsByHost.get(hostId) ?? new Map<string, VmSummary>();
@@ -135,6 +137,7 @@ export class Inventory {
       }
       throw error instanceof TandemError ? error : new Error(`reading VM ${uuid}: ${String(error)}`);
     }
+    if (isKvmProbeDomain(record.name)) return undefined; // Tandem's own, for a second (hosts/KvmProbe.ts)
     const vm = withHost(hostId, record);
     this.publish(vm);
     return vm;

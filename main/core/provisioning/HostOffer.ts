@@ -57,6 +57,11 @@ export interface HostOffer {
   guestArches: Arch[];
   /** The subset that has KVM; the others run under QEMU's emulation (TCG). */
   kvmArches: Arch[];
+  /**
+   * libvirt lists KVM but a KVM guest cannot start there (the host's KVM probe failed): libvirt's reason.
+   * `kvmArches` is then empty.
+   */
+  kvmUnusable?: string;
   /** libvirt's test driver (the demo host): guests are simulated, nothing runs, so nothing is emulated. */
   simulated?: boolean;
   /** Logical CPUs of the host. */

@@ -502,6 +502,13 @@ const cases: Case[] = [
   },
 
   {
+    name: "a host whose KVM is listed but can't start guests (its probe failed): emulation, with libvirt's reason",
+    request: request(),
+    hosts: [host('h1', { kvmArches: [], kvmUnusable: 'qemu unexpectedly closed the monitor: failed to set MSR 0x10a to 0x69' })],
+    changes: ['acceleration KVM -> QEMU emulation: KVM listed but unusable: qemu unexpectedly closed the monitor: failed to set MSR 0x10a to 0x69'],
+    check: ({ proposals: [p] }) => expect(p!.domainType).toBe('qemu'),
+  },
+  {
     name: "a simulated host (libvirt's test driver) runs any arch it lists without emulation",
     request: request(),
     hosts: [host('demo', { kvmArches: [], simulated: true })],

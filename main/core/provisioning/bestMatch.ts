@@ -362,7 +362,13 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
   const domainType = host.simulated ? 'test' : host.kvmArches.includes(arch) ? 'kvm' : 'qemu';
   if (domainType === 'qemu') {
     changes.push(
-      change('domainType', 'KVM', 'QEMU emulation', `the host has no KVM for ${arch} (emulation is much slower)`, WEIGHTS.emulation),
+      change(
+        'domainType',
+        'KVM',
+        'QEMU emulation',
+        host.kvmUnusable ? `KVM listed but unusable: ${host.kvmUnusable}` : `the host has no KVM for ${arch} (emulation is much slower)`,
+        WEIGHTS.emulation,
+      ),
     );
   }
 

@@ -109,5 +109,24 @@ describe('hostOfferFrom', () => {
       tpmEmulator: true,
       graphics: ['vnc', 'spice'],
     });
+    expect(offer.kvmUnusable).toBeUndefined();
+  });
+
+  it('offers no KVM arch where the KVM probe could not start a guest, and says why', () => {
+    const offer = hostOfferFrom({
+      hostId: 'h1',
+      hostName: 'nested',
+      capabilitiesXml: capabilities,
+      domainCapabilitiesXml: [q35],
+      cpus: 2,
+      totalMemoryBytes: 8 * GiB,
+      freeMemoryBytes: 6 * GiB,
+      pools: [],
+      networks: [],
+      images: [],
+      isoVolumes: [],
+      kvmUnusable: 'failed to set MSR 0x10a to 0x69',
+    });
+    expect(offer).toMatchObject({ guestArches: ['i686', 'x86_64'], kvmArches: [], kvmUnusable: 'failed to set MSR 0x10a to 0x69' });
   });
 });

@@ -89,6 +89,8 @@ export interface HostFacts {
   networks: HostNetwork[];
   images: HostImage[];
   isoVolumes: HostIsoVolume[];
+  /** The capabilities list kvm, but the host's KVM probe could not start a KVM guest: libvirt's reason. */
+  kvmUnusable?: string;
 }
 
 /** Everything the best match needs about one host, from libvirt's answers. */
@@ -105,7 +107,8 @@ export function hostOfferFrom(facts: HostFacts): HostOffer {
     // The test driver lists only i686 in its capabilities, yet defines guests of any arch (checked with
     // libvirt 9.0): a simulated host offers them all.
     guestArches: simulated ? [...ARCHES] : arches.map((a) => a.arch),
-    kvmArches: arches.filter((a) => a.domainTypes.includes('kvm')).map((a) => a.arch),
+    kvmArches: facts.kvmUnusable ? [] : arches.filter((a) => a.domainTypes.includes('kvm')).map((a) => a.arch),
+    ...(facts.kvmUnusable ? { kvmUnusable: facts.kvmUnusable } : {}),
     ...(simulated ? { simulated } : {}),
     cpus: facts.cpus,
     totalMemoryBytes: facts.totalMemoryBytes,

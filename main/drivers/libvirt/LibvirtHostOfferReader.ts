@@ -2,9 +2,11 @@
  * A connected libvirt host's offer for the best match (core/provisioning/HostOffer.ts): capabilities and
  * domain capabilities (q35 on x86, where Secure Boot lives), node info and free memory, active pools with
  * what they can spare, networks with their forward mode, and the images in the pools that the osinfo
- * database identifies by file name. Every object the binding hands out is freed here.
+ * database identifies by file name. KVM counts only where the host's KVM probe started a KVM guest (libvirt
+ * lists kvm wherever /dev/kvm exists, usable or not). Every object the binding hands out is freed here.
  */
 import type { HostManager } from '../../core/hosts/HostManager';
+import type { KvmVerdict } from '../../core/hosts/KvmProbe';
 import type { HostImage, HostIsoVolume, HostNetwork, HostOffer, HostOfferReader, HostPool } from '../../core/provisioning/HostOffer';
 import { guestArchesOf, hostOfferFrom } from '../../core/provisioning/hostCapabilities';
 import type { IdentifiedImage } from '../../core/provisioning/osinfo/identifyImage';
@@ -22,17 +24,27 @@ const MACHINE: Record<string, string> = { x86_64: 'q35', i686: 'q35', aarch64: '
 
 export type ImageIdentifier = (fileName: string) => IdentifiedImage | undefined;
 
+/** Whether KVM guests of the arch start on the host (asked only where the capabilities list kvm). */
+export type KvmVerdictOf = (arch: string) => Promise<KvmVerdict>;
+
 export class LibvirtHostOfferReader implements HostOfferReader {
   constructor(
     private readonly hosts: Pick<HostManager, 'session' | 'get'>,
     /** Resolved per use: the osinfo database loads lazily. */
     private readonly identifier: () => Promise<ImageIdentifier>,
+    /** The host's KVM probe (core/hosts/KvmProbe.ts), once per connection. */
+    private readonly kvm: (hostId: string, arch: string) => Promise<KvmVerdict>,
   ) {}
 
   async offer(hostId: string): Promise<HostOffer> {
     const session = this.hosts.session(hostId);
     try {
-      return await readHostOffer(libvirtConnectionOf(session), { hostId, hostName: this.hosts.get(hostId).name }, await this.identifier());
+      return await readHostOffer(
+        libvirtConnectionOf(session),
+        { hostId, hostName: this.hosts.get(hostId).name },
+        await this.identifier(),
+        (arch) => this.kvm(hostId, arch),
+      );
     } catch (error) {
       throw mapLibvirtError(error, { details: { hostId } });
     }
@@ -43,14 +55,18 @@ export async function readHostOffer(
   conn: Connection,
   host: { hostId: string; hostName: string },
   identify: ImageIdentifier,
+  kvmVerdict: KvmVerdictOf,
 ): Promise<HostOffer> {
   const capabilitiesXml = await conn.getCapabilities();
   const hostArch = new XmlNode(XmlDocument.parse(capabilitiesXml, 'capabilities XML').root).value('host/cpu/arch');
   const arches = guestArchesOf(capabilitiesXml);
   const simulated = arches.length > 0 && arches.every((a) => a.domainTypes.every((t) => t === 'test'));
+  // KVM runs guests of the host's own arch (and i686 on x86_64) on the same /dev/kvm: one probe decides.
+  const kvmListed = hostArch !== undefined && arches.some((a) => a.domainTypes.includes('kvm'));
+  const kvm = kvmListed ? await kvmVerdict(hostArch) : undefined;
   const domainCapabilitiesXml: string[] = [];
   for (const { arch, domainTypes } of arches.filter((a) => a.arch === hostArch)) {
-    const xml = await domainCapabilities(conn, arch, domainTypes.includes('kvm') ? 'kvm' : 'qemu');
+    const xml = await domainCapabilities(conn, arch, domainTypes.includes('kvm') && kvm?.usable ? 'kvm' : 'qemu');
     if (xml) domainCapabilitiesXml.push(xml);
   }
   const [nodeInfo, freeMemoryBytes, { pools, images, isoVolumes }, networks] = await Promise.all([
@@ -72,6 +88,7 @@ export async function readHostOffer(
     networks,
     images,
     isoVolumes,
+    ...(kvm && !kvm.usable ? { kvmUnusable: kvm.reason } : {}),
   });
 }
 

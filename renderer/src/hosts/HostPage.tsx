@@ -47,7 +47,11 @@ export function HostPage() {
             <dd data-testid="host-cpu">{[details.cpuVendor, details.cpuModel].filter(Boolean).join(' ') || '—'}</dd>
             <dt>Virtualization</dt>
             <dd data-testid="host-acceleration">
-              {details.acceleration === 'kvm' ? 'KVM (hardware accelerated)' : 'TCG (emulation, no KVM)'}
+              {details.acceleration === 'kvm'
+                ? 'KVM (hardware accelerated)'
+                : details.kvmUnusable
+                  ? `TCG (emulation): KVM listed but unusable: ${details.kvmUnusable}`
+                  : 'TCG (emulation, no KVM)'}
             </dd>
             <dt>Firmware</dt>
             <dd data-testid="host-firmware">

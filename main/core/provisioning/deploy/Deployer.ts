@@ -60,11 +60,6 @@ export interface DeployerDeps {
   /** Applies to every image deployed through this Deployer (set for a host setup whose images need it). */
   directKernelBoot?: DirectKernelBoot;
   /**
-   * Run guests under QEMU's emulation (TCG) even where the host reports KVM: for hosts whose KVM cannot run
-   * guests (nested virtualization without the MSRs QEMU sets fails at start with "failed to set MSR").
-   */
-  emulateOnly?: boolean;
-  /**
    * How long the job waits for the guest's first address (default 60 s) before it ends with the VM running
    * and "address not known yet"; the watch goes on and the address arrives later as an event.
    */
@@ -212,7 +207,8 @@ export class Deployer {
       uuid,
       volumes,
       disks,
-      domainType: offer.kvmArches.includes(hw.arch) && !this.deps.emulateOnly ? ('kvm' as const) : ('qemu' as const),
+      // The offer has KVM only where the host's probe started a KVM guest (hosts/KvmProbe.ts).
+      domainType: offer.kvmArches.includes(hw.arch) ? ('kvm' as const) : ('qemu' as const),
       ...(kernelBoot?.serialLogDir ? { serialLogPath: `${kernelBoot.serialLogDir}/${name}.serial.log` } : {}),
     };
     if (installer) {

@@ -50,6 +50,14 @@ export interface DomainDefinitionInput {
   serialLogPath?: string;
 }
 
+/**
+ * The CPU of KVM guests: the host's CPU as libvirt's named model plus features (a migration target can be
+ * checked against it, unlike host-passthrough). On nested-KVM hosts that lack MSRs QEMU sets, both modes abort
+ * QEMU at start ("failed to set MSR"): the host's KVM probe (core/hosts/KvmProbe.ts) starts this same mode, so
+ * such hosts get TCG guests instead.
+ */
+export const KVM_GUEST_CPU_MODE = 'host-model';
+
 /** Builds the domain XML, returns it as the typed model. */
 export function buildDomainDefinition(input: DomainDefinitionInput): DomainXml {
   const document = XmlDocument.parse('<domain/>', 'domain XML');
@@ -97,9 +105,7 @@ export function buildDomainDefinition(input: DomainDefinitionInput): DomainXml {
   add(features, 'apic');
   // Secure Boot firmware only runs with SMM, which keeps the OS from writing the variable store directly.
   if (uefi && hw.secureBoot) add(features, 'smm', { state: 'on' });
-  // host-model: the host's CPU as libvirt's named model plus features, so the guest gets them while QEMU can
-  // still set every MSR it exposes (host-passthrough aborts QEMU on nested-KVM hosts: "failed to set MSR").
-  if (input.domainType === 'kvm') add(domain, 'cpu', { mode: 'host-model' });
+  if (input.domainType === 'kvm') add(domain, 'cpu', { mode: KVM_GUEST_CPU_MODE });
   add(domain, 'on_poweroff', {}, 'destroy');
   add(domain, 'on_reboot', {}, 'restart');
   add(domain, 'on_crash', {}, 'destroy');
