@@ -31,6 +31,36 @@ export interface TimeSeriesChartProps {
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const formatClock = (seconds: number) => clock.format(seconds * 1000);
 
+/** uPlot's own axis font, set explicitly so that labels are measured in the font they are drawn in. */
+const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif';
+/** Free space between two neighbouring labels, and between the value labels and the plot. */
+const LABEL_GAP_PX = 12;
+
+let measuring: CanvasRenderingContext2D | null | undefined;
+/** Width in CSS px of a label drawn in AXIS_FONT. */
+function labelWidth(text: string): number {
+  measuring ??= document.createElement('canvas').getContext('2d');
+  if (!measuring) return text.length * 8; // no 2D context: a generous guess for 12px text
+  measuring.font = AXIS_FONT;
+  return measuring.measureText(text).width;
+}
+
+/**
+ * Pixels uPlot must keep between two time ticks: the widest clock label of the range plus a gap. uPlot's
+ * default (50 px) suits its short labels (":30"); full clock times ("10:42:05 PM", 70+ px) drawn that close
+ * overlap, so it picks a coarser step (5 s, 10 s, 15 s, 30 s, 1 min...) instead.
+ */
+function timeTickSpace(min: number, max: number): number {
+  const widest = Math.max(...[min, (min + max) / 2, max].map((t) => labelWidth(formatClock(t))));
+  return Math.ceil(widest) + LABEL_GAP_PX;
+}
+
+/** The value axis is as wide as its widest label (a long "1023.9 MiB" is not clipped at the edge). */
+function valueAxisSize(values: string[] | null): number {
+  const widest = Math.max(0, ...(values ?? []).map(labelWidth));
+  return Math.max(40, Math.ceil(widest) + LABEL_GAP_PX);
+}
+
 function lastValue(values: Array<number | null>): number | null {
   for (let i = values.length - 1; i >= 0; i--) if (values[i] !== null && values[i] !== undefined) return values[i]!;
   return null;
@@ -54,8 +84,22 @@ export function TimeSeriesChart({ testId, title, t, series, format, yMax, height
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, yMax ?? (max > 0 ? max * 1.1 : 1)] } },
       axes: [
         // Clock times only: uPlot's default adds a second row with the date, which a live view does not need.
-        { stroke: '#6b7280', grid: { stroke: '#eceef1' }, ticks: { show: false }, values: (_u, splits) => splits.map(formatClock) },
-        { stroke: '#6b7280', grid: { stroke: '#eceef1' }, ticks: { show: false }, size: 64, values: (_u, splits) => splits.map((v) => formatRef.current(v)) },
+        {
+          stroke: '#6b7280',
+          font: AXIS_FONT,
+          grid: { stroke: '#eceef1' },
+          ticks: { show: false },
+          space: (_u, _axis, min, max) => timeTickSpace(min, max),
+          values: (_u, splits) => splits.map(formatClock),
+        },
+        {
+          stroke: '#6b7280',
+          font: AXIS_FONT,
+          grid: { stroke: '#eceef1' },
+          ticks: { show: false },
+          size: (_u, values) => valueAxisSize(values),
+          values: (_u, splits) => splits.map((v) => formatRef.current(v)),
+        },
       ],
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 1.5, spanGaps: false, points: { show: false } }))],
     };
