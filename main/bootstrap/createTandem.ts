@@ -22,6 +22,7 @@ import { Inventory } from '../core/inventory/Inventory';
 import { JobRegistry } from '../core/jobs/JobRegistry';
 import { MigrationService } from '../core/migration/MigrationService';
 import { AlertCenter } from '../core/monitoring/AlertCenter';
+import { AlertedCrashes } from '../core/monitoring/AlertedCrashes';
 import { Monitoring } from '../core/monitoring/Monitoring';
 import { MonitoringSettingsStore } from '../core/monitoring/MonitoringSettingsStore';
 import { createLogger } from '../core/logging';
@@ -155,7 +156,9 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     port: new LibvirtMonitoringPort(hosts),
     store: new MonitoringSettingsStore(options.dataDir),
   });
-  const alerts = new AlertCenter({ hosts, vms: inventory, samples: monitoring.hostSampled });
+  const alertedCrashes = new AlertedCrashes(options.dataDir);
+  await alertedCrashes.load(); // never fails: an unreadable record is moved aside
+  const alerts = new AlertCenter({ hosts, vms: inventory, samples: monitoring.hostSampled, crashes: alertedCrashes });
   const favorites = new FavoriteVms(options.dataDir);
   await favorites.load(); // never fails: an unreadable file is logged and moved aside, the app starts without favorites
   const checkpoints = new CheckpointEngine({
@@ -306,6 +309,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
       for (const sub of subscriptions) sub.dispose();
       networkWatch.dispose();
       alerts.dispose();
+      await alertedCrashes.flushed();
       monitoring.dispose();
       await consoles.dispose();
       inventory.dispose();

@@ -8,16 +8,19 @@
  * - vm-io-error: the VM is paused with reason `ioerror` (libvirt paused it on a disk error); ends when it
  *   leaves that state.
  * - vm-crashed: the VM is `crashed`, or shut off with reason `crashed` (QEMU died under it); ends when it
- *   runs again or is removed.
+ *   runs again or is removed. A crash stays in the CrashRecord (alerts.json) until then, so a VM still shut
+ *   off by a crash that an earlier run of Tandem alerted is not alerted again at start.
  * - host-memory-pressure: used memory (total - free - buffers - cache) reaches MEMORY_PRESSURE_RAISE of
  *   the total; ends below MEMORY_PRESSURE_CLEAR (the gap keeps a host hovering at the threshold from
- *   raising it on every tick).
+ *   raising it on every tick), or when the host is no longer connected (no samples come to say either way:
+ *   its host-unreachable alert says what is known; the next sample after a reconnect decides again).
  */
 import type { Alert, HostSummary, VmRef, VmSummary } from '../../../preload/contract';
 import { systemClock, type Clock } from '../Clock';
 import { Emitter } from '../Emitter';
 import { NotFoundError } from '../errors';
 import type { Disposable } from '../hosts/HostDriver';
+import type { CrashRecord } from './AlertedCrashes';
 import type { HostSampled } from './Monitoring';
 
 export const MEMORY_PRESSURE_RAISE = 0.9;
@@ -35,6 +38,8 @@ export interface AlertSources {
     vmRemoved: { on(listener: (ref: VmRef) => void): Disposable };
   };
   samples?: { on(listener: (sample: HostSampled) => void): Disposable };
+  /** Crashes alerted by earlier runs (AlertedCrashes); without it every run alerts the crashes it finds. */
+  crashes?: CrashRecord;
   clock?: Clock;
 }
 
@@ -53,15 +58,20 @@ export class AlertCenter {
   private readonly conditions = new Map<string, Condition>();
   private readonly hostNames = new Map<string, string>();
   private readonly clock: Clock;
+  private readonly crashes: CrashRecord | undefined;
   private readonly subscriptions: Disposable[];
 
   constructor(sources: AlertSources) {
     this.clock = sources.clock ?? systemClock;
+    this.crashes = sources.crashes;
     this.subscriptions = [
       sources.hosts.hostChanged.on((host) => this.onHost(host)),
       sources.hosts.hostRemoved.on((hostId) => this.clearWhere((a) => a.hostId === hostId)),
       sources.vms.vmChanged.on((vm) => this.onVm(vm)),
-      sources.vms.vmRemoved.on((ref) => this.clearWhere((a) => a.hostId === ref.hostId && a.uuid === ref.uuid)),
+      sources.vms.vmRemoved.on((ref) => {
+        this.crashes?.delete(vmKey(ref));
+        this.clearWhere((a) => a.hostId === ref.hostId && a.uuid === ref.uuid);
+      }),
       ...(sources.samples ? [sources.samples.on((sample) => this.onSample(sample))] : []),
     ];
     for (const host of sources.hosts.list()) this.onHost(host);
@@ -104,10 +114,12 @@ export class AlertCenter {
       this.clear(id);
     }
     // 'connecting' between retries says nothing new: the alert stays until the host is back.
+    // No samples come from a host that is not connected: its memory figure is unknown, not high.
+    if (host.status !== 'connected') this.clear(`host-memory-pressure:${host.id}`);
   }
 
   private onVm(vm: VmSummary): void {
-    const key = `${vm.hostId}/${vm.uuid}`;
+    const key = vmKey(vm);
     const on = this.hostNames.get(vm.hostId) ?? vm.hostId;
     const ioError = vm.state === 'paused' && vm.stateReason === 'ioerror';
     this.toggle(ioError, {
@@ -120,8 +132,15 @@ export class AlertCenter {
       message: `libvirt paused ${vm.name} on ${on} because a disk operation failed (disk full or storage gone?). Fix the storage, then resume it.`,
     });
     const crashed = vm.state === 'crashed' || (vm.state === 'shutoff' && vm.stateReason === 'crashed');
+    const crashId = `vm-crashed:${key}`;
+    if (!crashed) this.crashes?.delete(key);
+    else if (!this.conditions.has(crashId)) {
+      // Not alerted in this run yet (Tandem just started, or the host just connected): an earlier run may have.
+      if (this.crashes?.has(key)) return;
+      this.crashes?.add(key);
+    }
     this.toggle(crashed, {
-      id: `vm-crashed:${key}`,
+      id: crashId,
       kind: 'vm-crashed',
       severity: 'critical',
       hostId: vm.hostId,
@@ -175,3 +194,5 @@ export class AlertCenter {
     for (const [id, condition] of this.conditions) if (match(condition.alert)) this.clear(id);
   }
 }
+
+const vmKey = (vm: VmRef) => `${vm.hostId}/${vm.uuid}`;

@@ -2,17 +2,19 @@
  * Monitoring and alerts on a real libvirt host with a real QEMU guest, through the contract: the running
  * tiny guest produces samples (CPU % > 0, memory), its host's CPU % and memory appear, history is served;
  * a guest whose QEMU process dies (killed by PID, as a crash would) raises "crashed" and starting it again
- * clears it; a user pause and a user destroy raise nothing; a host that cannot be reached raises
- * "unreachable", cleared when the host is removed. A VM paused on a real I/O error: monitoringIoError.test.ts.
+ * clears it; a crash alerted before Tandem restarts is not raised again by the next start; a user pause and
+ * a user destroy raise nothing; a host that cannot be reached raises "unreachable", cleared when the host is
+ * removed. A VM paused on a real I/O error: monitoringIoError.test.ts.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_SAMPLE_FIELDS, VM_SAMPLE_FIELDS, type HostSummary, type MonitoringTick, type VmSummary } from '../../../preload/contract';
 import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { removeContractGuest } from '../../testbed/contractGuest';
-import { SERIAL, createTinyGuest, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { SERIAL, createTinyGuest, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 
 const env = testbedOrFail();
 const vmField = (name: (typeof VM_SAMPLE_FIELDS)[number]) => VM_SAMPLE_FIELDS.indexOf(name);
@@ -23,9 +25,20 @@ describe.skipIf(!env)('monitoring and alerts on the test bed', () => {
   let host: HostSummary;
   let guest: TinyGuest;
   let vm: VmSummary;
+  let dataDir: string;
+
+  /** Kills the guest's QEMU process by PID (its pid file is in the host's private run folder), as a crash would. */
+  async function killQemu(): Promise<void> {
+    const pidFile = join(env!.dir, 'host0', 'run', 'libvirt', 'qemu', `${guest.name}.pid`);
+    const pid = Number((await readFile(pidFile, 'utf8')).trim());
+    expect(pid).toBeGreaterThan(1);
+    process.kill(pid, 'SIGKILL');
+  }
 
   beforeAll(async () => {
-    t = await startInProcessTandem({ demo: 'never' });
+    // Kept across the restart below (the host list and the record of alerted crashes live there).
+    dataDir = await mkdtemp(join(tmpdir(), 'tandem-it-monitoring-'));
+    t = await startInProcessTandem({ demo: 'never', dataDir });
     await t.client.call('monitoring.setSettings', { intervalSeconds: 1 });
     host = await t.client.call('hosts.add', { uri: env!.host0Uri, name: 'testbed host0' });
     guest = await createTinyGuest(env!, { name: `it-monitoring-${process.pid}`, id: `monitoring-${process.pid}` });
@@ -34,7 +47,10 @@ describe.skipIf(!env)('monitoring and alerts on the test bed', () => {
     await waitForSerial(guest.serialLogPath, SERIAL.ready, 60_000);
   });
 
-  afterAll(() => removeContractGuest(t, host, vm, guest));
+  afterAll(async () => {
+    await removeContractGuest(t, host, vm, guest);
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
 
   it('the running guest produces samples with CPU % > 0 and memory figures, and its host its CPU % and memory', async () => {
     const tick: MonitoringTick = await t.nextEvent(
@@ -85,12 +101,8 @@ describe.skipIf(!env)('monitoring and alerts on the test bed', () => {
   });
 
   it('the guest\'s QEMU process dying raises "crashed" once; starting it again clears it', async () => {
-    // QEMU's pid file is in the host's private run folder; this process started that guest (through libvirt).
-    const pidFile = join(env!.dir, 'host0', 'run', 'libvirt', 'qemu', `${guest.name}.pid`);
-    const pid = Number((await readFile(pidFile, 'utf8')).trim());
-    expect(pid).toBeGreaterThan(1);
     const raised = t.nextEvent('alerts.changed', (c) => c.raised.some((a) => a.kind === 'vm-crashed' && a.uuid === vm.uuid), 20_000);
-    process.kill(pid, 'SIGKILL');
+    await killQemu();
     const change = await raised;
     expect(change.alerts).toEqual([
       expect.objectContaining({ kind: 'vm-crashed', hostId: host.id, uuid: vm.uuid, title: `${guest.name} crashed`, severity: 'critical' }),
@@ -103,6 +115,29 @@ describe.skipIf(!env)('monitoring and alerts on the test bed', () => {
     await t.client.call('vms.start', { hostId: host.id, uuid: vm.uuid });
     await cleared;
     expect(await t.client.call('alerts.list', {})).toEqual([]);
+  });
+
+  it('a crash alerted before Tandem restarts is not raised again at the next start (the VM still shut off by it)', async () => {
+    const raised = t.nextEvent('alerts.changed', (c) => c.raised.some((a) => a.kind === 'vm-crashed' && a.uuid === vm.uuid), 20_000);
+    await killQemu();
+    await raised;
+    await t.stop();
+    t = await startInProcessTandem({ demo: 'never', dataDir }); // ready: host0 reconnected and listed
+    expect((await t.client.call('vms.list', { hostId: host.id })).find((v) => v.uuid === vm.uuid)).toMatchObject({
+      state: 'shutoff',
+      stateReason: 'crashed',
+    });
+    expect(await t.client.call('alerts.list', {})).toEqual([]);
+    // The next crash is a new one.
+    const logSize = await serialLogSize(guest.serialLogPath);
+    await t.client.call('vms.start', { hostId: host.id, uuid: vm.uuid });
+    await waitForSerial(guest.serialLogPath, SERIAL.ready, 60_000, { fromOffset: logSize });
+    const again = t.nextEvent('alerts.changed', (c) => c.raised.some((a) => a.kind === 'vm-crashed' && a.uuid === vm.uuid), 20_000);
+    await killQemu();
+    await again;
+    const cleared = t.nextEvent('alerts.changed', (c) => !c.alerts.some((a) => a.uuid === vm.uuid), 20_000);
+    await t.client.call('vms.start', { hostId: host.id, uuid: vm.uuid });
+    await cleared;
   });
 
   it('a user destroy raises nothing', async () => {
