@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { events as eventSchemas, type EventName, type EventPayload, type VmRef } from '../../preload/contract';
-import { ConsoleHub } from '../core/consoles/ConsoleHub';
+import { ConsoleHub, inventoryLocator } from '../core/consoles/ConsoleHub';
 import { CheckpointEngine } from '../core/checkpoints/CheckpointEngine';
 import { KeychainMemoryKeyProvider } from '../core/checkpoints/MemoryKeyProvider';
 import { Emitter } from '../core/Emitter';
@@ -168,7 +168,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     dataDir: options.dataDir,
   });
   const events = new Emitter<ContractEvent>();
-  const consoles = new ConsoleHub(new LibvirtConsolePort(hosts));
+  const consoles = new ConsoleHub(new LibvirtConsolePort(hosts), { locateVm: inventoryLocator(inventory, hosts) });
   const jobs = new JobRegistry();
   const migration = new MigrationService({ hosts, inventory, jobs, port: new LibvirtMigrationPort(hosts) });
   // The osinfo database and the catalog load on the first provisioning call, not at start (see bench/).
@@ -235,7 +235,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     alerts.changed.on((change) => publish('alerts.changed', change)),
     favorites.changed.on((list) => publish('favorites.changed', { favorites: list })),
     inventory.vmChanged.on((vm) => {
-      if (vm.state === 'shutoff' || vm.state === 'crashed') consoles.vmStopped(vm.hostId, vm.uuid);
+      if (vm.state === 'shutoff' || vm.state === 'crashed') consoles.vmStopped(vm.hostId, vm.uuid, { migrated: vm.stateReason === 'migrated' });
     }),
     consoles.closed.on((closed) => publish('consoles.closed', closed)),
     jobs.jobChanged.on((job) => publish('jobs.changed', job)),

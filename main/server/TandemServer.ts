@@ -114,7 +114,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const channel = createWebSocketStream(ws);
     const closedSub = attached.onClosed(({ message }) => {
       // 1000 + why; the renderer also gets the `consoles.closed` event with the reason.
-      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(1000, message.slice(0, 120));
+      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(1000, closeReason(message));
     });
     ws.once('close', () => {
       closedSub.dispose();
@@ -250,4 +250,14 @@ async function serveStatic(root: string, req: IncomingMessage, res: ServerRespon
     ...securityHeaders,
   });
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * A WebSocket close reason may hold 123 bytes of UTF-8 (ws throws beyond): the message, cut at a character
+ * boundary (it can name a host, in any script).
+ */
+export function closeReason(message: string): string {
+  const chars = [...message];
+  while (Buffer.byteLength(chars.join('')) > 123) chars.pop();
+  return chars.join('');
 }

@@ -12,7 +12,7 @@ export type ConsoleKind = z.infer<typeof ConsoleKindSchema>;
 /** Random, URL-safe: console ids and tickets. */
 const ConsoleTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'not a console id');
 
-export const ConsoleCloseReasonSchema = z.enum(['client-closed', 'vm-stopped', 'taken-over', 'stream-ended', 'ticket-expired', 'shutdown']);
+export const ConsoleCloseReasonSchema = z.enum(['client-closed', 'vm-stopped', 'vm-moved', 'taken-over', 'stream-ended', 'ticket-expired', 'shutdown']);
 
 /** Path of the byte channel on the browser-mode server: `/console?token=<token>&ticket=<ticket>`. */
 export const CONSOLE_SOCKET_PATH = '/console';
@@ -41,5 +41,7 @@ export const consolesEvents = {
     kind: ConsoleKindSchema,
     reason: ConsoleCloseReasonSchema,
     message: z.string(),
+    /** With `vm-moved`: the host the VM runs on now (a migration), where Tandem sees it; open it there. */
+    movedTo: z.strictObject({ hostId: HostIdSchema, hostName: z.string() }).optional(),
   }),
 } as const;

@@ -2,8 +2,9 @@
  * The migration dialog in Chromium, on the test bed: the user adds the two TCP hosts by URI, opens a running
  * tiny guest on host1, reads the check's warning, allows the unsafe shared-storage migration, caps the
  * bandwidth low so the progress can be watched, starts, watches data processed / remaining move, and reads
- * the final report (total time, downtime); the VM's row moves to host2. Then "Evacuate" on host2's item
- * brings it back to host1.
+ * the final report (total time, downtime); the VM's row moves to host2. The guest's serial console, open
+ * before, then says the VM moved to host2 and reopens there. Then "Evacuate" on host2's item brings it back
+ * to host1.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +30,7 @@ describe.skipIf(!env)('the migration dialog, in Chromium, on the test bed', () =
   const errors: Error[] = [];
 
   beforeAll(async () => {
-    guest = await createTinyGuest(env!, { name: `e2e-mig-${process.pid}` });
+    guest = await createTinyGuest(env!, { name: `e2e-mig-${process.pid}`, serial: 'pty' });
     host1 = await openConnection(env!.host1Uri);
     const dom = await host1.defineDomainXML(guest.xml);
     await dom.create();
@@ -60,6 +61,10 @@ describe.skipIf(!env)('the migration dialog, in Chromium, on the test bed', () =
     await row.waitFor({ timeout: 30_000 });
     const sourceHost = await row.getAttribute('data-host');
     await row.click();
+    // Its serial console, open while it migrates (checked in the next test).
+    await page.click('[data-testid="open-serial-console"]');
+    await page.waitForSelector('[data-testid="console-tab"][data-status="open"]');
+    await page.click('button:has-text("Virtual machines")');
     await page.click('[data-testid="vm-migrate"]');
     const dialog = page.locator('[data-testid="migration-dialog"]');
     await dialog.waitFor();
@@ -89,6 +94,21 @@ describe.skipIf(!env)('the migration dialog, in Chromium, on the test bed', () =
     // The jobs panel lists the finished job once opened.
     await page.click('[data-testid="jobs-panel"] .jobs-toggle');
     await page.locator('[data-testid="jobs-panel"] [data-state="succeeded"]').waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it('the serial console open during the migration says the VM moved to host2, and reopens it there', async () => {
+    await page.click('[data-testid="nav-consoles"]');
+    const note = page.locator('[data-testid="console-closed"]');
+    await expect.poll(() => note.innerText(), { timeout: 30_000 }).toContain('The VM moved to bed host2.');
+    await page.click('[data-testid="console-open-moved"]');
+    await page.waitForSelector('[data-testid="console-tab"][data-status="open"]');
+    const terminal = () =>
+      page.$eval('[data-testid="console-panel"]:not([hidden]) [data-testid="serial-terminal"] .xterm-rows', (el) => (el as HTMLElement).innerText);
+    const last = () => terminal().then((text) => Number(text.match(/tandem-counter (\d+)(?![\s\S]*tandem-counter)/)?.[1] ?? 0));
+    const before = await last();
+    await expect.poll(last, { timeout: 30_000 }).toBeGreaterThan(before);
+    await page.click('button:has-text("Virtual machines")');
     expect(errors).toEqual([]);
   });
 

@@ -2,7 +2,8 @@ import { PassThrough, type Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../errors';
 import { flush, ManualClock } from '../testing/scripted';
-import { ConsoleHub, type ConsoleClosed } from './ConsoleHub';
+import type { VmSummary } from '../../../preload/contract';
+import { ConsoleHub, inventoryLocator, type ConsoleClosed, type VmLocator, type VmWhereabouts } from './ConsoleHub';
 import type { ConsolePort } from './ConsolePort';
 
 const VM = { hostId: 'h1', uuid: '00000000-0000-0000-0000-000000000001' };
@@ -31,7 +32,7 @@ class ScriptedConsolePort implements ConsolePort {
   }
 }
 
-function setup(options: { maxConsoles?: number } = {}) {
+function setup(options: { maxConsoles?: number; locateVm?: VmLocator } = {}) {
   const port = new ScriptedConsolePort();
   const clock = new ManualClock();
   const hub = new ConsoleHub(port, { clock, ticketTtlMs: 1000, stopGraceMs: 500, ...options });
@@ -129,6 +130,99 @@ describe('ConsoleHub', () => {
     await flush();
     expect(closed.map((c) => c.reason)).toEqual(['vm-stopped', 'vm-stopped']);
     expect(hub.attach(other.ticket)).toBeDefined();
+  });
+
+  describe('a VM that migrated away', () => {
+    const elsewhere = (): { locateVm: VmLocator; arrive(at: VmWhereabouts): void } => {
+      let where: VmWhereabouts | undefined;
+      return { locateVm: (uuid, notOn) => (uuid === VM.uuid && where?.hostId !== notOn ? where : undefined), arrive: (at) => (where = at) };
+    };
+
+    it('closes its consoles as moved, naming the host it runs on now, not as stopped', async () => {
+      const destination = elsewhere();
+      const { hub, closed } = setup({ locateVm: destination.locateVm });
+      await hub.open({ ...VM, kind: 'serial' });
+      await hub.open({ ...VM, kind: 'vnc' });
+      destination.arrive({ hostId: 'h2', hostName: 'lab-2' });
+      hub.vmStopped(VM.hostId, VM.uuid, { migrated: true });
+      await flush();
+      expect(closed).toEqual([
+        expect.objectContaining({ reason: 'vm-moved', message: 'The VM moved to lab-2.', movedTo: { hostId: 'h2', hostName: 'lab-2' }, kind: 'serial' }),
+        expect.objectContaining({ reason: 'vm-moved', message: 'The VM moved to lab-2.', movedTo: { hostId: 'h2', hostName: 'lab-2' }, kind: 'vnc' }),
+      ]);
+    });
+
+    it('waits the grace period for the destination to show up (the hosts report in no set order)', async () => {
+      const destination = elsewhere();
+      const { hub, closed, clock } = setup({ locateVm: destination.locateVm });
+      await hub.open({ ...VM, kind: 'serial' });
+      hub.vmStopped(VM.hostId, VM.uuid, { migrated: true });
+      await flush();
+      expect(closed).toEqual([]);
+      destination.arrive({ hostId: 'h2', hostName: 'lab-2' });
+      await clock.advance(500);
+      expect(closed).toEqual([expect.objectContaining({ reason: 'vm-moved', movedTo: { hostId: 'h2', hostName: 'lab-2' } })]);
+    });
+
+    it('says it migrated to another host when the destination is not one Tandem sees', async () => {
+      const { hub, closed, clock } = setup();
+      await hub.open({ ...VM, kind: 'vnc' });
+      hub.vmStopped(VM.hostId, VM.uuid, { migrated: true });
+      await flush();
+      expect(closed).toEqual([]);
+      await clock.advance(500);
+      expect(closed).toEqual([expect.objectContaining({ reason: 'vm-moved', message: 'The VM migrated to another host.' })]);
+      expect(closed[0]!.movedTo).toBeUndefined();
+    });
+
+    it('the stream ending first, then the source reporting the migration: moved', async () => {
+      const destination = elsewhere();
+      const { hub, port, closed, clock } = setup({ locateVm: destination.locateVm });
+      await hub.open({ ...VM, kind: 'serial' });
+      port.streams[0]!.destroy();
+      await flush();
+      destination.arrive({ hostId: 'h2', hostName: 'lab-2' });
+      hub.vmStopped(VM.hostId, VM.uuid, { migrated: true });
+      await clock.advance(500);
+      expect(closed).toEqual([expect.objectContaining({ reason: 'vm-moved', movedTo: { hostId: 'h2', hostName: 'lab-2' } })]);
+    });
+
+    it('a VM gone from its host that runs on another moved there (the source undefined it before we read its reason)', async () => {
+      const destination = elsewhere();
+      const { hub, closed } = setup({ locateVm: destination.locateVm });
+      await hub.open({ ...VM, kind: 'serial' });
+      destination.arrive({ hostId: 'h2', hostName: 'lab-2' });
+      hub.vmStopped(VM.hostId, VM.uuid);
+      await flush();
+      expect(closed).toEqual([expect.objectContaining({ reason: 'vm-moved', movedTo: { hostId: 'h2', hostName: 'lab-2' } })]);
+    });
+
+    it('a plain stop with the VM nowhere else stays "stopped", at once', async () => {
+      const { hub, closed } = setup({ locateVm: elsewhere().locateVm });
+      await hub.open({ ...VM, kind: 'serial' });
+      hub.vmStopped(VM.hostId, VM.uuid);
+      await flush();
+      expect(closed).toEqual([expect.objectContaining({ reason: 'vm-stopped', message: 'The VM stopped.' })]);
+    });
+
+    it('inventoryLocator finds the VM running or paused on another host, by that host\'s name', () => {
+      const vm = (hostId: string, state: VmSummary['state']): VmSummary => ({
+        hostId,
+        uuid: VM.uuid,
+        name: 'web',
+        state,
+        stateReason: 'unknown',
+        vcpus: 1,
+        memoryKiB: 1024,
+        persistent: true,
+      });
+      const names: Record<string, string> = { h1: 'lab-1', h2: 'lab-2', h3: 'lab-3' };
+      const hosts = { get: (id: string) => ({ name: names[id]! }) };
+      const locate = (vms: VmSummary[]) => inventoryLocator({ list: () => vms }, hosts)(VM.uuid, 'h1');
+      expect(locate([vm('h1', 'running'), vm('h2', 'paused')])).toEqual({ hostId: 'h2', hostName: 'lab-2' });
+      expect(locate([vm('h1', 'shutoff'), vm('h3', 'shutoff')])).toBeUndefined();
+      expect(locate([vm('h1', 'running')])).toBeUndefined();
+    });
   });
 
   it('closeConsole: client-closed; an unknown id is NotFound', async () => {

@@ -5,8 +5,9 @@
  * never cross the JSON contract: a byte channel (the server's /console WebSocket, or an Electron
  * MessagePort) redeems the ticket with `attach()` and carries the stream. A ticket not redeemed in time
  * closes its console, so a client that never attaches leaks nothing. Every console ends exactly once, with a
- * reason (`closed` event): its client went away, the VM stopped, another viewer took it over, the stream
- * ended, or Tandem shut down.
+ * reason (`closed` event): its client went away, the VM stopped, the VM moved to another host (a migration:
+ * the event names the host Tandem sees it running on, so the tab can reopen it there), another viewer took
+ * it over, the stream ended, or Tandem shut down.
  *
  * A second viewer of the same serial console: libvirt allows one client per console unless forced. Inside
  * Tandem the newer viewer takes the console over (FORCE) and the older tab says so, as `virsh console
@@ -16,6 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import type { VmState, VmSummary } from '../../../preload/contract';
 import { systemClock, type Clock } from '../Clock';
 import { Emitter } from '../Emitter';
 import { ConflictError, NotFoundError, TandemError } from '../errors';
@@ -28,6 +30,7 @@ const log = createLogger('consoles');
 export type ConsoleCloseReason =
   | 'client-closed'
   | 'vm-stopped'
+  | 'vm-moved'
   | 'taken-over'
   | 'stream-ended'
   | 'ticket-expired'
@@ -40,7 +43,17 @@ export interface ConsoleClosed {
   kind: ConsoleKind;
   reason: ConsoleCloseReason;
   message: string;
+  /** With `vm-moved`: the host the VM runs on now, when it is one of Tandem's. */
+  movedTo?: VmWhereabouts;
 }
+
+export interface VmWhereabouts {
+  hostId: string;
+  hostName: string;
+}
+
+/** Where a VM runs (running or paused) on a host other than `notOn`, if Tandem sees it there. */
+export type VmLocator = (uuid: string, notOn: string) => VmWhereabouts | undefined;
 
 export interface OpenedConsole {
   consoleId: string;
@@ -64,8 +77,13 @@ export interface ConsoleHubOptions {
   ticketTtlMs?: number;
   /** Most consoles open at once (each holds a host stream). */
   maxConsoles?: number;
-  /** How long after its stream ended a console waits to learn whether its VM stopped. */
+  /**
+   * How long after its stream ended a console waits to learn whether its VM stopped; and how long a console
+   * of a VM that migrated away waits to see it on its destination host.
+   */
   stopGraceMs?: number;
+  /** Finds a VM on another host (the inventory): a console whose VM left for it says where it went. */
+  locateVm?: VmLocator;
 }
 
 export const DEFAULT_TICKET_TTL_MS = 30_000;
@@ -81,12 +99,15 @@ interface ConsoleSession {
   ticketTimer: Disposable | undefined;
   /** Set when the hub decided why the console ends, before the stream's own close arrives. */
   closing: ConsoleCloseReason | undefined;
+  /** The VM stopped because it migrated away (its host said so). */
+  migrated: boolean;
   closedListeners: Emitter<ConsoleClosed>;
 }
 
 const MESSAGES: Record<ConsoleCloseReason, string> = {
   'client-closed': 'The console was closed.',
   'vm-stopped': 'The VM stopped.',
+  'vm-moved': 'The VM migrated to another host.',
   'taken-over': 'Another viewer took this console over.',
   'stream-ended': 'The console stream ended.',
   'ticket-expired': 'No viewer attached to the console in time.',
@@ -106,6 +127,7 @@ export class ConsoleHub {
   private readonly ticketTtlMs: number;
   private readonly maxConsoles: number;
   private readonly stopGraceMs: number;
+  private readonly locateVm: VmLocator;
   private disposed = false;
 
   constructor(
@@ -116,6 +138,7 @@ export class ConsoleHub {
     this.ticketTtlMs = options.ticketTtlMs ?? DEFAULT_TICKET_TTL_MS;
     this.maxConsoles = options.maxConsoles ?? DEFAULT_MAX_CONSOLES;
     this.stopGraceMs = options.stopGraceMs ?? 1500;
+    this.locateVm = options.locateVm ?? (() => undefined);
   }
 
   /** Open consoles (attached or waiting for their client). */
@@ -151,6 +174,7 @@ export class ConsoleHub {
       ticket: newId(),
       ticketTimer: undefined,
       closing: undefined,
+      migrated: false,
       closedListeners: new Emitter<ConsoleClosed>(),
     };
     this.sessions.set(session.consoleId, session);
@@ -188,10 +212,15 @@ export class ConsoleHub {
     this.close(consoleId, 'client-closed');
   }
 
-  /** Closes every console of a VM that stopped or disappeared. */
-  vmStopped(hostId: string, uuid: string): void {
+  /**
+   * Closes every console of a VM that stopped or disappeared from `hostId`. Where Tandem sees the VM running
+   * on another host, its consoles say it moved there; `migrated` (libvirt's shut-off reason) says it moved
+   * even before, or without, Tandem seeing it arrive.
+   */
+  vmStopped(hostId: string, uuid: string, options: { migrated?: boolean } = {}): void {
     for (const session of [...this.sessions.values()]) {
       if (session.hostId !== hostId || session.uuid !== uuid) continue;
+      if (options.migrated) session.migrated = true;
       // A stream that already ended on its own is still being classified: this settles why.
       if (session.closing === 'stream-ended') session.closing = 'vm-stopped';
       else this.close(session.consoleId, 'vm-stopped');
@@ -242,6 +271,19 @@ export class ConsoleHub {
     }
   }
 
+  /**
+   * The host a stopped console's VM runs on now, if Tandem sees it on one. A live migration's destination
+   * domain exists (paused) from the migration's start, so the inventory usually knows it before the source
+   * stops; one that migrated but is not seen yet gets the grace period, as the hosts' events come over
+   * separate connections in no set order.
+   */
+  private async whereItWent(session: ConsoleSession): Promise<VmWhereabouts | undefined> {
+    const found = this.locateVm(session.uuid, session.hostId);
+    if (found || !session.migrated) return found;
+    await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.stopGraceMs));
+    return this.locateVm(session.uuid, session.hostId);
+  }
+
   private async streamClosed(session: ConsoleSession): Promise<void> {
     if (!this.sessions.has(session.consoleId)) return;
     let reason = session.closing;
@@ -262,6 +304,11 @@ export class ConsoleHub {
       }
       reason = stopped ? 'vm-stopped' : 'stream-ended';
     }
+    let movedTo: VmWhereabouts | undefined;
+    if (reason === 'vm-stopped') {
+      movedTo = await this.whereItWent(session);
+      if (movedTo || session.migrated) reason = 'vm-moved';
+    }
     this.sessions.delete(session.consoleId);
     if (session.ticket) this.byTicket.delete(session.ticket);
     session.ticketTimer?.dispose();
@@ -271,11 +318,22 @@ export class ConsoleHub {
       uuid: session.uuid,
       kind: session.kind,
       reason,
-      message: MESSAGES[reason],
+      message: movedTo ? `The VM moved to ${movedTo.hostName}.` : MESSAGES[reason],
+      ...(movedTo ? { movedTo } : {}),
     };
     session.closedListeners.emit(closed);
     this.closed.emit(closed);
   }
+}
+
+const ACTIVE_STATES: ReadonlySet<VmState> = new Set(['running', 'paused', 'blocked']);
+
+/** A VmLocator over the inventory: the VM running or paused on another host, by the host's name. */
+export function inventoryLocator(vms: { list(): VmSummary[] }, hosts: { get(hostId: string): { name: string } }): VmLocator {
+  return (uuid, notOn) => {
+    const vm = vms.list().find((v) => v.uuid === uuid && v.hostId !== notOn && ACTIVE_STATES.has(v.state));
+    return vm ? { hostId: vm.hostId, hostName: hosts.get(vm.hostId).name } : undefined;
+  };
 }
 
 function newId(): string {

@@ -91,9 +91,20 @@ function ConsolePane({ tab, active }: { tab: ConsoleTab; active: boolean }) {
       {tab.status === 'closed' && (
         <p className="console-note console-closed" role="status" data-testid="console-closed">
           {tab.closedMessage ?? 'The console is closed.'}{' '}
-          <button type="button" className="btn btn-small" onClick={() => void consoles.getState().reconnect(tab.tabId)}>
-            Reconnect
-          </button>
+          {tab.movedTo ? (
+            <button
+              type="button"
+              className="btn btn-small"
+              data-testid="console-open-moved"
+              onClick={() => void consoles.getState().openWhereMoved(tab.tabId)}
+            >
+              Open on {tab.movedTo.hostName}
+            </button>
+          ) : (
+            <button type="button" className="btn btn-small" onClick={() => void consoles.getState().reconnect(tab.tabId)}>
+              Reconnect
+            </button>
+          )}
         </p>
       )}
       {tab.ticket &&

@@ -50,6 +50,43 @@ describe('consolesStore', () => {
     expect(consoles.getState().tabs[0]).toMatchObject({ status: 'open', consoleId: id(2), closedMessage: null });
   });
 
+  it('a console closed because its VM migrated names the new host and reopens the console there', async () => {
+    await consoles.getState().open(VM, 'serial');
+    memory.emit('consoles.closed', {
+      consoleId: id(1),
+      hostId: VM.hostId,
+      uuid: VM.uuid,
+      kind: 'serial',
+      reason: 'vm-moved',
+      message: 'The VM moved to lab-2.',
+      movedTo: { hostId: 'h2', hostName: 'lab-2' },
+    });
+    const [tab] = consoles.getState().tabs;
+    expect(tab).toMatchObject({ status: 'closed', closedMessage: 'The VM moved to lab-2.', movedTo: { hostId: 'h2', hostName: 'lab-2' } });
+    await consoles.getState().openWhereMoved(tab!.tabId);
+    expect(memory.calls.at(-1)).toEqual({ method: 'consoles.open', args: { hostId: 'h2', uuid: VM.uuid, kind: 'serial' } });
+    expect(consoles.getState().tabs).toEqual([expect.objectContaining({ tabId: tab!.tabId, hostId: 'h2', status: 'open', consoleId: id(2), movedTo: null })]);
+  });
+
+  it('reopening where the VM moved reuses a tab of that console already open there', async () => {
+    await consoles.getState().open(VM, 'vnc');
+    await consoles.getState().open({ ...VM, hostId: 'h2' }, 'vnc');
+    memory.emit('consoles.closed', {
+      consoleId: id(1),
+      hostId: VM.hostId,
+      uuid: VM.uuid,
+      kind: 'vnc',
+      reason: 'vm-moved',
+      message: 'The VM moved to lab-2.',
+      movedTo: { hostId: 'h2', hostName: 'lab-2' },
+    });
+    const [moved, there] = consoles.getState().tabs;
+    await consoles.getState().openWhereMoved(moved!.tabId);
+    expect(consoles.getState().tabs.map((t) => t.tabId)).toEqual([there!.tabId]);
+    expect(consoles.getState().activeTabId).toBe(there!.tabId);
+    expect(memory.calls.filter((c) => c.method === 'consoles.open')).toHaveLength(2);
+  });
+
   it('closing a tab closes its console and activates a neighbour', async () => {
     await consoles.getState().open(VM, 'serial');
     await consoles.getState().open(VM, 'vnc');

@@ -2,7 +2,8 @@
  * The console tabs of this window (serial and VNC, of any VMs). A tab is opened through the contract
  * (`consoles.open`: authorisation, a console id and a one-time ticket); its pane then redeems the ticket on
  * the byte channel. `consoles.closed` marks a tab closed with the reason (VM stopped, taken over...): the
- * tab stays, saying why, until the user closes it or reconnects.
+ * tab stays, saying why, until the user closes it or reconnects. A VM that migrated: the tab names the host it
+ * went to and reopens the console there (the tab follows the VM).
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { ContractCallError } from '../../../preload/client';
@@ -26,6 +27,8 @@ export interface ConsoleTab {
   status: 'opening' | 'open' | 'closed';
   /** Why the console closed (shown in the tab). */
   closedMessage: string | null;
+  /** The VM migrated to this host (the console closed as `vm-moved`): the tab offers to open it there. */
+  movedTo: { hostId: string; hostName: string } | null;
 }
 
 /** A serial console held by another program: offered to take over. */
@@ -44,6 +47,8 @@ export interface ConsolesState {
   open(vm: Pick<VmSummary, 'hostId' | 'uuid' | 'name'>, kind: ConsoleKind, options?: { force?: boolean }): Promise<void>;
   /** Opens a closed tab's console again. */
   reconnect(tabId: string): Promise<void>;
+  /** Opens a tab's console on the host its VM migrated to (the tab follows the VM). */
+  openWhereMoved(tabId: string): Promise<void>;
   closeTab(tabId: string): Promise<void>;
   /** The pane's byte channel of `consoleId` closed (the message says why, if the server said). */
   channelClosed(tabId: string, consoleId: string, message: string): void;
@@ -68,7 +73,7 @@ export function createConsolesStore(client: ContractClient, toasts: ToastStore):
   async function connect(tabId: string, force: boolean): Promise<void> {
     const tab = store.getState().tabs.find((t) => t.tabId === tabId);
     if (!tab) return;
-    patchTab(tabId, { status: 'opening', consoleId: null, ticket: null, closedMessage: null });
+    patchTab(tabId, { status: 'opening', consoleId: null, ticket: null, closedMessage: null, movedTo: null });
     try {
       const opened = await client.call('consoles.open', { hostId: tab.hostId, uuid: tab.uuid, kind: tab.kind, ...(force ? { force } : {}) });
       if (!store.getState().tabs.some((t) => t.tabId === tabId)) {
@@ -112,11 +117,26 @@ export function createConsolesStore(client: ContractClient, toasts: ToastStore):
         ticket: null,
         status: 'opening',
         closedMessage: null,
+        movedTo: null,
       };
       set((s) => ({ tabs: [...s.tabs, tab], activeTabId: tabId }));
       await connect(tabId, options.force ?? false);
     },
     async reconnect(tabId) {
+      await connect(tabId, false);
+    },
+    async openWhereMoved(tabId) {
+      const tab = get().tabs.find((t) => t.tabId === tabId);
+      if (!tab?.movedTo) return;
+      const { hostId } = tab.movedTo;
+      const there = get().tabs.find((t) => t.hostId === hostId && t.uuid === tab.uuid && t.kind === tab.kind);
+      if (there) {
+        // Already open there: keep that tab, drop this one.
+        set((s) => ({ tabs: s.tabs.filter((t) => t.tabId !== tabId), activeTabId: there.tabId, visible: true }));
+        if (there.status === 'closed') await connect(there.tabId, false);
+        return;
+      }
+      patchTab(tabId, { hostId });
       await connect(tabId, false);
     },
     async closeTab(tabId) {
@@ -154,7 +174,7 @@ export function createConsolesStore(client: ContractClient, toasts: ToastStore):
 
   const unsubscribe = client.on('consoles.closed', (closed) => {
     const tab = store.getState().tabs.find((t) => t.consoleId === closed.consoleId);
-    if (tab) patchTab(tab.tabId, { status: 'closed', closedMessage: closed.message });
+    if (tab) patchTab(tab.tabId, { status: 'closed', closedMessage: closed.message, movedTo: closed.movedTo ?? null });
   });
 
   return Object.assign(store, { dispose: unsubscribe });
