@@ -91,7 +91,7 @@ describe('Deployer', () => {
     expect(host.domains.get(uuid)).toEqual({ running: true });
     expect(watcher.watching()).toEqual([`h/${uuid}`]);
     host.leaseAfterReads = 0;
-    await vi.waitFor(() => expect(found).toHaveLength(1));
+    await vi.waitFor(() => expect(found).toHaveLength(1), { timeout: 15_000 });
     expect(found[0]).toMatchObject({ hostId: 'h', uuid, addresses: [{ address: '192.168.122.50', source: 'lease' }] });
     expect(watcher.watching()).toEqual([]);
   });
@@ -122,7 +122,7 @@ describe('Deployer', () => {
     const { host, jobs, deployer, watcher } = setup();
     host.leaseAfterReads = Infinity;
     const { id } = await deployer.deploy(REQUEST);
-    await vi.waitFor(() => expect(host.addressReads.length).toBeGreaterThan(2));
+    await vi.waitFor(() => expect(host.addressReads.length).toBeGreaterThan(2), { timeout: 15_000 }); // the seed is built with the real xorriso first: slow on a loaded machine
     jobs.cancel(id);
     const job = await jobs.wait(id);
     expect(job.state).toBe('cancelled');
