@@ -15,6 +15,8 @@ export interface VmStatus {
   state: VmRunState;
   /** Paused by a snapshot, save or migration job (not by the user), for recovery decisions. */
   pausedBySnapshotOrSave: boolean;
+  /** Paused because libvirt is starting it (a start or restore under way, or one its daemon died in). */
+  startingUp: boolean;
   /** A defined VM (a transient one disappears when stopped, so it cannot be reverted). */
   persistent: boolean;
 }
