@@ -15,11 +15,19 @@
 #   tandem-poweroff                  on an ACPI power-button press (virsh shutdown), then the guest powers off
 #   tandem-agent started             with tandem.agent=1, once qemu-ga runs on the org.qemu.guest_agent.0 port
 #   tandem-agent-missing             with tandem.agent=1 when that port or qemu-ga cannot be found / started
+#   tandem-tpm-boot nv=<V>           with tandem.tpm=1, once at boot: the TPM NV index's value before this boot
+#                                    wrote to it (V = the last counter a boot stored there, or "none")
+#   tandem-tpm n=<n> nv=<V>          with tandem.tpm=1, every tick after tandem-counter <n>: the NV value read
+#                                    (the previous tick's n, once a tick ran), before n is written to it
+#   tandem-tpm-error <what> rc=<hex> with tandem.tpm=1 when the TPM refuses a command or is missing
 #
 # Opt-in kernel params (the default guest does none of this):
 #   tandem.agent=1    load virtio_console, format /dev/vdb (ext2, mounted by the ext4 driver) and mount it on /mnt/data (a real
 #                     block-backed filesystem for the agent's fsfreeze), bring up lo, start qemu-ga
 #   tandem.balloon=1  load virtio_balloon (for a <memballoon model='virtio'/> device)
+#   tandem.tpm=1      talk to the TPM 2.0 (/dev/tpm0; tpm_crb / tpm_tis are built into the cloud kernel) with raw
+#                     commands: an NV index (0x01500016, 8 bytes) holds the last counter written, so its value
+#                     says which TPM state the guest runs on (checkpoint tests of TPM guests)
 #   tandem.busy=<MiB> keep rewriting <MiB> MiB of RAM (a tmpfs file) with fresh random bytes, in the background:
 #                     a guest that dirties memory all the time, for checkpoint and migration benchmarks
 
@@ -45,6 +53,7 @@ ID=none
 SEED=0
 AGENT=0
 BALLOON=0
+TPM=0
 read -r cmdline </proc/cmdline
 for word in $cmdline; do
   case "$word" in
@@ -53,6 +62,7 @@ for word in $cmdline; do
     tandem.agent=1) AGENT=1 ;;
     tandem.balloon=1) BALLOON=1 ;;
     tandem.busy=*) BUSY="${word#tandem.busy=}" ;;
+    tandem.tpm=1) TPM=1 ;;
   esac
 done
 
@@ -164,6 +174,47 @@ if [ "$SEED" = 1 ]; then
   [ "$found" = 1 ] || echo "tandem-seed-missing"
 fi
 
+# Raw TPM 2.0 commands (TPM2_NV_DefineSpace / NV_Write / NV_Read, each with a password session of empty
+# auth) on fd 3, /dev/tpm0 kept open: the kernel wants a whole command in one write() and its response read
+# from the same open file. dd with iflag=fullblock turns printf's output into that single write.
+TPM_IDX='\x01\x50\x00\x16'
+TPM_PW='\x00\x00\x00\x09\x40\x00\x00\x09\x00\x00\x00\x00\x00'
+tpm_send() { # tpm_send LENGTH PRINTF_FORMAT: the response's code (8 hex digits) on stdout, its bytes in /tmp/tpm.rsp
+  # shellcheck disable=SC2059 # the format is the command: its \x escapes are the bytes to send
+  printf "$2" | dd bs="$1" count=1 iflag=fullblock >&3 2>/dev/null
+  dd bs=4096 count=1 <&3 >/tmp/tpm.rsp 2>/dev/null
+  dd if=/tmp/tpm.rsp bs=1 skip=6 count=4 2>/dev/null | od -An -tx1 | tr -d ' \n'
+}
+tpm_read() { # the index's value (digits, no leading zeros), "none" when it does not exist
+  rc="$(tpm_send 35 "\x80\x02\x00\x00\x00\x23\x00\x00\x01\x4e$TPM_IDX$TPM_IDX$TPM_PW\x00\x08\x00\x00")"
+  case "$rc" in
+    00000000) dd if=/tmp/tpm.rsp bs=1 skip=16 count=8 2>/dev/null | sed -e 's/^0*//' -e 's/^$/0/' ;;
+    0000018b | 0000028b) echo none ;; # TPM_RC_HANDLE: the index is not defined yet
+    0000014a) echo none ;; # TPM_RC_NV_UNINITIALIZED: defined, never written
+    *) echo "error-$rc" ;;
+  esac
+}
+tpm_write() { # tpm_write N: N as 8 ASCII digits into the index
+  rc="$(tpm_send 43 "\x80\x02\x00\x00\x00\x2b\x00\x00\x01\x37$TPM_IDX$TPM_IDX$TPM_PW\x00\x08$(printf '%08d' "$1")\x00\x00")"
+  [ "$rc" = 00000000 ] || echo "tandem-tpm-error write rc=$rc"
+}
+if [ "$TPM" = 1 ]; then
+  # (a failed redirection of exec would end this shell, PID 1: test first)
+  if [ -c /dev/tpm0 ]; then
+    exec 3<>/dev/tpm0
+    nv="$(tpm_read)"
+    if [ "$nv" = none ]; then
+      # Owner hierarchy (empty auth): index 0x01500016, SHA-256, AUTHWRITE|AUTHREAD|NO_DA, 8 bytes.
+      rc="$(tpm_send 45 "\x80\x02\x00\x00\x00\x2d\x00\x00\x01\x2a\x40\x00\x00\x01$TPM_PW\x00\x00\x00\x0e$TPM_IDX\x00\x0b\x02\x04\x00\x04\x00\x00\x00\x08")"
+      [ "$rc" = 00000000 ] || echo "tandem-tpm-error define rc=$rc"
+    fi
+    echo "tandem-tpm-boot nv=$nv"
+  else
+    echo "tandem-tpm-error open rc=none"
+    TPM=0
+  fi
+fi
+
 if [ -n "$BUSY" ]; then
   mkdir -p /busy
   mount -t tmpfs -o size="$((BUSY + 8))m" busy /busy
@@ -177,6 +228,10 @@ while true; do
   if [ -n "$DISK" ]; then
     printf '%s\n' "$n" | dd of="$DISK" bs=512 conv=notrunc,fsync 2>/dev/null
     sync
+  fi
+  if [ "$TPM" = 1 ]; then
+    echo "tandem-tpm n=$n nv=$(tpm_read)"
+    tpm_write "$n"
   fi
   sleep 1
 done

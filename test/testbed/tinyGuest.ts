@@ -27,6 +27,11 @@ export const SERIAL = {
   poweroff: /^tandem-poweroff$/m,
   agentStarted: /^tandem-agent started$/m,
   agentMissing: /^tandem-agent-missing$/m,
+  /** With `tpm`: once at boot, the TPM NV index's value before this boot wrote to it ("none" at first). */
+  tpmBoot: /^tandem-tpm-boot nv=(\S+)$/m,
+  /** With `tpm`: every tick, the NV value read (the previous tick's n) before n is written to it. */
+  tpmTick: /^tandem-tpm n=(\d+) nv=(\S+)$/m,
+  tpmError: /^tandem-tpm-error (.*)$/m,
 } as const;
 
 export interface TinyGuestOptions {
@@ -61,6 +66,12 @@ export interface TinyGuestOptions {
   balloon?: boolean;
   /** MiB of RAM the guest keeps rewriting with random bytes (a busy guest for benchmarks); none by default. */
   busyMiB?: number;
+  /**
+   * An emulated TPM 2.0 (`<tpm model='tpm-crb'>`, swtpm run by libvirt; the cloud kernel's CRB driver is
+   * built in): the guest keeps its counter in a TPM NV index too and prints what it reads there
+   * (SERIAL.tpmBoot, SERIAL.tpmTick), so a test sees which TPM state the guest runs on.
+   */
+  tpm?: boolean;
 }
 
 export type TinyGuestSerial = 'file' | 'pty';
@@ -95,6 +106,7 @@ export interface TinyGuestXmlParams {
   agentDataDisk?: string;
   balloon?: boolean;
   busyMiB?: number;
+  tpm?: boolean;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -129,6 +141,7 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
   if (p.agentDataDisk) cmdline.push('tandem.agent=1');
   if (p.balloon) cmdline.push('tandem.balloon=1');
   if (p.busyMiB) cmdline.push(`tandem.busy=${Math.trunc(p.busyMiB)}`);
+  if (p.tpm) cmdline.push('tandem.tpm=1');
   add(os, 'cmdline', {}, cmdline.join(' '));
 
   // ACPI lets `virsh shutdown` press the power button the guest listens to.
@@ -181,6 +194,7 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
     add(channel, 'target', { type: 'virtio', name: 'org.qemu.guest_agent.0' });
   }
 
+  if (p.tpm) add(add(devices, 'tpm', { model: 'tpm-crb' }), 'backend', { type: 'emulator', version: '2.0' });
   if (p.graphics !== 'none') add(devices, 'graphics', { type: 'vnc', autoport: 'yes', listen: '127.0.0.1' });
   if (p.balloon) {
     // Stats every second, so bulk stats' balloon group carries the guest's view, not only the size.
@@ -247,6 +261,7 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
     ...(dataDiskPath ? { agentDataDisk: dataDiskPath } : {}),
     ...(opts.balloon ? { balloon: true } : {}),
     ...(opts.busyMiB ? { busyMiB: opts.busyMiB } : {}),
+    ...(opts.tpm ? { tpm: true } : {}),
   });
   return { name: opts.name, uuid, xml, diskPath, serialLogPath, ...(dataDiskPath ? { dataDiskPath } : {}) };
 }

@@ -78,6 +78,12 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   async hasBlockJob() {
     return false;
   }
+  async readTpmState() {
+    return null;
+  }
+  async writeTpmState() {
+    return false;
+  }
 }
 
 class ScriptedImages implements DiskImages {

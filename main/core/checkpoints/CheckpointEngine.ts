@@ -15,6 +15,7 @@ import { createLogger } from '../logging';
 import { CheckpointJournal, type JournalEntry } from './CheckpointJournal';
 import { CheckpointTreeStore } from './CheckpointTreeStore';
 import { domainDisks, domainName, withDiskSources } from './domainDisks';
+import { emulatedTpmOf, loadTpmState, saveTpmState } from './tpmState';
 import {
   currentLineage,
   dependentsOf,
@@ -115,6 +116,7 @@ export class CheckpointEngine {
     const checkpoints: CheckpointView[] = [];
     for (const c of tree.checkpoints) {
       let sizeBytes = c.memoryFile ? await this.deps.memory.sizeOnDisk(c.memoryFile) : 0;
+      if (c.tpmStateFile) sizeBytes += await this.deps.images.sizeOnDisk(c.tpmStateFile);
       for (const d of c.disks) if (!isBaseImage(tree, d.image)) sizeBytes += await this.deps.images.sizeOnDisk(d.image);
       const { domainXml: _xml, ...rest } = c;
       checkpoints.push({ ...rest, children: tree.checkpoints.filter((x) => x.parentId === c.id).map((x) => x.id), current: tree.currentId === c.id, sizeBytes });
@@ -159,6 +161,8 @@ export class CheckpointEngine {
         quiesced: quiesce,
         disks,
         memoryFile: diskOnly ? null : memory.targetFor(tree.folder, id),
+        // A memory checkpoint's TPM state travels in the save stream; a disk-only one keeps a copy (tpmState.ts).
+        tpmStateFile: diskOnly && emulatedTpmOf(liveXml) ? join(tree.folder, `${id}.tpm.json`) : null,
         domainXml: liveXml,
         stunMs: null,
         wallMs: 0,
@@ -204,6 +208,7 @@ export class CheckpointEngine {
           throw new ConflictError('checkpoint.image-missing', `The disk image of checkpoint ${checkpoint.name} is missing: ${d.image}`, { details: { path: d.image } });
         }
       }
+      if (checkpoint.tpmStateFile) await loadTpmState(checkpoint.tpmStateFile, checkpoint.name);
       // The memory state is rebuilt and verified before anything is touched: a damaged one leaves the VM as it was.
       const memoryChain = checkpoint.memoryFile ? memoryChainOf(tree, checkpoint) : [];
       if (memoryChain.length > 0) phase('rebuilding and verifying memory');
@@ -362,6 +367,12 @@ export class CheckpointEngine {
   // --- steps -------------------------------------------------------------------------------------------
 
   private async completeTake(tree: VmCheckpointTree, data: TakeData): Promise<void> {
+    const tpmCopy = data.checkpoint.tpmStateFile;
+    if (tpmCopy && !(await this.deps.images.exists(tpmCopy))) {
+      // Right after the disks switched (for a running VM, its TPM is crash-consistent with them, as the disks are).
+      const files = await this.deps.hypervisor.readTpmState(tree, data.checkpoint.domainXml);
+      await saveTpmState(tpmCopy, files ?? []);
+    }
     // libvirt moves the persistent definition to the overlays too; making sure costs one define and keeps a
     // later cold boot (and a take while shut off) on the chain Tandem recorded.
     await this.redefineDisks(tree, data.overlays);
@@ -382,6 +393,7 @@ export class CheckpointEngine {
 
   private async rollBackTake(data: TakeData): Promise<void> {
     for (const o of data.overlays) await this.deps.images.remove(o.image);
+    if (data.checkpoint.tpmStateFile) await this.deps.images.remove(data.checkpoint.tpmStateFile);
     if (data.checkpoint.memoryFile) await this.deps.memory.delete(data.checkpoint.memoryFile);
   }
 
@@ -395,6 +407,13 @@ export class CheckpointEngine {
       await images.createOverlay(o.image, layerOf(checkpoint.disks, o.target).image, layerOf(checkpoint.disks, o.target).format);
     }
     await this.redefineDisks(tree, data.overlays);
+    if (checkpoint.tpmStateFile) {
+      // The VM is stopped: its TPM state goes back to the checkpoint's, in the folder its definition names now.
+      const files = await loadTpmState(checkpoint.tpmStateFile, checkpoint.name);
+      if (!(await hypervisor.writeTpmState(tree, await hypervisor.domainXml(tree, true), files))) {
+        log.warn(`checkpoint ${checkpoint.name} of ${tree.uuid} kept a TPM state, but the VM has no emulated TPM any more: not written`);
+      }
+    }
     let restoreFailure: unknown;
     if (checkpoint.memoryFile) {
       // Opened here only when recovery completes a revert (the caller opened it otherwise, and closes it).
@@ -464,6 +483,7 @@ export class CheckpointEngine {
     await this.redefineDisks(vm, finalLayers);
     for (const c of tree.checkpoints) {
       if (c.memoryFile) await this.deps.memory.delete(c.memoryFile);
+      if (c.tpmStateFile) await images.remove(c.tpmStateFile);
       for (const d of c.disks) if (!isBaseImage(tree, d.image)) await images.remove(d.image);
     }
     for (const a of tree.active) if (!isBaseImage(tree, a.image) && !finalLayers.some((f) => f.image === a.image)) await images.remove(a.image);
@@ -547,6 +567,7 @@ export class CheckpointEngine {
     }
     for (const child of children) child.parentId = checkpoint.parentId;
     if (checkpoint.memoryFile) await this.deps.memory.delete(checkpoint.memoryFile);
+    if (checkpoint.tpmStateFile) await images.remove(checkpoint.tpmStateFile);
     tree.checkpoints = tree.checkpoints.filter((c) => c.id !== checkpoint.id);
     if (tree.checkpoints.length === 0 && tree.active.every((a) => isBaseImage(tree, a.image))) await this.trees.remove(vm);
     else await this.trees.save(tree);

@@ -29,12 +29,14 @@ import type {
   CheckpointVm,
   SnapshotOutcome,
   SnapshotRequest,
+  TpmStateFile,
   VmStatus,
 } from '../../core/checkpoints/ports';
 import { diskChain } from '../../core/checkpoints/domainDisks';
 import { OperationFailedError, UnsupportedError } from '../../core/errors';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
 import { mapped } from './mapLibvirtError';
+import { readTpmState, writeTpmState } from './libvirtTpmState';
 import { withDomain } from './withDomain';
 
 const BLOCK_JOB_POLL_MS = 100;
@@ -190,6 +192,14 @@ export class LibvirtCheckpointHypervisor implements CheckpointHypervisor {
       },
       { uuid: vm.uuid, target },
     );
+  }
+
+  readTpmState(vm: CheckpointVm, domainXml: string): Promise<TpmStateFile[] | null> {
+    return readTpmState(this.connectionFor(vm.hostId), vm, domainXml);
+  }
+
+  writeTpmState(vm: CheckpointVm, domainXml: string, files: TpmStateFile[]): Promise<boolean> {
+    return writeTpmState(this.connectionFor(vm.hostId), vm, domainXml, files);
   }
 
   private async untilGone(dom: Domain, target: string): Promise<void> {
