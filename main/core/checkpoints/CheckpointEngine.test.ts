@@ -264,6 +264,18 @@ describe('checkpoint engine (scripted ports)', () => {
     expect(hypervisor.state).toBe('running');
   });
 
+  it('journals nothing for a refused delete, so no later recovery carries it out', async () => {
+    const a = await engine.take(VM, { name: 'a' });
+    await engine.take(VM, { name: 'b' });
+    await engine.revert(VM, a.id);
+    await engine.take(VM, { name: 'c' });
+    await expect(engine.delete(VM, a.id)).rejects.toMatchObject({ code: 'checkpoint.root-with-branches' });
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+    await engine.take(VM, { name: 'd', diskOnly: true });
+    expect(await engine.recover()).toEqual([]);
+    expect((await engine.list(VM)).checkpoints.map((x) => x.name)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('runs take / revert as jobs: phases, stun time in the result, and the typed error of a failure', async () => {
     const jobs = new JobRegistry();
     const seen: JobSnapshot[] = [];

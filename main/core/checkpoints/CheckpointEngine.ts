@@ -274,6 +274,8 @@ export class CheckpointEngine {
     return this.exclusive(vm, async () => {
       const tree = await this.requireTree(vm);
       const checkpoint = this.requireCheckpoint(tree, checkpointId);
+      // Refused before the journal: a refusal changes nothing, and must not be carried out by a later recovery.
+      this.assertDeletable(tree, checkpoint, (await this.deps.hypervisor.status(vm)).state !== 'shutoff');
       const entry: JournalEntry<DeleteData> = { id: `${Date.now()}-delete-${randomUUID()}`, op: 'delete', vm, step: 'begin', data: { checkpointId } };
       await this.journal.write(entry);
       await this.mergeAway(vm, tree, checkpoint, phase);
@@ -503,18 +505,10 @@ export class CheckpointEngine {
     const dependents = children.length + (active ? 1 : 0);
     const parent = checkpoint.parentId ? findCheckpoint(tree, checkpoint.parentId) : undefined;
     const chain = (target: string) => (running ? hypervisor.diskChain(vm, target) : Promise.resolve([]));
+    this.assertDeletable(tree, checkpoint, running);
     if (tree.checkpoints.some((c) => c.memoryBaseId === checkpoint.id)) phase('re-basing memory');
     await this.rebaseMemoryDependents(tree, checkpoint);
     phase('merging disks');
-
-    if (dependents > 1) {
-      if (!parent && checkpoint.disks.some((d) => isBaseImage(tree, d.image))) {
-        throw new UnsupportedError('checkpoint.root-with-branches', `Checkpoint ${checkpoint.name} holds the VM's original disks and has several branches: delete a branch first, or commit`);
-      }
-      if (running && children.some((c) => lineage.has(c.id))) {
-        throw new UnsupportedError('checkpoint.busy-branch', `Checkpoint ${checkpoint.name} has several branches and the running VM uses one of them: shut the VM off to delete it`);
-      }
-    }
 
     if (dependents === 1) {
       // Commit the single dependent layer down into this checkpoint's image, which then holds its state.
@@ -571,6 +565,19 @@ export class CheckpointEngine {
     tree.checkpoints = tree.checkpoints.filter((c) => c.id !== checkpoint.id);
     if (tree.checkpoints.length === 0 && tree.active.every((a) => isBaseImage(tree, a.image))) await this.trees.remove(vm);
     else await this.trees.save(tree);
+  }
+
+  /** The deletes Tandem refuses (see mergeAway), each with what to do instead. */
+  private assertDeletable(tree: VmCheckpointTree, checkpoint: Checkpoint, running: boolean): void {
+    const { children, active } = dependentsOf(tree, checkpoint.id);
+    if (children.length + (active ? 1 : 0) <= 1) return;
+    if (!checkpoint.parentId && checkpoint.disks.some((d) => isBaseImage(tree, d.image))) {
+      throw new UnsupportedError('checkpoint.root-with-branches', `Checkpoint ${checkpoint.name} holds the VM's original disks and has several branches: delete a branch first, or commit`);
+    }
+    const lineage = currentLineage(tree);
+    if (running && children.some((c) => lineage.has(c.id))) {
+      throw new UnsupportedError('checkpoint.busy-branch', `Checkpoint ${checkpoint.name} has several branches and the running VM uses one of them: shut the VM off to delete it`);
+    }
   }
 
   /**
