@@ -225,6 +225,13 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     credentials.closed.on((closed) => publish('credentials.closed', closed)),
     inventory.vmChanged.on((vm) => publish('vms.changed', vm)),
     checkpoints.changed.on((tree) => publish('checkpoints.changed', tree)),
+    // A host back after dropping in the middle of a checkpoint operation: settle it now, not at the next start.
+    hosts.sessionOpened.on(({ hostId }) => {
+      void checkpoints
+        .recover(hostId)
+        .then((report) => report.forEach((line) => log.info(`checkpoint recovery on ${hostId}: ${line}`)))
+        .catch((error: unknown) => log.error(`checkpoint recovery on ${hostId} failed`, error));
+    }),
     inventory.vmRemoved.on((ref) => {
       recentVms.forget(ref);
       consoles.vmStopped(ref.hostId, ref.uuid);

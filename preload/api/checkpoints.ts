@@ -18,6 +18,8 @@ export const CheckpointSchema = z.strictObject({
   quiesced: z.boolean(),
   disks: z.array(z.strictObject({ target: z.string(), image: z.string(), format: z.string() })),
   memoryFile: z.string().nullable(),
+  /** A disk-only checkpoint of a VM with an emulated TPM: the copy of the TPM's state its revert puts back. */
+  tpmStateFile: z.string().nullable().optional(),
   /** The checkpoint whose memory this one's is stored as a sealed delta against; null: stored whole. */
   memoryBaseId: CheckpointIdSchema.nullable().optional(),
   /** Bytes of the whole memory state (sizeBytes holds what is stored). */

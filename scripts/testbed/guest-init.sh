@@ -19,6 +19,11 @@
 #   tandem-net-no-lease <if>         with a virtio NIC: no DHCP answer on <if> within ~30 s (udhcpc keeps trying)
 #   tandem-net-peer <ip>             with a virtio NIC: another guest on the same link answered a ping to
 #                                    224.0.0.1 (all hosts), once per address, for ~5 min after the lease
+#   tandem-tpm-boot nv=<V>           with tandem.tpm=1, once at boot: the TPM NV index's value before this boot
+#                                    wrote to it (V = the last counter a boot stored there, or "none")
+#   tandem-tpm n=<n> nv=<V>          with tandem.tpm=1, every tick after tandem-counter <n>: the NV value read
+#                                    (the previous tick's n, once a tick ran), before n is written to it
+#   tandem-tpm-error <what> rc=<hex> with tandem.tpm=1 when the TPM refuses a command or is missing
 #
 # Opt-in kernel params (the default guest does none of this):
 #   tandem.agent=1    load virtio_console, format /dev/vdb (ext2, mounted by the ext4 driver) and mount it on /mnt/data (a real
@@ -26,6 +31,9 @@
 #   tandem.balloon=1  load virtio_balloon (for a <memballoon model='virtio'/> device)
 #   tandem.ip=<a.b.c.d>/<n>  with a virtio NIC: give the first interface this address instead of asking DHCP
 #                     (a guest on a network without DHCP, whose address only its agent can tell)
+#   tandem.tpm=1      talk to the TPM 2.0 (/dev/tpm0; tpm_crb / tpm_tis are built into the cloud kernel) with raw
+#                     commands: an NV index (0x01500016, 8 bytes) holds the last counter written, so its value
+#                     says which TPM state the guest runs on (checkpoint tests of TPM guests)
 #   tandem.busy=<MiB> keep rewriting <MiB> MiB of RAM (a tmpfs file) with fresh random bytes, in the background:
 #                     a guest that dirties memory all the time, for checkpoint and migration benchmarks
 # Not a param but a device: a guest with a virtio NIC loads virtio_net and, after its READY line, runs
@@ -54,6 +62,7 @@ ID=none
 SEED=0
 AGENT=0
 BALLOON=0
+TPM=0
 read -r cmdline </proc/cmdline
 for word in $cmdline; do
   case "$word" in
@@ -63,6 +72,7 @@ for word in $cmdline; do
     tandem.balloon=1) BALLOON=1 ;;
     tandem.busy=*) BUSY="${word#tandem.busy=}" ;;
     tandem.ip=*) STATIC_IP="${word#tandem.ip=}" ;;
+    tandem.tpm=1) TPM=1 ;;
   esac
 done
 
@@ -262,6 +272,47 @@ if [ "$SEED" = 1 ]; then
   [ "$found" = 1 ] || echo "tandem-seed-missing"
 fi
 
+# Raw TPM 2.0 commands (TPM2_NV_DefineSpace / NV_Write / NV_Read, each with a password session of empty
+# auth) on fd 3, /dev/tpm0 kept open: the kernel wants a whole command in one write() and its response read
+# from the same open file. dd with iflag=fullblock turns printf's output into that single write.
+TPM_IDX='\x01\x50\x00\x16'
+TPM_PW='\x00\x00\x00\x09\x40\x00\x00\x09\x00\x00\x00\x00\x00'
+tpm_send() { # tpm_send LENGTH PRINTF_FORMAT: the response's code (8 hex digits) on stdout, its bytes in /tmp/tpm.rsp
+  # shellcheck disable=SC2059 # the format is the command: its \x escapes are the bytes to send
+  printf "$2" | dd bs="$1" count=1 iflag=fullblock >&3 2>/dev/null
+  dd bs=4096 count=1 <&3 >/tmp/tpm.rsp 2>/dev/null
+  dd if=/tmp/tpm.rsp bs=1 skip=6 count=4 2>/dev/null | od -An -tx1 | tr -d ' \n'
+}
+tpm_read() { # the index's value (digits, no leading zeros), "none" when it does not exist
+  rc="$(tpm_send 35 "\x80\x02\x00\x00\x00\x23\x00\x00\x01\x4e$TPM_IDX$TPM_IDX$TPM_PW\x00\x08\x00\x00")"
+  case "$rc" in
+    00000000) dd if=/tmp/tpm.rsp bs=1 skip=16 count=8 2>/dev/null | sed -e 's/^0*//' -e 's/^$/0/' ;;
+    0000018b | 0000028b) echo none ;; # TPM_RC_HANDLE: the index is not defined yet
+    0000014a) echo none ;; # TPM_RC_NV_UNINITIALIZED: defined, never written
+    *) echo "error-$rc" ;;
+  esac
+}
+tpm_write() { # tpm_write N: N as 8 ASCII digits into the index
+  rc="$(tpm_send 43 "\x80\x02\x00\x00\x00\x2b\x00\x00\x01\x37$TPM_IDX$TPM_IDX$TPM_PW\x00\x08$(printf '%08d' "$1")\x00\x00")"
+  [ "$rc" = 00000000 ] || echo "tandem-tpm-error write rc=$rc"
+}
+if [ "$TPM" = 1 ]; then
+  # (a failed redirection of exec would end this shell, PID 1: test first)
+  if [ -c /dev/tpm0 ]; then
+    exec 3<>/dev/tpm0
+    nv="$(tpm_read)"
+    if [ "$nv" = none ]; then
+      # Owner hierarchy (empty auth): index 0x01500016, SHA-256, AUTHWRITE|AUTHREAD|NO_DA, 8 bytes.
+      rc="$(tpm_send 45 "\x80\x02\x00\x00\x00\x2d\x00\x00\x01\x2a\x40\x00\x00\x01$TPM_PW\x00\x00\x00\x0e$TPM_IDX\x00\x0b\x02\x04\x00\x04\x00\x00\x00\x08")"
+      [ "$rc" = 00000000 ] || echo "tandem-tpm-error define rc=$rc"
+    fi
+    echo "tandem-tpm-boot nv=$nv"
+  else
+    echo "tandem-tpm-error open rc=none"
+    TPM=0
+  fi
+fi
+
 if [ -n "$BUSY" ]; then
   mkdir -p /busy
   mount -t tmpfs -o size="$((BUSY + 8))m" busy /busy
@@ -275,6 +326,10 @@ while true; do
   if [ -n "$DISK" ]; then
     printf '%s\n' "$n" | dd of="$DISK" bs=512 conv=notrunc,fsync 2>/dev/null
     sync
+  fi
+  if [ "$TPM" = 1 ]; then
+    echo "tandem-tpm n=$n nv=$(tpm_read)"
+    tpm_write "$n"
   fi
   sleep 1
 done

@@ -1,7 +1,9 @@
 /**
  * The checkpoint tree in the real UI (Chromium, browser mode) on a real guest of the test bed's host1: add
  * the host, open the VM, take a checkpoint (its stun time shows), let the guest count on, revert through
- * the confirmation (which says what is lost): the guest's serial counter goes back.
+ * the confirmation (which says what is lost): the guest's serial counter goes back. Then the VM row's
+ * context menu (right-click, and Shift+F10 from the keyboard): its lifecycle items follow the VM's state,
+ * Force off asks first, and "Take checkpoint…" opens the take dialog whose checkpoint lands in the tree.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +13,7 @@ import { openConnection, virDomainUndefineFlagsValues, type Connection, type Dom
 import { openAppPage, startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
 import { startSecretService, type PrivateSecretService } from '../support/secretService';
 import { testbedOrFail } from '../support/requireTestbed';
-import { createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../testbed/tinyGuest';
+import { counterResumedSince, createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../testbed/tinyGuest';
 
 const env = testbedOrFail();
 
@@ -56,9 +58,10 @@ describe.skipIf(!env)('checkpoints in the UI on a real guest', () => {
     await panel.waitFor();
     expect(await panel.innerText()).toContain('No checkpoints.');
 
-    await page.fill('[data-testid="checkpoint-name"]', 'ui-one');
-    const offset = await serialLogSize(guest.serialLogPath);
     await page.click('[data-testid="checkpoint-take"]');
+    await page.fill('[data-testid="checkpoint-dialog-name"]', 'ui-one');
+    const offset = await serialLogSize(guest.serialLogPath);
+    await page.click('[data-testid="checkpoint-dialog-take"]');
     const node = page.locator('[data-testid="checkpoint-ui-one"]');
     await node.waitFor({ timeout: 30_000 });
     const atTake = Number((await waitForSerial(guest.serialLogPath, SERIAL.counter, 30_000, { fromOffset: offset }))[1]) - 1;
@@ -78,12 +81,71 @@ describe.skipIf(!env)('checkpoints in the UI on a real guest', () => {
     expect(await confirm.innerText()).toMatch(/everything it did since checkpoint “ui-one” is lost/);
     const revertOffset = await serialLogSize(guest.serialLogPath);
     await page.click('[data-testid="checkpoint-confirm-ok"]');
-    const resumed = Number((await waitForSerial(guest.serialLogPath, SERIAL.counter, 60_000, { fromOffset: revertOffset }))[1]);
+    // The view is busy while the revert runs (take disabled), usable again once it answered.
+    await page.waitForSelector('[data-testid="checkpoint-take"][disabled]', { timeout: 10_000 });
+    await page.waitForSelector('[data-testid="checkpoint-take"]:not([disabled])', { timeout: 60_000 });
+    const resumed = await counterResumedSince(guest, revertOffset, 60_000);
     expect(resumed).toBeGreaterThanOrEqual(atTake);
     expect(resumed).toBeLessThanOrEqual(atTake + 2);
-    // Once the revert answered, the tree is usable again and still marks the checkpoint as current.
-    await page.fill('[data-testid="checkpoint-name"]', 'next');
-    await page.waitForSelector('[data-testid="checkpoint-take"]:not([disabled])', { timeout: 30_000 });
+    // The tree still marks the checkpoint as current.
     expect(await node.innerText()).toContain('you are here');
+  });
+
+  it('takes a checkpoint from the VM row context menu (right-click and Shift+F10) and shows it in the tree', async () => {
+    // From the table alone: the detail panel closed.
+    await page.click('[aria-label="Close details"]');
+    const row = page.locator(`[data-testid="vm-row-${guest.name}"]`);
+    const menu = page.locator('[data-testid="vm-context-menu"]');
+    await page.waitForSelector(`[data-testid="vm-row-${guest.name}"][data-state="running"]`, { timeout: 30_000 });
+
+    // Right-click: the menu at the pointer, items for a running VM; Force off asks first (cancelled here).
+    await row.click({ button: 'right' });
+    await menu.waitFor();
+    expect(await menu.getAttribute('role')).toBe('menu');
+    const disabled = async (id: string) => (await page.getAttribute(`[data-testid="vm-menu-${id}"]`, 'aria-disabled')) === 'true';
+    expect(await disabled('start')).toBe(true);
+    expect(await disabled('shutdown')).toBe(false);
+    expect(await disabled('take-checkpoint')).toBe(false);
+    expect(await page.innerText('[data-testid="vm-menu-destroy"]')).toBe('Force off…');
+    await page.click('[data-testid="vm-menu-destroy"]');
+    expect(await menu.count()).toBe(0);
+    expect(await page.innerText('[data-testid="vm-menu-confirm"]')).toContain(`Force off ${guest.name}?`);
+    await page.click('[data-testid="vm-menu-confirm-cancel"]');
+    expect(await page.locator('[data-testid="vm-menu-confirm"]').count()).toBe(0);
+    expect(await page.getAttribute(`[data-testid="vm-row-${guest.name}"]`, 'data-state')).toBe('running');
+
+    // Escape closes it and gives the focus back to the row.
+    await row.click({ button: 'right' });
+    await menu.waitFor();
+    await page.keyboard.press('Escape');
+    expect(await menu.count()).toBe(0);
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe(`vm-row-${guest.name}`);
+
+    // The keyboard: Shift+F10 on the focused row, End to the last item ("Take checkpoint…"), Enter.
+    await page.keyboard.press('Shift+F10');
+    await menu.waitFor();
+    await page.keyboard.press('End');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('vm-menu-take-checkpoint');
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('[data-testid="checkpoint-dialog"]');
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toContain(`Take a checkpoint of ${guest.name}`);
+    // Quiesce is an option of disks-only checkpoints.
+    expect(await page.isDisabled('[data-testid="checkpoint-dialog-quiesce"]')).toBe(true);
+    await page.fill('[data-testid="checkpoint-dialog-name"]', 'from-menu');
+    await page.fill('[data-testid="checkpoint-dialog-description"]', 'taken from the context menu');
+    await page.click('[data-testid="checkpoint-dialog-take"]');
+    expect(await dialog.count()).toBe(0);
+
+    // In the VM's tree: a child of the current checkpoint, now current, with its description.
+    await row.click();
+    const node = page.locator('[data-testid="checkpoint-from-menu"]');
+    await node.waitFor({ timeout: 60_000 });
+    const text = await node.innerText();
+    console.log(`checkpoint from the context menu: ${text.replace(/\s+/g, ' ')}`);
+    expect(text).toContain('you are here');
+    expect(text).toContain('taken from the context menu');
+    expect(text).toMatch(/memory \+ disks/);
+    expect(await page.locator('[data-testid="checkpoint-ui-one"] [data-testid="checkpoint-from-menu"]').count()).toBe(1);
   });
 });

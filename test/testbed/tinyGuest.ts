@@ -32,6 +32,11 @@ export const SERIAL = {
   netNoLease: /^tandem-net-no-lease (\S+)$/m,
   /** With a virtio NIC: another guest on the link answered the guest's all-hosts ping. */
   netPeer: /^tandem-net-peer ([0-9.]+)$/m,
+  /** With `tpm`: once at boot, the TPM NV index's value before this boot wrote to it ("none" at first). */
+  tpmBoot: /^tandem-tpm-boot nv=(\S+)$/m,
+  /** With `tpm`: every tick, the NV value read (the previous tick's n) before n is written to it. */
+  tpmTick: /^tandem-tpm n=(\d+) nv=(\S+)$/m,
+  tpmError: /^tandem-tpm-error (.*)$/m,
 } as const;
 
 export interface TinyGuestOptions {
@@ -73,6 +78,12 @@ export interface TinyGuestOptions {
   network?: string;
   /** With `network`: this address (CIDR, e.g. 10.1.2.3/24) on the NIC instead of DHCP (kernel param `tandem.ip=`). */
   staticIp?: string;
+  /**
+   * An emulated TPM 2.0 (`<tpm model='tpm-crb'>`, swtpm run by libvirt; the cloud kernel's CRB driver is
+   * built in): the guest keeps its counter in a TPM NV index too and prints what it reads there
+   * (SERIAL.tpmBoot, SERIAL.tpmTick), so a test sees which TPM state the guest runs on.
+   */
+  tpm?: boolean;
 }
 
 export type TinyGuestSerial = 'file' | 'pty';
@@ -110,6 +121,7 @@ export interface TinyGuestXmlParams {
   /** A virtio NIC on this libvirt network. */
   network?: string;
   staticIp?: string;
+  tpm?: boolean;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -145,6 +157,7 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
   if (p.balloon) cmdline.push('tandem.balloon=1');
   if (p.busyMiB) cmdline.push(`tandem.busy=${Math.trunc(p.busyMiB)}`);
   if (p.staticIp) cmdline.push(`tandem.ip=${p.staticIp}`);
+  if (p.tpm) cmdline.push('tandem.tpm=1');
   add(os, 'cmdline', {}, cmdline.join(' '));
 
   // ACPI lets `virsh shutdown` press the power button the guest listens to.
@@ -203,6 +216,7 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
     add(channel, 'target', { type: 'virtio', name: 'org.qemu.guest_agent.0' });
   }
 
+  if (p.tpm) add(add(devices, 'tpm', { model: 'tpm-crb' }), 'backend', { type: 'emulator', version: '2.0' });
   if (p.graphics !== 'none') add(devices, 'graphics', { type: 'vnc', autoport: 'yes', listen: '127.0.0.1' });
   if (p.balloon) {
     // Stats every second, so bulk stats' balloon group carries the guest's view, not only the size.
@@ -274,6 +288,7 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
     ...(opts.busyMiB ? { busyMiB: opts.busyMiB } : {}),
     ...(opts.network ? { network: opts.network } : {}),
     ...(opts.staticIp ? { staticIp: opts.staticIp } : {}),
+    ...(opts.tpm ? { tpm: true } : {}),
   });
   return { name: opts.name, uuid, xml, diskPath, serialLogPath, ...(dataDiskPath ? { dataDiskPath } : {}) };
 }

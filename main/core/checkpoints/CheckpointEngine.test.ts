@@ -6,7 +6,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, InvalidInputError, NotFoundError, OperationFailedError } from '../errors';
+import { ConflictError, HostUnreachableError, InvalidInputError, NotFoundError, OperationFailedError } from '../errors';
 import { JobRegistry, type JobSnapshot } from '../jobs/JobRegistry';
 import { CheckpointEngine } from './CheckpointEngine';
 import { CheckpointJobs } from './CheckpointJobs';
@@ -15,7 +15,7 @@ import type { BlockJobSpec, CheckpointHypervisor, DiskImages, SnapshotRequest, V
 
 const VM = { hostId: 'h', uuid: '7a4d0c6e-5f3b-4c1e-9d2a-6b8e3f100001' };
 const xmlWith = (source: string) =>
-  `<domain><devices><disk type='file' device='disk'><driver type='qcow2'/><source file='${source}'/><target dev='vda'/></disk></devices></domain>`;
+  `<domain><name>vm1</name><devices><disk type='file' device='disk'><driver type='qcow2'/><source file='${source}'/><target dev='vda'/></disk></devices></domain>`;
 
 class ScriptedHypervisor implements CheckpointHypervisor {
   state: VmStatus['state'] = 'running';
@@ -23,12 +23,22 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   source = '/img/base.qcow2';
   failSnapshot: Error | undefined;
   failRestore: Error | undefined;
+  startingUp = false;
+  /** The host's daemon is gone: every call fails as libvirt's would on a closed connection. */
+  gone = false;
+  /** Runs once destroy() stopped the VM (a daemon dying right then). */
+  afterDestroy: (() => void) | undefined;
   calls: string[] = [];
+  private answer(): void {
+    if (this.gone) throw new HostUnreachableError('libvirt.VIR_ERR_INTERNAL_ERROR', 'client socket is closed');
+  }
   async assertSupported() {}
   async status(): Promise<VmStatus> {
-    return { state: this.state, pausedBySnapshotOrSave: false, persistent: this.persistent };
+    this.answer();
+    return { state: this.state, pausedBySnapshotOrSave: false, startingUp: this.startingUp, persistent: this.persistent };
   }
   async domainXml(): Promise<string> {
+    this.answer();
     return xmlWith(this.source);
   }
   async agentAnswers(): Promise<boolean> {
@@ -43,11 +53,19 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   }
   async resume() {}
   async destroy() {
+    this.answer();
     this.state = 'shutoff';
+    this.afterDestroy?.();
   }
-  async define() {}
-  async restore() {
+  async define(_vm: unknown, xml: string) {
+    this.answer();
+    this.source = /source file=["']([^"']+)["']/.exec(xml)![1]!;
+  }
+  async restore(_vm: unknown, _file: string, xml: string) {
+    this.answer();
     if (this.failRestore) throw this.failRestore;
+    this.calls.push('restore');
+    this.source = /source file=["']([^"']+)["']/.exec(xml)![1]!;
     this.state = 'running';
   }
   async start() {}
@@ -58,6 +76,12 @@ class ScriptedHypervisor implements CheckpointHypervisor {
     return [this.source];
   }
   async hasBlockJob() {
+    return false;
+  }
+  async readTpmState() {
+    return null;
+  }
+  async writeTpmState() {
     return false;
   }
 }
@@ -175,6 +199,81 @@ describe('checkpoint engine (scripted ports)', () => {
     expect(hypervisor.state).toBe('shutoff');
     expect((await engine.list(VM)).currentId).toBe(a.id);
     expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+  });
+
+  it('keeps a revert whose host stopped answering after the stop in the journal, and settles it before the next operation', async () => {
+    const a = await engine.take(VM, { name: 'a' });
+    hypervisor.afterDestroy = () => (hypervisor.gone = true);
+    await expect(engine.revert(VM, a.id)).rejects.toMatchObject({ code: 'checkpoint.revert-interrupted' });
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toHaveLength(1);
+    expect(hypervisor.calls).not.toContain('restore');
+
+    // The host is back: the next operation on the VM first completes the revert (memory restored), then runs.
+    hypervisor.afterDestroy = undefined;
+    hypervisor.gone = false;
+    const b = await engine.take(VM, { name: 'b', diskOnly: true });
+    expect(hypervisor.calls.filter((c) => c === 'restore')).toHaveLength(1);
+    expect(hypervisor.state).toBe('running');
+    expect(b.parentId).toBe(a.id);
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+  });
+
+  it('refuses a new operation while an interrupted one cannot be settled, and recovers it when the host is back', async () => {
+    const a = await engine.take(VM, { name: 'a' });
+    hypervisor.afterDestroy = () => (hypervisor.gone = true);
+    await expect(engine.revert(VM, a.id)).rejects.toMatchObject({ code: 'checkpoint.revert-interrupted' });
+    hypervisor.afterDestroy = undefined;
+    await expect(engine.take(VM, { name: 'b' })).rejects.toMatchObject({ code: 'checkpoint.recovery-pending' });
+    expect(await engine.recover('other-host')).toEqual([]);
+    hypervisor.gone = false;
+    expect(await engine.recover(VM.hostId)).toEqual([expect.stringMatching(/^revert of .* at stopped: completed$/)]);
+    expect(hypervisor.state).toBe('running');
+    expect((await engine.list(VM)).currentId).toBe(a.id);
+  });
+
+  it('completes a revert interrupted before its stop was journaled when the VM is found shut off', async () => {
+    const a = await engine.take(VM, { name: 'a' });
+    // The daemon stopped the VM and died before answering: the journal still says "begin".
+    hypervisor.destroy = async () => {
+      hypervisor.state = 'shutoff';
+      hypervisor.gone = true;
+      throw new HostUnreachableError('libvirt.VIR_ERR_INTERNAL_ERROR', 'client socket is closed');
+    };
+    await expect(engine.revert(VM, a.id)).rejects.toMatchObject({ code: 'checkpoint.revert-interrupted' });
+    hypervisor.gone = false;
+    expect(await engine.recover()).toEqual([expect.stringMatching(/^revert of .* at begin: completed$/)]);
+    expect(hypervisor.state).toBe('running');
+  });
+
+  it('names the way out of a VM libvirt keeps "starting up" after its daemon died launching the restore', async () => {
+    const a = await engine.take(VM, { name: 'a' });
+    hypervisor.afterDestroy = () => (hypervisor.gone = true);
+    await expect(engine.revert(VM, a.id)).rejects.toMatchObject({ code: 'checkpoint.revert-interrupted' });
+    hypervisor.afterDestroy = undefined;
+    hypervisor.gone = false;
+    hypervisor.state = 'paused';
+    hypervisor.startingUp = true;
+    const impatient = new CheckpointEngine({ hypervisor, images, memory: new PlainMemoryStateStore(), dataDir, startingUpGraceMs: 0 });
+    const [line] = await impatient.recover();
+    expect(line).toMatch(/failed \(libvirt shows VM vm1 as starting up.*remove \/run\/libvirt\/qemu\/vm1\.xml .*restart libvirtd.*\); kept in the journal$/);
+    expect(hypervisor.calls).not.toContain('restore');
+    // Once the user did that, libvirt lists it shut off and the revert completes.
+    hypervisor.state = 'shutoff';
+    hypervisor.startingUp = false;
+    expect(await impatient.recover()).toEqual([expect.stringMatching(/at stopped: completed$/)]);
+    expect(hypervisor.state).toBe('running');
+  });
+
+  it('journals nothing for a refused delete, so no later recovery carries it out', async () => {
+    const a = await engine.take(VM, { name: 'a' });
+    await engine.take(VM, { name: 'b' });
+    await engine.revert(VM, a.id);
+    await engine.take(VM, { name: 'c' });
+    await expect(engine.delete(VM, a.id)).rejects.toMatchObject({ code: 'checkpoint.root-with-branches' });
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+    await engine.take(VM, { name: 'd', diskOnly: true });
+    expect(await engine.recover()).toEqual([]);
+    expect((await engine.list(VM)).checkpoints.map((x) => x.name)).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('runs take / revert as jobs: phases, stun time in the result, and the typed error of a failure', async () => {

@@ -14,7 +14,8 @@ import { ConflictError, InvalidInputError, NotFoundError, OperationFailedError, 
 import { createLogger } from '../logging';
 import { CheckpointJournal, type JournalEntry } from './CheckpointJournal';
 import { CheckpointTreeStore } from './CheckpointTreeStore';
-import { domainDisks, withDiskSources } from './domainDisks';
+import { domainDisks, domainName, withDiskSources } from './domainDisks';
+import { emulatedTpmOf, loadTpmState, saveTpmState } from './tpmState';
 import {
   currentLineage,
   dependentsOf,
@@ -28,9 +29,11 @@ import {
   type DiskLayer,
   type VmCheckpointTree,
 } from './model';
-import type { CheckpointHypervisor, CheckpointVm, DiskImages, MemoryStateStore } from './ports';
+import type { CheckpointHypervisor, CheckpointVm, DiskImages, MemoryStateStore, VmStatus } from './ports';
 
 const log = createLogger('checkpoints');
+/** How a recovered revert whose memory could not be restored is reported. */
+const DISKS_ONLY = 'completed on the disks only';
 
 export interface TakeCheckpointRequest {
   name: string;
@@ -91,6 +94,8 @@ export interface CheckpointEngineDeps {
   /** Tandem's data folder: checkpoints/trees and checkpoints/journal live under it. */
   dataDir: string;
   now?: () => Date;
+  /** How long recovery waits for a VM libvirt shows as starting up to come up or go down (default 10 s). */
+  startingUpGraceMs?: number;
 }
 
 export class CheckpointEngine {
@@ -111,6 +116,7 @@ export class CheckpointEngine {
     const checkpoints: CheckpointView[] = [];
     for (const c of tree.checkpoints) {
       let sizeBytes = c.memoryFile ? await this.deps.memory.sizeOnDisk(c.memoryFile) : 0;
+      if (c.tpmStateFile) sizeBytes += await this.deps.images.sizeOnDisk(c.tpmStateFile);
       for (const d of c.disks) if (!isBaseImage(tree, d.image)) sizeBytes += await this.deps.images.sizeOnDisk(d.image);
       const { domainXml: _xml, ...rest } = c;
       checkpoints.push({ ...rest, children: tree.checkpoints.filter((x) => x.parentId === c.id).map((x) => x.id), current: tree.currentId === c.id, sizeBytes });
@@ -155,6 +161,8 @@ export class CheckpointEngine {
         quiesced: quiesce,
         disks,
         memoryFile: diskOnly ? null : memory.targetFor(tree.folder, id),
+        // A memory checkpoint's TPM state travels in the save stream; a disk-only one keeps a copy (tpmState.ts).
+        tpmStateFile: diskOnly && emulatedTpmOf(liveXml) ? join(tree.folder, `${id}.tpm.json`) : null,
         domainXml: liveXml,
         stunMs: null,
         wallMs: 0,
@@ -200,6 +208,7 @@ export class CheckpointEngine {
           throw new ConflictError('checkpoint.image-missing', `The disk image of checkpoint ${checkpoint.name} is missing: ${d.image}`, { details: { path: d.image } });
         }
       }
+      if (checkpoint.tpmStateFile) await loadTpmState(checkpoint.tpmStateFile, checkpoint.name);
       // The memory state is rebuilt and verified before anything is touched: a damaged one leaves the VM as it was.
       const memoryChain = checkpoint.memoryFile ? memoryChainOf(tree, checkpoint) : [];
       if (memoryChain.length > 0) phase('rebuilding and verifying memory');
@@ -213,31 +222,60 @@ export class CheckpointEngine {
         };
         const entry: JournalEntry<RevertData> = { id: `${Date.now()}-revert-${randomUUID()}`, op: 'revert', vm, step: 'begin', data };
         await this.journal.write(entry);
-        const status = await this.deps.hypervisor.status(vm);
-        phase('stopping the VM');
-        if (status.state !== 'shutoff') await this.deps.hypervisor.destroy(vm);
-        await this.journal.write({ ...entry, step: 'stopped' });
-        phase(restorable ? 'restoring' : 'switching disks');
-        restoreFailure = await this.completeRevert(tree, data, restorable);
+        let reached = entry;
+        try {
+          const status = await this.deps.hypervisor.status(vm);
+          phase('stopping the VM');
+          if (status.state !== 'shutoff') await this.deps.hypervisor.destroy(vm);
+          reached = { ...entry, step: 'stopped' };
+          await this.journal.write(reached);
+          phase(restorable ? 'restoring' : 'switching disks');
+          restoreFailure = await this.completeRevert(tree, data, restorable);
+        } catch (error) {
+          // Interrupted midway (the host stopped answering, say): settle it now as recovery would, from the
+          // journal's step and what the host reports; when the host cannot tell, the journal keeps it.
+          const settled = await this.recoverRevert(reached).catch((recoveryError: unknown) => {
+            log.warn(`revert of ${vm.uuid} interrupted, left to recovery: ${(recoveryError as Error).message}`);
+            return undefined;
+          });
+          if (settled === undefined) {
+            throw new OperationFailedError(
+              'checkpoint.revert-interrupted',
+              `The revert to checkpoint ${checkpoint.name} was interrupted (${(error as Error).message}); Tandem completes or rolls it back once the host answers again`,
+              { details: { checkpointId }, cause: error },
+            );
+          }
+          await this.journal.finish(entry.id);
+          log.info(`revert of ${vm.uuid} interrupted (${(error as Error).message}), settled at once: ${settled}`);
+          if (settled.startsWith('rolled back')) throw error;
+          if (settled.startsWith(DISKS_ONLY)) restoreFailure = error;
+          return this.reverted(vm, checkpoint, restoreFailure);
+        }
         await this.journal.finish(entry.id);
       } finally {
         if (restorable !== undefined) await this.deps.memory.closeAfterRestore(restorable, memoryChain[memoryChain.length - 1]!);
       }
-      if (restoreFailure !== undefined) {
-        throw new OperationFailedError(
-          'checkpoint.restore-failed',
-          `The memory of checkpoint ${checkpoint.name} could not be restored (${(restoreFailure as Error).message}); the VM is shut off on that checkpoint's disks`,
-          { details: { checkpointId }, cause: restoreFailure },
-        );
-      }
-      return this.list(vm);
+      return this.reverted(vm, checkpoint, restoreFailure);
     });
+  }
+
+  private async reverted(vm: CheckpointVm, checkpoint: Checkpoint, restoreFailure: unknown): Promise<CheckpointTreeView> {
+    if (restoreFailure !== undefined) {
+      throw new OperationFailedError(
+        'checkpoint.restore-failed',
+        `The memory of checkpoint ${checkpoint.name} could not be restored (${(restoreFailure as Error).message}); the VM is shut off on that checkpoint's disks`,
+        { details: { checkpointId: checkpoint.id }, cause: restoreFailure },
+      );
+    }
+    return this.list(vm);
   }
 
   async delete(vm: CheckpointVm, checkpointId: string, phase: PhaseReporter = noPhases): Promise<CheckpointTreeView> {
     return this.exclusive(vm, async () => {
       const tree = await this.requireTree(vm);
       const checkpoint = this.requireCheckpoint(tree, checkpointId);
+      // Refused before the journal: a refusal changes nothing, and must not be carried out by a later recovery.
+      this.assertDeletable(tree, checkpoint, (await this.deps.hypervisor.status(vm)).state !== 'shutoff');
       const entry: JournalEntry<DeleteData> = { id: `${Date.now()}-delete-${randomUUID()}`, op: 'delete', vm, step: 'begin', data: { checkpointId } };
       await this.journal.write(entry);
       await this.mergeAway(vm, tree, checkpoint, phase);
@@ -267,38 +305,76 @@ export class CheckpointEngine {
 
   /**
    * Replays the journal after a crash: a take whose disks switched is recorded, otherwise its files are
-   * removed; a revert that stopped the VM is completed; a paused VM is resumed. Returns what it did.
+   * removed; a revert is completed once the VM was stopped, rolled back before; a delete or commit runs
+   * again; a paused VM is resumed. `hostId`: only that host's operations (it came back after dropping
+   * midway), without the start-up sweep of temporary files. Each VM is recovered under its operation lock (a
+   * VM busy with a new operation is skipped: that operation recovers it first). Returns what it did.
    */
-  async recover(): Promise<string[]> {
+  async recover(hostId?: string): Promise<string[]> {
     const done: string[] = [];
-    for (const entry of await this.journal.pending()) {
-      const what = `${entry.op} of ${entry.vm.uuid} at ${entry.step}`;
+    const vms = new Map<string, CheckpointVm>();
+    for (const entry of await this.journal.pending()) if (hostId === undefined || entry.vm.hostId === hostId) vms.set(vmKeyOf(entry.vm), entry.vm);
+    for (const vm of vms.values()) {
+      if (!this.lock(vm)) {
+        done.push(`${vm.uuid}: skipped, another checkpoint operation runs on it`);
+        continue;
+      }
       try {
-        if (entry.op === 'take') done.push(`${what}: ${await this.recoverTake(entry as JournalEntry<TakeData>)}`);
-        else if (entry.op === 'revert') done.push(`${what}: ${await this.recoverRevert(entry as JournalEntry<RevertData>)}`);
-        else done.push(`${what}: ${await this.recoverMerge(entry)}`);
-        await this.journal.finish(entry.id);
-        await this.publish(entry.vm);
-      } catch (error) {
-        log.error(`checkpoint recovery of ${what} failed: ${(error as Error).message}`);
-        done.push(`${what}: failed (${(error as Error).message}); kept in the journal`);
+        done.push(...(await this.recoverVm(vm)).map((r) => r.line));
+      } finally {
+        this.unlock(vm);
+        await this.publish(vm);
       }
     }
+    if (hostId !== undefined) return done;
     // A revert or seal killed midway may have left a plain copy of a guest's memory: it goes now.
     for (const tree of await this.trees.all()) {
+      const vm = { hostId: tree.hostId, uuid: tree.uuid };
+      if (!this.lock(vm)) continue;
       try {
         await this.deps.memory.discardTemporaries(tree.folder);
       } catch (error) {
         log.error(`temporary memory files in ${tree.folder} not removed: ${(error as Error).message}`);
         done.push(`cleanup of ${tree.folder}: failed (${(error as Error).message})`);
+      } finally {
+        this.unlock(vm);
       }
     }
     return done;
   }
 
+  /** The VM's pending journal entries, oldest first, each settled or kept (its lock held by the caller). */
+  private async recoverVm(vm: CheckpointVm): Promise<{ line: string; failed: boolean }[]> {
+    const results: { line: string; failed: boolean }[] = [];
+    for (const entry of await this.journal.pending()) {
+      if (vmKeyOf(entry.vm) !== vmKeyOf(vm)) continue;
+      const what = `${entry.op} of ${entry.vm.uuid} at ${entry.step}`;
+      try {
+        let outcome: string;
+        if (entry.op === 'take') outcome = await this.recoverTake(entry as JournalEntry<TakeData>);
+        else if (entry.op === 'revert') outcome = await this.recoverRevert(entry as JournalEntry<RevertData>);
+        else outcome = await this.recoverMerge(entry);
+        await this.journal.finish(entry.id);
+        results.push({ line: `${what}: ${outcome}`, failed: false });
+      } catch (error) {
+        log.error(`checkpoint recovery of ${what} failed: ${(error as Error).message}`);
+        results.push({ line: `${what}: failed (${(error as Error).message}); kept in the journal`, failed: true });
+        // Later entries of this VM build on this one: they wait for it.
+        break;
+      }
+    }
+    return results;
+  }
+
   // --- steps -------------------------------------------------------------------------------------------
 
   private async completeTake(tree: VmCheckpointTree, data: TakeData): Promise<void> {
+    const tpmCopy = data.checkpoint.tpmStateFile;
+    if (tpmCopy && !(await this.deps.images.exists(tpmCopy))) {
+      // Right after the disks switched (for a running VM, its TPM is crash-consistent with them, as the disks are).
+      const files = await this.deps.hypervisor.readTpmState(tree, data.checkpoint.domainXml);
+      await saveTpmState(tpmCopy, files ?? []);
+    }
     // libvirt moves the persistent definition to the overlays too; making sure costs one define and keeps a
     // later cold boot (and a take while shut off) on the chain Tandem recorded.
     await this.redefineDisks(tree, data.overlays);
@@ -319,6 +395,7 @@ export class CheckpointEngine {
 
   private async rollBackTake(data: TakeData): Promise<void> {
     for (const o of data.overlays) await this.deps.images.remove(o.image);
+    if (data.checkpoint.tpmStateFile) await this.deps.images.remove(data.checkpoint.tpmStateFile);
     if (data.checkpoint.memoryFile) await this.deps.memory.delete(data.checkpoint.memoryFile);
   }
 
@@ -332,6 +409,13 @@ export class CheckpointEngine {
       await images.createOverlay(o.image, layerOf(checkpoint.disks, o.target).image, layerOf(checkpoint.disks, o.target).format);
     }
     await this.redefineDisks(tree, data.overlays);
+    if (checkpoint.tpmStateFile) {
+      // The VM is stopped: its TPM state goes back to the checkpoint's, in the folder its definition names now.
+      const files = await loadTpmState(checkpoint.tpmStateFile, checkpoint.name);
+      if (!(await hypervisor.writeTpmState(tree, await hypervisor.domainXml(tree, true), files))) {
+        log.warn(`checkpoint ${checkpoint.name} of ${tree.uuid} kept a TPM state, but the VM has no emulated TPM any more: not written`);
+      }
+    }
     let restoreFailure: unknown;
     if (checkpoint.memoryFile) {
       // Opened here only when recovery completes a revert (the caller opened it otherwise, and closes it).
@@ -341,7 +425,12 @@ export class CheckpointEngine {
         restorable ??= await memory.openForRestore(chain);
         await hypervisor.restore(tree, restorable, withDiskSources(checkpoint.domainXml, data.overlays));
       } catch (error) {
-        // The VM stays shut off on the checkpoint's disks: a consistent state (as a disk-only revert), recorded below.
+        // Whether the restore happened is the host's to say: a daemon that died midway may have left QEMU
+        // starting, or running. Only a VM the host reports shut off is a settled failure: it stays shut off on
+        // the checkpoint's disks (a consistent state, as a disk-only revert), recorded below. Otherwise (the
+        // status unreadable, or the VM up) the error goes up and the journal keeps the revert for recovery.
+        const after = await hypervisor.status(tree);
+        if (after.state !== 'shutoff') throw error;
         restoreFailure = error;
       } finally {
         if (opened === undefined && restorable !== undefined) await memory.closeAfterRestore(restorable, chain[chain.length - 1]!);
@@ -350,11 +439,15 @@ export class CheckpointEngine {
     tree.active = data.overlays;
     tree.currentId = checkpoint.id;
     await this.trees.save(tree);
-    // The state after the last checkpoint of the branch left behind is what a revert discards.
-    for (const old of data.oldActive) {
-      if (!isBaseImage(tree, old.image) && !data.overlays.some((o) => o.image === old.image)) await images.remove(old.image);
-    }
+    await this.removeAbandoned(tree, data);
     return restoreFailure;
+  }
+
+  /** The state after the last checkpoint of the branch left behind is what a revert discards. */
+  private async removeAbandoned(tree: VmCheckpointTree, data: RevertData): Promise<void> {
+    for (const old of data.oldActive) {
+      if (!isBaseImage(tree, old.image) && !data.overlays.some((o) => o.image === old.image)) await this.deps.images.remove(old.image);
+    }
   }
 
   /**
@@ -392,6 +485,7 @@ export class CheckpointEngine {
     await this.redefineDisks(vm, finalLayers);
     for (const c of tree.checkpoints) {
       if (c.memoryFile) await this.deps.memory.delete(c.memoryFile);
+      if (c.tpmStateFile) await images.remove(c.tpmStateFile);
       for (const d of c.disks) if (!isBaseImage(tree, d.image)) await images.remove(d.image);
     }
     for (const a of tree.active) if (!isBaseImage(tree, a.image) && !finalLayers.some((f) => f.image === a.image)) await images.remove(a.image);
@@ -411,18 +505,10 @@ export class CheckpointEngine {
     const dependents = children.length + (active ? 1 : 0);
     const parent = checkpoint.parentId ? findCheckpoint(tree, checkpoint.parentId) : undefined;
     const chain = (target: string) => (running ? hypervisor.diskChain(vm, target) : Promise.resolve([]));
+    this.assertDeletable(tree, checkpoint, running);
     if (tree.checkpoints.some((c) => c.memoryBaseId === checkpoint.id)) phase('re-basing memory');
     await this.rebaseMemoryDependents(tree, checkpoint);
     phase('merging disks');
-
-    if (dependents > 1) {
-      if (!parent && checkpoint.disks.some((d) => isBaseImage(tree, d.image))) {
-        throw new UnsupportedError('checkpoint.root-with-branches', `Checkpoint ${checkpoint.name} holds the VM's original disks and has several branches: delete a branch first, or commit`);
-      }
-      if (running && children.some((c) => lineage.has(c.id))) {
-        throw new UnsupportedError('checkpoint.busy-branch', `Checkpoint ${checkpoint.name} has several branches and the running VM uses one of them: shut the VM off to delete it`);
-      }
-    }
 
     if (dependents === 1) {
       // Commit the single dependent layer down into this checkpoint's image, which then holds its state.
@@ -475,9 +561,23 @@ export class CheckpointEngine {
     }
     for (const child of children) child.parentId = checkpoint.parentId;
     if (checkpoint.memoryFile) await this.deps.memory.delete(checkpoint.memoryFile);
+    if (checkpoint.tpmStateFile) await images.remove(checkpoint.tpmStateFile);
     tree.checkpoints = tree.checkpoints.filter((c) => c.id !== checkpoint.id);
     if (tree.checkpoints.length === 0 && tree.active.every((a) => isBaseImage(tree, a.image))) await this.trees.remove(vm);
     else await this.trees.save(tree);
+  }
+
+  /** The deletes Tandem refuses (see mergeAway), each with what to do instead. */
+  private assertDeletable(tree: VmCheckpointTree, checkpoint: Checkpoint, running: boolean): void {
+    const { children, active } = dependentsOf(tree, checkpoint.id);
+    if (children.length + (active ? 1 : 0) <= 1) return;
+    if (!checkpoint.parentId && checkpoint.disks.some((d) => isBaseImage(tree, d.image))) {
+      throw new UnsupportedError('checkpoint.root-with-branches', `Checkpoint ${checkpoint.name} holds the VM's original disks and has several branches: delete a branch first, or commit`);
+    }
+    const lineage = currentLineage(tree);
+    if (running && children.some((c) => lineage.has(c.id))) {
+      throw new UnsupportedError('checkpoint.busy-branch', `Checkpoint ${checkpoint.name} has several branches and the running VM uses one of them: shut the VM off to delete it`);
+    }
   }
 
   /**
@@ -528,26 +628,57 @@ export class CheckpointEngine {
     return outcome;
   }
 
+  /**
+   * Before the VM was stopped ('begin'): a VM still up keeps running on its disks (rolled back); a VM found
+   * shut off lost its running state already (or had none), so the revert is completed. After the stop: a VM
+   * running on the revert's overlays was restored; anything else up (a restore the daemon left half-started)
+   * is stopped, and the revert runs again from its fresh overlays.
+   */
   private async recoverRevert(entry: JournalEntry<RevertData>): Promise<string> {
     const tree = await this.requireTree(entry.vm);
-    const status = await this.deps.hypervisor.status(entry.vm);
-    if (entry.step === 'begin') {
+    const status = await this.settledStatus(entry.vm);
+    if (entry.step === 'begin' && status.state !== 'shutoff') {
       for (const o of entry.data.overlays) await this.deps.images.remove(o.image);
       if (status.state === 'paused' && status.pausedBySnapshotOrSave) await this.deps.hypervisor.resume(entry.vm);
-      return status.state === 'shutoff' ? 'rolled back (the VM is stopped on its previous disks)' : 'rolled back (the VM was not stopped yet)';
+      return 'rolled back (the VM was not stopped yet)';
     }
-    if (status.state !== 'shutoff') {
+    if (status.state === 'running') {
       const sources = new Map(domainDisks(await this.deps.hypervisor.domainXml(entry.vm, false)).map((d) => [d.target, d.source]));
       if (entry.data.overlays.every((o) => sources.get(o.target) === o.image)) {
         tree.active = entry.data.overlays;
         tree.currentId = entry.data.checkpointId;
         await this.trees.save(tree);
+        await this.removeAbandoned(tree, entry.data);
         return 'completed (the VM had been restored)';
       }
-      await this.deps.hypervisor.destroy(entry.vm);
     }
+    if (status.state !== 'shutoff') await this.deps.hypervisor.destroy(entry.vm);
     const restoreFailure = await this.completeRevert(tree, entry.data);
-    return restoreFailure === undefined ? 'completed' : `completed on the disks only, the VM is shut off (restore failed: ${(restoreFailure as Error).message})`;
+    return restoreFailure === undefined ? 'completed' : `${DISKS_ONLY}, the VM is shut off (restore failed: ${(restoreFailure as Error).message})`;
+  }
+
+  /**
+   * A VM libvirt shows as starting up after its daemon came back is normally settled by libvirt within a
+   * moment (it kills a start it cannot finish). One that stays so was being launched when the daemon died,
+   * before libvirt recorded QEMU's process: libvirt 9.0 then keeps a start job nobody owns, which every stop
+   * or change waits for in vain (30 s, then "cannot acquire state change lock"), across daemon restarts too.
+   * Nothing through libvirt's API clears it, so the user is told exactly what does.
+   */
+  private async settledStatus(vm: CheckpointVm): Promise<VmStatus> {
+    const deadline = Date.now() + (this.deps.startingUpGraceMs ?? 10_000);
+    for (;;) {
+      const status = await this.deps.hypervisor.status(vm);
+      if (!status.startingUp) return status;
+      if (Date.now() >= deadline) {
+        const name = domainName(await this.deps.hypervisor.domainXml(vm, true));
+        throw new ConflictError(
+          'checkpoint.vm-stuck-starting',
+          `libvirt shows VM ${name} as starting up, but nothing is starting it: its daemon died while launching QEMU, and libvirt keeps that state until its status file is gone. On the host, remove /run/libvirt/qemu/${name}.xml (for qemu:///system) and restart libvirtd; Tandem then completes the interrupted revert.`,
+          { details: { name } },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 
   /** An interrupted delete / commit: let a block job still running end, then run the operation again (its steps are resumable). */
@@ -575,17 +706,35 @@ export class CheckpointEngine {
 
   // --- helpers -----------------------------------------------------------------------------------------
 
+  /**
+   * Runs one operation on the VM, none other at the same time. An operation an earlier crash or a lost host
+   * interrupted on this VM is settled first (the new one builds on its outcome); while it cannot be, the
+   * new one is refused.
+   */
   private async exclusive<T>(vm: CheckpointVm, work: () => Promise<T>): Promise<T> {
-    const key = `${vm.hostId}/${vm.uuid}`;
-    if (this.busy.has(key)) throw new ConflictError('checkpoint.busy', 'Another checkpoint operation is running on this VM');
-    this.busy.add(key);
+    if (!this.lock(vm)) throw new ConflictError('checkpoint.busy', 'Another checkpoint operation is running on this VM');
     try {
+      const stuck = (await this.recoverVm(vm)).find((r) => r.failed);
+      if (stuck) {
+        throw new ConflictError('checkpoint.recovery-pending', `An interrupted checkpoint operation of this VM must be settled first, and could not be yet: ${stuck.line}`);
+      }
       return await work();
     } finally {
-      this.busy.delete(key);
+      this.unlock(vm);
       // Success or failure, the tree may have changed (a failed revert after the stop, say).
       await this.publish(vm);
     }
+  }
+
+  private lock(vm: CheckpointVm): boolean {
+    const key = vmKeyOf(vm);
+    if (this.busy.has(key)) return false;
+    this.busy.add(key);
+    return true;
+  }
+
+  private unlock(vm: CheckpointVm): void {
+    this.busy.delete(vmKeyOf(vm));
   }
 
   private async publish(vm: CheckpointVm): Promise<void> {
@@ -624,6 +773,10 @@ export class CheckpointEngine {
     if (!view) throw new NotFoundError('checkpoint.not-found', `No checkpoint ${id} on this VM`);
     return view;
   }
+}
+
+function vmKeyOf(vm: CheckpointVm): string {
+  return `${vm.hostId}/${vm.uuid}`;
 }
 
 function layerName(target: string): string {

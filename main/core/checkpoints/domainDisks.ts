@@ -45,3 +45,8 @@ export function diskChain(domainXml: string, target: string): string[] {
   }
   return chain;
 }
+
+/** The domain's name (libvirt XML always has one). */
+export function domainName(domainXml: string): string {
+  return new XmlNode(XmlDocument.parse(domainXml, 'domain XML').root).value('name') ?? '';
+}

@@ -29,6 +29,8 @@ export interface Checkpoint {
   /** The disk images frozen at this checkpoint. */
   disks: DiskLayer[];
   memoryFile: string | null;
+  /** A disk-only checkpoint of a VM with an emulated TPM: the copy of its TPM state (see tpmState.ts); absent otherwise. */
+  tpmStateFile?: string | null;
   /** The checkpoint whose memory this one's is stored as a delta against (null: stored whole; absent in trees from before deltas). */
   memoryBaseId?: string | null;
   /** Bytes of the plain memory state libvirt wrote (what a whole copy would take). */

@@ -15,6 +15,8 @@ export interface VmStatus {
   state: VmRunState;
   /** Paused by a snapshot, save or migration job (not by the user), for recovery decisions. */
   pausedBySnapshotOrSave: boolean;
+  /** Paused because libvirt is starting it (a start or restore under way, or one its daemon died in). */
+  startingUp: boolean;
   /** A defined VM (a transient one disappears when stopped, so it cannot be reverted). */
   persistent: boolean;
 }
@@ -48,6 +50,12 @@ export interface SnapshotOutcome {
 
 export type BlockJobKind = 'commit' | 'active-commit' | 'pull' | 'copy';
 
+/** One file of an emulated TPM's persistent state (swtpm's state folder on the host; see tpmState.ts). */
+export interface TpmStateFile {
+  name: string;
+  data: Buffer;
+}
+
 export interface CheckpointHypervisor {
   /** Throws an UnsupportedError when this host cannot hold Tandem's checkpoints (e.g. libvirt's test driver). */
   assertSupported(vm: CheckpointVm): Promise<void>;
@@ -76,6 +84,16 @@ export interface CheckpointHypervisor {
   diskChain(vm: CheckpointVm, target: string): Promise<string[]>;
   /** Recovery: a block job still running on that disk (the previous run died while waiting for it). */
   hasBlockJob(vm: CheckpointVm, target: string): Promise<boolean>;
+  /**
+   * The files of the VM's emulated TPM state, read on its host; null when the domain (`domainXml`) has no
+   * emulated TPM, [] when its TPM never ran (no state yet).
+   */
+  readTpmState(vm: CheckpointVm, domainXml: string): Promise<TpmStateFile[] | null>;
+  /**
+   * Replaces the VM's TPM state on its host with `files` (the VM is shut off; [] leaves no state: swtpm starts
+   * a fresh TPM). false when the domain (`domainXml`) has no emulated TPM (nothing written).
+   */
+  writeTpmState(vm: CheckpointVm, domainXml: string, files: TpmStateFile[]): Promise<boolean>;
 }
 
 export type BlockJobSpec =

@@ -29,12 +29,15 @@ import type {
   CheckpointVm,
   SnapshotOutcome,
   SnapshotRequest,
+  TpmStateFile,
   VmStatus,
 } from '../../core/checkpoints/ports';
 import { diskChain } from '../../core/checkpoints/domainDisks';
 import { OperationFailedError, UnsupportedError } from '../../core/errors';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
 import { mapped } from './mapLibvirtError';
+import { readTpmState, writeTpmState } from './libvirtTpmState';
+import { withDomain } from './withDomain';
 
 const BLOCK_JOB_POLL_MS = 100;
 const RESUMED_EVENT_GRACE_MS = 2_000;
@@ -43,8 +46,9 @@ export class LibvirtCheckpointHypervisor implements CheckpointHypervisor {
   /** connectionFor is resolved per call: sessions are replaced on reconnect. */
   constructor(private readonly connectionFor: (hostId: string) => Connection) {}
 
-  private domain(vm: CheckpointVm): Promise<Domain> {
-    return mapped(() => this.connectionFor(vm.hostId).lookupDomainByUUIDString(vm.uuid), { uuid: vm.uuid });
+  /** The domain looked up for one use and freed after it (a handle per call would pin libvirt's object). */
+  private withDomain<T>(vm: CheckpointVm, use: (dom: Domain) => Promise<T>, details?: Record<string, unknown>): Promise<T> {
+    return withDomain(this.connectionFor(vm.hostId), vm.uuid, use, details);
   }
 
   async assertSupported(vm: CheckpointVm): Promise<void> {
@@ -54,135 +58,148 @@ export class LibvirtCheckpointHypervisor implements CheckpointHypervisor {
     }
   }
 
-  async status(vm: CheckpointVm): Promise<VmStatus> {
-    const dom = await this.domain(vm);
-    const { state, reason } = await mapped(() => dom.getState());
-    const { VIR_DOMAIN_PAUSED_SNAPSHOT, VIR_DOMAIN_PAUSED_SAVE, VIR_DOMAIN_PAUSED_MIGRATION } = virDomainPausedReason;
-    const mapped_: VmStatus['state'] =
-      state === virDomainState.VIR_DOMAIN_RUNNING
-        ? 'running'
-        : state === virDomainState.VIR_DOMAIN_PAUSED
-          ? 'paused'
-          : state === virDomainState.VIR_DOMAIN_SHUTOFF
-            ? 'shutoff'
-            : 'other';
-    return {
-      state: mapped_,
-      persistent: await mapped(() => dom.isPersistent()),
-      pausedBySnapshotOrSave: mapped_ === 'paused' && ([VIR_DOMAIN_PAUSED_SNAPSHOT, VIR_DOMAIN_PAUSED_SAVE, VIR_DOMAIN_PAUSED_MIGRATION] as number[]).includes(reason),
-    };
+  status(vm: CheckpointVm): Promise<VmStatus> {
+    return this.withDomain(vm, async (dom) => {
+      const { state, reason } = await dom.getState();
+      const { VIR_DOMAIN_PAUSED_SNAPSHOT, VIR_DOMAIN_PAUSED_SAVE, VIR_DOMAIN_PAUSED_MIGRATION, VIR_DOMAIN_PAUSED_STARTING_UP } = virDomainPausedReason;
+      const runState: VmStatus['state'] =
+        state === virDomainState.VIR_DOMAIN_RUNNING
+          ? 'running'
+          : state === virDomainState.VIR_DOMAIN_PAUSED
+            ? 'paused'
+            : state === virDomainState.VIR_DOMAIN_SHUTOFF
+              ? 'shutoff'
+              : 'other';
+      return {
+        state: runState,
+        persistent: await dom.isPersistent(),
+        pausedBySnapshotOrSave: runState === 'paused' && ([VIR_DOMAIN_PAUSED_SNAPSHOT, VIR_DOMAIN_PAUSED_SAVE, VIR_DOMAIN_PAUSED_MIGRATION] as number[]).includes(reason),
+        startingUp: runState === 'paused' && reason === VIR_DOMAIN_PAUSED_STARTING_UP,
+      };
+    });
   }
 
-  async domainXml(vm: CheckpointVm, inactive: boolean): Promise<string> {
-    const dom = await this.domain(vm);
-    return mapped(() => dom.getXMLDesc(inactive ? virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE : virDomainXMLFlags.VIR_DOMAIN_XML_MIGRATABLE));
+  domainXml(vm: CheckpointVm, inactive: boolean): Promise<string> {
+    return this.withDomain(vm, (dom) => dom.getXMLDesc(inactive ? virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE : virDomainXMLFlags.VIR_DOMAIN_XML_MIGRATABLE));
   }
 
-  async agentAnswers(vm: CheckpointVm): Promise<boolean> {
-    const dom = await this.domain(vm);
-    try {
-      await dom.qemuAgentCommand('{"execute":"guest-ping"}', 2, 0);
-      return true;
-    } catch {
-      // No agent channel, agent not running or not answering: all mean "take it without quiescing".
-      return false;
-    }
+  agentAnswers(vm: CheckpointVm): Promise<boolean> {
+    return this.withDomain(vm, async (dom) => {
+      try {
+        await dom.qemuAgentCommand('{"execute":"guest-ping"}', 2, 0);
+        return true;
+      } catch {
+        // No agent channel, agent not running or not answering: all mean "take it without quiescing".
+        return false;
+      }
+    });
   }
 
-  async snapshot(vm: CheckpointVm, request: SnapshotRequest): Promise<SnapshotOutcome> {
+  snapshot(vm: CheckpointVm, request: SnapshotRequest): Promise<SnapshotOutcome> {
     const conn = this.connectionFor(vm.hostId);
-    const dom = await this.domain(vm);
-    const { state } = await mapped(() => dom.getState());
-    const running = state === virDomainState.VIR_DOMAIN_RUNNING;
-    const xml = snapshotXml(request, await mapped(() => dom.getXMLDesc(running ? 0 : virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE)));
-    const F = virDomainSnapshotCreateFlags;
-    let flags = F.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | F.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC;
-    if (request.memoryFile) flags |= F.VIR_DOMAIN_SNAPSHOT_CREATE_LIVE;
-    else flags |= F.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY;
-    if (request.quiesce) flags |= F.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE;
+    return withDomain(conn, vm.uuid, async (dom) => {
+      const { state } = await dom.getState();
+      const running = state === virDomainState.VIR_DOMAIN_RUNNING;
+      const xml = snapshotXml(request, await dom.getXMLDesc(running ? 0 : virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE));
+      const F = virDomainSnapshotCreateFlags;
+      let flags = F.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | F.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC;
+      if (request.memoryFile) flags |= F.VIR_DOMAIN_SNAPSHOT_CREATE_LIVE;
+      else flags |= F.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY;
+      if (request.quiesce) flags |= F.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE;
 
-    let suspendedAt: number | undefined;
-    let resumedAt: number | undefined;
-    let onResumed: (() => void) | undefined;
-    const callbackId = await mapped(() =>
-      conn.domainEventRegister(virDomainEventID.VIR_DOMAIN_EVENT_ID_LIFECYCLE, dom, (event) => {
+      let suspendedAt: number | undefined;
+      let resumedAt: number | undefined;
+      let onResumed: (() => void) | undefined;
+      const callbackId = await conn.domainEventRegister(virDomainEventID.VIR_DOMAIN_EVENT_ID_LIFECYCLE, dom, (event) => {
         if (event.event !== 'lifecycle') return;
         if (event.type === virDomainEventType.VIR_DOMAIN_EVENT_SUSPENDED && suspendedAt === undefined) suspendedAt = performance.now();
         if (event.type === virDomainEventType.VIR_DOMAIN_EVENT_RESUMED && suspendedAt !== undefined) {
           resumedAt = performance.now();
           onResumed?.();
         }
-      }),
-    );
-    try {
-      const started = performance.now();
-      const snap = await mapped(() => dom.snapshotCreateXML(xml, flags), { name: request.name });
-      const wallMs = performance.now() - started;
-      snap.free();
-      if (suspendedAt !== undefined && resumedAt === undefined) {
-        await Promise.race([new Promise<void>((done) => (onResumed = done)), sleep(RESUMED_EVENT_GRACE_MS)]);
+      });
+      try {
+        const started = performance.now();
+        const snap = await mapped(() => dom.snapshotCreateXML(xml, flags), { name: request.name });
+        const wallMs = performance.now() - started;
+        snap.free();
+        if (suspendedAt !== undefined && resumedAt === undefined) {
+          await Promise.race([new Promise<void>((done) => (onResumed = done)), sleep(RESUMED_EVENT_GRACE_MS)]);
+        }
+        const stunMs = suspendedAt !== undefined && resumedAt !== undefined ? round(resumedAt - suspendedAt) : null;
+        return { stunMs, wallMs: round(wallMs) };
+      } finally {
+        await conn.domainEventDeregister(callbackId).catch(() => undefined);
       }
-      const stunMs = suspendedAt !== undefined && resumedAt !== undefined ? round(resumedAt - suspendedAt) : null;
-      return { stunMs, wallMs: round(wallMs) };
-    } finally {
-      await conn.domainEventDeregister(callbackId).catch(() => undefined);
-    }
+    });
   }
 
-  async resume(vm: CheckpointVm): Promise<void> {
-    const dom = await this.domain(vm);
-    await mapped(() => dom.resume());
+  resume(vm: CheckpointVm): Promise<void> {
+    return this.withDomain(vm, (dom) => dom.resume());
   }
 
-  async destroy(vm: CheckpointVm): Promise<void> {
-    const dom = await this.domain(vm);
-    await mapped(() => dom.destroy());
+  destroy(vm: CheckpointVm): Promise<void> {
+    return this.withDomain(vm, (dom) => dom.destroy());
   }
 
   async define(vm: CheckpointVm, xml: string): Promise<void> {
     const dom = await mapped(() => this.connectionFor(vm.hostId).defineDomainXML(xml));
-    if (dom.getUUIDString() !== vm.uuid) throw new OperationFailedError('checkpoint.define-uuid', 'The redefined domain has another UUID');
+    try {
+      if (dom.getUUIDString() !== vm.uuid) throw new OperationFailedError('checkpoint.define-uuid', 'The redefined domain has another UUID');
+    } finally {
+      dom.free();
+    }
   }
 
   async restore(vm: CheckpointVm, memoryFile: string, xml: string): Promise<void> {
     await mapped(() => this.connectionFor(vm.hostId).restore(memoryFile, xml, virDomainSaveRestoreFlags.VIR_DOMAIN_SAVE_RUNNING), { path: memoryFile });
   }
 
-  async start(vm: CheckpointVm): Promise<void> {
-    const dom = await this.domain(vm);
-    await mapped(() => dom.create());
+  start(vm: CheckpointVm): Promise<void> {
+    return this.withDomain(vm, (dom) => dom.create());
   }
 
-  async diskChain(vm: CheckpointVm, target: string): Promise<string[]> {
-    const dom = await this.domain(vm);
-    return diskChain(await mapped(() => dom.getXMLDesc(0)), target);
+  diskChain(vm: CheckpointVm, target: string): Promise<string[]> {
+    return this.withDomain(vm, async (dom) => diskChain(await dom.getXMLDesc(0), target));
   }
 
-  async hasBlockJob(vm: CheckpointVm, target: string): Promise<boolean> {
-    const dom = await this.domain(vm);
-    return (await mapped(() => dom.getBlockJobInfo(target))) !== null;
+  hasBlockJob(vm: CheckpointVm, target: string): Promise<boolean> {
+    return this.withDomain(vm, async (dom) => (await dom.getBlockJobInfo(target)) !== null);
   }
 
-  async blockJob(vm: CheckpointVm, job: BlockJobSpec): Promise<void> {
-    const dom = await this.domain(vm);
+  blockJob(vm: CheckpointVm, job: BlockJobSpec): Promise<void> {
     const { target } = job;
-    switch (job.kind) {
-      case 'commit':
-        await mapped(() => dom.blockCommit(target, job.base, job.top, 0, 0), { target });
-        return this.untilGone(dom, target);
-      case 'pull':
-        await mapped(() => dom.blockRebase(target, job.base, 0, 0), { target });
-        return this.untilGone(dom, target);
-      case 'active-commit':
-        await mapped(() => dom.blockCommit(target, job.base, null, 0, virDomainBlockCommitFlags.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE), { target });
-        return this.pivotWhenReady(dom, target);
-      case 'copy': {
-        const dest = `<disk type='file'><source file='${escapeAttr(job.dest)}'/><driver type='qcow2'/></disk>`;
-        // A persistent domain's copy must be a transient job; the persistent definition is rewritten by the engine.
-        await mapped(() => dom.blockCopy(target, dest, null, virDomainBlockCopyFlags.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB), { target });
-        return this.pivotWhenReady(dom, target);
-      }
-    }
+    return this.withDomain(
+      vm,
+      async (dom) => {
+        switch (job.kind) {
+          case 'commit':
+            await dom.blockCommit(target, job.base, job.top, 0, 0);
+            return this.untilGone(dom, target);
+          case 'pull':
+            await dom.blockRebase(target, job.base, 0, 0);
+            return this.untilGone(dom, target);
+          case 'active-commit':
+            await dom.blockCommit(target, job.base, null, 0, virDomainBlockCommitFlags.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE);
+            return this.pivotWhenReady(dom, target);
+          case 'copy': {
+            const dest = `<disk type='file'><source file='${escapeAttr(job.dest)}'/><driver type='qcow2'/></disk>`;
+            // A persistent domain's copy must be a transient job; the persistent definition is rewritten by the engine.
+            await dom.blockCopy(target, dest, null, virDomainBlockCopyFlags.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB);
+            return this.pivotWhenReady(dom, target);
+          }
+        }
+      },
+      { uuid: vm.uuid, target },
+    );
+  }
+
+  readTpmState(vm: CheckpointVm, domainXml: string): Promise<TpmStateFile[] | null> {
+    return readTpmState(this.connectionFor(vm.hostId), vm, domainXml);
+  }
+
+  writeTpmState(vm: CheckpointVm, domainXml: string, files: TpmStateFile[]): Promise<boolean> {
+    return writeTpmState(this.connectionFor(vm.hostId), vm, domainXml, files);
   }
 
   private async untilGone(dom: Domain, target: string): Promise<void> {

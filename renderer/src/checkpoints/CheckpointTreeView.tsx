@@ -23,8 +23,6 @@ export function CheckpointTreeView({ vm }: { vm: VmSummary }) {
   const key = vmKey(vm);
   const tree = useStore(checkpoints, (s) => s.trees[key]);
   const busy = useStore(checkpoints, (s) => s.busy[key]);
-  const [name, setName] = useState('');
-  const [diskOnly, setDiskOnly] = useState(false);
   const [pending, setPending] = useState<Pending | null>(null);
 
   useEffect(() => {
@@ -37,25 +35,18 @@ export function CheckpointTreeView({ vm }: { vm: VmSummary }) {
   return (
     <section className="detail-section" data-testid="checkpoints" aria-label="Checkpoints">
       <h3>Checkpoints {busy && <span className="spinner spinner-inline" role="status" aria-label={`Checkpoint ${busy} in progress`} />}</h3>
-      <form
-        className="checkpoint-take"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (!name.trim()) return;
-          void checkpoints.getState().take(ref, name.trim(), running ? { diskOnly } : {});
-          setName('');
-        }}
-      >
-        <input aria-label="Checkpoint name" data-testid="checkpoint-name" placeholder="Checkpoint name" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
-        {running && (
-          <label title="Disks only, crash-consistent (quiesced when the guest agent answers); no memory">
-            <input type="checkbox" checked={diskOnly} onChange={(e) => setDiskOnly(e.target.checked)} /> disks only
-          </label>
-        )}
-        <button type="submit" className="btn btn-small" data-testid="checkpoint-take" disabled={!!busy || !name.trim() || !(running || vm.state === 'shutoff')}>
-          Take checkpoint
+      <div className="checkpoint-take">
+        <button
+          type="button"
+          className="btn btn-small"
+          data-testid="checkpoint-take"
+          aria-haspopup="dialog"
+          disabled={!!busy || !(running || vm.state === 'shutoff')}
+          onClick={() => checkpoints.getState().openTakeDialog(ref)}
+        >
+          Take checkpoint…
         </button>
-      </form>
+      </div>
 
       {confirm && pending && (
         <div className="vm-confirm" role="alertdialog" aria-label="Confirm checkpoint operation" data-testid="checkpoint-confirm">
@@ -116,7 +107,8 @@ function Node({ tree, checkpoint, disabled, onAsk }: { tree: CheckpointTree; che
         {checkpoint.current && <span className="badge"> you are here</span>}
         <span className="muted">
           {' '}
-          {new Date(checkpoint.createdAt).toLocaleString()} · {checkpoint.kind === 'memory' ? 'memory + disks' : checkpoint.quiesced ? 'disks (quiesced)' : 'disks'} ·{' '}
+          {new Date(checkpoint.createdAt).toLocaleString()} · {checkpoint.kind === 'memory' ? 'memory + disks' : checkpoint.quiesced ? 'disks (quiesced)' : 'disks'}
+          {checkpoint.tpmStateFile ? ' + TPM state' : ''} ·{' '}
           {formatBytes(checkpoint.sizeBytes)} · stun {checkpoint.stunMs === null ? 'none' : `${Math.round(checkpoint.stunMs)} ms`}
         </span>
         {memory && (

@@ -1,5 +1,6 @@
 /** The window: sidebar of hosts, the VM table with its detail panel, toasts and the disconnection banner. */
 import { lazy, Suspense, useEffect } from 'react';
+import { TakeCheckpointDialogHost } from '../checkpoints/TakeCheckpointDialog';
 import { CredentialDialog } from '../credentials/CredentialDialog';
 import { HostPage } from '../hosts/HostPage';
 import { LabDialogHost } from '../labs/LabDialog';
@@ -60,6 +61,7 @@ export function App() {
         )}
       </div>
       <MigrationDialogHost />
+      <TakeCheckpointDialogHost />
       <ProvisioningWizardHost />
       <LabDialogHost />
       <Toasts />

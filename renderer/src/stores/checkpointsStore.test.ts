@@ -71,4 +71,16 @@ describe('checkpointsStore', () => {
     expect(toasts.getState().toasts[0]).toMatchObject({ title: 'Could not delete the checkpoint', code: 'checkpoint.busy-branch' });
     expect(store.getState().busy).toEqual({});
   });
+
+  it('opens one take dialog at a time, and takes with the options it was given', async () => {
+    store.getState().openTakeDialog({ ...REF, name: 'ignored' } as typeof REF);
+    expect(store.getState().takeDialog).toEqual(REF);
+    store.getState().closeTakeDialog();
+    expect(store.getState().takeDialog).toBeNull();
+    memory.reply('checkpoints.take', () => tree(['disks']).checkpoints[0]!);
+    memory.reply('checkpoints.list', () => tree(['disks']));
+    await store.getState().take(REF, 'disks', { description: 'before the upgrade', diskOnly: true, quiesce: false });
+    expect(memory.calls.find((c) => c.method === 'checkpoints.take')?.args).toEqual({ ...REF, name: 'disks', description: 'before the upgrade', diskOnly: true, quiesce: false });
+    expect(store.getState().trees[`h1/${REF.uuid}`]!.checkpoints.map((c) => c.name)).toEqual(['disks']);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Checkpoint trees per VM (`checkpoints.list`, kept current by `checkpoints.changed`), and the calls that
  * change them. One operation per VM at a time: `busy` names it while it runs (the engine refuses a second).
+ * Also which VM the take dialog is open for (opened from the checkpoint view and the VM context menu).
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { CheckpointTree } from '../../../preload/api/checkpoints';
@@ -10,11 +11,23 @@ import { vmKey, type VmKey } from './vmsStore';
 
 export type CheckpointOp = 'take' | 'revert' | 'delete' | 'commit';
 
+export interface TakeOptions {
+  description?: string;
+  /** Disks only (crash-consistent); ignored by the engine for a shut-off VM, which only has disks. */
+  diskOnly?: boolean;
+  /** For a disk-only checkpoint: freeze the guest's filesystems through its agent when it answers. */
+  quiesce?: boolean;
+}
+
 export interface CheckpointsState {
   trees: Record<VmKey, CheckpointTree>;
   busy: Record<VmKey, CheckpointOp>;
+  /** The VM whose take dialog is open, if any (one at a time, rendered by the shell). */
+  takeDialog: VmRef | null;
+  openTakeDialog(ref: VmRef): void;
+  closeTakeDialog(): void;
   load(ref: VmRef): Promise<void>;
-  take(ref: VmRef, name: string, options: { description?: string; diskOnly?: boolean }): Promise<void>;
+  take(ref: VmRef, name: string, options: TakeOptions): Promise<void>;
   revert(ref: VmRef, checkpointId: string): Promise<void>;
   remove(ref: VmRef, checkpointId: string): Promise<void>;
   commit(ref: VmRef, mode: 'fold' | 'copy'): Promise<void>;
@@ -44,6 +57,9 @@ export function createCheckpointsStore(client: ContractClient, toasts: ToastStor
     return {
       trees: {},
       busy: {},
+      takeDialog: null,
+      openTakeDialog: (ref) => set({ takeDialog: { hostId: ref.hostId, uuid: ref.uuid } }),
+      closeTakeDialog: () => set({ takeDialog: null }),
       async load(ref) {
         try {
           setTree(await client.call('checkpoints.list', ref));

@@ -21,8 +21,8 @@ const ACTION_HINTS: Record<VmAction, string> = {
   resume: 'Resume the paused VM',
 };
 
-/** Actions that lose guest state say so and ask first, as virt-manager does for a forced power-off. */
-const CONFIRM: Partial<Record<VmAction, (name: string) => string>> = {
+/** Actions that lose guest state say so and ask first, as virt-manager does for a forced power-off (here and in the row's context menu). */
+export const ACTION_CONFIRMATIONS: Partial<Record<VmAction, (name: string) => string>> = {
   destroy: (name) => `Force off ${name}? The guest is stopped at once; anything it has not written to disk is lost.`,
 };
 
@@ -32,7 +32,7 @@ export function VmActions({ vm }: { vm: VmSummary }) {
   const busy = useVms((state) => state.busy[vmKey(vm)]);
   const [confirming, setConfirming] = useState<VmAction | undefined>();
   const run = (action: VmAction) => void vms.getState().runAction({ hostId: vm.hostId, uuid: vm.uuid }, action);
-  const confirmText = confirming && CONFIRM[confirming]?.(vm.name);
+  const confirmText = confirming && ACTION_CONFIRMATIONS[confirming]?.(vm.name);
   if (confirming && confirmText && canRunAction(confirming, vm.state)) {
     return (
       <div className="vm-actions vm-confirm" role="alertdialog" aria-label={`Confirm ${VM_ACTION_LABELS[confirming]}`} data-testid="vm-confirm">
@@ -66,7 +66,7 @@ export function VmActions({ vm }: { vm: VmSummary }) {
           title={ACTION_HINTS[action]}
           disabled={!!busy || !canRunAction(action, vm.state)}
           aria-busy={busy === action ? true : undefined}
-          onClick={() => (CONFIRM[action] ? setConfirming(action) : run(action))}
+          onClick={() => (ACTION_CONFIRMATIONS[action] ? setConfirming(action) : run(action))}
         >
           {busy === action && <span className="spinner spinner-inline" aria-hidden="true" />}
           {VM_ACTION_LABELS[action]}

@@ -38,6 +38,8 @@ interface VmRowProps {
   onFavorite(ref: VmRef, favorite: boolean): void;
   onMove(key: VmKey, move: RowMove): void;
   onAction(ref: VmRef, action: VmAction): void;
+  /** Right-click (at the pointer), or the context-menu key / Shift+F10 on the focused row (point null). */
+  onContextMenu(key: VmKey, point: { x: number; y: number } | null): void;
 }
 
 export const VmRow = memo(function VmRow(props: VmRowProps) {
@@ -47,7 +49,10 @@ export const VmRow = memo(function VmRow(props: VmRowProps) {
   const onKeyDown = (event: KeyboardEvent<HTMLTableRowElement>) => {
     if (event.target !== event.currentTarget) return;
     const moves: Record<string, RowMove> = { ArrowDown: 1, ArrowUp: -1, Home: 'first', End: 'last' };
-    if (event.key === 'Enter') {
+    if (event.key === 'ContextMenu' || (event.key === 'F10' && event.shiftKey)) {
+      event.preventDefault();
+      props.onContextMenu(vmKey, null);
+    } else if (event.key === 'Enter') {
       event.preventDefault();
       props.onSelect(vmKey);
     } else if (event.key === ' ') {
@@ -67,8 +72,15 @@ export const VmRow = memo(function VmRow(props: VmRowProps) {
       data-host={vm.hostId}
       aria-selected={selected}
       tabIndex={tabStop ? 0 : -1}
+      aria-haspopup="menu"
       onClick={() => props.onSelect(vmKey)}
       onKeyDown={onKeyDown}
+      onContextMenu={(event) => {
+        event.preventDefault();
+        // A keyboard-made contextmenu event (the menu key where keydown did not catch it) has no pointer position.
+        const fromKeyboard = event.clientX === 0 && event.clientY === 0;
+        props.onContextMenu(vmKey, fromKeyboard ? null : { x: event.clientX, y: event.clientY });
+      }}
     >
       <td className="col-check" onClick={(event) => event.stopPropagation()}>
         <input

@@ -8,10 +8,11 @@
  *   shallowly; VmRow is memo'd with primitive props or the summary object (stable while its data is).
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useMemo, useRef, type ReactNode } from 'react';
+import { useCallback, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { VmRef } from '../../../preload/contract';
 import { useHosts, useStores, useVms } from '../stores/StoresContext';
 import { parseVmKey, selectVisibleVms, vmKey, type VmAction, type VmKey, type VmSortColumn } from '../stores/vmsStore';
+import { ForceOffConfirm, VmContextMenu, type MenuPoint } from './VmContextMenu';
 import { VmRow, type RowMove } from './VmRow';
 import './vms.css';
 
@@ -94,6 +95,30 @@ export function VmTable() {
     [virtualizer],
   );
 
+  // One context menu at a time (and the Force off confirmation it may ask for), for a VM that still exists.
+  const [menu, setMenu] = useState<{ key: VmKey; at: MenuPoint } | null>(null);
+  const [forceOff, setForceOff] = useState<VmKey | null>(null);
+  const menuVm = useVms((state) => (menu ? state.vms[menu.key] : undefined));
+  const forceOffVm = useVms((state) => (forceOff ? state.vms[forceOff] : undefined));
+  const rowElement = useCallback((key: VmKey) => scrollRef.current?.querySelector<HTMLElement>(`tr[data-key="${CSS.escape(key)}"]`) ?? null, []);
+  const onContextMenu = useCallback(
+    (key: VmKey, point: MenuPoint | null) => {
+      const rect = rowElement(key)?.getBoundingClientRect();
+      setMenu({ key, at: point ?? { x: (rect?.left ?? 0) + 24, y: rect?.bottom ?? 0 } });
+    },
+    [rowElement],
+  );
+  const closeMenu = useCallback(
+    (returnFocus: boolean) => {
+      setMenu((open) => {
+        if (open && returnFocus) rowElement(open.key)?.focus();
+        return null;
+      });
+    },
+    [rowElement],
+  );
+  const onForceOff = useCallback((vm: { hostId: string; uuid: string }) => setForceOff(vmKey(vm)), []);
+
   // Only counted when something is checked: a keystroke in the filter should not walk every VM twice more.
   const checkedVisible = useMemo(
     () => (Object.keys(checked).length === 0 ? 0 : visible.reduce((n, vm) => n + (checked[vmKey(vm)] ? 1 : 0), 0)),
@@ -167,12 +192,15 @@ export function VmTable() {
                 onFavorite={onFavorite}
                 onMove={onMove}
                 onAction={onAction}
+                onContextMenu={onContextMenu}
               />
             );
           })}
           {padBottom > 0 && <tr className="spacer-row" aria-hidden="true" style={{ height: padBottom }} />}
         </tbody>
       </table>
+      {menu && menuVm && <VmContextMenu vm={menuVm} at={menu.at} onClose={closeMenu} onForceOff={onForceOff} />}
+      {forceOffVm && <ForceOffConfirm vm={forceOffVm} onClose={() => setForceOff(null)} />}
       {visible.length === 0 && (
         <div className="empty-state">
           {!loaded

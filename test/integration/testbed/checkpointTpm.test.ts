@@ -1,0 +1,143 @@
+/**
+ * A guest with an emulated TPM 2.0 (swtpm run by libvirt) checkpointed and reverted, its TPM state going
+ * back with it. The tiny guest keeps its counter in a TPM NV index as well as on its disk and prints what
+ * it reads there (tinyGuest's `tpm` option), so the value the guest reads after a revert says which TPM
+ * state it runs on:
+ * - shut off: boot, stop; checkpoint (disk-only, with a copy of swtpm's state folder, read through libvirt);
+ *   boot again (the NV index moves on), stop; revert; the next boot reads the checkpoint's NV value and disk
+ *   counter. Without the copy put back, it would read the later boot's value.
+ * - running, memory: the TPM state travels in QEMU's save stream; after the revert every value the guest
+ *   reads is the one it wrote the tick before, so the restored guest reads the checkpoint's, not the
+ *   abandoned branch's (which is several ticks ahead).
+ * - running, disk-only: crash-consistent disks and TPM; the VM is left shut off and its next boot reads
+ *   the NV value of the moment of the checkpoint.
+ */
+import { readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckpointEngine } from '../../../main/core/checkpoints/CheckpointEngine';
+import { openConnection, virDomainState, virDomainUndefineFlagsValues, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
+import { testbedOrFail } from '../../support/requireTestbed';
+import { counterResumedSince, createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, serialText, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { checkpointEngine, HOST_ID } from './checkpointFixture';
+
+const env = testbedOrFail();
+
+describe.skipIf(!env)('checkpoints of a guest with an emulated TPM 2.0', () => {
+  let conn: Connection;
+  let guest: TinyGuest;
+  let dom: Domain;
+  let engine: CheckpointEngine;
+  let dataDir: string;
+  const vm = () => ({ hostId: HOST_ID, uuid: guest.uuid });
+  const folder = () => join(env!.images, '.tandem-checkpoints', guest.uuid);
+
+  /** Starts the guest and returns what its TPM and disk held at boot. */
+  async function boot(): Promise<{ nv: string; disk: number; offset: number }> {
+    const offset = await serialLogSize(guest.serialLogPath);
+    await dom.create();
+    const nv = (await waitForSerial(guest.serialLogPath, SERIAL.tpmBoot, 60_000, { fromOffset: offset }))[1]!;
+    const disk = Number((await waitForSerial(guest.serialLogPath, SERIAL.diskCounter, 60_000, { fromOffset: offset }))[1]);
+    return { nv, disk, offset };
+  }
+
+  /** Waits until the guest has read `value` back from the TPM, i.e. its NV index holds at least that. */
+  async function tpmHolds(value: number, offset: number): Promise<void> {
+    await waitForSerial(guest.serialLogPath, new RegExp(`^tandem-tpm n=${value + 1} nv=${value}$`, 'm'), 60_000, { fromOffset: offset });
+  }
+
+  /** Every TPM line since `offset`: the guest read the value it wrote the tick before, or it runs on another TPM state. */
+  async function tpmTicksSince(offset: number): Promise<{ n: number; nv: string }[]> {
+    return [...(await serialText(guest, offset)).matchAll(/^tandem-tpm n=(\d+) nv=(\S+)$/gm)].map((m) => ({ n: Number(m[1]), nv: m[2]! }));
+  }
+
+  beforeAll(async () => {
+    dataDir = join(env!.dir, `tpm-data-${process.pid}`);
+    conn = await openConnection(env!.host1Uri);
+    guest = await createTinyGuest(env!, { name: `ck-${process.pid}-tpm`, tpm: true });
+    dom = await conn.defineDomainXML(guest.xml);
+    engine = checkpointEngine(conn, dataDir);
+  });
+
+  afterAll(async () => {
+    await dom?.destroy().catch(() => undefined);
+    await dom?.undefine(virDomainUndefineFlagsValues.VIR_DOMAIN_UNDEFINE_TPM).catch(() => undefined);
+    await conn?.close().catch(() => undefined);
+    if (guest) {
+      await removeTinyGuest(guest);
+      await rm(folder(), { recursive: true, force: true });
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('reverts a shut-off checkpoint with the TPM state it had: the next boot reads its NV value', async () => {
+    const first = await boot();
+    expect(first.nv).toBe('none');
+    expect(await serialText(guest, first.offset)).not.toMatch(SERIAL.tpmError);
+    await tpmHolds(3, first.offset);
+    await dom.destroy();
+
+    const cp = await engine.take(vm(), { name: 'off' });
+    expect(cp).toMatchObject({ kind: 'disk-only', tpmStateFile: join(folder(), `${cp.id}.tpm.json`) });
+    // A copy of swtpm's state (tpm2-00.permall), private like the original.
+    const copy = JSON.parse(await readFile(cp.tpmStateFile!, 'utf8')) as { files: { name: string }[] };
+    expect(copy.files.map((f) => f.name)).toEqual(['tpm2-00.permall']);
+    expect((await stat(cp.tpmStateFile!)).mode & 0o777).toBe(0o600);
+
+    const second = await boot();
+    const atCheckpoint = Number(second.nv);
+    expect(atCheckpoint).toBeGreaterThanOrEqual(3);
+    // The TPM moves on: at least two ticks past the checkpoint's value before this boot ends.
+    await tpmHolds(atCheckpoint + 2, second.offset);
+    await dom.destroy();
+
+    await engine.revert(vm(), cp.id);
+    expect((await dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_SHUTOFF);
+    const third = await boot();
+    console.log(`TPM NV before the checkpoint's boot: ${second.nv}; after the revert: ${third.nv}`);
+    expect(third.nv).toBe(String(atCheckpoint));
+    expect(third.disk).toBe(second.disk);
+  });
+
+  it('reverts a running memory checkpoint: the TPM state comes back in the save stream', async () => {
+    if ((await dom.getState()).state !== virDomainState.VIR_DOMAIN_RUNNING) await boot();
+    const offset = await serialLogSize(guest.serialLogPath);
+    const cp = await engine.take(vm(), { name: 'live' });
+    expect(cp).toMatchObject({ kind: 'memory', tpmStateFile: null });
+    const atTake = Number((await waitForSerial(guest.serialLogPath, SERIAL.counter, 30_000, { fromOffset: offset }))[1]) - 1;
+    await tpmHolds(atTake + 4, offset);
+
+    const revertOffset = await serialLogSize(guest.serialLogPath);
+    await engine.revert(vm(), cp.id);
+    expect((await dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
+    const resumed = await counterResumedSince(guest, revertOffset, 30_000);
+    expect(resumed).toBeLessThanOrEqual(atTake + 2);
+    // Let the restored guest run a few ticks, then look at every value it read from its TPM.
+    await waitForSerial(guest.serialLogPath, new RegExp(`^tandem-tpm n=${resumed + 3} nv=`, 'm'), 30_000, { fromOffset: revertOffset });
+    const ticks = await tpmTicksSince(revertOffset);
+    const restored = ticks.slice(ticks.findIndex((t) => t.n === resumed));
+    console.log(`TPM ticks after the memory revert: ${restored.map((t) => `${t.n}:${t.nv}`).join(' ')}`);
+    expect(restored.length).toBeGreaterThanOrEqual(3);
+    for (const t of ticks) expect(t.nv).toBe(String(t.n - 1));
+  });
+
+  it('reverts a running disk-only checkpoint: shut off, the next boot reads the NV value of that moment', async () => {
+    if ((await dom.getState()).state !== virDomainState.VIR_DOMAIN_RUNNING) await boot();
+    const offset = await serialLogSize(guest.serialLogPath);
+    await waitForSerial(guest.serialLogPath, SERIAL.tpmTick, 30_000, { fromOffset: offset });
+    const before = (await tpmTicksSince(offset)).at(-1)!.n;
+    const cp = await engine.take(vm(), { name: 'crash-consistent', diskOnly: true });
+    const after = (await tpmTicksSince(offset)).at(-1)!.n;
+    expect(cp).toMatchObject({ kind: 'disk-only', tpmStateFile: join(folder(), `${cp.id}.tpm.json`) });
+    await tpmHolds(after + 3, offset);
+
+    await engine.revert(vm(), cp.id);
+    expect((await dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_SHUTOFF);
+    const next = await boot();
+    console.log(`TPM NV when the disk-only checkpoint was taken: ${before - 1}..${after}; after the revert: ${next.nv}`);
+    // What the TPM held during the take: the value of one of the ticks around it, not the later ones.
+    expect(Number(next.nv)).toBeGreaterThanOrEqual(before - 1);
+    expect(Number(next.nv)).toBeLessThanOrEqual(after + 1);
+    expect(await serialText(guest, next.offset)).not.toMatch(SERIAL.tpmError);
+  });
+});
