@@ -48,7 +48,8 @@ export class GuestAddressWatcher {
   private readonly entries = new Map<string, Entry>();
   private readonly clock: Clock;
   private readonly pollMs: number;
-  private readonly watchMs: number;
+  /** How long a VM is watched in all (what a caller tells the user). */
+  readonly watchMs: number;
 
   constructor(private readonly options: GuestAddressWatcherOptions) {
     this.clock = options.clock ?? systemClock;
