@@ -18,7 +18,7 @@
 const REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS = 432;
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -50,10 +50,13 @@ async function startHosts(): Promise<void> {
   });
 }
 
-/** The PID of host N's libvirtd, checked to be libvirtd (never signal a recycled PID). */
+/** The PID of host N's libvirtd, checked to be that host's libvirtd (never signal a recycled PID). */
 async function libvirtdPid(host: number): Promise<number> {
-  const pid = Number((await readFile(join(env!.dir, `host${host}`, 'libvirtd.pid'), 'utf8')).trim());
+  const dir = join(env!.dir, `host${host}`);
+  const pid = Number((await readFile(join(dir, 'libvirtd.pid'), 'utf8')).trim());
   expect(await readlink(`/proc/${pid}/exe`)).toBe('/usr/sbin/libvirtd');
+  const [its, hosts] = await Promise.all([stat(`/proc/${pid}/root/run/libvirt`), stat(join(dir, 'run', 'libvirt'))]);
+  expect([its.dev, its.ino]).toEqual([hosts.dev, hosts.ino]);
   return pid;
 }
 
