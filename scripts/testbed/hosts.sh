@@ -23,7 +23,8 @@
 # logs, kernel and initramfs live under $STATE, the same path for all hosts.
 # `start` is idempotent and writes $STATE/testbed.env; `stop` deletes that
 # file, removes all domains of the test bed hosts and stops every process they
-# started, by PID (never by name).
+# started, by PID (never by name), each PID from a pidfile trusted only if it runs
+# the expected binary in that host's mount namespace (pidfiles outlive processes).
 #
 # host3 asks for a SASL login (auth_tcp = "sasl"), so that credential prompts
 # are exercised against a real daemon: its namespace also gets a private
@@ -94,6 +95,17 @@ live_pid() {
   pid="$(tr -dc '0-9' <"$pidfile")"
   [[ -n "$pid" && -d "/proc/$pid" ]] || return 1
   [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$exe" ]] || return 1
+  printf '%s\n' "$pid"
+}
+
+# PID of host $1's daemon $2 (libvirtd or virtlogd) from its pidfile, only if that process runs the daemon's
+# binary in host $1's mount namespace: a pidfile outlives its daemon (a crash, a kill -9), and its PID may
+# since belong to another test bed's daemon of the same binary, which `stop` must never signal.
+host_daemon_pid() {
+  local dir pid
+  dir="$(host_dir "$1")"
+  pid="$(live_pid "$dir/$2.pid" "/usr/sbin/$2")" || return 1
+  in_host_mounts "$dir" "$pid" || return 1
   printf '%s\n' "$pid"
 }
 
@@ -245,7 +257,7 @@ ns_start() {
     mkdir -p "$SASL_BIND_TARGET"
     mount --bind "$dir/$SASL_BIND_SOURCE" "$SASL_BIND_TARGET"
   fi
-  if ! live_pid "$dir/virtlogd.pid" /usr/sbin/virtlogd >/dev/null; then
+  if ! host_daemon_pid "$i" virtlogd >/dev/null; then
     virtlogd -d -f /etc/libvirt/virtlogd.conf -p "$dir/virtlogd.pid"
   fi
   socket_only "$i" || listen=(--listen)
@@ -259,7 +271,7 @@ launch_host() {
   local i="$1" dir uri pid
   dir="$(host_dir "$i")"
   uri="$(host_uri "$i")"
-  if pid="$(live_pid "$dir/libvirtd.pid" /usr/sbin/libvirtd)"; then
+  if pid="$(host_daemon_pid "$i" libvirtd)"; then
     [[ -n "${LAUNCHED[$i]:-}" ]] || say "host$i: already running (pid $pid)"
     return 0
   fi
@@ -287,7 +299,7 @@ wait_host() {
       show_tail "$dir/libvirtd.log"
       die "host$i: libvirtd does not answer on $uri after ${READY_TIMEOUT}s (logs: $dir/libvirtd.log, $dir/start.log)"
     fi
-    if ! live_pid "$dir/libvirtd.pid" /usr/sbin/libvirtd >/dev/null; then
+    if ! host_daemon_pid "$i" libvirtd >/dev/null; then
       show_tail "$dir/start.log"
       show_tail "$dir/libvirtd.log"
       die "host$i: libvirtd exited during startup (logs: $dir/libvirtd.log, $dir/start.log)"
@@ -298,7 +310,7 @@ wait_host() {
   READY[$i]=1
   local extra=''
   [[ "$i" != "$NET_HOST" ]] || extra=" (network namespace $(host_netns))"
-  say "host$i: ready (pid $(live_pid "$dir/libvirtd.pid" /usr/sbin/libvirtd || echo '?')) $uri$extra"
+  say "host$i: ready (pid $(host_daemon_pid "$i" libvirtd || echo '?')) $uri$extra"
 }
 
 # The network host's namespace, as /proc/PID/ns/net names it ("net:[4026532...]"), read from one of its
@@ -308,7 +320,7 @@ host_netns() {
   local dir pid ns own
   dir="$(host_dir "$NET_HOST")"
   own="$(readlink /proc/self/ns/net)"
-  for pid in $(live_pid "$dir/libvirtd.pid" /usr/sbin/libvirtd) $(live_pid "$dir/virtlogd.pid" /usr/sbin/virtlogd) \
+  for pid in $(host_daemon_pid "$NET_HOST" libvirtd) $(host_daemon_pid "$NET_HOST" virtlogd) \
     $(host_dnsmasq_pids "$dir") $(host_qemu_pids "$dir"); do
     in_host_mounts "$dir" "$pid" || continue
     ns="$(readlink "/proc/$pid/ns/net" 2>/dev/null)" || continue
@@ -353,7 +365,7 @@ host_dnsmasq_pids() {
 remove_networks() {
   local i="$1" dir net n=0
   dir="$(host_dir "$i")"
-  if live_pid "$dir/libvirtd.pid" /usr/sbin/libvirtd >/dev/null && answers "$i"; then
+  if host_daemon_pid "$i" libvirtd >/dev/null && answers "$i"; then
     while IFS= read -r net; do
       [[ -n "$net" ]] || continue
       virsh_host "$i" 30 net-destroy "$net" >>"$dir/stop.log" 2>&1 || true
@@ -433,7 +445,7 @@ kill_pids() {
 }
 
 # QEMU processes this host's libvirtd started, from the pidfiles in its
-# private /run/libvirt/qemu/, checked against /proc (binary and -name guest=).
+# private /run/libvirt/qemu/, checked against /proc (binary, -name guest=, the host's mount namespace).
 host_qemu_pids() {
   local dir="$1" pidfile name pid arg
   for pidfile in "$dir"/run/libvirt/qemu/*.pid; do
@@ -442,6 +454,7 @@ host_qemu_pids() {
     pid="$(tr -dc '0-9' <"$pidfile")"
     [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || continue
     [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == */qemu-system-* ]] || continue
+    in_host_mounts "$dir" "$pid" || continue
     while IFS= read -r arg; do
       if [[ "$arg" == "guest=$name" || "$arg" == "guest=$name,"* ]]; then
         printf '%s\n' "$pid"
@@ -455,7 +468,7 @@ host_qemu_pids() {
 remove_domains() {
   local i="$1" dir dom n=0
   dir="$(host_dir "$i")"
-  if live_pid "$dir/libvirtd.pid" /usr/sbin/libvirtd >/dev/null && answers "$i"; then
+  if host_daemon_pid "$i" libvirtd >/dev/null && answers "$i"; then
     while IFS= read -r dom; do
       [[ -n "$dom" ]] || continue
       virsh_host "$i" 30 destroy "$dom" >>"$dir/stop.log" 2>&1 || true
@@ -476,12 +489,12 @@ stop_hosts() {
   netns="$(host_netns)"
   # libvirtd first (it talks to virtlogd while shutting down), then virtlogd.
   for i in "${HOSTS[@]}"; do
-    pid="$(live_pid "$(host_dir "$i")/libvirtd.pid" /usr/sbin/libvirtd)" && pids+=("$pid")
+    pid="$(host_daemon_pid "$i" libvirtd)" && pids+=("$pid")
   done
   kill_pids 15 "${pids[@]}"
   pids=()
   for i in "${HOSTS[@]}"; do
-    pid="$(live_pid "$(host_dir "$i")/virtlogd.pid" /usr/sbin/virtlogd)" && pids+=("$pid")
+    pid="$(host_daemon_pid "$i" virtlogd)" && pids+=("$pid")
   done
   kill_pids 10 "${pids[@]}"
   for i in "${HOSTS[@]}"; do
@@ -518,10 +531,9 @@ stop_netns() {
 }
 
 status_host() {
-  local i="$1" dir uri pid
-  dir="$(host_dir "$i")"
+  local i="$1" uri pid
   uri="$(host_uri "$i")"
-  if pid="$(live_pid "$dir/libvirtd.pid" /usr/sbin/libvirtd)"; then
+  if pid="$(host_daemon_pid "$i" libvirtd)"; then
     if answers "$i"; then
       local extra=''
       [[ "$i" != "$NET_HOST" ]] || extra=" (network namespace $(host_netns))"

@@ -38,6 +38,7 @@ describe('networks and labs, in Chromium, on the demo host', () => {
     await page.click('[data-testid="host-item-demo"] .host-select');
     await byId('host-open-demo').click();
   };
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.id ?? document.activeElement?.tagName);
   const rowNames = () => page.$$eval('[data-testid^="network-row-"]', (rows) => rows.map((r) => r.getAttribute('data-testid')!.replace('network-row-', '')));
   const topologyNetworks = async () => {
     await byId('topology-open').click();
@@ -71,6 +72,11 @@ describe('networks and labs, in Chromium, on the demo host', () => {
     await byId('network-dialog').waitFor();
     // The name field has the focus: the form is filled from the keyboard.
     await page.keyboard.type('e2e-net');
+    // Tab stays in the dialog: back from its first field to its last button, and on again.
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('network-create');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('network-field-name');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
     await page.keyboard.type('10.77.0.0/16');
@@ -127,11 +133,15 @@ describe('networks and labs, in Chromium, on the demo host', () => {
     expect(await byId('network-confirm-ok').isDisabled()).toBe(true);
     await page.keyboard.press('Escape');
     await byId('network-confirm').waitFor({ state: 'detached' });
+    // The focus is back on the button that opened the dialog.
+    expect(await focused()).toBe('network-delete-lab-net');
 
     await byId('network-delete-e2e-net').click();
     expect(await byId('network-confirm-text').innerText()).toBe('No VM uses it. Its definition is removed from the host.');
     await byId('network-confirm-ok').click();
     await byId('network-row-e2e-net').waitFor({ state: 'detached', ...POLL });
+    // Its row is gone: the focus waits on the networks' heading rather than falling to the page's top.
+    expect(await focused()).toBe('net-heading');
     expect(await rowNames()).toEqual(['default', 'lab-net']);
     expect((await topologyNetworks()).nodes).toEqual(['default', 'lab-net']);
   });
@@ -149,7 +159,11 @@ describe('networks and labs, in Chromium, on the demo host', () => {
     expect(await byId('lab-error-vms').innerText()).toBe('add at least one VM');
     await expect.poll(() => byId('lab-add-template').locator('option').count(), POLL).toBeGreaterThan(1);
     await byId('lab-add-template').selectOption('debian-minimal');
+    await byId('lab-add-count').fill('0');
+    expect(await byId('lab-error-count').innerText()).toBe('a whole number from 1 to 16');
+    expect(await byId('lab-add').isDisabled()).toBe(true);
     await byId('lab-add-count').fill('2');
+    expect(await byId('lab-error-count').count()).toBe(0);
     await byId('lab-add-count').press('Enter');
     expect(await byId('lab-vm-0-name').inputValue()).toBe('e2e-lab-1');
     expect(await byId('lab-vm-1-name').inputValue()).toBe('e2e-lab-2');
@@ -184,6 +198,7 @@ describe('networks and labs, in Chromium, on the demo host', () => {
     const jobTestId = await job.getAttribute('data-testid');
     await page.keyboard.press('Escape');
     await byId('lab-dialog').waitFor({ state: 'detached' });
+    expect(await focused()).toBe('new-lab');
     // The same job, in the sidebar's jobs panel (finished jobs show once it is opened).
     await byId('jobs-panel').locator('.jobs-toggle').click();
     expect(await byId('jobs-panel').locator(`[data-testid="${jobTestId}"]`).getAttribute('data-state')).toBe('failed');

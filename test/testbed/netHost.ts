@@ -6,7 +6,7 @@
  * refuse.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestbedEnv } from './testbedEnv';
@@ -19,11 +19,35 @@ export function netHostUri(env: TestbedEnv): string {
   return env.netHostUri;
 }
 
-/** Runs a command in host4's network namespace; resolves with its stdout. */
-export async function inNetHost(env: TestbedEnv, command: string, ...args: string[]): Promise<string> {
-  const pid = readFileSync(join(env.dir, 'host4', 'libvirtd.pid'), 'utf8').trim();
-  if (!/^\d+$/.test(pid)) throw new Error(`host4's pidfile holds "${pid}", not a PID`);
-  return (await execFileAsync('nsenter', [`--net=/proc/${pid}/ns/net`, command, ...args])).stdout;
+/**
+ * Runs a command in host4's network namespace; resolves with its stdout. The namespace is taken from the PID
+ * in host4's pidfile only once that PID is host4's libvirtd (its binary, its private /run/libvirt) and runs in
+ * a network namespace other than this process's: a stale pidfile whose PID now belongs to anything else must
+ * never send a test's `ip link add` or `iptables` into the machine's own namespace.
+ */
+export async function inNetHost(env: Pick<TestbedEnv, 'dir'>, command: string, ...args: string[]): Promise<string> {
+  return (await execFileAsync('nsenter', [`--net=/proc/${netHostPid(env)}/ns/net`, command, ...args])).stdout;
+}
+
+/** host4's libvirtd PID, checked as inNetHost says (throws saying what does not match). */
+export function netHostPid(env: Pick<TestbedEnv, 'dir'>): number {
+  const dir = join(env.dir, 'host4');
+  const text = readFileSync(join(dir, 'libvirtd.pid'), 'utf8').trim();
+  if (!/^\d+$/.test(text)) throw new Error(`host4's pidfile holds "${text}", not a PID`);
+  const pid = Number(text);
+  const fail = (why: string) => new Error(`host4's pidfile names PID ${pid}, which ${why}: is host4 running? (npm run testbed)`);
+  let exe: string;
+  try {
+    exe = readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    throw fail('does not run');
+  }
+  if (exe !== '/usr/sbin/libvirtd') throw fail(`is ${exe}, not libvirtd`);
+  const hostRun = statSync(join(dir, 'run', 'libvirt'));
+  const itsRun = statSync(`/proc/${pid}/root/run/libvirt`);
+  if (itsRun.dev !== hostRun.dev || itsRun.ino !== hostRun.ino) throw fail("is another libvirtd (its /run/libvirt is not host4's)");
+  if (readlinkSync(`/proc/${pid}/ns/net`) === readlinkSync('/proc/self/ns/net')) throw fail("runs in this machine's network namespace");
+  return pid;
 }
 
 /** A /24 in 10.(100+slot).N.0 with N from this process and `offset`: no two test files share one. */

@@ -390,7 +390,7 @@ export async function counterResumedSince(guest: Pick<TinyGuest, 'serialLogPath'
 /**
  * Tandem options that make `provisioning.deploy` boot the tiny guest: direct kernel boot of the test bed's
  * kernel + initramfs (the seed's user-data printed with `tandem.seed=1`), serial logs in the images folder,
- * and a short wait for an address (host0-3 cannot start networks, so their guests get none; tests on the
+ * and a short wait for an address (tests start no networks on host0-3, so their guests get none; tests on the
  * network host, whose guests take DHCP leases, set a longer `deployAddressTimeoutMs`). KVM or TCG is the
  * host's probed fact: where /dev/kvm exists but cannot start guests (nested KVM here: QEMU "failed to set
  * MSR"), deploy picks TCG.

@@ -61,6 +61,19 @@ describe('GuestAddressWatcher', () => {
     expect(watcher.watching()).toEqual([]);
   });
 
+  it('ends at its deadline even while a read hangs (a host that stopped answering)', async () => {
+    const port: GuestAddressPort = { addresses: () => new Promise<GuestAddress[]>(() => undefined) };
+    const { clock, watcher, found } = setup(port);
+    const watch = watcher.watch('h', 'u1');
+    let first: GuestAddress[] | undefined;
+    void watch.first.then((addresses) => (first = addresses));
+    await clock.advance(10_000);
+    await flush();
+    expect(first).toEqual([]);
+    expect(watcher.watching()).toEqual([]);
+    expect(found).toEqual([]);
+  });
+
   it('ends when the VM no longer exists', async () => {
     const { watcher, found } = setup(scriptedPort(new NotFoundError('libvirt.VIR_ERR_NO_DOMAIN', 'Domain not found')));
     expect(await watcher.watch('h', 'gone').first).toEqual([]);

@@ -36,6 +36,8 @@ interface Entry {
   uuid: string;
   deadline: number;
   timer: Disposable | undefined;
+  /** Ends the watch at its deadline even while a read hangs (a host that stopped answering). */
+  deadlineTimer: Disposable | undefined;
   done: boolean;
   resolve: (addresses: GuestAddress[]) => void;
   handle: GuestAddressWatch;
@@ -48,7 +50,8 @@ export class GuestAddressWatcher {
   private readonly entries = new Map<string, Entry>();
   private readonly clock: Clock;
   private readonly pollMs: number;
-  private readonly watchMs: number;
+  /** How long a VM is watched in all (what a caller tells the user). */
+  readonly watchMs: number;
 
   constructor(private readonly options: GuestAddressWatcherOptions) {
     this.clock = options.clock ?? systemClock;
@@ -73,12 +76,14 @@ export class GuestAddressWatcher {
       uuid,
       deadline: this.clock.now() + this.watchMs,
       timer: undefined,
+      deadlineTimer: undefined,
       done: false,
       resolve,
       handle: { first, stop: () => this.finish(key, entry, []) },
       lastError: undefined,
     };
     this.entries.set(key, entry);
+    entry.deadlineTimer = this.clock.setTimeout(() => this.finish(key, entry, []), this.watchMs);
     void this.poll(key, entry);
     return entry.handle;
   }
@@ -125,6 +130,7 @@ export class GuestAddressWatcher {
     if (entry.done) return;
     entry.done = true;
     entry.timer?.dispose();
+    entry.deadlineTimer?.dispose();
     if (this.entries.get(key) === entry) this.entries.delete(key);
     entry.resolve(addresses);
   }

@@ -18,7 +18,7 @@ import {
   type Network,
 } from '../../../native-helpers/libvirt/lib';
 import { libvirtConnectionOf, libvirtLifecycleOf } from './LibvirtHostDriver';
-import { mapLibvirtError } from './mapLibvirtError';
+import { isConnectionLoss, mapLibvirtError } from './mapLibvirtError';
 
 const log = createLogger('libvirt-networks');
 
@@ -84,7 +84,9 @@ export class LibvirtNetworkPort implements NetworkPort, NetworkEventsPort {
           if (options.start) await network.create();
           if (options.autostart) await network.setAutostart(true);
         } catch (error) {
-          await undo(network, error);
+          // A connection lost under the start cannot undo anything: the caller hears HostUnreachable and
+          // treats the network as possibly there.
+          if (!isConnectionLoss(error)) await undo(network, error);
           throw error;
         }
         return network.getUUIDString();
@@ -166,6 +168,7 @@ async function undo(network: Network, cause: unknown): Promise<void> {
     if (await network.isActive()) await network.destroy();
     await network.undefine();
   } catch (undoError) {
+    if (isConnectionLoss(undoError)) throw undoError;
     throw new OperationFailedError(
       'network.undo-failed',
       `The network could not be started (${(cause as Error).message}), and its definition could not be removed: ${(undoError as Error).message}`,

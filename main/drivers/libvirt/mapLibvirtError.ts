@@ -2,7 +2,7 @@
  * Turns a LibvirtError into the TandemError kind the user can act on, keeping libvirt's code, domain and
  * message. Anything that is not a LibvirtError is a bug and is rethrown untouched.
  */
-import { LibvirtError, type LibvirtErrorCodeName } from '../../../native-helpers/libvirt/lib/index';
+import { LibvirtError, virErrorDomain, virErrorNumber, type LibvirtErrorCodeName } from '../../../native-helpers/libvirt/lib/index';
 import {
   AuthFailedError,
   ConflictError,
@@ -43,11 +43,33 @@ const KIND_BY_CODE: Partial<Record<LibvirtErrorCodeName, Kind>> = {
   VIR_ERR_OPERATION_UNSUPPORTED: UnsupportedError,
 };
 
-/** During connect, a system error (connection refused, no such socket) means the host is unreachable. */
+/**
+ * Whether the error is the client's connection failing under the call, not the host refusing it. libvirt's
+ * RPC client reports a daemon that died or a socket cut while a call waited as a system or internal error of
+ * its own domain (VIR_FROM_RPC): "Cannot recv data: Connection reset by peer", "End of file while reading
+ * data: Input/output error", and every later call "internal error: client socket is closed". They carry no
+ * code of their own, so the domain tells them from the same codes raised by a driver on the host (a missing
+ * file is VIR_ERR_SYSTEM_ERROR of VIR_FROM_STORAGE). Measured on libvirt 9.0 by killing a daemon mid-call
+ * (test/integration/testbed/connectionLoss.test.ts). A daemon relays its own RPC errors with that domain too
+ * (a peer-to-peer migration whose destination cannot be reached): also a host out of reach.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  return (
+    error instanceof LibvirtError &&
+    error.domain === virErrorDomain.VIR_FROM_RPC &&
+    (error.code === virErrorNumber.VIR_ERR_SYSTEM_ERROR || error.code === virErrorNumber.VIR_ERR_INTERNAL_ERROR)
+  );
+}
+
+/**
+ * During connect, a system error (connection refused, no such socket) means the host is unreachable; so does
+ * a connection lost under a call (isConnectionLoss), which callers must not read as libvirt refusing it: a
+ * deploy puts what the lost call may have created on its rollback list, and waits for the host to come back.
+ */
 export function mapLibvirtError(error: unknown, context: { connecting?: boolean; details?: Record<string, unknown> } = {}): unknown {
   if (!(error instanceof LibvirtError)) return error;
   let kind: Kind = KIND_BY_CODE[error.codeName as LibvirtErrorCodeName] ?? OperationFailedError;
-  if (context.connecting && kind === OperationFailedError) kind = HostUnreachableError;
+  if ((context.connecting && kind === OperationFailedError) || isConnectionLoss(error)) kind = HostUnreachableError;
   return new kind(`libvirt.${error.codeName}`, error.message, {
     details: context.details,
     libvirt: {

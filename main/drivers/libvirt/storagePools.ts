@@ -9,7 +9,7 @@ import { ConflictError } from '../../core/errors';
 import { createLogger } from '../../core/logging';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
 import { LibvirtError, virConnectListAllStoragePoolsFlags, type Connection, type StoragePool } from '../../../native-helpers/libvirt/lib/index';
-import { mapLibvirtError, mapped } from './mapLibvirtError';
+import { isConnectionLoss, mapLibvirtError, mapped } from './mapLibvirtError';
 
 const log = createLogger('storage-pools');
 
@@ -55,8 +55,8 @@ export async function withTransientPoolOver<T>(conn: Connection, hostId: string,
   try {
     pool = await conn.createStoragePoolXML(xml.toString());
   } catch (error) {
-    // libvirt could not open the folder: it does not exist on that host.
-    if (error instanceof LibvirtError && error.codeName === 'VIR_ERR_SYSTEM_ERROR') return undefined;
+    // libvirt could not open the folder: it does not exist on that host (a lost connection is not an answer).
+    if (error instanceof LibvirtError && error.codeName === 'VIR_ERR_SYSTEM_ERROR' && !isConnectionLoss(error)) return undefined;
     throw mapLibvirtError(error);
   }
   try {

@@ -11,6 +11,7 @@ import type { Job } from '../../../preload/api/jobs';
 import { formatBytes } from '../format';
 import { JobProgress } from '../jobs/JobProgress';
 import { FormField } from '../networks/FormField';
+import { useDialogFocus } from '../networks/useDialogFocus';
 import { useHosts, useJobs, useStores } from '../stores/StoresContext';
 import { LAB_STEP_LABELS, LAB_STEPS, MAX_LAB_VMS, stepOfField, type LabState, type LabStep } from './labStore';
 import '../networks/networks.css';
@@ -40,6 +41,7 @@ function LabDialog() {
   const { labs } = useStores();
   const step = useLab((s) => s.step);
   const dialogRef = useRef<HTMLDivElement>(null);
+  useDialogFocus(dialogRef);
 
   useEffect(() => {
     const first = dialogRef.current?.querySelector<HTMLElement>('.lab-body input, .lab-body select, .lab-body button');
@@ -198,7 +200,14 @@ function VmsStep() {
   const [count, setCount] = useState('2');
   const chosenTemplate = templateId || templates[0]?.template.id || '';
   const countValue = Number(count);
-  const countValid = Number.isInteger(countValue) && countValue >= 1 && countValue <= MAX_LAB_VMS - draft.vms.length;
+  const room = MAX_LAB_VMS - draft.vms.length;
+  const countError =
+    room === 0
+      ? `the lab has its ${MAX_LAB_VMS} VMs`
+      : count.trim() === '' || !Number.isInteger(countValue) || countValue < 1 || countValue > room
+        ? `a whole number from 1 to ${room}`
+        : undefined;
+  const countValid = countError === undefined;
   const add = () => {
     if (chosenTemplate && countValid) labs.getState().addVms(chosenTemplate, countValue);
   };
@@ -228,19 +237,20 @@ function VmsStep() {
               ))}
             </select>
           </label>
-          <label className="form-field lab-count">
-            <span className="form-label">How many</span>
-            <input
-              className="input"
-              type="number"
-              min={1}
-              max={MAX_LAB_VMS}
-              data-testid="lab-add-count"
-              aria-invalid={!countValid}
-              value={count}
-              onChange={(e) => setCount(e.target.value)}
-            />
-          </label>
+          <FormField label="How many" error={countError} testId="lab-error-count">
+            {(props) => (
+              <input
+                {...props}
+                className="input lab-count"
+                type="number"
+                min={1}
+                max={Math.max(1, room)}
+                data-testid="lab-add-count"
+                value={count}
+                onChange={(e) => setCount(e.target.value)}
+              />
+            )}
+          </FormField>
           <button type="button" className="btn" data-testid="lab-add" disabled={!chosenTemplate || !countValid} onClick={add}>
             Add
           </button>

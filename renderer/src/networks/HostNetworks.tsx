@@ -3,12 +3,13 @@
  * attached; New network, start / stop, delete (each confirmed where it cuts VMs off, naming them), and
  * "Deploy a lab" on this host. The list is the networks store's, kept live by `networks.changed`.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import type { NetworkSummary } from '../../../preload/api/networks';
 import { useStores, useVms } from '../stores/StoresContext';
 import { networkKey, selectHostNetworks } from '../stores/networksStore';
 import { NetworkDialog } from './NetworkDialog';
+import { useDialogFocus } from './useDialogFocus';
 import './networks.css';
 
 type Confirmation = { kind: 'delete' | 'stop'; network: NetworkSummary };
@@ -18,15 +19,28 @@ export function HostNetworks({ hostId, hostName, connected }: { hostId: string; 
   const { networks: list, loaded, loading, error } = useStore(networks, (state) => selectHostNetworks(state, hostId));
   const [creating, setCreating] = useState(false);
   const [confirm, setConfirm] = useState<Confirmation | null>(null);
+  // A row that had the focus and went (its network deleted, here or elsewhere) leaves it on the heading, not
+  // on the page's top.
+  const lastFocused = useRef<HTMLElement | null>(null);
+  useLayoutEffect(() => {
+    const last = lastFocused.current;
+    if (last && !last.isConnected && (document.activeElement === null || document.activeElement === document.body)) networksHeading()?.focus();
+  }, [list]);
 
   useEffect(() => {
     if (connected) networks.getState().ensure([hostId]);
   }, [networks, hostId, connected]);
 
   return (
-    <section className="net-section" aria-labelledby="net-heading" data-testid="host-networks" data-loaded={loaded ? 'true' : 'false'}>
+    <section
+      className="net-section"
+      aria-labelledby="net-heading"
+      data-testid="host-networks"
+      data-loaded={loaded ? 'true' : 'false'}
+      onFocus={(e) => (lastFocused.current = e.target)}
+    >
       <header className="net-header">
-        <h2 id="net-heading" className="host-page-heading">
+        <h2 id="net-heading" className="host-page-heading" tabIndex={-1}>
           Virtual networks
         </h2>
         <button type="button" className="btn btn-small btn-primary" data-testid="network-new" disabled={!connected} onClick={() => setCreating(true)}>
@@ -153,6 +167,9 @@ function NetworkRow({ network, onConfirm }: { network: NetworkSummary; onConfirm
   );
 }
 
+/** Where the focus goes when the element that opened a dialog is gone (a deleted network's row). */
+const networksHeading = () => document.getElementById('net-heading');
+
 /** Asks before a stop that cuts VMs off, or a delete; says which VMs use the network (a delete is refused while any does). */
 function ConfirmNetwork({ confirmation, onClose }: { confirmation: Confirmation; onClose: () => void }) {
   const { networks } = useStores();
@@ -163,8 +180,10 @@ function ConfirmNetwork({ confirmation, onClose }: { confirmation: Confirmation;
       .map((vm) => vm.name)
       .join(', '),
   );
+  const dialogRef = useRef<HTMLDivElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const inUse = network.vms.length > 0;
+  useDialogFocus(dialogRef, networksHeading);
   useEffect(() => {
     cancelRef.current?.focus();
     const onEscape = (event: KeyboardEvent) => {
@@ -182,6 +201,7 @@ function ConfirmNetwork({ confirmation, onClose }: { confirmation: Confirmation;
   return (
     <div className="dialog-backdrop">
       <div
+        ref={dialogRef}
         className="net-dialog"
         role="alertdialog"
         aria-modal="true"

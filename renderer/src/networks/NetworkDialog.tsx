@@ -10,6 +10,7 @@ import type { NetworkMode } from '../../../preload/api/networks';
 import { useStores } from '../stores/StoresContext';
 import { selectHostNetworks } from '../stores/networksStore';
 import { FormField } from './FormField';
+import { useDialogFocus } from './useDialogFocus';
 import { emptyNetworkForm, FORM_FIELDS, formErrors, planOf, requestOf, type NetworkForm } from './networkForm';
 
 export const MODE_LABELS: Record<NetworkMode, string> = {
@@ -27,6 +28,7 @@ export function NetworkDialog({ hostId, hostName, onClose }: { hostId: string; h
   const [failure, setFailure] = useState<string>();
   const [creating, setCreating] = useState(false);
   const dialogRef = useRef<HTMLFormElement>(null);
+  useDialogFocus(dialogRef);
 
   const errors = useMemo(() => ({ ...formErrors(hostId, form, existing, submitted), ...serverErrors }), [hostId, form, existing, submitted, serverErrors]);
   const plan = planOf(form.subnet);

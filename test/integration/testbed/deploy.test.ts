@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readlink, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,8 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
     await virsh('pool-destroy', POOL).catch(() => undefined);
     await virsh('pool-undefine', POOL).catch(() => undefined);
     await rm(poolDir, { recursive: true, force: true });
+    // Serial logs of VMs a test did not remove itself (a deploy rolled back after its VM started keeps its log).
+    for (const file of await readdir(env.images)) if (file.startsWith(`d${tag}`)) await rm(join(env.images, file), { force: true });
   });
 
   it('deploys a linked clone that boots, and the seed user-data reaches the guest', async () => {
@@ -187,6 +189,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
     expect(job.state).toBe('failed');
     expect(job.error?.message).toMatch(/not active/);
     expect(await leftovers(name)).toEqual([]);
+    await rm(join(env!.images, `${name}.serial.log`), { force: true });
   }, 120_000);
 
   it('the host dropping midway (libvirtd killed): the rollback waits for it to come back and leaves nothing', async () => {
@@ -219,6 +222,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
       expect(await leftovers(name)).toEqual([]);
     } finally {
       off.dispose();
+      await rm(join(env!.images, `${name}.serial.log`), { force: true });
     }
   }, 180_000);
 

@@ -5,7 +5,8 @@
  * iptables through nsenter). A start libvirt refuses (the subnet already in use on the host) leaves no
  * definition; a delete stops the network and its bridge and rules go. Subnets are 10.(100+slot).N.0/24 with
  * N from this process, explicit bridge names carry slot and pid; everything created is removed in afterAll.
- * Changes made outside Tandem (a domain defined with virsh) and start / stop / autostart reach the client as
+ * Changes made outside Tandem (a network defined, started, stopped, undefined, a domain defined, all with virsh)
+ * and start / stop / autostart reach the client as
  * `networks.changed`.
  */
 import { execFile } from 'node:child_process';
@@ -134,6 +135,26 @@ describe.skipIf(!env)('networks.* on the test bed', () => {
     expect(await bridgeAddresses(bridge('o'))).toBeNull();
     expect(await t.client.call('networks.delete', { hostId: host.id, name })).toBeNull();
     expect(await netNames()).not.toContain(name);
+  });
+
+  it('a network defined, started, stopped and undefined with virsh (outside Tandem) is pushed each time', async () => {
+    const name = `n${tag}-virsh`;
+    const [a, b, c] = subnet(6).split('.');
+    const find = (e: { hostId: string; networks: Array<{ name: string; active: boolean }> }) => (e.hostId === host.id ? e.networks.find((n) => n.name === name) : undefined);
+    const pushed = (predicate: (e: Parameters<typeof find>[0]) => boolean) => t.nextEvent('networks.changed', predicate);
+    const defined = pushed((e) => find(e)?.active === false);
+    const xml = `<network><name>${name}</name><bridge name='${bridge('v')}'/><ip address='${a}.${b}.${c}.1' prefix='24'/></network>`;
+    await execFileAsync('sh', ['-c', `printf '%s' "$0" | virsh -c '${uri}' net-define /dev/stdin`, xml]);
+    await defined;
+    const started = pushed((e) => find(e)?.active === true);
+    await virsh('net-start', name);
+    await started;
+    const stopped = pushed((e) => find(e)?.active === false);
+    await virsh('net-destroy', name);
+    await stopped;
+    const gone = pushed((e) => e.hostId === host.id && find(e) === undefined);
+    await virsh('net-undefine', name);
+    await gone;
   });
 
   it('refuses bad input with field errors and creates nothing', async () => {

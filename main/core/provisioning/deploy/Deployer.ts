@@ -56,7 +56,7 @@ export interface DeployerDeps {
   osDatabase: () => Promise<OsDatabase>;
   apps: () => Promise<Map<string, App>>;
   /** Watches a started VM for its first address (and keeps watching after the job when it is slow). */
-  addresses: Pick<GuestAddressWatcher, 'watch'>;
+  addresses: Pick<GuestAddressWatcher, 'watch' | 'watchMs'>;
   /** Applies to every image deployed through this Deployer (set for a host setup whose images need it). */
   directKernelBoot?: DirectKernelBoot;
   /**
@@ -404,9 +404,14 @@ export class Deployer {
     if (plan.input.request.hardware.nics.length === 0) return done({ address: null, addressNote: 'The VM has no network interface', addresses: [] });
     if (plan.input.request.os.source === 'install-media') {
       // An installer takes no address the job could wait for in reasonable time (the user installs first):
-      // the watch alone goes on, and the address shows when the installed system takes one.
+      // the watch alone goes on, for its own bounded time (an install can outlast it: say so).
       this.deps.addresses.watch(hostId, plan.uuid);
-      return done({ address: null, addressNote: 'The installer is running: the address shows once the installed system takes one', addresses: [] });
+      const minutes = Math.max(1, Math.round(this.deps.addresses.watchMs / 60_000));
+      return done({
+        address: null,
+        addressNote: `The installer is running: an address the VM takes within ${minutes} min (the installer's DHCP lease, say) shows when it comes`,
+        addresses: [],
+      });
     }
     const timeoutMs = this.deps.addressTimeoutMs ?? 60_000;
     const watch = this.deps.addresses.watch(hostId, plan.uuid);

@@ -4,7 +4,7 @@
  * the two VMs before it, every volume and the network. The real libvirt side: test/integration/testbed/labs.test.ts.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OperationFailedError } from '../../errors';
+import { HostUnreachableError, NotFoundError, OperationFailedError } from '../../errors';
 import { GuestAddressWatcher } from '../../guestAddresses/GuestAddressWatcher';
 import { JobRegistry } from '../../jobs/JobRegistry';
 import type { NetworkPort } from '../../networks/NetworkPort';
@@ -20,6 +20,8 @@ import { LabDeployer } from './LabDeployer';
 class ScriptedNetworks implements NetworkPort {
   readonly networks = new Map<string, string>();
   readonly log: string[] = [];
+  /** Thrown by define after the network exists: the host dropped before its reply came. */
+  lostReply: Error | undefined;
   async listNetworks() {
     return [...this.networks].map(([name, xml]) => ({ name, uuid: name, xml, active: true, persistent: true, autostart: true }));
   }
@@ -30,11 +32,12 @@ class ScriptedNetworks implements NetworkPort {
     const name = /<name>([^<]+)<\/name>/.exec(xml)![1]!;
     this.log.push(`define ${name}`);
     this.networks.set(name, xml);
+    if (this.lostReply) throw this.lostReply;
     return name;
   }
   async remove(_h: string, name: string) {
     this.log.push(`remove ${name}`);
-    this.networks.delete(name);
+    if (!this.networks.delete(name)) throw new NotFoundError('libvirt.VIR_ERR_NO_NETWORK', `Network not found: no network with matching name '${name}'`);
   }
   async setActive(_h: string, name: string, active: boolean) {
     this.log.push(`${active ? 'start' : 'stop'} ${name}`);
@@ -104,5 +107,26 @@ describe('LabDeployer', () => {
     await expect(labs.deploy({ ...LAB, vms: [vm('x')] })).rejects.toMatchObject({ code: 'network.subnet-overlap', details: { field: 'subnet' } });
     expect(host.log).toEqual([]);
     expect(nets.log).toEqual([]);
+  });
+
+  it('the host dropping under the network definition: the job fails as HostUnreachable and removes the network it may have made', async () => {
+    const { host, nets, jobs, labs } = setup();
+    nets.lostReply = new HostUnreachableError('libvirt.VIR_ERR_SYSTEM_ERROR', 'End of file while reading data: Input/output error');
+    const job = await jobs.wait((await labs.deploy(LAB)).id);
+    expect(job.state).toBe('failed');
+    expect(job.error).toMatchObject({ name: 'HostUnreachable' });
+    expect(nets.log).toEqual(['define lab1', 'remove lab1']);
+    expect(nets.networks.size).toBe(0);
+    expect(host.domains.size).toBe(0);
+  });
+
+  it('a network the lost call did not create is no failure of the rollback', async () => {
+    const { nets, jobs, labs } = setup();
+    nets.lostReply = new HostUnreachableError('libvirt.VIR_ERR_SYSTEM_ERROR', 'Cannot recv data: Connection reset by peer');
+    nets.define = async () => {
+      throw nets.lostReply;
+    };
+    const job = await jobs.wait((await labs.deploy(LAB)).id);
+    expect(job.error).toMatchObject({ name: 'HostUnreachable', message: 'Cannot recv data: Connection reset by peer' });
   });
 });

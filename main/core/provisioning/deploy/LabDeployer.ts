@@ -5,7 +5,7 @@
  * cancel anywhere removes every VM, volume and the network. The VMs' addresses are awaited together once all
  * run (one bounded wait, not one per VM in turn).
  */
-import { ConflictError, InvalidInputError, TandemError } from '../../errors';
+import { ConflictError, HostUnreachableError, InvalidInputError, NotFoundError, TandemError } from '../../errors';
 import type { JobContext, JobRegistry, JobSnapshot } from '../../jobs/JobRegistry';
 import type { NetworkService } from '../../networks/NetworkService';
 import { DEPLOY_STEPS, type DeployPlan, type Deployer, type RollbackList, type StartedVm } from './Deployer';
@@ -66,8 +66,16 @@ export class LabDeployer {
     const total = 1 + plans.length * DEPLOY_STEPS.length;
     try {
       ctx.report({ phase: `creating the network ${name}`, fraction: 0, figures: { vm: 0, vms: plans.length } });
-      await this.deps.networks.define(network);
-      rollback.push({ what: `network ${name}`, undo: () => this.deps.networks.remove(hostId, name) });
+      try {
+        await this.deps.networks.define(network);
+        rollback.push({ what: `network ${name}`, undo: () => this.deps.networks.remove(hostId, name) });
+      } catch (error) {
+        // The host went away under the call: the network may exist (its reply was lost), so it is undone too.
+        if (error instanceof HostUnreachableError) {
+          rollback.push({ what: `network ${name} (if the host created it)`, undo: () => ignoreNotFound(() => this.deps.networks.remove(hostId, name)) });
+        }
+        throw error;
+      }
       const started: StartedVm[] = [];
       for (const [i, plan] of plans.entries()) {
         const vm = await this.deps.deployer.createAndStart(plan, ctx.signal, rollback, (label, phase, step) =>
@@ -120,3 +128,10 @@ async function withField<T>(prefix: string, check: () => Promise<T>): Promise<T>
   }
 }
 
+async function ignoreNotFound(call: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+  }
+}
