@@ -292,6 +292,7 @@ function ComposeStep() {
                   <option value="virtio">virtio</option>
                   <option value="sata">SATA</option>
                   <option value="scsi">SCSI</option>
+                  <option value="ide">IDE (i440fx only)</option>
                 </select>
               )}
             </Field>
@@ -318,6 +319,7 @@ function ComposeStep() {
                 <select {...props} className="input" value={nic.model} onChange={(e) => setNic(i, { model: e.target.value as NicSpec['model'] })}>
                   <option value="virtio">virtio</option>
                   <option value="e1000e">e1000e</option>
+                  <option value="e1000">e1000</option>
                 </select>
               )}
             </Field>

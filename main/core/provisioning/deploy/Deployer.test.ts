@@ -168,6 +168,33 @@ describe('Deployer from install media (an installer ISO the host stores)', () =>
     expect(xml.disks.find((d) => d.device === 'cdrom')).toMatchObject({ target: 'hda', bus: 'ide', readonly: true });
   });
 
+  it('installs an OS without q35 or virtio on i440fx with IDE disks and an e1000 NIC, as the best match proposes them (osinfo: Windows XP)', async () => {
+    const { host, jobs, deployer } = setup();
+    const xp = installer({ osinfoId: 'winxp' });
+    xp.request.hardware = { ...xp.request.hardware, disks: [{ sizeGiB: 12, bus: 'ide' }], nics: [{ network: 'default', model: 'e1000' }] } as never;
+    const job = await jobs.wait((await deployer.deploy(xp)).id);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    const xml = DomainXml.parse(host.defined[0]!);
+    expect(xml.machine).toBe('pc');
+    expect(xml.disks.map((d) => [d.device, d.target, d.bus])).toEqual([
+      ['disk', 'hda', 'ide'],
+      ['cdrom', 'hdb', 'ide'],
+    ]);
+    expect(definedRoot(host).value('devices/interface/model/@type')).toBe('e1000');
+  });
+
+  it('refuses IDE disks on q35 and more IDE disks than i440fx has slots for, at the disk, creating nothing', async () => {
+    const { host, deployer } = setup();
+    const ide = (osinfoId: string, count: number) => {
+      const input = installer({ osinfoId });
+      input.request.hardware = { ...input.request.hardware, disks: Array.from({ length: count }, () => ({ sizeGiB: 1, bus: 'ide' })) } as never;
+      return input;
+    };
+    await expect(deployer.deploy(ide('debian11', 1))).rejects.toMatchObject({ code: 'deploy.ide-on-q35', details: { field: 'request.hardware.disks.0.bus' } });
+    await expect(deployer.deploy(ide('debian8', 4))).rejects.toMatchObject({ code: 'deploy.ide-slots', details: { field: 'request.hardware.disks.3.bus' } });
+    expect(host.created).toEqual([]);
+  });
+
   it('a path outside every pool is attached as a file, looked up on the host', async () => {
     const { host, jobs, deployer } = setup();
     host.files.push({ path: '/srv/isos/netinst.iso', format: 'iso', sizeBytes: GiB });

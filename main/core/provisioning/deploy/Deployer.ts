@@ -192,6 +192,7 @@ export class Deployer {
       }
     }
     const kernelBoot = this.deps.directKernelBoot;
+    checkIdeSlots(hw, installer?.machine ?? kernelBoot?.machine ?? 'q35');
     const common = {
       input,
       uuid,
@@ -412,6 +413,18 @@ function installerImageOf(offer: HostOffer, request: VmRequest, db: OsDatabase):
     });
   }
   return { kind: 'volume', pool: image.pool, volume: image.volume };
+}
+
+/**
+ * IDE exists on i440fx only, with four slots (two channels, two units), the CD-ROM (installer or seed) taking
+ * one: refused at the disk's field before libvirt refuses the definition.
+ */
+function checkIdeSlots(hw: VmRequest['hardware'], machine: 'q35' | 'pc'): void {
+  const ide = hw.disks.flatMap((disk, i) => (disk.bus === 'ide' ? [i] : []));
+  if (ide.length === 0) return;
+  const field = (i: number) => `request.hardware.disks.${i}.bus`;
+  if (machine === 'q35') fieldError('deploy.ide-on-q35', 'IDE disks need the i440fx machine and this VM runs on q35 (no IDE controller): use SATA', field(ide[0]!));
+  if (ide.length > 3) fieldError('deploy.ide-slots', 'i440fx has 4 IDE slots and the CD-ROM takes one: at most 3 IDE disks', field(ide[3]!));
 }
 
 function roomiest(offer: HostOffer): string {
