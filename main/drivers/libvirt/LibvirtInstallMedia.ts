@@ -14,12 +14,9 @@ import { virConnectListAllStoragePoolsFlags, type Connection, type StoragePool, 
 import type { ImageIdentifier } from './LibvirtHostOfferReader';
 import { libvirtConnectionOf } from './LibvirtHostDriver';
 import { mapLibvirtError, mapped } from './mapLibvirtError';
-import { orMissing, withPoolOver, withTransientPoolOver } from './storagePools';
+import { isProbePool, lookInFolder, orMissing, withPoolOver, withTransientPoolOver } from './storagePools';
 
 export class LibvirtInstallMedia implements InstallMediaReader {
-  /** The path look-ups running per host: one at a time, as two transient pools over one folder conflict. */
-  private readonly pathLooks = new Map<string, Promise<unknown>>();
-
   constructor(
     private readonly hosts: Pick<HostManager, 'session' | 'get'>,
     /** Resolved per use: the osinfo database loads lazily. */
@@ -46,22 +43,14 @@ export class LibvirtInstallMedia implements InstallMediaReader {
   async inspect(hostId: string, media: InstallMedia): Promise<MediaInspection> {
     const conn = this.conn(hostId);
     const hostName = this.hosts.get(hostId).name;
-    const look = async () => {
-      try {
-        return media.kind === 'volume' ? await inspectVolume(conn, hostName, media.pool, media.volume) : await inspectPath(conn, hostId, hostName, media.path);
-      } catch (error) {
-        throw mapLibvirtError(error, { details: { hostId } });
-      }
-    };
-    if (media.kind === 'volume') return look();
-    const previous = this.pathLooks.get(hostId) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(look);
-    const settled = current.catch(() => undefined);
-    this.pathLooks.set(hostId, settled);
-    void settled.then(() => {
-      if (this.pathLooks.get(hostId) === settled) this.pathLooks.delete(hostId);
-    });
-    return current;
+    try {
+      // A path's folder is looked at once no other look at it runs, whoever asks (storagePools.ts).
+      return media.kind === 'volume'
+        ? await inspectVolume(conn, hostName, media.pool, media.volume)
+        : await lookInFolder(conn, dirname(media.path), () => inspectPath(conn, hostId, hostName, media.path));
+    } catch (error) {
+      throw mapLibvirtError(error, { details: { hostId } });
+    }
   }
 
   private conn(hostId: string): Connection {
@@ -113,14 +102,14 @@ async function inspectVolume(conn: Connection, hostName: string, poolName: strin
 }
 
 async function inspectPath(conn: Connection, hostId: string, hostName: string, path: string): Promise<MediaInspection> {
-  /** `probing`: the file was found through our transient pool, gone once the look is over: known by path only. */
-  const inPool = async (probing = false): Promise<MediaInspection | undefined> => {
+  const inPool = async (): Promise<MediaInspection | undefined> => {
     const volume = await orMissing(() => conn.lookupStorageVolByPath(path));
     if (!volume) return undefined;
     try {
       const pool = await volume.getPool();
       try {
-        const named = probing ? {} : { pool: pool.getName(), volume: volume.getName() };
+        // Found through a probe pool (ours, gone once the look is over, or one a crash left): known by path only.
+        const named = isProbePool(pool.getName()) ? {} : { pool: pool.getName(), volume: volume.getName() };
         return inspection(await volumeFacts(volume, await poolTypeOf(pool)), named);
       } finally {
         pool.free();
@@ -138,7 +127,7 @@ async function inspectPath(conn: Connection, hostId: string, hostName: string, p
     return (await inPool()) ?? null;
   });
   if (pooled !== undefined) return pooled ?? { state: 'missing', reason: `there is no file ${path} on ${hostName}` };
-  const probed = await withTransientPoolOver(conn, hostId, folder, async () => (await inPool(true)) ?? null);
+  const probed = await withTransientPoolOver(conn, hostId, folder, async () => (await inPool()) ?? null);
   if (probed === undefined) return { state: 'missing', reason: `there is no folder ${folder} on ${hostName}` };
   return probed ?? { state: 'missing', reason: `there is no file ${path} on ${hostName}` };
 }
