@@ -7,7 +7,7 @@
 import { dirname } from 'node:path';
 import type { HostManager } from '../../core/hosts/HostManager';
 import type { HostIsoVolume } from '../../core/provisioning/HostOffer';
-import { isIsoVolume, mayBeIso, type InstallMediaReader, type MediaInspection } from '../../core/provisioning/installMedia';
+import { isDeploySeed, isIsoVolume, mayBeIso, type InstallMediaReader, type MediaInspection } from '../../core/provisioning/installMedia';
 import type { InstallMedia } from '../../core/provisioning/schemas';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
 import { virConnectListAllStoragePoolsFlags, type Connection, type StoragePool, type StorageVol } from '../../../native-helpers/libvirt/lib';
@@ -58,16 +58,20 @@ export class LibvirtInstallMedia implements InstallMediaReader {
   }
 }
 
-/** The ISO volumes of one (active) pool; `identify` names the OS of those osinfo knows by file name. */
+/**
+ * The ISO volumes of one (active) pool; `identify` names the OS of those osinfo knows by file name. The
+ * cloud-init seeds of deployed VMs are ISOs too, not installers: left out. A volume deleted while the pool is
+ * read (a deploy's seed removed by its rollback) is skipped, not an error of the whole listing.
+ */
 export async function isoVolumesOf(pool: StoragePool, identify?: ImageIdentifier): Promise<HostIsoVolume[]> {
   const poolType = await poolTypeOf(pool);
   const volumes = await pool.listAllVolumes();
   try {
     const found: HostIsoVolume[] = [];
     for (const volume of volumes) {
-      if (!mayBeIso(volume.getName())) continue;
-      const facts = await volumeFacts(volume, poolType);
-      if (!facts.iso) continue;
+      if (!mayBeIso(volume.getName()) || isDeploySeed(volume.getName())) continue;
+      const facts = await orMissing(() => volumeFacts(volume, poolType));
+      if (!facts?.iso) continue;
       const identified = identify?.(volume.getName());
       found.push({
         pool: pool.getName(),

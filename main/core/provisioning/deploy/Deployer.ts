@@ -14,7 +14,7 @@ import { ConflictError, HostUnreachableError, InvalidInputError, NotFoundError, 
 import { createLogger } from '../../logging';
 import { cloudConfigForApps } from '../catalog';
 import type { HostImage, HostIsoVolume, HostOffer, HostOfferReader } from '../HostOffer';
-import { describeMedia, findIso, type InstallMediaReader } from '../installMedia';
+import { SEED_SUFFIX, describeMedia, findIso, type InstallMediaReader } from '../installMedia';
 import type { OsDatabase } from '../osinfo/OsDatabase';
 import { deviceSupportOf, installerMachine } from '../osinfo/osDevices';
 import type { App, InstallMedia, VmRequest } from '../schemas';
@@ -183,7 +183,7 @@ export class Deployer {
       disks.push({ pool, volume: volume.volume, format: 'qcow2', bus: disk.bus });
     });
     const uuid = (this.deps.newUuid ?? randomUUID)();
-    const seed = installer ? undefined : { pool: poolOf(undefined, 'storagePool'), volume: `${name}-seed.iso` };
+    const seed = installer ? undefined : { pool: poolOf(undefined, 'storagePool'), volume: `${name}${SEED_SUFFIX}` };
     for (const ref of [...volumes, ...(seed ? [seed] : [])]) {
       if (await this.deps.port.volumeExists(hostId, ref)) {
         throw new ConflictError('deploy.volume-taken', `Storage pool "${ref.pool}" already has a volume "${ref.volume}": choose another VM name`, {
