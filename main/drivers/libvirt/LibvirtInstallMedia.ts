@@ -14,7 +14,7 @@ import { virConnectListAllStoragePoolsFlags, type Connection, type StoragePool, 
 import type { ImageIdentifier } from './LibvirtHostOfferReader';
 import { libvirtConnectionOf } from './LibvirtHostDriver';
 import { mapLibvirtError, mapped } from './mapLibvirtError';
-import { isProbePool, lookInFolder, orMissing, withPoolOver, withTransientPoolOver } from './storagePools';
+import { isProbePool, lookInFolder, orMissing, refreshUnlessBusy, withPoolOver, withTransientPoolOver } from './storagePools';
 
 export class LibvirtInstallMedia implements InstallMediaReader {
   constructor(
@@ -31,7 +31,7 @@ export class LibvirtInstallMedia implements InstallMediaReader {
       const found: HostIsoVolume[] = [];
       for (const pool of pools) {
         // A file copied into the pool's folder since libvirt last looked shows up only after a refresh.
-        await mapped(() => pool.refresh(), { hostId });
+        await mapped(() => refreshUnlessBusy(pool), { hostId });
         found.push(...(await mapped(() => isoVolumesOf(pool, identify), { hostId })));
       }
       return found;
@@ -92,7 +92,7 @@ async function inspectVolume(conn: Connection, hostName: string, poolName: strin
   if (!pool) return { state: 'missing', reason: `${hostName} has no storage pool "${poolName}"` };
   try {
     if (!(await pool.isActive())) return { state: 'missing', reason: `storage pool "${poolName}" on ${hostName} is not active` };
-    await pool.refresh();
+    await refreshUnlessBusy(pool);
     const volume = await orMissing(() => pool.lookupVolumeByName(volumeName));
     if (!volume) return { state: 'missing', reason: `storage pool "${poolName}" on ${hostName} has no volume "${volumeName}"` };
     try {
@@ -127,7 +127,7 @@ async function inspectPath(conn: Connection, hostId: string, hostName: string, p
   const folder = dirname(path);
   // The pool over the folder may not have seen the file yet; without one, a transient pool looks.
   const pooled = await withPoolOver(conn, folder, async (pool) => {
-    await pool.refresh();
+    await refreshUnlessBusy(pool);
     return (await inPool()) ?? null;
   });
   if (pooled !== undefined) return pooled ?? { state: 'missing', reason: `there is no file ${path} on ${hostName}` };

@@ -28,7 +28,7 @@ import type { MigrationSettings } from '../../core/migration/migrationTypes';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
 import { libvirtConnectionOf, libvirtLifecycleOf } from './LibvirtHostDriver';
 import { mapLibvirtError, mapped } from './mapLibvirtError';
-import { lookInFolder, orMissing, withPoolOver, withTransientPoolOver } from './storagePools';
+import { lookInFolder, orMissing, refreshUnlessBusy, withPoolOver, withTransientPoolOver } from './storagePools';
 import { withDomain } from './withDomain';
 
 const log = createLogger('migration');
@@ -94,7 +94,7 @@ export class LibvirtMigrationPort implements MigrationPort {
       // destroyed right after. One look at a time per folder, whoever asks (storagePools.ts).
       const results = await lookInFolder(conn, folder, async () => {
         const pooled = await withPoolOver(conn, folder, async (pool) => {
-          await mapped(() => pool.refresh());
+          await mapped(() => refreshUnlessBusy(pool));
           return Promise.all(inFolder.map((p) => volumeExists(conn, p)));
         });
         return pooled ?? (await withTransientPoolOver(conn, hostId, folder, () => Promise.all(inFolder.map((p) => volumeExists(conn, p))))) ?? inFolder.map(() => false);

@@ -102,6 +102,23 @@ export async function withTransientPoolOver<T>(conn: Connection, hostId: string,
   }
 }
 
+/**
+ * Refreshes a pool so files copied into its folder by hand show up. libvirt refuses while it builds a volume
+ * there (a deploy's full copy: "pool has asynchronous jobs running"): its listing is current for the volumes
+ * it makes itself, so the pool is read as it is, and only a file copied in by hand meanwhile is missed.
+ */
+export async function refreshUnlessBusy(pool: StoragePool): Promise<void> {
+  try {
+    await pool.refresh();
+  } catch (error) {
+    if (error instanceof LibvirtError && error.codeName === 'VIR_ERR_INTERNAL_ERROR' && /asynchronous jobs running/.test(error.message)) {
+      log.info(`storage pool ${pool.getName()} not refreshed: libvirt is building a volume in it`);
+      return;
+    }
+    throw error;
+  }
+}
+
 /** undefined when libvirt says the domain / pool / volume does not exist, the value otherwise. */
 export async function orMissing<T>(lookup: () => Promise<T>): Promise<T | undefined> {
   try {
