@@ -226,16 +226,32 @@ describe('ProvisioningService', () => {
       ]);
     });
 
-    it('finds a path outside every pool by asking each host once, until the host changes', async () => {
+    it('finds a path outside every pool by asking the host that has it once, until the host changes', async () => {
       const { service, inspected, hostChanged } = setup({ hosts, offers, files });
       const media = { kind: 'path', path: '/home/me/Downloads/ubuntu.iso' };
       const placement = await service.place(fromIso(media), {});
       expect(placement.chosen?.hostId).toBe('a');
       expect(placement.chosen?.config.os.installMedia).toEqual(media);
       await service.propose(fromIso(media));
-      expect(inspected.sort()).toEqual([`a ${JSON.stringify(media)}`, `b ${JSON.stringify(media)}`]);
+      // beta, which does not have it, is asked each time (the file may have been copied there since).
+      expect(inspected.sort()).toEqual([`a ${JSON.stringify(media)}`, `b ${JSON.stringify(media)}`, `b ${JSON.stringify(media)}`]);
       hostChanged.emit({ id: 'a' });
       await service.propose(fromIso(media));
+      expect(inspected.filter((i) => i.startsWith('a '))).toHaveLength(2);
+    });
+
+    it('asks again about a medium that was missing or not an ISO: the file copied in since is found', async () => {
+      const hostFiles: Record<string, File[]> = { a: [], b: [] };
+      const { service, inspected } = setup({ hosts, offers, files: hostFiles });
+      const path = '/srv/isos/netinst.iso';
+      const draft = { name: 'inst', hostId: 'a', request: request({}, { source: 'install-media', installMedia: { kind: 'path', path } }) };
+      expect(await service.validate(draft)).toEqual([{ field: 'os.installMedia', message: `ISO ${path} not found: nothing there on a` }]);
+      hostFiles.a!.push({ path, sizeBytes: GiB, format: 'qcow2' });
+      expect(await service.validate(draft)).toEqual([{ field: 'os.installMedia', message: `${path} is not an ISO image (libvirt reads it as qcow2)` }]);
+      hostFiles.a![0]!.format = 'iso';
+      expect(await service.validate(draft)).toEqual([]);
+      // Found, it is kept until the host changes.
+      expect(await service.validate(draft)).toEqual([]);
       expect(inspected).toHaveLength(3);
     });
 

@@ -85,7 +85,10 @@ export interface InstallMediaEntry {
 
 export class ProvisioningService {
   private readonly offers = new Map<string, Promise<HostOffer>>();
-  /** Media looked up on a host (by the medium's JSON), forgotten with that host's offer. */
+  /**
+   * ISOs found on a host (by the medium's JSON), forgotten with that host's offer. Only finds are kept: a
+   * medium missing or not an ISO is asked again, so copying the file in fixes the next check.
+   */
   private readonly inspections = new Map<string, Map<string, Promise<MediaInspection>>>();
   private readonly subscriptions: Disposable[];
   private catalogLoad: Promise<Catalog> | undefined;
@@ -344,10 +347,11 @@ export class ProvisioningService {
       const lookup = this.deps.media.inspect(hostId, media);
       found = lookup;
       forHost.set(key, lookup);
-      // A failed look is not kept: the next request asks again.
-      lookup.catch(() => {
+      const forget = () => {
         if (this.inspections.get(hostId)?.get(key) === lookup) this.inspections.get(hostId)!.delete(key);
-      });
+      };
+      // A failed look, or one that found no ISO, is not kept: the next request asks again.
+      lookup.then((found) => found.state !== 'iso' && forget(), forget);
     }
     return found;
   }
