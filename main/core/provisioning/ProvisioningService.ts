@@ -239,7 +239,7 @@ export class ProvisioningService {
     const connected = candidates.flatMap((c) => (c.state === 'connected' ? [c.offer] : []));
     const { proposals, refusals } = bestMatch(request, connected, db, { today: this.today() });
     const unavailable = candidates.flatMap((c) =>
-      c.state === 'unavailable' ? [{ hostId: c.hostId, hostName: c.hostName, reasons: [`not connected (${c.reason})`] }] : [],
+      c.state === 'unavailable' ? [{ hostId: c.hostId, hostName: c.hostName, reasons: [c.reason] }] : [],
     );
     return { proposals: proposals.map(toProposal), refusals: [...refusals, ...unavailable] };
   }
@@ -311,15 +311,20 @@ export class ProvisioningService {
     return Promise.all(
       this.deps.hosts.list().map(async (host): Promise<PlacementCandidate> => {
         if (host.status !== 'connected') {
-          return { state: 'unavailable', hostId: host.id, hostName: host.name, reason: host.statusReason ?? host.status };
+          return { state: 'unavailable', hostId: host.id, hostName: host.name, reason: `not connected (${host.statusReason ?? host.status})` };
         }
+        let offer: HostOffer;
         try {
-          const offer = await this.offer(host.id);
-          if (!media || findIso(offer.isoVolumes, media)) return { state: 'connected', offer };
+          offer = await this.offer(host.id);
+        } catch (error) {
+          return { state: 'unavailable', hostId: host.id, hostName: host.name, reason: `its offer could not be read: ${(error as Error).message}` };
+        }
+        if (!media || findIso(offer.isoVolumes, media)) return { state: 'connected', offer };
+        try {
           const found = await this.inspect(host.id, media);
           return { state: 'connected', offer: found.state === 'iso' ? { ...offer, isoVolumes: [...offer.isoVolumes, found.iso] } : offer };
         } catch (error) {
-          return { state: 'unavailable', hostId: host.id, hostName: host.name, reason: `its offer could not be read: ${(error as Error).message}` };
+          return { state: 'unavailable', hostId: host.id, hostName: host.name, reason: `${describeMedia(media)} could not be looked for: ${(error as Error).message}` };
         }
       }),
     );

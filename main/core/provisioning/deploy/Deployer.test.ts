@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobSnapshot } from '../../jobs/JobRegistry';
-import { OperationFailedError } from '../../errors';
+import { ConflictError, OperationFailedError } from '../../errors';
 import { JobRegistry } from '../../jobs/JobRegistry';
 import { OsDatabase } from '../osinfo/OsDatabase';
 import { SCRIPTED_ISO_VOLUME, SCRIPTED_OFFER, ScriptedHost, type DeployCall } from '../../testing/scriptedDeployHost';
@@ -272,6 +272,18 @@ describe('Deployer from install media (an installer ISO the host stores)', () =>
     });
     await expect(deployer.deploy(installer({ source: 'cloud-image' }))).rejects.toMatchObject({ kind: 'InvalidInput', details: { field: 'request.os.installMedia' } });
     expect(host.log.filter((c) => c !== 'inspect')).toEqual([]);
+  });
+
+  it('a refusal about where the medium is (a stopped pool over its folder) is given at the medium field', async () => {
+    const { host, deployer } = setup();
+    host.inspect = async () => {
+      throw new ConflictError('storage.pool-inactive', 'Storage pool "isos" covers /srv/isos but is not started', { details: { pool: 'isos' } });
+    };
+    await expect(deployer.deploy(installer({ installMedia: { kind: 'path', path: '/srv/isos/x.iso' } }))).rejects.toMatchObject({
+      kind: 'Conflict',
+      code: 'storage.pool-inactive',
+      details: { pool: 'isos', field: 'request.os.installMedia' },
+    });
   });
 
   it('previews the XML the deploy defines: the CD-ROM and the empty disk', async () => {

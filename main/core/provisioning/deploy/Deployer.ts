@@ -240,7 +240,11 @@ export class Deployer {
     let iso: HostIsoVolume | undefined = findIso(offer.isoVolumes, media);
     if (!iso) {
       // Not among the pools' ISOs the offer lists: a path outside any pool, a file just copied, or a mistake.
-      const found = await this.deps.media.inspect(hostId, media);
+      const found = await this.deps.media.inspect(hostId, media).catch((error: unknown) => {
+        // A refusal about the medium's place (a stopped pool over its folder) belongs at the medium's field.
+        if (error instanceof ConflictError) throw new ConflictError(error.code, error.message, { details: { ...error.details, field }, cause: error });
+        throw error;
+      });
       if (found.state === 'missing') {
         throw new NotFoundError('deploy.install-media-missing', `${describeMedia(media)} not found: ${found.reason}`, { details: { field } });
       }
