@@ -13,6 +13,7 @@
 #   tandem-seed-missing              with tandem.seed=1 when no ISO with user-data was found
 #   tandem-counter <n>               every second, n = 1, 2, 3...; also written as first line of /dev/vda
 #   tandem-poweroff                  on an ACPI power-button press (virsh shutdown), then the guest powers off
+#   tandem-then <reboot|poweroff>    with tandem.then=: right before the guest reboots / powers off by itself
 #   tandem-agent started             with tandem.agent=1, once qemu-ga runs on the org.qemu.guest_agent.0 port
 #   tandem-agent-missing             with tandem.agent=1 when that port or qemu-ga cannot be found / started
 #
@@ -20,6 +21,9 @@
 #   tandem.agent=1    load virtio_console, format /dev/vdb (ext2, mounted by the ext4 driver) and mount it on /mnt/data (a real
 #                     block-backed filesystem for the agent's fsfreeze), bring up lo, start qemu-ga
 #   tandem.balloon=1  load virtio_balloon (for a <memballoon model='virtio'/> device)
+#   tandem.then=reboot|poweroff
+#                     after its READY line (and disk counter), reboot (busybox reboot -f: a reset, as an
+#                     installer's last step) or power off (poweroff -f) by itself
 #   tandem.busy=<MiB> keep rewriting <MiB> MiB of RAM (a tmpfs file) with fresh random bytes, in the background:
 #                     a guest that dirties memory all the time, for checkpoint and migration benchmarks
 
@@ -53,6 +57,7 @@ for word in $cmdline; do
     tandem.agent=1) AGENT=1 ;;
     tandem.balloon=1) BALLOON=1 ;;
     tandem.busy=*) BUSY="${word#tandem.busy=}" ;;
+    tandem.then=*) THEN="${word#tandem.then=}" ;;
   esac
 done
 
@@ -138,6 +143,14 @@ if [ -b /dev/vda ]; then
   echo "tandem-disk-counter $stored"
   [ "$(cat /sys/block/vda/ro 2>/dev/null)" = 1 ] || DISK=/dev/vda
 fi
+
+case "${THEN:-}" in
+  reboot | poweroff)
+    echo "tandem-then $THEN"
+    sync
+    "$THEN" -f
+    ;;
+esac
 
 if [ "$SEED" = 1 ]; then
   found=0

@@ -25,6 +25,8 @@ export const SERIAL = {
   seedLine: /^tandem-seed: (.*)$/m,
   seedMissing: /^tandem-seed-missing$/m,
   poweroff: /^tandem-poweroff$/m,
+  /** With `then`: the guest is about to reboot / power off by itself. */
+  then: /^tandem-then (reboot|poweroff)$/m,
   agentStarted: /^tandem-agent started$/m,
   agentMissing: /^tandem-agent-missing$/m,
 } as const;
@@ -61,6 +63,10 @@ export interface TinyGuestOptions {
   balloon?: boolean;
   /** MiB of RAM the guest keeps rewriting with random bytes (a busy guest for benchmarks); none by default. */
   busyMiB?: number;
+  /** Right after its READY line the guest reboots (a reset) or powers off by itself, printing `tandem-then <what>`. */
+  then?: 'reboot' | 'poweroff';
+  /** The domain's `<on_reboot>`: 'restart' (default) or 'destroy' (a reset stops the domain, as an installer's config). */
+  onReboot?: 'restart' | 'destroy';
 }
 
 export type TinyGuestSerial = 'file' | 'pty';
@@ -95,6 +101,8 @@ export interface TinyGuestXmlParams {
   agentDataDisk?: string;
   balloon?: boolean;
   busyMiB?: number;
+  then?: 'reboot' | 'poweroff';
+  onReboot?: 'restart' | 'destroy';
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -129,12 +137,13 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
   if (p.agentDataDisk) cmdline.push('tandem.agent=1');
   if (p.balloon) cmdline.push('tandem.balloon=1');
   if (p.busyMiB) cmdline.push(`tandem.busy=${Math.trunc(p.busyMiB)}`);
+  if (p.then) cmdline.push(`tandem.then=${p.then}`);
   add(os, 'cmdline', {}, cmdline.join(' '));
 
   // ACPI lets `virsh shutdown` press the power button the guest listens to.
   add(add(domain, 'features'), 'acpi');
   add(domain, 'on_poweroff', {}, 'destroy');
-  add(domain, 'on_reboot', {}, 'restart');
+  add(domain, 'on_reboot', {}, p.onReboot ?? 'restart');
   add(domain, 'on_crash', {}, 'destroy');
 
   const devices = add(domain, 'devices');
@@ -247,6 +256,8 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
     ...(dataDiskPath ? { agentDataDisk: dataDiskPath } : {}),
     ...(opts.balloon ? { balloon: true } : {}),
     ...(opts.busyMiB ? { busyMiB: opts.busyMiB } : {}),
+    ...(opts.then ? { then: opts.then } : {}),
+    ...(opts.onReboot ? { onReboot: opts.onReboot } : {}),
   });
   return { name: opts.name, uuid, xml, diskPath, serialLogPath, ...(dataDiskPath ? { dataDiskPath } : {}) };
 }
