@@ -53,6 +53,8 @@ import { Deployer, type DirectKernelBoot } from '../core/provisioning/deploy/Dep
 import { LibvirtDeployPort } from '../drivers/libvirt/LibvirtDeployPort';
 import { NetworkService } from '../core/networks/NetworkService';
 import { LabDeployer } from '../core/provisioning/deploy/LabDeployer';
+import { InstallerRebootWatch } from '../core/provisioning/install/InstallerRebootWatch';
+import { LibvirtInstallerRebootPort } from '../drivers/libvirt/LibvirtInstallerRebootPort';
 import { LibvirtNetworkPort } from '../drivers/libvirt/LibvirtNetworkPort';
 
 const log = createLogger('tandem');
@@ -106,6 +108,8 @@ export interface Tandem {
   consoles: ConsoleHub;
   jobs: JobRegistry;
   migration: MigrationService;
+  /** Restarts installer VMs on their final configuration at their installer's first reboot. */
+  installerReboots: InstallerRebootWatch;
   /** Resolves when the startup hosts have had their first connection attempt and VM listing. */
   ready(): Promise<void>;
   dispose(): Promise<void>;
@@ -190,6 +194,8 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     ...(options.deployEmulateOnly ? { emulateOnly: true } : {}),
     ...(options.deployAddressTimeoutMs !== undefined ? { addressTimeoutMs: options.deployAddressTimeoutMs } : {}),
   });
+  // VMs deployed from install media: started again on their final configuration when their installer reboots.
+  const installerReboots = new InstallerRebootWatch({ hosts, port: new LibvirtInstallerRebootPort(hosts) });
   const networks = new NetworkService(new LibvirtNetworkPort(hosts));
   const publish = <E extends EventName>(event: E, payload: EventPayload<E>) => {
     // Our own payloads are checked too: a malformed event is a bug, logged and not sent.
@@ -280,10 +286,12 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     consoles,
     jobs,
     migration,
+    installerReboots,
     ready: () => inventory.ready(),
     async dispose() {
       await jobs.dispose();
       provisioning.dispose();
+      installerReboots.dispose();
       for (const sub of subscriptions) sub.dispose();
       alerts.dispose();
       monitoring.dispose();

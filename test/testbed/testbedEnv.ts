@@ -39,6 +39,8 @@ export interface TestbedEnv {
    * banner and `TANDEM-GUEST-READY id=installer` on ttyS0. Absent in env files of older test beds.
    */
   installIso?: string;
+  /** The same ISO whose guest reboots itself right after its READY line (tandem.then=reboot), as an installer ends. */
+  installRebootIso?: string;
 }
 
 const KEYS = {
@@ -54,6 +56,7 @@ const KEYS = {
   saslUser: 'TANDEM_TESTBED_SASL_USER',
   saslPassword: 'TANDEM_TESTBED_SASL_PASSWORD',
   installIso: 'TANDEM_TESTBED_INSTALL_ISO',
+  installRebootIso: 'TANDEM_TESTBED_INSTALL_REBOOT_ISO',
 } as const;
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -112,6 +115,7 @@ export function readTestbedEnv(): TestbedEnv | undefined {
   const saslUser = optional(KEYS.saslUser);
   const saslPassword = optional(KEYS.saslPassword);
   const installIso = optional(KEYS.installIso);
+  const installRebootIso = optional(KEYS.installRebootIso);
   return {
     dir: get(KEYS.dir),
     host0Uri,
@@ -126,5 +130,6 @@ export function readTestbedEnv(): TestbedEnv | undefined {
     ...(saslUser !== undefined ? { saslUser } : {}),
     ...(saslPassword !== undefined ? { saslPassword } : {}),
     ...(installIso !== undefined ? { installIso } : {}),
+    ...(installRebootIso !== undefined ? { installRebootIso } : {}),
   };
 }

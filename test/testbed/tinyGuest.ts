@@ -312,6 +312,16 @@ async function readFrom(path: string, offset: number): Promise<string> {
  * flag works per line) and returns the first match; rejects with the log's tail after `timeoutMs`.
  * `fromOffset` (bytes, see serialLogSize) ignores what was logged before, e.g. before a migration.
  */
+/**
+ * Serial output as lines of text: CRs removed, and the terminal escapes SeaBIOS's serial console (sgabios,
+ * `<bios useserial>`) writes when a boot loader or kernel sets a video mode ("ESC c ESC[?7l ESC[2J", often at
+ * the start of the guest's next line) taken out.
+ */
+export function plainSerial(text: string): string {
+  // eslint-disable-next-line no-control-regex -- the escapes are what this removes
+  return text.replace(/\r/g, '').replace(/\x1b(?:\[[0-9;?]*[A-Za-z]|[A-Za-z])/g, '');
+}
+
 export async function waitForSerial(
   path: string,
   regex: RegExp,
@@ -322,7 +332,7 @@ export async function waitForSerial(
   const deadline = Date.now() + timeoutMs;
   let text: string;
   for (;;) {
-    text = (await readFrom(path, options.fromOffset ?? 0)).replace(/\r/g, '');
+    text = plainSerial(await readFrom(path, options.fromOffset ?? 0));
     const match = text.match(re);
     if (match) return match;
     if (Date.now() >= deadline) break;
@@ -334,7 +344,7 @@ export async function waitForSerial(
 
 /** The guest's serial log from `fromOffset` (bytes, see serialLogSize) on, CRs removed. */
 export async function serialText(guest: Pick<TinyGuest, 'serialLogPath'>, fromOffset = 0): Promise<string> {
-  return (await readFile(guest.serialLogPath)).subarray(fromOffset).toString('utf8').replace(/\r/g, '');
+  return plainSerial((await readFile(guest.serialLogPath)).subarray(fromOffset).toString('utf8'));
 }
 
 /** The highest counter the guest printed so far. */

@@ -2,6 +2,7 @@
  * Test doubles for the deploy engine's unit tests (Deployer, LabDeployer): a host offer and an in-memory host
  * behind the DeployPort and the InstallMediaReader. The real libvirt side is tested in test/integration/testbed/deploy.test.ts and labs.test.ts.
  */
+import { NotFoundError } from '../errors';
 import type { HostIsoVolume, HostOffer } from '../provisioning/HostOffer';
 import type { DeployPort, NewVolume, VolumeRef } from '../provisioning/deploy/DeployPort';
 import type { InstallMediaReader, MediaInspection } from '../provisioning/installMedia';
@@ -82,6 +83,16 @@ export class ScriptedHost implements DeployPort, InstallMediaReader {
     this.check('deleteVolume');
     this.deleted.push(`${ref.pool}/${ref.volume}`);
     this.volumes.delete(`${ref.pool}/${ref.volume}`);
+  }
+  /** Every live configuration passed to startFirstBoot. */
+  readonly firstBoots: string[] = [];
+  async startFirstBoot(_h: string, xml: string) {
+    this.check('startFirstBoot');
+    const uuid = /<uuid>([^<]+)<\/uuid>/.exec(xml)?.[1] ?? '';
+    const domain = this.domains.get(uuid);
+    if (!domain) throw new NotFoundError('libvirt.VIR_ERR_NO_DOMAIN', `no domain ${uuid}`);
+    this.firstBoots.push(xml);
+    domain.running = true;
   }
   async defineDomain(_h: string, xml: string) {
     this.check('defineDomain');

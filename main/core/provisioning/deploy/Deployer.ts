@@ -2,8 +2,11 @@
  * Deploying an accepted VmRequest on a host, as a job: create the disks in a storage pool (a linked clone or
  * full copy of the OS image, or empty), build and upload the cloud-init seed, define the domain from the
  * typed model, start it, and wait for the guest's address. From install media (an installer ISO the host
- * stores), the system disk is empty, the ISO is attached read-only as a CD-ROM the VM boots first, and there
- * is no seed (installers do not read cloud-init); the ISO is the user's: never created, so never removed.
+ * stores), the system disk is empty and there is no seed (installers do not read cloud-init); as virt-install
+ * does, the VM is defined on its final configuration (boots its disk, the CD-ROM drive kept and ejected, the
+ * ISO kept for Windows' multi-stage setup), and started once on the installer's (the ISO read-only, booted
+ * first; a reboot stops it): InstallerRebootWatch then starts it again on the final one. The ISO is the
+ * user's: never created, so never removed.
  * Everything the job creates goes on a rollback list the moment it exists; a failure or a cancel at any step
  * undoes the list in reverse order, so no volume and no domain is left behind. What can be checked before anything is created is checked first
  * and refused with field errors (the request never becomes a job).
@@ -81,8 +84,11 @@ export interface DeployPlan {
   disks: VolumeDisk[];
   /** The cloud-init seed; none when installing from an ISO (installers do not read it). */
   seed?: VolumeRef & { files: ReturnType<typeof seedFiles> };
-  /** The installer ISO, attached as a read-only CD-ROM. It is the user's: never created, never removed. */
-  installMedia?: InstallerCdrom;
+  /**
+   * The installer ISO (the user's: never created, never removed), booted from a read-only CD-ROM on the
+   * first run; `keepMedia`: still in the drive once installed (Windows), else ejected.
+   */
+  installer?: { cdrom: InstallerCdrom; keepMedia: boolean };
   domainType: 'kvm' | 'qemu';
   boot: BootSpec;
   machine: 'q35' | 'pc';
@@ -104,11 +110,12 @@ export class Deployer {
 
   /**
    * The domain XML a deploy of this request would define, after the same checks (same field errors), with the
-   * same volume and seed names. Nothing is created or reserved: plan() only reads the host (its offer, whether
+   * same volume and seed names; from install media, also the configuration of the installer's first run. Nothing is created or reserved: plan() only reads the host (its offer, whether
    * the name and volumes are free). The UUID is a fresh one: the deploy draws its own.
    */
-  async previewXml(raw: DeployRequestInput): Promise<{ xml: string }> {
-    return { xml: definitionOf(await this.plan(raw)) };
+  async previewXml(raw: DeployRequestInput): Promise<{ xml: string; firstBootXml?: string }> {
+    const plan = await this.plan(raw);
+    return { xml: definitionOf(plan), ...(plan.installer ? { firstBootXml: firstBootDefinitionOf(plan) } : {}) };
   }
 
   /** The checks before the job: each refusal names the field the wizard shows it at; reads the host, changes nothing. */
@@ -202,8 +209,8 @@ export class Deployer {
       ...(kernelBoot?.serialLogDir ? { serialLogPath: `${kernelBoot.serialLogDir}/${name}.serial.log` } : {}),
     };
     if (installer) {
-      // The installer boots its own kernel from the CD-ROM, on the machine type its OS has drivers for.
-      return { ...common, installMedia: installer.cdrom, boot: { kind: 'cdrom' }, machine: installer.machine };
+      // Defined to boot its disk; the first run boots the ISO (firstBootDefinitionOf), on the machine type its OS has drivers for.
+      return { ...common, installer: { cdrom: installer.cdrom, keepMedia: installer.keepMedia }, boot: { kind: 'disk' }, machine: installer.machine };
     }
     const files = seedFiles({
       vmName: name,
@@ -227,7 +234,7 @@ export class Deployer {
    * not an ISO), and the machine type its OS installs on. Refuses what only a seed could carry: installers
    * do not read cloud-init, so an account, user-data or apps would silently not happen.
    */
-  private async installerOf(input: DeployRequest, offer: HostOffer, db: OsDatabase): Promise<{ cdrom: InstallerCdrom; machine: 'q35' | 'pc' }> {
+  private async installerOf(input: DeployRequest, offer: HostOffer, db: OsDatabase): Promise<{ cdrom: InstallerCdrom; machine: 'q35' | 'pc'; keepMedia: boolean }> {
     const { request, hostId } = input;
     const noSeed = 'an installer ISO does not read cloud-init';
     if (input.user) fieldError('deploy.install-media-no-seed', `${noSeed}: create the account in the installer`, 'user');
@@ -254,7 +261,10 @@ export class Deployer {
       iso = found.iso;
     }
     const cdrom: InstallerCdrom = media.kind === 'volume' ? { pool: media.pool, volume: media.volume } : { path: iso.path };
-    return { cdrom, machine: installerMachine(deviceSupportOf(db, db.get(request.os.osinfoId)!)) };
+    const os = db.get(request.os.osinfoId)!;
+    // virt-install keeps Windows' media in the drive: its setup goes on from the disk and reads the ISO again.
+    const keepMedia = ['winnt', 'win9x', 'win16'].includes(os.family ?? '');
+    return { cdrom, machine: installerMachine(deviceSupportOf(db, os)), keepMedia };
   }
 
   private async run(plan: DeployPlan, ctx: JobContext): Promise<DeployReport> {
@@ -358,8 +368,13 @@ export class Deployer {
     await stepDone('define', 'defining the VM', () =>
       creating(`VM ${name}`, () => port.defineDomain(hostId, definition), () => port.undefineDomain(hostId, plan.uuid)),
     );
-    await stepDone('start', 'starting the VM', () =>
-      creating(`running VM ${name}`, () => port.startDomain(hostId, plan.uuid), () => port.destroyDomain(hostId, plan.uuid)),
+    const firstBoot = plan.installer ? firstBootDefinitionOf(plan) : undefined;
+    await stepDone('start', firstBoot ? 'starting the installer from the CD-ROM' : 'starting the VM', () =>
+      creating(
+        `running VM ${name}`,
+        () => (firstBoot ? port.startFirstBoot(hostId, firstBoot) : port.startDomain(hostId, plan.uuid)),
+        () => port.destroyDomain(hostId, plan.uuid),
+      ),
     );
     const address = await stepDone('address', 'waiting for the guest address', () => this.waitForAddress(hostId, plan, signal));
     // A cancel that came during the last step still wins: the user asked for nothing to be left.
@@ -491,18 +506,37 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** The domain XML of a plan: the one place both the deploy job and the preview build it. */
+/**
+ * The domain XML of a plan: the one place both the deploy job and the preview build it. From install media,
+ * the final configuration, marked for InstallerRebootWatch: it boots the disk, the ISO ejected (or kept).
+ */
 function definitionOf(plan: DeployPlan): string {
+  const { installer } = plan;
   return buildDomainDefinition({
+    ...commonDefinition(plan),
+    ...(plan.seed ? { seed: plan.seed } : {}),
+    ...(installer ? { installMedia: installer.keepMedia ? installer.cdrom : 'ejected', installerRestart: true } : {}),
+    boot: plan.boot,
+  }).toString();
+}
+
+/**
+ * The installer's first run (virt-install's "install" configuration): the ISO in the drive, booted first, and
+ * a reboot stops the VM instead of booting the installer again. Only its live configuration: the definition
+ * stays definitionOf's.
+ */
+function firstBootDefinitionOf(plan: DeployPlan): string {
+  return buildDomainDefinition({ ...commonDefinition(plan), installMedia: plan.installer!.cdrom, boot: { kind: 'cdrom' }, onReboot: 'destroy' }).toString();
+}
+
+function commonDefinition(plan: DeployPlan) {
+  return {
     name: plan.input.name,
     uuid: plan.uuid,
     domainType: plan.domainType,
     machine: plan.machine,
     hardware: plan.input.request.hardware,
     disks: plan.disks,
-    ...(plan.seed ? { seed: plan.seed } : {}),
-    ...(plan.installMedia ? { installMedia: plan.installMedia } : {}),
-    boot: plan.boot,
     ...(plan.serialLogPath ? { serialLogPath: plan.serialLogPath } : {}),
-  }).toString();
+  };
 }
