@@ -1,7 +1,7 @@
 /**
- * Device support read from osinfo: the chain of derives-from / clones with the nearest statement winning (as
- * libosinfo's osinfo_os_get_all_devices), and the installer defaults it gives, on the installed database
- * (osinfo-db 20221130 figures) and on small inline databases for the inheritance rules.
+ * Device support read from osinfo: the chain of derives-from / clones, every listed device less every one
+ * listed unsupported anywhere in it (as libosinfo's osinfo_os_get_all_devices), and the installer defaults it
+ * gives, on the installed database (osinfo-db 20221130 figures) and on small inline databases for the rules.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OsDatabase, parseOsinfoXml, type OsEntry } from './OsDatabase';
@@ -39,6 +39,17 @@ describe('osinfo device support', () => {
       <os id="k"><short-id>k</short-id><name>K</name><clones id="p"/></os>`);
     expect(deviceSupportOf(small, small.get('c')!)).toEqual({ stated: true, virtioBlock: true, virtioNet: false, virtioScsi: false, q35: false });
     expect(deviceSupportOf(small, small.get('k')!)).toMatchObject({ virtioBlock: true, q35: true });
+  });
+
+  it('an OS cannot list back a device an OS it derives from lost: unsupported anywhere in the chain wins (libosinfo)', () => {
+    const small = inline(`
+      <os id="g"><short-id>g</short-id><name>G</name><devices>
+        <device id="http://pcisig.com/pci/1af4/1001"/><device id="http://qemu.org/chipset/x86/q35" supported="false"/></devices></os>
+      <os id="p"><short-id>p</short-id><name>P</name><derives-from id="g"/><devices>
+        <device id="http://qemu.org/chipset/x86/q35"/></devices></os>`);
+    expect(deviceSupportOf(small, small.get('p')!)).toMatchObject({ virtioBlock: true, q35: false });
+    // The installed db's one such case: linux2022 lists virtio-gpu supported, Ubuntu 22.04 (it derives from it) unsupported.
+    expect(db.devicesOf(db.get('linux2022')!).supported.has('http://pcisig.com/pci/1af4/1050')).toBe(false);
   });
 
   it('an OS the database lists no device for keeps every default (unknown is not unsupported)', () => {
