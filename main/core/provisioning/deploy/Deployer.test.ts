@@ -188,6 +188,15 @@ describe('Deployer from install media (an installer ISO the host stores)', () =>
     expect(final.disks.find((d) => d.device === 'cdrom')).toMatchObject({ source: 'installer.iso', readonly: true });
   });
 
+  it('installs an OS whose virtio is legacy-only on i440fx, where its installer sees the virtio disk (osinfo: CentOS 6)', async () => {
+    const { host, jobs, deployer } = setup();
+    const job = await jobs.wait((await deployer.deploy(installer({ osinfoId: 'centos6.10' }))).id);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    const xml = DomainXml.parse(host.defined[0]!);
+    expect(xml.machine).toBe('pc');
+    expect(xml.disks.find((d) => d.device === 'disk')).toMatchObject({ bus: 'virtio' });
+  });
+
   it('installs an OS without q35 support on i440fx with an IDE CD-ROM (osinfo: Debian 8)', async () => {
     const { host, jobs, deployer } = setup();
     const job = await jobs.wait((await deployer.deploy(installer({ osinfoId: 'debian8' }))).id);

@@ -24,6 +24,8 @@ describe('osinfo device support', () => {
     ['win10', { virtioBlock: false, virtioNet: false, virtioScsi: false, q35: true }, 'q35'],
     ['winxp', { virtioBlock: false, virtioNet: false, q35: false }, 'pc'],
     ['freebsd13.1', { virtioBlock: true, virtioScsi: false, q35: false }, 'pc'],
+    // q35 listed, but virtio in its legacy form only: i440fx, as virt-install.
+    ['centos6.10', { virtioBlock: true, virtioNet: true, virtio1: false, q35: true }, 'pc'],
   ] as const)('%s (installed db): %j, installs on %s', (id, expected, machine) => {
     const support = deviceSupportOf(db, db.get(id)!);
     expect(support).toMatchObject({ stated: true, ...expected });
@@ -37,7 +39,7 @@ describe('osinfo device support', () => {
       <os id="c"><short-id>c</short-id><name>C</name><derives-from id="p"/><devices>
         <device id="http://qemu.org/chipset/x86/q35" supported="false"/></devices></os>
       <os id="k"><short-id>k</short-id><name>K</name><clones id="p"/></os>`);
-    expect(deviceSupportOf(small, small.get('c')!)).toEqual({ stated: true, virtioBlock: true, virtioNet: false, virtioScsi: false, q35: false });
+    expect(deviceSupportOf(small, small.get('c')!)).toEqual({ stated: true, virtioBlock: true, virtioNet: false, virtioScsi: false, virtio1: false, q35: false });
     expect(deviceSupportOf(small, small.get('k')!)).toMatchObject({ virtioBlock: true, q35: true });
   });
 
@@ -55,7 +57,7 @@ describe('osinfo device support', () => {
   it('an OS the database lists no device for keeps every default (unknown is not unsupported)', () => {
     const small = inline(`<os id="n"><short-id>n</short-id><name>N</name></os>`);
     const support = deviceSupportOf(small, small.get('n')!);
-    expect(support).toEqual({ stated: false, virtioBlock: true, virtioNet: true, virtioScsi: true, q35: true });
+    expect(support).toEqual({ stated: false, virtioBlock: true, virtioNet: true, virtioScsi: true, virtio1: true, q35: true });
     expect(installerMachine(support)).toBe('q35');
   });
 });
