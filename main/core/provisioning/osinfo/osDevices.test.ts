@@ -54,10 +54,13 @@ describe('osinfo device support', () => {
     expect(db.devicesOf(db.get('linux2022')!).supported.has('http://pcisig.com/pci/1af4/1050')).toBe(false);
   });
 
-  it('an OS the database lists no device for keeps every default (unknown is not unsupported)', () => {
+  it('an OS the database lists no device for gets what every x86 OS drives, as virt-install gives it (i440fx)', () => {
     const small = inline(`<os id="n"><short-id>n</short-id><name>N</name></os>`);
     const support = deviceSupportOf(small, small.get('n')!);
-    expect(support).toEqual({ stated: false, virtioBlock: true, virtioNet: true, virtioScsi: true, virtio1: true, q35: true });
-    expect(installerMachine(support)).toBe('q35');
+    expect(support).toEqual({ stated: false, virtioBlock: false, virtioNet: false, virtioScsi: false, virtio1: false, q35: false });
+    expect(installerMachine(support)).toBe('pc');
+    // MS-DOS 6.22 and Windows NT 4 in the installed db list no device: a virtio disk or a q35 machine would be lost on them.
+    expect(installerMachine(deviceSupportOf(db, db.get('msdos6.22')!))).toBe('pc');
+    expect(deviceSupportOf(db, db.get('winnt4.0')!)).toMatchObject({ stated: false, virtioBlock: false });
   });
 });

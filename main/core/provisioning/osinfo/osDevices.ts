@@ -17,7 +17,11 @@ const DEVICE_IDS = {
 } as const;
 
 export interface OsDeviceSupport {
-  /** false: the database lists no device for this OS (or what it derives from); everything below is then true. */
+  /**
+   * false: the database lists no device for this OS (or what it derives from); everything below is then false,
+   * as virt-install reads it: an installer is given the devices every x86 OS drives (i440fx, IDE, e1000), since
+   * one that cannot see its disk cannot install (MS-DOS, Windows NT 4, FreeBSD 4, CentOS 5 are such OSes).
+   */
   stated: boolean;
   virtioBlock: boolean;
   virtioNet: boolean;
@@ -30,7 +34,7 @@ export interface OsDeviceSupport {
 
 export function deviceSupportOf(db: OsDatabase, os: OsEntry): OsDeviceSupport {
   const { stated, supported } = db.devicesOf(os);
-  const has = (ids: readonly string[]) => !stated || ids.some((id) => supported.has(id));
+  const has = (ids: readonly string[]) => ids.some((id) => supported.has(id));
   return {
     stated,
     virtioBlock: has(DEVICE_IDS.virtioBlock),
