@@ -90,6 +90,15 @@ describe('InstallerRebootWatch', () => {
     expect(port.calls).toEqual(['unmark u1', 'start u1']);
   });
 
+  it('a reset asked of QEMU from the host (virsh reset: host-qmp-system-reset, as measured) is a reboot too', async () => {
+    const { port, outcomes } = setup({ u1: installing() });
+    await flush();
+    port.stop('u1', 'shutdown', 'host-qmp-system-reset');
+    await flush();
+    expect(port.calls).toEqual(['unmark u1', 'start u1']);
+    expect(outcomes.map((o) => o.outcome)).toEqual(['restarted']);
+  });
+
   it('waits for the reason when libvirt reports the stop first (two event streams)', async () => {
     const { port, clock, outcomes } = setup({ u1: installing() });
     await flush();
