@@ -57,6 +57,8 @@ import { LibvirtDeployPort } from '../drivers/libvirt/LibvirtDeployPort';
 import { NetworkService } from '../core/networks/NetworkService';
 import { NetworkWatch } from '../core/networks/NetworkWatch';
 import { LabDeployer } from '../core/provisioning/deploy/LabDeployer';
+import { InstallerRebootWatch } from '../core/provisioning/install/InstallerRebootWatch';
+import { LibvirtInstallerRebootPort } from '../drivers/libvirt/LibvirtInstallerRebootPort';
 import { LibvirtNetworkPort } from '../drivers/libvirt/LibvirtNetworkPort';
 import { GuestAddressWatcher } from '../core/guestAddresses/GuestAddressWatcher';
 import { LibvirtGuestAddressPort } from '../drivers/libvirt/LibvirtGuestAddressPort';
@@ -113,6 +115,8 @@ export interface Tandem {
   consoles: ConsoleHub;
   jobs: JobRegistry;
   migration: MigrationService;
+  /** Restarts installer VMs on their final configuration at their installer's first reboot. */
+  installerReboots: InstallerRebootWatch;
   /** Resolves when the startup hosts have had their first connection attempt and VM listing. */
   ready(): Promise<void>;
   dispose(): Promise<void>;
@@ -206,6 +210,8 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     ...(options.deployDirectKernelBoot ? { directKernelBoot: options.deployDirectKernelBoot } : {}),
     ...(options.deployAddressTimeoutMs !== undefined ? { addressTimeoutMs: options.deployAddressTimeoutMs } : {}),
   });
+  // VMs deployed from install media: started again on their final configuration when their installer reboots.
+  const installerReboots = new InstallerRebootWatch({ hosts, port: new LibvirtInstallerRebootPort(hosts) });
   const networkPort = new LibvirtNetworkPort(hosts);
   const networks = new NetworkService(networkPort, { changed: (hostId) => networkWatch.refresh(hostId) });
   const networkWatch = new NetworkWatch({ hosts, events: networkPort, list: (hostId) => networks.list(hostId) });
@@ -308,11 +314,13 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
     consoles,
     jobs,
     migration,
+    installerReboots,
     ready: () => inventory.ready(),
     async dispose() {
       await jobs.dispose();
       guestAddresses.dispose();
       provisioning.dispose();
+      installerReboots.dispose();
       for (const sub of subscriptions) sub.dispose();
       networkWatch.dispose();
       alerts.dispose();

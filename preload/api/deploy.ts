@@ -18,9 +18,10 @@ export const deployMethods = {
   'provisioning.deploy': { input: DeployRequestSchema, output: z.strictObject({ jobId: z.string() }) },
   /**
    * The domain XML `provisioning.deploy` would define for the same input, after the same checks and with the
-   * same field errors; nothing is created (the UUID in it is a fresh one: the deploy draws its own).
+   * same field errors; nothing is created (the UUID in it is a fresh one: the deploy draws its own). From install
+   * media, `xml` is the final configuration (boots the disk) and `firstBootXml` the installer's first run.
    */
-  'provisioning.previewXml': { input: DeployRequestSchema, output: z.strictObject({ xml: z.string() }) },
+  'provisioning.previewXml': { input: DeployRequestSchema, output: z.strictObject({ xml: z.string(), firstBootXml: z.string().optional() }) },
 } as const;
 
 export const deployEvents = {} as const;

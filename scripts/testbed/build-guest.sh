@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the test bed's tiny guest: $STATE/guest/vmlinuz + $STATE/guest/initramfs.img
 # (+ initramfs-agent.img for guests that run the QEMU guest agent, + tandem-install.iso,
-# the same guest as a bootable "installer" ISO).
+# the same guest as a bootable "installer" ISO, and tandem-install-reboots.iso, one whose guest reboots).
 #
 # Why: integration tests need real QEMU guests that boot in a few seconds under
 # TCG and talk on their serial console (see guest-init.sh for the protocol),
@@ -36,6 +36,8 @@
 #   firmware booted the CD). The firmware reads SATA CD-ROMs (q35) too; the
 #   guest kernel cannot (Debian's cloud kernel is built without AHCI), so only
 #   IDE CD-ROMs are readable from inside it. Built with xorriso, as the seed ISOs are;
+# - tandem-install-reboots.iso: the same ISO whose guest reboots itself (tandem.then=reboot) right
+#   after its READY line, as an installer ends: what the installer's first reboot is tested with;
 # - rebuilds only when an input changed (stamp file with input hashes).
 set -euo pipefail
 
@@ -191,16 +193,16 @@ pack_qemu_ga() {
   printf 'qemu-ga libraries: %s\n' "$(ldd "$QEMU_GA" | awk '/=> \// { print $3 }' | tr '\n' ' ')" >>"$LOG"
 }
 
-# build_install_iso KERNEL INITRD OUT TREE: the guest as a bootable installer ISO (isolinux, BIOS),
-# its files staged in the new folder TREE.
+# build_install_iso KERNEL INITRD OUT TREE [PARAMS]: the guest as a bootable installer ISO (isolinux, BIOS),
+# its files staged in the new folder TREE; PARAMS are more kernel parameters.
 build_install_iso() {
-  local kernel="$1" initrd="$2" out="$3" tree="$4"
+  local kernel="$1" initrd="$2" out="$3" tree="$4" params="${5:-}"
   mkdir -p "$tree/isolinux" "$tree/boot"
   cp "$ISOLINUX_BIN" "$LDLINUX_C32" "$tree/isolinux/"
   cp "$kernel" "$tree/boot/vmlinuz"
   cp "$initrd" "$tree/boot/initramfs.img"
   # SERIAL 0: isolinux talks on ttyS0 too (its banner is the sign the firmware booted the CD).
-  cat >"$tree/isolinux/isolinux.cfg" <<'CFG'
+  cat >"$tree/isolinux/isolinux.cfg" <<CFG
 SERIAL 0 115200
 DEFAULT installer
 PROMPT 0
@@ -208,7 +210,7 @@ TIMEOUT 1
 LABEL installer
   KERNEL /boot/vmlinuz
   INITRD /boot/initramfs.img
-  APPEND console=ttyS0 quiet panic=-1 tandem.id=installer
+  APPEND console=ttyS0 quiet panic=-1 tandem.id=installer${params:+ $params}
 CFG
   run_logged "$LOG" xorriso -as mkisofs -quiet -V TANDEM_INSTALL -J -R \
     -b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
@@ -274,9 +276,11 @@ build() {
   cp "$vmlinuz" "$GUEST/vmlinuz.tmp"
   # Staged inside the (already packed) initramfs staging folder, so the EXIT trap removes it too.
   build_install_iso "$vmlinuz" "$GUEST/initramfs.img.tmp" "$GUEST/tandem-install.iso.tmp" "$staging/.install-iso"
+  build_install_iso "$vmlinuz" "$GUEST/initramfs.img.tmp" "$GUEST/tandem-install-reboots.iso.tmp" "$staging/.install-iso-reboots" tandem.then=reboot
   mv -f "$GUEST/vmlinuz.tmp" "$GUEST/vmlinuz"
   mv -f "$GUEST/initramfs.img.tmp" "$GUEST/initramfs.img"
   mv -f "$GUEST/tandem-install.iso.tmp" "$GUEST/tandem-install.iso"
+  mv -f "$GUEST/tandem-install-reboots.iso.tmp" "$GUEST/tandem-install-reboots.iso"
   mv -f "$GUEST/initramfs-agent.img.tmp" "$GUEST/initramfs-agent.img"
   printf '%s\n' "$kver" >"$GUEST/kernel-version"
   printf '%s\n' "$stamp" >"$GUEST/.stamp"
@@ -307,7 +311,7 @@ main() {
     } | sha256sum | cut -d' ' -f1
   )"
   if [[ -f "$GUEST/.stamp" && -s "$GUEST/vmlinuz" && -s "$GUEST/initramfs.img" && -s "$GUEST/initramfs-agent.img" &&
-    -s "$GUEST/tandem-install.iso" &&
+    -s "$GUEST/tandem-install.iso" && -s "$GUEST/tandem-install-reboots.iso" &&
     "$(cat "$GUEST/.stamp")" == "$stamp" ]]; then
     say "guest: up to date ($(cat "$GUEST/kernel-version" 2>/dev/null || echo '?'))"
     return 0

@@ -13,6 +13,7 @@
 #   tandem-seed-missing              with tandem.seed=1 when no ISO with user-data was found
 #   tandem-counter <n>               every second, n = 1, 2, 3...; also written as first line of /dev/vda
 #   tandem-poweroff                  on an ACPI power-button press (virsh shutdown), then the guest powers off
+#   tandem-then <reboot|poweroff>    with tandem.then=: right before the guest reboots / powers off by itself
 #   tandem-agent started             with tandem.agent=1, once qemu-ga runs on the org.qemu.guest_agent.0 port
 #   tandem-agent-missing             with tandem.agent=1 when that port or qemu-ga cannot be found / started
 #   tandem-net-address <if> <ip>/<n> with a virtio NIC: the DHCP lease udhcpc took on <if> (again only if it changes)
@@ -34,6 +35,9 @@
 #   tandem.tpm=1      talk to the TPM 2.0 (/dev/tpm0; tpm_crb / tpm_tis are built into the cloud kernel) with raw
 #                     commands: an NV index (0x01500016, 8 bytes) holds the last counter written, so its value
 #                     says which TPM state the guest runs on (checkpoint tests of TPM guests)
+#   tandem.then=reboot|poweroff
+#                     after its READY line (and disk counter), reboot (busybox reboot -f: a reset, as an
+#                     installer's last step) or power off (poweroff -f) by itself
 #   tandem.busy=<MiB> keep rewriting <MiB> MiB of RAM (a tmpfs file) with fresh random bytes, in the background:
 #                     a guest that dirties memory all the time, for checkpoint and migration benchmarks
 # Not a param but a device: a guest with a virtio NIC loads virtio_net and, after its READY line, runs
@@ -73,6 +77,7 @@ for word in $cmdline; do
     tandem.busy=*) BUSY="${word#tandem.busy=}" ;;
     tandem.ip=*) STATIC_IP="${word#tandem.ip=}" ;;
     tandem.tpm=1) TPM=1 ;;
+    tandem.then=*) THEN="${word#tandem.then=}" ;;
   esac
 done
 
@@ -246,6 +251,14 @@ if [ -b /dev/vda ]; then
   echo "tandem-disk-counter $stored"
   [ "$(cat /sys/block/vda/ro 2>/dev/null)" = 1 ] || DISK=/dev/vda
 fi
+
+case "${THEN:-}" in
+  reboot | poweroff)
+    echo "tandem-then $THEN"
+    sync
+    "$THEN" -f
+    ;;
+esac
 
 if [ "$SEED" = 1 ]; then
   found=0

@@ -419,6 +419,7 @@ write_env() {
     echo "TANDEM_TESTBED_INITRD=$STATE/guest/initramfs.img"
     echo "TANDEM_TESTBED_AGENT_INITRD=$STATE/guest/initramfs-agent.img"
     echo "TANDEM_TESTBED_INSTALL_ISO=$STATE/guest/tandem-install.iso"
+    echo "TANDEM_TESTBED_INSTALL_REBOOT_ISO=$STATE/guest/tandem-install-reboots.iso"
     echo "TANDEM_TESTBED_IMAGES=$IMAGES"
   } >"$tmp"
   mv -f "$tmp" "$ENV_FILE"

@@ -1,8 +1,9 @@
 /**
  * "Install from ISO" in the New VM wizard, in Chromium, on the demo host (libvirt's test driver; its pool holds
  * a Debian 11 netinst ISO): the picker lists it, a path that is not absolute, not there or not an ISO, and an
- * account with an installer are refused at their field; the review shows the CD-ROM and the empty disk, and
- * the domain XML boots the CD-ROM first with no seed. Deploying follows the job to its end (the test driver
+ * account with an installer are refused at their field (the path field is reached and filled from the
+ * keyboard, and names its error); the review shows the CD-ROM and the empty disk, the domain XML that boots the
+ * disk (drive ejected) and the installer's first run that boots the CD-ROM first, no seed. Deploying follows the job to its end (the test driver
  * refuses to allocate new volumes, so it fails at the first disk, as deploys there do) and leaves the ISO
  * listed. Deploys that boot an ISO are tested on the QEMU test bed (test/integration/testbed/deployInstallMedia.test.ts).
  */
@@ -49,11 +50,18 @@ describe('installing from an ISO in the New VM wizard, in Chromium, on the demo 
     await byId('field-iso').selectOption({ label: NETINST_OPTION });
     expect(await byId('field-os').inputValue()).toBe('debian11');
 
-    // A path typed by hand: checked on the page, then by main on the host.
-    await byId('field-iso').selectOption({ label: 'A path on the host…' });
-    await byId('field-iso-path').fill('netinst.iso');
+    // A path typed by hand, from the keyboard: the last choice, then Tab past Refresh to the path field.
+    await byId('field-iso').focus();
+    await page.keyboard.press('End');
+    await expect.poll(() => byId('field-iso-path').count(), POLL).toBe(1);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('field-iso-path');
+    await page.keyboard.type('netinst.iso');
     await byId('wizard-next').click();
     await expect.poll(() => byId('error-os.installMedia').innerText(), POLL).toMatch(/an absolute path/);
+    // The field names its error for assistive technology.
+    expect(await byId('field-iso-path').getAttribute('aria-describedby')).toBe(await byId('error-os.installMedia').getAttribute('id'));
     await byId('field-iso-path').fill('/var/lib/libvirt/images/web-frontend.qcow2');
     await byId('wizard-next').click();
     await expect.poll(() => byId('error-os.installMedia').innerText(), POLL).toBe('/var/lib/libvirt/images/web-frontend.qcow2 is not an ISO image (libvirt reads it as qcow2)');
@@ -75,16 +83,24 @@ describe('installing from an ISO in the New VM wizard, in Chromium, on the demo 
 
     await byId('wizard-step-review').waitFor();
     await expect.poll(() => byId('placement-explanation').innerText(), POLL).toMatch(/^Demo host: takes the VM exactly as asked/);
-    expect(await byId('review-install-media').innerText()).toMatch(new RegExp(`^default/${NETINST.replace(/\./g, '\\.')}: a read-only CD-ROM, booted before the disk\\. No cloud-init seed`));
+    expect(await byId('review-install-media').innerText()).toMatch(
+      new RegExp(`^default/${NETINST.replace(/\./g, '\\.')}: a read-only CD-ROM, booted before the disk on the first run; when the installer reboots, Tandem starts the VM again from its disk\\. No cloud-init seed`),
+    );
     expect(await byId('review-disks').innerText()).toBe('20 GiB virtio (empty)');
     await page.locator('[data-testid="review-xml"] summary').click();
     await expect.poll(() => byId('review-xml-text').innerText(), POLL).toMatch(/^<domain /);
+    // The definition boots the disk, the drive ejected; the installer's first run boots the ISO first.
     const xml = await byId('review-xml-text').innerText();
-    expect(xml).toContain('<boot dev="cdrom"/><boot dev="hd"/>');
-    expect(xml).toMatch(new RegExp(`<disk type="volume" device="cdrom"><driver name="qemu" type="raw"/><source pool="default" volume="${NETINST}"/><target dev="sda" bus="sata"/><readonly/></disk>`));
+    expect(xml).toContain('<boot dev="hd"/></os>');
+    expect(xml).toContain('<disk type="file" device="cdrom"><driver name="qemu" type="raw"/><target dev="sda" bus="sata"/><readonly/></disk>');
+    expect(xml).toContain('https://tandem.dev/xmlns/installer/1');
     expect(xml).toContain('<source pool="default" volume="from-iso-disk0.qcow2"/>');
     expect(xml).not.toContain('seed.iso');
     expect(xml).toContain('<graphics type="vnc"');
+    const firstBoot = await byId('review-first-boot-xml-text').innerText();
+    expect(firstBoot).toContain('<boot dev="cdrom"/><boot dev="hd"/>');
+    expect(firstBoot).toContain('<on_reboot>destroy</on_reboot>');
+    expect(firstBoot).toMatch(new RegExp(`<disk type="volume" device="cdrom"><driver name="qemu" type="raw"/><source pool="default" volume="${NETINST}"/><target dev="sda" bus="sata"/><readonly/></disk>`));
 
     // Deploy: the job is followed to its end; whatever happened, the user's ISO is still there.
     await byId('wizard-deploy').click();

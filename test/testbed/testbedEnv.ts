@@ -44,6 +44,8 @@ export interface TestbedEnv {
    * banner and `TANDEM-GUEST-READY id=installer` on ttyS0. Absent in env files of older test beds.
    */
   installIso?: string;
+  /** The same ISO whose guest reboots itself right after its READY line (tandem.then=reboot), as an installer ends. */
+  installRebootIso?: string;
 }
 
 const KEYS = {
@@ -60,6 +62,7 @@ const KEYS = {
   saslPassword: 'TANDEM_TESTBED_SASL_PASSWORD',
   installIso: 'TANDEM_TESTBED_INSTALL_ISO',
   netHostUri: 'TANDEM_TESTBED_NETHOST_URI',
+  installRebootIso: 'TANDEM_TESTBED_INSTALL_REBOOT_ISO',
 } as const;
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -119,6 +122,7 @@ export function readTestbedEnv(): TestbedEnv | undefined {
   const saslPassword = optional(KEYS.saslPassword);
   const installIso = optional(KEYS.installIso);
   const netHostUri = optional(KEYS.netHostUri);
+  const installRebootIso = optional(KEYS.installRebootIso);
   return {
     dir: get(KEYS.dir),
     host0Uri,
@@ -134,5 +138,6 @@ export function readTestbedEnv(): TestbedEnv | undefined {
     ...(saslPassword !== undefined ? { saslPassword } : {}),
     ...(installIso !== undefined ? { installIso } : {}),
     ...(netHostUri !== undefined ? { netHostUri } : {}),
+    ...(installRebootIso !== undefined ? { installRebootIso } : {}),
   };
 }

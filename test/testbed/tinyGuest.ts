@@ -25,6 +25,8 @@ export const SERIAL = {
   seedLine: /^tandem-seed: (.*)$/m,
   seedMissing: /^tandem-seed-missing$/m,
   poweroff: /^tandem-poweroff$/m,
+  /** With `then`: the guest is about to reboot / power off by itself. */
+  then: /^tandem-then (reboot|poweroff)$/m,
   agentStarted: /^tandem-agent started$/m,
   agentMissing: /^tandem-agent-missing$/m,
   /** With a virtio NIC: the DHCP lease the guest took (interface, address, prefix length). */
@@ -84,6 +86,10 @@ export interface TinyGuestOptions {
    * (SERIAL.tpmBoot, SERIAL.tpmTick), so a test sees which TPM state the guest runs on.
    */
   tpm?: boolean;
+  /** Right after its READY line the guest reboots (a reset) or powers off by itself, printing `tandem-then <what>`. */
+  then?: 'reboot' | 'poweroff';
+  /** The domain's `<on_reboot>`: 'restart' (default) or 'destroy' (a reset stops the domain, as an installer's config). */
+  onReboot?: 'restart' | 'destroy';
 }
 
 export type TinyGuestSerial = 'file' | 'pty';
@@ -122,6 +128,8 @@ export interface TinyGuestXmlParams {
   network?: string;
   staticIp?: string;
   tpm?: boolean;
+  then?: 'reboot' | 'poweroff';
+  onReboot?: 'restart' | 'destroy';
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -158,12 +166,13 @@ export function buildTinyGuestXml(p: TinyGuestXmlParams): string {
   if (p.busyMiB) cmdline.push(`tandem.busy=${Math.trunc(p.busyMiB)}`);
   if (p.staticIp) cmdline.push(`tandem.ip=${p.staticIp}`);
   if (p.tpm) cmdline.push('tandem.tpm=1');
+  if (p.then) cmdline.push(`tandem.then=${p.then}`);
   add(os, 'cmdline', {}, cmdline.join(' '));
 
   // ACPI lets `virsh shutdown` press the power button the guest listens to.
   add(add(domain, 'features'), 'acpi');
   add(domain, 'on_poweroff', {}, 'destroy');
-  add(domain, 'on_reboot', {}, 'restart');
+  add(domain, 'on_reboot', {}, p.onReboot ?? 'restart');
   add(domain, 'on_crash', {}, 'destroy');
 
   const devices = add(domain, 'devices');
@@ -289,6 +298,8 @@ export async function createTinyGuest(env: TestbedEnv, opts: TinyGuestOptions): 
     ...(opts.network ? { network: opts.network } : {}),
     ...(opts.staticIp ? { staticIp: opts.staticIp } : {}),
     ...(opts.tpm ? { tpm: true } : {}),
+    ...(opts.then ? { then: opts.then } : {}),
+    ...(opts.onReboot ? { onReboot: opts.onReboot } : {}),
   });
   return { name: opts.name, uuid, xml, diskPath, serialLogPath, ...(dataDiskPath ? { dataDiskPath } : {}) };
 }
@@ -343,6 +354,16 @@ async function readFrom(path: string, offset: number): Promise<string> {
  * flag works per line) and returns the first match; rejects with the log's tail after `timeoutMs`.
  * `fromOffset` (bytes, see serialLogSize) ignores what was logged before, e.g. before a migration.
  */
+/**
+ * Serial output as lines of text: CRs removed, and the terminal escapes SeaBIOS's serial console (sgabios,
+ * `<bios useserial>`) writes when a boot loader or kernel sets a video mode ("ESC c ESC[?7l ESC[2J", often at
+ * the start of the guest's next line) taken out.
+ */
+export function plainSerial(text: string): string {
+  // eslint-disable-next-line no-control-regex -- the escapes are what this removes
+  return text.replace(/\r/g, '').replace(/\x1b(?:\[[0-9;?]*[A-Za-z]|[A-Za-z])/g, '');
+}
+
 export async function waitForSerial(
   path: string,
   regex: RegExp,
@@ -353,7 +374,7 @@ export async function waitForSerial(
   const deadline = Date.now() + timeoutMs;
   let text: string;
   for (;;) {
-    text = (await readFrom(path, options.fromOffset ?? 0)).replace(/\r/g, '');
+    text = plainSerial(await readFrom(path, options.fromOffset ?? 0));
     const match = text.match(re);
     if (match) return match;
     if (Date.now() >= deadline) break;
@@ -365,7 +386,7 @@ export async function waitForSerial(
 
 /** The guest's serial log from `fromOffset` (bytes, see serialLogSize) on, CRs removed. */
 export async function serialText(guest: Pick<TinyGuest, 'serialLogPath'>, fromOffset = 0): Promise<string> {
-  return (await readFile(guest.serialLogPath)).subarray(fromOffset).toString('utf8').replace(/\r/g, '');
+  return plainSerial((await readFile(guest.serialLogPath)).subarray(fromOffset).toString('utf8'));
 }
 
 /** The highest counter the guest printed so far. */

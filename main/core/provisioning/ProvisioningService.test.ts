@@ -23,7 +23,13 @@ beforeAll(async () => {
 type File = HostIsoVolume & { format: string };
 
 function setup(
-  options: { hosts?: ProvisioningHost[]; offers?: Record<string, HostOffer>; vmNames?: Record<string, string[]>; files?: Record<string, File[]> } = {},
+  options: {
+    hosts?: ProvisioningHost[];
+    offers?: Record<string, HostOffer>;
+    vmNames?: Record<string, string[]>;
+    files?: Record<string, File[]>;
+    inspectErrors?: Record<string, Error>;
+  } = {},
 ) {
   const hosts = options.hosts ?? [{ id: 'server', name: 'server', status: 'connected' }];
   const offers = options.offers ?? { server: host('server') };
@@ -57,6 +63,8 @@ function setup(
       },
       async inspect(hostId, media): Promise<MediaInspection> {
         inspected.push(`${hostId} ${JSON.stringify(media)}`);
+        const refusal = options.inspectErrors?.[hostId];
+        if (refusal) throw refusal;
         const file = (options.files?.[hostId] ?? []).find((f) => (media.kind === 'path' ? f.path === media.path : f.pool === media.pool && f.volume === media.volume));
         if (!file) return { state: 'missing', reason: `nothing there on ${hostId}` };
         const { format, ...iso } = file;
@@ -107,7 +115,7 @@ describe('ProvisioningService', () => {
     failOnce(new HostUnreachableError('host.unreachable', 'connection reset'));
     const first = await service.propose(req());
     expect(first.proposals).toEqual([]);
-    expect(first.refusals).toEqual([{ hostId: 'server', hostName: 'server', reasons: ['not connected (its offer could not be read: connection reset)'] }]);
+    expect(first.refusals).toEqual([{ hostId: 'server', hostName: 'server', reasons: ['its offer could not be read: connection reset'] }]);
     const second = await service.propose(req());
     expect(second.proposals.map((p) => p.hostId)).toEqual(['server']);
     expect(reads).toEqual(['server', 'server']);
@@ -226,16 +234,41 @@ describe('ProvisioningService', () => {
       ]);
     });
 
-    it('finds a path outside every pool by asking each host once, until the host changes', async () => {
+    it('finds a path outside every pool by asking the host that has it once, until the host changes', async () => {
       const { service, inspected, hostChanged } = setup({ hosts, offers, files });
       const media = { kind: 'path', path: '/home/me/Downloads/ubuntu.iso' };
       const placement = await service.place(fromIso(media), {});
       expect(placement.chosen?.hostId).toBe('a');
       expect(placement.chosen?.config.os.installMedia).toEqual(media);
       await service.propose(fromIso(media));
-      expect(inspected.sort()).toEqual([`a ${JSON.stringify(media)}`, `b ${JSON.stringify(media)}`]);
+      // beta, which does not have it, is asked each time (the file may have been copied there since).
+      expect(inspected.sort()).toEqual([`a ${JSON.stringify(media)}`, `b ${JSON.stringify(media)}`, `b ${JSON.stringify(media)}`]);
       hostChanged.emit({ id: 'a' });
       await service.propose(fromIso(media));
+      expect(inspected.filter((i) => i.startsWith('a '))).toHaveLength(2);
+    });
+
+    it('a host where the medium could not be looked for is refused with that reason, not as an unreadable offer', async () => {
+      const stopped = new ConflictError('storage.pool-inactive', 'Storage pool "isos" covers /srv/isos but is not started');
+      const { service } = setup({ hosts, offers, files, inspectErrors: { b: stopped } });
+      const { refusals } = await service.propose(fromIso({ kind: 'path', path: '/srv/isos/x.iso' }));
+      expect(refusals.find((r) => r.hostId === 'b')?.reasons).toEqual([
+        'ISO /srv/isos/x.iso could not be looked for: Storage pool "isos" covers /srv/isos but is not started',
+      ]);
+    });
+
+    it('asks again about a medium that was missing or not an ISO: the file copied in since is found', async () => {
+      const hostFiles: Record<string, File[]> = { a: [], b: [] };
+      const { service, inspected } = setup({ hosts, offers, files: hostFiles });
+      const path = '/srv/isos/netinst.iso';
+      const draft = { name: 'inst', hostId: 'a', request: request({}, { source: 'install-media', installMedia: { kind: 'path', path } }) };
+      expect(await service.validate(draft)).toEqual([{ field: 'os.installMedia', message: `ISO ${path} not found: nothing there on a` }]);
+      hostFiles.a!.push({ path, sizeBytes: GiB, format: 'qcow2' });
+      expect(await service.validate(draft)).toEqual([{ field: 'os.installMedia', message: `${path} is not an ISO image (libvirt reads it as qcow2)` }]);
+      hostFiles.a![0]!.format = 'iso';
+      expect(await service.validate(draft)).toEqual([]);
+      // Found, it is kept until the host changes.
+      expect(await service.validate(draft)).toEqual([]);
       expect(inspected).toHaveLength(3);
     });
 

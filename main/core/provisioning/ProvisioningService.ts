@@ -86,7 +86,10 @@ export interface InstallMediaEntry {
 
 export class ProvisioningService {
   private readonly offers = new Map<string, Promise<HostOffer>>();
-  /** Media looked up on a host (by the medium's JSON), forgotten with that host's offer. */
+  /**
+   * ISOs found on a host (by the medium's JSON), forgotten with that host's offer. Only finds are kept: a
+   * medium missing or not an ISO is asked again, so copying the file in fixes the next check.
+   */
   private readonly inspections = new Map<string, Map<string, Promise<MediaInspection>>>();
   private readonly subscriptions: Disposable[];
   private catalogLoad: Promise<Catalog> | undefined;
@@ -237,7 +240,7 @@ export class ProvisioningService {
     const connected = candidates.flatMap((c) => (c.state === 'connected' ? [c.offer] : []));
     const { proposals, refusals } = bestMatch(request, connected, db, { today: this.today() });
     const unavailable = candidates.flatMap((c) =>
-      c.state === 'unavailable' ? [{ hostId: c.hostId, hostName: c.hostName, reasons: [`not connected (${c.reason})`] }] : [],
+      c.state === 'unavailable' ? [{ hostId: c.hostId, hostName: c.hostName, reasons: [c.reason] }] : [],
     );
     return { proposals: proposals.map(toProposal), refusals: [...refusals, ...unavailable] };
   }
@@ -338,15 +341,20 @@ export class ProvisioningService {
     return Promise.all(
       this.deps.hosts.list().map(async (host): Promise<PlacementCandidate> => {
         if (host.status !== 'connected') {
-          return { state: 'unavailable', hostId: host.id, hostName: host.name, reason: host.statusReason ?? host.status };
+          return { state: 'unavailable', hostId: host.id, hostName: host.name, reason: `not connected (${host.statusReason ?? host.status})` };
         }
+        let offer: HostOffer;
         try {
-          const offer = await this.offer(host.id);
-          if (!media || findIso(offer.isoVolumes, media)) return { state: 'connected', offer };
+          offer = await this.offer(host.id);
+        } catch (error) {
+          return { state: 'unavailable', hostId: host.id, hostName: host.name, reason: `its offer could not be read: ${(error as Error).message}` };
+        }
+        if (!media || findIso(offer.isoVolumes, media)) return { state: 'connected', offer };
+        try {
           const found = await this.inspect(host.id, media);
           return { state: 'connected', offer: found.state === 'iso' ? { ...offer, isoVolumes: [...offer.isoVolumes, found.iso] } : offer };
         } catch (error) {
-          return { state: 'unavailable', hostId: host.id, hostName: host.name, reason: `its offer could not be read: ${(error as Error).message}` };
+          return { state: 'unavailable', hostId: host.id, hostName: host.name, reason: `${describeMedia(media)} could not be looked for: ${(error as Error).message}` };
         }
       }),
     );
@@ -374,10 +382,11 @@ export class ProvisioningService {
       const lookup = this.deps.media.inspect(hostId, media);
       found = lookup;
       forHost.set(key, lookup);
-      // A failed look is not kept: the next request asks again.
-      lookup.catch(() => {
+      const forget = () => {
         if (this.inspections.get(hostId)?.get(key) === lookup) this.inspections.get(hostId)!.delete(key);
-      });
+      };
+      // A failed look, or one that found no ISO, is not kept: the next request asks again.
+      lookup.then((found) => found.state !== 'iso' && forget(), forget);
     }
     return found;
   }

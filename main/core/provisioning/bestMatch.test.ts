@@ -34,7 +34,8 @@ interface Case {
 
 const win11 = (hardware: HardwareInput = {}) =>
   request(
-    { vcpus: 4, memoryMiB: 8192, firmware: 'uefi', secureBoot: true, tpm: true, disks: [{ sizeGiB: 80, bus: 'sata' }], ...hardware },
+    // SATA and e1000e: Windows' setup has no virtio driver of its own (the fixture lists its devices as osinfo-db does).
+    { vcpus: 4, memoryMiB: 8192, firmware: 'uefi', secureBoot: true, tpm: true, disks: [{ sizeGiB: 80, bus: 'sata' }], nics: [{ network: 'default', model: 'e1000e' }], ...hardware },
     { osinfoId: 'win11', source: 'install-media' },
   );
 
@@ -731,6 +732,26 @@ describe('bestMatch of installer ISOs on the installed osinfo database (device d
     expect(p!.distance).toBeCloseTo(3 * WEIGHTS.installerDriver, 6);
     expect(p!.config.hardware.disks.map((d) => d.bus)).toEqual(['sata', 'sata']);
     expect(p!.config.hardware.nics[0]!.model).toBe('e1000e');
+  });
+
+  it("gives Windows XP's installer what it has drivers for on i440fx: an IDE disk and an e1000 NIC (no AHCI, no 82574)", () => {
+    const result = bestMatch(
+      installFrom('winxp', { memoryMiB: 512, disks: [{ sizeGiB: 10 }], nics: [{ network: 'default' }] }),
+      [host('h1', isoOf('winxp'))],
+      installed,
+    );
+    const [p] = result.proposals;
+    expect(p!.changes.map((c) => c.text)).toEqual([
+      'disk 1 bus virtio -> ide: Microsoft Windows XP has no virtio-block driver of its own (osinfo)',
+      'NIC 1 model virtio -> e1000: Microsoft Windows XP has no virtio-net driver of its own (osinfo)',
+    ]);
+    expect(p!.config.hardware.disks[0]!.bus).toBe('ide');
+    expect(p!.config.hardware.nics[0]!.model).toBe('e1000');
+  });
+
+  it('turns an IDE disk asked for an installer on q35 into SATA (q35 has no IDE controller)', () => {
+    const result = bestMatch(installFrom('win10', { memoryMiB: 4096, disks: [{ sizeGiB: 40, bus: 'ide' }], nics: [] }), [host('h1', isoOf('win10'))], installed);
+    expect(result.proposals[0]!.changes.map((c) => c.text)).toEqual(['disk 1 bus ide -> sata: Microsoft Windows 10 installs on q35, which has no IDE controller']);
   });
 
   it("keeps virtio for Debian 11's installer: it has the drivers", () => {

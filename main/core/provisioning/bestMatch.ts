@@ -19,7 +19,7 @@ import { InvalidInputError } from '../errors';
 import type { HostImage, HostIsoVolume, HostOffer, HostPool } from './HostOffer';
 import { describeMedia, findIso, mediaOf } from './installMedia';
 import type { OsDatabase, OsEntry } from './osinfo/OsDatabase';
-import { deviceSupportOf } from './osinfo/osDevices';
+import { deviceSupportOf, installerMachine } from './osinfo/osDevices';
 import { VmRequestSchema, type VmRequest, type VmRequestInput } from './schemas';
 import { GiB, MiB, formatBytes, plural } from './units';
 
@@ -563,21 +563,34 @@ function isoImage(iso: HostIsoVolume, os: OsEntry, arch: VmRequest['hardware']['
 
 /**
  * The installer must see the disk it installs onto and drive the NIC it fetches packages through: a virtio
- * device the OS has no driver for (osinfo, as virt-install reads it) becomes SATA / e1000e, each a change with
- * its reason. An OS the database lists no devices for keeps what was asked.
+ * device the OS has no driver for (osinfo, as virt-install reads it) becomes what virt-install gives it on the
+ * machine type the OS installs on (installerMachine): a SATA disk and an e1000e NIC on q35, an IDE disk and an
+ * e1000 NIC on i440fx (an OS without q35 support predates AHCI and the 82574 NIC: Windows XP's setup sees
+ * neither). An IDE disk asked for on q35 (it has no IDE controller) becomes SATA. Each is a change with its
+ * reason. An OS the database lists no devices for gets them too (virt-install's reading: unknown is unsupported).
  */
 function installerDrivers(hw: VmRequest['hardware'], os: OsEntry, db: OsDatabase, changes: MatchChange[]): void {
   const support = deviceSupportOf(db, os);
+  const q35 = installerMachine(support) === 'q35';
+  const legacyBus = q35 ? 'sata' : 'ide';
+  // osinfo lists nothing for the oldest OSes: what every x86 OS drives, rather than a device the installer may not see.
+  const noDriver = (what: string) => (support.stated ? `${os.name} has no ${what} driver of its own (osinfo)` : `osinfo lists no drivers for ${os.name}`);
   hw.disks.forEach((disk, index) => {
     const missing = disk.bus === 'virtio' && !support.virtioBlock ? 'virtio-block' : disk.bus === 'scsi' && !support.virtioScsi ? 'virtio-scsi' : undefined;
-    if (!missing) return;
-    changes.push(change(`hardware.disks.${index}.bus`, disk.bus, 'sata', `${os.name} has no ${missing} driver of its own (osinfo)`, WEIGHTS.installerDriver));
-    disk.bus = 'sata';
+    const field = `hardware.disks.${index}.bus`;
+    if (missing) {
+      changes.push(change(field, disk.bus, legacyBus, noDriver(missing), WEIGHTS.installerDriver));
+      disk.bus = legacyBus;
+    } else if (disk.bus === 'ide' && q35) {
+      changes.push(change(field, 'ide', 'sata', `${os.name} installs on q35, which has no IDE controller`, WEIGHTS.installerDriver));
+      disk.bus = 'sata';
+    }
   });
+  const legacyNic = q35 ? 'e1000e' : 'e1000';
   hw.nics.forEach((nic, index) => {
     if (nic.model !== 'virtio' || support.virtioNet) return;
-    changes.push(change(`hardware.nics.${index}.model`, 'virtio', 'e1000e', `${os.name} has no virtio-net driver of its own (osinfo)`, WEIGHTS.installerDriver));
-    nic.model = 'e1000e';
+    changes.push(change(`hardware.nics.${index}.model`, 'virtio', legacyNic, noDriver('virtio-net'), WEIGHTS.installerDriver));
+    nic.model = legacyNic;
   });
 }
 

@@ -21,6 +21,8 @@ export interface InstallMediaReader {
   inspect(hostId: string, media: InstallMedia): Promise<MediaInspection>;
 }
 
+export const SEED_SUFFIX = '-seed.iso';
+
 /** Pool types whose volumes are files libvirt reads the format of from their content (virStorageFileProbeFormat). */
 const CONTENT_PROBED_POOLS: ReadonlySet<string> = new Set(['dir', 'fs', 'netfs']);
 
@@ -40,6 +42,11 @@ export function isIsoVolume(volume: { name: string; format: string | undefined; 
  */
 export function mayBeIso(name: string): boolean {
   return !/\.(qcow2?|qed|vmdk|vdi|vhdx?|vpc|raw|luks|bochs|cloop|dmg)$/i.test(name);
+}
+
+/** The cloud-init seed ISO a deploy writes next to a VM's disks ("<vm>-seed.iso", Deployer.ts): not an installer. */
+export function isDeploySeed(name: string): boolean {
+  return name.endsWith(SEED_SUFFIX);
 }
 
 /** "ISO volume isos/debian.iso", "ISO /srv/debian.iso": how messages name a medium. */

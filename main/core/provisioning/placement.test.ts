@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 
 const connected = (...offers: ReturnType<typeof host>[]): PlacementCandidate[] => offers.map((offer) => ({ state: 'connected', offer }));
-const away = (hostId: string, reason = 'unreachable: connection refused'): PlacementCandidate => ({
+const away = (hostId: string, reason = 'not connected (unreachable: connection refused)'): PlacementCandidate => ({
   state: 'unavailable',
   hostId,
   hostName: hostId,
@@ -121,7 +121,7 @@ describe('placeVm with an override', () => {
   });
 
   it('refuses an override onto a host that is not connected', () => {
-    expect(() => placeVm(request(), [...hosts(), away('off', 'auth failed')], db, { overrideHostId: 'off' })).toThrow(
+    expect(() => placeVm(request(), [...hosts(), away('off', 'not connected (auth failed)')], db, { overrideHostId: 'off' })).toThrow(
       "off can't run this VM: not connected (auth failed)",
     );
   });

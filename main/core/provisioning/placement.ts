@@ -13,7 +13,10 @@ import { formatBytes, plural } from './units';
 
 export type PlacementCandidate =
   | { state: 'connected'; offer: HostOffer }
-  /** A known host that is not connected now; `reason` says why (e.g. "unreachable: connection refused"). */
+  /**
+   * A known host that cannot be matched now; `reason` says why, whole ("not connected (unreachable: connection
+   * refused)", "its offer could not be read: ...").
+   */
   | { state: 'unavailable'; hostId: string; hostName: string; reason: string };
 
 export interface PlacementDecision {
@@ -36,7 +39,7 @@ export function placeVm(
 ): PlacementOutcome {
   const connected = candidates.flatMap((c) => (c.state === 'connected' ? [c.offer] : []));
   const unavailable: MatchRefusal[] = candidates.flatMap((c) =>
-    c.state === 'unavailable' ? [{ hostId: c.hostId, hostName: c.hostName, reasons: [`not connected (${c.reason})`] }] : [],
+    c.state === 'unavailable' ? [{ hostId: c.hostId, hostName: c.hostName, reasons: [c.reason] }] : [],
   );
   const { proposals, refusals: matchRefusals } = bestMatch(request, connected, db);
   const refusals = [...matchRefusals, ...unavailable];

@@ -20,7 +20,8 @@ const LibvirtNameSchema = z
 
 export const DiskSpecSchema = z.object({
   sizeGiB: z.number().int().min(1).max(65_536),
-  bus: z.enum(['virtio', 'sata', 'scsi']).default('virtio'),
+  /** ide: only on the i440fx ("pc") machine, which old installers need (q35 has no IDE controller). */
+  bus: z.enum(['virtio', 'sata', 'scsi', 'ide']).default('virtio'),
   /** The storage pool wanted; the best match picks one when absent or missing on the host. */
   pool: LibvirtNameSchema.optional(),
 });
@@ -29,7 +30,8 @@ export type DiskSpec = z.infer<typeof DiskSpecSchema>;
 export const NicSpecSchema = z.object({
   /** A libvirt network name ("default" is libvirt's NAT network). */
   network: LibvirtNameSchema,
-  model: z.enum(['virtio', 'e1000e']).default('virtio'),
+  /** e1000e (PCIe) goes with q35; e1000 (PCI) is the NIC older OSes on i440fx have a driver for. */
+  model: z.enum(['virtio', 'e1000e', 'e1000']).default('virtio'),
 });
 export type NicSpec = z.infer<typeof NicSpecSchema>;
 

@@ -87,6 +87,16 @@ export class ScriptedHost implements DeployPort, InstallMediaReader, GuestAddres
     this.deleted.push(`${ref.pool}/${ref.volume}`);
     this.volumes.delete(`${ref.pool}/${ref.volume}`);
   }
+  /** Every live configuration passed to startFirstBoot. */
+  readonly firstBoots: string[] = [];
+  async startFirstBoot(_h: string, xml: string) {
+    this.check('startFirstBoot');
+    const uuid = /<uuid>([^<]+)<\/uuid>/.exec(xml)?.[1] ?? '';
+    const domain = this.domains.get(uuid);
+    if (!domain) throw new NotFoundError('libvirt.VIR_ERR_NO_DOMAIN', `no domain ${uuid}`);
+    this.firstBoots.push(xml);
+    domain.running = true;
+  }
   async defineDomain(_h: string, xml: string) {
     this.check('defineDomain');
     this.defined.push(xml);

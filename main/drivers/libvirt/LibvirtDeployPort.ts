@@ -94,6 +94,10 @@ export class LibvirtDeployPort implements DeployPort {
     await this.call(hostId, (conn) => withDomain(conn, uuid, (d) => d.create()));
   }
 
+  async startFirstBoot(hostId: string, xml: string): Promise<void> {
+    await this.call(hostId, async (conn) => (await conn.createDomainXML(xml)).free());
+  }
+
   async destroyDomain(hostId: string, uuid: string): Promise<void> {
     await this.call(hostId, (conn) =>
       withDomain(conn, uuid, async (d) => {

@@ -1,7 +1,8 @@
 /**
  * Install media on libvirt's test driver (real libvirt, no daemon): the ISO volumes of the demo host's pool
  * (by libvirt's format, so a ".iso" that is not one is left out and an ISO named ".img" is in), and a medium
- * looked up as a volume or a path: an ISO, something else, or nothing. The path look-ups through a pool over
+ * looked up as a volume or a path: an ISO, something else, or nothing; a deployed VM's cloud-init seed is no
+ * installer, and a volume deleted while the pool is listed is skipped. The path look-ups through a pool over
  * the folder or a transient one are tested on real daemons (test/integration/testbed/deployInstallMedia.test.ts).
  */
 import { join, resolve } from 'node:path';
@@ -10,7 +11,8 @@ import { HostManager } from '../../core/hosts/HostManager';
 import { OsDatabase } from '../../core/provisioning/osinfo/OsDatabase';
 import { createImageIdentifier } from '../../core/provisioning/osinfo/identifyImage';
 import { LibvirtHostDriver, libvirtConnectionOf } from './LibvirtHostDriver';
-import { LibvirtInstallMedia } from './LibvirtInstallMedia';
+import type { StoragePool } from '../../../native-helpers/libvirt/lib/index';
+import { LibvirtInstallMedia, isoVolumesOf } from './LibvirtInstallMedia';
 
 const DEMO = `test://${join(resolve(import.meta.dirname, '..', '..', '..'), 'assets', 'demo-host.xml')}`;
 const NETINST = 'debian-11.5.0-amd64-netinst.iso';
@@ -29,6 +31,7 @@ describe("LibvirtInstallMedia on libvirt's test driver (the demo host)", () => {
       for (const [name, format] of [
         ['fake.iso', 'raw'],
         ['installer.img', 'iso'],
+        ['web-seed.iso', 'iso'],
       ]) {
         (await pool.createVolumeXML(`<volume><name>${name}</name><capacity unit='MiB'>1</capacity><target><format type='${format}'/></target></volume>`)).free();
       }
@@ -44,6 +47,27 @@ describe("LibvirtInstallMedia on libvirt's test driver (the demo host)", () => {
       { pool: 'default', volume: NETINST, path: `/var/lib/libvirt/images/${NETINST}`, sizeBytes: 389 * 2 ** 20, osinfoId: 'debian11' },
       { pool: 'default', volume: 'installer.img', path: '/var/lib/libvirt/images/installer.img', sizeBytes: 2 ** 20 },
     ]);
+  });
+
+  it('skips a volume deleted while the pool is read (a deploy rolling back its seed), instead of failing the listing', async () => {
+    const conn = libvirtConnectionOf(hosts.session(hostId));
+    const pool = await conn.lookupStoragePoolByName('default');
+    try {
+      (await pool.createVolumeXML(`<volume><name>going.iso</name><capacity unit='MiB'>1</capacity><target><format type='iso'/></target></volume>`)).free();
+      // The real pool, whose listing is followed by the deletion of one of the volumes it returned.
+      const listThenDelete = async (flags?: number) => {
+        const volumes = await pool.listAllVolumes(flags);
+        await volumes.find((v) => v.getName() === 'going.iso')!.delete();
+        return volumes;
+      };
+      const racing = new Proxy(pool, {
+        get: (target, key) => (key === 'listAllVolumes' ? listThenDelete : (Reflect.get(target, key, target) as (...a: unknown[]) => unknown).bind(target)),
+      }) as StoragePool;
+      const listed = await isoVolumesOf(racing);
+      expect(listed.map((v) => v.volume).sort()).toEqual([NETINST, 'installer.img']);
+    } finally {
+      pool.free();
+    }
   });
 
   it('inspects a named volume: an ISO, something else, a volume or pool that is not there', async () => {

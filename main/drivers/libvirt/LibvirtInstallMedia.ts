@@ -7,19 +7,16 @@
 import { dirname } from 'node:path';
 import type { HostManager } from '../../core/hosts/HostManager';
 import type { HostIsoVolume } from '../../core/provisioning/HostOffer';
-import { isIsoVolume, mayBeIso, type InstallMediaReader, type MediaInspection } from '../../core/provisioning/installMedia';
+import { isDeploySeed, isIsoVolume, mayBeIso, type InstallMediaReader, type MediaInspection } from '../../core/provisioning/installMedia';
 import type { InstallMedia } from '../../core/provisioning/schemas';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
 import { virConnectListAllStoragePoolsFlags, type Connection, type StoragePool, type StorageVol } from '../../../native-helpers/libvirt/lib';
 import type { ImageIdentifier } from './LibvirtHostOfferReader';
 import { libvirtConnectionOf } from './LibvirtHostDriver';
 import { mapLibvirtError, mapped } from './mapLibvirtError';
-import { orMissing, withPoolOver, withTransientPoolOver } from './storagePools';
+import { isProbePool, lookInFolder, orMissing, refreshUnlessBusy, withPoolOver, withTransientPoolOver } from './storagePools';
 
 export class LibvirtInstallMedia implements InstallMediaReader {
-  /** The path look-ups running per host: one at a time, as two transient pools over one folder conflict. */
-  private readonly pathLooks = new Map<string, Promise<unknown>>();
-
   constructor(
     private readonly hosts: Pick<HostManager, 'session' | 'get'>,
     /** Resolved per use: the osinfo database loads lazily. */
@@ -34,7 +31,7 @@ export class LibvirtInstallMedia implements InstallMediaReader {
       const found: HostIsoVolume[] = [];
       for (const pool of pools) {
         // A file copied into the pool's folder since libvirt last looked shows up only after a refresh.
-        await mapped(() => pool.refresh(), { hostId });
+        await mapped(() => refreshUnlessBusy(pool), { hostId });
         found.push(...(await mapped(() => isoVolumesOf(pool, identify), { hostId })));
       }
       return found;
@@ -46,22 +43,14 @@ export class LibvirtInstallMedia implements InstallMediaReader {
   async inspect(hostId: string, media: InstallMedia): Promise<MediaInspection> {
     const conn = this.conn(hostId);
     const hostName = this.hosts.get(hostId).name;
-    const look = async () => {
-      try {
-        return media.kind === 'volume' ? await inspectVolume(conn, hostName, media.pool, media.volume) : await inspectPath(conn, hostId, hostName, media.path);
-      } catch (error) {
-        throw mapLibvirtError(error, { details: { hostId } });
-      }
-    };
-    if (media.kind === 'volume') return look();
-    const previous = this.pathLooks.get(hostId) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(look);
-    const settled = current.catch(() => undefined);
-    this.pathLooks.set(hostId, settled);
-    void settled.then(() => {
-      if (this.pathLooks.get(hostId) === settled) this.pathLooks.delete(hostId);
-    });
-    return current;
+    try {
+      // A path's folder is looked at once no other look at it runs, whoever asks (storagePools.ts).
+      return media.kind === 'volume'
+        ? await inspectVolume(conn, hostName, media.pool, media.volume)
+        : await lookInFolder(conn, dirname(media.path), () => inspectPath(conn, hostId, hostName, media.path));
+    } catch (error) {
+      throw mapLibvirtError(error, { details: { hostId } });
+    }
   }
 
   private conn(hostId: string): Connection {
@@ -69,16 +58,20 @@ export class LibvirtInstallMedia implements InstallMediaReader {
   }
 }
 
-/** The ISO volumes of one (active) pool; `identify` names the OS of those osinfo knows by file name. */
+/**
+ * The ISO volumes of one (active) pool; `identify` names the OS of those osinfo knows by file name. The
+ * cloud-init seeds of deployed VMs are ISOs too, not installers: left out. A volume deleted while the pool is
+ * read (a deploy's seed removed by its rollback) is skipped, not an error of the whole listing.
+ */
 export async function isoVolumesOf(pool: StoragePool, identify?: ImageIdentifier): Promise<HostIsoVolume[]> {
   const poolType = await poolTypeOf(pool);
   const volumes = await pool.listAllVolumes();
   try {
     const found: HostIsoVolume[] = [];
     for (const volume of volumes) {
-      if (!mayBeIso(volume.getName())) continue;
-      const facts = await volumeFacts(volume, poolType);
-      if (!facts.iso) continue;
+      if (!mayBeIso(volume.getName()) || isDeploySeed(volume.getName())) continue;
+      const facts = await orMissing(() => volumeFacts(volume, poolType));
+      if (!facts?.iso) continue;
       const identified = identify?.(volume.getName());
       found.push({
         pool: pool.getName(),
@@ -99,7 +92,7 @@ async function inspectVolume(conn: Connection, hostName: string, poolName: strin
   if (!pool) return { state: 'missing', reason: `${hostName} has no storage pool "${poolName}"` };
   try {
     if (!(await pool.isActive())) return { state: 'missing', reason: `storage pool "${poolName}" on ${hostName} is not active` };
-    await pool.refresh();
+    await refreshUnlessBusy(pool);
     const volume = await orMissing(() => pool.lookupVolumeByName(volumeName));
     if (!volume) return { state: 'missing', reason: `storage pool "${poolName}" on ${hostName} has no volume "${volumeName}"` };
     try {
@@ -113,14 +106,14 @@ async function inspectVolume(conn: Connection, hostName: string, poolName: strin
 }
 
 async function inspectPath(conn: Connection, hostId: string, hostName: string, path: string): Promise<MediaInspection> {
-  /** `probing`: the file was found through our transient pool, gone once the look is over: known by path only. */
-  const inPool = async (probing = false): Promise<MediaInspection | undefined> => {
+  const inPool = async (): Promise<MediaInspection | undefined> => {
     const volume = await orMissing(() => conn.lookupStorageVolByPath(path));
     if (!volume) return undefined;
     try {
       const pool = await volume.getPool();
       try {
-        const named = probing ? {} : { pool: pool.getName(), volume: volume.getName() };
+        // Found through a probe pool (ours, gone once the look is over, or one a crash left): known by path only.
+        const named = isProbePool(pool.getName()) ? {} : { pool: pool.getName(), volume: volume.getName() };
         return inspection(await volumeFacts(volume, await poolTypeOf(pool)), named);
       } finally {
         pool.free();
@@ -134,11 +127,11 @@ async function inspectPath(conn: Connection, hostId: string, hostName: string, p
   const folder = dirname(path);
   // The pool over the folder may not have seen the file yet; without one, a transient pool looks.
   const pooled = await withPoolOver(conn, folder, async (pool) => {
-    await pool.refresh();
+    await refreshUnlessBusy(pool);
     return (await inPool()) ?? null;
   });
   if (pooled !== undefined) return pooled ?? { state: 'missing', reason: `there is no file ${path} on ${hostName}` };
-  const probed = await withTransientPoolOver(conn, hostId, folder, async () => (await inPool(true)) ?? null);
+  const probed = await withTransientPoolOver(conn, hostId, folder, async () => (await inPool()) ?? null);
   if (probed === undefined) return { state: 'missing', reason: `there is no folder ${folder} on ${hostName}` };
   return probed ?? { state: 'missing', reason: `there is no file ${path} on ${hostName}` };
 }

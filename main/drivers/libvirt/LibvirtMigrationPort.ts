@@ -28,7 +28,7 @@ import type { MigrationSettings } from '../../core/migration/migrationTypes';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
 import { libvirtConnectionOf, libvirtLifecycleOf } from './LibvirtHostDriver';
 import { mapLibvirtError, mapped } from './mapLibvirtError';
-import { orMissing, withPoolOver, withTransientPoolOver } from './storagePools';
+import { lookInFolder, orMissing, refreshUnlessBusy, withPoolOver, withTransientPoolOver } from './storagePools';
 import { withDomain } from './withDomain';
 
 const log = createLogger('migration');
@@ -39,9 +39,6 @@ const SAMPLE_INTERVAL_MS = 500;
 const COMPLETED_EVENT_WAIT_MS = 5000;
 
 export class LibvirtMigrationPort implements MigrationPort {
-  /** The storage look-ups running per host (see storagePathsExist). */
-  private readonly probes = new Map<string, Promise<void>>();
-
   constructor(private readonly hosts: HostManager) {}
 
   private conn(hostId: string): Connection {
@@ -86,15 +83,6 @@ export class LibvirtMigrationPort implements MigrationPort {
   }
 
   async storagePathsExist(hostId: string, paths: string[]): Promise<boolean[]> {
-    // One look per folder, and one at a time per host: two transient pools over the same folder would
-    // conflict (libvirt refuses a second pool with the same target).
-    const previous = this.probes.get(hostId) ?? Promise.resolve();
-    const probe = previous.catch(() => undefined).then(() => this.lookPaths(hostId, paths));
-    this.probes.set(hostId, probe.then(() => undefined, () => undefined));
-    return probe;
-  }
-
-  private async lookPaths(hostId: string, paths: string[]): Promise<boolean[]> {
     const conn = this.conn(hostId);
     const found = new Map<string, boolean>();
     for (const path of paths) if (await volumeExists(conn, path)) found.set(path, true);
@@ -103,13 +91,14 @@ export class LibvirtMigrationPort implements MigrationPort {
       const inFolder = missing.filter((p) => dirname(p) === folder);
       // A pool over the folder may just not have seen the files yet; without one, a transient directory
       // pool over the folder lets libvirt look (as virt-manager does for a path outside any pool), and is
-      // destroyed right after.
-      const pooled = await withPoolOver(conn, folder, async (pool) => {
-        await mapped(() => pool.refresh());
-        return Promise.all(inFolder.map((p) => volumeExists(conn, p)));
+      // destroyed right after. One look at a time per folder, whoever asks (storagePools.ts).
+      const results = await lookInFolder(conn, folder, async () => {
+        const pooled = await withPoolOver(conn, folder, async (pool) => {
+          await mapped(() => refreshUnlessBusy(pool));
+          return Promise.all(inFolder.map((p) => volumeExists(conn, p)));
+        });
+        return pooled ?? (await withTransientPoolOver(conn, hostId, folder, () => Promise.all(inFolder.map((p) => volumeExists(conn, p))))) ?? inFolder.map(() => false);
       });
-      const results =
-        pooled ?? (await withTransientPoolOver(conn, hostId, folder, () => Promise.all(inFolder.map((p) => volumeExists(conn, p))))) ?? inFolder.map(() => false);
       inFolder.forEach((p, i) => found.set(p, results[i]!));
     }
     return paths.map((p) => found.get(p) ?? false);

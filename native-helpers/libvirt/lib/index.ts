@@ -31,6 +31,7 @@ export * from './migration';
 export * from './events';
 export * from './stream';
 export * from './channels';
+export * from './qemuMonitor';
 export { CallGate, gateOf, LONG_CALLS } from './callGate';
 
 /** The compiled addon's file name (packaged apps ship it beside their resources). */

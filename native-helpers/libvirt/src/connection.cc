@@ -1,5 +1,6 @@
 #include "connection.h"
 
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
 #include <vector>
@@ -30,13 +31,14 @@ void OnConnectionClosed(virConnectPtr, int reason, void* opaque) {
 // remote connections). Errors are ignored on purpose: the connection may already be dead, and then
 // libvirt drops the callbacks with it.
 void DeregisterAll(virConnectPtr conn, ConnectionRegistrations& regs) {
-  std::set<int> domainIds, networkIds, poolIds;
+  std::set<int> domainIds, networkIds, poolIds, qemuMonitorIds;
   bool closeCallback = false;
   {
     std::lock_guard<std::mutex> lock(regs.mutex);
     domainIds.swap(regs.domainEventIds);
     networkIds.swap(regs.networkEventIds);
     poolIds.swap(regs.storagePoolEventIds);
+    qemuMonitorIds.swap(regs.qemuMonitorEventIds);
     closeCallback = std::exchange(regs.closeCallback, false);
     regs.closed = true;
   }
@@ -48,6 +50,9 @@ void DeregisterAll(virConnectPtr conn, ConnectionRegistrations& regs) {
   }
   for (int id : poolIds) {
     if (virConnectStoragePoolEventDeregisterAny(conn, id) < 0) virResetLastError();
+  }
+  for (int id : qemuMonitorIds) {
+    if (virConnectDomainQemuMonitorEventDeregister(conn, id) < 0) virResetLastError();
   }
   if (closeCallback) {
     // libvirt identifies the callback by its function pointer (a null one is refused).

@@ -17,6 +17,7 @@ struct ConnectionRegistrations {
   std::set<int> domainEventIds;
   std::set<int> networkEventIds;      // virConnectNetworkEventRegisterAny
   std::set<int> storagePoolEventIds;  // virConnectStoragePoolEventRegisterAny
+  std::set<int> qemuMonitorEventIds;  // virConnectDomainQemuMonitorEventRegister (libvirt-qemu)
   bool closeCallback = false;
   // Set by close() once it has taken the ids: a registration that completes after that undoes itself.
   bool closed = false;

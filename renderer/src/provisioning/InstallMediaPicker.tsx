@@ -99,6 +99,7 @@ export function InstallMediaPicker() {
             autoComplete="off"
             spellCheck={false}
             aria-invalid={!!error}
+            {...(error ? { 'aria-describedby': errorId } : {})}
             value={media.path}
             onChange={(e) => setPath(e.target.value)}
           />
@@ -121,9 +122,9 @@ export function InstallMediaPicker() {
       )}
       {listing.unavailable.length > 0 && <p className="muted">Not listed: {listing.unavailable.join('; ')}.</p>}
       <p className="muted" data-testid="iso-note">
-        The VM boots the installer from a read-only CD-ROM, then its empty system disk; the installation is done in its graphical
-        console (VNC). An ISO stays on its host: the VM is placed there. Installers do not read cloud-init, so no account, applications
-        or user-data are set up for you.
+        The VM boots the installer from a read-only CD-ROM (its empty system disk next); the installation is done in its graphical
+        console (VNC). When the installer reboots, Tandem starts the VM again from its disk, with the ISO ejected. An ISO stays on its
+        host: the VM is placed there. Installers do not read cloud-init, so no account, applications or user-data are set up for you.
       </p>
     </div>
   );

@@ -296,6 +296,7 @@ function ComposeStep() {
                   <option value="virtio">virtio</option>
                   <option value="sata">SATA</option>
                   <option value="scsi">SCSI</option>
+                  <option value="ide">IDE (i440fx only)</option>
                 </select>
               )}
             </Field>
@@ -322,6 +323,7 @@ function ComposeStep() {
                 <select {...props} className="input" value={nic.model} onChange={(e) => setNic(i, { model: e.target.value as NicSpec['model'] })}>
                   <option value="virtio">virtio</option>
                   <option value="e1000e">e1000e</option>
+                  <option value="e1000">e1000</option>
                 </select>
               )}
             </Field>
@@ -472,8 +474,11 @@ function AppsStep() {
   );
 }
 
-/** The domain XML deploy would define on the chosen host (`provisioning.previewXml`): read-only, copyable. */
-function DomainXml({ xml, error, pending }: { xml: string | undefined; error: string | undefined; pending: boolean }) {
+/**
+ * The domain XML deploy would define on the chosen host (`provisioning.previewXml`): read-only, copyable. From
+ * install media, also the configuration of the installer's first run (the definition is what boots after it).
+ */
+function DomainXml({ xml, firstBootXml, error, pending }: { xml: string | undefined; firstBootXml: string | undefined; error: string | undefined; pending: boolean }) {
   const [copied, setCopied] = useState<string>();
   const copy = async (text: string) => {
     try {
@@ -502,9 +507,18 @@ function DomainXml({ xml, error, pending }: { xml: string | undefined; error: st
               </span>
             )}
           </div>
+          {firstBootXml && <p className="muted">The definition: what the VM boots once its installer has rebooted.</p>}
           <pre className="wizard-json" data-testid="review-xml-text" aria-label="Domain XML" tabIndex={0}>
             {xml}
           </pre>
+          {firstBootXml && (
+            <>
+              <p className="muted">The installer's first run: the ISO booted first; its reboot stops the VM, and Tandem starts it again on the definition.</p>
+              <pre className="wizard-json" data-testid="review-first-boot-xml-text" aria-label="Domain XML of the installer's first run" tabIndex={0}>
+                {firstBootXml}
+              </pre>
+            </>
+          )}
         </>
       ) : (
         <p className="muted">{pending ? 'Generating the XML…' : 'No host can run the VM as it stands: no XML to show.'}</p>
@@ -623,15 +637,17 @@ function ReviewStep() {
             <>
               <dt>Installer</dt>
               <dd data-testid="review-install-media">
-                {installMedia ? `${mediaText(installMedia)}: a read-only CD-ROM, booted before the disk.` : 'No installer ISO found yet.'} No cloud-init
-                seed: the installer does not read one.
+                {installMedia
+                  ? `${mediaText(installMedia)}: a read-only CD-ROM, booted before the disk on the first run; when the installer reboots, Tandem starts the VM again from its disk.`
+                  : 'No installer ISO found yet.'}{' '}
+                No cloud-init seed: the installer does not read one.
               </dd>
             </>
           )}
           <dt>Applications</dt>
           <dd>{draft.request.apps.join(', ') || 'none'}</dd>
         </dl>
-        <DomainXml xml={review.xml} error={review.xmlError} pending={review.checking || !!chosen} />
+        <DomainXml xml={review.xml} firstBootXml={review.firstBootXml} error={review.xmlError} pending={review.checking || !!chosen} />
         <details>
           <summary>The request, as JSON</summary>
           <p className="muted">The request the domain XML is generated from.</p>

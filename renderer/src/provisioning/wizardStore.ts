@@ -66,6 +66,8 @@ export interface ReviewState {
   error?: string;
   /** The domain XML a deploy of the chosen configuration would define (`provisioning.previewXml`), or why not. */
   xml?: string;
+  /** From install media: the configuration the installer's first run boots (the ISO first; a reboot stops it). */
+  firstBootXml?: string;
   xmlError?: string;
 }
 
@@ -203,9 +205,9 @@ export function createWizardStore(client: ContractClient, deploy: (args: DeployA
     /** The XML of what deploy would define on the chosen host: part of check `request`, dropped if a newer one started. */
     const previewXml = async (request: number, chosen: Proposal) => {
       try {
-        const { xml } = await client.call('provisioning.previewXml', deployInput(deployArgsOf(get().draft, chosen)));
+        const { xml, firstBootXml } = await client.call('provisioning.previewXml', deployInput(deployArgsOf(get().draft, chosen)));
         if (request !== checkRequest) return;
-        set((s) => ({ review: { ...s.review, xml } }));
+        set((s) => ({ review: { ...s.review, xml, ...(firstBootXml ? { firstBootXml } : {}) } }));
       } catch (error) {
         if (request !== checkRequest) return;
         const fields = fieldErrorsOf(error);

@@ -4,8 +4,10 @@
  * host), and another copy in a folder no pool covers. The picker lists the pool's ISO (not a qcow2 beside
  * it); placement keeps host1 and says why host2 can't; a deploy boots the VM from the CD-ROM (isolinux's
  * banner, then the guest's marker on serial) with an empty disk of the requested size, on q35 (Debian 11) and
- * on i440fx from the path outside any pool (Debian 8: osinfo lists no q35 for it). A cancel at every step and
- * libvirt refusing the start leave the ISO byte for byte and nothing else; bad media is refused at the field.
+ * on i440fx from the path outside any pool (Debian 8: osinfo lists no q35 for it): the installer's run boots
+ * the CD-ROM (live XML), the definition boots the disk with the drive ejected (what the VM boots once the
+ * installer rebooted: test/integration/testbed/installerReboot.test.ts). A cancel at every step and libvirt
+ * refusing the start leave the ISO byte for byte and nothing else; bad media is refused at the field.
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -138,8 +140,9 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
 
   it('deploys on q35: boots the ISO from the SATA CD-ROM, the empty disk has the requested size, the review XML shows both', async () => {
     const name = `i${tag}-q35`;
-    const { xml: preview } = await t.client.call('provisioning.previewXml', deployInput(name));
-    expect(DomainXml.parse(preview).bootOrder).toEqual(['cdrom', 'hd']);
+    const { xml: preview, firstBootXml } = await t.client.call('provisioning.previewXml', deployInput(name));
+    expect(DomainXml.parse(preview).bootOrder).toEqual(['hd']);
+    expect(DomainXml.parse(firstBootXml!).bootOrder).toEqual(['cdrom', 'hd']);
     const { jobId } = await t.client.call('provisioning.deploy', deployInput(name));
     const job = await jobEnd(jobId);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
@@ -153,11 +156,16 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
     await waitForSerial(serial, INSTALLER_READY, 90_000);
     await waitForSerial(serial, SERIAL.diskCounter, 30_000); // it sees the empty disk as /dev/vda
 
+    // Running the installer's configuration; defined on the final one (the disk, the drive kept and ejected).
+    const live = DomainXml.parse(await virsh('dumpxml', name));
+    expect(live.machine).toMatch(/q35/);
+    expect(live.bootOrder).toEqual(['cdrom', 'hd']);
+    expect(live.disks.find((d) => d.device === 'cdrom')).toMatchObject({ bus: 'sata', source: ISO, readonly: true });
     const defined = DomainXml.parse(await virsh('dumpxml', '--inactive', name));
-    expect(defined.machine).toMatch(/q35/);
-    expect(defined.bootOrder).toEqual(['cdrom', 'hd']);
+    expect(defined.bootOrder).toEqual(['hd']);
     expect(defined.graphics).toEqual([{ type: 'vnc', listen: '127.0.0.1' }]);
-    expect(defined.disks.find((d) => d.device === 'cdrom')).toMatchObject({ bus: 'sata', source: ISO, readonly: true });
+    expect(defined.disks.find((d) => d.device === 'cdrom')).toMatchObject({ bus: 'sata', readonly: true });
+    expect(defined.disks.find((d) => d.device === 'cdrom')?.source).toBeUndefined();
     expect(await virsh('dumpxml', '--inactive', name)).not.toMatch(/<kernel>/);
     const disk = await virsh('vol-dumpxml', '--pool', POOL, `${name}-disk0.qcow2`);
     expect(disk).toMatch(/<capacity unit='bytes'>1073741824<\/capacity>/);
@@ -176,9 +184,9 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
     const serial = join(env!.images, `${name}.serial.log`);
     await waitForSerial(serial, ISOLINUX_BANNER, 90_000);
     await waitForSerial(serial, INSTALLER_READY, 90_000);
-    const defined = DomainXml.parse(await virsh('dumpxml', '--inactive', name));
-    expect(defined.machine).toMatch(/^pc/);
-    expect(defined.disks.find((d) => d.device === 'cdrom')).toMatchObject({ target: 'hda', bus: 'ide', source: outsideIso, readonly: true });
+    const live = DomainXml.parse(await virsh('dumpxml', name));
+    expect(live.machine).toMatch(/^pc/);
+    expect(live.disks.find((d) => d.device === 'cdrom')).toMatchObject({ target: 'hda', bus: 'ide', source: outsideIso, readonly: true });
     // The look at the folder left no transient pool behind.
     expect(await virsh('pool-list', '--all', '--name')).not.toMatch(/tandem-probe/);
     await removeVm(name);

@@ -28,6 +28,11 @@ export interface DeployPort {
   /** Defines a persistent domain; returns its UUID. */
   defineDomain(hostId: string, xml: string): Promise<string>;
   startDomain(hostId: string, uuid: string): Promise<void>;
+  /**
+   * Starts the defined domain `xml` names (same UUID) on `xml` for this one run: its definition stays what the
+   * next start boots (virDomainCreateXML over a defined domain, as virt-install starts an installer).
+   */
+  startFirstBoot(hostId: string, xml: string): Promise<void>;
   /** Stops the domain if it runs (no error when it does not). */
   destroyDomain(hostId: string, uuid: string): Promise<void>;
   /** Undefines the domain with its NVRAM and TPM state. */

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { JobSnapshot } from '../../jobs/JobRegistry';
-import { OperationFailedError } from '../../errors';
+import { ConflictError, OperationFailedError } from '../../errors';
 import { GuestAddressWatcher } from '../../guestAddresses/GuestAddressWatcher';
 import type { GuestAddressesChange } from '../../guestAddresses/guestAddressSchemas';
 import { JobRegistry } from '../../jobs/JobRegistry';
@@ -192,6 +192,8 @@ describe('Deployer from install media (an installer ISO the host stores)', () =>
     ...more,
   });
   const definedRoot = (host: ScriptedHost) => new XmlNode(XmlDocument.parse(host.defined[0]!).root);
+  const firstBootRoot = (host: ScriptedHost) => new XmlNode(XmlDocument.parse(host.firstBoots[0]!).root);
+  const MARKER = "metadata/*[local-name()='installer'][namespace-uri()='https://tandem.dev/xmlns/installer/1']/@restart";
 
   it('does not hold the job for an address (an installer takes none soon): the watch alone goes on', async () => {
     const { host, jobs, deployer, watcher } = setup({ addressTimeoutMs: 60_000 });
@@ -206,31 +208,67 @@ describe('Deployer from install media (an installer ISO the host stores)', () =>
     watcher.dispose();
   });
 
-  it('creates an empty system disk of the requested size, no seed, and boots the ISO as a read-only CD-ROM first', async () => {
+  it('defines the final configuration (disk boot, drive ejected, marked) and runs the installer once from the ISO (a reboot stops it)', async () => {
     // A Deployer set up for direct kernel boot: an installer boots its own ISO all the same.
     const { host, jobs, deployer } = setup({
       directKernelBoot: { kernel: '/k/vmlinuz', initrd: '/k/initrd', cmdline: 'console=ttyS0', machine: 'pc', serialLogDir: '/logs' },
     });
     const job = await jobs.wait((await deployer.deploy(installer())).id);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
-    expect(host.log).toEqual(['createVolume', 'createVolume', 'defineDomain', 'startDomain']);
+    expect(host.log).toEqual(['createVolume', 'createVolume', 'defineDomain', 'startFirstBoot']);
     expect(host.created).toEqual([
       { pool: 'default', volume: 'inst-disk0.qcow2', capacityBytes: 12 * GiB, format: 'qcow2' },
       { pool: 'default', volume: 'inst-disk1.qcow2', capacityBytes: 2 * GiB, format: 'qcow2' },
     ]);
-    const xml = DomainXml.parse(host.defined[0]!);
-    expect(xml.machine).toBe('q35'); // Debian 11's devices include the q35 chipset (osinfo)
-    expect(xml.bootOrder).toEqual(['cdrom', 'hd']);
-    expect(xml.disks.filter((d) => d.device === 'cdrom')).toEqual([
+    // The definition: what every later start boots.
+    const final = DomainXml.parse(host.defined[0]!);
+    expect(final.machine).toBe('q35'); // Debian 11's devices include the q35 chipset (osinfo)
+    expect(final.bootOrder).toEqual(['hd']);
+    expect(final.disks.filter((d) => d.device === 'cdrom')).toEqual([{ device: 'cdrom', target: 'sda', bus: 'sata', format: 'raw', readonly: true }]);
+    const root = definedRoot(host);
+    expect(root.value('on_reboot')).toBe('restart');
+    expect(root.value(MARKER)).toBe('once-on-reboot');
+    expect(root.element("devices/disk[@device='cdrom']/source")).toBeUndefined();
+    // The installer's one run: the ISO booted first, and a reboot stops it.
+    const first = DomainXml.parse(host.firstBoots[0]!);
+    expect(first.uuid).toBe(final.uuid);
+    expect(first.bootOrder).toEqual(['cdrom', 'hd']);
+    expect(first.disks.filter((d) => d.device === 'cdrom')).toEqual([
       { device: 'cdrom', target: 'sda', bus: 'sata', source: 'installer.iso', format: 'raw', readonly: true },
     ]);
-    const root = definedRoot(host);
-    expect(root.element('os/kernel')).toBeUndefined();
-    expect(root.value("devices/disk[@device='cdrom']/source/@pool")).toBe('default');
-    expect(root.value('devices/serial/log/@file')).toBe('/logs/inst.serial.log');
-    expect(host.defined[0]).not.toContain('seed');
+    const live = firstBootRoot(host);
+    expect(live.value('on_reboot')).toBe('destroy');
+    expect(live.value(MARKER)).toBeUndefined();
+    expect(live.element('os/kernel')).toBeUndefined();
+    expect(live.value("devices/disk[@device='cdrom']/source/@pool")).toBe('default');
+    for (const xml of [root, live]) {
+      expect(xml.value('devices/serial/log/@file')).toBe('/logs/inst.serial.log');
+      // SeaBIOS prints what it boots on that serial log.
+      expect(xml.value('os/bios/@useserial')).toBe('yes');
+    }
+    expect(host.defined[0]! + host.firstBoots[0]!).not.toContain('seed');
     const steps = (job.result as { stepsMs: Record<string, number> }).stepsMs;
     expect(Object.keys(steps)).toContain('seed');
+  });
+
+  it("keeps Windows' ISO in the drive of the final configuration (its setup reads it again after the first reboot)", async () => {
+    const { host, jobs, deployer } = setup();
+    const win = installer({ osinfoId: 'win10' });
+    win.request.hardware = { ...win.request.hardware, memoryMiB: 4096, disks: [{ sizeGiB: 64, bus: 'sata' }], nics: [] } as never;
+    const job = await jobs.wait((await deployer.deploy(win)).id);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    const final = DomainXml.parse(host.defined[0]!);
+    expect(final.bootOrder).toEqual(['hd']);
+    expect(final.disks.find((d) => d.device === 'cdrom')).toMatchObject({ source: 'installer.iso', readonly: true });
+  });
+
+  it('installs an OS whose virtio is legacy-only on i440fx, where its installer sees the virtio disk (osinfo: CentOS 6)', async () => {
+    const { host, jobs, deployer } = setup();
+    const job = await jobs.wait((await deployer.deploy(installer({ osinfoId: 'centos6.10' }))).id);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    const xml = DomainXml.parse(host.defined[0]!);
+    expect(xml.machine).toBe('pc');
+    expect(xml.disks.find((d) => d.device === 'disk')).toMatchObject({ bus: 'virtio' });
   });
 
   it('installs an OS without q35 support on i440fx with an IDE CD-ROM (osinfo: Debian 8)', async () => {
@@ -242,13 +280,40 @@ describe('Deployer from install media (an installer ISO the host stores)', () =>
     expect(xml.disks.find((d) => d.device === 'cdrom')).toMatchObject({ target: 'hda', bus: 'ide', readonly: true });
   });
 
+  it('installs an OS without q35 or virtio on i440fx with IDE disks and an e1000 NIC, as the best match proposes them (osinfo: Windows XP)', async () => {
+    const { host, jobs, deployer } = setup();
+    const xp = installer({ osinfoId: 'winxp' });
+    xp.request.hardware = { ...xp.request.hardware, disks: [{ sizeGiB: 12, bus: 'ide' }], nics: [{ network: 'default', model: 'e1000' }] } as never;
+    const job = await jobs.wait((await deployer.deploy(xp)).id);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    const xml = DomainXml.parse(host.defined[0]!);
+    expect(xml.machine).toBe('pc');
+    expect(xml.disks.map((d) => [d.device, d.target, d.bus])).toEqual([
+      ['disk', 'hda', 'ide'],
+      ['cdrom', 'hdb', 'ide'],
+    ]);
+    expect(definedRoot(host).value('devices/interface/model/@type')).toBe('e1000');
+  });
+
+  it('refuses IDE disks on q35 and more IDE disks than i440fx has slots for, at the disk, creating nothing', async () => {
+    const { host, deployer } = setup();
+    const ide = (osinfoId: string, count: number) => {
+      const input = installer({ osinfoId });
+      input.request.hardware = { ...input.request.hardware, disks: Array.from({ length: count }, () => ({ sizeGiB: 1, bus: 'ide' })) } as never;
+      return input;
+    };
+    await expect(deployer.deploy(ide('debian11', 1))).rejects.toMatchObject({ code: 'deploy.ide-on-q35', details: { field: 'request.hardware.disks.0.bus' } });
+    await expect(deployer.deploy(ide('debian8', 4))).rejects.toMatchObject({ code: 'deploy.ide-slots', details: { field: 'request.hardware.disks.3.bus' } });
+    expect(host.created).toEqual([]);
+  });
+
   it('a path outside every pool is attached as a file, looked up on the host', async () => {
     const { host, jobs, deployer } = setup();
     host.files.push({ path: '/srv/isos/netinst.iso', format: 'iso', sizeBytes: GiB });
     const job = await jobs.wait((await deployer.deploy(installer({ installMedia: { kind: 'path', path: '/srv/isos/netinst.iso' } }))).id);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     expect(host.log[0]).toBe('inspect');
-    expect(definedRoot(host).value("devices/disk[@device='cdrom'][@type='file']/source/@file")).toBe('/srv/isos/netinst.iso');
+    expect(firstBootRoot(host).value("devices/disk[@device='cdrom'][@type='file']/source/@file")).toBe('/srv/isos/netinst.iso');
   });
 
   it('without named media, takes the installer ISO of the OS the pools hold (identified by name)', async () => {
@@ -257,13 +322,13 @@ describe('Deployer from install media (an installer ISO the host stores)', () =>
     const { installMedia: _none, ...os } = installer().request.os;
     const job = await jobs.wait((await deployer.deploy({ ...installer(), request: { ...installer().request, os } })).id);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
-    expect(definedRoot(host).value("devices/disk[@device='cdrom']/source/@volume")).toBe('installer.iso');
+    expect(firstBootRoot(host).value("devices/disk[@device='cdrom']/source/@volume")).toBe('installer.iso');
   });
 
   it.each<[DeployCall, number]>([
     ['createVolume', 1],
     ['defineDomain', 2],
-    ['startDomain', 2],
+    ['startFirstBoot', 2],
   ])('a failure of %s removes the %i disks created and the domain, never the ISO', async (call, disks) => {
     const { host, jobs, deployer } = setup();
     host.failOn[call] = new OperationFailedError('libvirt.VIR_ERR_INTERNAL_ERROR', `${call} refused`);
@@ -321,13 +386,28 @@ describe('Deployer from install media (an installer ISO the host stores)', () =>
     expect(host.log.filter((c) => c !== 'inspect')).toEqual([]);
   });
 
-  it('previews the XML the deploy defines: the CD-ROM and the empty disk', async () => {
+  it('a refusal about where the medium is (a stopped pool over its folder) is given at the medium field', async () => {
+    const { host, deployer } = setup();
+    host.inspect = async () => {
+      throw new ConflictError('storage.pool-inactive', 'Storage pool "isos" covers /srv/isos but is not started', { details: { pool: 'isos' } });
+    };
+    await expect(deployer.deploy(installer({ installMedia: { kind: 'path', path: '/srv/isos/x.iso' } }))).rejects.toMatchObject({
+      kind: 'Conflict',
+      code: 'storage.pool-inactive',
+      details: { pool: 'isos', field: 'request.os.installMedia' },
+    });
+  });
+
+  it('previews the XML the deploy defines and the one its installer first runs on', async () => {
     const { host, jobs, deployer } = setup({ newUuid: () => '6f1c0a52-3c1e-4d5e-9a0b-1c2d3e4f5a6b' });
-    const { xml } = await deployer.previewXml(installer());
-    expect(xml).toContain('<source pool="default" volume="installer.iso"/>');
-    expect(xml).toContain('<boot dev="cdrom"/><boot dev="hd"/>');
+    const { xml, firstBootXml } = await deployer.previewXml(installer());
+    expect(xml).toContain('<boot dev="hd"/>');
+    expect(xml).not.toContain('installer.iso');
+    expect(firstBootXml).toContain('<source pool="default" volume="installer.iso"/>');
+    expect(firstBootXml).toContain('<boot dev="cdrom"/><boot dev="hd"/>');
     const job = await jobs.wait((await deployer.deploy(installer())).id);
     expect(job.state).toBe('succeeded');
     expect(host.defined).toEqual([xml]);
+    expect(host.firstBoots).toEqual([firstBootXml]);
   });
 });

@@ -3,11 +3,13 @@
  * full copy of the OS image, or empty), build and upload the cloud-init seed, define the domain from the
  * typed model, start it, and wait a bounded time for the guest's address (the GuestAddressWatcher goes on
  * looking after the job when the guest is slower, and announces it then). From install media (an installer
- * ISO the host stores), the system disk is empty, the ISO is attached read-only as a CD-ROM the VM boots
- * first, and there is no seed (installers do not read cloud-init); the ISO is the user's: never created, so
- * never removed. Everything the job creates goes on a rollback list the moment it exists; a failure or a
- * cancel at any step undoes the list in reverse order, so no volume and no domain is left behind. What can
- * be checked before anything is created is checked first
+ * ISO the host stores), the system disk is empty and there is no seed (installers do not read cloud-init); as
+ * virt-install does, the VM is defined on its final configuration (boots its disk, the CD-ROM drive kept and
+ * ejected, the ISO kept for Windows' multi-stage setup), and started once on the installer's (the ISO
+ * read-only, booted first; a reboot stops it): InstallerRebootWatch then starts it again on the final one.
+ * The ISO is the user's: never created, so never removed. Everything the job creates goes on a rollback list
+ * the moment it exists; a failure or a cancel at any step undoes the list in reverse order, so no volume and
+ * no domain is left behind. What can be checked before anything is created is checked first
  * and refused with field errors (the request never becomes a job).
  */
 import { randomUUID } from 'node:crypto';
@@ -18,7 +20,7 @@ import type { GuestAddress } from '../../guestAddresses/guestAddressSchemas';
 import { createLogger } from '../../logging';
 import { cloudConfigForApps } from '../catalog';
 import type { HostImage, HostIsoVolume, HostOffer, HostOfferReader } from '../HostOffer';
-import { describeMedia, findIso, type InstallMediaReader } from '../installMedia';
+import { SEED_SUFFIX, describeMedia, findIso, type InstallMediaReader } from '../installMedia';
 import type { OsDatabase } from '../osinfo/OsDatabase';
 import { deviceSupportOf, installerMachine } from '../osinfo/osDevices';
 import type { App, InstallMedia, VmRequest } from '../schemas';
@@ -91,8 +93,11 @@ export interface DeployPlan {
   disks: VolumeDisk[];
   /** The cloud-init seed; none when installing from an ISO (installers do not read it). */
   seed?: VolumeRef & { files: ReturnType<typeof seedFiles> };
-  /** The installer ISO, attached as a read-only CD-ROM. It is the user's: never created, never removed. */
-  installMedia?: InstallerCdrom;
+  /**
+   * The installer ISO (the user's: never created, never removed), booted from a read-only CD-ROM on the
+   * first run; `keepMedia`: still in the drive once installed (Windows), else ejected.
+   */
+  installer?: { cdrom: InstallerCdrom; keepMedia: boolean };
   domainType: 'kvm' | 'qemu';
   boot: BootSpec;
   machine: 'q35' | 'pc';
@@ -114,11 +119,12 @@ export class Deployer {
 
   /**
    * The domain XML a deploy of this request would define, after the same checks (same field errors), with the
-   * same volume and seed names. Nothing is created or reserved: plan() only reads the host (its offer, whether
+   * same volume and seed names; from install media, also the configuration of the installer's first run. Nothing is created or reserved: plan() only reads the host (its offer, whether
    * the name and volumes are free). The UUID is a fresh one: the deploy draws its own.
    */
-  async previewXml(raw: DeployRequestInput): Promise<{ xml: string }> {
-    return { xml: definitionOf(await this.plan(raw)) };
+  async previewXml(raw: DeployRequestInput): Promise<{ xml: string; firstBootXml?: string }> {
+    const plan = await this.plan(raw);
+    return { xml: definitionOf(plan), ...(plan.installer ? { firstBootXml: firstBootDefinitionOf(plan) } : {}) };
   }
 
   /** The checks before the job: each refusal names the field the wizard shows it at; reads the host, changes nothing. */
@@ -193,7 +199,7 @@ export class Deployer {
       disks.push({ pool, volume: volume.volume, format: 'qcow2', bus: disk.bus });
     });
     const uuid = (this.deps.newUuid ?? randomUUID)();
-    const seed = installer ? undefined : { pool: poolOf(undefined, 'storagePool'), volume: `${name}-seed.iso` };
+    const seed = installer ? undefined : { pool: poolOf(undefined, 'storagePool'), volume: `${name}${SEED_SUFFIX}` };
     for (const ref of [...volumes, ...(seed ? [seed] : [])]) {
       if (await this.deps.port.volumeExists(hostId, ref)) {
         throw new ConflictError('deploy.volume-taken', `Storage pool "${ref.pool}" already has a volume "${ref.volume}": choose another VM name`, {
@@ -202,6 +208,7 @@ export class Deployer {
       }
     }
     const kernelBoot = this.deps.directKernelBoot;
+    checkIdeSlots(hw, installer?.machine ?? kernelBoot?.machine ?? 'q35');
     const common = {
       input,
       uuid,
@@ -212,8 +219,8 @@ export class Deployer {
       ...(kernelBoot?.serialLogDir ? { serialLogPath: `${kernelBoot.serialLogDir}/${name}.serial.log` } : {}),
     };
     if (installer) {
-      // The installer boots its own kernel from the CD-ROM, on the machine type its OS has drivers for.
-      return { ...common, installMedia: installer.cdrom, boot: { kind: 'cdrom' }, machine: installer.machine };
+      // Defined to boot its disk; the first run boots the ISO (firstBootDefinitionOf), on the machine type its OS has drivers for.
+      return { ...common, installer: { cdrom: installer.cdrom, keepMedia: installer.keepMedia }, boot: { kind: 'disk' }, machine: installer.machine };
     }
     const files = seedFiles({
       vmName: name,
@@ -237,7 +244,7 @@ export class Deployer {
    * not an ISO), and the machine type its OS installs on. Refuses what only a seed could carry: installers
    * do not read cloud-init, so an account, user-data or apps would silently not happen.
    */
-  private async installerOf(input: DeployRequest, offer: HostOffer, db: OsDatabase): Promise<{ cdrom: InstallerCdrom; machine: 'q35' | 'pc' }> {
+  private async installerOf(input: DeployRequest, offer: HostOffer, db: OsDatabase): Promise<{ cdrom: InstallerCdrom; machine: 'q35' | 'pc'; keepMedia: boolean }> {
     const { request, hostId } = input;
     const noSeed = 'an installer ISO does not read cloud-init';
     if (input.user) fieldError('deploy.install-media-no-seed', `${noSeed}: create the account in the installer`, 'user');
@@ -250,7 +257,11 @@ export class Deployer {
     let iso: HostIsoVolume | undefined = findIso(offer.isoVolumes, media);
     if (!iso) {
       // Not among the pools' ISOs the offer lists: a path outside any pool, a file just copied, or a mistake.
-      const found = await this.deps.media.inspect(hostId, media);
+      const found = await this.deps.media.inspect(hostId, media).catch((error: unknown) => {
+        // A refusal about the medium's place (a stopped pool over its folder) belongs at the medium's field.
+        if (error instanceof ConflictError) throw new ConflictError(error.code, error.message, { details: { ...error.details, field }, cause: error });
+        throw error;
+      });
       if (found.state === 'missing') {
         throw new NotFoundError('deploy.install-media-missing', `${describeMedia(media)} not found: ${found.reason}`, { details: { field } });
       }
@@ -260,7 +271,10 @@ export class Deployer {
       iso = found.iso;
     }
     const cdrom: InstallerCdrom = media.kind === 'volume' ? { pool: media.pool, volume: media.volume } : { path: iso.path };
-    return { cdrom, machine: installerMachine(deviceSupportOf(db, db.get(request.os.osinfoId)!)) };
+    const os = db.get(request.os.osinfoId)!;
+    // virt-install keeps Windows' media in the drive: its setup goes on from the disk and reads the ISO again.
+    const keepMedia = ['winnt', 'win9x', 'win16'].includes(os.family ?? '');
+    return { cdrom, machine: installerMachine(deviceSupportOf(db, os)), keepMedia };
   }
 
   private async run(plan: DeployPlan, ctx: JobContext): Promise<DeployReport> {
@@ -379,8 +393,13 @@ export class Deployer {
     await stepDone('define', 'defining the VM', () =>
       creating(`VM ${name}`, () => port.defineDomain(hostId, definition), () => port.undefineDomain(hostId, plan.uuid)),
     );
-    await stepDone('start', 'starting the VM', () =>
-      creating(`running VM ${name}`, () => port.startDomain(hostId, plan.uuid), () => port.destroyDomain(hostId, plan.uuid)),
+    const firstBoot = plan.installer ? firstBootDefinitionOf(plan) : undefined;
+    await stepDone('start', firstBoot ? 'starting the installer from the CD-ROM' : 'starting the VM', () =>
+      creating(
+        `running VM ${name}`,
+        () => (firstBoot ? port.startFirstBoot(hostId, firstBoot) : port.startDomain(hostId, plan.uuid)),
+        () => port.destroyDomain(hostId, plan.uuid),
+      ),
     );
     return { plan, volumes: created, stepsMs };
   }
@@ -468,6 +487,18 @@ function installerImageOf(offer: HostOffer, request: VmRequest, db: OsDatabase):
   return { kind: 'volume', pool: image.pool, volume: image.volume };
 }
 
+/**
+ * IDE exists on i440fx only, with four slots (two channels, two units), the CD-ROM (installer or seed) taking
+ * one: refused at the disk's field before libvirt refuses the definition.
+ */
+function checkIdeSlots(hw: VmRequest['hardware'], machine: 'q35' | 'pc'): void {
+  const ide = hw.disks.flatMap((disk, i) => (disk.bus === 'ide' ? [i] : []));
+  if (ide.length === 0) return;
+  const field = (i: number) => `request.hardware.disks.${i}.bus`;
+  if (machine === 'q35') fieldError('deploy.ide-on-q35', 'IDE disks need the i440fx machine and this VM runs on q35 (no IDE controller): use SATA', field(ide[0]!));
+  if (ide.length > 3) fieldError('deploy.ide-slots', 'i440fx has 4 IDE slots and the CD-ROM takes one: at most 3 IDE disks', field(ide[3]!));
+}
+
 function roomiest(offer: HostOffer): string {
   const pool = offer.pools.filter((p) => p.active).sort((a, b) => b.freeBytes - a.freeBytes)[0];
   if (!pool) fieldError('deploy.no-pool', `${offer.hostName} has no active storage pool`, 'storagePool');
@@ -532,18 +563,37 @@ function within<T>(work: Promise<T>, ms: number, signal: AbortSignal): Promise<T
   });
 }
 
-/** The domain XML of a plan: the one place both the deploy job and the preview build it. */
+/**
+ * The domain XML of a plan: the one place both the deploy job and the preview build it. From install media,
+ * the final configuration, marked for InstallerRebootWatch: it boots the disk, the ISO ejected (or kept).
+ */
 function definitionOf(plan: DeployPlan): string {
+  const { installer } = plan;
   return buildDomainDefinition({
+    ...commonDefinition(plan),
+    ...(plan.seed ? { seed: plan.seed } : {}),
+    ...(installer ? { installMedia: installer.keepMedia ? installer.cdrom : 'ejected', installerRestart: true } : {}),
+    boot: plan.boot,
+  }).toString();
+}
+
+/**
+ * The installer's first run (virt-install's "install" configuration): the ISO in the drive, booted first, and
+ * a reboot stops the VM instead of booting the installer again. Only its live configuration: the definition
+ * stays definitionOf's.
+ */
+function firstBootDefinitionOf(plan: DeployPlan): string {
+  return buildDomainDefinition({ ...commonDefinition(plan), installMedia: plan.installer!.cdrom, boot: { kind: 'cdrom' }, onReboot: 'destroy' }).toString();
+}
+
+function commonDefinition(plan: DeployPlan) {
+  return {
     name: plan.input.name,
     uuid: plan.uuid,
     domainType: plan.domainType,
     machine: plan.machine,
     hardware: plan.input.request.hardware,
     disks: plan.disks,
-    ...(plan.seed ? { seed: plan.seed } : {}),
-    ...(plan.installMedia ? { installMedia: plan.installMedia } : {}),
-    boot: plan.boot,
     ...(plan.serialLogPath ? { serialLogPath: plan.serialLogPath } : {}),
-  }).toString();
+  };
 }

@@ -194,6 +194,37 @@ describe('buildDomainDefinition', () => {
       await validate(built.toString());
     });
 
+    it("the final configuration: the drive ejected, a reboot restarts, and Tandem's installer mark in <metadata>; validates", async () => {
+      const { seed: _noSeed, ...rest } = input({ disks: [{ sizeGiB: 20, bus: 'ide' }] }, { machine: 'pc' });
+      const built = buildDomainDefinition({ ...rest, installMedia: 'ejected', installerRestart: true, serialLogPath: '/logs/x.serial.log' });
+      const xml = built.toString();
+      expect(xml).toContain(
+        '<metadata><tandem-installer:installer restart="once-on-reboot" xmlns:tandem-installer="https://tandem.dev/xmlns/installer/1"/></metadata>',
+      );
+      expect(xml).toContain('<disk type="file" device="cdrom"><driver name="qemu" type="raw"/><target dev="hdb" bus="ide"/><readonly/></disk>');
+      expect(xml).toContain('<on_reboot>restart</on_reboot>');
+      // With a serial log and BIOS booting a device, SeaBIOS prints its boot messages on the serial port too.
+      expect(xml).toContain('<boot dev="hd"/><bios useserial="yes"/></os>');
+      expect(DomainXml.parse(xml).toString()).toBe(xml);
+      await validate(xml);
+    });
+
+    it("the installer's first run: a reboot destroys it (on_reboot), no mark", async () => {
+      const built = fromIso('q35', { pool: 'isos', volume: 'netinst.iso' });
+      const first = buildDomainDefinition({ ...input({}, { machine: 'q35', boot: { kind: 'cdrom' } }), installMedia: { pool: 'isos', volume: 'netinst.iso' }, onReboot: 'destroy' });
+      expect(at(first).value('on_reboot')).toBe('destroy');
+      expect(at(built).value('on_reboot')).toBe('restart');
+      expect(first.toString()).not.toContain('metadata');
+      await validate(first.toString());
+    });
+
+    it('no <bios useserial> without a serial log, with UEFI, or for a kernel booted directly', () => {
+      const kernel = { kind: 'kernel', kernel: '/k', initrd: '/i', cmdline: 'console=ttyS0' } as const;
+      expect(buildDomainDefinition(input({})).toString()).not.toContain('useserial');
+      expect(buildDomainDefinition(input({ firmware: 'uefi' }, { serialLogPath: '/l' })).toString()).not.toContain('useserial');
+      expect(buildDomainDefinition(input({}, { serialLogPath: '/l', boot: kernel })).toString()).not.toContain('useserial');
+    });
+
     it('a path outside any pool is a file CD-ROM', async () => {
       const built = fromIso('q35', { path: '/home/me/Downloads/netinst.iso' });
       expect(at(built).value("devices/disk[@device='cdrom'][@type='file']/source/@file")).toBe('/home/me/Downloads/netinst.iso');

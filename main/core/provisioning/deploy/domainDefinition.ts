@@ -7,6 +7,7 @@
 import type { Element } from '@xmldom/xmldom';
 import { DomainXml } from '../../inventory/DomainXml';
 import { XmlDocument } from '../../xml/XmlDocument';
+import { INSTALLER_ELEMENT, INSTALLER_NAMESPACE, INSTALLER_PREFIX, INSTALLER_RESTART } from '../install/installerMarker';
 import type { HardwareSpec } from '../schemas';
 
 export type DiskBus = HardwareSpec['disks'][number]['bus'];
@@ -21,7 +22,7 @@ export interface VolumeDisk {
 
 /**
  * How the guest boots: from its system disk (the image's bootloader), a kernel + initramfs given directly, or
- * the installer CD-ROM first and then the disk (once installed, the disk boots when the medium is ejected).
+ * the installer CD-ROM first and then the disk (the installer's first boot).
  */
 export type BootSpec =
   | { kind: 'disk' }
@@ -30,6 +31,9 @@ export type BootSpec =
 
 /** The installer ISO: a volume of a pool, or a file on the host outside any pool. */
 export type InstallerCdrom = { pool: string; volume: string } | { path: string };
+
+/** The installer's CD-ROM drive: holding the ISO, or ejected (the drive stays, empty, as virt-install leaves it). */
+export type InstallerDrive = InstallerCdrom | 'ejected';
 
 export interface DomainDefinitionInput {
   name: string;
@@ -43,10 +47,18 @@ export interface DomainDefinitionInput {
   disks: VolumeDisk[];
   /** The cloud-init seed, attached read-only as a CD-ROM. */
   seed?: { pool: string; volume: string };
-  /** The installer ISO, attached read-only as a CD-ROM. */
-  installMedia?: InstallerCdrom;
+  /** The installer's read-only CD-ROM drive, with its ISO or ejected. */
+  installMedia?: InstallerDrive;
   boot: BootSpec;
-  /** Also logs serial port 0 (the console) to this file on the host. */
+  /** What a guest reboot does: restart (default), or destroy (the installer's first boot: it stops instead). */
+  onReboot?: 'restart' | 'destroy';
+  /** Marks the definition for InstallerRebootWatch (install/installerMarker.ts): restart it once when the installer reboots. */
+  installerRestart?: boolean;
+  /**
+   * Also logs serial port 0 (the console) to this file on the host; a BIOS guest that boots a device (not a
+   * kernel given directly) then has SeaBIOS print its boot messages there too ("Booting from DVD/CD...",
+   * "No bootable device."), so the log shows what the firmware booted.
+   */
   serialLogPath?: string;
 }
 
@@ -77,6 +89,11 @@ export function buildDomainDefinition(input: DomainDefinitionInput): DomainXml {
   add(domain, 'memory', { unit: 'MiB' }, String(hw.memoryMiB));
   add(domain, 'currentMemory', { unit: 'MiB' }, String(hw.memoryMiB));
   add(domain, 'vcpu', {}, String(hw.vcpus));
+  if (input.installerRestart) {
+    const marker = doc.createElementNS(INSTALLER_NAMESPACE, `${INSTALLER_PREFIX}:${INSTALLER_ELEMENT}`);
+    marker.setAttribute('restart', INSTALLER_RESTART);
+    add(domain, 'metadata').appendChild(marker);
+  }
 
   const uefi = hw.firmware === 'uefi';
   // libvirt's firmware auto-selection picks the host's OVMF build from its firmware descriptors
@@ -99,6 +116,7 @@ export function buildDomainDefinition(input: DomainDefinitionInput): DomainXml {
   } else {
     add(os, 'boot', { dev: 'hd' });
   }
+  if (input.serialLogPath && !uefi && input.boot.kind !== 'kernel') add(os, 'bios', { useserial: 'yes' });
 
   const features = add(domain, 'features');
   add(features, 'acpi');
@@ -107,7 +125,7 @@ export function buildDomainDefinition(input: DomainDefinitionInput): DomainXml {
   if (uefi && hw.secureBoot) add(features, 'smm', { state: 'on' });
   if (input.domainType === 'kvm') add(domain, 'cpu', { mode: KVM_GUEST_CPU_MODE });
   add(domain, 'on_poweroff', {}, 'destroy');
-  add(domain, 'on_reboot', {}, 'restart');
+  add(domain, 'on_reboot', {}, input.onReboot ?? 'restart');
   add(domain, 'on_crash', {}, 'destroy');
 
   const devices = add(domain, 'devices');
@@ -121,10 +139,10 @@ export function buildDomainDefinition(input: DomainDefinitionInput): DomainXml {
   if (input.disks.some((d) => d.bus === 'scsi')) add(devices, 'controller', { type: 'scsi', model: 'virtio-scsi' });
   // q35 has no IDE controller: its CD-ROMs hang off the AHCI (SATA) one.
   const cdromBus = input.machine === 'pc' ? 'ide' : 'sata';
-  const addCdrom = (medium: InstallerCdrom) => {
-    const cdrom = add(devices, 'disk', { type: 'path' in medium ? 'file' : 'volume', device: 'cdrom' });
+  const addCdrom = (medium: InstallerDrive) => {
+    const cdrom = add(devices, 'disk', { type: medium !== 'ejected' && 'pool' in medium ? 'volume' : 'file', device: 'cdrom' });
     add(cdrom, 'driver', { name: 'qemu', type: 'raw' });
-    add(cdrom, 'source', 'path' in medium ? { file: medium.path } : { pool: medium.pool, volume: medium.volume });
+    if (medium !== 'ejected') add(cdrom, 'source', 'path' in medium ? { file: medium.path } : { pool: medium.pool, volume: medium.volume });
     add(cdrom, 'target', { dev: targets.next(cdromBus), bus: cdromBus });
     add(cdrom, 'readonly');
   };

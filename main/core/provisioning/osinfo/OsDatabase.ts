@@ -231,26 +231,30 @@ export class OsDatabase {
   }
 
   /**
-   * The devices the OS has drivers for, as libosinfo's osinfo_os_get_all_devices gives them: its own, then
-   * those of the OSes it derives from or clones, the nearest statement of a device winning (so a
-   * `supported="false"` drops an inherited one). `stated` is false when no OS of the chain lists any device:
-   * the database then says nothing either way.
+   * The devices the OS has drivers for, as libosinfo's osinfo_os_get_all_devices gives them: every device
+   * listed by it or by the OSes it derives from or clones, less every device one of them lists with
+   * `supported="false"` (wherever in the chain: an OS cannot list back a device an ancestor lost). `stated` is
+   * false when no OS of the chain lists any device: the database then says nothing either way.
    */
   devicesOf(os: OsEntry): { stated: boolean; supported: ReadonlySet<string> } {
-    const decided = new Map<string, boolean>();
+    const listed = new Set<string>();
+    const unsupported = new Set<string>();
     const seen = new Set<string>();
     const queue: OsEntry[] = [os];
     while (queue.length > 0) {
       const current = queue.shift()!;
       if (seen.has(current.id)) continue;
       seen.add(current.id);
-      for (const device of current.devices) if (!decided.has(device.id)) decided.set(device.id, device.supported);
+      for (const device of current.devices) {
+        listed.add(device.id);
+        if (!device.supported) unsupported.add(device.id);
+      }
       for (const parent of [current.derivesFrom, current.clones]) {
         const entry = parent ? this.byId.get(parent) : undefined;
         if (entry) queue.push(entry);
       }
     }
-    return { stated: decided.size > 0, supported: new Set([...decided].filter(([, supported]) => supported).map(([id]) => id)) };
+    return { stated: listed.size > 0, supported: new Set([...listed].filter((id) => !unsupported.has(id))) };
   }
 
   firmwareNeeds(os: OsEntry, arch: string): FirmwareNeeds {
