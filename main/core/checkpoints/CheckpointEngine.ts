@@ -274,11 +274,11 @@ export class CheckpointEngine {
     return this.exclusive(vm, async () => {
       const tree = await this.requireTree(vm);
       const checkpoint = this.requireCheckpoint(tree, checkpointId);
-      // Refused before the journal: a refusal changes nothing, and must not be carried out by a later recovery.
-      this.assertDeletable(tree, checkpoint, (await this.deps.hypervisor.status(vm)).state !== 'shutoff');
       const entry: JournalEntry<DeleteData> = { id: `${Date.now()}-delete-${randomUUID()}`, op: 'delete', vm, step: 'begin', data: { checkpointId } };
-      await this.journal.write(entry);
-      await this.mergeAway(vm, tree, checkpoint, phase);
+      // Journaled once the delete is known to go ahead (the VM's state read, no refusal), right before its
+      // first change: a refusal, or a host that cannot say whether the VM runs, changes nothing and must not
+      // be carried out by a later recovery.
+      await this.mergeAway(vm, tree, checkpoint, phase, () => this.journal.write(entry));
       await this.journal.finish(entry.id);
       return this.list(vm);
     });
@@ -497,7 +497,13 @@ export class CheckpointEngine {
    * first checks whether it already happened (recovery runs this again after a crash): commits and rebases
    * are idempotent, and a layer already gone from the running chain or from the disk is not merged twice.
    */
-  private async mergeAway(vm: CheckpointVm, tree: VmCheckpointTree, checkpoint: Checkpoint, phase: PhaseReporter = noPhases): Promise<void> {
+  private async mergeAway(
+    vm: CheckpointVm,
+    tree: VmCheckpointTree,
+    checkpoint: Checkpoint,
+    phase: PhaseReporter = noPhases,
+    beforeFirstChange: () => Promise<void> = async () => {},
+  ): Promise<void> {
     const { hypervisor, images } = this.deps;
     const running = (await hypervisor.status(vm)).state !== 'shutoff';
     const lineage = currentLineage(tree);
@@ -506,6 +512,7 @@ export class CheckpointEngine {
     const parent = checkpoint.parentId ? findCheckpoint(tree, checkpoint.parentId) : undefined;
     const chain = (target: string) => (running ? hypervisor.diskChain(vm, target) : Promise.resolve([]));
     this.assertDeletable(tree, checkpoint, running);
+    await beforeFirstChange();
     if (tree.checkpoints.some((c) => c.memoryBaseId === checkpoint.id)) phase('re-basing memory');
     await this.rebaseMemoryDependents(tree, checkpoint);
     phase('merging disks');
