@@ -29,7 +29,7 @@ import {
   type DiskLayer,
   type VmCheckpointTree,
 } from './model';
-import type { CheckpointHypervisor, CheckpointVm, DiskImages, MemoryStateStore, VmStatus } from './ports';
+import type { CheckpointHypervisor, CheckpointVm, DiskImages, MemoryStateStore, TpmCopyOwner, VmStatus } from './ports';
 
 const log = createLogger('checkpoints');
 /** How a recovered revert whose memory could not be restored is reported. */
@@ -147,7 +147,9 @@ export class CheckpointEngine {
 
       const id = randomUUID();
       const diskOnly = !running || request.diskOnly === true;
+      const keepsTpm = diskOnly && emulatedTpmOf(liveXml) !== null;
       if (!diskOnly) await memory.assertReady();
+      else if (keepsTpm) await memory.assertReady('tpm');
       // libvirt quiesces disk-only snapshots only; a memory checkpoint holds the guest's caches anyway.
       const quiesce = running && diskOnly && request.quiesce !== false && (await hypervisor.agentAnswers(vm));
       const overlays = disks.map((d) => ({ target: d.target, image: join(tree.folder, `${layerName(d.target)}`), format: 'qcow2' }));
@@ -162,7 +164,7 @@ export class CheckpointEngine {
         disks,
         memoryFile: diskOnly ? null : memory.targetFor(tree.folder, id),
         // A memory checkpoint's TPM state travels in the save stream; a disk-only one keeps a copy (tpmState.ts).
-        tpmStateFile: diskOnly && emulatedTpmOf(liveXml) ? join(tree.folder, `${id}.tpm.json`) : null,
+        tpmStateFile: keepsTpm ? join(tree.folder, `${id}.tpm`) : null,
         domainXml: liveXml,
         stunMs: null,
         wallMs: 0,
@@ -208,7 +210,7 @@ export class CheckpointEngine {
           throw new ConflictError('checkpoint.image-missing', `The disk image of checkpoint ${checkpoint.name} is missing: ${d.image}`, { details: { path: d.image } });
         }
       }
-      if (checkpoint.tpmStateFile) await loadTpmState(checkpoint.tpmStateFile, checkpoint.name);
+      if (checkpoint.tpmStateFile) await loadTpmState(this.deps.memory, checkpoint.tpmStateFile, tpmCopyOwner(vm, checkpoint), checkpoint.name);
       // The memory state is rebuilt and verified before anything is touched: a damaged one leaves the VM as it was.
       const memoryChain = checkpoint.memoryFile ? memoryChainOf(tree, checkpoint) : [];
       if (memoryChain.length > 0) phase('rebuilding and verifying memory');
@@ -373,7 +375,7 @@ export class CheckpointEngine {
     if (tpmCopy && !(await this.deps.images.exists(tpmCopy))) {
       // Right after the disks switched (for a running VM, its TPM is crash-consistent with them, as the disks are).
       const files = await this.deps.hypervisor.readTpmState(tree, data.checkpoint.domainXml);
-      await saveTpmState(tpmCopy, files ?? []);
+      await saveTpmState(this.deps.memory, tpmCopy, tpmCopyOwner(tree, data.checkpoint), files ?? []);
     }
     // libvirt moves the persistent definition to the overlays too; making sure costs one define and keeps a
     // later cold boot (and a take while shut off) on the chain Tandem recorded.
@@ -411,7 +413,7 @@ export class CheckpointEngine {
     await this.redefineDisks(tree, data.overlays);
     if (checkpoint.tpmStateFile) {
       // The VM is stopped: its TPM state goes back to the checkpoint's, in the folder its definition names now.
-      const files = await loadTpmState(checkpoint.tpmStateFile, checkpoint.name);
+      const files = await loadTpmState(memory, checkpoint.tpmStateFile, tpmCopyOwner(tree, checkpoint), checkpoint.name);
       if (!(await hypervisor.writeTpmState(tree, await hypervisor.domainXml(tree, true), files))) {
         log.warn(`checkpoint ${checkpoint.name} of ${tree.uuid} kept a TPM state, but the VM has no emulated TPM any more: not written`);
       }
@@ -780,6 +782,10 @@ export class CheckpointEngine {
     if (!view) throw new NotFoundError('checkpoint.not-found', `No checkpoint ${id} on this VM`);
     return view;
   }
+}
+
+function tpmCopyOwner(vm: { uuid: string }, checkpoint: Checkpoint): TpmCopyOwner {
+  return { vmUuid: vm.uuid, checkpointId: checkpoint.id };
 }
 
 function vmKeyOf(vm: CheckpointVm): string {
