@@ -136,6 +136,8 @@ describe.skipIf(!env)('checkpoints in the UI on a real guest', () => {
     await page.fill('[data-testid="checkpoint-dialog-description"]', 'taken from the context menu');
     await page.click('[data-testid="checkpoint-dialog-take"]');
     expect(await dialog.count()).toBe(0);
+    // The dialog gives focus back to the row the menu was opened on.
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe(`vm-row-${guest.name}`);
 
     // In the VM's tree: a child of the current checkpoint, now current, with its description.
     await row.click();

@@ -5,8 +5,8 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, HostUnreachableError, InvalidInputError, NotFoundError, OperationFailedError } from '../errors';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConflictError, HostUnreachableError, InvalidInputError, NotFoundError, OperationFailedError, type TandemError } from '../errors';
 import { JobRegistry, type JobSnapshot } from '../jobs/JobRegistry';
 import { CheckpointEngine } from './CheckpointEngine';
 import { CheckpointJobs } from './CheckpointJobs';
@@ -274,6 +274,38 @@ describe('checkpoint engine (scripted ports)', () => {
     await engine.take(VM, { name: 'd', diskOnly: true });
     expect(await engine.recover()).toEqual([]);
     expect((await engine.list(VM)).checkpoints.map((x) => x.name)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('leaves no journal entry when the VM starts while a delete begins (refused or carried out on one reading of its state)', async () => {
+    hypervisor.state = 'shutoff';
+    const snapshot = hypervisor.snapshot.bind(hypervisor);
+    vi.spyOn(hypervisor, 'snapshot').mockImplementation(async (vm, request) => {
+      for (const o of request.overlays) images.files.add(o.overlay);
+      return snapshot(vm, request);
+    });
+    await engine.take(VM, { name: 'x' });
+    const a = await engine.take(VM, { name: 'a' });
+    await engine.take(VM, { name: 'b' });
+    await engine.revert(VM, a.id);
+    await engine.take(VM, { name: 'c' });
+    // The user starts the VM (outside checkpoints) while the delete begins: the first status read is the last shut-off one.
+    const status = hypervisor.status.bind(hypervisor);
+    vi.spyOn(hypervisor, 'status').mockImplementationOnce(async () => {
+      const read = await status();
+      hypervisor.state = 'running';
+      return read;
+    });
+    // Carried out on the state it read, or refused (busy-branch): either way, no journal entry outlives it.
+    const outcome = await engine.delete(VM, a.id).then(
+      () => 'deleted',
+      (error: TandemError) => error.code,
+    );
+    expect(['deleted', 'checkpoint.busy-branch']).toContain(outcome);
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+    await engine.take(VM, { name: 'd', diskOnly: true }); // not refused as checkpoint.recovery-pending
+    hypervisor.state = 'shutoff';
+    expect(await engine.recover()).toEqual([]);
+    expect((await engine.list(VM)).checkpoints.map((x) => x.name)).toEqual(outcome === 'deleted' ? ['x', 'b', 'c', 'd'] : ['x', 'a', 'b', 'c', 'd']);
   });
 
   it('runs take / revert as jobs: phases, stun time in the result, and the typed error of a failure', async () => {

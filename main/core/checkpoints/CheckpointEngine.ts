@@ -29,7 +29,7 @@ import {
   type DiskLayer,
   type VmCheckpointTree,
 } from './model';
-import type { CheckpointHypervisor, CheckpointVm, DiskImages, MemoryStateStore, VmStatus } from './ports';
+import type { CheckpointHypervisor, CheckpointVm, DiskImages, MemoryStateStore, TpmCopyOwner, VmStatus } from './ports';
 
 const log = createLogger('checkpoints');
 /** How a recovered revert whose memory could not be restored is reported. */
@@ -147,7 +147,9 @@ export class CheckpointEngine {
 
       const id = randomUUID();
       const diskOnly = !running || request.diskOnly === true;
+      const keepsTpm = diskOnly && emulatedTpmOf(liveXml) !== null;
       if (!diskOnly) await memory.assertReady();
+      else if (keepsTpm) await memory.assertReady('tpm');
       // libvirt quiesces disk-only snapshots only; a memory checkpoint holds the guest's caches anyway.
       const quiesce = running && diskOnly && request.quiesce !== false && (await hypervisor.agentAnswers(vm));
       const overlays = disks.map((d) => ({ target: d.target, image: join(tree.folder, `${layerName(d.target)}`), format: 'qcow2' }));
@@ -162,7 +164,7 @@ export class CheckpointEngine {
         disks,
         memoryFile: diskOnly ? null : memory.targetFor(tree.folder, id),
         // A memory checkpoint's TPM state travels in the save stream; a disk-only one keeps a copy (tpmState.ts).
-        tpmStateFile: diskOnly && emulatedTpmOf(liveXml) ? join(tree.folder, `${id}.tpm.json`) : null,
+        tpmStateFile: keepsTpm ? join(tree.folder, `${id}.tpm`) : null,
         domainXml: liveXml,
         stunMs: null,
         wallMs: 0,
@@ -208,7 +210,7 @@ export class CheckpointEngine {
           throw new ConflictError('checkpoint.image-missing', `The disk image of checkpoint ${checkpoint.name} is missing: ${d.image}`, { details: { path: d.image } });
         }
       }
-      if (checkpoint.tpmStateFile) await loadTpmState(checkpoint.tpmStateFile, checkpoint.name);
+      if (checkpoint.tpmStateFile) await loadTpmState(this.deps.memory, checkpoint.tpmStateFile, tpmCopyOwner(vm, checkpoint), checkpoint.name);
       // The memory state is rebuilt and verified before anything is touched: a damaged one leaves the VM as it was.
       const memoryChain = checkpoint.memoryFile ? memoryChainOf(tree, checkpoint) : [];
       if (memoryChain.length > 0) phase('rebuilding and verifying memory');
@@ -274,11 +276,11 @@ export class CheckpointEngine {
     return this.exclusive(vm, async () => {
       const tree = await this.requireTree(vm);
       const checkpoint = this.requireCheckpoint(tree, checkpointId);
-      // Refused before the journal: a refusal changes nothing, and must not be carried out by a later recovery.
-      this.assertDeletable(tree, checkpoint, (await this.deps.hypervisor.status(vm)).state !== 'shutoff');
       const entry: JournalEntry<DeleteData> = { id: `${Date.now()}-delete-${randomUUID()}`, op: 'delete', vm, step: 'begin', data: { checkpointId } };
-      await this.journal.write(entry);
-      await this.mergeAway(vm, tree, checkpoint, phase);
+      // Journaled once the delete is known to go ahead (the VM's state read, no refusal), right before its
+      // first change: a refusal, or a host that cannot say whether the VM runs, changes nothing and must not
+      // be carried out by a later recovery.
+      await this.mergeAway(vm, tree, checkpoint, phase, () => this.journal.write(entry));
       await this.journal.finish(entry.id);
       return this.list(vm);
     });
@@ -373,7 +375,7 @@ export class CheckpointEngine {
     if (tpmCopy && !(await this.deps.images.exists(tpmCopy))) {
       // Right after the disks switched (for a running VM, its TPM is crash-consistent with them, as the disks are).
       const files = await this.deps.hypervisor.readTpmState(tree, data.checkpoint.domainXml);
-      await saveTpmState(tpmCopy, files ?? []);
+      await saveTpmState(this.deps.memory, tpmCopy, tpmCopyOwner(tree, data.checkpoint), files ?? []);
     }
     // libvirt moves the persistent definition to the overlays too; making sure costs one define and keeps a
     // later cold boot (and a take while shut off) on the chain Tandem recorded.
@@ -411,7 +413,7 @@ export class CheckpointEngine {
     await this.redefineDisks(tree, data.overlays);
     if (checkpoint.tpmStateFile) {
       // The VM is stopped: its TPM state goes back to the checkpoint's, in the folder its definition names now.
-      const files = await loadTpmState(checkpoint.tpmStateFile, checkpoint.name);
+      const files = await loadTpmState(memory, checkpoint.tpmStateFile, tpmCopyOwner(tree, checkpoint), checkpoint.name);
       if (!(await hypervisor.writeTpmState(tree, await hypervisor.domainXml(tree, true), files))) {
         log.warn(`checkpoint ${checkpoint.name} of ${tree.uuid} kept a TPM state, but the VM has no emulated TPM any more: not written`);
       }
@@ -497,7 +499,13 @@ export class CheckpointEngine {
    * first checks whether it already happened (recovery runs this again after a crash): commits and rebases
    * are idempotent, and a layer already gone from the running chain or from the disk is not merged twice.
    */
-  private async mergeAway(vm: CheckpointVm, tree: VmCheckpointTree, checkpoint: Checkpoint, phase: PhaseReporter = noPhases): Promise<void> {
+  private async mergeAway(
+    vm: CheckpointVm,
+    tree: VmCheckpointTree,
+    checkpoint: Checkpoint,
+    phase: PhaseReporter = noPhases,
+    beforeFirstChange: () => Promise<void> = async () => {},
+  ): Promise<void> {
     const { hypervisor, images } = this.deps;
     const running = (await hypervisor.status(vm)).state !== 'shutoff';
     const lineage = currentLineage(tree);
@@ -506,6 +514,7 @@ export class CheckpointEngine {
     const parent = checkpoint.parentId ? findCheckpoint(tree, checkpoint.parentId) : undefined;
     const chain = (target: string) => (running ? hypervisor.diskChain(vm, target) : Promise.resolve([]));
     this.assertDeletable(tree, checkpoint, running);
+    await beforeFirstChange();
     if (tree.checkpoints.some((c) => c.memoryBaseId === checkpoint.id)) phase('re-basing memory');
     await this.rebaseMemoryDependents(tree, checkpoint);
     phase('merging disks');
@@ -773,6 +782,10 @@ export class CheckpointEngine {
     if (!view) throw new NotFoundError('checkpoint.not-found', `No checkpoint ${id} on this VM`);
     return view;
   }
+}
+
+function tpmCopyOwner(vm: { uuid: string }, checkpoint: Checkpoint): TpmCopyOwner {
+  return { vmUuid: vm.uuid, checkpointId: checkpoint.id };
 }
 
 function vmKeyOf(vm: CheckpointVm): string {

@@ -1,12 +1,14 @@
 /**
- * Memory state files kept exactly as libvirt writes them (its save-image format), whole, unencrypted: for
+ * Memory state files kept exactly as libvirt writes them (its save-image format), whole, unencrypted (TPM
+ * state copies too, in private files): for
  * core unit tests with scripted ports and the test-bed suites about disks and recovery. The app stores
  * sealed deltas (main/drivers/memoryState/SealedMemoryStateStore.ts).
  */
-import { copyFile, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { OperationFailedError } from '../errors';
-import type { MemoryStateRef, MemoryStateStore, SealedState } from './ports';
+import { syncFolder } from '../storage/JsonFile';
+import type { MemoryStateRef, MemoryStateStore, SealedState, TpmCopyOwner } from './ports';
 
 export class PlainMemoryStateStore implements MemoryStateStore {
   targetFor(vmFolder: string, checkpointId: string): string {
@@ -52,4 +54,26 @@ export class PlainMemoryStateStore implements MemoryStateStore {
   }
 
   async discardTemporaries(): Promise<void> {}
+
+  async saveTpmCopy(path: string, _owner: TpmCopyOwner, bytes: Buffer): Promise<void> {
+    const temporary = `${path}.partial`;
+    const file = await open(temporary, 'w', 0o600);
+    try {
+      await file.writeFile(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
+    await syncFolder(dirname(path));
+  }
+
+  async loadTpmCopy(path: string): Promise<Buffer | null> {
+    try {
+      return await readFile(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
 }

@@ -149,8 +149,11 @@ export interface SealedState {
 export interface MemoryStateStore {
   /** Where libvirt should write the state of this checkpoint. */
   targetFor(vmFolder: string, checkpointId: string): string;
-  /** Throws a typed error when memory states cannot be stored now (before libvirt writes anything). */
-  assertReady(): Promise<void>;
+  /**
+   * Throws a typed error when memory states (or, for 'tpm', a copy of a TPM's state) cannot be stored now:
+   * before libvirt writes anything.
+   */
+  assertReady(what?: 'memory' | 'tpm'): Promise<void>;
   /** Called once libvirt has written `state.path`; `baseChain` is the base's own chain (root first, the base last), [] for none. */
   seal(state: { vmUuid: string; checkpointId: string; path: string }, baseChain: MemoryStateRef[]): Promise<SealedState>;
   /** `chain`: root first, the state to restore last. Returns the plain file to hand to libvirt's restore. */
@@ -163,4 +166,17 @@ export interface MemoryStateStore {
   delete(path: string): Promise<void>;
   /** At start: removes what an interrupted restore or seal left in a VM's folder (rebuilt plain states, partial files). */
   discardTemporaries(vmFolder: string): Promise<void>;
+  /**
+   * Keeps a disk-only checkpoint's copy of its VM's TPM state (tpmState.ts) at `path`, as this store keeps
+   * memory states (it holds the TPM's keys, as RAM holds the guest's): all or nothing.
+   */
+  saveTpmCopy(path: string, owner: TpmCopyOwner, bytes: Buffer): Promise<void>;
+  /** The bytes saveTpmCopy kept; null when there is no file. A damaged or unopenable one throws a typed error. */
+  loadTpmCopy(path: string, owner: TpmCopyOwner): Promise<Buffer | null>;
+}
+
+/** The checkpoint a TPM state copy belongs to (a sealed copy is bound to it). */
+export interface TpmCopyOwner {
+  vmUuid: string;
+  checkpointId: string;
 }

@@ -136,7 +136,8 @@ export async function sealMemoryState(options: SealOptions): Promise<SealResult>
   const k = fileKey(key, salt);
 
   const partial = `${options.path}.partial-${randomBytes(6).toString('hex')}`;
-  const file = await open(partial, 'wx');
+  // Private like what it protects (libvirt keeps save images and swtpm state 0600), ciphertext or not.
+  const file = await open(partial, 'wx', 0o600);
   let position = 0;
   const write = async (b: Buffer) => {
     await file.write(b, 0, b.length, position);

@@ -2,6 +2,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PlainMemoryStateStore } from './PlainMemoryStateStore';
 import { emulatedTpmOf, loadTpmState, saveTpmState } from './tpmState';
 
 const domain = (devices: string) => `<domain><name>d</name><devices>${devices}</devices></domain>`;
@@ -24,16 +25,18 @@ describe('TPM state of disk-only checkpoints', () => {
     expect(emulatedTpmOf(domain(''))).toBeNull();
   });
 
-  it('keeps the files byte for byte in a private file, and refuses a missing or damaged copy with typed errors', async () => {
-    const path = join(dir, 'c.tpm.json');
+  it('keeps the files byte for byte (in a private file with the plain store), and refuses a missing or damaged copy with typed errors', async () => {
+    const store = new PlainMemoryStateStore();
+    const owner = { vmUuid: 'vm', checkpointId: 'c' };
+    const path = join(dir, 'c.tpm');
     const files = [{ name: 'tpm2-00.permall', data: Buffer.from([0, 1, 2, 255, 10]) }];
-    await saveTpmState(path, files);
+    await saveTpmState(store, path, owner, files);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
-    expect(await loadTpmState(path, 'c')).toEqual(files);
-    await expect(loadTpmState(join(dir, 'gone.tpm.json'), 'c')).rejects.toMatchObject({ code: 'checkpoint.tpm-state-missing' });
+    expect(await loadTpmState(store, path, owner, 'c')).toEqual(files);
+    await expect(loadTpmState(store, join(dir, 'gone.tpm'), owner, 'c')).rejects.toMatchObject({ code: 'checkpoint.tpm-state-missing' });
     await writeFile(path, '{"version":1,"files":[{"name":"../x","base64":""}]}');
-    await expect(loadTpmState(path, 'c')).rejects.toMatchObject({ code: 'checkpoint.tpm-state-unreadable' });
+    await expect(loadTpmState(store, path, owner, 'c')).rejects.toMatchObject({ code: 'checkpoint.tpm-state-unreadable' });
     await writeFile(path, 'not json');
-    await expect(loadTpmState(path, 'c')).rejects.toMatchObject({ code: 'checkpoint.tpm-state-unreadable' });
+    await expect(loadTpmState(store, path, owner, 'c')).rejects.toMatchObject({ code: 'checkpoint.tpm-state-unreadable' });
   });
 });

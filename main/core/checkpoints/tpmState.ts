@@ -10,15 +10,14 @@
  * which the checkpoint's guest never saw. So the folder's files are copied at the take, next to the
  * checkpoint's layers, and written back by the revert.
  *
- * The copy is protected as libvirt's own is: a 0600 file in Tandem's checkpoint folder, and ciphertext when
- * the domain encrypts its TPM state (`<encryption secret=.../>`: swtpm itself writes it encrypted).
+ * Unless the domain encrypts its TPM state (`<encryption secret=.../>`), swtpm's files hold the TPM's seeds
+ * and keys in the clear, readable on the host by root and swtpm only: the copy is kept by the memory-state
+ * store, as a memory state is (the app's seals it with the keychain key, bound to its checkpoint).
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ConflictError } from '../errors';
+import { ConflictError, TandemError } from '../errors';
 import { XmlDocument, XmlNode } from '../xml/XmlDocument';
-import { writeJsonDurably } from './atomicJson';
-import type { TpmStateFile } from './ports';
+import type { MemoryStateStore, TpmCopyOwner, TpmStateFile } from './ports';
 
 export interface EmulatedTpm {
   /** swtpm's state folder is named after it: tpm2 or tpm1.2. */
@@ -40,22 +39,30 @@ const TpmStateCopySchema = z.strictObject({
   files: z.array(z.strictObject({ name: z.string().regex(/^[^/\\]+$/), base64: z.string() })),
 });
 
-export async function saveTpmState(path: string, files: TpmStateFile[]): Promise<void> {
-  await writeJsonDurably(path, { version: 1, files: files.map((f) => ({ name: f.name, base64: f.data.toString('base64') })) });
+export async function saveTpmState(store: MemoryStateStore, path: string, owner: TpmCopyOwner, files: TpmStateFile[]): Promise<void> {
+  const copy = { version: 1, files: files.map((f) => ({ name: f.name, base64: f.data.toString('base64') })) };
+  await store.saveTpmCopy(path, owner, Buffer.from(JSON.stringify(copy)));
 }
 
 /** The copy taken with a checkpoint; a missing or unreadable one is refused (that checkpoint cannot be reverted with its TPM). */
-export async function loadTpmState(path: string, checkpointName: string): Promise<TpmStateFile[]> {
-  let text: string;
+export async function loadTpmState(store: MemoryStateStore, path: string, owner: TpmCopyOwner, checkpointName: string): Promise<TpmStateFile[]> {
+  let bytes: Buffer | null;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await store.loadTpmCopy(path, owner);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    // The store's typed error says why (tampered, key gone from the keychain, ...): kept as the cause.
+    if (!(error instanceof TandemError)) throw error;
+    throw new ConflictError('checkpoint.tpm-state-unreadable', `The TPM state of checkpoint ${checkpointName} cannot be opened: ${error.message}`, {
+      details: { path },
+      cause: error,
+    });
+  }
+  if (bytes === null) {
     throw new ConflictError('checkpoint.tpm-state-missing', `The TPM state of checkpoint ${checkpointName} is missing: ${path}`, { details: { path } });
   }
   let parsed;
   try {
-    parsed = TpmStateCopySchema.safeParse(JSON.parse(text));
+    parsed = TpmStateCopySchema.safeParse(JSON.parse(bytes.toString('utf8')));
   } catch {
     parsed = undefined;
   }

@@ -15,13 +15,13 @@ import { deferred, flush, ScriptedSession } from '../testing/scripted';
 import { XmlDocument, XmlNode } from '../xml/XmlDocument';
 import type { HostSession } from './HostDriver';
 import type { HostSessionOpened } from './HostManager';
-import { isKvmProbeDomain, KVM_PROBE_NAME_PREFIX, KvmProbe, kvmProbeDomainXml, readableReason, type KvmProbePort } from './KvmProbe';
+import { isKvmProbeDomain, KVM_PROBE_NAME_PREFIX, KvmProbe, kvmProbeDomainXml, readableReason, type KvmProbePort, type ProbeStart } from './KvmProbe';
 
 const MSR_FAILURE =
   "internal error: qemu unexpectedly closed the monitor: 2026-11-26T03:45:43.368987Z qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69\n" +
   "qemu-system-x86_64: ../../target/i386/kvm/kvm.c:3183: kvm_buf_set_msrs: Assertion `ret == cpu->kvm_msr_buf->nmsrs' failed.";
 
-type StartOutcome = { started: true } | { started: false; reason: string } | Error;
+type StartOutcome = ProbeStart | Error;
 
 class ScriptedProbePort implements KvmProbePort {
   readonly starts: Array<{ session: HostSession; xml: string }> = [];
@@ -90,6 +90,15 @@ describe('KvmProbe', () => {
     await expect(probe.verdict('h1', 'x86_64')).rejects.toBeInstanceOf(HostUnreachableError);
     expect(await probe.verdict('h1', 'x86_64')).toEqual({ usable: true });
     expect(port.starts).toHaveLength(2);
+  });
+
+  it('a connection libvirt does not let create domains learns nothing about KVM: the capabilities stand, kept for the connection', async () => {
+    const { port, probe, connect } = setup();
+    connect();
+    port.outcomes.push({ denied: 'operation forbidden: read only access prevents virDomainCreateXML' });
+    expect(await probe.verdict('h1', 'x86_64')).toEqual({ usable: true });
+    expect(await probe.verdict('h1', 'x86_64')).toEqual({ usable: true });
+    expect(port.starts).toHaveLength(1);
   });
 
   it('refuses to probe a host that is not connected', async () => {

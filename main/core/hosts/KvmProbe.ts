@@ -35,13 +35,16 @@ export function isKvmProbeDomain(name: string): boolean {
 
 export type KvmVerdict = { usable: true } | { usable: false; reason: string };
 
+export type ProbeStart = { started: true } | { started: false; reason: string } | { denied: string };
+
 /** What the probe needs from a host's driver (libvirt: main/drivers/libvirt/LibvirtKvmProbePort.ts). */
 export interface KvmProbePort {
   /**
    * Creates the transient domain paused, then destroys it. `started: false` carries the hypervisor's reason;
+   * `denied`, libvirt's refusal to let this connection create domains at all (read-only, or access control);
    * a failure of the connection itself (not of the start) is thrown as HostUnreachableError.
    */
-  startPausedAndDestroy(session: HostSession, domainXml: string): Promise<{ started: true } | { started: false; reason: string }>;
+  startPausedAndDestroy(session: HostSession, domainXml: string): Promise<ProbeStart>;
   /** Destroys every transient domain whose name starts with `prefix`; returns their names. */
   destroyTransientDomainsNamed(session: HostSession, prefix: string): Promise<string[]>;
 }
@@ -96,6 +99,11 @@ export class KvmProbe {
     await this.cleanups.get(session);
     const name = `${KVM_PROBE_NAME_PREFIX}${this.nameSuffix()}`;
     const result = await this.sources.port.startPausedAndDestroy(session, kvmProbeDomainXml(name, arch));
+    if ('denied' in result) {
+      // This connection may not start any guest, so nothing was learned about KVM: the capabilities' word stands.
+      log.info(`${hostId}: KVM not probed (${result.denied}); taking the capabilities' word for it`);
+      return { usable: true };
+    }
     if (result.started) {
       log.info(`${hostId}: KVM starts ${arch} guests`);
       return { usable: true };

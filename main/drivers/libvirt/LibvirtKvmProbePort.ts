@@ -10,10 +10,12 @@ import {
   type Connection,
 } from '../../../native-helpers/libvirt/lib/index';
 import type { HostSession } from '../../core/hosts/HostDriver';
-import type { KvmProbePort } from '../../core/hosts/KvmProbe';
+import type { KvmProbePort, ProbeStart } from '../../core/hosts/KvmProbe';
 import { HostUnreachableError } from '../../core/errors';
 import { libvirtConnectionOf } from './LibvirtHostDriver';
 import { mapLibvirtError } from './mapLibvirtError';
+
+const DENIALS = new Set<string>(['VIR_ERR_OPERATION_DENIED', 'VIR_ERR_ACCESS_DENIED']);
 
 export class LibvirtKvmProbePort implements KvmProbePort {
   startPausedAndDestroy(session: HostSession, domainXml: string) {
@@ -25,7 +27,7 @@ export class LibvirtKvmProbePort implements KvmProbePort {
   }
 }
 
-export async function startPausedAndDestroy(conn: Connection, domainXml: string): Promise<{ started: true } | { started: false; reason: string }> {
+export async function startPausedAndDestroy(conn: Connection, domainXml: string): Promise<ProbeStart> {
   let domain;
   try {
     domain = await conn.createDomainXML(domainXml, virDomainCreateFlags.VIR_DOMAIN_START_PAUSED);
@@ -35,6 +37,9 @@ export async function startPausedAndDestroy(conn: Connection, domainXml: string)
     if (mapped instanceof HostUnreachableError) throw mapped;
     if (!conn.isAlive()) throw mapLibvirtError(error, { connecting: true });
     if (!(error instanceof LibvirtError)) throw error;
+    // A read-only connection, or an account libvirt's access control does not let create domains: no verdict
+    // on KVM either (QEMU was never asked).
+    if (DENIALS.has(error.codeName)) return { denied: error.message };
     return { started: false, reason: error.message };
   }
   try {

@@ -2,7 +2,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostUnreachableError } from '../../core/errors';
 import { HostManager } from '../../core/hosts/HostManager';
-import { LibvirtHostDriver } from './LibvirtHostDriver';
+import { KVM_PROBE_NAME_PREFIX, kvmProbeDomainXml } from '../../core/hosts/KvmProbe';
+import { LibvirtHostDriver, libvirtConnectionOf } from './LibvirtHostDriver';
 import { LibvirtMonitoringPort, vmCounters } from './LibvirtMonitoringPort';
 
 const DEMO = `test://${join(resolve(import.meta.dirname, '..', '..', '..'), 'assets', 'demo-host.xml')}`;
@@ -60,6 +61,19 @@ describe('LibvirtMonitoringPort on libvirt\'s test driver', () => {
     expect(read.vms[0]!.cpuTimeNs).toBeUndefined();
     // The unsupported call is not asked again: a second read works the same.
     expect((await port.read(hostId)).vms).toHaveLength(4);
+  });
+
+  it("leaves out Tandem's KVM probe domain, which runs on the host for a moment", async () => {
+    const conn = libvirtConnectionOf(hosts.session(hostId));
+    const probe = await conn.createDomainXML(kvmProbeDomainXml(`${KVM_PROBE_NAME_PREFIX}monitoring`, 'x86_64').replace("type='kvm'", "type='test'"));
+    try {
+      const read = await port.read(hostId);
+      expect(read.vms).toHaveLength(4);
+      expect(read.vms.map((v) => v.uuid)).not.toContain(probe.getUUIDString());
+    } finally {
+      await probe.destroy();
+      probe.free();
+    }
   });
 
   it('a host without a session is HostUnreachable', async () => {

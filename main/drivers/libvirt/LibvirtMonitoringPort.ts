@@ -2,7 +2,8 @@
  * The monitoring port on libvirt: one bulk call for every running domain's counters
  * (virConnectGetAllDomainStats with the state, cpu-total, balloon, vcpu, interface and block groups) and the
  * node's CPU and memory counters, in parallel on libuv's pool. A node call the host's driver does not
- * support (libvirt's test driver has no memory stats) is not asked again on that session.
+ * support (libvirt's test driver has no memory stats) is not asked again on that session. Tandem's own KVM
+ * probe domain (core/hosts/KvmProbe.ts), running for a moment, is no VM of the user's: it is left out.
  */
 import {
   virConnectGetAllDomainStatsFlags as Flags,
@@ -10,6 +11,7 @@ import {
   type TypedParams,
 } from '../../../native-helpers/libvirt/lib/index';
 import { UnsupportedError } from '../../core/errors';
+import { isKvmProbeDomain } from '../../core/hosts/KvmProbe';
 import type { HostSession } from '../../core/hosts/HostDriver';
 import type { MonitoringPort, RawHostCounters, RawVmCounters } from '../../core/monitoring/MonitoringPort';
 import { stateName } from './domainState';
@@ -57,7 +59,7 @@ export class LibvirtMonitoringPort implements MonitoringPort {
       return {
         cpu: cpu ? nodeCpu(cpu) : undefined,
         memory: nodeMemory(memory, info?.memoryKiB),
-        vms: records.map((r) => vmCounters(r.uuid, r.stats)),
+        vms: records.filter((r) => !isKvmProbeDomain(r.name)).map((r) => vmCounters(r.uuid, r.stats)),
       };
     } catch (error) {
       throw mapLibvirtError(error, { details: { hostId } });

@@ -118,8 +118,9 @@ async function withStatePool<T>(conn: Connection, vm: CheckpointVm, folder: stri
   try {
     pool = await conn.createStoragePoolXML(xml.toString(), build ? virStoragePoolCreateFlags.VIR_STORAGE_POOL_CREATE_WITH_BUILD : 0);
   } catch (error) {
-    // libvirt could not open the folder: it does not exist on that host.
-    if (!build && error instanceof LibvirtError && error.codeName === 'VIR_ERR_SYSTEM_ERROR') return undefined;
+    // The folder does not exist on that host: the TPM never ran. Any other reason libvirt could not open it
+    // (not a folder, no access) is no "empty TPM": a copy saying so would wipe the TPM at the revert.
+    if (!build && error instanceof LibvirtError && error.codeName === 'VIR_ERR_SYSTEM_ERROR' && /No such file or directory/.test(error.message)) return undefined;
     throw mapLibvirtError(error, { details: { folder } });
   }
   try {

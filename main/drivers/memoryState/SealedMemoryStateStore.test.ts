@@ -5,13 +5,14 @@
  * real QEMU states are in test/integration/testbed/checkpointSealedMemory.test.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KeychainMemoryKeyProvider } from '../../core/checkpoints/MemoryKeyProvider';
 import { UnsupportedError } from '../../core/errors';
 import { SecretStoreUnavailableError } from '../../core/secrets/SecretStore';
+import { loadTpmState, saveTpmState } from '../../core/checkpoints/tpmState';
 import { SealedMemoryStateStore } from './SealedMemoryStateStore';
 
 const noKeychain = {
@@ -70,6 +71,38 @@ describe('SealedMemoryStateStore seal retry', () => {
       expect((await readFile(restored)).equals(state)).toBe(true);
       await store.closeAfterRestore(restored, { ...ref, baseId: null });
       expect((await readdir(dir)).sort()).toEqual(['cp.mem', 'cp.mem.idx']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("SealedMemoryStateStore: a disk-only checkpoint's TPM state copy", () => {
+  it('is sealed (no TPM byte in the clear), bound to its checkpoint, and refused without a keychain before anything is written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tandem-tpm-seal-'));
+    try {
+      const entries = new Map<string, string>();
+      const secrets = {
+        get: async (owner: string, kind: string) => entries.get(`${owner}/${kind}`) ?? null,
+        set: async (owner: string, kind: string, value: string) => void entries.set(`${owner}/${kind}`, value),
+      };
+      const store = new SealedMemoryStateStore(new KeychainMemoryKeyProvider(secrets));
+      const owner = { vmUuid: 'vm', checkpointId: 'cp' };
+      const seed = randomBytes(64);
+      const files = [{ name: 'tpm2-00.permall', data: seed }];
+      const path = join(dir, 'cp.tpm');
+      await store.assertReady('tpm');
+      await saveTpmState(store, path, owner, files);
+      const onDisk = await readFile(path);
+      expect(onDisk.includes(seed)).toBe(false);
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      expect(onDisk.includes(Buffer.from(seed.toString('base64')))).toBe(false);
+      expect(await loadTpmState(store, path, owner, 'cp')).toEqual(files);
+      // Another checkpoint's copy put in its place is refused, as a memory state would be.
+      await expect(loadTpmState(store, path, { vmUuid: 'vm', checkpointId: 'other' }, 'other')).rejects.toMatchObject({ code: 'checkpoint.tpm-state-unreadable' });
+      await expect(loadTpmState(store, join(dir, 'gone.tpm'), owner, 'cp')).rejects.toMatchObject({ code: 'checkpoint.tpm-state-missing' });
+      await expect(new SealedMemoryStateStore(new KeychainMemoryKeyProvider(noKeychain)).assertReady('tpm')).rejects.toMatchObject({ code: 'checkpoint.tpm-needs-keychain' });
+      expect((await readdir(dir)).sort()).toEqual(['cp.tpm']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -16,7 +16,7 @@ import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { MemoryKeyProvider } from '../../core/checkpoints/MemoryKeyProvider';
 import { MemoryStateMissingError, MemoryStateTamperedError } from '../../core/checkpoints/memoryStateErrors';
-import type { MemoryStateRef, MemoryStateStore, SealedState } from '../../core/checkpoints/ports';
+import type { MemoryStateRef, MemoryStateStore, SealedState, TpmCopyOwner } from '../../core/checkpoints/ports';
 import { openSealedMemoryState, peekSealedIdentity, sealMemoryState } from '../../core/checkpoints/sealedMemoryState';
 import { UnsupportedError } from '../../core/errors';
 import { createLogger } from '../../core/logging';
@@ -29,6 +29,8 @@ const log = createLogger('memory-state');
 export const MAX_DELTA_CHAIN = 4;
 /** The identity's parent field of an index file: never a checkpoint id, so an index cannot pass for a state. */
 const INDEX_MARK = 'chunk-index';
+/** The identity's parent field of a TPM state copy: it cannot pass for a memory state or an index either. */
+const TPM_MARK = 'tpm-state';
 
 async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
   yield bytes;
@@ -60,17 +62,36 @@ export class SealedMemoryStateStore implements MemoryStateStore {
    * Without a keychain a memory state could only be kept in the clear (a guest's RAM holds its keys and
    * passwords), so memory checkpoints are refused before libvirt writes anything; disk-only ones still work.
    */
-  async assertReady(): Promise<void> {
+  async assertReady(what: 'memory' | 'tpm' = 'memory'): Promise<void> {
     try {
       await this.keys.currentKey();
     } catch (error) {
       if (error instanceof SecretStoreUnavailableError) {
-        throw new UnsupportedError(
-          'checkpoint.memory-needs-keychain',
-          'Memory checkpoints are stored encrypted with a key kept in the OS keychain, and no keychain (Secret Service) answers: take a disk-only checkpoint, or unlock / start the keychain',
-          { cause: error },
-        );
+        throw what === 'memory'
+          ? new UnsupportedError(
+              'checkpoint.memory-needs-keychain',
+              'Memory checkpoints are stored encrypted with a key kept in the OS keychain, and no keychain (Secret Service) answers: take a disk-only checkpoint, or unlock / start the keychain',
+              { cause: error },
+            )
+          : new UnsupportedError(
+              'checkpoint.tpm-needs-keychain',
+              "A checkpoint of this VM keeps a copy of its TPM's state, which holds the TPM's keys and is stored encrypted with a key kept in the OS keychain, and no keychain (Secret Service) answers: unlock / start the keychain",
+              { cause: error },
+            );
       }
+      throw error;
+    }
+  }
+
+  async saveTpmCopy(path: string, owner: TpmCopyOwner, bytes: Buffer): Promise<void> {
+    await sealMemoryState({ source: once(bytes), path, identity: { ...owner, parentId: TPM_MARK }, keys: this.keys });
+  }
+
+  async loadTpmCopy(path: string, owner: TpmCopyOwner): Promise<Buffer | null> {
+    try {
+      return await readAll(openSealedMemoryState({ path, expected: { ...owner, parentId: TPM_MARK }, keys: this.keys }));
+    } catch (error) {
+      if (error instanceof MemoryStateMissingError) return null;
       throw error;
     }
   }

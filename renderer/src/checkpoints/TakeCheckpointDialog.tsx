@@ -6,6 +6,7 @@
 import { useId, useState } from 'react';
 import { useStore } from 'zustand';
 import type { VmRef } from '../../../preload/contract';
+import { useFocusReturn } from '../shell/useFocusReturn';
 import { useStores, useVms } from '../stores/StoresContext';
 import { vmKey } from '../stores/vmsStore';
 import './checkpoints.css';
@@ -24,8 +25,9 @@ function defaultName(now: Date): string {
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())} ${pad(now.getHours())}:${pad(now.getMinutes())}`;
 }
 
-export function TakeCheckpointDialog({ vmRef, onClose }: { vmRef: VmRef; onClose: () => void }) {
+export function TakeCheckpointDialog({ vmRef, onClose: close }: { vmRef: VmRef; onClose: () => void }) {
   const { checkpoints } = useStores();
+  const onClose = useFocusReturn(close);
   const vm = useVms((s) => s.vms[vmKey(vmRef)]);
   const busy = useStore(checkpoints, (s) => s.busy[vmKey(vmRef)]);
   const [name, setName] = useState(() => defaultName(new Date()));

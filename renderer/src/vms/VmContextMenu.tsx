@@ -2,12 +2,14 @@
  * The VM row's context menu, as virt-manager has it: right-click a row, or press the context-menu key or
  * Shift+F10 on a focused row. The VM's lifecycle actions (enabled for its live state; Force off asks first)
  * and "Take checkpoint…", which opens the checkpoint view's take dialog. A menu in the WAI-ARIA sense:
- * arrows, Home/End move between the enabled items, Enter/Space run one, Escape or Tab close it (focus goes
- * back to the row), and so does a click elsewhere.
+ * arrows, Home/End move between the enabled items, Enter/Space run one, Escape or Tab close it; focus goes
+ * back to the row then, and after an item ran (through its dialog, if it opens one). A click elsewhere closes it
+ * too.
  */
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useStore } from 'zustand';
 import type { VmSummary } from '../../../preload/contract';
+import { useFocusReturn } from '../shell/useFocusReturn';
 import { useHosts, useStores, useVms } from '../stores/StoresContext';
 import { canRunAction, VM_ACTION_LABELS, VM_ACTIONS, vmKey, type VmAction } from '../stores/vmsStore';
 import { ACTION_CONFIRMATIONS } from './VmActions';
@@ -68,7 +70,9 @@ export function VmContextMenu({ vm, at, onClose, onForceOff }: { vm: VmSummary; 
   }, [at.x, at.y, position.x, position.y]);
 
   useEffect(() => {
-    menuRef.current?.querySelector<HTMLElement>('[role="menuitem"]:not([aria-disabled="true"])')?.focus();
+    // Every item disabled (an action in flight on a paused VM, say): the menu itself holds focus, so Escape
+    // and Tab still reach it.
+    (menuRef.current?.querySelector<HTMLElement>('[role="menuitem"]:not([aria-disabled="true"])') ?? menuRef.current)?.focus();
     const outside = (event: Event) => {
       if (!menuRef.current?.contains(event.target as Node)) onClose(false);
     };
@@ -85,7 +89,8 @@ export function VmContextMenu({ vm, at, onClose, onForceOff }: { vm: VmSummary; 
 
   const activate = (item: MenuItem) => {
     if (!item.enabled) return;
-    onClose(false);
+    // Focus goes back to the row first; a dialog the item opens takes it from there and gives it back on close.
+    onClose(true);
     item.run();
   };
 
@@ -122,6 +127,7 @@ export function VmContextMenu({ vm, at, onClose, onForceOff }: { vm: VmSummary; 
       ref={menuRef}
       className="context-menu"
       role="menu"
+      tabIndex={-1}
       aria-label={`Actions for ${vm.name}`}
       data-testid="vm-context-menu"
       style={{ left: position.x, top: position.y }}
@@ -154,8 +160,9 @@ export function VmContextMenu({ vm, at, onClose, onForceOff }: { vm: VmSummary; 
 }
 
 /** Force off from the menu asks first, with the same words as the detail panel's button. */
-export function ForceOffConfirm({ vm, onClose }: { vm: VmSummary; onClose(): void }) {
+export function ForceOffConfirm({ vm, onClose: close }: { vm: VmSummary; onClose(): void }) {
   const { vms } = useStores();
+  const onClose = useFocusReturn(close);
   return (
     <div className="dialog-backdrop" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
       <div className="dialog" role="alertdialog" aria-modal="true" aria-label={`Confirm ${VM_ACTION_LABELS.destroy}`} data-testid="vm-menu-confirm">

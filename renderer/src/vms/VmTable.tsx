@@ -110,12 +110,11 @@ export function VmTable() {
   );
   const closeMenu = useCallback(
     (returnFocus: boolean) => {
-      setMenu((open) => {
-        if (open && returnFocus) rowElement(open.key)?.focus();
-        return null;
-      });
+      // Focus moves here, outside the state update (an updater must stay free of side effects).
+      if (returnFocus && menu) rowElement(menu.key)?.focus();
+      setMenu(null);
     },
-    [rowElement],
+    [menu, rowElement],
   );
   const onForceOff = useCallback((vm: { hostId: string; uuid: string }) => setForceOff(vmKey(vm)), []);
 

@@ -16,8 +16,13 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointEngine } from '../../../main/core/checkpoints/CheckpointEngine';
+import { KeychainMemoryKeyProvider } from '../../../main/core/checkpoints/MemoryKeyProvider';
+import { loadTpmState } from '../../../main/core/checkpoints/tpmState';
+import { KeyringSecretStore } from '../../../main/drivers/keyring/KeyringSecretStore';
+import { SealedMemoryStateStore } from '../../../main/drivers/memoryState/SealedMemoryStateStore';
 import { openConnection, virDomainState, virDomainUndefineFlagsValues, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
+import { startSecretService, type PrivateSecretService } from '../../support/secretService';
 import { counterResumedSince, createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, serialText, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 import { checkpointEngine, HOST_ID } from './checkpointFixture';
 
@@ -29,6 +34,8 @@ describe.skipIf(!env)('checkpoints of a guest with an emulated TPM 2.0', () => {
   let dom: Domain;
   let engine: CheckpointEngine;
   let dataDir: string;
+  let keyring: PrivateSecretService;
+  let store: SealedMemoryStateStore;
   const vm = () => ({ hostId: HOST_ID, uuid: guest.uuid });
   const folder = () => join(env!.images, '.tandem-checkpoints', guest.uuid);
 
@@ -52,11 +59,14 @@ describe.skipIf(!env)('checkpoints of a guest with an emulated TPM 2.0', () => {
   }
 
   beforeAll(async () => {
+    keyring = await startSecretService();
+    keyring.useInThisProcess();
+    store = new SealedMemoryStateStore(new KeychainMemoryKeyProvider(new KeyringSecretStore()));
     dataDir = join(env!.dir, `tpm-data-${process.pid}`);
     conn = await openConnection(env!.host1Uri);
     guest = await createTinyGuest(env!, { name: `ck-${process.pid}-tpm`, tpm: true });
     dom = await conn.defineDomainXML(guest.xml);
-    engine = checkpointEngine(conn, dataDir);
+    engine = checkpointEngine(conn, dataDir, store);
   });
 
   afterAll(async () => {
@@ -68,6 +78,7 @@ describe.skipIf(!env)('checkpoints of a guest with an emulated TPM 2.0', () => {
       await rm(folder(), { recursive: true, force: true });
     }
     await rm(dataDir, { recursive: true, force: true });
+    await keyring?.stop();
   });
 
   it('reverts a shut-off checkpoint with the TPM state it had: the next boot reads its NV value', async () => {
@@ -78,10 +89,14 @@ describe.skipIf(!env)('checkpoints of a guest with an emulated TPM 2.0', () => {
     await dom.destroy();
 
     const cp = await engine.take(vm(), { name: 'off' });
-    expect(cp).toMatchObject({ kind: 'disk-only', tpmStateFile: join(folder(), `${cp.id}.tpm.json`) });
-    // A copy of swtpm's state (tpm2-00.permall), private like the original.
-    const copy = JSON.parse(await readFile(cp.tpmStateFile!, 'utf8')) as { files: { name: string }[] };
-    expect(copy.files.map((f) => f.name)).toEqual(['tpm2-00.permall']);
+    expect(cp).toMatchObject({ kind: 'disk-only', tpmStateFile: join(folder(), `${cp.id}.tpm`) });
+    // A copy of swtpm's state (tpm2-00.permall, the TPM's seeds and keys), sealed with the keychain's key as
+    // memory states are, and private like the original.
+    const sealed = await readFile(cp.tpmStateFile!);
+    expect(sealed.subarray(0, 8).toString('latin1')).toBe('TNDSEAL\0');
+    expect(sealed.includes('tpm2-00.permall')).toBe(false);
+    const copy = await loadTpmState(store, cp.tpmStateFile!, { vmUuid: guest.uuid, checkpointId: cp.id }, cp.name);
+    expect(copy.map((f) => f.name)).toEqual(['tpm2-00.permall']);
     expect((await stat(cp.tpmStateFile!)).mode & 0o777).toBe(0o600);
 
     const second = await boot();
@@ -128,7 +143,7 @@ describe.skipIf(!env)('checkpoints of a guest with an emulated TPM 2.0', () => {
     const before = (await tpmTicksSince(offset)).at(-1)!.n;
     const cp = await engine.take(vm(), { name: 'crash-consistent', diskOnly: true });
     const after = (await tpmTicksSince(offset)).at(-1)!.n;
-    expect(cp).toMatchObject({ kind: 'disk-only', tpmStateFile: join(folder(), `${cp.id}.tpm.json`) });
+    expect(cp).toMatchObject({ kind: 'disk-only', tpmStateFile: join(folder(), `${cp.id}.tpm`) });
     await tpmHolds(after + 3, offset);
 
     await engine.revert(vm(), cp.id);
