@@ -15,6 +15,12 @@ export interface TestbedEnv {
   host0Uri: string;
   /** host1: TCP on 127.0.0.2:16510, no auth. */
   host1Uri: string;
+  /**
+   * host1 through its daemon's own unix socket (`qemu:///system?socket=<dir>/host1/run/libvirt/libvirt-sock`):
+   * the same host as host1Uri, on a connection that can pass file descriptors (a local host, as Tandem sees
+   * `qemu:///system`). Derived from `dir`, not written in the env file.
+   */
+  host1SocketUri: string;
   /** host2: TCP on 127.0.0.3:16510, no auth; host1 <-> host2 live migration works (shared storage, unsafe flag). */
   host2Uri: string;
   /**
@@ -123,10 +129,12 @@ export function readTestbedEnv(): TestbedEnv | undefined {
   const installIso = optional(KEYS.installIso);
   const netHostUri = optional(KEYS.netHostUri);
   const installRebootIso = optional(KEYS.installRebootIso);
+  const dir = get(KEYS.dir);
   return {
-    dir: get(KEYS.dir),
+    dir,
     host0Uri,
     host1Uri,
+    host1SocketUri: `qemu:///system?socket=${join(dir, 'host1', 'run', 'libvirt', 'libvirt-sock')}`,
     host2Uri,
     hostUris: [host0Uri, host1Uri, host2Uri],
     kernel: get(KEYS.kernel),

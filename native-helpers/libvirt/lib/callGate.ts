@@ -53,6 +53,10 @@ export const LONG_CALLS: ReadonlySet<string> = new Set([
   'managedSave',
   'snapshotCreateXML',
   'revertToSnapshot',
+  // QEMU monitor commands: quick as a rule, but a checkpoint's background snapshot sends them while the guest
+  // is paused (QMP migrate, query-migrate), where queuing behind the host's other calls would lengthen the pause.
+  'qemuMonitorCommand',
+  'qemuMonitorCommandWithFiles',
   // Connection
   'restore',
   // StoragePool / StorageVol
