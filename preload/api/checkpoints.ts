@@ -20,6 +20,8 @@ export const CheckpointSchema = z.strictObject({
   memoryFile: z.string().nullable(),
   /** A disk-only checkpoint of a VM with an emulated TPM: the copy of the TPM's state its revert puts back. */
   tpmStateFile: z.string().nullable().optional(),
+  /** How the memory was saved: QEMU's background snapshot (paused for the disk switch and device state only) or libvirt's live snapshot. */
+  memoryMethod: z.enum(['background-snapshot', 'live-snapshot']).optional(),
   /** The checkpoint whose memory this one's is stored as a sealed delta against; null: stored whole. */
   memoryBaseId: CheckpointIdSchema.nullable().optional(),
   /** Bytes of the whole memory state (sizeBytes holds what is stored). */

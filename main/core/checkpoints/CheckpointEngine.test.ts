@@ -1,6 +1,7 @@
 /**
  * The engine's decisions with scripted ports (the real thing runs on the test bed: test/integration/testbed/
- * checkpoint*.test.ts): typed refusals that leave nothing behind, and the rollback of a failed take.
+ * checkpoint*.test.ts): typed refusals that leave nothing behind, the rollback of a failed take, and the
+ * background snapshot's case of disks switched before the memory is written.
  */
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { JobRegistry, type JobSnapshot } from '../jobs/JobRegistry';
 import { CheckpointEngine } from './CheckpointEngine';
 import { CheckpointJobs } from './CheckpointJobs';
 import { PlainMemoryStateStore } from './PlainMemoryStateStore';
-import type { BlockJobSpec, CheckpointHypervisor, DiskImages, SnapshotRequest, VmStatus } from './ports';
+import type { BlockJobSpec, CheckpointHypervisor, DiskImages, MemoryMethodChoice, SnapshotRequest, VmStatus } from './ports';
 
 const VM = { hostId: 'h', uuid: '7a4d0c6e-5f3b-4c1e-9d2a-6b8e3f100001' };
 const xmlWith = (source: string) =>
@@ -22,12 +23,16 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   persistent = true;
   source = '/img/base.qcow2';
   failSnapshot: Error | undefined;
+  /** A background snapshot whose memory write fails after the disks switched. */
+  failMemoryAfterSwitch: Error | undefined;
   failRestore: Error | undefined;
   startingUp = false;
   /** The host's daemon is gone: every call fails as libvirt's would on a closed connection. */
   gone = false;
   /** Runs once destroy() stopped the VM (a daemon dying right then). */
   afterDestroy: (() => void) | undefined;
+  choice: MemoryMethodChoice = { method: 'live-snapshot', fallbackReason: 'scripted' };
+  settled: 'completed' | 'incomplete' = 'incomplete';
   calls: string[] = [];
   private answer(): void {
     if (this.gone) throw new HostUnreachableError('libvirt.VIR_ERR_INTERNAL_ERROR', 'client socket is closed');
@@ -44,12 +49,20 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   async agentAnswers(): Promise<boolean> {
     return false;
   }
+  async memoryMethod() {
+    return this.choice;
+  }
   async snapshot(_vm: unknown, request: SnapshotRequest) {
-    this.calls.push(`snapshot ${request.overlays.map((o) => o.overlay).join()}`);
+    this.calls.push(`snapshot ${request.overlays.map((o) => o.overlay).join()}${request.memoryMethod ? ` ${request.memoryMethod}` : ''}`);
     if (this.failSnapshot) throw this.failSnapshot;
-    if (request.memoryFile) await writeFile(request.memoryFile, 'libvirt save image');
+    if (request.memoryFile) await writeFile(request.memoryFile, request.memoryMethod === 'background-snapshot' ? 'header only' : 'libvirt save image');
     this.source = request.overlays[0]!.overlay;
-    return { stunMs: 12, wallMs: 30 };
+    if (this.failMemoryAfterSwitch) throw this.failMemoryAfterSwitch;
+    return { stunMs: 12, wallMs: 30, memoryMethod: request.memoryFile ? (request.memoryMethod ?? 'live-snapshot') : null };
+  }
+  async settleBackgroundSnapshot(_vm: unknown, snapshot: { name: string; memoryFile: string }) {
+    this.calls.push(`settle ${snapshot.name}`);
+    return this.settled;
   }
   async resume() {}
   async destroy() {
@@ -71,6 +84,8 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   async start() {}
   async blockJob(_vm: unknown, job: BlockJobSpec) {
     this.calls.push(`job ${job.kind}`);
+    // An active commit pivots the disk onto its base.
+    if (job.kind === 'active-commit') this.source = job.base;
   }
   async diskChain() {
     return [this.source];
@@ -164,6 +179,42 @@ describe('checkpoint engine (scripted ports)', () => {
     expect((await engine.list(VM)).checkpoints).toEqual([]);
     expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
     expect([...images.files]).toEqual(['/img/base.qcow2']);
+  });
+
+  it('takes the memory the way the hypervisor chose and records it', async () => {
+    const live = await engine.take(VM, { name: 'live' });
+    expect(live).toMatchObject({ kind: 'memory', memoryMethod: 'live-snapshot' });
+    hypervisor.choice = { method: 'background-snapshot' };
+    const background = await engine.take(VM, { name: 'background' });
+    expect(background).toMatchObject({ kind: 'memory', memoryMethod: 'background-snapshot' });
+    expect(hypervisor.calls.at(-1)).toMatch(/ background-snapshot$/);
+    const diskOnly = await engine.take(VM, { name: 'disks', diskOnly: true });
+    expect(diskOnly.memoryMethod).toBeUndefined();
+  });
+
+  it('merges the disks back when a background snapshot switched them but lost the memory: tree unchanged, VM on its old layer', async () => {
+    const a = await engine.take(VM, { name: 'a', diskOnly: true });
+    const before = await engine.list(VM);
+    const filesBefore = [...images.files];
+    const active = hypervisor.source;
+    hypervisor.choice = { method: 'background-snapshot' };
+    hypervisor.failMemoryAfterSwitch = new OperationFailedError('checkpoint.memory-write-failed', "QEMU's background snapshot failed: No space left on device");
+    await expect(engine.take(VM, { name: 'b' })).rejects.toThrow('No space left on device');
+    expect(hypervisor.calls.slice(-3)).toEqual([expect.stringMatching(/^snapshot .* background-snapshot$/), expect.stringMatching(/^settle tandem-/), 'job active-commit']);
+    expect(hypervisor.source).toBe(active);
+    expect(await engine.list(VM)).toEqual(before);
+    expect(a.current).toBe(true);
+    expect([...images.files]).toEqual(filesBefore);
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+    expect((await readdir(dataDir)).filter((f) => f.endsWith('.mem'))).toEqual([]);
+  });
+
+  it('completes a background snapshot whose memory the hypervisor reports whole after a failure', async () => {
+    hypervisor.choice = { method: 'background-snapshot' };
+    hypervisor.failMemoryAfterSwitch = new OperationFailedError('libvirt.VIR_ERR_RPC', 'connection dropped while waiting');
+    hypervisor.settled = 'completed';
+    const tree = await engine.take(VM, { name: 'a' });
+    expect(tree).toMatchObject({ name: 'a', current: true, kind: 'memory' });
   });
 
   it('refuses to checkpoint disks changed outside Tandem', async () => {

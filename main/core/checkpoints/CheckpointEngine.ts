@@ -29,7 +29,7 @@ import {
   type DiskLayer,
   type VmCheckpointTree,
 } from './model';
-import type { CheckpointHypervisor, CheckpointVm, DiskImages, MemoryStateStore, TpmCopyOwner, VmStatus } from './ports';
+import type { CheckpointHypervisor, CheckpointVm, DiskImages, MemoryMethod, MemoryStateStore, TpmCopyOwner, VmStatus } from './ports';
 
 const log = createLogger('checkpoints');
 /** How a recovered revert whose memory could not be restored is reported. */
@@ -66,6 +66,8 @@ interface TakeData {
   checkpoint: Checkpoint;
   overlays: DiskLayer[];
   wasRunning: boolean;
+  /** The method chosen for the memory (absent: disk-only, or a journal from before the background snapshot). */
+  memoryMethod?: MemoryMethod;
 }
 
 interface CommitData {
@@ -150,6 +152,12 @@ export class CheckpointEngine {
       const keepsTpm = diskOnly && emulatedTpmOf(liveXml) !== null;
       if (!diskOnly) await memory.assertReady();
       else if (keepsTpm) await memory.assertReady('tpm');
+      let memoryMethod: MemoryMethod | undefined;
+      if (!diskOnly) {
+        const choice = await hypervisor.memoryMethod(vm);
+        memoryMethod = choice.method;
+        if (choice.fallbackReason) log.info(`checkpoint of ${vm.uuid}: libvirt's live snapshot, not a background snapshot: ${choice.fallbackReason}`);
+      }
       // libvirt quiesces disk-only snapshots only; a memory checkpoint holds the guest's caches anyway.
       const quiesce = running && diskOnly && request.quiesce !== false && (await hypervisor.agentAnswers(vm));
       const overlays = disks.map((d) => ({ target: d.target, image: join(tree.folder, `${layerName(d.target)}`), format: 'qcow2' }));
@@ -169,17 +177,24 @@ export class CheckpointEngine {
         stunMs: null,
         wallMs: 0,
       };
-      const entry: JournalEntry<TakeData> = { id: `${Date.now()}-take-${id}`, op: 'take', vm, step: 'begin', data: { checkpoint, overlays, wasRunning: running } };
+      const entry: JournalEntry<TakeData> = {
+        id: `${Date.now()}-take-${id}`,
+        op: 'take',
+        vm,
+        step: 'begin',
+        data: { checkpoint, overlays, wasRunning: running, ...(memoryMethod ? { memoryMethod } : {}) },
+      };
       await this.journal.write(entry);
 
       let outcome;
-      phase(checkpoint.memoryFile ? 'creating overlays, saving memory' : 'creating overlays');
+      phase(checkpoint.memoryFile ? (memoryMethod === 'background-snapshot' ? 'switching disks, saving memory in the background' : 'creating overlays, saving memory') : 'creating overlays');
       try {
         outcome = await hypervisor.snapshot(vm, {
-          name: `tandem-${id}`,
+          name: snapshotName(id),
           overlays: overlays.map((o) => ({ target: o.target, overlay: o.image })),
-          ...(checkpoint.memoryFile ? { memoryFile: checkpoint.memoryFile } : {}),
+          ...(checkpoint.memoryFile ? { memoryFile: checkpoint.memoryFile, memoryMethod } : {}),
           quiesce,
+          whileMemoryIsWritten: () => this.journal.write({ ...entry, step: 'switched' }),
         });
       } catch (error) {
         // A failure does not say whether the disks switched (the daemon may have died after doing it): the
@@ -192,11 +207,12 @@ export class CheckpointEngine {
       }
       checkpoint.stunMs = outcome.stunMs;
       checkpoint.wallMs = outcome.wallMs;
+      if (outcome.memoryMethod) checkpoint.memoryMethod = outcome.memoryMethod;
       await this.journal.write({ ...entry, step: 'snapshotted' });
       if (checkpoint.memoryFile) phase('sealing memory');
       await this.completeTake(tree, entry.data);
       await this.journal.finish(entry.id);
-      log.info(`checkpoint ${name} of ${vm.uuid}: ${checkpoint.kind}, stun ${outcome.stunMs ?? 0} ms, call ${outcome.wallMs} ms`);
+      log.info(`checkpoint ${name} of ${vm.uuid}: ${checkpoint.kind}${outcome.memoryMethod ? ` (${outcome.memoryMethod})` : ''}, stun ${outcome.stunMs ?? 0} ms, call ${outcome.wallMs} ms`);
       return this.viewOf(vm, id);
     });
   }
@@ -616,16 +632,26 @@ export class CheckpointEngine {
 
   private async recoverTake(entry: JournalEntry<TakeData>): Promise<string> {
     const { hypervisor } = this.deps;
-    const { overlays } = entry.data;
+    const { overlays, checkpoint } = entry.data;
     const status = await hypervisor.status(entry.vm);
     const xml = await hypervisor.domainXml(entry.vm, status.state === 'shutoff');
     const sources = new Map(domainDisks(xml).map((d) => [d.target, d.source]));
     const switched = overlays.every((o) => sources.get(o.target) === o.image);
+    // A background snapshot switches the disks before its memory is written: until the snapshot returned
+    // ('snapshotted', after which the file may already be sealed), whether the memory state is whole decides,
+    // and QEMU's side (capability, descriptor, a write still running) is settled either way.
+    const memory =
+      entry.step !== 'snapshotted' && entry.data.memoryMethod === 'background-snapshot' && checkpoint.memoryFile && status.state !== 'other'
+        ? await hypervisor.settleBackgroundSnapshot(entry.vm, { name: snapshotName(checkpoint.id), memoryFile: checkpoint.memoryFile })
+        : 'completed';
     let outcome: string;
-    if (switched) {
-      const tree = (await this.trees.load(entry.vm)) ?? emptyTree(entry.vm.hostId, entry.vm.uuid, dirname(overlays[0]!.image), entry.data.checkpoint.disks);
+    if (switched && memory === 'completed') {
+      const tree = (await this.trees.load(entry.vm)) ?? emptyTree(entry.vm.hostId, entry.vm.uuid, dirname(overlays[0]!.image), checkpoint.disks);
       await this.completeTake(tree, entry.data);
       outcome = 'completed (the disks had switched to the new overlays)';
+    } else if (switched) {
+      await this.unswitchTake(entry.vm, status.state !== 'shutoff', entry.data);
+      outcome = 'rolled back (the disks had switched but the memory state was not written whole: the new overlays were merged back)';
     } else {
       await this.rollBackTake(entry.data);
       outcome = 'rolled back (the disks had not switched)';
@@ -635,6 +661,24 @@ export class CheckpointEngine {
       outcome += '; resumed the VM';
     }
     return outcome;
+  }
+
+  /**
+   * Undoes a disk switch whose memory state is lost: each new overlay (holding what the guest wrote since)
+   * is merged into the image it was put on, which becomes the active layer again, as before the take.
+   */
+  private async unswitchTake(vm: CheckpointVm, running: boolean, data: TakeData): Promise<void> {
+    const { hypervisor, images } = this.deps;
+    for (const o of data.overlays) {
+      const below = layerOf(data.checkpoint.disks, o.target);
+      if (running) {
+        if ((await hypervisor.diskChain(vm, o.target))[0] === o.image) await hypervisor.blockJob(vm, { kind: 'active-commit', target: o.target, base: below.image });
+      } else if (await images.exists(o.image)) {
+        await images.commit(o.image, below.image);
+      }
+    }
+    await this.redefineDisks(vm, data.checkpoint.disks);
+    await this.rollBackTake(data);
   }
 
   /**
@@ -790,6 +834,11 @@ function tpmCopyOwner(vm: { uuid: string }, checkpoint: Checkpoint): TpmCopyOwne
 
 function vmKeyOf(vm: CheckpointVm): string {
   return `${vm.hostId}/${vm.uuid}`;
+}
+
+/** The snapshot's name for libvirt, and the name of the memory file's descriptor in QEMU during a background snapshot. */
+function snapshotName(checkpointId: string): string {
+  return `tandem-${checkpointId}`;
 }
 
 function layerName(target: string): string {

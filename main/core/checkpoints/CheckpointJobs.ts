@@ -21,6 +21,7 @@ export class CheckpointJobs {
       kind: cp.kind,
       stunMs: cp.stunMs,
       wallMs: cp.wallMs,
+      ...(cp.memoryMethod ? { memoryMethod: cp.memoryMethod } : {}),
       sizeBytes: cp.sizeBytes,
       ...(cp.memoryFullBytes !== undefined ? { memoryFullBytes: cp.memoryFullBytes, memoryBaseId: cp.memoryBaseId ?? null } : {}),
     }));

@@ -7,7 +7,7 @@
  * active layer of the VM is backed by the image of the current checkpoint.
  */
 import { ConflictError } from '../errors';
-import type { MemoryStateRef } from './ports';
+import type { MemoryMethod, MemoryStateRef } from './ports';
 
 export interface DiskLayer {
   /** Guest device, e.g. vda. */
@@ -31,6 +31,8 @@ export interface Checkpoint {
   memoryFile: string | null;
   /** A disk-only checkpoint of a VM with an emulated TPM: the copy of its TPM state (see tpmState.ts); absent otherwise. */
   tpmStateFile?: string | null;
+  /** How the memory state was saved (absent: disk-only, or a tree from before the background snapshot). */
+  memoryMethod?: MemoryMethod;
   /** The checkpoint whose memory this one's is stored as a delta against (null: stored whole; absent in trees from before deltas). */
   memoryBaseId?: string | null;
   /** Bytes of the plain memory state libvirt wrote (what a whole copy would take). */

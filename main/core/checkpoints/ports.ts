@@ -28,12 +28,35 @@ export interface DomainDisk {
   format: string;
 }
 
+/**
+ * How a running VM's memory and device state is saved with its disks:
+ * - 'background-snapshot': QEMU's background snapshot. The guest is paused for the disk switch and the
+ *   device state only; its RAM is then written as it was at that instant while it runs (write-protected
+ *   pages are copied out before the guest's first write to each).
+ * - 'live-snapshot': libvirt's live external snapshot. The guest runs while its RAM is copied, pages it
+ *   dirties meanwhile are copied again, and it is paused for the last of them, the device state and the switch.
+ */
+export type MemoryMethod = 'background-snapshot' | 'live-snapshot';
+
+export interface MemoryMethodChoice {
+  method: MemoryMethod;
+  /** Why the background snapshot cannot be used here, when it cannot. */
+  fallbackReason?: string;
+}
+
 export interface SnapshotRequest {
   /** Name given to libvirt for the snapshot job (libvirt keeps no metadata: see CheckpointEngine). */
   name: string;
   overlays: { target: string; overlay: string }[];
-  /** Where libvirt writes the memory and device state; absent for disk-only. */
+  /** Where the memory and device state is written (a libvirt save image); absent for disk-only. */
   memoryFile?: string;
+  /** With memoryFile: the method memoryMethod() chose (a background snapshot that turns out impossible before the guest is paused falls back to the live one; the outcome says which ran). */
+  memoryMethod?: MemoryMethod;
+  /**
+   * Background snapshot only: awaited once the disks have switched and the guest runs again, while QEMU
+   * still writes the memory (the engine journals that step).
+   */
+  whileMemoryIsWritten?: () => Promise<void>;
   /** Freeze the guest's filesystems through its agent around the switch. */
   quiesce: boolean;
 }
@@ -44,8 +67,10 @@ export interface SnapshotOutcome {
    * resumed as delivered to the hypervisor adapter), null when the guest was not paused (disk-only).
    */
   stunMs: number | null;
-  /** The whole libvirt call. */
+  /** The whole snapshot, memory written. */
   wallMs: number;
+  /** How the memory was saved; null for disk-only. */
+  memoryMethod: MemoryMethod | null;
 }
 
 export type BlockJobKind = 'commit' | 'active-commit' | 'pull' | 'copy';
@@ -64,8 +89,24 @@ export interface CheckpointHypervisor {
   domainXml(vm: CheckpointVm, inactive: boolean): Promise<string>;
   /** true when the guest agent answers a ping now. */
   agentAnswers(vm: CheckpointVm): Promise<boolean>;
-  /** External snapshot without libvirt metadata: disk overlays (+ memory with the guest running through it). */
+  /**
+   * How a memory checkpoint of this running VM would be saved now: the background snapshot when this host,
+   * connection and QEMU allow it (probed without side effects left behind), otherwise the live snapshot and why.
+   */
+  memoryMethod(vm: CheckpointVm): Promise<MemoryMethodChoice>;
+  /**
+   * External snapshot without libvirt metadata: disk overlays (+ memory with the guest running through it).
+   * A background snapshot switches the disks before the memory is written: if its memory write then fails,
+   * it throws with the disks switched (the caller rolls the switch back, see settleBackgroundSnapshot).
+   */
   snapshot(vm: CheckpointVm, request: SnapshotRequest): Promise<SnapshotOutcome>;
+  /**
+   * After an interrupted background snapshot (`name` and `memoryFile` as in its SnapshotRequest): waits for a
+   * memory write still under way in QEMU to end, puts QEMU's migration settings back, releases the file QEMU
+   * was given, and says whether the memory file holds a complete state ('completed', flushed to disk) or not
+   * (the write failed, was cut short, or never started).
+   */
+  settleBackgroundSnapshot(vm: CheckpointVm, snapshot: { name: string; memoryFile: string }): Promise<'completed' | 'incomplete'>;
   resume(vm: CheckpointVm): Promise<void>;
   /** Hard stop (the state being abandoned is kept as files by the caller). */
   destroy(vm: CheckpointVm): Promise<void>;

@@ -2,10 +2,12 @@
  * The libvirt side of the checkpoint engine (core/checkpoints/ports.ts): external snapshots without
  * libvirt metadata, restore with an adjusted XML, block jobs run to their end (with pivot).
  *
- * Stun time: the domain's own lifecycle events. libvirt pauses the vCPUs once the live memory dump has
- * converged (SUSPENDED event), switches the disks to their overlays and resumes (RESUMED event); the stun is
- * the time between the two events as they reach this process. Both travel the same RPC path, so its latency
- * mostly cancels out; it is an upper bound of the guest's real pause by at most one event loop turn.
+ * Memory checkpoints of a running VM use QEMU's background snapshot where the host allows it
+ * (BackgroundSnapshot.ts: a local unix-socket connection, userfaultfd write-protection), libvirt's live
+ * external snapshot otherwise. Stun time: the domain's own lifecycle events (PauseWatch.ts). In the live
+ * snapshot libvirt pauses the vCPUs once the live memory dump has converged (SUSPENDED), switches the disks
+ * and resumes (RESUMED); in the background snapshot Tandem pauses, libvirt switches the disks and QEMU
+ * resumes the guest once its RAM is write-protected.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,8 +15,6 @@ import {
   virDomainBlockCommitFlags,
   virDomainBlockCopyFlags,
   virDomainBlockJobAbortFlags,
-  virDomainEventID,
-  virDomainEventType,
   virDomainPausedReason,
   virDomainSaveRestoreFlags,
   virDomainSnapshotCreateFlags,
@@ -27,6 +27,7 @@ import type {
   BlockJobSpec,
   CheckpointHypervisor,
   CheckpointVm,
+  MemoryMethodChoice,
   SnapshotOutcome,
   SnapshotRequest,
   TpmStateFile,
@@ -35,16 +36,26 @@ import type {
 import { diskChain } from '../../core/checkpoints/domainDisks';
 import { OperationFailedError, UnsupportedError } from '../../core/errors';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
+import * as backgroundSnapshot from './BackgroundSnapshot';
 import { mapped } from './mapLibvirtError';
 import { readTpmState, writeTpmState } from './libvirtTpmState';
 import { withDomain } from './withDomain';
+import { PauseWatch } from './PauseWatch';
 
 const BLOCK_JOB_POLL_MS = 100;
 const RESUMED_EVENT_GRACE_MS = 2_000;
 
+export interface LibvirtCheckpointOptions {
+  /** Use QEMU's background snapshot where possible (default true); false: always libvirt's live snapshot. */
+  backgroundSnapshot?: boolean;
+}
+
 export class LibvirtCheckpointHypervisor implements CheckpointHypervisor {
   /** connectionFor is resolved per call: sessions are replaced on reconnect. */
-  constructor(private readonly connectionFor: (hostId: string) => Connection) {}
+  constructor(
+    private readonly connectionFor: (hostId: string) => Connection,
+    private readonly options: LibvirtCheckpointOptions = {},
+  ) {}
 
   /** The domain looked up for one use and freed after it (a handle per call would pin libvirt's object). */
   private withDomain<T>(vm: CheckpointVm, use: (dom: Domain) => Promise<T>, details?: Record<string, unknown>): Promise<T> {
@@ -95,43 +106,57 @@ export class LibvirtCheckpointHypervisor implements CheckpointHypervisor {
     });
   }
 
+  async memoryMethod(vm: CheckpointVm): Promise<MemoryMethodChoice> {
+    if (this.options.backgroundSnapshot === false) return { method: 'live-snapshot', fallbackReason: 'background snapshots are turned off for this host' };
+    const conn = this.connectionFor(vm.hostId);
+    const reason = await withDomain(conn, vm.uuid, (dom) => backgroundSnapshot.probe(dom));
+    return reason === null ? { method: 'background-snapshot' } : { method: 'live-snapshot', fallbackReason: reason };
+  }
+
   snapshot(vm: CheckpointVm, request: SnapshotRequest): Promise<SnapshotOutcome> {
     const conn = this.connectionFor(vm.hostId);
-    return withDomain(conn, vm.uuid, async (dom) => {
-      const { state } = await dom.getState();
-      const running = state === virDomainState.VIR_DOMAIN_RUNNING;
-      const xml = snapshotXml(request, await dom.getXMLDesc(running ? 0 : virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE));
-      const F = virDomainSnapshotCreateFlags;
-      let flags = F.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | F.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC;
-      if (request.memoryFile) flags |= F.VIR_DOMAIN_SNAPSHOT_CREATE_LIVE;
-      else flags |= F.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY;
-      if (request.quiesce) flags |= F.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE;
-
-      let suspendedAt: number | undefined;
-      let resumedAt: number | undefined;
-      let onResumed: (() => void) | undefined;
-      const callbackId = await conn.domainEventRegister(virDomainEventID.VIR_DOMAIN_EVENT_ID_LIFECYCLE, dom, (event) => {
-        if (event.event !== 'lifecycle') return;
-        if (event.type === virDomainEventType.VIR_DOMAIN_EVENT_SUSPENDED && suspendedAt === undefined) suspendedAt = performance.now();
-        if (event.type === virDomainEventType.VIR_DOMAIN_EVENT_RESUMED && suspendedAt !== undefined) {
-          resumedAt = performance.now();
-          onResumed?.();
-        }
-      });
-      try {
-        const started = performance.now();
-        const snap = await mapped(() => dom.snapshotCreateXML(xml, flags), { name: request.name });
-        const wallMs = performance.now() - started;
-        snap.free();
-        if (suspendedAt !== undefined && resumedAt === undefined) {
-          await Promise.race([new Promise<void>((done) => (onResumed = done)), sleep(RESUMED_EVENT_GRACE_MS)]);
-        }
-        const stunMs = suspendedAt !== undefined && resumedAt !== undefined ? round(resumedAt - suspendedAt) : null;
-        return { stunMs, wallMs: round(wallMs) };
-      } finally {
-        await conn.domainEventDeregister(callbackId).catch(() => undefined);
+    return withDomain(conn, vm.uuid, (dom) => {
+      const { memoryFile } = request;
+      if (memoryFile && request.memoryMethod === 'background-snapshot') {
+        return backgroundSnapshot.take(
+          conn,
+          dom,
+          { ...request, memoryFile },
+          (domainXml) => snapshotXml({ ...request, memoryFile: undefined }, domainXml),
+          () => this.libvirtSnapshot(conn, dom, request),
+        );
       }
+      return this.libvirtSnapshot(conn, dom, request);
     });
+  }
+
+  settleBackgroundSnapshot(vm: CheckpointVm, snapshot: { name: string; memoryFile: string }): Promise<'completed' | 'incomplete'> {
+    return this.withDomain(vm, (dom) => backgroundSnapshot.settle(dom, snapshot));
+  }
+
+  /** libvirt's external snapshot: disk-only, or live with memory (libvirt pauses the guest for the end of it). */
+  private async libvirtSnapshot(conn: Connection, dom: Domain, request: SnapshotRequest): Promise<SnapshotOutcome> {
+    const { state } = await dom.getState();
+    const running = state === virDomainState.VIR_DOMAIN_RUNNING;
+    const xml = snapshotXml(request, await dom.getXMLDesc(running ? 0 : virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE));
+    const F = virDomainSnapshotCreateFlags;
+    let flags = F.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | F.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC;
+    if (request.memoryFile) flags |= F.VIR_DOMAIN_SNAPSHOT_CREATE_LIVE;
+    else flags |= F.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY;
+    if (request.quiesce) flags |= F.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE;
+
+    const pause = await PauseWatch.start(conn, dom);
+    try {
+      const started = performance.now();
+      const snap = await mapped(() => dom.snapshotCreateXML(xml, flags), { name: request.name });
+      const wallMs = performance.now() - started;
+      snap.free();
+      // The RESUMED event can arrive after the call returned: wait for it a little, when there was a pause.
+      if (pause.suspended) await pause.untilResumed(RESUMED_EVENT_GRACE_MS);
+      return { stunMs: pause.stunMs, wallMs: round(wallMs), memoryMethod: request.memoryFile ? 'live-snapshot' : null };
+    } finally {
+      await pause.stop();
+    }
   }
 
   resume(vm: CheckpointVm): Promise<void> {

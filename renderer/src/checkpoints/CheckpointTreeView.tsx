@@ -110,6 +110,7 @@ function Node({ tree, checkpoint, disabled, onAsk }: { tree: CheckpointTree; che
           {new Date(checkpoint.createdAt).toLocaleString()} · {checkpoint.kind === 'memory' ? 'memory + disks' : checkpoint.quiesced ? 'disks (quiesced)' : 'disks'}
           {checkpoint.tpmStateFile ? ' + TPM state' : ''} ·{' '}
           {formatBytes(checkpoint.sizeBytes)} · stun {checkpoint.stunMs === null ? 'none' : `${Math.round(checkpoint.stunMs)} ms`}
+          {checkpoint.memoryMethod === 'background-snapshot' ? ' (background snapshot)' : checkpoint.memoryMethod === 'live-snapshot' ? ' (live snapshot)' : ''}
         </span>
         {memory && (
           <div className="muted" data-testid={`checkpoint-memory-${checkpoint.name}`}>

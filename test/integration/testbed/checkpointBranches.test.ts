@@ -14,7 +14,7 @@ import { UnsupportedError } from '../../../main/core/errors';
 import { openConnection, virDomainState, virDomainUndefineFlagsValues, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { counterResumedSince, createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
-import { checkpointEngine, HOST_ID } from './checkpointFixture';
+import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
 import { diskCounter, qemuImgInfo } from './snapshotTestbed';
 
 const env = testbedOrFail();
@@ -33,7 +33,7 @@ describe.skipIf(!env)('checkpoint engine: agent guest, branches, commit to a cop
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-branch-'));
-    conn = await openConnection(env!.host1Uri);
+    conn = await openConnection(checkpointHostUri(env!));
     guest = await createTinyGuest(env!, { name: `ck-${process.pid}-agent`, agent: true });
     dom = await conn.defineDomainXML(guest.xml);
     await dom.create();

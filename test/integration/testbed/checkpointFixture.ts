@@ -5,16 +5,26 @@
 import { CheckpointEngine } from '../../../main/core/checkpoints/CheckpointEngine';
 import type { MemoryStateStore } from '../../../main/core/checkpoints/ports';
 import { PlainMemoryStateStore } from '../../../main/core/checkpoints/PlainMemoryStateStore';
-import { LibvirtCheckpointHypervisor } from '../../../main/drivers/libvirt/LibvirtCheckpointHypervisor';
+import { LibvirtCheckpointHypervisor, type LibvirtCheckpointOptions } from '../../../main/drivers/libvirt/LibvirtCheckpointHypervisor';
 import { QemuImgDiskImages } from '../../../main/drivers/qemuImg/QemuImgDiskImages';
 import type { Connection } from '../../../native-helpers/libvirt/lib/index';
+import type { TestbedEnv } from '../../testbed/testbedEnv';
 
 export const HOST_ID = 'testbed-host1';
 
+/**
+ * The connection the checkpoint suites use: host1 through its daemon's unix socket, as Tandem reaches a local
+ * `qemu:///system`, where a memory checkpoint is QEMU's background snapshot (descriptors can be passed).
+ * Over host1's TCP URI the engine falls back to libvirt's live snapshot (checkpoints.test.ts covers that).
+ */
+export function checkpointHostUri(env: TestbedEnv): string {
+  return env.host1SocketUri;
+}
+
 /** `memory`: the app's sealed store in the memory-state suite; whole plain files where a suite is about disks and recovery. */
-export function checkpointEngine(conn: Connection, dataDir: string, memory: MemoryStateStore = new PlainMemoryStateStore()): CheckpointEngine {
+export function checkpointEngine(conn: Connection, dataDir: string, memory: MemoryStateStore = new PlainMemoryStateStore(), options: LibvirtCheckpointOptions = {}): CheckpointEngine {
   return new CheckpointEngine({
-    hypervisor: new LibvirtCheckpointHypervisor(() => conn),
+    hypervisor: new LibvirtCheckpointHypervisor(() => conn, options),
     images: new QemuImgDiskImages(),
     memory,
     dataDir,

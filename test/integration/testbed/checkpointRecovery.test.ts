@@ -15,7 +15,7 @@ import { HALT_ENV } from '../../../main/core/checkpoints/CheckpointJournal';
 import { openConnection, virDomainState } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { counterResumedSince, SERIAL, serialLogSize, waitForSerial } from '../../testbed/tinyGuest';
-import { checkpointEngine, HOST_ID } from './checkpointFixture';
+import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
 import { lastCounter, qemuImgInfo, removeGuest, startGuest, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
 
 const execFileAsync = promisify(execFile);
@@ -49,11 +49,11 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
   let dataDir: string;
   let folder: string;
   const vm = () => ({ hostId: HOST_ID, uuid: g.guest.uuid });
-  const childArgs = (...rest: string[]) => [env!.host1Uri, dataDir, g.guest.uuid, ...rest];
+  const childArgs = (...rest: string[]) => [checkpointHostUri(env!), dataDir, g.guest.uuid, ...rest];
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-crash-'));
-    g = await startGuest(env!, `ck-${process.pid}-crash`);
+    g = await startGuest(env!, `ck-${process.pid}-crash`, undefined, checkpointHostUri(env!));
     folder = join(env!.images, '.tandem-checkpoints', g.guest.uuid);
   });
 
@@ -159,7 +159,7 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
 
     await execFileAsync('bash', [join(REPO, 'scripts/testbed/hosts.sh'), 'start'], { env: { ...process.env, TANDEM_TESTBED_DIR: env!.dir, TANDEM_TESTBED_SLOT: slot } });
     await g.conn.close().catch(() => undefined);
-    g.conn = await openConnection(env!.host1Uri);
+    g.conn = await openConnection(checkpointHostUri(env!));
     g.dom = await g.conn.lookupDomainByUUIDString(g.guest.uuid);
 
     const recovered = checkpointEngine(g.conn, dataDir);

@@ -19,7 +19,7 @@ import { virDomainState } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { startSecretService, type PrivateSecretService } from '../../support/secretService';
 import { counterResumedSince, SERIAL, serialLogSize, waitForSerial } from '../../testbed/tinyGuest';
-import { checkpointEngine, HOST_ID } from './checkpointFixture';
+import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
 import { lastCounter, removeGuest, startGuest, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
 
 const env = testbedOrFail();
@@ -61,7 +61,7 @@ describe.skipIf(!env)('sealed delta memory states on a real QEMU guest', () => {
     keyring = await startSecretService();
     keyring.useInThisProcess();
     dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-sealed-'));
-    g = await startGuest(env!, `ck-${process.pid}-sealed`);
+    g = await startGuest(env!, `ck-${process.pid}-sealed`, undefined, checkpointHostUri(env!));
     engine = checkpointEngine(g.conn, dataDir, new SealedMemoryStateStore(new KeychainMemoryKeyProvider(new KeyringSecretStore())));
   });
 
@@ -173,7 +173,7 @@ describe.skipIf(!env)('sealed delta memory states on a real QEMU guest', () => {
   });
 
   it('recovery seals a take killed before its seal, and removes the plain state a killed revert left behind', async () => {
-    const childArgs = (...rest: string[]) => [env!.host1Uri, dataDir, g.guest.uuid, ...rest];
+    const childArgs = (...rest: string[]) => [checkpointHostUri(env!), dataDir, g.guest.uuid, ...rest];
     const folder = dirname((await memoryOf(ids.a)).memoryFile!);
     await killChildAt('take:snapshotted', childArgs('take', 'sealed-by-recovery'));
     expect((await engine.recover()).join()).toMatch(/completed/);

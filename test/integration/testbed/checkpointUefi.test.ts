@@ -11,7 +11,7 @@ import { XmlDocument, XmlNode } from '../../../main/core/xml/XmlDocument';
 import { openConnection, virDomainState, virDomainUndefineFlagsValues, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
-import { checkpointEngine, HOST_ID } from './checkpointFixture';
+import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
 
 const env = testbedOrFail();
 const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
@@ -44,7 +44,7 @@ describe.skipIf(!env)('checkpoint engine on a UEFI guest', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-uefi-'));
-    conn = await openConnection(env!.host1Uri);
+    conn = await openConnection(checkpointHostUri(env!));
     // OVMF does not get to the kernel in 128 MiB.
     guest = await createTinyGuest(env!, { name: `ck-${process.pid}-uefi`, memoryMiB: 256 });
     nvram = join(env!.images, `${guest.name}.nvram.fd`);

@@ -12,7 +12,7 @@ import type { CheckpointEngine } from '../../../main/core/checkpoints/Checkpoint
 import { virDomainState } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, serialLogSize, waitForSerial } from '../../testbed/tinyGuest';
-import { checkpointEngine, HOST_ID } from './checkpointFixture';
+import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
 import { diskCounter, lastCounter, qemuImgInfo, removeGuest, startGuest, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
 
 const env = testbedOrFail();
@@ -37,7 +37,7 @@ describe.skipIf(!env)('checkpoint engine on a real QEMU guest', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-'));
-    g = await startGuest(env!, `ck-${process.pid}-live`);
+    g = await startGuest(env!, `ck-${process.pid}-live`, undefined, checkpointHostUri(env!));
     engine = checkpointEngine(g.conn, dataDir);
   });
 
@@ -52,8 +52,10 @@ describe.skipIf(!env)('checkpoint engine on a real QEMU guest', () => {
     await waitForCounterAbove(g.guest, 2);
     const atTake = await lastCounter(g.guest);
     const cp = await engine.take(vm(), { name: 'first', description: 'at boot' });
-    console.log(`checkpoint 'first': stun ${cp.stunMs} ms (suspended->resumed events), snapshot call ${cp.wallMs} ms`);
+    console.log(`checkpoint 'first': stun ${cp.stunMs} ms (suspended->resumed events), snapshot call ${cp.wallMs} ms, ${cp.memoryMethod}`);
     expect(cp.kind).toBe('memory');
+    // A local unix-socket connection on a kernel with userfaultfd write-protection: QEMU's background snapshot.
+    expect(cp.memoryMethod).toBe('background-snapshot');
     expect(cp.parentId).toBeNull();
     expect(cp.current).toBe(true);
     expect(cp.stunMs).not.toBeNull();
@@ -141,7 +143,7 @@ describe.skipIf(!env)('checkpoint engine on a shut-off VM', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-'));
-    g = await startGuest(env!, `ck-${process.pid}-off`);
+    g = await startGuest(env!, `ck-${process.pid}-off`, undefined, checkpointHostUri(env!));
     engine = checkpointEngine(g.conn, dataDir);
   });
 

@@ -24,9 +24,12 @@ export interface RunningGuest {
   dom: Domain;
 }
 
-/** Defines and starts a tiny guest on host1 through the binding, and waits for its first counter line. */
-export async function startGuest(env: TestbedEnv, name: string, prepareDisk?: (diskPath: string) => Promise<void>): Promise<RunningGuest> {
-  const conn = await openConnection(env.host1Uri);
+/**
+ * Defines and starts a tiny guest on host1 through the binding (over `uri`, by default host1's TCP URI), and
+ * waits for its first counter line.
+ */
+export async function startGuest(env: TestbedEnv, name: string, prepareDisk?: (diskPath: string) => Promise<void>, uri = env.host1Uri): Promise<RunningGuest> {
+  const conn = await openConnection(uri);
   const guest = await createTinyGuest(env, { name, id: name });
   if (prepareDisk) await prepareDisk(guest.diskPath);
   const dom = await conn.defineDomainXML(guest.xml);

@@ -1,0 +1,165 @@
+/**
+ * Checkpoints through QEMU's background snapshot on a real guest of the test bed's host1 (through its daemon's
+ * unix socket, as Tandem reaches a local qemu:///system): the probe's answer on each kind of connection and
+ * when QEMU refuses the capability, leaving QEMU as it was; the memory file as a whole libvirt save image
+ * with nothing of the snapshot left in QEMU or libvirt, read the same way as libvirt's own save; too little room for the memory state: no background
+ * snapshot is started (QEMU 7.2 would leave the guest frozen if its write failed), the live snapshot fails
+ * safely and the guest runs on. Reverts of such checkpoints are in checkpoints.test.ts, crashes in the middle
+ * of one (and a memory file cut short) in checkpointRecovery.test.ts.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CheckpointEngine } from '../../../main/core/checkpoints/CheckpointEngine';
+import { PlainMemoryStateStore } from '../../../main/core/checkpoints/PlainMemoryStateStore';
+import { LibvirtCheckpointHypervisor } from '../../../main/drivers/libvirt/LibvirtCheckpointHypervisor';
+import { decodeSaveImageHeader, saveImageIsComplete, SAVE_IMAGE_VERSION } from '../../../main/drivers/libvirt/qemuSaveImage';
+import { QemuImgDiskImages } from '../../../main/drivers/qemuImg/QemuImgDiskImages';
+import { openConnection, virDomainJobType, virDomainState, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
+import { testbedOrFail } from '../../support/requireTestbed';
+import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
+import { lastCounter, removeGuest, startGuest, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
+
+const execFileAsync = promisify(execFile);
+const env = testbedOrFail();
+
+async function qmp<T>(dom: Domain, execute: string, args?: object): Promise<T> {
+  const reply = JSON.parse(await dom.qemuMonitorCommand(JSON.stringify(args ? { execute, arguments: args } : { execute }))) as { return: T; error?: { desc: string } };
+  if (reply.error) throw new Error(reply.error.desc);
+  return reply.return;
+}
+
+async function capability(dom: Domain, name: string): Promise<boolean | undefined> {
+  return (await qmp<Array<{ capability: string; state: boolean }>>(dom, 'query-migrate-capabilities')).find((c) => c.capability === name)?.state;
+}
+
+/** What a background snapshot must not leave behind: the capability on, a descriptor, a libvirt job, a paused guest. */
+async function expectNothingLeft(dom: Domain, fdName: string): Promise<void> {
+  expect(await capability(dom, 'background-snapshot')).toBe(false);
+  expect(JSON.parse(await dom.qemuMonitorCommand(JSON.stringify({ execute: 'closefd', arguments: { fdname: fdName } })))).toHaveProperty('error');
+  expect((await dom.getJobInfo()).type).toBe(virDomainJobType.VIR_DOMAIN_JOB_NONE);
+  expect((await dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
+  expect((await qmp<{ status?: string }>(dom, 'query-migrate')).status ?? 'none').not.toMatch(/^(setup|active|cancelling)$/);
+}
+
+describe.skipIf(!env)('checkpoints through QEMU background snapshots', () => {
+  let g: RunningGuest;
+  let tcp: Connection;
+  let dataDir: string;
+  let folder: string;
+  const vm = () => ({ hostId: HOST_ID, uuid: g.guest.uuid });
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-bg-'));
+    g = await startGuest(env!, `ck-${process.pid}-bg`, undefined, checkpointHostUri(env!));
+    tcp = await openConnection(env!.host1Uri);
+    folder = join(env!.images, '.tandem-checkpoints', g.guest.uuid);
+  });
+
+  afterAll(async () => {
+    await tcp?.close().catch(() => undefined);
+    await removeGuest(g);
+    await rm(folder, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('probes: background over the unix socket; live over TCP, when turned off and when QEMU refuses, each saying why', async () => {
+    expect(await new LibvirtCheckpointHypervisor(() => g.conn).memoryMethod(vm())).toEqual({ method: 'background-snapshot' });
+    const overTcp = await new LibvirtCheckpointHypervisor(() => tcp).memoryMethod(vm());
+    expect(overTcp.method).toBe('live-snapshot');
+    expect(overTcp.fallbackReason).toMatch(/cannot hand QEMU a file .*Sending file descriptors is not supported.*unix-socket connection/);
+    expect(await new LibvirtCheckpointHypervisor(() => g.conn, { backgroundSnapshot: false }).memoryMethod(vm())).toMatchObject({ method: 'live-snapshot', fallbackReason: /turned off/ });
+
+    // A capability the background snapshot cannot be combined with (release-ram; libvirt does not manage it).
+    await qmp(g.dom, 'migrate-set-capabilities', { capabilities: [{ capability: 'release-ram', state: true }] });
+    try {
+      const refused = await new LibvirtCheckpointHypervisor(() => g.conn).memoryMethod(vm());
+      expect(refused.method).toBe('live-snapshot');
+      expect(refused.fallbackReason).toMatch(/^QEMU refuses it: .*compatible/);
+    } finally {
+      await qmp(g.dom, 'migrate-set-capabilities', { capabilities: [{ capability: 'release-ram', state: false }] });
+    }
+    await expectNothingLeft(g.dom, 'tandem-probe');
+  });
+
+  it('writes the memory as a whole libvirt save image and leaves nothing in QEMU or libvirt', async () => {
+    await waitForCounterAbove(g.guest, 2);
+    const cp = await checkpointEngine(g.conn, dataDir).take(vm(), { name: 'bg' });
+    console.log(`background snapshot: stun ${cp.stunMs} ms, whole call ${cp.wallMs} ms`);
+    expect(cp).toMatchObject({ kind: 'memory', memoryMethod: 'background-snapshot' });
+    expect(cp.stunMs).not.toBeNull();
+
+    const file = await open(cp.memoryFile!, 'r');
+    const head = Buffer.alloc(64 * 1024);
+    await file.read(head, 0, head.length, 0);
+    await file.close();
+    const header = decodeSaveImageHeader(head);
+    expect(header).toMatchObject({ version: SAVE_IMAGE_VERSION, wasRunning: true, format: 0, cookieOffset: 0 });
+    expect(header!.domainXml).toContain(`<uuid>${g.guest.uuid}</uuid>`);
+    expect(await saveImageIsComplete(cp.memoryFile!)).toBe(true);
+    await expectNothingLeft(g.dom, `tandem-${cp.id}`);
+  });
+
+  it("reads libvirt's own save image the same way: the header Tandem writes is libvirt's", async () => {
+    const path = join(dataDir, 'libvirt-save.img');
+    await g.dom.save(path);
+    try {
+      const file = await open(path, 'r');
+      const head = Buffer.alloc(256 * 1024);
+      await file.read(head, 0, head.length, 0);
+      await file.close();
+      const header = decodeSaveImageHeader(head);
+      // libvirt adds a cookie (the CPU the guest started with) after the XML, and pads for later XML edits.
+      expect(header).toMatchObject({ version: SAVE_IMAGE_VERSION, wasRunning: true, format: 0 });
+      expect(header!.cookieOffset).toBeGreaterThan(0);
+      expect(header!.domainXml).toContain(`<uuid>${g.guest.uuid}</uuid>`);
+      expect(await saveImageIsComplete(path)).toBe(true);
+    } finally {
+      await g.conn.restore(path);
+      await rm(path, { force: true });
+    }
+    expect((await g.dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
+  });
+
+  it('never starts a background snapshot that could run out of room: a take with too little space falls back, fails safely, guest running', async () => {
+    // QEMU 7.2 leaves a guest frozen when a background snapshot fails midway (see BackgroundSnapshot.ts), so
+    // the space is reserved first. A 4 MiB filesystem cannot hold the reservation: libvirt's live snapshot
+    // runs instead, fails on the full filesystem the safe way, and the guest goes on. The test bed's libvirtd
+    // lives in a mount namespace of its own: the small filesystem is mounted there too, at the same path.
+    const small = await mkdtemp(join(tmpdir(), 'tandem-ckpt-full-'));
+    const daemon = (await readFile(join(env!.dir, 'host1', 'libvirtd.pid'), 'utf8')).trim();
+    const mountSmall = ['mount', '-t', 'tmpfs', '-o', 'size=4m', 'tandem-ckpt-full', small];
+    await execFileAsync(mountSmall[0]!, mountSmall.slice(1));
+    await execFileAsync('nsenter', ['--target', daemon, '--mount', '--', ...mountSmall]);
+    try {
+      const memory = new PlainMemoryStateStore();
+      memory.targetFor = (_folder, id) => join(small, `${id}.mem`);
+      const engine = new CheckpointEngine({ hypervisor: new LibvirtCheckpointHypervisor(() => g.conn), images: new QemuImgDiskImages(), memory, dataDir });
+      const before = await engine.list(vm());
+      const active = /<source file='([^']+)'/.exec(await g.dom.getXMLDesc())![1]!;
+      const layers = await readdir(folder);
+      const atTake = await lastCounter(g.guest);
+
+      const failure = await engine.take(vm(), { name: 'no-room' }).then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+      expect(failure?.message).toMatch(/No space left on device/);
+
+      expect(await engine.list(vm())).toEqual(before);
+      expect(/<source file='([^']+)'/.exec(await g.dom.getXMLDesc())![1]).toBe(active);
+      expect(await readdir(folder)).toEqual(layers);
+      expect(await readdir(small)).toEqual([]);
+      expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+      await expectNothingLeft(g.dom, 'no-such-name');
+      await waitForCounterAbove(g.guest, atTake + 2);
+    } finally {
+      await execFileAsync('nsenter', ['--target', daemon, '--mount', '--', 'umount', small]);
+      await execFileAsync('umount', [small]);
+      await rm(small, { recursive: true, force: true });
+    }
+  });
+});
