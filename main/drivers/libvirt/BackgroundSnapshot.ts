@@ -8,7 +8,7 @@
  * `file:` URI, so the stream goes to a file descriptor: Tandem opens the memory file, writes libvirt's save
  * image header and the domain XML (qemuSaveImage.ts), and passes the descriptor with QMP `getfd` through
  * virDomainQemuMonitorCommandWithFiles. libvirt can pass descriptors over a unix socket only: remote and TCP
- * connections fall back to libvirt's live snapshot (probe() says why).
+ * connections fall back to libvirt's live snapshot (probe() says why; the URI decides, see passesFileDescriptors).
  *
  * One instant for disks and memory:
  *   1. libvirt pauses the guest (virDomainSuspend);
@@ -121,18 +121,36 @@ async function reserve(path: string, bytes: number): Promise<void> {
 }
 
 /**
+ * Whether libvirt can pass file descriptors over a connection to `uri`: only over a local unix socket
+ * (`qemu:///system`, `qemu:///session`, `qemu+unix://...`). It must be known before trying: when a call with
+ * descriptors fails on another transport, libvirt 9.0's client closes the whole connection ("Sending file
+ * descriptors is not supported on this socket", then "client socket is closed" for every later call).
+ */
+export function passesFileDescriptors(uri: string): boolean {
+  const parts = /^[a-z0-9]+(?:\+([a-z0-9-]+))?:\/\/([^/?]*)/i.exec(uri.trim());
+  if (!parts) return false;
+  const transport = parts[1]?.toLowerCase();
+  return transport === 'unix' || (transport === undefined && parts[2] === '');
+}
+
+function noDescriptors(uri: string): string {
+  return `libvirt cannot hand QEMU a file over this connection (${uri}): it passes descriptors over a local unix socket only (qemu:///system, qemu:///session)`;
+}
+
+/**
  * null when a background snapshot of this running domain can be taken through this connection now, else the
  * reason it cannot. Leaves nothing changed: the probe descriptor is closed, the capability switched back off.
  */
-export async function probe(dom: Domain): Promise<string | null> {
+export async function probe(conn: Connection, dom: Domain): Promise<string | null> {
+  const uri = await mapped(() => conn.getURI());
+  if (!passesFileDescriptors(uri)) return noDescriptors(uri);
   const monitor = new QemuMonitor(dom);
-  // Descriptors first: a connection that cannot pass them refuses before anything reaches QEMU.
   const devNull = await open('/dev/null', 'r');
   try {
     await monitor.passFd('tandem-probe', devNull.fd);
   } catch (error) {
     if (error instanceof QmpCommandError) return `QEMU refuses a file descriptor: ${error.desc}`;
-    return `this connection cannot hand QEMU a file (${(error as Error).message}); background snapshots need a local unix-socket connection (qemu:///system, qemu:///session)`;
+    return `libvirt could not hand QEMU a file: ${(error as Error).message}`;
   } finally {
     await devNull.close();
   }
@@ -163,6 +181,8 @@ export async function take(
   diskSnapshotXml: (domainXml: string) => string,
   fallBack: (reason: string) => Promise<SnapshotOutcome>,
 ): Promise<SnapshotOutcome> {
+  const uri = await mapped(() => conn.getURI());
+  if (!passesFileDescriptors(uri)) return fallBack(noDescriptors(uri));
   const monitor = new QemuMonitor(dom);
   const given: Given = { fdName: null, capability: false };
   // The XML libvirt would put in its own save image; also the disks' list for the snapshot XML.

@@ -109,7 +109,7 @@ export class LibvirtCheckpointHypervisor implements CheckpointHypervisor {
   async memoryMethod(vm: CheckpointVm): Promise<MemoryMethodChoice> {
     if (this.options.backgroundSnapshot === false) return { method: 'live-snapshot', fallbackReason: 'background snapshots are turned off for this host' };
     const conn = this.connectionFor(vm.hostId);
-    const reason = await withDomain(conn, vm.uuid, (dom) => backgroundSnapshot.probe(dom));
+    const reason = await withDomain(conn, vm.uuid, (dom) => backgroundSnapshot.probe(conn, dom));
     return reason === null ? { method: 'background-snapshot' } : { method: 'live-snapshot', fallbackReason: reason };
   }
 

@@ -1,12 +1,14 @@
 /**
  * Crash safety of the checkpoint engine on the QEMU test bed: a child process running the engine is
- * SIGKILLed at a journaled step of take and of revert (TANDEM_CHECKPOINT_HALT_AT), and host1's libvirtd is
- * SIGKILLed in the middle of a take; then a fresh engine on the same data folder runs recover(), and the VM
- * must be running (never left paused), every listed checkpoint revertable, no overlay chain broken.
+ * SIGKILLed at a journaled step of take and of revert (TANDEM_CHECKPOINT_HALT_AT), among them while QEMU
+ * writes a background snapshot's memory (and, separately, with that file then cut short), and host1's
+ * libvirtd is SIGKILLed in the middle of a take; then a fresh engine on the same data folder runs recover(),
+ * and the VM must be running (never left paused), every listed checkpoint revertable, no overlay chain
+ * broken, QEMU's background-snapshot capability off.
  */
 import { spawn } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,7 +18,7 @@ import { openConnection, virDomainState } from '../../../native-helpers/libvirt/
 import { testbedOrFail } from '../../support/requireTestbed';
 import { counterResumedSince, SERIAL, serialLogSize, waitForSerial } from '../../testbed/tinyGuest';
 import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
-import { lastCounter, qemuImgInfo, removeGuest, startGuest, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
+import { diskCounter, lastCounter, qemuImgInfo, removeGuest, startGuest, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
 
 const execFileAsync = promisify(execFile);
 const env = testbedOrFail();
@@ -38,6 +40,14 @@ async function killChildAt(halt: string, args: string[]): Promise<void> {
   // tsx runs the engine in a child node process: the whole group (its own, detached) is killed.
   process.kill(-child.pid!, 'SIGKILL');
   await exited;
+}
+
+async function qmp(g: RunningGuest, execute: string): Promise<unknown> {
+  return (JSON.parse(await g.dom.qemuMonitorCommand(JSON.stringify({ execute }))) as { return: unknown }).return;
+}
+
+async function capabilityOn(g: RunningGuest): Promise<boolean | undefined> {
+  return ((await qmp(g, 'query-migrate-capabilities')) as Array<{ capability: string; state: boolean }>).find((c) => c.capability === 'background-snapshot')?.state;
 }
 
 async function layerFiles(folder: string): Promise<string[]> {
@@ -98,6 +108,54 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
     const resumed = await counterResumedSince(g.guest, revertOffset, 30_000);
     expect(resumed).toBeGreaterThanOrEqual(atTake - 2);
     expect(resumed).toBeLessThanOrEqual(atTake + 1);
+  });
+
+  it('completes a take killed while QEMU writes its memory in the background: recovery waits for the file, which reverts', async () => {
+    await waitForCounterAbove(g.guest, (await lastCounter(g.guest)) + 2);
+    const atTake = await lastCounter(g.guest);
+    // Halted once the disks switched and the guest runs again, QEMU still writing (or just done): killed there.
+    await killChildAt('take:switched', childArgs('take', 'written-in-background'));
+    const engine = checkpointEngine(g.conn, dataDir);
+    const report = await engine.recover();
+    console.log('recovery:', report);
+    expect(report.join()).toMatch(/take of .* at switched: completed/);
+    const cp = (await engine.list(vm())).checkpoints.find((c) => c.name === 'written-in-background')!;
+    expect(cp).toMatchObject({ current: true, kind: 'memory' });
+    expect(await capabilityOn(g)).toBe(false);
+
+    await waitForCounterAbove(g.guest, atTake + 3);
+    const revertOffset = await serialLogSize(g.guest.serialLogPath);
+    await engine.revert(vm(), cp.id);
+    const resumed = await counterResumedSince(g.guest, revertOffset, 30_000);
+    expect(resumed).toBeGreaterThanOrEqual(atTake - 1);
+    expect(resumed).toBeLessThanOrEqual(atTake + 2);
+  });
+
+  it('merges the disks back when the memory file of a take killed in the background is cut short: tree and disks as before', async () => {
+    const engine = checkpointEngine(g.conn, dataDir);
+    const before = await engine.list(vm());
+    const active = /<source file='([^']+)'/.exec(await g.dom.getXMLDesc())![1]!;
+    const files = await layerFiles(folder);
+    await killChildAt('take:switched', childArgs('take', 'cut-short'));
+    // Let QEMU finish the file, then cut it: what a write that stopped midway leaves.
+    const deadline = Date.now() + 30_000;
+    while (/setup|active/.test(JSON.stringify(await qmp(g, 'query-migrate'))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const written = (await layerFiles(folder)).find((f) => f.endsWith('.mem') && !files.includes(f))!;
+    await truncate(join(folder, written), (await stat(join(folder, written))).size / 2);
+    const atRecovery = await lastCounter(g.guest);
+
+    const report = await engine.recover();
+    console.log('recovery:', report);
+    expect(report.join()).toMatch(/take of .* at switched: rolled back \(the disks had switched but the memory state was not written whole/);
+    expect(await engine.list(vm())).toEqual(before);
+    expect(/<source file='([^']+)'/.exec(await g.dom.getXMLDesc())![1]).toBe(active);
+    expect(await g.dom.getXMLDesc(2)).toContain(`<source file='${active}'`);
+    expect(await layerFiles(folder)).toEqual(files);
+    expect((await g.dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
+    expect(await capabilityOn(g)).toBe(false);
+    // What the guest wrote to its disk after the switch was merged back into its layer.
+    await waitForCounterAbove(g.guest, atRecovery + 1);
+    expect(await diskCounter(active, 'qcow2', join(dataDir, 'raw'))).toBeGreaterThanOrEqual(atRecovery);
   });
 
   it('completes a revert killed after the VM was stopped: the VM runs from the checkpoint', async () => {
@@ -167,7 +225,7 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
     console.log('recovery:', report);
     // Usually the engine could not read the domain while its daemon was down and the journal carried the take
     // over; when the daemon died just after answering, the take settled at once.
-    for (const line of report) expect(line).toMatch(/^take of .* at begin: (rolled back|completed)/);
+    for (const line of report) expect(line).toMatch(/^take of .* at (begin|switched): (rolled back|completed)/);
     const state = (await g.dom.getState()).state;
     expect(state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
     const tree = await recovered.list(vm());

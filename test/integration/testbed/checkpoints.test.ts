@@ -1,7 +1,9 @@
 /**
- * The checkpoint engine against a real QEMU guest on the test bed (host1): a live checkpoint and a revert
- * that sends the guest's serial counter back in time; a chain of three with the middle one deleted; a commit
- * into the base disk; a shut-off VM's disk-only checkpoint whose revert brings back its disk counter.
+ * The checkpoint engine against a real QEMU guest on the test bed (host1, through its daemon's unix socket:
+ * memory checkpoints are QEMU background snapshots): a checkpoint of the running guest and a revert that
+ * sends the guest's serial counter back in time; a chain of three with the middle one deleted; the same VM
+ * over TCP, where a checkpoint is libvirt's live snapshot; a commit into the base disk; a shut-off VM's
+ * disk-only checkpoint whose revert brings back its disk counter.
  * Stun times are logged, never asserted.
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -9,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointEngine } from '../../../main/core/checkpoints/CheckpointEngine';
-import { virDomainState } from '../../../native-helpers/libvirt/lib/index';
+import { openConnection, virDomainState } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, serialLogSize, waitForSerial } from '../../testbed/tinyGuest';
 import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
@@ -114,6 +116,25 @@ describe.skipIf(!env)('checkpoint engine on a real QEMU guest', () => {
       console.log(`revert to '${name}' (taken at counter ~${counters[name]}): resumed at ${resumed}`);
       expect(resumed).toBeGreaterThanOrEqual(counters[name]! - 1);
       expect(resumed).toBeLessThanOrEqual(counters[name]! + 2);
+    }
+  });
+
+  it("falls back to libvirt's live snapshot over TCP (no descriptor passing), and that checkpoint reverts the same", async () => {
+    const tcp = await openConnection(env!.host1Uri);
+    try {
+      const overTcp = checkpointEngine(tcp, dataDir);
+      await waitForCounterAbove(g.guest, (await lastCounter(g.guest)) + 2);
+      const atTake = await lastCounter(g.guest);
+      const cp = await overTcp.take(vm(), { name: 'over-tcp' });
+      console.log(`checkpoint 'over-tcp': stun ${cp.stunMs} ms, ${cp.memoryMethod}`);
+      expect(cp.memoryMethod).toBe('live-snapshot');
+      await waitForCounterAbove(g.guest, atTake + 4);
+      const resumed = await revertAndReadCounter(overTcp, g, cp.id);
+      // A live snapshot's memory is from the end of the call: the guest counted on meanwhile.
+      expect(resumed).toBeGreaterThanOrEqual(atTake);
+      expect(resumed).toBeLessThanOrEqual(atTake + 3);
+    } finally {
+      await tcp.close();
     }
   });
 

@@ -83,8 +83,14 @@ export async function printedCounters(guest: TinyGuest): Promise<Set<number>> {
   return new Set([...text.matchAll(/^tandem-counter (\d+)\r?$/gm)].map((m) => Number(m[1])));
 }
 
+/**
+ * The guest's count now: the last one it printed (not the highest: after a revert the guest counts again
+ * from where its checkpoint was, below what the log already holds).
+ */
 export async function lastCounter(guest: TinyGuest): Promise<number> {
-  return Math.max(0, ...(await printedCounters(guest)));
+  const text = await readFile(guest.serialLogPath, 'utf8');
+  const last = [...text.matchAll(/^tandem-counter (\d+)\r?$/gm)].at(-1);
+  return last ? Number(last[1]) : 0;
 }
 
 /** Polls getJobInfo until no job runs (NONE) or it reports an end state; throws after the deadline. */
@@ -99,7 +105,7 @@ export async function waitForJobEnd(dom: Domain, timeoutMs: number): Promise<Dom
   }
 }
 
-/** Waits until the guest printed a counter above `after` (it keeps running). */
+/** Waits until the guest's count (its last printed line) is above `after` (it keeps running). */
 export async function waitForCounterAbove(guest: TinyGuest, after: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await lastCounter(guest)) <= after) {
