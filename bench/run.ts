@@ -22,7 +22,7 @@ import { table } from './stats';
 const ROOT = resolve(import.meta.dirname, '..');
 const STATIC = join(ROOT, 'dist', 'renderer');
 
-/** `npm run bench -- provisioning` (or `-- deploy`) runs only that section; no argument runs everything. */
+/** `npm run bench -- provisioning` (or `-- deploy`, `-- checkpoints`) runs only that section; no argument runs everything. */
 const only = process.argv[2];
 
 async function main() {
@@ -34,6 +34,10 @@ async function main() {
       console.log('Template to running domain, linked clone (Tandem deploy vs virt-install --import, same run)');
       const deploy = await benchDeploy();
       console.log('skipped' in deploy ? `skipped: ${deploy.skipped}` : table(deploy.rows));
+      return;
+    }
+    if (only === 'checkpoints') {
+      await printCheckpoints();
       return;
     }
     if (only === 'provisioning') {
@@ -77,12 +81,24 @@ async function main() {
     const deploy = await benchDeploy();
     console.log('skipped' in deploy ? `skipped: ${deploy.skipped}` : table(deploy.rows));
 
-    console.log('\nCheckpoints of the tiny test-bed guest: stun vs libvirt non-live snapshot, memory stored (sealed delta vs plain), revert time (one run each)');
-    const checkpoints = await benchCheckpoints();
-    console.log('skipped' in checkpoints ? `skipped: ${checkpoints.skipped}` : table(checkpoints.rows));
+    await printCheckpoints();
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+async function printCheckpoints(): Promise<void> {
+  console.log('\nCheckpoints of the tiny test-bed guest: stun by method (libvirt non-live, libvirt live, QEMU background snapshot), same guest, interleaved rounds, medians');
+  const checkpoints = await benchCheckpoints();
+  if ('skipped' in checkpoints) {
+    console.log(`skipped: ${checkpoints.skipped}`);
+    return;
+  }
+  console.log(table(checkpoints.methods));
+  console.log('\nBackground snapshot stun as guest memory grows (idle guest), non-live beside it');
+  console.log(table(checkpoints.growth));
+  console.log('\nMemory stored (sealed delta vs plain) and revert time, background snapshots');
+  console.log(table(checkpoints.sizes));
 }
 
 main().catch((error: unknown) => {

@@ -213,18 +213,27 @@ export async function take(
   });
   let pausedByUs = false;
   try {
+    // Prepared before the pause (xmldom parses the domain XML): inside it, only the three calls.
+    const diskXml = diskSnapshotXml(domainXml);
     const started = performance.now();
+    const steps: string[] = [];
+    const step = (what: string) => steps.push(`${what} ${(performance.now() - started).toFixed(1)}`);
     await mapped(() => dom.suspend());
     pausedByUs = true;
+    step('paused');
     const F = virDomainSnapshotCreateFlags;
     const snapshot = await mapped(
-      () => dom.snapshotCreateXML(diskSnapshotXml(domainXml), F.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | F.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC | F.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY),
+      () => dom.snapshotCreateXML(diskXml, F.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | F.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC | F.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY),
       { name: request.name },
     );
     snapshot.free();
+    step('disks switched');
     await monitor.command('migrate', { uri: `fd:${request.name}` });
     given.fdName = null; // the migration owns the descriptor now and closes it when it ends
+    step('migration started');
     let info = await untilMigrationEnded(monitor, (ms) => (pause.resumed ? sleep(ms) : pause.untilResumed(ms)), Infinity, () => pause.resumed);
+    step(pause.resumed ? 'resumed' : `migration ${info.status ?? 'gone'}`);
+    log.debug(`${dom.getName()}: ${steps.join(', ')} ms after the suspend call`);
     if (!ENDED.has(info.status ?? '')) {
       // The guest runs again and the disks are switched; QEMU is still writing.
       await request.whileMemoryIsWritten?.();
