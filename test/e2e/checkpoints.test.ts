@@ -1,6 +1,6 @@
 /**
  * The checkpoint tree in the real UI (Chromium, browser mode) on a real guest of the test bed's host1: add
- * the host, open the VM, take a checkpoint (its stun time shows), let the guest count on, revert through
+ * the host, open the VM, take a checkpoint (its stun time and method show), let the guest count on, revert through
  * the confirmation (which says what is lost): the guest's serial counter goes back. Then the VM row's
  * context menu (right-click, and Shift+F10 from the keyboard): its lifecycle items follow the VM's state,
  * Force off asks first, and "Take checkpoint…" opens the take dialog whose checkpoint lands in the tree.
@@ -51,7 +51,8 @@ describe.skipIf(!env)('checkpoints in the UI on a real guest', () => {
   });
 
   it('takes a checkpoint and reverts to it from the VM detail panel', async () => {
-    await page.fill('[data-testid="add-host-uri"]', env!.host1Uri);
+    // host1 through its daemon's unix socket, as a local qemu:///system: memory checkpoints are background snapshots.
+    await page.fill('[data-testid="add-host-uri"]', env!.host1SocketUri);
     await page.click('[data-testid="add-host-submit"]');
     await page.click(`[data-testid="vm-row-${guest.name}"]`, { timeout: 30_000 });
     const panel = page.locator('[data-testid="checkpoints"]');
@@ -67,7 +68,7 @@ describe.skipIf(!env)('checkpoints in the UI on a real guest', () => {
     const atTake = Number((await waitForSerial(guest.serialLogPath, SERIAL.counter, 30_000, { fromOffset: offset }))[1]) - 1;
     const text = await node.innerText();
     console.log(`UI checkpoint row: ${text.replace(/\s+/g, ' ')}`);
-    expect(text).toMatch(/stun \d+ ms/);
+    expect(text).toMatch(/stun \d+ ms \(background snapshot\)/);
     expect(text).toContain('you are here');
     // Its memory state is sealed with the keychain's key; the first one of a VM is stored whole.
     // The take ran as a job: the sidebar's jobs panel lists it once finished, with the guest's pause.
