@@ -39,7 +39,7 @@ import { callError, startInProcessTandem, type InProcessTandem } from '../../sup
 import { testbedOrFail } from '../../support/requireTestbed';
 import { startSecretService, type PrivateSecretService } from '../../support/secretService';
 import { counterResumedSince, createTinyGuest, lastCounter, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
-import { HOST_ID } from './checkpointFixture';
+import { checkpointHostUri, HOST_ID } from './checkpointFixture';
 import { removeGuest, startGuest, type RunningGuest } from './snapshotTestbed';
 
 const execFileAsync = promisify(execFile);
@@ -148,7 +148,7 @@ describe.skipIf(!env)('checkpoint revert: libvirtd killed in the middle', () => 
   async function restartDaemonAndReconnect(): Promise<void> {
     await restartHost1Daemon();
     await g.conn.close().catch(() => undefined);
-    g.conn = await openConnection(env!.host1Uri);
+    g.conn = await openConnection(checkpointHostUri(env!));
     g.dom = await g.conn.lookupDomainByUUIDString(g.guest.uuid);
   }
 
@@ -212,7 +212,7 @@ describe.skipIf(!env)('checkpoint revert: libvirtd killed in the middle', () => 
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-revert-kill-'));
-    g = await startGuest(env!, `ck-${process.pid}-rkill`);
+    g = await startGuest(env!, `ck-${process.pid}-rkill`, undefined, checkpointHostUri(env!));
     folder = join(env!.images, '.tandem-checkpoints', g.guest.uuid);
     await waitForLatestCounterAbove(g, 2);
     const offset = await serialLogSize(g.guest.serialLogPath);

@@ -24,7 +24,7 @@ import { openConnection, virDomainState, virDomainUndefineFlagsValues, type Conn
 import { testbedOrFail } from '../../support/requireTestbed';
 import { startSecretService, type PrivateSecretService } from '../../support/secretService';
 import { counterResumedSince, createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, serialText, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
-import { checkpointEngine, HOST_ID } from './checkpointFixture';
+import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
 
 const env = testbedOrFail();
 
@@ -63,7 +63,7 @@ describe.skipIf(!env)('checkpoints of a guest with an emulated TPM 2.0', () => {
     keyring.useInThisProcess();
     store = new SealedMemoryStateStore(new KeychainMemoryKeyProvider(new KeyringSecretStore()));
     dataDir = join(env!.dir, `tpm-data-${process.pid}`);
-    conn = await openConnection(env!.host1Uri);
+    conn = await openConnection(checkpointHostUri(env!));
     guest = await createTinyGuest(env!, { name: `ck-${process.pid}-tpm`, tpm: true });
     dom = await conn.defineDomainXML(guest.xml);
     engine = checkpointEngine(conn, dataDir, store);
@@ -118,7 +118,8 @@ describe.skipIf(!env)('checkpoints of a guest with an emulated TPM 2.0', () => {
     if ((await dom.getState()).state !== virDomainState.VIR_DOMAIN_RUNNING) await boot();
     const offset = await serialLogSize(guest.serialLogPath);
     const cp = await engine.take(vm(), { name: 'live' });
-    expect(cp).toMatchObject({ kind: 'memory', tpmStateFile: null });
+    // Through host1's unix socket: QEMU's background snapshot, the TPM's state saved with the other devices at the pause.
+    expect(cp).toMatchObject({ kind: 'memory', memoryMethod: 'background-snapshot', tpmStateFile: null });
     const atTake = Number((await waitForSerial(guest.serialLogPath, SERIAL.counter, 30_000, { fromOffset: offset }))[1]) - 1;
     await tpmHolds(atTake + 4, offset);
 
