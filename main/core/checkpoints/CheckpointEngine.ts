@@ -656,7 +656,8 @@ export class CheckpointEngine {
       await this.rollBackTake(entry.data);
       outcome = 'rolled back (the disks had not switched)';
     }
-    if (status.state === 'paused' && entry.data.wasRunning) {
+    // Read again: QEMU resumes a guest paused for a background snapshot itself, once its RAM is protected.
+    if (entry.data.wasRunning && (await hypervisor.status(entry.vm)).state === 'paused') {
       await hypervisor.resume(entry.vm);
       outcome += '; resumed the VM';
     }

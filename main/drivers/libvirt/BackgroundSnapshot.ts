@@ -212,6 +212,9 @@ export async function take(
     throw error;
   });
   let pausedByUs = false;
+  // Once QEMU's migration thread exists, only it may resume the guest until it ended: resumed earlier, the
+  // guest would run before its RAM is write-protected, and the memory would no longer match the disks.
+  let migration: 'not started' | 'running' | 'ended' = 'not started';
   try {
     // Prepared before the pause (xmldom parses the domain XML): inside it, only the three calls.
     const diskXml = diskSnapshotXml(domainXml);
@@ -230,6 +233,7 @@ export async function take(
     step('disks switched');
     await monitor.command('migrate', { uri: `fd:${request.name}` });
     given.fdName = null; // the migration owns the descriptor now and closes it when it ends
+    migration = 'running';
     step('migration started');
     let info = await untilMigrationEnded(monitor, (ms) => (pause.resumed ? sleep(ms) : pause.untilResumed(ms)), Infinity, () => pause.resumed);
     step(pause.resumed ? 'resumed' : `migration ${info.status ?? 'gone'}`);
@@ -239,6 +243,7 @@ export async function take(
       await request.whileMemoryIsWritten?.();
       info = await untilMigrationEnded(monitor, (ms) => sleep(ms));
     }
+    migration = 'ended';
     if (info.status !== 'completed') {
       throw new OperationFailedError('checkpoint.memory-write-failed', `QEMU's background snapshot ${info.status ?? 'vanished'}${info['error-desc'] ? `: ${info['error-desc']}` : ''}`);
     }
@@ -246,13 +251,13 @@ export async function take(
     // Releases what the reservation kept beyond the end (a truncate to the same size does, on ext4 and XFS).
     await file.truncate((await file.stat()).size);
     const wallMs = Math.round((performance.now() - started) * 10) / 10;
-    await pause.untilResumed(RESUMED_EVENT_GRACE_MS);
+    if (!(await pause.untilResumed(RESUMED_EVENT_GRACE_MS))) await resumeIfPaused(dom);
     return { stunMs: pause.stunMs, wallMs, memoryMethod: 'background-snapshot' };
   } catch (error) {
     // A background snapshot under way is left to finish (never cancelled: see the top of this file); the
-    // caller's recovery settles it. QEMU starts the guest once RAM is protected; if it never got there, the
-    // pause is still ours to end.
-    if (pausedByUs && !pause.resumed) await resumeIfPaused(dom);
+    // caller's recovery settles it. QEMU starts the guest once RAM is protected; if it never got there (the
+    // migration refused or ended first), the pause is ours to end.
+    if (pausedByUs && !pause.resumed && migration !== 'running') await resumeIfPaused(dom);
     throw error;
   } finally {
     await cleanUp(monitor, given);
