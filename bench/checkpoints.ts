@@ -9,7 +9,8 @@
  *   bytes). The stun is the domain's suspended -> resumed lifecycle events in each case. A non-live round's
  *   overlay is merged back afterwards, so Tandem's tree sees no disk it did not make;
  * - how the default's stun grows with guest memory (128 MiB to 1 GiB, idle), with the non-live one beside it;
- * - memory stored (first take whole, second 3 s later as a sealed delta) and revert time, default method.
+ * - memory stored (first take whole, second 3 s later as a sealed delta) and revert time, default method, for
+ *   every guest size (128 MiB to 1 GiB idle, 512 MiB busy): revert time vs guest memory.
  * Skipped, with the reason printed, when the test bed is down. `tsx bench/checkpoints.ts` prints the tables;
  * `TANDEM_BENCH_ROUNDS` sets the rounds (default 3).
  */
@@ -41,7 +42,7 @@ export interface CheckpointBench {
   methods: Row[];
   /** The default method's stun as guest memory grows. */
   growth: Row[];
-  /** Memory stored and revert time with the default method. */
+  /** Memory stored and revert time with the default method, per guest size. */
   sizes: Row[];
 }
 
@@ -71,9 +72,12 @@ export async function benchCheckpoints(): Promise<CheckpointBench | { skipped: s
       await withGuest(env, conn, mib, undefined, async (guest) => {
         const { background, nonLive } = await growthSamples(conn, guest);
         result.growth.push(growthRow(mib, background, nonLive));
+        // Revert time as guest memory grows (the restore reads the whole state back).
+        result.sizes.push(await sizesAndRevert(conn, guest, mib));
       });
     }
     result.growth.sort((a, b) => Number(a.MiB) - Number(b.MiB));
+    result.sizes.sort((a, b) => parseInt(String(a.guest), 10) - parseInt(String(b.guest), 10));
     for (const row of result.growth) delete row.MiB;
   } finally {
     await conn.close().catch(() => undefined);
