@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   formatBytes,
   formatKiB,
+  formatMiB,
   formatStateReason,
   hostStatusLabel,
   isVmActive,
@@ -30,6 +31,15 @@ describe('formatBytes', () => {
   it('shows a dash for nonsense', () => {
     expect(formatBytes(-1)).toBe('—');
     expect(formatBytes(Number.NaN)).toBe('—');
+  });
+});
+
+describe('formatMiB', () => {
+  it('shows whole GiB as GiB and anything else in MiB', () => {
+    expect(formatMiB(2048)).toBe('2 GiB');
+    expect(formatMiB(1024)).toBe('1 GiB');
+    expect(formatMiB(1536)).toBe('1536 MiB');
+    expect(formatMiB(512)).toBe('512 MiB');
   });
 });
 

@@ -21,6 +21,11 @@ export function formatBytes(bytes: number): string {
   return `${formatNumber(value)} ${BINARY_UNITS[unit]}`;
 }
 
+/** Memory asked for in MiB: whole GiB shown as GiB (2048 -> "2 GiB"), anything else in MiB (1536 -> "1536 MiB"). */
+export function formatMiB(mib: number): string {
+  return mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`;
+}
+
 /** libvirt reports memory in KiB. */
 export function formatKiB(kib: number): string {
   if (!Number.isFinite(kib) || kib < 0) return '—';

@@ -10,7 +10,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
+import { startOnDemoHost, type BrowserModeApp } from '../support/browserModeApp';
 
 /** The first catalog call loads the osinfo database (1-2 s of CPU on a shared machine). */
 const POLL = { timeout: 15_000 };
@@ -18,14 +18,10 @@ const POLL = { timeout: 15_000 };
 describe('networks and labs, in Chromium, on the demo host', () => {
   let app: BrowserModeApp;
   let page: Page;
-  const errors: Error[] = [];
+  let errors: Error[] = [];
 
   beforeAll(async () => {
-    app = await startBrowserModeApp();
-    page = await app.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (error) => errors.push(error));
-    await page.goto(app.url);
-    await page.waitForSelector('[data-testid="host-item-demo"][data-status="connected"]', { timeout: 15_000 });
+    ({ app, page, pageErrors: errors } = await startOnDemoHost());
   });
 
   afterAll(async () => {

@@ -97,3 +97,29 @@ export async function openAppPage(app: BrowserModeApp, viewport = { width: 1280,
   await page.goto(app.url);
   return page;
 }
+
+export interface DemoHostApp {
+  app: BrowserModeApp;
+  page: Page;
+  /** The page's uncaught errors, collected (not thrown) for the test to check at its end. */
+  pageErrors: Error[];
+}
+
+/**
+ * Tandem in browser mode with its app open in a 1280x900 page, once the demo host shows as connected. The app
+ * is stopped again when the page does not get there.
+ */
+export async function startOnDemoHost(): Promise<DemoHostApp> {
+  const app = await startBrowserModeApp();
+  try {
+    const page = await app.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: Error[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error));
+    await page.goto(app.url);
+    await page.waitForSelector('[data-testid="host-item-demo"][data-status="connected"]', { timeout: 15_000 });
+    return { app, page, pageErrors };
+  } catch (error) {
+    await app.stop();
+    throw error;
+  }
+}

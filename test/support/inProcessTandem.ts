@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createContractClient, createWebSocketTransport, type WebSocketLike } from '../../preload/client';
+import type { Job } from '../../preload/api/jobs';
 import type { ContractClient, EventName, EventPayload } from '../../preload/contract';
 import { createTandem, type Tandem, type TandemOptions } from '../../main/bootstrap/createTandem';
 import { startServer, type RunningServer } from '../../main/server/TandemServer';
@@ -64,6 +65,15 @@ export async function startInProcessTandem(options: Partial<TandemOptions> = {})
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+const ENDED: readonly string[] = ['succeeded', 'failed', 'cancelled'];
+
+/** The job once it has ended (succeeded, failed or cancelled): as listed when it already has, else from its `jobs.changed` event. */
+export async function waitForJobEnd(t: InProcessTandem, jobId: string, timeoutMs: number): Promise<Job> {
+  const current = (await t.client.call('jobs.list', {})).find((j) => j.id === jobId);
+  if (current && ENDED.includes(current.state)) return current;
+  return t.nextEvent('jobs.changed', (j) => j.id === jobId && ENDED.includes(j.state), timeoutMs);
 }
 
 /** The rejection of a contract call, re-typed by the client. */

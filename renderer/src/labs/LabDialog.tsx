@@ -4,14 +4,15 @@
  * removed). Keyboard: Enter goes on (not on buttons), Escape closes, the steps are a tab list, the first
  * field of each step takes the focus. State lives in labStore.
  */
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useRef, useState, type KeyboardEvent } from 'react';
 import { useStore } from 'zustand';
 import { LabReportSchema } from '../../../preload/api/labs';
 import type { Job } from '../../../preload/api/jobs';
-import { formatBytes } from '../format';
+import { formatBytes, formatMiB } from '../format';
 import { JobProgress } from '../jobs/JobProgress';
 import { FormField } from '../networks/FormField';
 import { useDialogFocus } from '../networks/useDialogFocus';
+import { HostOverrideSelect, useEscapeToClose, useFocusFirstField, WizardDialog, WizardFooterButtons, WizardStepTabs } from '../provisioning/wizardFrame';
 import { useHosts, useJobs, useStores } from '../stores/StoresContext';
 import { LAB_STEP_LABELS, LAB_STEPS, MAX_LAB_VMS, stepOfField, type LabState, type LabStep } from './labStore';
 import '../networks/networks.css';
@@ -43,17 +44,9 @@ function LabDialog() {
   const dialogRef = useRef<HTMLDivElement>(null);
   useDialogFocus(dialogRef);
 
-  useEffect(() => {
-    const first = dialogRef.current?.querySelector<HTMLElement>('.lab-body input, .lab-body select, .lab-body button');
-    (first ?? dialogRef.current)?.focus();
-  }, [step]);
-  useEffect(() => {
-    const onEscape = (event: globalThis.KeyboardEvent) => {
-      if (event.key === 'Escape') labs.getState().close();
-    };
-    window.addEventListener('keydown', onEscape);
-    return () => window.removeEventListener('keydown', onEscape);
-  }, [labs]);
+  useFocusFirstField(dialogRef, '.lab-body input, .lab-body select, .lab-body button', step);
+  const close = useCallback(() => labs.getState().close(), [labs]);
+  useEscapeToClose(close);
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.key !== 'Enter' || event.defaultPrevented) return;
@@ -66,56 +59,31 @@ function LabDialog() {
   };
 
   return (
-    <div className="dialog-backdrop">
-      <div
-        ref={dialogRef}
-        className="wizard lab-dialog"
-        role="dialog"
-        aria-modal="true"
-        tabIndex={-1}
-        aria-labelledby="lab-title"
-        data-testid="lab-dialog"
-        onKeyDown={onKeyDown}
-      >
-        <header className="wizard-header">
-          <h2 id="lab-title">Deploy a lab</h2>
-          <button className="btn btn-quiet btn-small" type="button" onClick={() => labs.getState().close()} aria-label="Close" data-testid="lab-close">
-            Esc
-          </button>
-        </header>
-        <StepTabs step={step} />
-        <div className="wizard-body lab-body" data-testid={`lab-step-${step}`}>
-          {step === 'lab' && <LabStepView />}
-          {step === 'vms' && <VmsStep />}
-          {step === 'review' && <ReviewStep />}
-          {step === 'deploy' && <DeployStep />}
-        </div>
-        <Footer step={step} />
+    <WizardDialog
+      dialogRef={dialogRef}
+      className="wizard lab-dialog"
+      titleId="lab-title"
+      title="Deploy a lab"
+      testId="lab-dialog"
+      closeTestId="lab-close"
+      onClose={close}
+      onKeyDown={onKeyDown}
+    >
+      <StepTabs step={step} />
+      <div className="wizard-body lab-body" data-testid={`lab-step-${step}`}>
+        {step === 'lab' && <LabStepView />}
+        {step === 'vms' && <VmsStep />}
+        {step === 'review' && <ReviewStep />}
+        {step === 'deploy' && <DeployStep />}
       </div>
-    </div>
+      <Footer step={step} />
+    </WizardDialog>
   );
 }
 
 function StepTabs({ step }: { step: LabStep }) {
   const { labs } = useStores();
-  return (
-    <ol className="wizard-steps" role="tablist" aria-label="Steps">
-      {LAB_STEPS.map((s, i) => (
-        <li key={s}>
-          <button
-            type="button"
-            role="tab"
-            aria-selected={s === step}
-            className={s === step ? 'wizard-step current' : 'wizard-step'}
-            data-testid={`lab-tab-${s}`}
-            onClick={() => void labs.getState().goTo(s)}
-          >
-            {i + 1}. {LAB_STEP_LABELS[s]}
-          </button>
-        </li>
-      ))}
-    </ol>
-  );
+  return <WizardStepTabs steps={LAB_STEPS} labels={LAB_STEP_LABELS} current={step} testIdPrefix="lab-tab-" onSelect={(s) => void labs.getState().goTo(s)} />;
 }
 
 function Footer({ step }: { step: LabStep }) {
@@ -123,20 +91,16 @@ function Footer({ step }: { step: LabStep }) {
   const canDeploy = useLab((s) => !!s.review.placement?.chosen && !s.review.checking && Object.keys(s.errors).length === 0);
   if (step === 'deploy') return null;
   return (
-    <footer className="wizard-footer">
-      <button type="button" className="btn" disabled={step === 'lab'} onClick={() => labs.getState().back()} data-testid="lab-back">
-        Back
-      </button>
-      {step === 'review' ? (
-        <button type="button" className="btn btn-primary" disabled={!canDeploy} onClick={() => void labs.getState().startDeploy()} data-testid="lab-deploy">
-          Deploy the lab
-        </button>
-      ) : (
-        <button type="button" className="btn btn-primary" onClick={() => void labs.getState().next()} data-testid="lab-next">
-          Next
-        </button>
-      )}
-    </footer>
+    <WizardFooterButtons
+      onBack={() => labs.getState().back()}
+      backDisabled={step === 'lab'}
+      backTestId="lab-back"
+      forward={
+        step === 'review'
+          ? { label: 'Deploy the lab', testId: 'lab-deploy', disabled: !canDeploy, onClick: () => void labs.getState().startDeploy() }
+          : { label: 'Next', testId: 'lab-next', onClick: () => void labs.getState().next() }
+      }
+    />
   );
 }
 
@@ -411,7 +375,6 @@ function ReviewStep() {
   const errors = useLab((s) => s.errors);
   const placement = review.placement;
   const chosen = placement?.chosen;
-  const hostChoices = [...(chosen ? [chosen] : []), ...(placement?.alternatives ?? [])];
   const problems = Object.entries(errors);
   return (
     <div className="wizard-review" aria-busy={review.checking}>
@@ -436,27 +399,14 @@ function ReviewStep() {
         <h3 id="lab-placement-h">Host</h3>
         <p data-testid="lab-placement">{placement?.explanation ?? (review.checking ? 'Checking the hosts…' : '')}</p>
         {placement && (
-          <label>
-            Deploy on
-            <select
-              className="input"
-              data-testid="lab-host"
-              value={review.overrideHostId ?? ''}
-              onChange={(e) => void labs.getState().overrideHost(e.target.value || undefined)}
-            >
-              <option value="">Tandem's choice{chosen && !placement.overridden ? ` (${chosen.hostName})` : ''}</option>
-              {hostChoices.map((p) => (
-                <option key={p.hostId} value={p.hostId}>
-                  {p.hostName} ({formatBytes(p.memoryLeftBytes)} left after the lab)
-                </option>
-              ))}
-              {placement.refusals.map((r) => (
-                <option key={r.hostId} value={r.hostId} disabled>
-                  {r.hostName}: {r.reasons.join('; ')}
-                </option>
-              ))}
-            </select>
-          </label>
+          <HostOverrideSelect
+            label="Deploy on"
+            testId="lab-host"
+            placement={placement}
+            overrideHostId={review.overrideHostId}
+            describe={(p) => `${formatBytes(p.memoryLeftBytes)} left after the lab`}
+            onChange={(hostId) => void labs.getState().overrideHost(hostId)}
+          />
         )}
       </section>
       <section aria-labelledby="lab-summary-h">
@@ -572,8 +522,4 @@ function LabOutcome({ job, lastStep, onShowTopology }: { job: Job; lastStep: str
     );
   }
   return null;
-}
-
-function formatMiB(mib: number): string {
-  return mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`;
 }

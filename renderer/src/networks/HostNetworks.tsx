@@ -202,7 +202,7 @@ function ConfirmNetwork({ confirmation, onClose }: { confirmation: Confirmation;
     <div className="dialog-backdrop">
       <div
         ref={dialogRef}
-        className="net-dialog"
+        className="dialog net-dialog"
         role="alertdialog"
         aria-modal="true"
         aria-labelledby="net-confirm-title"
@@ -217,7 +217,7 @@ function ConfirmNetwork({ confirmation, onClose }: { confirmation: Confirmation;
               : 'No VM uses it. Its definition is removed from the host.'
             : `The VMs on it lose their link to it until it runs again: ${users}${running ? ` (running: ${running})` : ' (none of them is running)'}.`}
         </p>
-        <footer className="net-dialog-footer">
+        <footer className="dialog-actions">
           <button ref={cancelRef} type="button" className="btn" data-testid="network-confirm-cancel" onClick={onClose}>
             Cancel
           </button>

@@ -74,7 +74,7 @@ export function NetworkDialog({ hostId, hostName, onClose }: { hostId: string; h
     <div className="dialog-backdrop">
       <form
         ref={dialogRef}
-        className="net-dialog"
+        className="dialog net-dialog"
         role="dialog"
         aria-modal="true"
         aria-labelledby="net-dialog-title"
@@ -191,7 +191,7 @@ export function NetworkDialog({ hostId, hostName, onClose }: { hostId: string; h
             {failure}
           </p>
         )}
-        <footer className="net-dialog-footer">
+        <footer className="dialog-actions">
           <button type="button" className="btn" data-testid="network-cancel" onClick={onClose}>
             Cancel
           </button>

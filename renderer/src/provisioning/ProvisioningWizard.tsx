@@ -3,19 +3,20 @@
  * deploy. Keyboard: Enter goes to the next step (Ctrl+Enter in the cloud-init editor), Escape closes, Tab
  * moves through the fields in order; the step list is a tab list. State lives in wizardStore.
  */
-import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useCallback, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { DeployReportSchema } from '../../../preload/api/deploy';
 import type { Job } from '../../../preload/api/jobs';
 import { PURPOSES, type DiskSpec, type NicSpec } from '../../../preload/api/provisioning';
-import { formatBytes } from '../format';
+import { formatBytes, formatMiB } from '../format';
 import { JobProgress } from '../jobs/JobProgress';
 import { guestAddressKey } from '../stores/guestAddressesStore';
 import { useJobs, useStores, useWizard } from '../stores/StoresContext';
 import { checkCloudConfig } from './cloudConfig';
 import { InstallMediaPicker } from './InstallMediaPicker';
 import { mediaText } from './installMediaChoice';
+import { HostOverrideSelect, useEscapeToClose, useFocusFirstField, WizardDialog, WizardFooterButtons, WizardStepTabs } from './wizardFrame';
 import { STEP_LABELS, WIZARD_STEPS, type WizardStep } from './wizardStore';
 import './provisioning.css';
 
@@ -32,19 +33,9 @@ function ProvisioningWizard() {
   const dialogRef = useRef<HTMLDivElement>(null);
 
   // Focus the first field of each step, so the keyboard starts where the work is.
-  useEffect(() => {
-    const first = dialogRef.current?.querySelector<HTMLElement>('[data-autofocus], .wizard-body input, .wizard-body select, .wizard-body textarea, .wizard-body button');
-    (first ?? dialogRef.current)?.focus();
-  }, [step]);
-
-  // Escape closes from anywhere, even when focus has left the dialog (e.g. its button went away).
-  useEffect(() => {
-    const onEscape = (event: globalThis.KeyboardEvent) => {
-      if (event.key === 'Escape') wizard.getState().close();
-    };
-    window.addEventListener('keydown', onEscape);
-    return () => window.removeEventListener('keydown', onEscape);
-  }, [wizard]);
+  useFocusFirstField(dialogRef, '[data-autofocus], .wizard-body input, .wizard-body select, .wizard-body textarea, .wizard-body button', step);
+  const close = useCallback(() => wizard.getState().close(), [wizard]);
+  useEscapeToClose(close);
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.key !== 'Enter' || event.defaultPrevented) return;
@@ -59,62 +50,37 @@ function ProvisioningWizard() {
   };
 
   return (
-    <div className="dialog-backdrop">
-      <div
-        ref={dialogRef}
-        className="wizard"
-        role="dialog"
-        aria-modal="true"
-        tabIndex={-1}
-        aria-labelledby="wizard-title"
-        data-testid="wizard"
-        onKeyDown={onKeyDown}
-      >
-        <header className="wizard-header">
-          <h2 id="wizard-title">New virtual machine</h2>
-          <button className="btn btn-quiet btn-small" type="button" onClick={() => wizard.getState().close()} aria-label="Close" data-testid="wizard-close">
-            Esc
-          </button>
-        </header>
-        <StepTabs step={step} />
-        {formError && (
-          <p className="field-error" role="alert">
-            {formError}
-          </p>
-        )}
-        <div className="wizard-body" data-testid={`wizard-step-${step}`}>
-          {step === 'catalog' && <CatalogStep />}
-          {step === 'compose' && <ComposeStep />}
-          {step === 'apps' && <AppsStep />}
-          {step === 'review' && <ReviewStep />}
-          {step === 'deploy' && <DeployStep />}
-        </div>
-        <WizardFooter step={step} />
+    <WizardDialog
+      dialogRef={dialogRef}
+      className="wizard"
+      titleId="wizard-title"
+      title="New virtual machine"
+      testId="wizard"
+      closeTestId="wizard-close"
+      onClose={close}
+      onKeyDown={onKeyDown}
+    >
+      <StepTabs step={step} />
+      {formError && (
+        <p className="field-error" role="alert">
+          {formError}
+        </p>
+      )}
+      <div className="wizard-body" data-testid={`wizard-step-${step}`}>
+        {step === 'catalog' && <CatalogStep />}
+        {step === 'compose' && <ComposeStep />}
+        {step === 'apps' && <AppsStep />}
+        {step === 'review' && <ReviewStep />}
+        {step === 'deploy' && <DeployStep />}
       </div>
-    </div>
+      <WizardFooter step={step} />
+    </WizardDialog>
   );
 }
 
 function StepTabs({ step }: { step: WizardStep }) {
   const { wizard } = useStores();
-  return (
-    <ol className="wizard-steps" role="tablist" aria-label="Steps">
-      {WIZARD_STEPS.map((s, i) => (
-        <li key={s}>
-          <button
-            type="button"
-            role="tab"
-            aria-selected={s === step}
-            className={s === step ? 'wizard-step current' : 'wizard-step'}
-            data-testid={`wizard-tab-${s}`}
-            onClick={() => void wizard.getState().goTo(s)}
-          >
-            {i + 1}. {STEP_LABELS[s]}
-          </button>
-        </li>
-      ))}
-    </ol>
-  );
+  return <WizardStepTabs steps={WIZARD_STEPS} labels={STEP_LABELS} current={step} testIdPrefix="wizard-tab-" onSelect={(s) => void wizard.getState().goTo(s)} />;
 }
 
 function WizardFooter({ step }: { step: WizardStep }) {
@@ -123,26 +89,15 @@ function WizardFooter({ step }: { step: WizardStep }) {
   const checking = useWizard((s) => s.review.checking);
   if (step === 'catalog' || step === 'deploy') return null;
   return (
-    <footer className="wizard-footer">
-      <button type="button" className="btn" onClick={() => wizard.getState().back()} data-testid="wizard-back">
-        Back
-      </button>
-      {step === 'review' ? (
-        <button
-          type="button"
-          className="btn btn-primary"
-          disabled={!canDeploy}
-          onClick={() => void wizard.getState().startDeploy()}
-          data-testid="wizard-deploy"
-        >
-          Deploy
-        </button>
-      ) : (
-        <button type="button" className="btn btn-primary" disabled={checking} onClick={() => void wizard.getState().next()} data-testid="wizard-next">
-          Next
-        </button>
-      )}
-    </footer>
+    <WizardFooterButtons
+      onBack={() => wizard.getState().back()}
+      backTestId="wizard-back"
+      forward={
+        step === 'review'
+          ? { label: 'Deploy', testId: 'wizard-deploy', disabled: !canDeploy, onClick: () => void wizard.getState().startDeploy() }
+          : { label: 'Next', testId: 'wizard-next', disabled: checking, onClick: () => void wizard.getState().next() }
+      }
+    />
   );
 }
 
@@ -536,7 +491,6 @@ function ReviewStep() {
   const chosen = review.placement?.chosen;
   // The proposal names the ISO it installs from (the one asked for, or one it found of the OS).
   const installMedia = chosen?.config.os.installMedia ?? draft.request.os.installMedia;
-  const hostChoices = [...(chosen ? [chosen] : []), ...(review.placement?.alternatives ?? [])];
   return (
     <div className="wizard-review" aria-busy={review.checking}>
       {review.error && (
@@ -549,27 +503,14 @@ function ReviewStep() {
         <h3 id="placement-h">Placement</h3>
         <p data-testid="placement-explanation">{review.placement?.explanation ?? (review.checking ? 'Checking the hosts…' : '')}</p>
         {review.placement && (
-          <label>
-            Host
-            <select
-              className="input"
-              data-testid="placement-override"
-              value={review.overrideHostId ?? ''}
-              onChange={(e) => void wizard.getState().overrideHost(e.target.value || undefined)}
-            >
-              <option value="">Tandem's choice{chosen && !review.placement.overridden ? ` (${chosen.hostName})` : ''}</option>
-              {hostChoices.map((p) => (
-                <option key={p.hostId} value={p.hostId}>
-                  {p.hostName} ({p.changes.length ? `${p.changes.length} change${p.changes.length === 1 ? '' : 's'}` : 'exact'}, {formatBytes(p.memoryLeftBytes)} left)
-                </option>
-              ))}
-              {review.placement.refusals.map((r) => (
-                <option key={r.hostId} value={r.hostId} disabled>
-                  {r.hostName}: {r.reasons.join('; ')}
-                </option>
-              ))}
-            </select>
-          </label>
+          <HostOverrideSelect
+            label="Host"
+            testId="placement-override"
+            placement={review.placement}
+            overrideHostId={review.overrideHostId}
+            describe={(p) => `${p.changes.length ? `${p.changes.length} change${p.changes.length === 1 ? '' : 's'}` : 'exact'}, ${formatBytes(p.memoryLeftBytes)} left`}
+            onChange={(hostId) => void wizard.getState().overrideHost(hostId)}
+          />
         )}
       </section>
       <section aria-labelledby="match-h">
@@ -753,10 +694,6 @@ function Field({ label, field, errors, wide, children }: { label: string; field:
       )}
     </label>
   );
-}
-
-function formatMiB(mib: number): string {
-  return mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`;
 }
 
 /** An emptied number field stays empty (NaN), and the schema says what is missing. */

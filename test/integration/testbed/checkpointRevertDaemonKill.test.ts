@@ -189,9 +189,23 @@ describe.skipIf(!env)('checkpoint revert: libvirtd killed in the middle', () => 
     await waitForLatestCounterAbove(g, (await lastCounter(g.guest)) + 1);
     const offset = await serialLogSize(g.guest.serialLogPath);
     await engine.revert(vm(), checkpointId);
+    await expectCounterResumedFromCheckpoint(offset);
+  }
+
+  /** The guest's counter, in what its serial log got after `offset`, starts again at (about) its value at the take. */
+  async function expectCounterResumedFromCheckpoint(offset: number): Promise<void> {
     const resumed = await counterResumedSince(g.guest, offset, 30_000);
     expect(resumed).toBeGreaterThanOrEqual(atTake - 1);
     expect(resumed).toBeLessThanOrEqual(atTake + 2);
+  }
+
+  /** After a recovery that completed the revert: the VM runs from the checkpoint, Tandem's tree is whole, and a revert works again. */
+  async function expectRunningFromCheckpoint(offset: number): Promise<void> {
+    expect((await g.dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
+    await expectCounterResumedFromCheckpoint(offset);
+    const engine = engineOn(new LibvirtCheckpointHypervisor(() => g.conn));
+    await expectConsistent(engine);
+    await expectRevertWorks(engine);
   }
 
   /** Runs a revert whose daemon dies at `point`, restarts the daemon and recovers; returns recover()'s report. */
@@ -244,39 +258,21 @@ describe.skipIf(!env)('checkpoint revert: libvirtd killed in the middle', () => 
     const { outcome, report, offset } = await revertKilledAt('after-destroy');
     expect(outcome).toMatch(/^failed/);
     expect(report).toEqual([expect.stringMatching(/^revert of .* at stopped: completed$/)]);
-    expect((await g.dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
-    const resumed = await counterResumedSince(g.guest, offset, 30_000);
-    expect(resumed).toBeGreaterThanOrEqual(atTake - 1);
-    expect(resumed).toBeLessThanOrEqual(atTake + 2);
-    const engine = engineOn(new LibvirtCheckpointHypervisor(() => g.conn));
-    await expectConsistent(engine);
-    await expectRevertWorks(engine);
+    await expectRunningFromCheckpoint(offset);
   });
 
   it('killed right before the memory restore: recovery restores it, the guest resumes from the checkpoint', async () => {
     const { outcome, report, offset } = await revertKilledAt('before-restore');
     expect(outcome).toMatch(/^failed/);
     expect(report).toEqual([expect.stringMatching(/^revert of .* at stopped: completed$/)]);
-    expect((await g.dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
-    const resumed = await counterResumedSince(g.guest, offset, 30_000);
-    expect(resumed).toBeGreaterThanOrEqual(atTake - 1);
-    expect(resumed).toBeLessThanOrEqual(atTake + 2);
-    const engine = engineOn(new LibvirtCheckpointHypervisor(() => g.conn));
-    await expectConsistent(engine);
-    await expectRevertWorks(engine);
+    await expectRunningFromCheckpoint(offset);
   });
 
   it('killed while QEMU loads the restored state: recovery leaves the guest running from the checkpoint', async () => {
     const { outcome, report, offset } = await revertKilledAt('restore-loading');
     expect(outcome).toMatch(/^failed/);
     expect(report).toEqual([expect.stringMatching(/^revert of .* at stopped: completed/)]);
-    expect((await g.dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
-    const resumed = await counterResumedSince(g.guest, offset, 30_000);
-    expect(resumed).toBeGreaterThanOrEqual(atTake - 1);
-    expect(resumed).toBeLessThanOrEqual(atTake + 2);
-    const engine = engineOn(new LibvirtCheckpointHypervisor(() => g.conn));
-    await expectConsistent(engine);
-    await expectRevertWorks(engine);
+    await expectRunningFromCheckpoint(offset);
   });
 
   it('killed while the restore launches QEMU: libvirt keeps the VM "starting up"; Tandem says what clears it, then completes', async () => {
@@ -300,13 +296,7 @@ describe.skipIf(!env)('checkpoint revert: libvirtd killed in the middle', () => 
     await killHost1Daemon();
     await restartDaemonAndReconnect();
     expect(await engineOn(new LibvirtCheckpointHypervisor(() => g.conn)).recover()).toEqual([expect.stringMatching(/^revert of .* at stopped: completed$/)]);
-    expect((await g.dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
-    const resumed = await counterResumedSince(g.guest, offset, 30_000);
-    expect(resumed).toBeGreaterThanOrEqual(atTake - 1);
-    expect(resumed).toBeLessThanOrEqual(atTake + 2);
-    const engine = engineOn(new LibvirtCheckpointHypervisor(() => g.conn));
-    await expectConsistent(engine);
-    await expectRevertWorks(engine);
+    await expectRunningFromCheckpoint(offset);
   });
 });
 

@@ -21,7 +21,7 @@ import { DeployReportSchema, type DeployRequestInput } from '../../../preload/ap
 import type { Job } from '../../../preload/api/jobs';
 import type { ContractCallError } from '../../../preload/client';
 import type { HostSummary } from '../../../preload/contract';
-import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
+import { callError, startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, tinyGuestDeployOptions, waitForSerial } from '../../testbed/tinyGuest';
 
@@ -81,11 +81,7 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
     } as DeployRequestInput;
   }
 
-  async function jobEnd(jobId: string, timeoutMs = 120_000): Promise<Job> {
-    const current = (await t.client.call('jobs.list', {})).find((j) => j.id === jobId);
-    if (current && ['succeeded', 'failed', 'cancelled'].includes(current.state)) return current;
-    return t.nextEvent('jobs.changed', (j) => j.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(j.state), timeoutMs);
-  }
+  const jobEnd = (jobId: string, timeoutMs = 120_000): Promise<Job> => waitForJobEnd(t, jobId, timeoutMs);
 
   async function removeVm(name: string): Promise<void> {
     await virsh('destroy', name).catch(() => undefined);
