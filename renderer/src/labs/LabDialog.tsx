@@ -15,6 +15,7 @@ import { useDialogFocus } from '../networks/useDialogFocus';
 import { HostOverrideSelect, useEscapeToClose, useFocusFirstField, WizardDialog, WizardFooterButtons, WizardStepTabs } from '../provisioning/wizardFrame';
 import { useHosts, useJobs, useStores } from '../stores/StoresContext';
 import { LAB_STEP_LABELS, LAB_STEPS, MAX_LAB_VMS, stepOfField, type LabState, type LabStep } from './labStore';
+import '../provisioning/provisioning.css'; // the .wizard* frame classes it shares with the New VM wizard
 import '../networks/networks.css';
 import './labs.css';
 
