@@ -209,6 +209,25 @@ describe('checkpoint engine (scripted ports)', () => {
     expect((await readdir(dataDir)).filter((f) => f.endsWith('.mem'))).toEqual([]);
   });
 
+  it('settles a background snapshot whose VM is found in another state (crashed, shutting down): a cut-short memory is not listed', async () => {
+    const before = await engine.list(VM);
+    const active = hypervisor.source;
+    hypervisor.choice = { method: 'background-snapshot' };
+    hypervisor.failMemoryAfterSwitch = new OperationFailedError('checkpoint.memory-write-failed', 'guest crashed');
+    const snapshot = hypervisor.snapshot.bind(hypervisor);
+    hypervisor.snapshot = async (vm, request) => {
+      try {
+        return await snapshot(vm, request);
+      } finally {
+        hypervisor.state = 'other';
+      }
+    };
+    await expect(engine.take(VM, { name: 'b' })).rejects.toThrow('guest crashed');
+    expect(hypervisor.calls).toContainEqual(expect.stringMatching(/^settle tandem-/));
+    expect(hypervisor.source).toBe(active);
+    expect(await engine.list(VM)).toEqual(before);
+  });
+
   it('completes a background snapshot whose memory the hypervisor reports whole after a failure', async () => {
     hypervisor.choice = { method: 'background-snapshot' };
     hypervisor.failMemoryAfterSwitch = new OperationFailedError('libvirt.VIR_ERR_RPC', 'connection dropped while waiting');

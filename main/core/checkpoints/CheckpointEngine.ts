@@ -639,9 +639,10 @@ export class CheckpointEngine {
     const switched = overlays.every((o) => sources.get(o.target) === o.image);
     // A background snapshot switches the disks before its memory is written: until the snapshot returned
     // ('snapshotted', after which the file may already be sealed), whether the memory state is whole decides,
-    // and QEMU's side (capability, descriptor, a write still running) is settled either way.
+    // and QEMU's side (capability, descriptor, a write still running) is settled either way. In every state:
+    // a VM found crashed or shutting down may hold a file cut short, which must not be sealed as a checkpoint.
     const memory =
-      entry.step !== 'snapshotted' && entry.data.memoryMethod === 'background-snapshot' && checkpoint.memoryFile && status.state !== 'other'
+      entry.step !== 'snapshotted' && entry.data.memoryMethod === 'background-snapshot' && checkpoint.memoryFile
         ? await hypervisor.settleBackgroundSnapshot(entry.vm, { name: snapshotName(checkpoint.id), memoryFile: checkpoint.memoryFile })
         : 'completed';
     let outcome: string;

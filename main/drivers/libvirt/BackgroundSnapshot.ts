@@ -250,6 +250,11 @@ export async function take(
     await file.sync();
     // Releases what the reservation kept beyond the end (a truncate to the same size does, on ext4 and XFS).
     await file.truncate((await file.stat()).size);
+    // Switched off here, not by cleanUp (which only logs a failure): left on, the next live migration of this
+    // VM would run as a background snapshot (the source keeps running after it "completed"). Failing here
+    // sends the take through the caller's recovery, whose settle() switches it off or keeps the journal.
+    await setCapability(monitor, false);
+    given.capability = false;
     const wallMs = Math.round((performance.now() - started) * 10) / 10;
     if (!(await pause.untilResumed(RESUMED_EVENT_GRACE_MS))) await resumeIfPaused(dom);
     return { stunMs: pause.stunMs, wallMs, memoryMethod: 'background-snapshot' };
