@@ -31,6 +31,26 @@ async function revertAndReadCounter(engine: CheckpointEngine, g: RunningGuest, i
   return nextCounter(g, offset);
 }
 
+/** A tiny guest on host1's unix socket with an engine whose data folder is its own. */
+async function startCheckpointGuest(suffix: string): Promise<{ g: RunningGuest; engine: CheckpointEngine; dataDir: string }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-'));
+  try {
+    const g = await startGuest(env!, `ck-${process.pid}-${suffix}`, undefined, checkpointHostUri(env!));
+    return { g, engine: checkpointEngine(g.conn, dataDir), dataDir };
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** The guest, its checkpoint folder next to its disk and the engine's data folder. */
+async function removeCheckpointGuest(g: RunningGuest | undefined, dataDir: string | undefined): Promise<void> {
+  const folder = join(env!.images, '.tandem-checkpoints', g?.guest.uuid ?? 'none');
+  await removeGuest(g);
+  await rm(folder, { recursive: true, force: true });
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+}
+
 describe.skipIf(!env)('checkpoint engine on a real QEMU guest', () => {
   let g: RunningGuest;
   let engine: CheckpointEngine;
@@ -38,17 +58,10 @@ describe.skipIf(!env)('checkpoint engine on a real QEMU guest', () => {
   const vm = () => ({ hostId: HOST_ID, uuid: g.guest.uuid });
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-'));
-    g = await startGuest(env!, `ck-${process.pid}-live`, undefined, checkpointHostUri(env!));
-    engine = checkpointEngine(g.conn, dataDir);
+    ({ g, engine, dataDir } = await startCheckpointGuest('live'));
   });
 
-  afterAll(async () => {
-    const folder = join(env!.images, '.tandem-checkpoints', g?.guest.uuid ?? 'none');
-    await removeGuest(g);
-    await rm(folder, { recursive: true, force: true });
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => removeCheckpointGuest(g, dataDir));
 
   it('takes a live checkpoint and reverts to it: the counter resumes from there, the disk holds its value', async () => {
     await waitForCounterAbove(g.guest, 2);
@@ -163,17 +176,10 @@ describe.skipIf(!env)('checkpoint engine on a shut-off VM', () => {
   let dataDir: string;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-'));
-    g = await startGuest(env!, `ck-${process.pid}-off`, undefined, checkpointHostUri(env!));
-    engine = checkpointEngine(g.conn, dataDir);
+    ({ g, engine, dataDir } = await startCheckpointGuest('off'));
   });
 
-  afterAll(async () => {
-    const folder = join(env!.images, '.tandem-checkpoints', g?.guest.uuid ?? 'none');
-    await removeGuest(g);
-    await rm(folder, { recursive: true, force: true });
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => removeCheckpointGuest(g, dataDir));
 
   it('takes a disk-only checkpoint of a shut-off VM and reverts to it: the next boot reads its disk counter', async () => {
     const vm = { hostId: HOST_ID, uuid: g.guest.uuid };
