@@ -11,7 +11,7 @@
 #   tandem-disk-counter <N>          once, only if /dev/vda exists: first line of the raw disk (0 if absent/garbage)
 #   tandem-seed: <line>              with tandem.seed=1: each line of user-data on the seed ISO
 #   tandem-seed-missing              with tandem.seed=1 when no ISO with user-data was found
-#   tandem-counter <n>               every second, n = 1, 2, 3...; also written as first line of /dev/vda
+#   tandem-counter <n>               every second, n = 1, 2, 3...; then written (and synced) as first line of /dev/vda
 #   tandem-poweroff                  on an ACPI power-button press (virsh shutdown), then the guest powers off
 #   tandem-then <reboot|poweroff>    with tandem.then=: right before the guest reboots / powers off by itself
 #   tandem-agent started             with tandem.agent=1, once qemu-ga runs on the org.qemu.guest_agent.0 port
