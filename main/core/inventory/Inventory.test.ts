@@ -60,6 +60,18 @@ describe('Inventory', () => {
     expect(removed).toEqual([]);
   });
 
+  it("announces each first listing in full (the KVM probe's domains left out), including VMs that changed while it ran", async () => {
+    const { hostId, session, listing, inventory } = await setup();
+    const listed: { hostId: string; uuids: string[] }[] = [];
+    inventory.hostListed.on((l) => listed.push({ hostId: l.hostId, uuids: [...l.uuids].sort() }));
+    session.vms.set(B, vmRecord(B, 'b'));
+    session.changes.emit({ uuid: B, removed: false });
+    await flush();
+    listing.resolve([vmRecord(A, 'a'), vmRecord('00000000-0000-4000-8000-00000000000c', 'tandem-kvm-probe-1f2e3d')]);
+    await inventory.ready();
+    expect(listed).toEqual([{ hostId, uuids: [A, B] }]);
+  });
+
   it('does not let the older listing overwrite a newer state of a VM that changed meanwhile', async () => {
     const { hostId, session, listing, inventory } = await setup();
     session.vms.set(A, vmRecord(A, 'a', 'shutoff')); // stopped after the listing saw it running

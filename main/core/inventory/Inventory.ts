@@ -21,6 +21,12 @@ export interface VmRemoved {
   uuid: string;
 }
 
+/** A host's first listing after its session opened: every VM it has now (and any that changed meanwhile). */
+export interface HostListed {
+  hostId: string;
+  uuids: ReadonlySet<string>;
+}
+
 export class Inventory {
   private readonly vmsByHost = new Map<string, Map<string, VmSummary>>();
   private readonly sessionSubscriptions = new Map<string, Disposable>();
@@ -31,6 +37,8 @@ export class Inventory {
 
   readonly vmChanged = new Emitter<VmSummary>();
   readonly vmRemoved = new Emitter<VmRemoved>();
+  /** What a host holds in full, for records kept across runs (a VM removed while Tandem was closed fires no vmRemoved). */
+  readonly hostListed = new Emitter<HostListed>();
 
   constructor(private readonly hosts: HostManager) {
     this.subscriptions = [
@@ -111,6 +119,7 @@ export class Inventory {
     for (const vm of fresh.values()) {
       if (!load.changedDuringLoad.has(vm.uuid)) this.publish(vm);
     }
+    this.hostListed.emit({ hostId, uuids: new Set([...fresh.keys(), ...load.changedDuringLoad]) });
   }
 
   private detach(hostId: string): void {

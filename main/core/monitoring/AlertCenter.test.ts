@@ -17,12 +17,13 @@ function setup(options: { crashes?: CrashRecord; vms?: VmSummary[] } = {}) {
   const hostRemoved = new Emitter<string>();
   const vmChanged = new Emitter<VmSummary>();
   const vmRemoved = new Emitter<VmRef>();
+  const hostListed = new Emitter<{ hostId: string; uuids: ReadonlySet<string> }>();
   const samples = new Emitter<HostSampled>();
   const clock = new ManualClock();
   const changes: AlertsChanged[] = [];
   const center = new AlertCenter({
     hosts: { list: () => [], hostChanged, hostRemoved },
-    vms: { list: () => options.vms ?? [], vmChanged, vmRemoved },
+    vms: { list: () => options.vms ?? [], vmChanged, vmRemoved, hostListed },
     samples,
     clock,
     ...(options.crashes ? { crashes: options.crashes } : {}),
@@ -33,7 +34,7 @@ function setup(options: { crashes?: CrashRecord; vms?: VmSummary[] } = {}) {
   const vm = (state: VmSummary['state'], stateReason: string) => vmChanged.emit(webVm(state, stateReason));
   const memory = (usedKiB: number) => samples.emit({ hostId: 'h1', at: 0, row: Float64Array.from([NaN, 1000, usedKiB, 1000 - usedKiB]) });
   const raised = () => changes.flatMap((c) => c.raised.map((a) => a.id));
-  return { center, changes, host, vm, memory, raised, clock, hostRemoved, vmRemoved, samples };
+  return { center, changes, host, vm, memory, raised, clock, hostRemoved, vmRemoved, hostListed, samples };
 }
 
 const webVm = (state: VmSummary['state'], stateReason: string): VmSummary => ({
@@ -187,6 +188,24 @@ describe('AlertCenter', () => {
       first.vmRemoved.emit({ hostId: 'h1', uuid: UUID });
       await first.crashes.flushed();
       expect(JSON.parse(await readFile(join(dataDir, 'alerts.json'), 'utf8'))).toEqual({ version: 1, crashedVms: [] });
+    });
+
+    it('forgets the crashed VMs a host no longer has at its first listing (removed while Tandem was closed), and those of a removed host', async () => {
+      const OTHER = '7a4d0c6e-5f3b-4c1e-9d2a-6b8e3f100002';
+      await writeFile(
+        join(dataDir, 'alerts.json'),
+        JSON.stringify({ version: 1, crashedVms: [`h1/${UUID}`, `h1/${OTHER}`, `h2/${UUID}`, `h1-b/${OTHER}`] }),
+      );
+      const next = await run();
+      next.hostListed.emit({ hostId: 'h1', uuids: new Set([UUID]) });
+      await next.crashes.flushed();
+      expect(JSON.parse(await readFile(join(dataDir, 'alerts.json'), 'utf8')).crashedVms).toEqual([`h1-b/${OTHER}`, `h1/${UUID}`, `h2/${UUID}`]);
+      next.hostRemoved.emit('h2');
+      await next.crashes.flushed();
+      expect(JSON.parse(await readFile(join(dataDir, 'alerts.json'), 'utf8')).crashedVms).toEqual([`h1-b/${OTHER}`, `h1/${UUID}`]);
+      // Still remembered: no alert for the VM the host still has, shut off by that old crash.
+      next.vm('shutoff', 'crashed');
+      expect(next.raised()).toEqual([]);
     });
 
     it('an unreadable record is moved aside and the crash alerted again rather than blocking the start', async () => {

@@ -9,7 +9,8 @@
  *   leaves that state.
  * - vm-crashed: the VM is `crashed`, or shut off with reason `crashed` (QEMU died under it); ends when it
  *   runs again or is removed. A crash stays in the CrashRecord (alerts.json) until then, so a VM still shut
- *   off by a crash that an earlier run of Tandem alerted is not alerted again at start.
+ *   off by a crash that an earlier run of Tandem alerted is not alerted again at start; the record drops a
+ *   VM its host's first listing no longer has, and every VM of a removed host, so it does not grow forever.
  * - host-memory-pressure: used memory (total - free - buffers - cache) reaches MEMORY_PRESSURE_RAISE of
  *   the total; ends below MEMORY_PRESSURE_CLEAR (the gap keeps a host hovering at the threshold from
  *   raising it on every tick), or when the host is no longer connected (no samples come to say either way:
@@ -36,6 +37,8 @@ export interface AlertSources {
     list(): VmSummary[];
     vmChanged: { on(listener: (vm: VmSummary) => void): Disposable };
     vmRemoved: { on(listener: (ref: VmRef) => void): Disposable };
+    /** A host's full listing; without it the record keeps VMs removed while Tandem was closed. */
+    hostListed?: { on(listener: (listed: { hostId: string; uuids: ReadonlySet<string> }) => void): Disposable };
   };
   samples?: { on(listener: (sample: HostSampled) => void): Disposable };
   /** Crashes alerted by earlier runs (AlertedCrashes); without it every run alerts the crashes it finds. */
@@ -66,12 +69,22 @@ export class AlertCenter {
     this.crashes = sources.crashes;
     this.subscriptions = [
       sources.hosts.hostChanged.on((host) => this.onHost(host)),
-      sources.hosts.hostRemoved.on((hostId) => this.clearWhere((a) => a.hostId === hostId)),
+      sources.hosts.hostRemoved.on((hostId) => {
+        this.crashes?.deleteWhere((key) => hostOfKey(key) === hostId);
+        this.clearWhere((a) => a.hostId === hostId);
+      }),
       sources.vms.vmChanged.on((vm) => this.onVm(vm)),
       sources.vms.vmRemoved.on((ref) => {
         this.crashes?.delete(vmKey(ref));
         this.clearWhere((a) => a.hostId === ref.hostId && a.uuid === ref.uuid);
       }),
+      ...(sources.vms.hostListed
+        ? [
+            sources.vms.hostListed.on(({ hostId, uuids }) =>
+              this.crashes?.deleteWhere((key) => hostOfKey(key) === hostId && !uuids.has(key.slice(hostId.length + 1))),
+            ),
+          ]
+        : []),
       ...(sources.samples ? [sources.samples.on((sample) => this.onSample(sample))] : []),
     ];
     for (const host of sources.hosts.list()) this.onHost(host);
@@ -196,3 +209,5 @@ export class AlertCenter {
 }
 
 const vmKey = (vm: VmRef) => `${vm.hostId}/${vm.uuid}`;
+/** The key's host part: everything before the last slash (a uuid has none). */
+const hostOfKey = (key: string) => key.slice(0, key.lastIndexOf('/'));

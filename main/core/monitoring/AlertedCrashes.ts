@@ -2,7 +2,8 @@
  * The VMs whose crash Tandem already alerted, kept across restarts in `alerts.json` in the data folder, so a
  * VM that crashed before and is still shut off with reason "crashed" at the next start is not alerted again;
  * a VM that crashed while Tandem was not running still is. A VM leaves the record when its crash condition
- * ends (it runs again, or is removed). Saves are atomic and serialized; an unreadable file is moved aside
+ * ends (it runs again, or is removed), when its host's first listing no longer has it (removed while Tandem
+ * was closed), or with its host. Saves are atomic and serialized; an unreadable file is moved aside
  * and the record starts empty (at worst an old crash is alerted once more), never blocking startup.
  */
 import { join } from 'node:path';
@@ -20,6 +21,8 @@ export interface CrashRecord {
   has(key: string): boolean;
   add(key: string): void;
   delete(key: string): void;
+  /** Removes every key `drop` says no longer names a VM worth remembering. */
+  deleteWhere(drop: (key: string) => boolean): void;
 }
 
 export class AlertedCrashes implements CrashRecord {
@@ -53,6 +56,12 @@ export class AlertedCrashes implements CrashRecord {
 
   delete(key: string): void {
     if (this.keys.delete(key)) void this.save();
+  }
+
+  deleteWhere(drop: (key: string) => boolean): void {
+    const dropped = [...this.keys].filter(drop);
+    for (const key of dropped) this.keys.delete(key);
+    if (dropped.length > 0) void this.save();
   }
 
   /** Resolves once every change so far is on disk (for tests and shutdown). */

@@ -2,11 +2,13 @@
  * Monitoring and alerts on a real libvirt host with a real QEMU guest, through the contract: the running
  * tiny guest produces samples (CPU % > 0, memory), its host's CPU % and memory appear, history is served;
  * a guest whose QEMU process dies (killed by PID, as a crash would) raises "crashed" and starting it again
- * clears it; a crash alerted before Tandem restarts is not raised again by the next start; a user pause and
+ * clears it; a crash alerted before Tandem restarts is not raised again by the next start (and the record
+ * forgets a crashed VM removed while Tandem was closed); a user pause and
  * a user destroy raise nothing; a host that cannot be reached raises "unreachable", cleared when the host is
  * removed. A VM paused on a real I/O error: monitoringIoError.test.ts.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,12 +124,19 @@ describe.skipIf(!env)('monitoring and alerts on the test bed', () => {
     await killQemu();
     await raised;
     await t.stop();
+    // A crashed VM of host0 removed while Tandem was closed: the host's first listing drops it from the record.
+    const record = join(dataDir, 'alerts.json');
+    const gone = `${host.id}/${randomUUID()}`;
+    const kept = JSON.parse(await readFile(record, 'utf8')) as { version: number; crashedVms: string[] };
+    expect(kept.crashedVms).toEqual([`${host.id}/${vm.uuid}`]);
+    await writeFile(record, JSON.stringify({ ...kept, crashedVms: [...kept.crashedVms, gone] }));
     t = await startInProcessTandem({ demo: 'never', dataDir }); // ready: host0 reconnected and listed
     expect((await t.client.call('vms.list', { hostId: host.id })).find((v) => v.uuid === vm.uuid)).toMatchObject({
       state: 'shutoff',
       stateReason: 'crashed',
     });
     expect(await t.client.call('alerts.list', {})).toEqual([]);
+    await expect.poll(async () => (JSON.parse(await readFile(record, 'utf8')) as typeof kept).crashedVms).toEqual(kept.crashedVms);
     // The next crash is a new one.
     const logSize = await serialLogSize(guest.serialLogPath);
     await t.client.call('vms.start', { hostId: host.id, uuid: vm.uuid });
