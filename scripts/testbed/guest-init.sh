@@ -192,12 +192,26 @@ fi
 
 # Graceful shutdown (virsh shutdown = ACPI power button): busybox acpid runs
 # /etc/acpi/PWRF/00000080 on that event (needs the button + evdev modules).
+# READY promises that a power-button press is heard, and evdev drops events nobody has open: so wait for
+# the button's event node (the module makes it asynchronously; slow under a loaded TCG host), then for
+# acpid to hold it open (busybox acpid opens its devices only after it started), at most 5 s each.
+tries=0
+while [ ! -e /dev/input/event0 ] && [ "$tries" -lt 50 ]; do
+  sleep 0.1
+  tries=$((tries + 1))
+done
 if [ -e /dev/input/event0 ]; then
   mkdir -p /etc/acpi/PWRF
   printf '#!/bin/sh\necho tandem-poweroff >/dev/console\nsync\npoweroff -f\n' >/etc/acpi/PWRF/00000080
   chmod 755 /etc/acpi/PWRF/00000080
   echo 'PWRF PWRF/00000080' >/etc/acpid.conf
-  acpid -c /etc/acpi -a /etc/acpid.conf -l /dev/null 2>/dev/null
+  acpid -f -c /etc/acpi -a /etc/acpid.conf -l /dev/null 2>/dev/null &
+  acpid_pid=$!
+  tries=0
+  until ls -l "/proc/$acpid_pid/fd" 2>/dev/null | grep -q /dev/input/event || [ "$tries" -ge 50 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
+  done
 fi
 
 # The guest agent: a data filesystem it can freeze, loopback for its interface list, then qemu-ga on the
