@@ -7,7 +7,7 @@
 # tells, on its serial console (ttyS0), that it is up, that it keeps running
 # (migration) and what its disk holds (snapshots / reverts / persistence).
 # Serial protocol (one line each):
-#   TANDEM-GUEST-READY id=<ID>       once; ID from kernel param tandem.id= ("none" if absent)
+#   TANDEM-GUEST-READY id=<ID>       once, when an ACPI power-button press is heard; ID from tandem.id= ("none" if absent)
 #   tandem-disk-counter <N>          once, only if /dev/vda exists: first line of the raw disk (0 if absent/garbage)
 #   tandem-seed: <line>              with tandem.seed=1: each line of user-data on the seed ISO
 #   tandem-seed-missing              with tandem.seed=1 when no ISO with user-data was found
