@@ -96,6 +96,12 @@ export interface TandemOptions {
   /** How often, and for how long in all, a deployed VM is watched for its first address (default 2 s, 10 min). */
   guestAddressPollMs?: number;
   guestAddressWatchMs?: number;
+  /**
+   * Test-only: whether a host's files are this machine's, from its connection's URI (default: no host part
+   * or a loopback address; see drivers/libvirt/hostLocality.ts). Every test bed daemon runs on this machine,
+   * so the guard on checkpoints of another machine's VMs is tested by calling one of them remote.
+   */
+  checkpointHostIsLocal?: (uri: string) => boolean;
 }
 
 export type ContractEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -166,7 +172,10 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const favorites = new FavoriteVms(options.dataDir);
   await favorites.load(); // never fails: an unreadable file is logged and moved aside, the app starts without favorites
   const checkpoints = new CheckpointEngine({
-    hypervisor: new LibvirtCheckpointHypervisor((hostId) => libvirtConnectionOf(hosts.session(hostId))),
+    hypervisor: new LibvirtCheckpointHypervisor(
+      (hostId) => libvirtConnectionOf(hosts.session(hostId)),
+      options.checkpointHostIsLocal ? { isThisMachine: options.checkpointHostIsLocal } : {},
+    ),
     images: new QemuImgDiskImages(),
     memory: new SealedMemoryStateStore(new KeychainMemoryKeyProvider(secretStore)),
     dataDir: options.dataDir,
