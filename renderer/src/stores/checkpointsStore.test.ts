@@ -26,6 +26,7 @@ const tree = (names: string[]): CheckpointTree => ({
     wallMs: 300,
     sizeBytes: 1024,
   })),
+  unavailableReason: null,
 });
 
 describe('checkpointsStore', () => {
