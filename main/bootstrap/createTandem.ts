@@ -42,6 +42,7 @@ import { libvirtVmHardware } from '../drivers/libvirt/LibvirtVmHardware';
 import { writeVmTags } from '../drivers/libvirt/vmTagsMetadata';
 import { LibvirtMigrationPort } from '../drivers/libvirt/LibvirtMigrationPort';
 import { LibvirtCheckpointHypervisor } from '../drivers/libvirt/LibvirtCheckpointHypervisor';
+import { isThisMachine } from '../drivers/libvirt/hostLocality';
 import { SealedMemoryStateStore } from '../drivers/memoryState/SealedMemoryStateStore';
 import { QemuImgDiskImages } from '../drivers/qemuImg/QemuImgDiskImages';
 import { LibvirtHostOfferReader } from '../drivers/libvirt/LibvirtHostOfferReader';
@@ -97,11 +98,11 @@ export interface TandemOptions {
   guestAddressPollMs?: number;
   guestAddressWatchMs?: number;
   /**
-   * Test-only: whether a host's files are this machine's, from its connection's URI (default: no host part
-   * or a loopback address; see drivers/libvirt/hostLocality.ts). Every test bed daemon runs on this machine,
-   * so the guard on checkpoints of another machine's VMs is tested by calling one of them remote.
+   * Test-only: connection URIs the checkpoint engine takes as another machine's although they are this one's
+   * (drivers/libvirt/hostLocality.ts decides the rest). Every test bed daemon runs here, on loopback, so the
+   * guard on checkpoints of another machine's VMs is tested by naming one of them. It can only refuse more.
    */
-  checkpointHostIsLocal?: (uri: string) => boolean;
+  checkpointOtherMachineUris?: readonly string[];
 }
 
 export type ContractEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -174,7 +175,7 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const checkpoints = new CheckpointEngine({
     hypervisor: new LibvirtCheckpointHypervisor(
       (hostId) => libvirtConnectionOf(hosts.session(hostId)),
-      options.checkpointHostIsLocal ? { isThisMachine: options.checkpointHostIsLocal } : {},
+      options.checkpointOtherMachineUris?.length ? { isThisMachine: (uri) => isThisMachine(uri) && !options.checkpointOtherMachineUris!.includes(uri) } : {},
     ),
     images: new QemuImgDiskImages(),
     memory: new SealedMemoryStateStore(new KeychainMemoryKeyProvider(secretStore)),

@@ -6,8 +6,8 @@
  * How the test gets a "remote" host: every test bed daemon runs on this machine and listens on loopback
  * only (the sandbox allows 127.0.0.0/8 and nothing else: testbed-facts.md), so no URI reaches one of them
  * that the rule (hostLocality.isThisMachine: no host part or a loopback address) calls remote. The test
- * therefore starts Tandem with createTandem's test-only `checkpointHostIsLocal` option calling host1's URI
- * remote; everything else (the contract, the server, the engine, libvirt, the guest) is the real thing.
+ * therefore starts Tandem with createTandem's test-only `checkpointOtherMachineUris` option naming host1's
+ * URI; everything else (the contract, the server, the engine, libvirt, the guest) is the real thing.
  */
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -48,7 +48,7 @@ describe.skipIf(!env)("checkpoints of a VM on another machine's host", () => {
   }
 
   beforeAll(async () => {
-    t = await startInProcessTandem({ demo: 'never', checkpointHostIsLocal: (uri) => uri !== env!.host1Uri });
+    t = await startInProcessTandem({ demo: 'never', checkpointOtherMachineUris: [env!.host1Uri] });
     hostId = (await t.client.call('hosts.add', { uri: env!.host1Uri, name: 'host1 (as if remote)' })).id;
     conn = await openConnection(env!.host1Uri);
     guest = await createTinyGuest(env!, { name: `ck-${process.pid}-remote` });
