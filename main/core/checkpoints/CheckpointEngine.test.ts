@@ -300,6 +300,31 @@ describe('checkpoint engine (scripted ports)', () => {
       expect(await watched.recover()).toEqual([expect.stringMatching(/^take of .* at begin: rolled back/)]);
       expect(await journal()).toEqual([]);
     });
+
+    it("sweeps a VM's temporary files once its host connects, when the start-up sweep could not tell where they are", async () => {
+      await watched.take(VM, { name: 'a' });
+      for (const local of [undefined, false] as const) {
+        // At start the host is not connected (or was another machine's, its URI edited since).
+        hypervisor.local = local;
+        calls.memory.length = 0;
+        expect(await watched.recover()).toEqual([expect.stringMatching(/^cleanup of .*: (deferred|skipped)/)]);
+        expect(calls.memory).toEqual([]);
+        // It connects, to this machine: its folder is swept then, once.
+        hypervisor.local = true;
+        expect(await watched.recover(VM.hostId)).toEqual([expect.stringMatching(/^cleanup of .*: done$/)]);
+        expect(calls.memory).toEqual(['discardTemporaries']);
+        expect(await watched.recover(VM.hostId)).toEqual([]);
+        expect(calls.memory).toEqual(['discardTemporaries']);
+      }
+      // Another machine's host on reconnect: still not swept, still waiting.
+      hypervisor.local = false;
+      await watched.recover();
+      await watched.recover(VM.hostId);
+      hypervisor.local = true;
+      calls.memory.length = 0;
+      await watched.recover(VM.hostId);
+      expect(calls.memory).toEqual(['discardTemporaries']);
+    });
   });
 
   it('records a take as the current checkpoint, child of the previous one, with its stun time', async () => {

@@ -109,6 +109,8 @@ export class CheckpointEngine {
   private readonly trees: CheckpointTreeStore;
   private readonly journal: CheckpointJournal;
   private readonly busy = new Set<string>();
+  /** VMs whose start-up sweep waits for their host: not connected then, or another machine's (its URI may be edited to this one's). */
+  private readonly unswept = new Set<string>();
   /** A VM's tree after any change (take, revert, delete, commit, recovery). */
   readonly changed = new Emitter<CheckpointTreeView>();
 
@@ -355,7 +357,8 @@ export class CheckpointEngine {
    * Replays the journal after a crash: a take whose disks switched is recorded, otherwise its files are
    * removed; a revert is completed once the VM was stopped, rolled back before; a delete or commit runs
    * again; a paused VM is resumed. `hostId`: only that host's operations (it came back after dropping
-   * midway), without the start-up sweep of temporary files. Each VM is recovered under its operation lock (a
+   * midway), without the start-up sweep of temporary files except the one its VMs missed at start (the host
+   * not connected then). Each VM is recovered under its operation lock (a
    * VM busy with a new operation is skipped: that operation recovers it first). A VM on another machine's
    * host is not recovered (its entries stay in the journal) and its folder not swept: the paths name files
    * over there. Returns what it did.
@@ -376,17 +379,24 @@ export class CheckpointEngine {
         await this.publish(vm);
       }
     }
-    if (hostId !== undefined) return done;
-    // A revert or seal killed midway may have left a plain copy of a guest's memory: it goes now.
-    for (const tree of await this.trees.all()) {
+    // A revert or seal killed midway may have left a plain copy of a guest's memory: it goes now, or once
+    // the VM's host connects if it cannot say now whether the folder is this machine's.
+    const trees = (await this.trees.all()).filter((tree) => hostId === undefined || (tree.hostId === hostId && this.unswept.has(vmKeyOf(tree))));
+    for (const tree of trees) {
       const vm = { hostId: tree.hostId, uuid: tree.uuid };
       if (!this.lock(vm)) continue;
       try {
-        if (!(await this.deps.hypervisor.filesAreLocal(vm))) {
-          done.push(`cleanup of ${tree.folder}: skipped (host ${vm.hostId} is another machine's)`);
+        const local = await this.deps.hypervisor.filesAreLocal(vm).catch(() => undefined);
+        if (local !== true) {
+          this.unswept.add(vmKeyOf(vm));
+          if (hostId === undefined) {
+            done.push(`cleanup of ${tree.folder}: ${local === false ? `skipped (host ${vm.hostId} is another machine's)` : `deferred until host ${vm.hostId} connects`}`);
+          }
           continue;
         }
         await this.deps.memory.discardTemporaries(tree.folder);
+        this.unswept.delete(vmKeyOf(vm));
+        if (hostId !== undefined) done.push(`cleanup of ${tree.folder}: done`);
       } catch (error) {
         log.error(`temporary memory files in ${tree.folder} not removed: ${(error as Error).message}`);
         done.push(`cleanup of ${tree.folder}: failed (${(error as Error).message})`);
