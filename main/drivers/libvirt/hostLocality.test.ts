@@ -24,6 +24,17 @@ describe('whether a libvirt URI is a host on this machine', () => {
     expect(isThisMachine(uri)).toBe(local);
   });
 
+  it("takes the ext transport as another machine: it runs a command of the user's that may lead anywhere", () => {
+    expect(isThisMachine('qemu+ext:///system?command=/usr/local/bin/to-box')).toBe(false);
+    expect(isThisMachine('QEMU+EXT:///system?command=/usr/local/bin/to-box')).toBe(false);
+  });
+
+  it('takes a 127.x name that is no IPv4 address (looked up by name then) as another machine', () => {
+    expect(isThisMachine('qemu+tcp://127.256.0.1/system')).toBe(false);
+    expect(isThisMachine('qemu+tcp://127.09.0.1/system')).toBe(false);
+    expect(isLoopback('127.0.0.999')).toBe(false);
+  });
+
   it('takes a URI it cannot parse as another machine', () => {
     expect(isThisMachine('')).toBe(false);
     expect(isThisMachine('not a uri')).toBe(false);
