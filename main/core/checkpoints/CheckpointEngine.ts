@@ -381,6 +381,7 @@ export class CheckpointEngine {
     }
     // A revert or seal killed midway may have left a plain copy of a guest's memory: it goes now, or once
     // the VM's host connects if it cannot say now whether the folder is this machine's.
+    if (hostId !== undefined && ![...this.unswept].some((key) => key.startsWith(`${hostId}/`))) return done;
     const trees = (await this.trees.all()).filter((tree) => hostId === undefined || (tree.hostId === hostId && this.unswept.has(vmKeyOf(tree))));
     for (const tree of trees) {
       const vm = { hostId: tree.hostId, uuid: tree.uuid };
