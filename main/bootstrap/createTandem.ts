@@ -42,6 +42,7 @@ import { libvirtVmHardware } from '../drivers/libvirt/LibvirtVmHardware';
 import { writeVmTags } from '../drivers/libvirt/vmTagsMetadata';
 import { LibvirtMigrationPort } from '../drivers/libvirt/LibvirtMigrationPort';
 import { LibvirtCheckpointHypervisor } from '../drivers/libvirt/LibvirtCheckpointHypervisor';
+import { isThisMachine } from '../drivers/libvirt/hostLocality';
 import { SealedMemoryStateStore } from '../drivers/memoryState/SealedMemoryStateStore';
 import { QemuImgDiskImages } from '../drivers/qemuImg/QemuImgDiskImages';
 import { LibvirtHostOfferReader } from '../drivers/libvirt/LibvirtHostOfferReader';
@@ -96,6 +97,12 @@ export interface TandemOptions {
   /** How often, and for how long in all, a deployed VM is watched for its first address (default 2 s, 10 min). */
   guestAddressPollMs?: number;
   guestAddressWatchMs?: number;
+  /**
+   * Test-only: connection URIs the checkpoint engine takes as another machine's although they are this one's
+   * (drivers/libvirt/hostLocality.ts decides the rest). Every test bed daemon runs here, on loopback, so the
+   * guard on checkpoints of another machine's VMs is tested by naming one of them. It can only refuse more.
+   */
+  checkpointOtherMachineUris?: readonly string[];
 }
 
 export type ContractEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -166,7 +173,10 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const favorites = new FavoriteVms(options.dataDir);
   await favorites.load(); // never fails: an unreadable file is logged and moved aside, the app starts without favorites
   const checkpoints = new CheckpointEngine({
-    hypervisor: new LibvirtCheckpointHypervisor((hostId) => libvirtConnectionOf(hosts.session(hostId))),
+    hypervisor: new LibvirtCheckpointHypervisor(
+      (hostId) => libvirtConnectionOf(hosts.session(hostId)),
+      options.checkpointOtherMachineUris?.length ? { isThisMachine: (uri) => isThisMachine(uri) && !options.checkpointOtherMachineUris!.includes(uri) } : {},
+    ),
     images: new QemuImgDiskImages(),
     memory: new SealedMemoryStateStore(new KeychainMemoryKeyProvider(secretStore)),
     dataDir: options.dataDir,

@@ -14,6 +14,7 @@ import { createLogger } from '../core/logging';
 import { affectsTrayMenu, buildTrayMenu, trayBadge, type TrayAction, type TrayConfirmation } from '../core/tray/buildTrayMenu';
 import { runTrayAction } from '../core/tray/runTrayAction';
 import { TrayMenuRefresher } from '../core/tray/TrayMenuRefresher';
+import { isThisMachine } from '../drivers/libvirt/hostLocality';
 import { toElectronMenuTemplate } from './trayTemplate';
 
 const log = createLogger('tray');
@@ -82,6 +83,8 @@ export function createTray(tandem: TrayTandem, assetsDir: string, commands: Tray
       favorites: tandem.favorites.list(),
       recent: tandem.recentVms.list(),
       alerts: tandem.alerts.list(),
+      // The rule the checkpoint engine applies (from the connection's URI), on the URI the host was added with.
+      isOtherMachine: (host) => !isThisMachine(host.uri),
     });
     tray.setContextMenu(Menu.buildFromTemplate(toElectronMenuTemplate(items, run)));
     // The badge: the tooltip everywhere, the count on the dock/launcher where the desktop shows one.

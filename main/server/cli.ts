@@ -4,6 +4,10 @@
  *
  *   tsx main/server/cli.ts [--port N] [--host 127.0.0.1] [--data-dir DIR] [--demo auto|always|never]
  *                          [--no-local] [--url-file FILE]
+ *
+ * Test-only: TANDEM_TEST_OTHER_MACHINE_URIS (comma-separated host URIs) makes the checkpoint engine take
+ * those hosts as another machine's (see createTandem's checkpointOtherMachineUris): the end-to-end test of
+ * that refusal has only this machine's test bed hosts.
  */
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -41,6 +45,7 @@ async function main(): Promise<void> {
     dataDir: values['data-dir'] ?? defaultDataDir(),
     demo,
     localUri: values['no-local'] ? null : undefined,
+    checkpointOtherMachineUris: (process.env.TANDEM_TEST_OTHER_MACHINE_URIS ?? '').split(',').filter(Boolean),
   });
   const server = await startServer({ tandem, host: values.host, port, staticDir: values['static-dir'] });
   if (values['url-file']) await writeFile(values['url-file'], server.url + '\n', { mode: 0o600 });

@@ -29,8 +29,8 @@ export const CheckpointSchema = z.strictObject({
   /** How long the guest was paused (suspended -> resumed lifecycle events); null: not paused. */
   stunMs: z.number().nullable(),
   wallMs: z.number(),
-  /** Bytes on disk of this checkpoint's own overlay layers and memory file. */
-  sizeBytes: z.number().int().nonnegative(),
+  /** Bytes on disk of this checkpoint's own overlay layers and memory file; null: not known (a host on another machine, or one not connected). */
+  sizeBytes: z.number().int().nonnegative().nullable(),
 });
 export type CheckpointInfo = z.infer<typeof CheckpointSchema>;
 
@@ -38,6 +38,8 @@ export const CheckpointTreeSchema = z.strictObject({
   vm: VmRefSchema,
   currentId: CheckpointIdSchema.nullable(),
   checkpoints: z.array(CheckpointSchema),
+  /** Why take / revert / delete / commit are refused for this VM whatever its state (checkpoint.remote-host: its host is another machine's); null: they may run. */
+  unavailableReason: z.string().nullable(),
 });
 export type CheckpointTree = z.infer<typeof CheckpointTreeSchema>;
 

@@ -21,7 +21,7 @@ describe('checkpoints on the demo host', () => {
 
   it('lists no checkpoints and refuses a take with Unsupported, creating no folder', async () => {
     const ref = { hostId: 'demo', uuid: WEB_FRONTEND };
-    expect(await t.client.call('checkpoints.list', ref)).toEqual({ vm: ref, currentId: null, checkpoints: [] });
+    expect(await t.client.call('checkpoints.list', ref)).toEqual({ vm: ref, currentId: null, checkpoints: [], unavailableReason: null });
     const error = await callError(t.client.call('checkpoints.take', { ...ref, name: 'nope' }));
     expect(error).toMatchObject({ errorName: 'Unsupported', code: 'checkpoint.unsupported-host' });
     await expect(access('/var/lib/libvirt/images/.tandem-checkpoints')).rejects.toThrow();

@@ -3,16 +3,16 @@
  * checkpoint*.test.ts): typed refusals that leave nothing behind, the rollback of a failed take, and the
  * background snapshot's case of disks switched before the memory is written.
  */
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConflictError, HostUnreachableError, InvalidInputError, NotFoundError, OperationFailedError, type TandemError } from '../errors';
+import { ConflictError, HostUnreachableError, InvalidInputError, NotFoundError, OperationFailedError, UnsupportedError, type TandemError } from '../errors';
 import { JobRegistry, type JobSnapshot } from '../jobs/JobRegistry';
-import { CheckpointEngine } from './CheckpointEngine';
+import { CheckpointEngine, REMOTE_HOST_REASON } from './CheckpointEngine';
 import { CheckpointJobs } from './CheckpointJobs';
 import { PlainMemoryStateStore } from './PlainMemoryStateStore';
-import type { BlockJobSpec, CheckpointHypervisor, DiskImages, MemoryMethodChoice, SnapshotRequest, VmStatus } from './ports';
+import type { BlockJobSpec, CheckpointHypervisor, DiskImages, MemoryMethodChoice, MemoryStateStore, SnapshotRequest, VmStatus } from './ports';
 
 const VM = { hostId: 'h', uuid: '7a4d0c6e-5f3b-4c1e-9d2a-6b8e3f100001' };
 const xmlWith = (source: string) =>
@@ -33,9 +33,16 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   afterDestroy: (() => void) | undefined;
   choice: MemoryMethodChoice = { method: 'live-snapshot', fallbackReason: 'scripted' };
   settled: 'completed' | 'incomplete' = 'incomplete';
+  /** The host's files are this machine's (false: a host on another machine; undefined: it cannot be asked, not connected). */
+  local: boolean | undefined = true;
   calls: string[] = [];
   private answer(): void {
     if (this.gone) throw new HostUnreachableError('libvirt.VIR_ERR_INTERNAL_ERROR', 'client socket is closed');
+  }
+  // Known per connection (the driver asks libvirt once): a daemon gone later does not change the answer.
+  async filesAreLocal() {
+    if (this.local === undefined) throw new HostUnreachableError('host.not-connected', 'Host "h" is not connected');
+    return this.local;
   }
   async assertSupported() {}
   async status(): Promise<VmStatus> {
@@ -101,6 +108,20 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   }
 }
 
+/** `port` with every method call's name recorded in `calls` (what a refusal must not reach). */
+function recorded<T extends object>(port: T, calls: string[]): T {
+  return new Proxy(port, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.push(String(prop));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
 class ScriptedImages implements DiskImages {
   files = new Set<string>(['/img/base.qcow2']);
   async exists(path: string) {
@@ -162,6 +183,148 @@ describe('checkpoint engine (scripted ports)', () => {
     await engine.take(VM, { name: 'a', diskOnly: true });
     await expect(engine.delete(VM, 'nope')).rejects.toMatchObject({ code: 'checkpoint.not-found' });
     expect(hypervisor.calls).toHaveLength(1);
+  });
+
+  describe("a VM on another machine's host", () => {
+    /** Every call the engine makes on its ports, from the refusal on. */
+    let calls: { hypervisor: string[]; images: string[]; memory: string[] };
+    let watched: CheckpointEngine;
+    const journal = () => readdir(join(dataDir, 'checkpoints', 'journal')).catch(() => []);
+    const treeFile = () => readFile(join(dataDir, 'checkpoints', 'trees', VM.hostId, `${VM.uuid}.json`), 'utf8').catch(() => null);
+
+    beforeEach(() => {
+      calls = { hypervisor: [], images: [], memory: [] };
+      const memory: MemoryStateStore = new PlainMemoryStateStore();
+      memory.targetFor = (_folder, id) => join(dataDir, `${id}.mem`);
+      watched = new CheckpointEngine({
+        hypervisor: recorded(hypervisor, calls.hypervisor),
+        images: recorded(images, calls.images),
+        memory: recorded(memory, calls.memory),
+        dataDir,
+      });
+    });
+
+    it('refuses take / revert / delete / commit before anything is read, journaled or changed', async () => {
+      const a = await watched.take(VM, { name: 'a' });
+      const before = { tree: await treeFile(), files: [...images.files], source: hypervisor.source, state: hypervisor.state };
+      expect(before.tree).not.toBeNull();
+      hypervisor.local = false;
+      calls.hypervisor.length = calls.images.length = calls.memory.length = 0;
+      const refusals = [
+        watched.take(VM, { name: 'b' }),
+        watched.take(VM, { name: 'c', diskOnly: true }),
+        watched.revert(VM, a.id),
+        watched.delete(VM, a.id),
+        watched.commit(VM, { mode: 'fold' }),
+        watched.commit(VM, { mode: 'copy' }),
+      ];
+      for (const refusal of refusals) {
+        const error = await refusal.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(UnsupportedError);
+        expect(error).toMatchObject({ code: 'checkpoint.remote-host', message: REMOTE_HOST_REASON, details: { hostId: VM.hostId, uuid: VM.uuid } });
+      }
+      expect(REMOTE_HOST_REASON).toMatch(/another machine.*this machine's hosts/);
+      // Asked where the files are, nothing else: no libvirt call, no file read or written, no journal entry.
+      expect(new Set(calls.hypervisor)).toEqual(new Set(['filesAreLocal']));
+      expect(calls.images).toEqual([]);
+      expect(calls.memory).toEqual([]);
+      expect(await journal()).toEqual([]);
+      expect({ tree: await treeFile(), files: [...images.files], source: hypervisor.source, state: hypervisor.state }).toEqual(before);
+    });
+
+    it('refuses the first take of a VM without creating its tree or folder', async () => {
+      hypervisor.local = false;
+      await expect(watched.take(VM, { name: 'a' })).rejects.toMatchObject({ code: 'checkpoint.remote-host' });
+      expect(calls.hypervisor).toEqual(['filesAreLocal']);
+      expect(calls.images).toEqual([]);
+      expect(await treeFile()).toBeNull();
+      expect(await readdir(dataDir)).toEqual([]);
+    });
+
+    it('lists the tree without reading a file: sizes unknown, the reason given', async () => {
+      await watched.take(VM, { name: 'a' });
+      expect((await watched.list(VM)).checkpoints[0]!.sizeBytes).toBeGreaterThan(0);
+      hypervisor.local = false;
+      calls.images.length = calls.memory.length = 0;
+      const tree = await watched.list(VM);
+      expect(tree).toMatchObject({ unavailableReason: REMOTE_HOST_REASON, checkpoints: [{ name: 'a', sizeBytes: null, current: true }] });
+      expect(await watched.list({ hostId: VM.hostId, uuid: '7a4d0c6e-5f3b-4c1e-9d2a-6b8e3f100002' })).toEqual({
+        vm: { hostId: VM.hostId, uuid: '7a4d0c6e-5f3b-4c1e-9d2a-6b8e3f100002' },
+        currentId: null,
+        checkpoints: [],
+        unavailableReason: REMOTE_HOST_REASON,
+      });
+      expect(calls.images).toEqual([]);
+      expect(calls.memory).toEqual([]);
+      // A host that cannot say (not connected): no sizes, and no refusal named (its operations fail on their own).
+      hypervisor.local = undefined;
+      expect(await watched.list(VM)).toMatchObject({ unavailableReason: null, checkpoints: [{ sizeBytes: null }] });
+      hypervisor.local = true;
+      expect(await watched.list(VM)).toMatchObject({ unavailableReason: null, checkpoints: [{ sizeBytes: expect.any(Number) }] });
+    });
+
+    it('recovery keeps its journal entries and sweeps nothing in its folder', async () => {
+      await watched.take(VM, { name: 'a' });
+      // A take the host dropped in the middle of: the journal keeps it (the disks' state cannot be read).
+      const snapshot = hypervisor.snapshot.bind(hypervisor);
+      hypervisor.snapshot = async () => {
+        hypervisor.gone = true;
+        throw new HostUnreachableError('libvirt.VIR_ERR_INTERNAL_ERROR', 'client socket is closed');
+      };
+      await expect(watched.take(VM, { name: 'b' })).rejects.toThrow('client socket is closed');
+      hypervisor.snapshot = snapshot;
+      hypervisor.gone = false;
+      const pending = await journal();
+      expect(pending).toHaveLength(1);
+      const files = [...images.files];
+
+      hypervisor.local = false;
+      calls.hypervisor.length = calls.images.length = calls.memory.length = 0;
+      const report = await watched.recover();
+      expect(report).toEqual([
+        expect.stringMatching(/^take of .* at begin: failed \(Checkpoints are not available for VMs on another machine.*\); kept in the journal$/),
+        expect.stringMatching(/^cleanup of .*: skipped \(host h is another machine's\)$/),
+      ]);
+      expect(await watched.recover(VM.hostId)).toEqual([expect.stringMatching(/kept in the journal$/)]);
+      expect(new Set(calls.hypervisor)).toEqual(new Set(['filesAreLocal']));
+      expect(calls.images).toEqual([]);
+      expect(calls.memory).toEqual([]);
+      expect(await journal()).toEqual(pending);
+      expect([...images.files]).toEqual(files);
+
+      // Back on this machine (e.g. the host's URI edited to its local one): recovered as before.
+      hypervisor.local = true;
+      expect(await watched.recover()).toEqual([expect.stringMatching(/^take of .* at begin: rolled back/)]);
+      expect(await journal()).toEqual([]);
+    });
+
+    it("sweeps a VM's temporary files once its host connects, when the start-up sweep could not tell where they are", async () => {
+      await watched.take(VM, { name: 'a' });
+      for (const local of [undefined, false] as const) {
+        // At start the host is not connected (or was another machine's, its URI edited since).
+        hypervisor.local = local;
+        calls.memory.length = 0;
+        expect(await watched.recover()).toEqual([expect.stringMatching(/^cleanup of .*: (deferred|skipped)/)]);
+        expect(calls.memory).toEqual([]);
+        // It connects, to this machine: its folder is swept then, once.
+        hypervisor.local = true;
+        expect(await watched.recover(VM.hostId)).toEqual([expect.stringMatching(/^cleanup of .*: done$/)]);
+        expect(calls.memory).toEqual(['discardTemporaries']);
+        expect(await watched.recover(VM.hostId)).toEqual([]);
+        expect(calls.memory).toEqual(['discardTemporaries']);
+      }
+      // Another machine's host on reconnect: still not swept, still waiting.
+      hypervisor.local = false;
+      await watched.recover();
+      await watched.recover(VM.hostId);
+      hypervisor.local = true;
+      calls.memory.length = 0;
+      await watched.recover(VM.hostId);
+      expect(calls.memory).toEqual(['discardTemporaries']);
+    });
   });
 
   it('records a take as the current checkpoint, child of the previous one, with its stun time', async () => {

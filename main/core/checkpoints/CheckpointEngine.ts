@@ -34,6 +34,9 @@ import type { CheckpointHypervisor, CheckpointVm, DiskImages, MemoryMethod, Memo
 const log = createLogger('checkpoints');
 /** How a recovered revert whose memory could not be restored is reported. */
 const DISKS_ONLY = 'completed on the disks only';
+/** Why a VM on another machine's host gets no checkpoint operation (see assertFilesHere). */
+export const REMOTE_HOST_REASON =
+  "Checkpoints are not available for VMs on another machine: Tandem creates, merges and removes a checkpoint's disk images, memory and TPM state files itself, on this machine, and this host's files are on its own machine. Checkpoints work for VMs on this machine's hosts (qemu:///system, qemu:///session).";
 
 export interface TakeCheckpointRequest {
   name: string;
@@ -47,14 +50,16 @@ export interface TakeCheckpointRequest {
 export interface CheckpointView extends Omit<Checkpoint, 'domainXml'> {
   children: string[];
   current: boolean;
-  /** Bytes on disk of this checkpoint's own files (its overlay layers, not the VM's base disks, + memory). */
-  sizeBytes: number;
+  /** Bytes on disk of this checkpoint's own files (its overlay layers, not the VM's base disks, + memory); null: not known here (a host on another machine, or one not connected). */
+  sizeBytes: number | null;
 }
 
 export interface CheckpointTreeView {
   vm: CheckpointVm;
   currentId: string | null;
   checkpoints: CheckpointView[];
+  /** Why take / revert / delete / commit are refused for this VM whatever its state (its host is another machine's); null: they may run. */
+  unavailableReason: string | null;
 }
 
 export interface CommitRequest {
@@ -104,6 +109,8 @@ export class CheckpointEngine {
   private readonly trees: CheckpointTreeStore;
   private readonly journal: CheckpointJournal;
   private readonly busy = new Set<string>();
+  /** VMs whose start-up sweep waits for their host: not connected then, or another machine's (its URI may be edited to this one's). */
+  private readonly unswept = new Set<string>();
   /** A VM's tree after any change (take, revert, delete, commit, recovery). */
   readonly changed = new Emitter<CheckpointTreeView>();
 
@@ -112,23 +119,45 @@ export class CheckpointEngine {
     this.journal = new CheckpointJournal(join(deps.dataDir, 'checkpoints', 'journal'));
   }
 
+  /** The tree as Tandem recorded it; sizes are read from the files only when they are this machine's. */
   async list(vm: CheckpointVm): Promise<CheckpointTreeView> {
+    // A host that cannot say now (not connected) lists without sizes and without a refusal: its operations
+    // fail on their own with why (host.not-connected).
+    const local = await this.deps.hypervisor.filesAreLocal(vm).catch(() => undefined);
+    const unavailableReason = local === false ? REMOTE_HOST_REASON : null;
     const tree = await this.trees.load(vm);
-    if (!tree) return { vm, currentId: null, checkpoints: [] };
+    if (!tree) return { vm, currentId: null, checkpoints: [], unavailableReason };
     const checkpoints: CheckpointView[] = [];
     for (const c of tree.checkpoints) {
-      let sizeBytes = c.memoryFile ? await this.deps.memory.sizeOnDisk(c.memoryFile) : 0;
-      if (c.tpmStateFile) sizeBytes += await this.deps.images.sizeOnDisk(c.tpmStateFile);
-      for (const d of c.disks) if (!isBaseImage(tree, d.image)) sizeBytes += await this.deps.images.sizeOnDisk(d.image);
+      const sizeBytes = local === true ? await this.sizeOnDisk(tree, c) : null;
       const { domainXml: _xml, ...rest } = c;
       checkpoints.push({ ...rest, children: tree.checkpoints.filter((x) => x.parentId === c.id).map((x) => x.id), current: tree.currentId === c.id, sizeBytes });
     }
-    return { vm, currentId: tree.currentId, checkpoints };
+    return { vm, currentId: tree.currentId, checkpoints, unavailableReason };
+  }
+
+  private async sizeOnDisk(tree: VmCheckpointTree, c: Checkpoint): Promise<number> {
+    let bytes = c.memoryFile ? await this.deps.memory.sizeOnDisk(c.memoryFile) : 0;
+    if (c.tpmStateFile) bytes += await this.deps.images.sizeOnDisk(c.tpmStateFile);
+    for (const d of c.disks) if (!isBaseImage(tree, d.image)) bytes += await this.deps.images.sizeOnDisk(d.image);
+    return bytes;
+  }
+
+  /**
+   * Every operation (and the recovery of an interrupted one) handles the VM's files by path with this
+   * machine's tools: on another machine's host those paths name files over there, and the same path here
+   * may be an unrelated file. Refused before anything is read, journaled or changed. (Remote hosts would
+   * need libvirt's storage-volume calls instead.)
+   */
+  private async assertFilesHere(vm: CheckpointVm): Promise<void> {
+    if (await this.deps.hypervisor.filesAreLocal(vm)) return;
+    throw new UnsupportedError('checkpoint.remote-host', REMOTE_HOST_REASON, { details: { hostId: vm.hostId, uuid: vm.uuid } });
   }
 
   async take(vm: CheckpointVm, request: TakeCheckpointRequest, phase: PhaseReporter = noPhases): Promise<CheckpointView> {
     const name = request.name.trim();
     if (!name) throw new InvalidInputError('checkpoint.name-empty', 'A checkpoint needs a name', { details: { field: 'name' } });
+    await this.assertFilesHere(vm);
     return this.exclusive(vm, async () => {
       const { hypervisor, images, memory } = this.deps;
       await hypervisor.assertSupported(vm);
@@ -218,6 +247,7 @@ export class CheckpointEngine {
   }
 
   async revert(vm: CheckpointVm, checkpointId: string, phase: PhaseReporter = noPhases): Promise<CheckpointTreeView> {
+    await this.assertFilesHere(vm);
     return this.exclusive(vm, async () => {
       const tree = await this.requireTree(vm);
       const checkpoint = this.requireCheckpoint(tree, checkpointId);
@@ -289,6 +319,7 @@ export class CheckpointEngine {
   }
 
   async delete(vm: CheckpointVm, checkpointId: string, phase: PhaseReporter = noPhases): Promise<CheckpointTreeView> {
+    await this.assertFilesHere(vm);
     return this.exclusive(vm, async () => {
       const tree = await this.requireTree(vm);
       const checkpoint = this.requireCheckpoint(tree, checkpointId);
@@ -304,6 +335,7 @@ export class CheckpointEngine {
 
   /** Folds the VM's current state into its base disks (or a standalone copy) and drops every checkpoint. */
   async commit(vm: CheckpointVm, request: CommitRequest, phase: PhaseReporter = noPhases): Promise<CheckpointTreeView> {
+    await this.assertFilesHere(vm);
     return this.exclusive(vm, async () => {
       const tree = await this.requireTree(vm);
       const stamp = Date.now();
@@ -325,8 +357,11 @@ export class CheckpointEngine {
    * Replays the journal after a crash: a take whose disks switched is recorded, otherwise its files are
    * removed; a revert is completed once the VM was stopped, rolled back before; a delete or commit runs
    * again; a paused VM is resumed. `hostId`: only that host's operations (it came back after dropping
-   * midway), without the start-up sweep of temporary files. Each VM is recovered under its operation lock (a
-   * VM busy with a new operation is skipped: that operation recovers it first). Returns what it did.
+   * midway), without the start-up sweep of temporary files except the one its VMs missed at start (the host
+   * not connected then). Each VM is recovered under its operation lock (a
+   * VM busy with a new operation is skipped: that operation recovers it first). A VM on another machine's
+   * host is not recovered (its entries stay in the journal) and its folder not swept: the paths name files
+   * over there. Returns what it did.
    */
   async recover(hostId?: string): Promise<string[]> {
     const done: string[] = [];
@@ -344,13 +379,25 @@ export class CheckpointEngine {
         await this.publish(vm);
       }
     }
-    if (hostId !== undefined) return done;
-    // A revert or seal killed midway may have left a plain copy of a guest's memory: it goes now.
-    for (const tree of await this.trees.all()) {
+    // A revert or seal killed midway may have left a plain copy of a guest's memory: it goes now, or once
+    // the VM's host connects if it cannot say now whether the folder is this machine's.
+    if (hostId !== undefined && ![...this.unswept].some((key) => key.startsWith(`${hostId}/`))) return done;
+    const trees = (await this.trees.all()).filter((tree) => hostId === undefined || (tree.hostId === hostId && this.unswept.has(vmKeyOf(tree))));
+    for (const tree of trees) {
       const vm = { hostId: tree.hostId, uuid: tree.uuid };
       if (!this.lock(vm)) continue;
       try {
+        const local = await this.deps.hypervisor.filesAreLocal(vm).catch(() => undefined);
+        if (local !== true) {
+          this.unswept.add(vmKeyOf(vm));
+          if (hostId === undefined) {
+            done.push(`cleanup of ${tree.folder}: ${local === false ? `skipped (host ${vm.hostId} is another machine's)` : `deferred until host ${vm.hostId} connects`}`);
+          }
+          continue;
+        }
         await this.deps.memory.discardTemporaries(tree.folder);
+        this.unswept.delete(vmKeyOf(vm));
+        if (hostId !== undefined) done.push(`cleanup of ${tree.folder}: done`);
       } catch (error) {
         log.error(`temporary memory files in ${tree.folder} not removed: ${(error as Error).message}`);
         done.push(`cleanup of ${tree.folder}: failed (${(error as Error).message})`);
@@ -368,6 +415,7 @@ export class CheckpointEngine {
       if (vmKeyOf(entry.vm) !== vmKeyOf(vm)) continue;
       const what = `${entry.op} of ${entry.vm.uuid} at ${entry.step}`;
       try {
+        await this.assertFilesHere(vm);
         let outcome: string;
         if (entry.op === 'take') outcome = await this.recoverTake(entry as JournalEntry<TakeData>);
         else if (entry.op === 'revert') outcome = await this.recoverRevert(entry as JournalEntry<RevertData>);

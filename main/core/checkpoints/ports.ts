@@ -82,6 +82,13 @@ export interface TpmStateFile {
 }
 
 export interface CheckpointHypervisor {
+  /**
+   * Whether the paths this VM's host reports (disks, TPM state folder) name files on this machine: the
+   * engine creates, reads, merges and removes them itself (DiskImages, MemoryStateStore), by path. false for
+   * a host on another machine, where the same path names a file over there (or an unrelated one here).
+   * Throws when the host cannot be asked (not connected).
+   */
+  filesAreLocal(vm: CheckpointVm): Promise<boolean>;
   /** Throws an UnsupportedError when this host cannot hold Tandem's checkpoints (e.g. libvirt's test driver). */
   assertSupported(vm: CheckpointVm): Promise<void>;
   status(vm: CheckpointVm): Promise<VmStatus>;

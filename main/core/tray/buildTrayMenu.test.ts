@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Alert, CallResult, HostSummary, VmState, VmSummary } from '../../../preload/contract';
 import { Emitter } from '../Emitter';
 import { ManualClock } from '../testing/scripted';
-import { affectsTrayMenu, buildTrayMenu, TRAY_ALERT_ITEMS, trayBadge, type TrayMenuItem } from './buildTrayMenu';
+import { affectsTrayMenu, buildTrayMenu, TRAY_ALERT_ITEMS, TRAY_CHECKPOINT_ELSEWHERE, trayBadge, type TrayMenuItem } from './buildTrayMenu';
 import { runTrayAction, type TrayActionPorts } from './runTrayAction';
 import { TRAY_DEBOUNCE_MS, TRAY_MAX_WAIT_MS, TrayMenuRefresher } from './TrayMenuRefresher';
 
@@ -60,6 +60,14 @@ describe('buildTrayMenu', () => {
     expect(enabledLabels(off!)).toEqual(['Start', 'Take checkpoint']);
     expect(enabledLabels(paused!)).toEqual(['Resume', 'Force off…', 'Open console']);
     expect(item(paused!, 'Take checkpoint')).toMatchObject({ enabled: false });
+  });
+
+  it("disables Take checkpoint for a VM on another machine's host, saying so in its label", () => {
+    const menu = buildTrayMenu({ hosts, vms, favorites: [], recent: vms.map((v) => ({ hostId: v.hostId, uuid: v.uuid })), isOtherMachine: (h) => h.id === 'alpha' });
+    const [running, off] = submenus(menu);
+    expect(item(running!, TRAY_CHECKPOINT_ELSEWHERE)).toMatchObject({ enabled: false });
+    expect(item(off!, TRAY_CHECKPOINT_ELSEWHERE)).toMatchObject({ enabled: false });
+    expect(enabledLabels(running!)).toEqual(['Pause', 'Shut down', 'Reboot', 'Force off…', 'Open console']);
   });
 
   it('makes each action a contract call on that VM; force off carries a confirmation; console an open request', () => {

@@ -35,7 +35,14 @@ export interface TrayMenuInput {
   recent: VmRef[];
   /** Active alerts (monitoring): a count and one item each, opening the window. */
   alerts?: Alert[];
+  /**
+   * Whether a host is another machine's, whose VMs the checkpoint engine refuses (checkpoint.remote-host):
+   * their "Take checkpoint" is disabled and says why (a tray item has no tooltip). Default: none is.
+   */
+  isOtherMachine?: (host: HostSummary) => boolean;
 }
+
+export const TRAY_CHECKPOINT_ELSEWHERE = 'Take checkpoint (not for VMs on another machine)';
 
 /** Items shown in the alerts submenu; the rest are summed up in one line. */
 export const TRAY_ALERT_ITEMS = 10;
@@ -92,7 +99,7 @@ const ACTIONS: Array<{ method: VmMethod; label: string; when: VmState[]; confirm
 
 const refKey = (r: VmRef) => `${r.hostId}/${r.uuid}`;
 
-export function buildTrayMenu({ hosts, vms, favorites, recent, alerts = [] }: TrayMenuInput): TrayMenuItem[] {
+export function buildTrayMenu({ hosts, vms, favorites, recent, alerts = [], isOtherMachine = () => false }: TrayMenuInput): TrayMenuItem[] {
   const byRef = new Map(vms.map((vm) => [refKey(vm), vm]));
   const hostName = new Map(hosts.map((h) => [h.id, h.name]));
   const present = (refs: VmRef[]) => refs.map((r) => byRef.get(refKey(r))).filter((vm): vm is VmSummary => !!vm);
@@ -105,6 +112,8 @@ export function buildTrayMenu({ hosts, vms, favorites, recent, alerts = [] }: Tr
   const vmMenu = (vm: VmSummary, section: string): TrayMenuItem => {
     const ref = { hostId: vm.hostId, uuid: vm.uuid };
     const id = refKey(vm);
+    const vmHost = hosts.find((h) => h.id === vm.hostId);
+    const checkpointsElsewhere = vmHost !== undefined && isOtherMachine(vmHost);
     return {
       type: 'submenu',
       id: `${section}:${id}`,
@@ -130,8 +139,8 @@ export function buildTrayMenu({ hosts, vms, favorites, recent, alerts = [] }: Tr
         {
           type: 'item',
           id: `checkpoint:${id}`,
-          label: 'Take checkpoint',
-          enabled: CHECKPOINTABLE.includes(vm.state),
+          label: checkpointsElsewhere ? TRAY_CHECKPOINT_ELSEWHERE : 'Take checkpoint',
+          enabled: CHECKPOINTABLE.includes(vm.state) && !checkpointsElsewhere,
           action: { kind: 'take-checkpoint', vm: ref, vmName: vm.name },
         },
       ],

@@ -37,6 +37,7 @@ import { diskChain } from '../../core/checkpoints/domainDisks';
 import { OperationFailedError, UnsupportedError } from '../../core/errors';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
 import * as backgroundSnapshot from './BackgroundSnapshot';
+import { isThisMachine } from './hostLocality';
 import { mapped } from './mapLibvirtError';
 import { readTpmState, writeTpmState } from './libvirtTpmState';
 import { withDomain } from './withDomain';
@@ -48,6 +49,12 @@ const RESUMED_EVENT_GRACE_MS = 2_000;
 export interface LibvirtCheckpointOptions {
   /** Use QEMU's background snapshot where possible (default true); false: always libvirt's live snapshot. */
   backgroundSnapshot?: boolean;
+  /**
+   * Test-only: decides from a connection's URI whether its host's files are this machine's (default
+   * hostLocality.isThisMachine). The test bed's daemons all run here, on loopback, so a test stands in a
+   * "remote" host by answering false for one of them.
+   */
+  isThisMachine?: (uri: string) => boolean;
 }
 
 export class LibvirtCheckpointHypervisor implements CheckpointHypervisor {
@@ -57,9 +64,23 @@ export class LibvirtCheckpointHypervisor implements CheckpointHypervisor {
     private readonly options: LibvirtCheckpointOptions = {},
   ) {}
 
+  /** Per connection (a reconnect brings a new one, possibly to a host whose URI was edited). */
+  private readonly locality = new WeakMap<Connection, boolean>();
+
   /** The domain looked up for one use and freed after it (a handle per call would pin libvirt's object). */
   private withDomain<T>(vm: CheckpointVm, use: (dom: Domain) => Promise<T>, details?: Record<string, unknown>): Promise<T> {
     return withDomain(this.connectionFor(vm.hostId), vm.uuid, use, details);
+  }
+
+  /** From the URI libvirt reports for the connection (the one it actually opened). */
+  async filesAreLocal(vm: CheckpointVm): Promise<boolean> {
+    const conn = this.connectionFor(vm.hostId);
+    let local = this.locality.get(conn);
+    if (local === undefined) {
+      local = (this.options.isThisMachine ?? isThisMachine)(await mapped(() => conn.getURI()));
+      this.locality.set(conn, local);
+    }
+    return local;
   }
 
   async assertSupported(vm: CheckpointVm): Promise<void> {

@@ -22,6 +22,7 @@ import { ConflictError, OperationFailedError, UnsupportedError } from '../../cor
 import type { HostManager } from '../../core/hosts/HostManager';
 import { DomainXml } from '../../core/inventory/DomainXml';
 import { libvirtConnectionOf } from './LibvirtHostDriver';
+import { isLoopback, isThisMachine } from './hostLocality';
 import { mapLibvirtError } from './mapLibvirtError';
 import { withDomain } from './withDomain';
 
@@ -133,24 +134,8 @@ export function passesDescriptors(uri: string): boolean {
   return transport === 'unix' || (transport === undefined && scheme[3] === '');
 }
 
-/** A libvirt URI whose daemon runs on this machine: no host part, or a loopback address. */
-export function isThisMachine(uri: string): boolean {
-  let host: string;
-  try {
-    host = new URL(uri).hostname;
-  } catch {
-    return false;
-  }
-  return host === '' || isLoopback(host);
-}
-
 /** Where to reach a VNC server that listens on `listen`, if that is reachable from here only through loopback. */
 export function loopbackTarget(listen: string | undefined): string | undefined {
   if (listen === undefined || listen === '0.0.0.0' || listen === '::' || listen === '[::]') return '127.0.0.1';
   return isLoopback(listen) ? listen.replace(/^\[(.*)\]$/, '$1') : undefined;
-}
-
-function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, '$1');
-  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
 }

@@ -1,6 +1,8 @@
 /**
  * The VM detail panel's checkpoints: the tree (parent -> children, the current one marked, size and stun
  * time of each), and take / revert / delete / commit, each destructive one confirmed with what it loses.
+ * When the engine refuses them for this VM whatever its state (a host on another machine), they are
+ * disabled and the panel says why.
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
@@ -30,18 +32,25 @@ export function CheckpointTreeView({ vm }: { vm: VmSummary }) {
   }, [checkpoints, vm.hostId, vm.uuid]);
 
   const running = vm.state === 'running';
+  const unavailable = tree?.unavailableReason ?? null;
   const confirm = pending ? confirmText(pending, tree, vm.name) : null;
 
   return (
     <section className="detail-section" data-testid="checkpoints" aria-label="Checkpoints">
       <h3>Checkpoints {busy && <span className="spinner spinner-inline" role="status" aria-label={`Checkpoint ${busy} in progress`} />}</h3>
+      {unavailable && (
+        <p className="checkpoint-unavailable" data-testid="checkpoint-unavailable">
+          {unavailable}
+        </p>
+      )}
       <div className="checkpoint-take">
         <button
           type="button"
           className="btn btn-small"
           data-testid="checkpoint-take"
           aria-haspopup="dialog"
-          disabled={!!busy || !(running || vm.state === 'shutoff')}
+          disabled={!!busy || !!unavailable || !(running || vm.state === 'shutoff')}
+          title={unavailable ?? undefined}
           onClick={() => checkpoints.getState().openTakeDialog(ref)}
         >
           Take checkpoint…
@@ -80,14 +89,28 @@ export function CheckpointTreeView({ vm }: { vm: VmSummary }) {
             {tree.checkpoints
               .filter((c) => c.parentId === null)
               .map((c) => (
-                <Node key={c.id} tree={tree} checkpoint={c} disabled={!!busy} onAsk={setPending} />
+                <Node key={c.id} tree={tree} checkpoint={c} disabled={!!busy || !!unavailable} why={unavailable} onAsk={setPending} />
               ))}
           </ul>
           <div className="vm-actions">
-            <button type="button" className="btn btn-small" data-testid="checkpoint-commit-fold" disabled={!!busy} onClick={() => setPending({ kind: 'commit', mode: 'fold' })}>
+            <button
+              type="button"
+              className="btn btn-small"
+              data-testid="checkpoint-commit-fold"
+              disabled={!!busy || !!unavailable}
+              title={unavailable ?? undefined}
+              onClick={() => setPending({ kind: 'commit', mode: 'fold' })}
+            >
               Commit into base disks
             </button>
-            <button type="button" className="btn btn-small" data-testid="checkpoint-commit-copy" disabled={!!busy} onClick={() => setPending({ kind: 'commit', mode: 'copy' })}>
+            <button
+              type="button"
+              className="btn btn-small"
+              data-testid="checkpoint-commit-copy"
+              disabled={!!busy || !!unavailable}
+              title={unavailable ?? undefined}
+              onClick={() => setPending({ kind: 'commit', mode: 'copy' })}
+            >
               Commit to a copy
             </button>
           </div>
@@ -97,7 +120,8 @@ export function CheckpointTreeView({ vm }: { vm: VmSummary }) {
   );
 }
 
-function Node({ tree, checkpoint, disabled, onAsk }: { tree: CheckpointTree; checkpoint: CheckpointInfo; disabled: boolean; onAsk: (p: Pending) => void }): ReactNode {
+/** `why`: the reason its actions are refused, shown on them (null: none). */
+function Node({ tree, checkpoint, disabled, why, onAsk }: { tree: CheckpointTree; checkpoint: CheckpointInfo; disabled: boolean; why: string | null; onAsk: (p: Pending) => void }): ReactNode {
   const children = tree.checkpoints.filter((c) => c.parentId === checkpoint.id);
   const memory = memoryNote(checkpoint, (id) => tree.checkpoints.find((c) => c.id === id)?.name ?? 'a deleted checkpoint');
   return (
@@ -109,7 +133,7 @@ function Node({ tree, checkpoint, disabled, onAsk }: { tree: CheckpointTree; che
           {' '}
           {new Date(checkpoint.createdAt).toLocaleString()} · {checkpoint.kind === 'memory' ? 'memory + disks' : checkpoint.quiesced ? 'disks (quiesced)' : 'disks'}
           {checkpoint.tpmStateFile ? ' + TPM state' : ''} ·{' '}
-          {formatBytes(checkpoint.sizeBytes)} · stun {checkpoint.stunMs === null ? 'none' : `${Math.round(checkpoint.stunMs)} ms`}
+          {checkpoint.sizeBytes === null ? 'size unknown' : formatBytes(checkpoint.sizeBytes)} · stun {checkpoint.stunMs === null ? 'none' : `${Math.round(checkpoint.stunMs)} ms`}
           {checkpoint.memoryMethod === 'background-snapshot' ? ' (background snapshot)' : checkpoint.memoryMethod === 'live-snapshot' ? ' (live snapshot)' : ''}
         </span>
         {memory && (
@@ -118,17 +142,17 @@ function Node({ tree, checkpoint, disabled, onAsk }: { tree: CheckpointTree; che
           </div>
         )}
         {checkpoint.description && <div className="muted">{checkpoint.description}</div>}
-        <button type="button" className="btn btn-small" data-testid={`checkpoint-revert-${checkpoint.name}`} disabled={disabled} onClick={() => onAsk({ kind: 'revert', checkpoint })}>
+        <button type="button" className="btn btn-small" data-testid={`checkpoint-revert-${checkpoint.name}`} disabled={disabled} title={why ?? undefined} onClick={() => onAsk({ kind: 'revert', checkpoint })}>
           Revert
         </button>
-        <button type="button" className="btn btn-small" data-testid={`checkpoint-delete-${checkpoint.name}`} disabled={disabled} onClick={() => onAsk({ kind: 'delete', checkpoint })}>
+        <button type="button" className="btn btn-small" data-testid={`checkpoint-delete-${checkpoint.name}`} disabled={disabled} title={why ?? undefined} onClick={() => onAsk({ kind: 'delete', checkpoint })}>
           Delete
         </button>
       </div>
       {children.length > 0 && (
         <ul>
           {children.map((c) => (
-            <Node key={c.id} tree={tree} checkpoint={c} disabled={disabled} onAsk={onAsk} />
+            <Node key={c.id} tree={tree} checkpoint={c} disabled={disabled} why={why} onAsk={onAsk} />
           ))}
         </ul>
       )}

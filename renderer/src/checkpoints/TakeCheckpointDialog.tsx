@@ -3,7 +3,7 @@
  * the guest agent when it answers). One dialog for the checkpoint view and the VM context menu; it follows
  * the VM's live state (a VM that stops while it is open is offered disks only).
  */
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { useStore } from 'zustand';
 import type { VmRef } from '../../../preload/contract';
 import { useFocusReturn } from '../shell/useFocusReturn';
@@ -30,15 +30,22 @@ export function TakeCheckpointDialog({ vmRef, onClose: close }: { vmRef: VmRef; 
   const onClose = useFocusReturn(close);
   const vm = useVms((s) => s.vms[vmKey(vmRef)]);
   const busy = useStore(checkpoints, (s) => s.busy[vmKey(vmRef)]);
+  // Opened from the context menu, the VM's tree may not be loaded yet: it says whether checkpoints are refused here.
+  const loaded = useStore(checkpoints, (s) => vmKey(vmRef) in s.trees);
+  const unavailable = useStore(checkpoints, (s) => s.trees[vmKey(vmRef)]?.unavailableReason ?? null);
   const [name, setName] = useState(() => defaultName(new Date()));
   const [description, setDescription] = useState('');
   const [diskOnly, setDiskOnly] = useState(false);
   const [quiesce, setQuiesce] = useState(true);
   const titleId = useId();
 
+  useEffect(() => {
+    if (!loaded) void checkpoints.getState().load(vmRef);
+  }, [checkpoints, loaded, vmRef]);
+
   const running = vm?.state === 'running';
   const takeable = running || vm?.state === 'shutoff';
-  const reason = !vm ? 'This VM is gone.' : !takeable ? `A checkpoint needs a running or shut-off VM; ${vm.name} is ${vm.state}.` : busy ? `A checkpoint ${busy} is running on ${vm.name}.` : null;
+  const reason = !vm ? 'This VM is gone.' : unavailable ? unavailable : !takeable ? `A checkpoint needs a running or shut-off VM; ${vm.name} is ${vm.state}.` : busy ? `A checkpoint ${busy} is running on ${vm.name}.` : null;
 
   const submit = () => {
     if (reason || !name.trim()) return;

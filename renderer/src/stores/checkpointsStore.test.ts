@@ -26,6 +26,7 @@ const tree = (names: string[]): CheckpointTree => ({
     wallMs: 300,
     sizeBytes: 1024,
   })),
+  unavailableReason: null,
 });
 
 describe('checkpointsStore', () => {
@@ -82,5 +83,29 @@ describe('checkpointsStore', () => {
     await store.getState().take(REF, 'disks', { description: 'before the upgrade', diskOnly: true, quiesce: false });
     expect(memory.calls.find((c) => c.method === 'checkpoints.take')?.args).toEqual({ ...REF, name: 'disks', description: 'before the upgrade', diskOnly: true, quiesce: false });
     expect(store.getState().trees[`h1/${REF.uuid}`]!.checkpoints.map((c) => c.name)).toEqual(['disks']);
+  });
+
+  it("reloads a host's trees when it connects again: whether checkpoints are refused there (and the sizes) may have changed", async () => {
+    const OTHER = { hostId: 'h2', uuid: REF.uuid };
+    const host = (id: string, status: 'connected' | 'disconnected') => ({ id, name: id, uri: 'qemu+tcp://box/system', kind: 'libvirt' as const, status });
+    let reason: string | null = 'Checkpoints are not available for VMs on another machine';
+    memory.reply('checkpoints.list', (args) => ({ ...tree(['one']), vm: { hostId: args.hostId, uuid: args.uuid }, unavailableReason: reason }));
+    memory.emit('hosts.changed', host('h1', 'connected'));
+    await store.getState().load(REF);
+    await store.getState().load(OTHER);
+    expect(memory.calls).toHaveLength(2);
+    // Still connected (another field changed): nothing to reload.
+    memory.emit('hosts.changed', { ...host('h1', 'connected'), hostname: 'box' });
+    await settle();
+    expect(memory.calls).toHaveLength(2);
+
+    // Its URI edited to this machine's: it disconnects and connects again.
+    reason = null;
+    memory.emit('hosts.changed', host('h1', 'disconnected'));
+    memory.emit('hosts.changed', host('h1', 'connected'));
+    await settle();
+    expect(memory.calls.slice(2).map((c) => c.args)).toEqual([REF]);
+    expect(store.getState().trees[`h1/${REF.uuid}`]!.unavailableReason).toBeNull();
+    expect(store.getState().trees[`h2/${REF.uuid}`]!.unavailableReason).not.toBeNull();
   });
 });

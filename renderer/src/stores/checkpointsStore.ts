@@ -77,6 +77,28 @@ export function createCheckpointsStore(client: ContractClient, toasts: ToastStor
       commit: (ref, mode) => run(ref, 'commit', 'commit the checkpoints', () => client.call('checkpoints.commit', { ...ref, mode })),
     };
   });
-  const off = client.on('checkpoints.changed', (tree) => store.setState((s) => ({ trees: { ...s.trees, [vmKey(tree.vm)]: tree } })));
-  return Object.assign(store, { dispose: off });
+  // A host connecting again may be another machine now, or this one (its URI edited), or could not say
+  // before (a tree listed while it was down has no sizes): its loaded trees are listed again.
+  const connected = new Set<string>();
+  const refresh = async (ref: VmRef) => {
+    try {
+      const tree = await client.call('checkpoints.list', ref);
+      store.setState((s) => ({ trees: { ...s.trees, [vmKey(tree.vm)]: tree } }));
+    } catch (error) {
+      console.warn(`checkpoints of ${ref.uuid} not listed again after its host connected`, error);
+    }
+  };
+  const offs = [
+    client.on('checkpoints.changed', (tree) => store.setState((s) => ({ trees: { ...s.trees, [vmKey(tree.vm)]: tree } }))),
+    client.on('hosts.changed', (host) => {
+      if (host.status !== 'connected') {
+        connected.delete(host.id);
+        return;
+      }
+      if (connected.has(host.id)) return;
+      connected.add(host.id);
+      for (const tree of Object.values(store.getState().trees)) if (tree.vm.hostId === host.id) void refresh(tree.vm);
+    }),
+  ];
+  return Object.assign(store, { dispose: () => offs.forEach((off) => off()) });
 }

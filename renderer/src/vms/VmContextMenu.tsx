@@ -33,9 +33,16 @@ export function VmContextMenu({ vm, at, onClose, onForceOff }: { vm: VmSummary; 
   const ref = { hostId: vm.hostId, uuid: vm.uuid };
   const busy = useVms((s) => s.busy[vmKey(vm)]);
   const checkpointBusy = useStore(checkpoints, (s) => s.busy[vmKey(vm)]);
+  const checkpointsLoaded = useStore(checkpoints, (s) => vmKey(vm) in s.trees);
+  const checkpointsUnavailable = useStore(checkpoints, (s) => s.trees[vmKey(vm)]?.unavailableReason ?? null);
   const libvirtHost = useHosts((s) => s.hosts[vm.hostId]?.kind === 'libvirt');
   const menuRef = useRef<HTMLUListElement>(null);
   const [position, setPosition] = useState(at);
+
+  // The VM's checkpoint tree says whether checkpoints are refused here whatever its state (a host on another machine).
+  useEffect(() => {
+    if (libvirtHost && !checkpointsLoaded) void checkpoints.getState().load({ hostId: vm.hostId, uuid: vm.uuid });
+  }, [checkpoints, checkpointsLoaded, libvirtHost, vm.hostId, vm.uuid]);
 
   const takeable = vm.state === 'running' || vm.state === 'shutoff';
   const items: MenuItem[] = [
@@ -48,14 +55,16 @@ export function VmContextMenu({ vm, at, onClose, onForceOff }: { vm: VmSummary; 
     {
       id: 'take-checkpoint',
       label: 'Take checkpoint…',
-      enabled: libvirtHost && takeable && !checkpointBusy,
+      enabled: libvirtHost && !checkpointsUnavailable && takeable && !checkpointBusy,
       title: !libvirtHost
         ? 'Checkpoints need a QEMU/KVM host'
-        : !takeable
-          ? 'A checkpoint needs a running or shut-off VM'
-          : checkpointBusy
-            ? `A checkpoint ${checkpointBusy} is running`
-            : 'Name it, keep memory and disks or disks only',
+        : checkpointsUnavailable
+          ? checkpointsUnavailable
+          : !takeable
+            ? 'A checkpoint needs a running or shut-off VM'
+            : checkpointBusy
+              ? `A checkpoint ${checkpointBusy} is running`
+              : 'Name it, keep memory and disks or disks only',
       run: () => checkpoints.getState().openTakeDialog(ref),
     },
   ];

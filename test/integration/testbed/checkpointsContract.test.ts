@@ -46,7 +46,7 @@ describe.skipIf(!env)('checkpoints through the contract', () => {
   });
 
   it('takes, lists, reverts and commits, with events and typed errors', async () => {
-    expect(await t.client.call('checkpoints.list', ref())).toEqual({ vm: ref(), currentId: null, checkpoints: [] });
+    expect(await t.client.call('checkpoints.list', ref())).toEqual({ vm: ref(), currentId: null, checkpoints: [], unavailableReason: null });
     expect((await callError(t.client.call('checkpoints.take', { ...ref(), name: '   ' }))).errorName).toBe('InvalidInput');
 
     const changed = t.nextEvent('checkpoints.changed', (tree) => tree.vm.uuid === guest.uuid && tree.checkpoints.length === 1, 30_000);
