@@ -6,13 +6,13 @@
  * Force off asks first, and "Take checkpoint…" opens the take dialog whose checkpoint lands in the tree.
  */
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openConnection, virDomainUndefineFlagsValues, type Connection, type Domain } from '../../native-helpers/libvirt/lib/index';
 import { openAppPage, startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
 import { startSecretService, type PrivateSecretService } from '../support/secretService';
 import { testbedOrFail } from '../support/requireTestbed';
+import { checkpointFolderOf } from '../integration/testbed/checkpointFixture';
 import { counterResumedSince, createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../testbed/tinyGuest';
 
 const env = testbedOrFail();
@@ -45,7 +45,7 @@ describe.skipIf(!env)('checkpoints in the UI on a real guest', () => {
     await conn?.close().catch(() => undefined);
     if (guest) {
       await removeTinyGuest(guest);
-      await rm(join(env!.images, '.tandem-checkpoints', guest.uuid), { recursive: true, force: true });
+      await rm(checkpointFolderOf(env!, guest.uuid), { recursive: true, force: true });
     }
     await keyring?.stop();
   });

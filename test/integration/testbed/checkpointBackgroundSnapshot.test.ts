@@ -20,7 +20,7 @@ import { decodeSaveImageHeader, saveImageIsComplete, SAVE_IMAGE_VERSION } from '
 import { QemuImgDiskImages } from '../../../main/drivers/qemuImg/QemuImgDiskImages';
 import { openConnection, virDomainJobType, virDomainState, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
+import { checkpointEngine, checkpointFolderOf, checkpointHostUri, HOST_ID } from './checkpointFixture';
 import { lastCounter, removeGuest, startGuest, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
 
 const execFileAsync = promisify(execFile);
@@ -56,7 +56,7 @@ describe.skipIf(!env)('checkpoints through QEMU background snapshots', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-bg-'));
     g = await startGuest(env!, `ck-${process.pid}-bg`, undefined, checkpointHostUri(env!));
     tcp = await openConnection(env!.host1Uri);
-    folder = join(env!.images, '.tandem-checkpoints', g.guest.uuid);
+    folder = checkpointFolderOf(env!, g.guest.uuid);
   });
 
   afterAll(async () => {

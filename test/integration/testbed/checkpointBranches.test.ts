@@ -14,7 +14,7 @@ import { UnsupportedError } from '../../../main/core/errors';
 import { openConnection, virDomainState, virDomainUndefineFlagsValues, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { counterResumedSince, createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
-import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
+import { checkpointEngine, checkpointFolderOf, checkpointHostUri, HOST_ID } from './checkpointFixture';
 import { diskCounter, qemuImgInfo } from './snapshotTestbed';
 
 const env = testbedOrFail();
@@ -48,7 +48,7 @@ describe.skipIf(!env)('checkpoint engine: agent guest, branches, commit to a cop
     await conn?.close().catch(() => undefined);
     if (guest) {
       await removeTinyGuest(guest);
-      await rm(join(env!.images, '.tandem-checkpoints', guest.uuid), { recursive: true, force: true });
+      await rm(checkpointFolderOf(env!, guest.uuid), { recursive: true, force: true });
     }
     for (const copy of copies) await rm(copy, { force: true });
     await rm(dataDir, { recursive: true, force: true });

@@ -2,6 +2,7 @@
  * The checkpoint engine wired to a real test bed host through the binding (the same parts createTandem
  * wires), for the checkpoint suites and their crash child (checkpointCrashChild.ts).
  */
+import { join } from 'node:path';
 import { CheckpointEngine } from '../../../main/core/checkpoints/CheckpointEngine';
 import type { MemoryStateStore } from '../../../main/core/checkpoints/ports';
 import { PlainMemoryStateStore } from '../../../main/core/checkpoints/PlainMemoryStateStore';
@@ -19,6 +20,15 @@ export const HOST_ID = 'testbed-host1';
  */
 export function checkpointHostUri(env: TestbedEnv): string {
   return env.host1SocketUri;
+}
+
+/**
+ * Where the engine keeps a test bed guest's checkpoint files: `.tandem-checkpoints/<uuid>` next to its disk
+ * (every tiny guest's disk is in env.images). Spelled out here, not taken from the engine, so that the suites
+ * check the files where the README says they are.
+ */
+export function checkpointFolderOf(env: TestbedEnv, vmUuid: string): string {
+  return join(env.images, '.tandem-checkpoints', vmUuid);
 }
 
 /** `memory`: the app's sealed store in the memory-state suite; whole plain files where a suite is about disks and recovery. */

@@ -17,7 +17,7 @@ import { HALT_ENV } from '../../../main/core/checkpoints/CheckpointJournal';
 import { openConnection, virDomainState } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { counterResumedSince, SERIAL, serialLogSize, waitForSerial } from '../../testbed/tinyGuest';
-import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
+import { checkpointEngine, checkpointFolderOf, checkpointHostUri, HOST_ID } from './checkpointFixture';
 import { diskCounter, lastCounter, qemuImgInfo, removeGuest, startGuest, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
 
 const execFileAsync = promisify(execFile);
@@ -64,7 +64,7 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-crash-'));
     g = await startGuest(env!, `ck-${process.pid}-crash`, undefined, checkpointHostUri(env!));
-    folder = join(env!.images, '.tandem-checkpoints', g.guest.uuid);
+    folder = checkpointFolderOf(env!, g.guest.uuid);
   });
 
   afterAll(async () => {

@@ -39,7 +39,7 @@ import { callError, startInProcessTandem, type InProcessTandem } from '../../sup
 import { testbedOrFail } from '../../support/requireTestbed';
 import { startSecretService, type PrivateSecretService } from '../../support/secretService';
 import { counterResumedSince, createTinyGuest, lastCounter, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
-import { checkpointHostUri, HOST_ID } from './checkpointFixture';
+import { checkpointFolderOf, checkpointHostUri, HOST_ID } from './checkpointFixture';
 import { removeGuest, startGuest, type RunningGuest } from './snapshotTestbed';
 
 const execFileAsync = promisify(execFile);
@@ -227,7 +227,7 @@ describe.skipIf(!env)('checkpoint revert: libvirtd killed in the middle', () => 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-revert-kill-'));
     g = await startGuest(env!, `ck-${process.pid}-rkill`, undefined, checkpointHostUri(env!));
-    folder = join(env!.images, '.tandem-checkpoints', g.guest.uuid);
+    folder = checkpointFolderOf(env!, g.guest.uuid);
     await waitForLatestCounterAbove(g, 2);
     const offset = await serialLogSize(g.guest.serialLogPath);
     const cp = await engineOn(new LibvirtCheckpointHypervisor(() => g.conn)).take(vm(), { name: 'target' });
@@ -307,7 +307,7 @@ describe.skipIf(!env)('checkpoint revert in the app: libvirtd killed after the s
   let conn: Connection;
   let hostId: string;
   const ref = () => ({ hostId, uuid: guest.uuid });
-  const folder = () => join(env!.images, '.tandem-checkpoints', guest.uuid);
+  const folder = () => checkpointFolderOf(env!, guest.uuid);
 
   beforeAll(async () => {
     keyring = await startSecretService();

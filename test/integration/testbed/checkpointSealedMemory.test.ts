@@ -19,7 +19,7 @@ import { virDomainState } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { startSecretService, type PrivateSecretService } from '../../support/secretService';
 import { counterResumedSince, SERIAL, serialLogSize, waitForSerial } from '../../testbed/tinyGuest';
-import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
+import { checkpointEngine, checkpointFolderOf, checkpointHostUri, HOST_ID } from './checkpointFixture';
 import { lastCounter, removeGuest, startGuest, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
 
 const env = testbedOrFail();
@@ -66,7 +66,7 @@ describe.skipIf(!env)('sealed delta memory states on a real QEMU guest', () => {
   });
 
   afterAll(async () => {
-    const folder = join(env!.images, '.tandem-checkpoints', g?.guest.uuid ?? 'none');
+    const folder = checkpointFolderOf(env!, g?.guest.uuid ?? 'none');
     await removeGuest(g);
     await rm(folder, { recursive: true, force: true });
     await rm(dataDir, { recursive: true, force: true });

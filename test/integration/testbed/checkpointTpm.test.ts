@@ -24,7 +24,7 @@ import { openConnection, virDomainState, virDomainUndefineFlagsValues, type Conn
 import { testbedOrFail } from '../../support/requireTestbed';
 import { startSecretService, type PrivateSecretService } from '../../support/secretService';
 import { counterResumedSince, createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, serialText, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
-import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
+import { checkpointEngine, checkpointFolderOf, checkpointHostUri, HOST_ID } from './checkpointFixture';
 
 const env = testbedOrFail();
 
@@ -37,7 +37,7 @@ describe.skipIf(!env)('checkpoints of a guest with an emulated TPM 2.0', () => {
   let keyring: PrivateSecretService;
   let store: SealedMemoryStateStore;
   const vm = () => ({ hostId: HOST_ID, uuid: guest.uuid });
-  const folder = () => join(env!.images, '.tandem-checkpoints', guest.uuid);
+  const folder = () => checkpointFolderOf(env!, guest.uuid);
 
   /** Starts the guest and returns what its TPM and disk held at boot. */
   async function boot(): Promise<{ nv: string; disk: number; offset: number }> {

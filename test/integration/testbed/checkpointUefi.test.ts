@@ -11,7 +11,7 @@ import { XmlDocument, XmlNode } from '../../../main/core/xml/XmlDocument';
 import { openConnection, virDomainState, virDomainUndefineFlagsValues, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
-import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
+import { checkpointEngine, checkpointFolderOf, checkpointHostUri, HOST_ID } from './checkpointFixture';
 
 const env = testbedOrFail();
 const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
@@ -60,7 +60,7 @@ describe.skipIf(!env)('checkpoint engine on a UEFI guest', () => {
     await conn?.close().catch(() => undefined);
     if (guest) {
       await removeTinyGuest(guest);
-      await rm(join(env!.images, '.tandem-checkpoints', guest.uuid), { recursive: true, force: true });
+      await rm(checkpointFolderOf(env!, guest.uuid), { recursive: true, force: true });
     }
     if (nvram) await rm(nvram, { force: true });
     await rm(dataDir, { recursive: true, force: true });

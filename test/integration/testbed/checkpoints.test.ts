@@ -14,7 +14,7 @@ import type { CheckpointEngine } from '../../../main/core/checkpoints/Checkpoint
 import { openConnection, virDomainState } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, serialLogSize, waitForSerial } from '../../testbed/tinyGuest';
-import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
+import { checkpointEngine, checkpointFolderOf, checkpointHostUri, HOST_ID } from './checkpointFixture';
 import { diskCounter, lastCounter, qemuImgInfo, removeGuest, startGuest, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
 
 const env = testbedOrFail();
@@ -45,7 +45,7 @@ async function startCheckpointGuest(suffix: string): Promise<{ g: RunningGuest; 
 
 /** The guest, its checkpoint folder next to its disk and the engine's data folder. */
 async function removeCheckpointGuest(g: RunningGuest | undefined, dataDir: string | undefined): Promise<void> {
-  const folder = join(env!.images, '.tandem-checkpoints', g?.guest.uuid ?? 'none');
+  const folder = checkpointFolderOf(env!, g?.guest.uuid ?? 'none');
   await removeGuest(g);
   await rm(folder, { recursive: true, force: true });
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -152,7 +152,7 @@ describe.skipIf(!env)('checkpoint engine on a real QEMU guest', () => {
   });
 
   it('commits the current state into the base disk: chain gone, VM running, base has the latest data', async () => {
-    const folder = join(env!.images, '.tandem-checkpoints', g.guest.uuid);
+    const folder = checkpointFolderOf(env!, g.guest.uuid);
     await waitForCounterAbove(g.guest, (await lastCounter(g.guest)) + 1);
     const tree = await engine.commit(vm(), { mode: 'fold' });
     expect(tree.checkpoints).toEqual([]);

@@ -4,10 +4,10 @@
  * unknown checkpoint.
  */
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
+import { checkpointFolderOf } from './checkpointFixture';
 import { startSecretService, type PrivateSecretService } from '../../support/secretService';
 import { createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 
@@ -40,7 +40,7 @@ describe.skipIf(!env)('checkpoints through the contract', () => {
     await t?.stop();
     if (guest) {
       await removeTinyGuest(guest);
-      await rm(join(env!.images, '.tandem-checkpoints', guest.uuid), { recursive: true, force: true });
+      await rm(checkpointFolderOf(env!, guest.uuid), { recursive: true, force: true });
     }
     await keyring?.stop();
   });
