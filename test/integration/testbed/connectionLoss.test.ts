@@ -30,7 +30,7 @@ import type { DeployRequestInput } from '../../../preload/api/deploy';
 import type { LabRequestInput } from '../../../preload/api/labs';
 import type { Job } from '../../../preload/api/jobs';
 import type { HostSummary } from '../../../preload/contract';
-import { startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
+import { startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { netHostUri, testSubnet } from '../../testbed/netHost';
 import { startReplyProxy, type ReplyProxy } from '../../testbed/replyProxy';
@@ -144,8 +144,7 @@ describe.skipIf(!env)('a connection lost under a call', () => {
         await vi.waitFor(async () => expect(await virsh('dominfo', name)).toMatch(/State:\s+shut off/), { timeout: 30_000, interval: 200 });
         expect(held).toBe(true);
         proxy.cut();
-        const done = (j: Job) => j.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(j.state);
-        const job = (await t.client.call('jobs.list', {})).find(done) ?? (await t.nextEvent('jobs.changed', done, 120_000));
+        const job = await waitForJobEnd(t, jobId, 120_000);
         expect(job.state).toBe('failed');
         expect(job.error?.name, job.error?.message).toBe('HostUnreachable');
         expect(await leftovers()).toEqual([]);
@@ -203,8 +202,7 @@ describe.skipIf(!env)('a connection lost under a call', () => {
       const { jobId } = await t.client.call('provisioning.deployLab', input);
       await vi.waitFor(async () => expect(await virsh('net-info', name)).toMatch(until), { timeout: 30_000, interval: 200 });
       proxy.cut();
-      const done = (j: Job) => j.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(j.state);
-      return (await t.client.call('jobs.list', {})).find(done) ?? (await t.nextEvent('jobs.changed', done, 120_000));
+      return waitForJobEnd(t, jobId, 120_000);
     }
 
     it('its definition: fails as HostUnreachable, and the rollback removes the network it never heard of', async () => {

@@ -14,7 +14,6 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOY_STEPS } from '../../../main/core/provisioning/deploy/Deployer';
 import { DeployReportSchema, type DeployRequestInput } from '../../../preload/api/deploy';
-import type { Job } from '../../../preload/api/jobs';
 import type { HostSummary } from '../../../preload/contract';
 import { callError, startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
@@ -58,7 +57,6 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
     } as DeployRequestInput;
   }
 
-  const jobEnd = (jobId: string, timeoutMs = 120_000): Promise<Job> => waitForJobEnd(t, jobId, timeoutMs);
 
   async function removeVm(name: string): Promise<void> {
     await virsh('destroy', name).catch(() => undefined);
@@ -105,7 +103,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
       if (j.kind === 'deploy' && j.state === 'running') phases.push(String(j.progress.figures.step ?? j.progress.phase));
     });
     const { jobId } = await t.client.call('provisioning.deploy', request({ name }));
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 120_000);
     off();
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     const report = DeployReportSchema.parse(job.result);
@@ -137,7 +135,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
   it('deploys a full copy (no backing store) and an extra empty data disk', async () => {
     const name = `d${tag}-full`;
     const { jobId } = await t.client.call('provisioning.deploy', request({ name, systemDisk: 'full-copy' }, { disks: [{ sizeGiB: 1 }, { sizeGiB: 2, bus: 'sata' }] }));
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 120_000);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     expect(await virsh('vol-dumpxml', '--pool', POOL, `${name}-disk0.qcow2`)).not.toContain('<backingStore>');
     expect(await virsh('vol-dumpxml', '--pool', POOL, `${name}-disk1.qcow2`)).toMatch(/<capacity unit='bytes'>2147483648<\/capacity>/);
@@ -158,7 +156,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
     });
     try {
       const { jobId } = await t.client.call('provisioning.deploy', request({ name }, { disks: [{ sizeGiB: 1 }, { sizeGiB: 1 }] }));
-      const job = await jobEnd(jobId);
+      const job = await waitForJobEnd(t, jobId, 120_000);
       expect(job.state).toBe('cancelled');
       expect(job.error?.code).toBe('deploy.cancelled');
       expect(await leftovers(name)).toEqual([]);
@@ -172,7 +170,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
     const name = `d${tag}-cancel-rpc`;
     const { jobId } = await t.client.call('provisioning.deploy', request({ name }));
     await t.client.call('jobs.cancel', { jobId });
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 120_000);
     expect(job.state).toBe('cancelled');
     expect(await leftovers(name)).toEqual([]);
     await rm(join(env!.images, `${name}.serial.log`), { force: true });
@@ -181,7 +179,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
   it('libvirt refusing the start midway (NIC on an inactive network) fails the job and removes disks, seed and domain', async () => {
     const name = `d${tag}-refused`;
     const { jobId } = await t.client.call('provisioning.deploy', request({ name }, { nics: [{ network: OFF_NETWORK }] }));
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 120_000);
     expect(job.state).toBe('failed');
     expect(job.error?.message).toMatch(/not active/);
     expect(await leftovers(name)).toEqual([]);
@@ -212,7 +210,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
         env: { ...process.env, TANDEM_TESTBED_SLOT: slot, TANDEM_TESTBED_DIR: env!.dir },
       });
       await back;
-      const job = await jobEnd(jobId);
+      const job = await waitForJobEnd(t, jobId, 120_000);
       expect(job.state).toBe('failed');
       expect(job.error?.name, job.error?.message).toBe('HostUnreachable');
       expect(await leftovers(name)).toEqual([]);

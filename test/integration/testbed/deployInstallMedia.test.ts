@@ -18,7 +18,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOY_STEPS } from '../../../main/core/provisioning/deploy/Deployer';
 import { DomainXml } from '../../../main/core/inventory/DomainXml';
 import { DeployReportSchema, type DeployRequestInput } from '../../../preload/api/deploy';
-import type { Job } from '../../../preload/api/jobs';
 import type { ContractCallError } from '../../../preload/client';
 import type { HostSummary } from '../../../preload/contract';
 import { callError, startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
@@ -81,7 +80,6 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
     } as DeployRequestInput;
   }
 
-  const jobEnd = (jobId: string, timeoutMs = 120_000): Promise<Job> => waitForJobEnd(t, jobId, timeoutMs);
 
   async function removeVm(name: string): Promise<void> {
     await virsh('destroy', name).catch(() => undefined);
@@ -140,7 +138,7 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
     expect(DomainXml.parse(preview).bootOrder).toEqual(['hd']);
     expect(DomainXml.parse(firstBootXml!).bootOrder).toEqual(['cdrom', 'hd']);
     const { jobId } = await t.client.call('provisioning.deploy', deployInput(name));
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 120_000);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     const report = DeployReportSchema.parse(job.result);
     expect(report.volumes).toEqual([{ pool: POOL, volume: `${name}-disk0.qcow2` }]);
@@ -175,7 +173,7 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
   it('deploys on i440fx from a path outside every pool (Debian 8): an IDE CD-ROM of that file, and boots it', async () => {
     const name = `i${tag}-pc`;
     const { jobId } = await t.client.call('provisioning.deploy', deployInput(name, { osinfoId: 'debian8', installMedia: { kind: 'path', path: outsideIso } }));
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 120_000);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     const serial = join(env!.images, `${name}.serial.log`);
     await waitForSerial(serial, ISOLINUX_BANNER, 90_000);
@@ -199,7 +197,7 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
     });
     try {
       const { jobId } = await t.client.call('provisioning.deploy', deployInput(name, {}, {}));
-      const job = await jobEnd(jobId);
+      const job = await waitForJobEnd(t, jobId, 120_000);
       expect(job.state).toBe('cancelled');
       expect(job.error?.code).toBe('deploy.cancelled');
       expect(await leftovers(name)).toEqual([]);
@@ -217,7 +215,7 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
       ...input,
       request: { ...input.request, hardware: { ...input.request.hardware, nics: [{ network: OFF_NETWORK }] } },
     } as DeployRequestInput);
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 120_000);
     expect(job.state).toBe('failed');
     expect(job.error?.message).toMatch(/not active/);
     expect(await leftovers(name)).toEqual([]);

@@ -13,9 +13,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DeployReportSchema } from '../../../preload/api/deploy';
 import type { GuestAddress } from '../../../preload/api/guestAddresses';
-import type { Job } from '../../../preload/api/jobs';
 import type { EventPayload, HostSummary } from '../../../preload/contract';
-import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
+import { callError, startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { netHostUri, testSubnet } from '../../testbed/netHost';
 import { SERIAL, createTinyGuest, removeTinyGuest, tinyGuestDeployOptions, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
@@ -78,8 +77,7 @@ describe.skipIf(!env)('guest addresses on the network host', () => {
         hardware: { vcpus: 1, memoryMiB: 128, disks: [{ sizeGiB: 1 }], graphics: 'none', nics: [{ network: `ga${tag}-dhcp`, model: 'virtio' }] },
       },
     });
-    const done = (j: Job) => j.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(j.state);
-    const job = (await t.client.call('jobs.list', {})).find(done) ?? (await t.nextEvent('jobs.changed', done, 120_000));
+    const job = await waitForJobEnd(t, jobId, 120_000);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     const report = DeployReportSchema.parse(job.result);
     expect(report).toMatchObject({ address: null, addresses: [], addressNote: expect.stringMatching(/^Not known yet after 500 ms/) });

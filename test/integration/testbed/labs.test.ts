@@ -15,9 +15,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabReportSchema, type LabRequestInput } from '../../../preload/api/labs';
-import type { Job } from '../../../preload/api/jobs';
 import type { HostSummary } from '../../../preload/contract';
-import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
+import { callError, startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { inNetHost, netHostUri, testSubnet } from '../../testbed/netHost';
 import { SERIAL, serialText, tinyGuestDeployOptions, waitForSerial } from '../../testbed/tinyGuest';
@@ -51,12 +50,6 @@ describe.skipIf(!env)('provisioning.deployLab on the test bed', () => {
   });
   const lab = (suffix: string, vmNames: string[], offset = 0): LabRequestInput =>
     ({ hostId: host.id, name: `l${tag}-${suffix}`, subnet: subnet(offset), vms: vmNames.map((n) => vm(`l${tag}-${n}`)) }) as LabRequestInput;
-
-  async function jobEnd(jobId: string, timeoutMs = 240_000): Promise<Job> {
-    const done = (j: Job) => j.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(j.state);
-    const current = (await t.client.call('jobs.list', {})).find(done);
-    return current ?? t.nextEvent('jobs.changed', done, timeoutMs);
-  }
 
   beforeAll(async () => {
     await mkdir(poolDir, { recursive: true });
@@ -102,7 +95,7 @@ describe.skipIf(!env)('provisioning.deployLab on the test bed', () => {
       await inNetHost(env!, 'ip', 'addr', 'add', `${a}.${b}.${c}.1/24`, 'dev', squatter);
       await inNetHost(env!, 'ip', 'link', 'set', squatter, 'up');
       const { jobId } = await t.client.call('provisioning.deployLab', lab('inuse', ['a', 'b', 'c'], 1));
-      const job = await jobEnd(jobId);
+      const job = await waitForJobEnd(t, jobId, 240_000);
       expect(job).toMatchObject({ kind: 'deploy-lab', state: 'failed' });
       expect(job.error?.message).toContain(`Network is already in use by interface ${squatter}`);
       expect(await leftovers()).toEqual([]);
@@ -113,7 +106,7 @@ describe.skipIf(!env)('provisioning.deployLab on the test bed', () => {
 
   it('three tiny guests come up on a new isolated network: marker, DHCP lease reported by the job, peers reachable', async () => {
     const { jobId } = await t.client.call('provisioning.deployLab', lab('up', ['a', 'b', 'c']));
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 240_000);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     const report = LabReportSchema.parse(job.result);
     expect(report.network).toBe(`l${tag}-up`);
