@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { mkdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import type { HostSummary } from '../../../preload/contract';
 import { callError, startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, tinyGuestDeployOptions, waitForSerial } from '../../testbed/tinyGuest';
+import { defineOffNetwork, deployLeftovers, removeDeployedVm, removeDeploySuite, virshOn } from './deploySuiteHost';
 
 const env = testbedOrFail();
 const execFileAsync = promisify(execFile);
@@ -31,18 +32,10 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
   let t: InProcessTandem;
   let host: HostSummary;
   const poolDir = join(env?.images ?? '', `deploy-pool-${tag}`);
-  const virsh = async (...args: string[]) => (await execFileAsync('virsh', ['-c', env!.host1Uri, ...args])).stdout;
+  const virsh = virshOn(env?.host1Uri ?? '');
 
   /** Domains and volumes of ours that libvirt still has, per virsh. */
-  async function leftovers(prefix: string): Promise<string[]> {
-    const domains = (await virsh('list', '--all', '--name')).split('\n').map((s) => s.trim());
-    await virsh('pool-refresh', POOL);
-    const volumes = (await virsh('vol-list', POOL))
-      .split('\n')
-      .slice(2)
-      .map((line) => line.trim().split(/\s+/)[0] ?? '');
-    return [...domains, ...volumes].filter((n) => n.startsWith(prefix));
-  }
+  const leftovers = (prefix: string) => deployLeftovers(virsh, POOL, prefix);
 
   function request(overrides: Partial<DeployRequestInput> = {}, hardware: Record<string, unknown> = {}): DeployRequestInput {
     return {
@@ -58,12 +51,6 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
   }
 
 
-  async function removeVm(name: string): Promise<void> {
-    await virsh('destroy', name).catch(() => undefined);
-    await virsh('undefine', name, '--nvram').catch(() => undefined);
-    for (const vol of await leftovers(name)) await virsh('vol-delete', '--pool', POOL, vol).catch(() => undefined);
-  }
-
   beforeAll(async () => {
     await mkdir(poolDir, { recursive: true });
     // Persistent, so it comes back with the daemon in the host-drop test.
@@ -71,8 +58,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
     await virsh('pool-start', POOL);
     await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', join(poolDir, BASE_IMAGE), '64M']);
     await virsh('pool-refresh', POOL);
-    // Defined, never started: starting a VM with a NIC on it is refused by libvirt ("network is not active").
-    await execFileAsync('sh', ['-c', `printf '%s' "$0" | virsh -c '${env!.host1Uri}' net-define /dev/stdin`, `<network><name>${OFF_NETWORK}</name></network>`]);
+    await defineOffNetwork(env!.host1Uri, OFF_NETWORK);
     t = await startInProcessTandem({
       demo: 'never',
       ...tinyGuestDeployOptions(env!),
@@ -84,16 +70,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
 
   afterAll(async () => {
     await t?.stop();
-    if (!env) return;
-    for (const name of (await virsh('list', '--all', '--name')).split('\n').map((s) => s.trim())) {
-      if (name.startsWith(`d${tag}`)) await removeVm(name);
-    }
-    await virsh('net-undefine', OFF_NETWORK).catch(() => undefined);
-    await virsh('pool-destroy', POOL).catch(() => undefined);
-    await virsh('pool-undefine', POOL).catch(() => undefined);
-    await rm(poolDir, { recursive: true, force: true });
-    // Serial logs of VMs a test did not remove itself (a deploy rolled back after its VM started keeps its log).
-    for (const file of await readdir(env.images)) if (file.startsWith(`d${tag}`)) await rm(join(env.images, file), { force: true });
+    if (env) await removeDeploySuite(virsh, { vmPrefix: `d${tag}`, pool: POOL, offNetwork: OFF_NETWORK, folders: [poolDir], imagesDir: env.images });
   });
 
   it('deploys a linked clone that boots, and the seed user-data reaches the guest', async () => {
@@ -128,7 +105,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
     const duplicate = await callError(t.client.call('provisioning.deploy', request({ name })));
     expect(duplicate).toMatchObject({ errorName: 'Conflict', code: 'deploy.name-taken' });
     expect(await virsh('domstate', name)).toMatch(/running/);
-    await removeVm(name);
+    await removeDeployedVm(virsh, POOL, name);
     await rm(serial, { force: true });
   }, 180_000);
 
@@ -141,7 +118,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
     expect(await virsh('vol-dumpxml', '--pool', POOL, `${name}-disk1.qcow2`)).toMatch(/<capacity unit='bytes'>2147483648<\/capacity>/);
     expect(await virsh('domblklist', name)).toMatch(/sda\s+\S+disk1\.qcow2/);
     await waitForSerial(join(env!.images, `${name}.serial.log`), SERIAL.ready, 90_000);
-    await removeVm(name);
+    await removeDeployedVm(virsh, POOL, name);
     await rm(join(env!.images, `${name}.serial.log`), { force: true });
   }, 180_000);
 
