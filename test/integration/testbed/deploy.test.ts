@@ -18,7 +18,7 @@ import type { HostSummary } from '../../../preload/contract';
 import { callError, startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, tinyGuestDeployOptions, waitForSerial } from '../../testbed/tinyGuest';
-import { defineOffNetwork, deployLeftovers, removeDeployedVm, removeDeploySuite, virshOn } from './deploySuiteHost';
+import { cancelDeployAtStep, defineOffNetwork, deployLeftovers, removeDeployedVm, removeDeploySuite, virshOn } from './deploySuiteHost';
 
 const env = testbedOrFail();
 const execFileAsync = promisify(execFile);
@@ -124,13 +124,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
 
   it.each(DEPLOY_STEPS.map((step) => [step]))('a cancel at step "%s" leaves nothing behind', async (step) => {
     const name = `d${tag}-cancel-${step.replace(/ /g, '-')}`;
-    // Cancelled from the job's own progress report (synchronously), so it lands in exactly that step.
-    let cancelled = false;
-    const off = t.tandem.jobs.jobChanged.on((j) => {
-      if (cancelled || j.kind !== 'deploy' || j.state !== 'running' || j.progress.figures.step !== step || !j.title.endsWith(name)) return;
-      cancelled = true;
-      t.tandem.jobs.cancel(j.id);
-    });
+    const off = cancelDeployAtStep(t, name, step);
     try {
       const { jobId } = await t.client.call('provisioning.deploy', request({ name }, { disks: [{ sizeGiB: 1 }, { sizeGiB: 1 }] }));
       const job = await waitForJobEnd(t, jobId, 120_000);

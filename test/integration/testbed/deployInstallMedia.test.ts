@@ -23,7 +23,7 @@ import type { HostSummary } from '../../../preload/contract';
 import { callError, startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, tinyGuestDeployOptions, waitForSerial } from '../../testbed/tinyGuest';
-import { defineOffNetwork, deployLeftovers, poolVolumes as poolVolumesOf, removeDeployedVm, removeDeploySuite, virshOn } from './deploySuiteHost';
+import { cancelDeployAtStep, defineOffNetwork, deployLeftovers, poolVolumes as poolVolumesOf, removeDeployedVm, removeDeploySuite, virshOn } from './deploySuiteHost';
 
 const env = testbedOrFail();
 const execFileAsync = promisify(execFile);
@@ -168,12 +168,7 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
 
   it.each(DEPLOY_STEPS.map((step) => [step]))('a cancel at step "%s" leaves the ISO intact and nothing else', async (step) => {
     const name = `i${tag}-cancel-${step.replace(/ /g, '-')}`;
-    let cancelled = false;
-    const off = t.tandem.jobs.jobChanged.on((j) => {
-      if (cancelled || j.kind !== 'deploy' || j.state !== 'running' || j.progress.figures.step !== step || !j.title.endsWith(name)) return;
-      cancelled = true;
-      t.tandem.jobs.cancel(j.id);
-    });
+    const off = cancelDeployAtStep(t, name, step);
     try {
       const { jobId } = await t.client.call('provisioning.deploy', deployInput(name, {}, {}));
       const job = await waitForJobEnd(t, jobId, 120_000);

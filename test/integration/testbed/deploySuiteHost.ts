@@ -7,6 +7,8 @@ import { execFile } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Disposable } from '../../../main/core/hosts/HostDriver';
+import type { InProcessTandem } from '../../support/inProcessTandem';
 
 const execFileAsync = promisify(execFile);
 
@@ -67,4 +69,17 @@ export async function removeDeploySuite(virsh: Virsh, suite: DeploySuiteResource
 /** Defined, never started: libvirt refuses to start a VM with a NIC on it ("network is not active"). */
 export async function defineOffNetwork(uri: string, name: string): Promise<void> {
   await execFileAsync('sh', ['-c', `printf '%s' "$0" | virsh -c '${uri}' net-define /dev/stdin`, `<network><name>${name}</name></network>`]);
+}
+
+/**
+ * Cancels the deploy of `vmName` from the job's own progress report (synchronously), so that the cancel lands in
+ * exactly `step`. Dispose of it at the end of the test.
+ */
+export function cancelDeployAtStep(t: InProcessTandem, vmName: string, step: string): Disposable {
+  let cancelled = false;
+  return t.tandem.jobs.jobChanged.on((j) => {
+    if (cancelled || j.kind !== 'deploy' || j.state !== 'running' || j.progress.figures.step !== step || !j.title.endsWith(vmName)) return;
+    cancelled = true;
+    t.tandem.jobs.cancel(j.id);
+  });
 }
