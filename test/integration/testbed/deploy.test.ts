@@ -18,11 +18,10 @@ import type { HostSummary } from '../../../preload/contract';
 import { callError, startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, tinyGuestDeployOptions, waitForSerial } from '../../testbed/tinyGuest';
-import { cancelDeployAtStep, defineOffNetwork, deployLeftovers, removeDeployedVm, removeDeploySuite, virshOn } from './deploySuiteHost';
+import { BASE_IMAGE, cancelDeployAtStep, defineOffNetwork, deployLeftovers, removeDeployedVm, removeDeploySuite, virshOn } from './deploySuiteHost';
 
 const env = testbedOrFail();
 const execFileAsync = promisify(execFile);
-const BASE_IMAGE = 'debian-11-genericcloud-amd64.qcow2';
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBkQk0B9cT3sXbHqJ0m8p1mJt1V5bQq3eS2y8ZgL0aBc alice@laptop';
 const tag = randomBytes(3).toString('hex');
 const POOL = `deploy-${tag}`;

@@ -1,10 +1,10 @@
 /**
- * What the deploy suites (deploy.test.ts, deployInstallMedia.test.ts) create on a test bed host, seen and
- * removed through virsh, an independent reader: the domains and volumes a deploy leaves, and the suite's own
- * storage pool, never-started network and folders.
+ * What the deploy suites (deploy, deployInstallMedia, labs, guestAddresses, connectionLoss) create on a test bed
+ * host, seen and removed through virsh, an independent reader: the domains, volumes and networks a deploy
+ * leaves, and the suite's own storage pool, never-started network and folders.
  */
 import { execFile } from 'node:child_process';
-import { readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Disposable } from '../../../main/core/hosts/HostDriver';
@@ -14,12 +14,45 @@ const execFileAsync = promisify(execFile);
 
 export type Virsh = (...args: string[]) => Promise<string>;
 
+/** A "Debian 11 cloud image" to osinfo, which identifies it by its file name: the image cloud-image deploys start from. */
+export const BASE_IMAGE = 'debian-11-genericcloud-amd64.qcow2';
+
 export function virshOn(uri: string): Virsh {
   return async (...args) => (await execFileAsync('virsh', ['-c', uri, ...args])).stdout;
 }
 
 export async function domainNames(virsh: Virsh): Promise<string[]> {
   return (await virsh('list', '--all', '--name')).split('\n').map((s) => s.trim());
+}
+
+export async function networkNames(virsh: Virsh): Promise<string[]> {
+  return (await virsh('net-list', '--all', '--name')).split('\n').map((s) => s.trim());
+}
+
+/** A transient pool (`pool-create-as`) in `dir` holding an empty 64 MiB qcow2 as BASE_IMAGE. */
+export async function createBaseImagePool(virsh: Virsh, pool: string, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await virsh('pool-create-as', pool, 'dir', '--target', dir);
+  await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', join(dir, BASE_IMAGE), '64M']);
+  await virsh('pool-refresh', pool);
+}
+
+/**
+ * The afterAll of a suite with a transient pool (createBaseImagePool): every domain (stopped, undefined, its
+ * serial log in `imagesDir` deleted) and network whose name starts with `prefix`, then the pool and its folder.
+ */
+export async function removePoolSuite(virsh: Virsh, suite: { prefix: string; pool: string; poolDir: string; imagesDir: string }): Promise<void> {
+  for (const name of (await domainNames(virsh)).filter((n) => n && n.startsWith(suite.prefix))) {
+    await virsh('destroy', name).catch(() => undefined);
+    await virsh('undefine', name).catch(() => undefined);
+    await rm(join(suite.imagesDir, `${name}.serial.log`), { force: true });
+  }
+  for (const name of (await networkNames(virsh)).filter((n) => n && n.startsWith(suite.prefix))) {
+    await virsh('net-destroy', name).catch(() => undefined);
+    await virsh('net-undefine', name).catch(() => undefined);
+  }
+  await virsh('pool-destroy', suite.pool).catch(() => undefined);
+  await rm(suite.poolDir, { recursive: true, force: true });
 }
 
 /** The volumes of `pool` after a refresh (files put there behind libvirt's back included). */
