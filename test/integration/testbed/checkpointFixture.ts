@@ -13,8 +13,9 @@ import type { MemoryStateStore } from '../../../main/core/checkpoints/ports';
 import { PlainMemoryStateStore } from '../../../main/core/checkpoints/PlainMemoryStateStore';
 import { LibvirtCheckpointHypervisor, type LibvirtCheckpointOptions } from '../../../main/drivers/libvirt/LibvirtCheckpointHypervisor';
 import { QemuImgDiskImages } from '../../../main/drivers/qemuImg/QemuImgDiskImages';
-import type { Connection } from '../../../native-helpers/libvirt/lib/index';
+import type { Connection, Domain } from '../../../native-helpers/libvirt/lib/index';
 import type { TestbedEnv } from '../../testbed/testbedEnv';
+import { removeTinyGuest, type TinyGuest } from '../../testbed/tinyGuest';
 import { removeGuest, startGuest, type RunningGuest } from './snapshotTestbed';
 
 export const HOST_ID = 'testbed-host1';
@@ -65,6 +66,25 @@ export async function removeCheckpointGuest(env: TestbedEnv, g: RunningGuest | u
   await removeGuest(g);
   await rm(folder, { recursive: true, force: true });
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * For afterAll of a suite that defined its guest straight through the binding (anything may be unset when
+ * beforeAll failed part-way): the domain, undefined with `undefineFlags` (what else it has: checkpoint
+ * metadata, NVRAM, TPM state), the connection, the guest's files and its checkpoint folder.
+ */
+export async function removeDefinedCheckpointGuest(
+  env: TestbedEnv,
+  { dom, conn, guest }: { dom?: Domain; conn?: Connection; guest?: TinyGuest },
+  undefineFlags: number,
+): Promise<void> {
+  await dom?.destroy().catch(() => undefined);
+  await dom?.undefine(undefineFlags).catch(() => undefined);
+  await conn?.close().catch(() => undefined);
+  if (guest) {
+    await removeTinyGuest(guest);
+    await rm(checkpointFolderOf(env, guest.uuid), { recursive: true, force: true });
+  }
 }
 
 const CRASH_CHILD = join(import.meta.dirname, 'checkpointCrashChild.ts');
