@@ -26,7 +26,7 @@ import { LibvirtCheckpointHypervisor, snapshotXml } from '../main/drivers/libvir
 import { SealedMemoryStateStore } from '../main/drivers/memoryState/SealedMemoryStateStore';
 import { openConnection, virDomainEventID, virDomainEventType, virDomainSnapshotCreateFlags, type Connection, type Domain } from '../native-helpers/libvirt/lib/index';
 import { startSecretService } from '../test/support/secretService';
-import { checkpointEngine, checkpointHostUri, HOST_ID } from '../test/integration/testbed/checkpointFixture';
+import { checkpointEngine, checkpointFolderOf, checkpointHostUri, HOST_ID } from '../test/integration/testbed/checkpointFixture';
 import { readTestbedEnv, type TestbedEnv } from '../test/testbed/testbedEnv';
 import { createTinyGuest, removeTinyGuest, waitForSerial, type TinyGuest } from '../test/testbed/tinyGuest';
 import { median } from './stats';
@@ -96,7 +96,7 @@ interface BenchGuest {
 async function withGuest(env: TestbedEnv, conn: Connection, mib: number, busyMiB: number | undefined, work: (g: BenchGuest) => Promise<void>): Promise<void> {
   const guest = await createTinyGuest(env, { name: `bench-ck-${process.pid}-${mib}${busyMiB ? '-busy' : ''}`, memoryMiB: mib, ...(busyMiB ? { busyMiB } : {}) });
   const dom = await conn.defineDomainXML(guest.xml);
-  const folder = join(env.images, '.tandem-checkpoints', guest.uuid);
+  const folder = checkpointFolderOf(env, guest.uuid);
   try {
     await mkdir(folder, { recursive: true });
     await dom.create();

@@ -18,7 +18,7 @@ import { createTandem } from '../main/bootstrap/createTandem';
 import { DEPLOY_STEPS } from '../main/core/provisioning/deploy/Deployer';
 import type { DeployReport } from '../main/core/provisioning/deploy/deploySchemas';
 import { readTestbedEnv, type TestbedEnv } from '../test/testbed/testbedEnv';
-import { SERIAL, waitForSerial } from '../test/testbed/tinyGuest';
+import { SERIAL, tinyGuestDeployOptions, waitForSerial } from '../test/testbed/tinyGuest';
 import { median, table } from './stats';
 
 const run = promisify(execFile);
@@ -55,13 +55,7 @@ async function measure(env: TestbedEnv): Promise<Row[]> {
     dataDir: join(work, 'data'),
     demo: 'never',
     localUri: null,
-    deployDirectKernelBoot: {
-      kernel: env.kernel,
-      initrd: env.initrd,
-      cmdline: 'console=ttyS0 quiet panic=-1 tandem.id={name} tandem.seed=1',
-      machine: 'pc',
-      serialLogDir: env.images,
-    },
+    deployDirectKernelBoot: tinyGuestDeployOptions(env).deployDirectKernelBoot,
   });
   const names: string[] = [];
   const tandemRuns: Array<{ running: number; booted: number; steps: Record<string, number> }> = [];

@@ -5,15 +5,14 @@
  * context menu (right-click, and Shift+F10 from the keyboard): its lifecycle items follow the VM's state,
  * Force off asks first, and "Take checkpoint…" opens the take dialog whose checkpoint lands in the tree.
  */
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openConnection, virDomainUndefineFlagsValues, type Connection, type Domain } from '../../native-helpers/libvirt/lib/index';
 import { openAppPage, startBrowserModeApp, type BrowserModeApp } from '../support/browserModeApp';
 import { startSecretService, type PrivateSecretService } from '../support/secretService';
 import { testbedOrFail } from '../support/requireTestbed';
-import { counterResumedSince, createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../testbed/tinyGuest';
+import { removeDefinedCheckpointGuest } from '../integration/testbed/checkpointFixture';
+import { counterResumedSince, createTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../testbed/tinyGuest';
 
 const env = testbedOrFail();
 
@@ -40,13 +39,7 @@ describe.skipIf(!env)('checkpoints in the UI on a real guest', () => {
 
   afterAll(async () => {
     await app?.stop();
-    await dom?.destroy().catch(() => undefined);
-    await dom?.undefine(virDomainUndefineFlagsValues.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA).catch(() => undefined);
-    await conn?.close().catch(() => undefined);
-    if (guest) {
-      await removeTinyGuest(guest);
-      await rm(join(env!.images, '.tandem-checkpoints', guest.uuid), { recursive: true, force: true });
-    }
+    await removeDefinedCheckpointGuest(env!, { dom, conn, guest }, virDomainUndefineFlagsValues.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA);
     await keyring?.stop();
   });
 

@@ -8,39 +8,27 @@
  * no volume upload) and is rolled back; the UI says so, and neither its network nor its VMs are left.
  * Labs that boot are tested on the test bed (test/integration/testbed/labs.test.ts).
  */
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOnDemoHost, type BrowserModeApp } from '../support/browserModeApp';
+import { describe, expect, it } from 'vitest';
+import { demoHostSuite } from './demoHostSuite';
 
 /** The first catalog call loads the osinfo database (1-2 s of CPU on a shared machine). */
 const POLL = { timeout: 15_000 };
 
 describe('networks and labs, in Chromium, on the demo host', () => {
-  let app: BrowserModeApp;
-  let page: Page;
-  let errors: Error[] = [];
-
-  beforeAll(async () => {
-    ({ app, page, pageErrors: errors } = await startOnDemoHost());
-  });
-
-  afterAll(async () => {
-    await app?.stop();
-  });
-
-  const byId = (id: string) => page.locator(`[data-testid="${id}"]`);
+  const demo = demoHostSuite();
+  const byId = demo.byId;
   /** Selects the demo host in the sidebar (which shows its actions) and opens its page. */
   const openHostPage = async () => {
-    await page.click('[data-testid="host-item-demo"] .host-select');
+    await demo.page.click('[data-testid="host-item-demo"] .host-select');
     await byId('host-open-demo').click();
   };
-  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.id ?? document.activeElement?.tagName);
-  const rowNames = () => page.$$eval('[data-testid^="network-row-"]', (rows) => rows.map((r) => r.getAttribute('data-testid')!.replace('network-row-', '')));
+  const focused = () => demo.page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.id ?? document.activeElement?.tagName);
+  const rowNames = () => demo.page.$$eval('[data-testid^="network-row-"]', (rows) => rows.map((r) => r.getAttribute('data-testid')!.replace('network-row-', '')));
   const topologyNetworks = async () => {
     await byId('topology-open').click();
     await byId('topology-view').waitFor();
-    await page.waitForSelector('[data-testid="topology-node-network:demo:default"]', POLL);
-    const nodes = await page.$$eval('[data-testid^="topology-node-network:"]', (els) => els.map((e) => e.getAttribute('data-testid')!.replace('topology-node-network:demo:', '')));
+    await demo.page.waitForSelector('[data-testid="topology-node-network:demo:default"]', POLL);
+    const nodes = await demo.page.$$eval('[data-testid^="topology-node-network:"]', (els) => els.map((e) => e.getAttribute('data-testid')!.replace('topology-node-network:demo:', '')));
     const text = (await byId('topology-view').locator('svg').textContent()) ?? '';
     await byId('topology-close').click();
     await byId('topology-view').waitFor({ state: 'detached' });
@@ -52,7 +40,7 @@ describe('networks and labs, in Chromium, on the demo host', () => {
     // The page's own facts come first (the demo host once showed an error here: the test driver has no free memory figure).
     await byId('host-memory').waitFor(POLL);
     expect(await byId('host-memory').innerText()).toMatch(/free of 64/);
-    expect(await page.$('[data-testid="host-page-error"]')).toBeNull();
+    expect(await demo.page.$('[data-testid="host-page-error"]')).toBeNull();
     await byId('network-row-lab-net').waitFor(POLL);
     expect(await rowNames()).toEqual(['default', 'lab-net']);
     expect(await byId('network-mode-default').innerText()).toBe('NAT');
@@ -67,20 +55,20 @@ describe('networks and labs, in Chromium, on the demo host', () => {
     await byId('network-new').click();
     await byId('network-dialog').waitFor();
     // The name field has the focus: the form is filled from the keyboard.
-    await page.keyboard.type('e2e-net');
+    await demo.page.keyboard.type('e2e-net');
     // Tab stays in the dialog: back from its first field to its last button, and on again.
-    await page.keyboard.press('Shift+Tab');
+    await demo.page.keyboard.press('Shift+Tab');
     expect(await focused()).toBe('network-create');
-    await page.keyboard.press('Tab');
+    await demo.page.keyboard.press('Tab');
     expect(await focused()).toBe('network-field-name');
-    await page.keyboard.press('Tab');
-    await page.keyboard.press('Tab');
-    await page.keyboard.type('10.77.0.0/16');
+    await demo.page.keyboard.press('Tab');
+    await demo.page.keyboard.press('Tab');
+    await demo.page.keyboard.type('10.77.0.0/16');
     await expect.poll(() => byId('net-error-subnet').innerText()).toBe('The subnet 10.77.0.0/16 overlaps 10.77.0.0/24 of the network "lab-net"');
-    await page.keyboard.press('Enter');
+    await demo.page.keyboard.press('Enter');
     // Refused at the field: the dialog stays, with the focus on the subnet.
     expect(await byId('network-dialog').isVisible()).toBe(true);
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('network-field-subnet');
+    expect(await demo.page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('network-field-subnet');
     await byId('network-field-subnet').fill('10.123.0.0/24');
     await expect.poll(() => byId('net-error-subnet').count()).toBe(0);
     await byId('network-field-dhcp-start').fill('10.123.0.1');
@@ -116,7 +104,7 @@ describe('networks and labs, in Chromium, on the demo host', () => {
     await byId('network-stop-lab-net').click();
     expect(await byId('network-confirm-text').innerText()).toMatch(/^The VMs on it lose their link to it until it runs again: "db-primary", "db-replica", "router-lab", "web-frontend" \(running: /);
     // Cancel has the focus: Enter keeps the network running.
-    await page.keyboard.press('Enter');
+    await demo.page.keyboard.press('Enter');
     await byId('network-confirm').waitFor({ state: 'detached' });
     expect(await byId('network-state-lab-net').innerText()).toBe('active');
   });
@@ -127,7 +115,7 @@ describe('networks and labs, in Chromium, on the demo host', () => {
       'It is used by "db-primary", "db-replica", "router-lab", "web-frontend". A network is deleted only once no VM has an interface on it: remove theirs first.',
     );
     expect(await byId('network-confirm-ok').isDisabled()).toBe(true);
-    await page.keyboard.press('Escape');
+    await demo.page.keyboard.press('Escape');
     await byId('network-confirm').waitFor({ state: 'detached' });
     // The focus is back on the button that opened the dialog.
     expect(await focused()).toBe('network-delete-lab-net');
@@ -146,9 +134,9 @@ describe('networks and labs, in Chromium, on the demo host', () => {
     await byId('host-page-close').click();
     await byId('new-lab').click();
     await byId('lab-step-lab').waitFor();
-    await page.keyboard.type('e2e-lab');
+    await demo.page.keyboard.type('e2e-lab');
     await byId('lab-field-subnet').fill('10.77.0.0/24'); // lab-net's: known to overlap only once the host is chosen
-    await page.keyboard.press('Enter');
+    await demo.page.keyboard.press('Enter');
     await byId('lab-step-vms').waitFor();
     // Nothing added yet: the step refuses to go on, at its field.
     await byId('lab-next').click();
@@ -184,7 +172,7 @@ describe('networks and labs, in Chromium, on the demo host', () => {
     await expect.poll(() => byId('lab-deploy').isEnabled(), POLL).toBe(true);
 
     await byId('lab-deploy').click();
-    const job = page.locator('[data-testid="lab-deploy-status"] .job');
+    const job = demo.page.locator('[data-testid="lab-deploy-status"] .job');
     await expect.poll(() => job.getAttribute('data-state'), POLL).toBe('failed');
     expect(await job.locator('.job-title').innerText()).toBe('Deploy lab e2e-lab');
     expect(await job.locator('.job-error').innerText()).toMatch(/virStorageVolUpload/);
@@ -192,7 +180,7 @@ describe('networks and labs, in Chromium, on the demo host', () => {
     expect(await byId('lab-outcome-step').innerText()).toBe('It failed at VM 1 of 2 (e2e-lab-1): writing the cloud-init seed.');
     expect(await byId('lab-outcome').innerText()).toContain('Nothing of the lab is left on Demo host: its network, VMs and their volumes were removed.');
     const jobTestId = await job.getAttribute('data-testid');
-    await page.keyboard.press('Escape');
+    await demo.page.keyboard.press('Escape');
     await byId('lab-dialog').waitFor({ state: 'detached' });
     expect(await focused()).toBe('new-lab');
     // The same job, in the sidebar's jobs panel (finished jobs show once it is opened).
@@ -200,11 +188,11 @@ describe('networks and labs, in Chromium, on the demo host', () => {
     expect(await byId('jobs-panel').locator(`[data-testid="${jobTestId}"]`).getAttribute('data-state')).toBe('failed');
 
     // Nothing left: no lab VM in the table, no lab network on the host page or in the topology.
-    expect(await page.locator('[data-testid^="vm-row-e2e-lab"]').count()).toBe(0);
+    expect(await demo.page.locator('[data-testid^="vm-row-e2e-lab"]').count()).toBe(0);
     await openHostPage();
     await byId('network-row-lab-net').waitFor(POLL);
     expect(await rowNames()).toEqual(['default', 'lab-net']);
     expect((await topologyNetworks()).nodes).toEqual(['default', 'lab-net']);
-    expect(errors).toEqual([]);
+    expect(demo.errors).toEqual([]);
   });
 });

@@ -7,9 +7,8 @@
  * refuses to allocate new volumes, so it fails at the first disk, as deploys there do) and leaves the ISO
  * listed. Deploys that boot an ISO are tested on the QEMU test bed (test/integration/testbed/deployInstallMedia.test.ts).
  */
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOnDemoHost, type BrowserModeApp } from '../support/browserModeApp';
+import { describe, expect, it } from 'vitest';
+import { demoHostSuite } from './demoHostSuite';
 
 /** The first provisioning call loads the osinfo database (1-2 s of CPU on a shared machine). */
 const POLL = { timeout: 15_000 };
@@ -17,19 +16,8 @@ const NETINST = 'debian-11.5.0-amd64-netinst.iso';
 const NETINST_OPTION = `${NETINST} on Demo host (pool default, 389 MiB, Debian 11)`;
 
 describe('installing from an ISO in the New VM wizard, in Chromium, on the demo host', () => {
-  let app: BrowserModeApp;
-  let page: Page;
-  let errors: Error[] = [];
-
-  beforeAll(async () => {
-    ({ app, page, pageErrors: errors } = await startOnDemoHost());
-  });
-
-  afterAll(async () => {
-    await app?.stop();
-  });
-
-  const byId = (id: string) => page.locator(`[data-testid="${id}"]`);
+  const demo = demoHostSuite();
+  const byId = demo.byId;
   const isoOptions = () => byId('field-iso').locator('option').allInnerTexts();
 
   async function openIsoCompose(name: string): Promise<void> {
@@ -48,12 +36,12 @@ describe('installing from an ISO in the New VM wizard, in Chromium, on the demo 
 
     // A path typed by hand, from the keyboard: the last choice, then Tab past Refresh to the path field.
     await byId('field-iso').focus();
-    await page.keyboard.press('End');
+    await demo.page.keyboard.press('End');
     await expect.poll(() => byId('field-iso-path').count(), POLL).toBe(1);
-    await page.keyboard.press('Tab');
-    await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('field-iso-path');
-    await page.keyboard.type('netinst.iso');
+    await demo.page.keyboard.press('Tab');
+    await demo.page.keyboard.press('Tab');
+    expect(await demo.page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('field-iso-path');
+    await demo.page.keyboard.type('netinst.iso');
     await byId('wizard-next').click();
     await expect.poll(() => byId('error-os.installMedia').innerText(), POLL).toMatch(/an absolute path/);
     // The field names its error for assistive technology.
@@ -83,7 +71,7 @@ describe('installing from an ISO in the New VM wizard, in Chromium, on the demo 
       new RegExp(`^default/${NETINST.replace(/\./g, '\\.')}: a read-only CD-ROM, booted before the disk on the first run; when the installer reboots, Tandem starts the VM again from its disk\\. No cloud-init seed`),
     );
     expect(await byId('review-disks').innerText()).toBe('20 GiB virtio (empty)');
-    await page.locator('[data-testid="review-xml"] summary').click();
+    await demo.page.locator('[data-testid="review-xml"] summary').click();
     await expect.poll(() => byId('review-xml-text').innerText(), POLL).toMatch(/^<domain /);
     // The definition boots the disk, the drive ejected; the installer's first run boots the ISO first.
     const xml = await byId('review-xml-text').innerText();
@@ -100,14 +88,14 @@ describe('installing from an ISO in the New VM wizard, in Chromium, on the demo 
 
     // Deploy: the job is followed to its end; whatever happened, the user's ISO is still there.
     await byId('wizard-deploy').click();
-    const job = page.locator('[data-testid="deploy-status"] .job');
+    const job = demo.page.locator('[data-testid="deploy-status"] .job');
     await expect.poll(() => job.getAttribute('data-state'), POLL).toMatch(/^(succeeded|failed)$/);
-    await page.keyboard.press('Escape');
+    await demo.page.keyboard.press('Escape');
     await byId('wizard').waitFor({ state: 'detached' });
     await openIsoCompose('after-deploy');
     await byId('iso-refresh').click();
     await expect.poll(isoOptions, POLL).toContain(NETINST_OPTION);
-    await page.keyboard.press('Escape');
-    expect(errors).toEqual([]);
+    await demo.page.keyboard.press('Escape');
+    expect(demo.errors).toEqual([]);
   });
 });

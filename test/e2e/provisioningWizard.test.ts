@@ -4,46 +4,34 @@
  * and a composed VM asking for more memory than any host has, whose proposed match the user accepts; the
  * review's domain XML; a demo VM saved as a template from its detail panel, found in the wizard's catalog.
  */
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOnDemoHost, type BrowserModeApp } from '../support/browserModeApp';
+import { describe, expect, it } from 'vitest';
+import { demoHostSuite } from './demoHostSuite';
 
 /** The first catalog call loads the osinfo database (1-2 s of CPU on a shared machine). */
 const POLL = { timeout: 15_000 };
 
 describe('the New VM wizard, in Chromium, on the demo host', () => {
-  let app: BrowserModeApp;
-  let page: Page;
-  let errors: Error[] = [];
-
-  beforeAll(async () => {
-    ({ app, page, pageErrors: errors } = await startOnDemoHost());
-  });
-
-  afterAll(async () => {
-    await app?.stop();
-  });
-
-  const byId = (id: string) => page.locator(`[data-testid="${id}"]`);
+  const demo = demoHostSuite();
+  const byId = demo.byId;
 
   it('goes from a template to the review, with the placement explained', async () => {
     await byId('new-vm').click();
     await byId('wizard-step-catalog').waitFor();
     // Filter the catalog by typing, then choose with the keyboard.
     await byId('catalog-search').fill('debian minimal');
-    await expect.poll(() => page.locator('[data-testid^="template-"]').count(), POLL).toBe(1);
+    await expect.poll(() => demo.page.locator('[data-testid^="template-"]').count(), POLL).toBe(1);
     await byId('template-debian-minimal').focus();
-    await page.keyboard.press('Enter');
+    await demo.page.keyboard.press('Enter');
     await byId('wizard-step-compose').waitFor();
     expect(await byId('field-name').inputValue()).toBe('debian-minimal');
 
     // A malformed name is refused at its field before anything leaves the page.
     await byId('field-name').fill('bad/name');
-    await page.keyboard.press('Enter');
+    await demo.page.keyboard.press('Enter');
     await expect.poll(() => byId('error-name').innerText(), POLL).toMatch(/letters, digits/);
     // A name the chosen host already has is refused by main when the review places the VM.
     await byId('field-name').fill('web-frontend');
-    await page.keyboard.press('Enter');
+    await demo.page.keyboard.press('Enter');
     await byId('wizard-step-apps').waitFor();
     await byId('wizard-next').click();
     await expect.poll(() => byId('review-error').innerText(), POLL).toBe('Demo host already has a VM named "web-frontend"');
@@ -51,7 +39,7 @@ describe('the New VM wizard, in Chromium, on the demo host', () => {
     await byId('wizard-tab-compose').click();
     expect(await byId('error-name').innerText()).toBe('Demo host already has a VM named "web-frontend"');
     await byId('field-name').fill('new-debian');
-    await page.keyboard.press('Enter');
+    await demo.page.keyboard.press('Enter');
     await byId('wizard-step-apps').waitFor();
     expect(await byId('app-qemu-guest-agent').isChecked()).toBe(true);
     await byId('field-cloudinit').fill('#cloud-config\npackages: [htop');
@@ -67,7 +55,7 @@ describe('the New VM wizard, in Chromium, on the demo host', () => {
     expect(await byId('review-name').innerText()).toBe('new-debian');
     expect(JSON.parse(await byId('review-request-json').textContent() ?? '{}')).toMatchObject({ os: { osinfoId: 'debian11' } });
     // The domain XML deploy would define, for those who want it: collapsed until asked for.
-    await page.locator('[data-testid="review-xml"] summary').click();
+    await demo.page.locator('[data-testid="review-xml"] summary').click();
     await expect.poll(() => byId('review-xml-text').innerText(), POLL).toMatch(/^<domain [^>]*type="(kvm|qemu)"/);
     const xml = await byId('review-xml-text').innerText();
     expect(xml).toContain('<name>new-debian</name>');
@@ -82,10 +70,10 @@ describe('the New VM wizard, in Chromium, on the demo host', () => {
     // pool, so that job ends failed at its first disk, with nothing left behind (deploys that boot are tested
     // on the QEMU test bed, test/integration/testbed/deploy.test.ts); what the UI must do is follow it to the end.
     await byId('wizard-deploy').click();
-    const job = page.locator('[data-testid="deploy-status"] .job');
+    const job = demo.page.locator('[data-testid="deploy-status"] .job');
     await expect.poll(() => job.getAttribute('data-state'), POLL).toMatch(/^(succeeded|failed)$/);
-    expect(await page.locator('[data-testid="deploy-status"]').innerText()).not.toMatch(/not available/);
-    await page.keyboard.press('Escape');
+    expect(await demo.page.locator('[data-testid="deploy-status"]').innerText()).not.toMatch(/not available/);
+    await demo.page.keyboard.press('Escape');
     await byId('wizard').waitFor({ state: 'detached' });
   });
 
@@ -95,7 +83,7 @@ describe('the New VM wizard, in Chromium, on the demo host', () => {
     await byId('compose-blank').click();
     await byId('field-name').fill('big-one');
     await byId('os-search').fill('debian 11');
-    await page.locator('[data-testid="os-results"] button', { hasText: 'Debian 11' }).first().click();
+    await demo.page.locator('[data-testid="os-results"] button', { hasText: 'Debian 11' }).first().click();
     expect(await byId('field-os').inputValue()).toBe('debian11');
     await byId('field-memory').fill(String(512 * 1024));
     await byId('field-vcpus').fill('64');
@@ -117,11 +105,11 @@ describe('the New VM wizard, in Chromium, on the demo host', () => {
     expect(memory).toBe('58880 MiB');
     expect(Number(await byId('review-vcpus').innerText())).toBeLessThanOrEqual(16);
     expect(await byId('match-exact').innerText()).toMatch(/after the 2 accepted changes/);
-    expect(errors).toEqual([]);
+    expect(demo.errors).toEqual([]);
   });
 
   it('saves a VM of the demo host as a template from its detail panel, and finds it in the wizard', async () => {
-    await page.keyboard.press('Escape');
+    await demo.page.keyboard.press('Escape');
     await byId('wizard').waitFor({ state: 'detached' });
     await byId('vm-row-web-frontend').click();
     await byId('vm-template-name').fill('Web frontend copy');
@@ -138,6 +126,6 @@ describe('the New VM wizard, in Chromium, on the demo host', () => {
     await byId('template-web-frontend-copy').click();
     await byId('wizard-step-compose').waitFor();
     expect(await byId('field-os').inputValue()).toBe('debian11');
-    expect(errors).toEqual([]);
+    expect(demo.errors).toEqual([]);
   });
 });

@@ -8,21 +8,12 @@ import { access, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeychainMemoryKeyProvider, type SecretSource } from '../../main/core/checkpoints/MemoryKeyProvider';
+import { KeychainMemoryKeyProvider } from '../../main/core/checkpoints/MemoryKeyProvider';
 import { MemoryStateParentMismatchError, MemoryStateTamperedError, MemoryStateTruncatedError } from '../../main/core/checkpoints/memoryStateErrors';
 import { openSealedMemoryState, sealMemoryState, type MemoryStateIdentity } from '../../main/core/checkpoints/sealedMemoryState';
+import { MapSecrets } from '../../main/core/testing/mapSecrets';
 import { applyDelta, chunkFile, createDelta, DeltaParentMismatchError, type ChunkIndex } from '../../native-helpers/delta/lib/index';
 import { parentAndChildStreams } from '../../native-helpers/delta/test/syntheticMemory';
-
-class MapSecrets implements SecretSource {
-  private readonly entries = new Map<string, string>();
-  async get(owner: string, kind: string) {
-    return this.entries.get(`${owner}/${kind}`) ?? null;
-  }
-  async set(owner: string, kind: string, value: string) {
-    this.entries.set(`${owner}/${kind}`, value);
-  }
-}
 
 const identity: MemoryStateIdentity = { vmUuid: '5d6c1c36-1f0e-4a8e-9d62-1b7d0f1e2a11', checkpointId: 'cp-child', parentId: 'cp-parent' };
 

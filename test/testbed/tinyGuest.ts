@@ -106,7 +106,9 @@ export interface TinyGuest {
   dataDiskPath?: string;
 }
 
-export interface TinyGuestXmlParams {
+/** The guest's devices and behaviour as TinyGuestOptions says them; the rest is what createTinyGuest resolved. */
+export interface TinyGuestXmlParams
+  extends Pick<TinyGuestOptions, 'seedIso' | 'serial' | 'graphics' | 'balloon' | 'busyMiB' | 'network' | 'staticIp' | 'tpm' | 'then' | 'onReboot'> {
   name: string;
   uuid: string;
   id: string;
@@ -115,21 +117,8 @@ export interface TinyGuestXmlParams {
   initrd: string;
   diskPath: string;
   serialLogPath: string;
-  seedIso?: string;
-  /** Default 'file'; see TinyGuestOptions.serial. */
-  serial?: TinyGuestSerial;
-  /** Default 'vnc'; see TinyGuestOptions.graphics. */
-  graphics?: TinyGuestGraphics;
   /** With the agent channel; its data disk (vdb) is this qcow2. */
   agentDataDisk?: string;
-  balloon?: boolean;
-  busyMiB?: number;
-  /** A virtio NIC on this libvirt network. */
-  network?: string;
-  staticIp?: string;
-  tpm?: boolean;
-  then?: 'reboot' | 'poweroff';
-  onReboot?: 'restart' | 'destroy';
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;

@@ -4,11 +4,12 @@
  * core unit tests with scripted ports and the test-bed suites about disks and recovery. The app stores
  * sealed deltas (main/drivers/memoryState/SealedMemoryStateStore.ts).
  */
-import { copyFile, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { OperationFailedError } from '../errors';
 import { syncFolder } from '../storage/JsonFile';
 import type { MemoryStateRef, MemoryStateStore, SealedState, TpmCopyOwner } from './ports';
+import { allocatedBytes } from '../storage/allocatedBytes';
 
 export class PlainMemoryStateStore implements MemoryStateStore {
   targetFor(vmFolder: string, checkpointId: string): string {
@@ -40,13 +41,8 @@ export class PlainMemoryStateStore implements MemoryStateStore {
     return this.seal({ path: newPath });
   }
 
-  async sizeOnDisk(path: string): Promise<number> {
-    try {
-      return (await stat(path)).blocks * 512;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw error;
-    }
+  sizeOnDisk(path: string): Promise<number> {
+    return allocatedBytes(path);
   }
 
   async delete(path: string): Promise<void> {

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KeychainMemoryKeyProvider, type SecretSource } from './MemoryKeyProvider';
+import { KeychainMemoryKeyProvider } from './MemoryKeyProvider';
 import {
   MemoryStateError,
   MemoryStateIdentityMismatchError,
@@ -16,17 +16,7 @@ import {
   MemoryStateUnsupportedVersionError,
 } from './memoryStateErrors';
 import { openSealedMemoryState, peekSealedIdentity, sealMemoryState, verifySealedMemoryState, type MemoryStateIdentity } from './sealedMemoryState';
-
-/** A keychain held in a Map: the provider's logic is under test here, not the OS keychain. */
-class MapSecrets implements SecretSource {
-  readonly entries = new Map<string, string>();
-  async get(owner: string, kind: string) {
-    return this.entries.get(`${owner}/${kind}`) ?? null;
-  }
-  async set(owner: string, kind: string, value: string) {
-    this.entries.set(`${owner}/${kind}`, value);
-  }
-}
+import { MapSecrets } from '../testing/mapSecrets';
 
 const identity: MemoryStateIdentity = { vmUuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809', checkpointId: 'cp-2', parentId: 'cp-1' };
 

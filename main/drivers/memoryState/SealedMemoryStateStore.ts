@@ -22,6 +22,7 @@ import { UnsupportedError } from '../../core/errors';
 import { createLogger } from '../../core/logging';
 import { SecretStoreUnavailableError } from '../../core/secrets/SecretStore';
 import { applyDelta, chunkFile, createDelta, DeltaCorruptError, DeltaParentMismatchError, parseIndex, serializeIndex, type ChunkIndex } from '../../../native-helpers/delta/lib/index';
+import { allocatedBytes } from '../../core/storage/allocatedBytes';
 
 const log = createLogger('memory-state');
 
@@ -42,14 +43,6 @@ async function readAll(source: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-async function allocated(path: string): Promise<number> {
-  try {
-    return (await stat(path)).blocks * 512;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
-}
 
 export class SealedMemoryStateStore implements MemoryStateStore {
   constructor(private readonly keys: MemoryKeyProvider) {}
@@ -177,7 +170,7 @@ export class SealedMemoryStateStore implements MemoryStateStore {
   }
 
   async sizeOnDisk(path: string): Promise<number> {
-    return (await allocated(path)) + (await allocated(`${path}.idx`));
+    return (await allocatedBytes(path)) + (await allocatedBytes(`${path}.idx`));
   }
 
   async delete(path: string): Promise<void> {

@@ -4,10 +4,11 @@
  * need libvirt storage volumes instead; not done yet).
  */
 import { execFile } from 'node:child_process';
-import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { DiskImages } from '../../core/checkpoints/ports';
 import { OperationFailedError } from '../../core/errors';
+import { allocatedBytes } from '../../core/storage/allocatedBytes';
 
 const execFileAsync = promisify(execFile);
 
@@ -40,13 +41,8 @@ export class QemuImgDiskImages implements DiskImages {
     return info['full-backing-filename'] ?? info['backing-filename'] ?? null;
   }
 
-  async sizeOnDisk(path: string): Promise<number> {
-    try {
-      return (await stat(path)).blocks * 512;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw error;
-    }
+  sizeOnDisk(path: string): Promise<number> {
+    return allocatedBytes(path);
   }
 
   async commit(top: string, base: string): Promise<void> {

@@ -144,6 +144,17 @@ export function blankRequest(): VmRequest {
 const emptyDraft = (): WizardDraft => ({ name: '', request: blankRequest(), account: { username: '', sshKey: '' }, cloudInit: '' });
 const emptyReview = (): ReviewState => ({ checking: false, proposals: [], refusals: [] });
 const emptyFilter = (): CatalogFilter => ({ text: '', purpose: '', size: '', osFamily: '' });
+/** Where each opening of the wizard starts (the catalog it loaded stays). */
+const freshWizard = (): Pick<WizardState, 'step' | 'filter' | 'draft' | 'errors' | 'review' | 'deploy' | 'accepted' | 'templateSave'> => ({
+  step: 'catalog',
+  filter: emptyFilter(),
+  draft: emptyDraft(),
+  errors: {},
+  review: emptyReview(),
+  deploy: { starting: false },
+  accepted: [],
+  templateSave: { saving: false },
+});
 
 const SSH_KEY = /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/;
 const USERNAME = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -216,32 +227,15 @@ export function createWizardStore(client: ContractClient, deploy: (args: DeployA
     };
     return {
       open: false,
-      step: 'catalog',
-      filter: emptyFilter(),
+      ...freshWizard(),
       templates: [],
       apps: [],
       catalogLoading: false,
       osQuery: '',
       osResults: [],
-      draft: emptyDraft(),
-      errors: {},
-      review: emptyReview(),
-      deploy: { starting: false },
-      accepted: [],
-      templateSave: { saving: false },
 
       openWizard() {
-        set({
-          open: true,
-          step: 'catalog',
-          filter: emptyFilter(),
-          draft: emptyDraft(),
-          errors: {},
-          review: emptyReview(),
-          deploy: { starting: false },
-          accepted: [],
-          templateSave: { saving: false },
-        });
+        set({ open: true, ...freshWizard() });
         void get().loadCatalog();
       },
       close() {

@@ -20,8 +20,8 @@ import { decodeSaveImageHeader, saveImageIsComplete, SAVE_IMAGE_VERSION } from '
 import { QemuImgDiskImages } from '../../../main/drivers/qemuImg/QemuImgDiskImages';
 import { openConnection, virDomainJobType, virDomainState, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
-import { lastCounter, removeGuest, startGuest, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
+import { checkpointEngine, checkpointFolderOf, HOST_ID, removeCheckpointGuest, startCheckpointGuest } from './checkpointFixture';
+import { lastCounter, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
 
 const execFileAsync = promisify(execFile);
 const env = testbedOrFail();
@@ -53,17 +53,14 @@ describe.skipIf(!env)('checkpoints through QEMU background snapshots', () => {
   const vm = () => ({ hostId: HOST_ID, uuid: g.guest.uuid });
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-bg-'));
-    g = await startGuest(env!, `ck-${process.pid}-bg`, undefined, checkpointHostUri(env!));
+    ({ g, dataDir } = await startCheckpointGuest(env!, 'bg'));
     tcp = await openConnection(env!.host1Uri);
-    folder = join(env!.images, '.tandem-checkpoints', g.guest.uuid);
+    folder = checkpointFolderOf(env!, g.guest.uuid);
   });
 
   afterAll(async () => {
     await tcp?.close().catch(() => undefined);
-    await removeGuest(g);
-    await rm(folder, { recursive: true, force: true });
-    await rm(dataDir, { recursive: true, force: true });
+    await removeCheckpointGuest(env!, g, dataDir);
   });
 
   it('probes: background over the unix socket; live over TCP, when turned off and when QEMU refuses, each saying why', async () => {

@@ -13,8 +13,8 @@ import type { CheckpointEngine } from '../../../main/core/checkpoints/Checkpoint
 import { UnsupportedError } from '../../../main/core/errors';
 import { openConnection, virDomainState, virDomainUndefineFlagsValues, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { counterResumedSince, createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
-import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
+import { counterResumedSince, createTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { checkpointEngine, checkpointHostUri, HOST_ID, removeDefinedCheckpointGuest } from './checkpointFixture';
 import { diskCounter, qemuImgInfo } from './snapshotTestbed';
 
 const env = testbedOrFail();
@@ -43,13 +43,7 @@ describe.skipIf(!env)('checkpoint engine: agent guest, branches, commit to a cop
   });
 
   afterAll(async () => {
-    await dom?.destroy().catch(() => undefined);
-    await dom?.undefine(virDomainUndefineFlagsValues.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA).catch(() => undefined);
-    await conn?.close().catch(() => undefined);
-    if (guest) {
-      await removeTinyGuest(guest);
-      await rm(join(env!.images, '.tandem-checkpoints', guest.uuid), { recursive: true, force: true });
-    }
+    await removeDefinedCheckpointGuest(env!, { dom, conn, guest }, virDomainUndefineFlagsValues.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA);
     for (const copy of copies) await rm(copy, { force: true });
     await rm(dataDir, { recursive: true, force: true });
   });

@@ -6,41 +6,20 @@
  * and the VM must be running (never left paused), every listed checkpoint revertable, no overlay chain
  * broken, QEMU's background-snapshot capability off.
  */
-import { spawn } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { access, mkdtemp, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, readdir, readFile, stat, truncate } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HALT_ENV } from '../../../main/core/checkpoints/CheckpointJournal';
 import { openConnection, virDomainState } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { counterResumedSince, SERIAL, serialLogSize, waitForSerial } from '../../testbed/tinyGuest';
-import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
-import { diskCounter, lastCounter, qemuImgInfo, removeGuest, startGuest, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
+import { checkpointEngine, checkpointFolderOf, checkpointHostUri, HOST_ID, killCrashChildAt, removeCheckpointGuest, startCheckpointGuest } from './checkpointFixture';
+import { diskCounter, lastCounter, qemuImgInfo, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
 
 const execFileAsync = promisify(execFile);
 const env = testbedOrFail();
 const REPO = resolve(import.meta.dirname, '../../..');
-const CHILD = join(import.meta.dirname, 'checkpointCrashChild.ts');
-
-/** Runs the engine child until it announces the halt, then SIGKILLs it. */
-async function killChildAt(halt: string, args: string[]): Promise<void> {
-  const child = spawn(join(REPO, 'node_modules/.bin/tsx'), [CHILD, ...args], { env: { ...process.env, [HALT_ENV]: halt }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-  let stderr = '';
-  await new Promise<void>((done, fail) => {
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes(`tandem-checkpoint-halted ${halt}`)) done();
-    });
-    child.on('exit', (code) => fail(new Error(`child exited (${code}) before halting at ${halt}:\n${stderr}`)));
-  });
-  const exited = new Promise((done) => child.once('exit', done));
-  // tsx runs the engine in a child node process: the whole group (its own, detached) is killed.
-  process.kill(-child.pid!, 'SIGKILL');
-  await exited;
-}
 
 async function qmp(g: RunningGuest, execute: string): Promise<unknown> {
   return (JSON.parse(await g.dom.qemuMonitorCommand(JSON.stringify({ execute }))) as { return: unknown }).return;
@@ -62,16 +41,11 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
   const childArgs = (...rest: string[]) => [checkpointHostUri(env!), dataDir, g.guest.uuid, ...rest];
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-crash-'));
-    g = await startGuest(env!, `ck-${process.pid}-crash`, undefined, checkpointHostUri(env!));
-    folder = join(env!.images, '.tandem-checkpoints', g.guest.uuid);
+    ({ g, dataDir } = await startCheckpointGuest(env!, 'crash'));
+    folder = checkpointFolderOf(env!, g.guest.uuid);
   });
 
-  afterAll(async () => {
-    await removeGuest(g);
-    await rm(folder, { recursive: true, force: true });
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => removeCheckpointGuest(env!, g, dataDir));
 
   it('rolls back a take killed before the snapshot: no files left, VM running, tree unchanged', async () => {
     const engine = checkpointEngine(g.conn, dataDir);
@@ -79,7 +53,7 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
     const first = await engine.take(vm(), { name: 'kept' });
     const before = await layerFiles(folder);
 
-    await killChildAt('take:begin', childArgs('take', 'lost'));
+    await killCrashChildAt('take:begin', childArgs('take', 'lost'));
     const report = await checkpointEngine(g.conn, dataDir).recover();
     console.log('recovery:', report);
     expect(report.join()).toMatch(/rolled back/);
@@ -91,7 +65,7 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
   it('completes a take killed after the snapshot: the checkpoint is listed and reverts', async () => {
     await waitForCounterAbove(g.guest, (await lastCounter(g.guest)) + 2);
     const offset = await serialLogSize(g.guest.serialLogPath);
-    await killChildAt('take:snapshotted', childArgs('take', 'finished-by-recovery'));
+    await killCrashChildAt('take:snapshotted', childArgs('take', 'finished-by-recovery'));
     const atTake = Number((await waitForSerial(g.guest.serialLogPath, SERIAL.counter, 30_000, { fromOffset: offset }))[1]);
     const engine = checkpointEngine(g.conn, dataDir);
     expect((await engine.recover()).join()).toMatch(/completed/);
@@ -114,7 +88,7 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
     await waitForCounterAbove(g.guest, (await lastCounter(g.guest)) + 2);
     const atTake = await lastCounter(g.guest);
     // Halted once the disks switched and the guest runs again, QEMU still writing (or just done): killed there.
-    await killChildAt('take:switched', childArgs('take', 'written-in-background'));
+    await killCrashChildAt('take:switched', childArgs('take', 'written-in-background'));
     const engine = checkpointEngine(g.conn, dataDir);
     const report = await engine.recover();
     console.log('recovery:', report);
@@ -136,7 +110,7 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
     const before = await engine.list(vm());
     const active = /<source file='([^']+)'/.exec(await g.dom.getXMLDesc())![1]!;
     const files = await layerFiles(folder);
-    await killChildAt('take:switched', childArgs('take', 'cut-short'));
+    await killCrashChildAt('take:switched', childArgs('take', 'cut-short'));
     // Let QEMU finish the file, then cut it: what a write that stopped midway leaves.
     const deadline = Date.now() + 30_000;
     while (/^(setup|active)$/.test(((await qmp(g, 'query-migrate')) as { status?: string }).status ?? '') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -161,7 +135,7 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
   it('completes a revert killed after the VM was stopped: the VM runs from the checkpoint', async () => {
     const engine = checkpointEngine(g.conn, dataDir);
     const target = (await engine.list(vm())).checkpoints.find((c) => c.name === 'kept')!;
-    await killChildAt('revert:stopped', childArgs('revert', target.id));
+    await killCrashChildAt('revert:stopped', childArgs('revert', target.id));
     expect((await g.dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_SHUTOFF);
     const offset = await serialLogSize(g.guest.serialLogPath);
     expect((await engine.recover()).join()).toMatch(/completed/);
@@ -181,7 +155,7 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
     const last = await engine.take(vm(), { name: 'last' });
     await waitForCounterAbove(g.guest, (await lastCounter(g.guest)) + 1);
 
-    await killChildAt('delete:begin', childArgs('delete', middle.id));
+    await killCrashChildAt('delete:begin', childArgs('delete', middle.id));
     expect((await engine.recover()).join()).toMatch(/delete .* completed/);
     const tree = await engine.list(vm());
     expect(tree.checkpoints.map((c) => c.name)).not.toContain('middle');
@@ -189,7 +163,7 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
     for (const c of tree.checkpoints) for (const d of c.disks) await access(d.image);
     expect((await g.dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
 
-    await killChildAt('commit:pivoted', childArgs('commit', 'fold'));
+    await killCrashChildAt('commit:pivoted', childArgs('commit', 'fold'));
     expect((await engine.recover()).join()).toMatch(/commit .* completed/);
     expect((await engine.list(vm())).checkpoints).toEqual([]);
     expect(await layerFiles(folder)).toEqual([]);

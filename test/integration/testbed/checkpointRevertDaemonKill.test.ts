@@ -23,8 +23,6 @@
 import { execFile } from 'node:child_process';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { rm } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,12 +33,12 @@ import { domainDisks } from '../../../main/core/checkpoints/domainDisks';
 import { LibvirtCheckpointHypervisor } from '../../../main/drivers/libvirt/LibvirtCheckpointHypervisor';
 import { QemuImgDiskImages } from '../../../main/drivers/qemuImg/QemuImgDiskImages';
 import { openConnection, virDomainState, virDomainXMLFlags, type Connection } from '../../../native-helpers/libvirt/lib/index';
-import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
+import { callError, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { startSecretService, type PrivateSecretService } from '../../support/secretService';
-import { counterResumedSince, createTinyGuest, lastCounter, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
-import { checkpointHostUri, HOST_ID } from './checkpointFixture';
-import { removeGuest, startGuest, type RunningGuest } from './snapshotTestbed';
+import { counterResumedSince, lastCounter, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { removeCheckpointAppGuest, startCheckpointAppGuest, type CheckpointAppGuest } from './checkpointAppGuest';
+import { checkpointFolderOf, checkpointHostUri, HOST_ID, removeCheckpointGuest, startCheckpointGuest } from './checkpointFixture';
+import type { RunningGuest } from './snapshotTestbed';
 
 const execFileAsync = promisify(execFile);
 const env = testbedOrFail();
@@ -225,9 +223,8 @@ describe.skipIf(!env)('checkpoint revert: libvirtd killed in the middle', () => 
   }
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-revert-kill-'));
-    g = await startGuest(env!, `ck-${process.pid}-rkill`, undefined, checkpointHostUri(env!));
-    folder = join(env!.images, '.tandem-checkpoints', g.guest.uuid);
+    ({ g, dataDir } = await startCheckpointGuest(env!, 'rkill'));
+    folder = checkpointFolderOf(env!, g.guest.uuid);
     await waitForLatestCounterAbove(g, 2);
     const offset = await serialLogSize(g.guest.serialLogPath);
     const cp = await engineOn(new LibvirtCheckpointHypervisor(() => g.conn)).take(vm(), { name: 'target' });
@@ -235,11 +232,7 @@ describe.skipIf(!env)('checkpoint revert: libvirtd killed in the middle', () => 
     atTake = Number((await waitForSerial(g.guest.serialLogPath, SERIAL.counter, 30_000, { fromOffset: offset }))[1]) - 1;
   }, 120_000);
 
-  afterAll(async () => {
-    await removeGuest(g);
-    if (folder) await rm(folder, { recursive: true, force: true });
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => removeCheckpointGuest(env!, g, dataDir));
 
   it('killed before the VM was stopped: rolled back, the VM runs on, untouched', async () => {
     const { outcome, report } = await revertKilledAt('before-destroy');
@@ -301,37 +294,22 @@ describe.skipIf(!env)('checkpoint revert: libvirtd killed in the middle', () => 
 });
 
 describe.skipIf(!env)('checkpoint revert in the app: libvirtd killed after the stop, settled when the host is back', () => {
+  let app: CheckpointAppGuest | undefined;
   let t: InProcessTandem;
-  let keyring: PrivateSecretService | undefined;
   let guest: TinyGuest;
   let conn: Connection;
   let hostId: string;
   const ref = () => ({ hostId, uuid: guest.uuid });
-  const folder = () => join(env!.images, '.tandem-checkpoints', guest.uuid);
+  const folder = () => checkpointFolderOf(env!, guest.uuid);
 
   beforeAll(async () => {
-    keyring = await startSecretService();
-    keyring.useInThisProcess();
-    t = await startInProcessTandem({ demo: 'never' });
-    hostId = (await t.client.call('hosts.add', { uri: env!.host1Uri, name: 'host1' })).id;
-    guest = await createTinyGuest(env!, { name: `ck-${process.pid}-rkill-app` });
-    await t.client.call('vms.defineXml', { hostId, xml: guest.xml });
-    await t.client.call('vms.start', ref());
-    await waitForSerial(guest.serialLogPath, /^tandem-counter 3$/m, 60_000);
+    app = await startCheckpointAppGuest(env!, 'rkill-app');
+    ({ t, guest, hostId } = app);
   });
 
   afterAll(async () => {
-    if (t && guest) {
-      await t.client.call('vms.destroy', ref()).catch(() => undefined);
-      await t.client.call('vms.undefine', ref()).catch(() => undefined);
-    }
-    await t?.stop();
+    await removeCheckpointAppGuest(env!, app);
     await conn?.close().catch(() => undefined);
-    if (guest) {
-      await removeTinyGuest(guest);
-      await rm(folder(), { recursive: true, force: true });
-    }
-    await keyring?.stop();
   });
 
   it('completes the revert by itself once it reconnects: the guest runs from the checkpoint, the journal is empty', async () => {

@@ -4,13 +4,10 @@
  * truncation are refused before the VM is touched; deleting the middle checkpoint re-bases its child's delta
  * so both remaining checkpoints still revert. Sizes are logged, never asserted against a timing.
  */
-import { spawn } from 'node:child_process';
-import { copyFile, mkdtemp, open, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { copyFile, open, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointEngine, CheckpointTreeView } from '../../../main/core/checkpoints/CheckpointEngine';
-import { HALT_ENV } from '../../../main/core/checkpoints/CheckpointJournal';
 import { KeychainMemoryKeyProvider } from '../../../main/core/checkpoints/MemoryKeyProvider';
 import { MemoryStateTamperedError, MemoryStateTruncatedError } from '../../../main/core/checkpoints/memoryStateErrors';
 import { KeyringSecretStore } from '../../../main/drivers/keyring/KeyringSecretStore';
@@ -19,32 +16,10 @@ import { virDomainState } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { startSecretService, type PrivateSecretService } from '../../support/secretService';
 import { counterResumedSince, SERIAL, serialLogSize, waitForSerial } from '../../testbed/tinyGuest';
-import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
-import { lastCounter, removeGuest, startGuest, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
+import { checkpointHostUri, HOST_ID, killCrashChildAt, removeCheckpointGuest, startCheckpointGuest } from './checkpointFixture';
+import { lastCounter, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
 
 const env = testbedOrFail();
-const REPO = resolve(import.meta.dirname, '../../..');
-
-/** The engine with sealed states in a child process (same keychain), SIGKILLed once it halts at `halt`. */
-async function killChildAt(halt: string, args: string[]): Promise<void> {
-  const child = spawn(join(REPO, 'node_modules/.bin/tsx'), [join(import.meta.dirname, 'checkpointCrashChild.ts'), ...args], {
-    env: { ...process.env, [HALT_ENV]: halt, TANDEM_TEST_SEALED_MEMORY: '1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: true,
-  });
-  let stderr = '';
-  await new Promise<void>((done, fail) => {
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes(`tandem-checkpoint-halted ${halt}`)) done();
-    });
-    child.on('exit', (code) => fail(new Error(`child exited (${code}) before halting at ${halt}:\n${stderr}`)));
-  });
-  const exited = new Promise((done) => child.once('exit', done));
-  // tsx runs the engine in a child node process: the whole group (its own, detached) is killed.
-  process.kill(-child.pid!, 'SIGKILL');
-  await exited;
-}
 
 describe.skipIf(!env)('sealed delta memory states on a real QEMU guest', () => {
   let keyring: PrivateSecretService;
@@ -60,16 +35,11 @@ describe.skipIf(!env)('sealed delta memory states on a real QEMU guest', () => {
   beforeAll(async () => {
     keyring = await startSecretService();
     keyring.useInThisProcess();
-    dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-sealed-'));
-    g = await startGuest(env!, `ck-${process.pid}-sealed`, undefined, checkpointHostUri(env!));
-    engine = checkpointEngine(g.conn, dataDir, new SealedMemoryStateStore(new KeychainMemoryKeyProvider(new KeyringSecretStore())));
+    ({ g, engine, dataDir } = await startCheckpointGuest(env!, 'sealed', new SealedMemoryStateStore(new KeychainMemoryKeyProvider(new KeyringSecretStore()))));
   });
 
   afterAll(async () => {
-    const folder = join(env!.images, '.tandem-checkpoints', g?.guest.uuid ?? 'none');
-    await removeGuest(g);
-    await rm(folder, { recursive: true, force: true });
-    await rm(dataDir, { recursive: true, force: true });
+    await removeCheckpointGuest(env!, g, dataDir);
     await keyring?.stop();
   });
 
@@ -175,14 +145,14 @@ describe.skipIf(!env)('sealed delta memory states on a real QEMU guest', () => {
   it('recovery seals a take killed before its seal, and removes the plain state a killed revert left behind', async () => {
     const childArgs = (...rest: string[]) => [checkpointHostUri(env!), dataDir, g.guest.uuid, ...rest];
     const folder = dirname((await memoryOf(ids.a)).memoryFile!);
-    await killChildAt('take:snapshotted', childArgs('take', 'sealed-by-recovery'));
+    await killCrashChildAt('take:snapshotted', childArgs('take', 'sealed-by-recovery'), { sealedMemory: true });
     expect((await engine.recover()).join()).toMatch(/completed/);
     const cp = (await engine.list(vm())).checkpoints.find((c) => c.name === 'sealed-by-recovery')!;
     expect(cp.memoryBaseId).toBe(ids.a);
     expect((await readFile(cp.memoryFile!)).subarray(0, 8).toString('latin1')).toBe('TNDSEAL\0');
     expect((await readdir(folder)).filter((f) => f.includes('.plain'))).toEqual([]);
 
-    await killChildAt('revert:stopped', childArgs('revert', cp.id));
+    await killCrashChildAt('revert:stopped', childArgs('revert', cp.id), { sealedMemory: true });
     // The child had rebuilt the state in the clear for libvirt when it was killed.
     expect((await readdir(folder)).some((f) => f.includes('.mem.restore-'))).toBe(true);
     const offset = await serialLogSize(g.guest.serialLogPath);

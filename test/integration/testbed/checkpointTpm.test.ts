@@ -23,8 +23,8 @@ import { SealedMemoryStateStore } from '../../../main/drivers/memoryState/Sealed
 import { openConnection, virDomainState, virDomainUndefineFlagsValues, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { startSecretService, type PrivateSecretService } from '../../support/secretService';
-import { counterResumedSince, createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, serialText, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
-import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
+import { counterResumedSince, createTinyGuest, SERIAL, serialLogSize, serialText, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { checkpointEngine, checkpointFolderOf, checkpointHostUri, HOST_ID, removeDefinedCheckpointGuest } from './checkpointFixture';
 
 const env = testbedOrFail();
 
@@ -37,7 +37,7 @@ describe.skipIf(!env)('checkpoints of a guest with an emulated TPM 2.0', () => {
   let keyring: PrivateSecretService;
   let store: SealedMemoryStateStore;
   const vm = () => ({ hostId: HOST_ID, uuid: guest.uuid });
-  const folder = () => join(env!.images, '.tandem-checkpoints', guest.uuid);
+  const folder = () => checkpointFolderOf(env!, guest.uuid);
 
   /** Starts the guest and returns what its TPM and disk held at boot. */
   async function boot(): Promise<{ nv: string; disk: number; offset: number }> {
@@ -70,13 +70,7 @@ describe.skipIf(!env)('checkpoints of a guest with an emulated TPM 2.0', () => {
   });
 
   afterAll(async () => {
-    await dom?.destroy().catch(() => undefined);
-    await dom?.undefine(virDomainUndefineFlagsValues.VIR_DOMAIN_UNDEFINE_TPM).catch(() => undefined);
-    await conn?.close().catch(() => undefined);
-    if (guest) {
-      await removeTinyGuest(guest);
-      await rm(folder(), { recursive: true, force: true });
-    }
+    await removeDefinedCheckpointGuest(env!, { dom, conn, guest }, virDomainUndefineFlagsValues.VIR_DOMAIN_UNDEFINE_TPM);
     await rm(dataDir, { recursive: true, force: true });
     await keyring?.stop();
   });

@@ -10,8 +10,8 @@ import type { CheckpointEngine } from '../../../main/core/checkpoints/Checkpoint
 import { XmlDocument, XmlNode } from '../../../main/core/xml/XmlDocument';
 import { openConnection, virDomainState, virDomainUndefineFlagsValues, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
-import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
+import { createTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { checkpointEngine, checkpointHostUri, HOST_ID, removeDefinedCheckpointGuest } from './checkpointFixture';
 
 const env = testbedOrFail();
 const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
@@ -55,13 +55,7 @@ describe.skipIf(!env)('checkpoint engine on a UEFI guest', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await dom?.destroy().catch(() => undefined);
-    await dom?.undefine(virDomainUndefineFlagsValues.VIR_DOMAIN_UNDEFINE_NVRAM).catch(() => undefined);
-    await conn?.close().catch(() => undefined);
-    if (guest) {
-      await removeTinyGuest(guest);
-      await rm(join(env!.images, '.tandem-checkpoints', guest.uuid), { recursive: true, force: true });
-    }
+    await removeDefinedCheckpointGuest(env!, { dom, conn, guest }, virDomainUndefineFlagsValues.VIR_DOMAIN_UNDEFINE_NVRAM);
     if (nvram) await rm(nvram, { force: true });
     await rm(dataDir, { recursive: true, force: true });
   });

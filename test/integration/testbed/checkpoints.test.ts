@@ -6,16 +6,15 @@
  * disk-only checkpoint whose revert brings back its disk counter.
  * Stun times are logged, never asserted.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointEngine } from '../../../main/core/checkpoints/CheckpointEngine';
 import { openConnection, virDomainState } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, serialLogSize, waitForSerial } from '../../testbed/tinyGuest';
-import { checkpointEngine, checkpointHostUri, HOST_ID } from './checkpointFixture';
-import { diskCounter, lastCounter, qemuImgInfo, removeGuest, startGuest, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
+import { checkpointEngine, checkpointFolderOf, HOST_ID, removeCheckpointGuest, startCheckpointGuest } from './checkpointFixture';
+import { diskCounter, lastCounter, qemuImgInfo, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
 
 const env = testbedOrFail();
 
@@ -31,26 +30,6 @@ async function revertAndReadCounter(engine: CheckpointEngine, g: RunningGuest, i
   return nextCounter(g, offset);
 }
 
-/** A tiny guest on host1's unix socket with an engine whose data folder is its own. */
-async function startCheckpointGuest(suffix: string): Promise<{ g: RunningGuest; engine: CheckpointEngine; dataDir: string }> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'tandem-ckpt-'));
-  try {
-    const g = await startGuest(env!, `ck-${process.pid}-${suffix}`, undefined, checkpointHostUri(env!));
-    return { g, engine: checkpointEngine(g.conn, dataDir), dataDir };
-  } catch (error) {
-    await rm(dataDir, { recursive: true, force: true });
-    throw error;
-  }
-}
-
-/** The guest, its checkpoint folder next to its disk and the engine's data folder. */
-async function removeCheckpointGuest(g: RunningGuest | undefined, dataDir: string | undefined): Promise<void> {
-  const folder = join(env!.images, '.tandem-checkpoints', g?.guest.uuid ?? 'none');
-  await removeGuest(g);
-  await rm(folder, { recursive: true, force: true });
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-}
-
 describe.skipIf(!env)('checkpoint engine on a real QEMU guest', () => {
   let g: RunningGuest;
   let engine: CheckpointEngine;
@@ -58,10 +37,10 @@ describe.skipIf(!env)('checkpoint engine on a real QEMU guest', () => {
   const vm = () => ({ hostId: HOST_ID, uuid: g.guest.uuid });
 
   beforeAll(async () => {
-    ({ g, engine, dataDir } = await startCheckpointGuest('live'));
+    ({ g, engine, dataDir } = await startCheckpointGuest(env!, 'live'));
   });
 
-  afterAll(() => removeCheckpointGuest(g, dataDir));
+  afterAll(() => removeCheckpointGuest(env!, g, dataDir));
 
   it('takes a live checkpoint and reverts to it: the counter resumes from there, the disk holds its value', async () => {
     await waitForCounterAbove(g.guest, 2);
@@ -152,7 +131,7 @@ describe.skipIf(!env)('checkpoint engine on a real QEMU guest', () => {
   });
 
   it('commits the current state into the base disk: chain gone, VM running, base has the latest data', async () => {
-    const folder = join(env!.images, '.tandem-checkpoints', g.guest.uuid);
+    const folder = checkpointFolderOf(env!, g.guest.uuid);
     await waitForCounterAbove(g.guest, (await lastCounter(g.guest)) + 1);
     const tree = await engine.commit(vm(), { mode: 'fold' });
     expect(tree.checkpoints).toEqual([]);
@@ -176,10 +155,10 @@ describe.skipIf(!env)('checkpoint engine on a shut-off VM', () => {
   let dataDir: string;
 
   beforeAll(async () => {
-    ({ g, engine, dataDir } = await startCheckpointGuest('off'));
+    ({ g, engine, dataDir } = await startCheckpointGuest(env!, 'off'));
   });
 
-  afterAll(() => removeCheckpointGuest(g, dataDir));
+  afterAll(() => removeCheckpointGuest(env!, g, dataDir));
 
   it('takes a disk-only checkpoint of a shut-off VM and reverts to it: the next boot reads its disk counter', async () => {
     const vm = { hostId: HOST_ID, uuid: g.guest.uuid };

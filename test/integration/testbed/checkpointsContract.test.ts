@@ -3,47 +3,27 @@
  * test bed's host1: take (with its changed event), list, revert, commit; typed errors for a bad name and an
  * unknown checkpoint.
  */
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
+import { callError, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { startSecretService, type PrivateSecretService } from '../../support/secretService';
-import { createTinyGuest, removeTinyGuest, SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { SERIAL, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { removeCheckpointAppGuest, startCheckpointAppGuest, type CheckpointAppGuest } from './checkpointAppGuest';
 
 const env = testbedOrFail();
 
 describe.skipIf(!env)('checkpoints through the contract', () => {
+  let app: CheckpointAppGuest | undefined;
   let t: InProcessTandem;
-  let keyring: PrivateSecretService | undefined;
   let guest: TinyGuest;
   let hostId: string;
   const ref = () => ({ hostId, uuid: guest.uuid });
 
   beforeAll(async () => {
-    // Memory states are sealed with a key from the keychain: a private, real Secret Service.
-    keyring = await startSecretService();
-    keyring.useInThisProcess();
-    t = await startInProcessTandem({ demo: 'never' });
-    hostId = (await t.client.call('hosts.add', { uri: env!.host1Uri, name: 'host1' })).id;
-    guest = await createTinyGuest(env!, { name: `ck-${process.pid}-contract` });
-    await t.client.call('vms.defineXml', { hostId, xml: guest.xml });
-    await t.client.call('vms.start', ref());
-    await waitForSerial(guest.serialLogPath, /^tandem-counter 3$/m, 60_000);
+    app = await startCheckpointAppGuest(env!, 'contract');
+    ({ t, guest, hostId } = app);
   });
 
-  afterAll(async () => {
-    if (t && guest) {
-      await t.client.call('vms.destroy', ref()).catch(() => undefined);
-      await t.client.call('vms.undefine', ref()).catch(() => undefined);
-    }
-    await t?.stop();
-    if (guest) {
-      await removeTinyGuest(guest);
-      await rm(join(env!.images, '.tandem-checkpoints', guest.uuid), { recursive: true, force: true });
-    }
-    await keyring?.stop();
-  });
+  afterAll(() => removeCheckpointAppGuest(env!, app));
 
   it('takes, lists, reverts and commits, with events and typed errors', async () => {
     expect(await t.client.call('checkpoints.list', ref())).toEqual({ vm: ref(), currentId: null, checkpoints: [], unavailableReason: null });

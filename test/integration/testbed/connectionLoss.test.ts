@@ -18,7 +18,7 @@
 const REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS = 432;
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readlink, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,15 +30,15 @@ import type { DeployRequestInput } from '../../../preload/api/deploy';
 import type { LabRequestInput } from '../../../preload/api/labs';
 import type { Job } from '../../../preload/api/jobs';
 import type { HostSummary } from '../../../preload/contract';
-import { startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
+import { startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { netHostUri, testSubnet } from '../../testbed/netHost';
 import { startReplyProxy, type ReplyProxy } from '../../testbed/replyProxy';
 import { tinyGuestDeployOptions } from '../../testbed/tinyGuest';
+import { createBaseImagePool, deployLeftovers, removePoolSuite } from './deploySuiteHost';
 
 const env = testbedOrFail();
 const execFileAsync = promisify(execFile);
-const BASE_IMAGE = 'debian-11-genericcloud-amd64.qcow2';
 const tag = randomBytes(3).toString('hex');
 const POOL = `loss-${tag}`;
 
@@ -96,18 +96,10 @@ describe.skipIf(!env)('a connection lost under a call', () => {
     const virsh = async (...args: string[]) => (await execFileAsync('virsh', ['-c', env!.host1Uri, ...args])).stdout;
     const name = `loss${tag}`;
 
-    async function leftovers(): Promise<string[]> {
-      const domains = (await virsh('list', '--all', '--name')).split('\n').map((s) => s.trim());
-      await virsh('pool-refresh', POOL);
-      const volumes = (await virsh('vol-list', POOL)).split('\n').slice(2).map((line) => line.trim().split(/\s+/)[0] ?? '');
-      return [...domains, ...volumes].filter((n) => n.startsWith(name));
-    }
+    const leftovers = () => deployLeftovers(virsh, POOL, name);
 
     beforeAll(async () => {
-      await mkdir(poolDir, { recursive: true });
-      await virsh('pool-create-as', POOL, 'dir', '--target', poolDir);
-      await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', join(poolDir, BASE_IMAGE), '64M']);
-      await virsh('pool-refresh', POOL);
+      await createBaseImagePool(virsh, POOL, poolDir);
       const target = new URL(env!.host1Uri);
       proxy = await startReplyProxy({ host: target.hostname, port: Number(target.port) });
       t = await startInProcessTandem({ demo: 'never', ...tinyGuestDeployOptions(env!), reconnect: { firstRetryMs: 250, maxRetryMs: 1000 } });
@@ -117,12 +109,7 @@ describe.skipIf(!env)('a connection lost under a call', () => {
     afterAll(async () => {
       await t?.stop();
       proxy?.server.close();
-      if (!env) return;
-      await virsh('destroy', name).catch(() => undefined);
-      await virsh('undefine', name).catch(() => undefined);
-      await virsh('pool-destroy', POOL).catch(() => undefined);
-      await rm(poolDir, { recursive: true, force: true });
-      await rm(join(env.images, `${name}.serial.log`), { force: true });
+      if (env) await removePoolSuite(virsh, { prefix: name, pool: POOL, poolDir, imagesDir: env.images });
     });
 
     it('fails as HostUnreachable, and the rollback removes the domain it never heard of, disks and seed', async () => {
@@ -144,8 +131,7 @@ describe.skipIf(!env)('a connection lost under a call', () => {
         await vi.waitFor(async () => expect(await virsh('dominfo', name)).toMatch(/State:\s+shut off/), { timeout: 30_000, interval: 200 });
         expect(held).toBe(true);
         proxy.cut();
-        const done = (j: Job) => j.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(j.state);
-        const job = (await t.client.call('jobs.list', {})).find(done) ?? (await t.nextEvent('jobs.changed', done, 120_000));
+        const job = await waitForJobEnd(t, jobId, 120_000);
         expect(job.state).toBe('failed');
         expect(job.error?.name, job.error?.message).toBe('HostUnreachable');
         expect(await leftovers()).toEqual([]);
@@ -168,10 +154,7 @@ describe.skipIf(!env)('a connection lost under a call', () => {
     const names = (out: string) => out.split('\n').map((s) => s.trim()).filter((n) => n.startsWith(lab));
 
     beforeAll(async () => {
-      await mkdir(poolDir, { recursive: true });
-      await virsh('pool-create-as', labPool, 'dir', '--target', poolDir);
-      await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', join(poolDir, BASE_IMAGE), '64M']);
-      await virsh('pool-refresh', labPool);
+      await createBaseImagePool(virsh, labPool, poolDir);
       proxyDir = await mkdtemp(join(tmpdir(), 'tandem-proxy-'));
       proxy = await startReplyProxy({ socket: new URL(uri).searchParams.get('socket')! }, join(proxyDir, 'libvirt-sock'));
       t = await startInProcessTandem({ demo: 'never', ...tinyGuestDeployOptions(env!), reconnect: { firstRetryMs: 250, maxRetryMs: 1000 } });
@@ -182,14 +165,7 @@ describe.skipIf(!env)('a connection lost under a call', () => {
       await t?.stop();
       proxy?.server.close();
       await rm(proxyDir, { recursive: true, force: true });
-      if (!env) return;
-      for (const name of names(await virsh('list', '--all', '--name'))) await virsh('undefine', name).catch(() => undefined);
-      for (const name of names(await virsh('net-list', '--all', '--name'))) {
-        await virsh('net-destroy', name).catch(() => undefined);
-        await virsh('net-undefine', name).catch(() => undefined);
-      }
-      await virsh('pool-destroy', labPool).catch(() => undefined);
-      await rm(poolDir, { recursive: true, force: true });
+      if (env) await removePoolSuite(virsh, { prefix: lab, pool: labPool, poolDir, imagesDir: env.images });
     });
 
     const labVm = (name: string) => ({
@@ -203,8 +179,7 @@ describe.skipIf(!env)('a connection lost under a call', () => {
       const { jobId } = await t.client.call('provisioning.deployLab', input);
       await vi.waitFor(async () => expect(await virsh('net-info', name)).toMatch(until), { timeout: 30_000, interval: 200 });
       proxy.cut();
-      const done = (j: Job) => j.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(j.state);
-      return (await t.client.call('jobs.list', {})).find(done) ?? (await t.nextEvent('jobs.changed', done, 120_000));
+      return waitForJobEnd(t, jobId, 120_000);
     }
 
     it('its definition: fails as HostUnreachable, and the rollback removes the network it never heard of', async () => {

@@ -5,10 +5,9 @@
  * reopened on host2 shows the guest still counting. A plain destroy afterwards still says "vm-stopped".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job } from '../../../preload/api/jobs';
 import type { EventPayload, HostSummary, VmSummary } from '../../../preload/contract';
 import { openConsoleSocket, type ConsoleSocketClient } from '../../support/consoleSocket';
-import { startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
+import { startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, createTinyGuest, removeTinyGuest, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 
@@ -65,7 +64,7 @@ describe.skipIf(!env)('consoles of a VM that migrates', () => {
       uuid: vm.uuid,
       options: { destinationHostId: host2.id, allowUnsafe: true },
     });
-    const ended: Job = await t.nextEvent('jobs.changed', (j) => j.id === job.id && ['succeeded', 'failed', 'cancelled'].includes(j.state), 180_000);
+    const ended = await waitForJobEnd(t, job.id, 180_000);
     expect(ended.state, ended.error?.message).toBe('succeeded');
 
     for (const closed of [await serialClosed, await vncClosed]) {

@@ -8,21 +8,20 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { mkdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOY_STEPS } from '../../../main/core/provisioning/deploy/Deployer';
 import { DeployReportSchema, type DeployRequestInput } from '../../../preload/api/deploy';
-import type { Job } from '../../../preload/api/jobs';
 import type { HostSummary } from '../../../preload/contract';
 import { callError, startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, tinyGuestDeployOptions, waitForSerial } from '../../testbed/tinyGuest';
+import { BASE_IMAGE, cancelDeployAtStep, defineOffNetwork, deployLeftovers, removeDeployedVm, removeDeploySuite, virshOn } from './deploySuiteHost';
 
 const env = testbedOrFail();
 const execFileAsync = promisify(execFile);
-const BASE_IMAGE = 'debian-11-genericcloud-amd64.qcow2';
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBkQk0B9cT3sXbHqJ0m8p1mJt1V5bQq3eS2y8ZgL0aBc alice@laptop';
 const tag = randomBytes(3).toString('hex');
 const POOL = `deploy-${tag}`;
@@ -32,18 +31,10 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
   let t: InProcessTandem;
   let host: HostSummary;
   const poolDir = join(env?.images ?? '', `deploy-pool-${tag}`);
-  const virsh = async (...args: string[]) => (await execFileAsync('virsh', ['-c', env!.host1Uri, ...args])).stdout;
+  const virsh = virshOn(env?.host1Uri ?? '');
 
   /** Domains and volumes of ours that libvirt still has, per virsh. */
-  async function leftovers(prefix: string): Promise<string[]> {
-    const domains = (await virsh('list', '--all', '--name')).split('\n').map((s) => s.trim());
-    await virsh('pool-refresh', POOL);
-    const volumes = (await virsh('vol-list', POOL))
-      .split('\n')
-      .slice(2)
-      .map((line) => line.trim().split(/\s+/)[0] ?? '');
-    return [...domains, ...volumes].filter((n) => n.startsWith(prefix));
-  }
+  const leftovers = (prefix: string) => deployLeftovers(virsh, POOL, prefix);
 
   function request(overrides: Partial<DeployRequestInput> = {}, hardware: Record<string, unknown> = {}): DeployRequestInput {
     return {
@@ -58,13 +49,6 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
     } as DeployRequestInput;
   }
 
-  const jobEnd = (jobId: string, timeoutMs = 120_000): Promise<Job> => waitForJobEnd(t, jobId, timeoutMs);
-
-  async function removeVm(name: string): Promise<void> {
-    await virsh('destroy', name).catch(() => undefined);
-    await virsh('undefine', name, '--nvram').catch(() => undefined);
-    for (const vol of await leftovers(name)) await virsh('vol-delete', '--pool', POOL, vol).catch(() => undefined);
-  }
 
   beforeAll(async () => {
     await mkdir(poolDir, { recursive: true });
@@ -73,8 +57,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
     await virsh('pool-start', POOL);
     await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', join(poolDir, BASE_IMAGE), '64M']);
     await virsh('pool-refresh', POOL);
-    // Defined, never started: starting a VM with a NIC on it is refused by libvirt ("network is not active").
-    await execFileAsync('sh', ['-c', `printf '%s' "$0" | virsh -c '${env!.host1Uri}' net-define /dev/stdin`, `<network><name>${OFF_NETWORK}</name></network>`]);
+    await defineOffNetwork(env!.host1Uri, OFF_NETWORK);
     t = await startInProcessTandem({
       demo: 'never',
       ...tinyGuestDeployOptions(env!),
@@ -86,16 +69,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
 
   afterAll(async () => {
     await t?.stop();
-    if (!env) return;
-    for (const name of (await virsh('list', '--all', '--name')).split('\n').map((s) => s.trim())) {
-      if (name.startsWith(`d${tag}`)) await removeVm(name);
-    }
-    await virsh('net-undefine', OFF_NETWORK).catch(() => undefined);
-    await virsh('pool-destroy', POOL).catch(() => undefined);
-    await virsh('pool-undefine', POOL).catch(() => undefined);
-    await rm(poolDir, { recursive: true, force: true });
-    // Serial logs of VMs a test did not remove itself (a deploy rolled back after its VM started keeps its log).
-    for (const file of await readdir(env.images)) if (file.startsWith(`d${tag}`)) await rm(join(env.images, file), { force: true });
+    if (env) await removeDeploySuite(virsh, { vmPrefix: `d${tag}`, pool: POOL, offNetwork: OFF_NETWORK, folders: [poolDir], imagesDir: env.images });
   });
 
   it('deploys a linked clone that boots, and the seed user-data reaches the guest', async () => {
@@ -105,7 +79,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
       if (j.kind === 'deploy' && j.state === 'running') phases.push(String(j.progress.figures.step ?? j.progress.phase));
     });
     const { jobId } = await t.client.call('provisioning.deploy', request({ name }));
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 120_000);
     off();
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     const report = DeployReportSchema.parse(job.result);
@@ -130,35 +104,29 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
     const duplicate = await callError(t.client.call('provisioning.deploy', request({ name })));
     expect(duplicate).toMatchObject({ errorName: 'Conflict', code: 'deploy.name-taken' });
     expect(await virsh('domstate', name)).toMatch(/running/);
-    await removeVm(name);
+    await removeDeployedVm(virsh, POOL, name);
     await rm(serial, { force: true });
   }, 180_000);
 
   it('deploys a full copy (no backing store) and an extra empty data disk', async () => {
     const name = `d${tag}-full`;
     const { jobId } = await t.client.call('provisioning.deploy', request({ name, systemDisk: 'full-copy' }, { disks: [{ sizeGiB: 1 }, { sizeGiB: 2, bus: 'sata' }] }));
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 120_000);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     expect(await virsh('vol-dumpxml', '--pool', POOL, `${name}-disk0.qcow2`)).not.toContain('<backingStore>');
     expect(await virsh('vol-dumpxml', '--pool', POOL, `${name}-disk1.qcow2`)).toMatch(/<capacity unit='bytes'>2147483648<\/capacity>/);
     expect(await virsh('domblklist', name)).toMatch(/sda\s+\S+disk1\.qcow2/);
     await waitForSerial(join(env!.images, `${name}.serial.log`), SERIAL.ready, 90_000);
-    await removeVm(name);
+    await removeDeployedVm(virsh, POOL, name);
     await rm(join(env!.images, `${name}.serial.log`), { force: true });
   }, 180_000);
 
   it.each(DEPLOY_STEPS.map((step) => [step]))('a cancel at step "%s" leaves nothing behind', async (step) => {
     const name = `d${tag}-cancel-${step.replace(/ /g, '-')}`;
-    // Cancelled from the job's own progress report (synchronously), so it lands in exactly that step.
-    let cancelled = false;
-    const off = t.tandem.jobs.jobChanged.on((j) => {
-      if (cancelled || j.kind !== 'deploy' || j.state !== 'running' || j.progress.figures.step !== step || !j.title.endsWith(name)) return;
-      cancelled = true;
-      t.tandem.jobs.cancel(j.id);
-    });
+    const off = cancelDeployAtStep(t, name, step);
     try {
       const { jobId } = await t.client.call('provisioning.deploy', request({ name }, { disks: [{ sizeGiB: 1 }, { sizeGiB: 1 }] }));
-      const job = await jobEnd(jobId);
+      const job = await waitForJobEnd(t, jobId, 120_000);
       expect(job.state).toBe('cancelled');
       expect(job.error?.code).toBe('deploy.cancelled');
       expect(await leftovers(name)).toEqual([]);
@@ -172,7 +140,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
     const name = `d${tag}-cancel-rpc`;
     const { jobId } = await t.client.call('provisioning.deploy', request({ name }));
     await t.client.call('jobs.cancel', { jobId });
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 120_000);
     expect(job.state).toBe('cancelled');
     expect(await leftovers(name)).toEqual([]);
     await rm(join(env!.images, `${name}.serial.log`), { force: true });
@@ -181,7 +149,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
   it('libvirt refusing the start midway (NIC on an inactive network) fails the job and removes disks, seed and domain', async () => {
     const name = `d${tag}-refused`;
     const { jobId } = await t.client.call('provisioning.deploy', request({ name }, { nics: [{ network: OFF_NETWORK }] }));
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 120_000);
     expect(job.state).toBe('failed');
     expect(job.error?.message).toMatch(/not active/);
     expect(await leftovers(name)).toEqual([]);
@@ -212,7 +180,7 @@ describe.skipIf(!env)('provisioning.deploy on the test bed', () => {
         env: { ...process.env, TANDEM_TESTBED_SLOT: slot, TANDEM_TESTBED_DIR: env!.dir },
       });
       await back;
-      const job = await jobEnd(jobId);
+      const job = await waitForJobEnd(t, jobId, 120_000);
       expect(job.state).toBe('failed');
       expect(job.error?.name, job.error?.message).toBe('HostUnreachable');
       expect(await leftovers(name)).toEqual([]);

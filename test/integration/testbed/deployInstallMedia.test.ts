@@ -18,12 +18,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOY_STEPS } from '../../../main/core/provisioning/deploy/Deployer';
 import { DomainXml } from '../../../main/core/inventory/DomainXml';
 import { DeployReportSchema, type DeployRequestInput } from '../../../preload/api/deploy';
-import type { Job } from '../../../preload/api/jobs';
 import type { ContractCallError } from '../../../preload/client';
 import type { HostSummary } from '../../../preload/contract';
 import { callError, startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, tinyGuestDeployOptions, waitForSerial } from '../../testbed/tinyGuest';
+import { cancelDeployAtStep, defineOffNetwork, deployLeftovers, poolVolumes as poolVolumesOf, removeDeployedVm, removeDeploySuite, virshOn } from './deploySuiteHost';
 
 const env = testbedOrFail();
 const execFileAsync = promisify(execFile);
@@ -43,23 +43,12 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
   const outsideDir = join(env?.images ?? '', `iso-outside-${tag}`);
   const outsideIso = join(outsideDir, 'netinst.iso');
   let isoDigest = '';
-  const virsh = async (...args: string[]) => (await execFileAsync('virsh', ['-c', env!.host1Uri, ...args])).stdout;
+  const virsh = virshOn(env?.host1Uri ?? '');
   const digest = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
 
   /** Domains and volumes named after the VM that libvirt still has, per virsh. */
-  async function leftovers(prefix: string): Promise<string[]> {
-    const domains = (await virsh('list', '--all', '--name')).split('\n').map((s) => s.trim());
-    return [...domains, ...(await poolVolumes())].filter((n) => n.startsWith(prefix));
-  }
-
-  async function poolVolumes(): Promise<string[]> {
-    await virsh('pool-refresh', POOL);
-    return (await virsh('vol-list', POOL))
-      .split('\n')
-      .slice(2)
-      .map((line) => line.trim().split(/\s+/)[0] ?? '')
-      .filter(Boolean);
-  }
+  const leftovers = (prefix: string) => deployLeftovers(virsh, POOL, prefix);
+  const poolVolumes = () => poolVolumesOf(virsh, POOL);
 
   /** The user's ISOs are where they were, byte for byte. */
   async function expectIsosIntact(): Promise<void> {
@@ -81,12 +70,8 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
     } as DeployRequestInput;
   }
 
-  const jobEnd = (jobId: string, timeoutMs = 120_000): Promise<Job> => waitForJobEnd(t, jobId, timeoutMs);
-
   async function removeVm(name: string): Promise<void> {
-    await virsh('destroy', name).catch(() => undefined);
-    await virsh('undefine', name, '--nvram').catch(() => undefined);
-    for (const vol of await leftovers(name)) await virsh('vol-delete', '--pool', POOL, vol).catch(() => undefined);
+    await removeDeployedVm(virsh, POOL, name);
     await rm(join(env!.images, `${name}.serial.log`), { force: true });
   }
 
@@ -100,7 +85,7 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
     await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', join(poolDir, NOT_ISO), '16M']);
     await virsh('pool-define-as', POOL, 'dir', '--target', poolDir);
     await virsh('pool-start', POOL);
-    await execFileAsync('sh', ['-c', `printf '%s' "$0" | virsh -c '${env!.host1Uri}' net-define /dev/stdin`, `<network><name>${OFF_NETWORK}</name></network>`]);
+    await defineOffNetwork(env!.host1Uri, OFF_NETWORK);
     t = await startInProcessTandem({ demo: 'never', ...tinyGuestDeployOptions(env!) });
     host1 = await t.client.call('hosts.add', { uri: env!.host1Uri, name: 'testbed host1' });
     host2 = await t.client.call('hosts.add', { uri: env!.host2Uri, name: 'testbed host2' });
@@ -108,15 +93,7 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
 
   afterAll(async () => {
     await t?.stop();
-    if (!env) return;
-    for (const name of (await virsh('list', '--all', '--name')).split('\n').map((s) => s.trim())) {
-      if (name.startsWith(`i${tag}`)) await removeVm(name);
-    }
-    await virsh('net-undefine', OFF_NETWORK).catch(() => undefined);
-    await virsh('pool-destroy', POOL).catch(() => undefined);
-    await virsh('pool-undefine', POOL).catch(() => undefined);
-    await rm(poolDir, { recursive: true, force: true });
-    await rm(outsideDir, { recursive: true, force: true });
+    if (env) await removeDeploySuite(virsh, { vmPrefix: `i${tag}`, pool: POOL, offNetwork: OFF_NETWORK, folders: [poolDir, outsideDir], imagesDir: env.images });
   });
 
   it("lists the pool's ISO for the picker (not the qcow2 beside it), and places the VM only on the host that stores it", async () => {
@@ -140,7 +117,7 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
     expect(DomainXml.parse(preview).bootOrder).toEqual(['hd']);
     expect(DomainXml.parse(firstBootXml!).bootOrder).toEqual(['cdrom', 'hd']);
     const { jobId } = await t.client.call('provisioning.deploy', deployInput(name));
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 120_000);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     const report = DeployReportSchema.parse(job.result);
     expect(report.volumes).toEqual([{ pool: POOL, volume: `${name}-disk0.qcow2` }]);
@@ -175,7 +152,7 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
   it('deploys on i440fx from a path outside every pool (Debian 8): an IDE CD-ROM of that file, and boots it', async () => {
     const name = `i${tag}-pc`;
     const { jobId } = await t.client.call('provisioning.deploy', deployInput(name, { osinfoId: 'debian8', installMedia: { kind: 'path', path: outsideIso } }));
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 120_000);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     const serial = join(env!.images, `${name}.serial.log`);
     await waitForSerial(serial, ISOLINUX_BANNER, 90_000);
@@ -191,15 +168,10 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
 
   it.each(DEPLOY_STEPS.map((step) => [step]))('a cancel at step "%s" leaves the ISO intact and nothing else', async (step) => {
     const name = `i${tag}-cancel-${step.replace(/ /g, '-')}`;
-    let cancelled = false;
-    const off = t.tandem.jobs.jobChanged.on((j) => {
-      if (cancelled || j.kind !== 'deploy' || j.state !== 'running' || j.progress.figures.step !== step || !j.title.endsWith(name)) return;
-      cancelled = true;
-      t.tandem.jobs.cancel(j.id);
-    });
+    const off = cancelDeployAtStep(t, name, step);
     try {
       const { jobId } = await t.client.call('provisioning.deploy', deployInput(name, {}, {}));
-      const job = await jobEnd(jobId);
+      const job = await waitForJobEnd(t, jobId, 120_000);
       expect(job.state).toBe('cancelled');
       expect(job.error?.code).toBe('deploy.cancelled');
       expect(await leftovers(name)).toEqual([]);
@@ -217,7 +189,7 @@ describe.skipIf(!env)('deploying from install media on the test bed', () => {
       ...input,
       request: { ...input.request, hardware: { ...input.request.hardware, nics: [{ network: OFF_NETWORK }] } },
     } as DeployRequestInput);
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 120_000);
     expect(job.state).toBe('failed');
     expect(job.error?.message).toMatch(/not active/);
     expect(await leftovers(name)).toEqual([]);

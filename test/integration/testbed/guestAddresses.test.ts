@@ -7,22 +7,20 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DeployReportSchema } from '../../../preload/api/deploy';
 import type { GuestAddress } from '../../../preload/api/guestAddresses';
-import type { Job } from '../../../preload/api/jobs';
 import type { EventPayload, HostSummary } from '../../../preload/contract';
-import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
+import { callError, startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { netHostUri, testSubnet } from '../../testbed/netHost';
-import { SERIAL, createTinyGuest, removeTinyGuest, tinyGuestDeployOptions, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { createTinyGuest, removeTinyGuest, SERIAL, tinyGuestDeployOptions, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { createBaseImagePool, removePoolSuite } from './deploySuiteHost';
 
 const env = testbedOrFail();
 const execFileAsync = promisify(execFile);
-const BASE_IMAGE = 'debian-11-genericcloud-amd64.qcow2';
 const tag = randomBytes(3).toString('hex');
 const POOL = `ga-${tag}`;
 
@@ -34,14 +32,10 @@ describe.skipIf(!env)('guest addresses on the network host', () => {
   const uri = env ? netHostUri(env) : '';
   const poolDir = join(env?.images ?? '', `ga-pool-${tag}`);
   const virsh = async (...args: string[]) => (await execFileAsync('virsh', ['-c', uri, ...args])).stdout;
-  const names = (out: string) => out.split('\n').map((s) => s.trim()).filter(Boolean);
   const macOf = async (name: string) => /^\s*vnet\d+\s+network\s+\S+\s+virtio\s+(\S+)\s*$/m.exec(await virsh('domiflist', name))?.[1];
 
   beforeAll(async () => {
-    await mkdir(poolDir, { recursive: true });
-    await virsh('pool-create-as', POOL, 'dir', '--target', poolDir);
-    await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', join(poolDir, BASE_IMAGE), '64M']);
-    await virsh('pool-refresh', POOL);
+    await createBaseImagePool(virsh, POOL, poolDir);
     // The job gives up on the address at once: no guest boots and takes a lease within half a second of its
     // start under TCG, so the address comes through the watch that goes on after the job.
     t = await startInProcessTandem({ demo: 'never', ...tinyGuestDeployOptions(env!), deployAddressTimeoutMs: 500, guestAddressPollMs: 1_000 });
@@ -54,18 +48,8 @@ describe.skipIf(!env)('guest addresses on the network host', () => {
   afterAll(async () => {
     await t?.stop();
     if (!env) return;
-    for (const name of names(await virsh('list', '--all', '--name')).filter((n) => n.startsWith(`ga${tag}`))) {
-      await virsh('destroy', name).catch(() => undefined);
-      await virsh('undefine', name).catch(() => undefined);
-      await rm(join(env.images, `${name}.serial.log`), { force: true });
-    }
+    await removePoolSuite(virsh, { prefix: `ga${tag}`, pool: POOL, poolDir, imagesDir: env.images });
     if (agentGuest) await removeTinyGuest(agentGuest);
-    for (const name of names(await virsh('net-list', '--all', '--name')).filter((n) => n.startsWith(`ga${tag}`))) {
-      await virsh('net-destroy', name).catch(() => undefined);
-      await virsh('net-undefine', name).catch(() => undefined);
-    }
-    await virsh('pool-destroy', POOL).catch(() => undefined);
-    await rm(poolDir, { recursive: true, force: true });
   });
 
   it("a deploy that ended before the guest's lease announces the address later: the one the guest took", async () => {
@@ -78,8 +62,7 @@ describe.skipIf(!env)('guest addresses on the network host', () => {
         hardware: { vcpus: 1, memoryMiB: 128, disks: [{ sizeGiB: 1 }], graphics: 'none', nics: [{ network: `ga${tag}-dhcp`, model: 'virtio' }] },
       },
     });
-    const done = (j: Job) => j.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(j.state);
-    const job = (await t.client.call('jobs.list', {})).find(done) ?? (await t.nextEvent('jobs.changed', done, 120_000));
+    const job = await waitForJobEnd(t, jobId, 120_000);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     const report = DeployReportSchema.parse(job.result);
     expect(report).toMatchObject({ address: null, addresses: [], addressNote: expect.stringMatching(/^Not known yet after 500 ms/) });

@@ -17,9 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainXml } from '../../../main/core/inventory/DomainXml';
 import type { InstallerOutcome } from '../../../main/core/provisioning/install/InstallerRebootWatch';
 import type { DeployRequestInput } from '../../../preload/api/deploy';
-import type { Job } from '../../../preload/api/jobs';
 import type { HostSummary } from '../../../preload/contract';
-import { startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
+import { startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, plainSerial, tinyGuestDeployOptions, waitForSerial } from '../../testbed/tinyGuest';
 
@@ -75,16 +74,10 @@ describe.skipIf(!env)("the installer's first reboot on the test bed", () => {
       },
     } as DeployRequestInput;
     const { jobId } = await t.client.call('provisioning.deploy', input);
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 120_000);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     const uuid = (job.result as { uuid: string }).uuid;
     return { uuid, firstId: (await virsh('domid', name)).trim() };
-  }
-
-  async function jobEnd(jobId: string): Promise<Job> {
-    const current = (await t.client.call('jobs.list', {})).find((j) => j.id === jobId);
-    if (current && ['succeeded', 'failed', 'cancelled'].includes(current.state)) return current;
-    return t.nextEvent('jobs.changed', (j) => j.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(j.state), 120_000);
   }
 
   async function removeVm(name: string): Promise<void> {

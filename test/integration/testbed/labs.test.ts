@@ -10,21 +10,19 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabReportSchema, type LabRequestInput } from '../../../preload/api/labs';
-import type { Job } from '../../../preload/api/jobs';
 import type { HostSummary } from '../../../preload/contract';
-import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
+import { callError, startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { inNetHost, netHostUri, testSubnet } from '../../testbed/netHost';
 import { SERIAL, serialText, tinyGuestDeployOptions, waitForSerial } from '../../testbed/tinyGuest';
+import { createBaseImagePool, deployLeftovers, networkNames, removePoolSuite } from './deploySuiteHost';
 
 const env = testbedOrFail();
 const execFileAsync = promisify(execFile);
-const BASE_IMAGE = 'debian-11-genericcloud-amd64.qcow2';
 const tag = randomBytes(3).toString('hex');
 const POOL = `lab-${tag}`;
 
@@ -34,15 +32,11 @@ describe.skipIf(!env)('provisioning.deployLab on the test bed', () => {
   const uri = env ? netHostUri(env) : '';
   const poolDir = join(env?.images ?? '', `lab-pool-${tag}`);
   const virsh = async (...args: string[]) => (await execFileAsync('virsh', ['-c', uri, ...args])).stdout;
-  const names = (out: string) => out.split('\n').map((s) => s.trim()).filter(Boolean);
   const subnet = (offset: number) => testSubnet(env!, offset);
 
   /** Our domains, volumes and networks that libvirt still has. */
   async function leftovers(): Promise<string[]> {
-    await virsh('pool-refresh', POOL);
-    const volumes = (await virsh('vol-list', POOL)).split('\n').slice(2).map((l) => l.trim().split(/\s+/)[0] ?? '');
-    const all = [...names(await virsh('list', '--all', '--name')), ...volumes, ...names(await virsh('net-list', '--all', '--name'))];
-    return all.filter((n) => n.startsWith(`l${tag}`));
+    return [...(await deployLeftovers(virsh, POOL, `l${tag}`)), ...(await networkNames(virsh)).filter((n) => n.startsWith(`l${tag}`))];
   }
 
   const vm = (name: string) => ({
@@ -52,17 +46,8 @@ describe.skipIf(!env)('provisioning.deployLab on the test bed', () => {
   const lab = (suffix: string, vmNames: string[], offset = 0): LabRequestInput =>
     ({ hostId: host.id, name: `l${tag}-${suffix}`, subnet: subnet(offset), vms: vmNames.map((n) => vm(`l${tag}-${n}`)) }) as LabRequestInput;
 
-  async function jobEnd(jobId: string, timeoutMs = 240_000): Promise<Job> {
-    const done = (j: Job) => j.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(j.state);
-    const current = (await t.client.call('jobs.list', {})).find(done);
-    return current ?? t.nextEvent('jobs.changed', done, timeoutMs);
-  }
-
   beforeAll(async () => {
-    await mkdir(poolDir, { recursive: true });
-    await virsh('pool-create-as', POOL, 'dir', '--target', poolDir);
-    await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', join(poolDir, BASE_IMAGE), '64M']);
-    await virsh('pool-refresh', POOL);
+    await createBaseImagePool(virsh, POOL, poolDir);
     // Three guests boot one after the other under TCG on a shared machine: give their leases time.
     t = await startInProcessTandem({ demo: 'never', ...tinyGuestDeployOptions(env!), deployAddressTimeoutMs: 150_000 });
     host = await t.client.call('hosts.add', { uri, name: 'testbed network host' });
@@ -70,18 +55,7 @@ describe.skipIf(!env)('provisioning.deployLab on the test bed', () => {
 
   afterAll(async () => {
     await t?.stop();
-    if (!env) return;
-    for (const name of names(await virsh('list', '--all', '--name')).filter((n) => n.startsWith(`l${tag}`))) {
-      await virsh('destroy', name).catch(() => undefined);
-      await virsh('undefine', name).catch(() => undefined);
-      await rm(join(env.images, `${name}.serial.log`), { force: true });
-    }
-    for (const name of names(await virsh('net-list', '--all', '--name')).filter((n) => n.startsWith(`l${tag}`))) {
-      await virsh('net-destroy', name).catch(() => undefined);
-      await virsh('net-undefine', name).catch(() => undefined);
-    }
-    await virsh('pool-destroy', POOL).catch(() => undefined);
-    await rm(poolDir, { recursive: true, force: true });
+    if (env) await removePoolSuite(virsh, { prefix: `l${tag}`, pool: POOL, poolDir, imagesDir: env.images });
   });
 
   it('refuses a lab whose third VM name is taken, naming the field, and creates nothing', async () => {
@@ -102,7 +76,7 @@ describe.skipIf(!env)('provisioning.deployLab on the test bed', () => {
       await inNetHost(env!, 'ip', 'addr', 'add', `${a}.${b}.${c}.1/24`, 'dev', squatter);
       await inNetHost(env!, 'ip', 'link', 'set', squatter, 'up');
       const { jobId } = await t.client.call('provisioning.deployLab', lab('inuse', ['a', 'b', 'c'], 1));
-      const job = await jobEnd(jobId);
+      const job = await waitForJobEnd(t, jobId, 240_000);
       expect(job).toMatchObject({ kind: 'deploy-lab', state: 'failed' });
       expect(job.error?.message).toContain(`Network is already in use by interface ${squatter}`);
       expect(await leftovers()).toEqual([]);
@@ -113,7 +87,7 @@ describe.skipIf(!env)('provisioning.deployLab on the test bed', () => {
 
   it('three tiny guests come up on a new isolated network: marker, DHCP lease reported by the job, peers reachable', async () => {
     const { jobId } = await t.client.call('provisioning.deployLab', lab('up', ['a', 'b', 'c']));
-    const job = await jobEnd(jobId);
+    const job = await waitForJobEnd(t, jobId, 240_000);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     const report = LabReportSchema.parse(job.result);
     expect(report.network).toBe(`l${tag}-up`);

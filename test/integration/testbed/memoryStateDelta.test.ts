@@ -6,9 +6,10 @@
 import { access, rm, stat, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeychainMemoryKeyProvider, type SecretSource } from '../../../main/core/checkpoints/MemoryKeyProvider';
+import { KeychainMemoryKeyProvider } from '../../../main/core/checkpoints/MemoryKeyProvider';
 import { MemoryStateTamperedError } from '../../../main/core/checkpoints/memoryStateErrors';
 import { openSealedMemoryState, sealMemoryState, type MemoryStateIdentity } from '../../../main/core/checkpoints/sealedMemoryState';
+import { MapSecrets } from '../../../main/core/testing/mapSecrets';
 import { applyDelta, chunkFile, createDelta, type DeltaStats } from '../../../native-helpers/delta/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { serialLogSize, waitForSerial, SERIAL } from '../../testbed/tinyGuest';
@@ -22,16 +23,6 @@ const SAVE2 = file('2.sav');
 const SEALED = file('2.sealed');
 const REBUILT = file('2.rebuilt.sav');
 const TAMPERED = file('2.tampered.sealed');
-
-class MapSecrets implements SecretSource {
-  private readonly entries = new Map<string, string>();
-  async get(owner: string, kind: string) {
-    return this.entries.get(`${owner}/${kind}`) ?? null;
-  }
-  async set(owner: string, kind: string, value: string) {
-    this.entries.set(`${owner}/${kind}`, value);
-  }
-}
 
 describe.skipIf(!env)('memory state delta on real QEMU saves', () => {
   let g: RunningGuest | undefined;

@@ -27,7 +27,7 @@ import { openConnection } from '../../../native-helpers/libvirt/lib/index';
 import type { Job } from '../../../preload/api/jobs';
 import { MigrationReportSchema } from '../../../preload/api/migration';
 import type { HostSummary, VmSummary } from '../../../preload/contract';
-import { callError, startInProcessTandem, type InProcessTandem } from '../../support/inProcessTandem';
+import { callError, startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { SERIAL, buildTinyGuestXml, createTinyGuest, removeTinyGuest, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 
@@ -91,12 +91,6 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
   let host2: HostSummary;
   const guests: TinyGuest[] = [];
   const extraFiles: string[] = [];
-
-  async function jobEnd(jobId: string, timeoutMs = 180_000): Promise<Job> {
-    const current = (await t.client.call('jobs.list', {})).find((j) => j.id === jobId);
-    if (current && ['succeeded', 'failed', 'cancelled'].includes(current.state)) return current;
-    return t.nextEvent('jobs.changed', (j) => j.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(j.state), timeoutMs);
-  }
 
   async function vmOn(hostId: string, uuid: string): Promise<VmSummary | undefined> {
     return (await t.client.call('vms.list', { hostId })).find((v) => v.uuid === uuid);
@@ -284,7 +278,7 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
       expect(check.blockers).toEqual([]);
       const before = Number((await readFile(guest.serialLogPath, 'utf8')).match(/tandem-counter (\d+)\r?\n(?![\s\S]*tandem-counter)/)![1]);
       const { job } = await t.client.call('migration.start', { hostId: host1.id, uuid: vm.uuid, options });
-      const ended = await jobEnd(job.id);
+      const ended = await waitForJobEnd(t, job.id, 180_000);
       expect(ended.state, JSON.stringify(ended.error)).toBe('succeeded');
       expect(ended.result).toMatchObject({ storage: 'copy-all' });
       await waitOnlyOn(host2.id, host1.id, vm.uuid);
@@ -305,7 +299,7 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
     const live = await t.client.call('migration.check', { hostId: host1.id, uuid: vm.uuid, options: { destinationHostId: host2.id } });
     expect(live.blockers.map((b) => b.code)).toEqual(['vm.not-running']);
     const { job } = await t.client.call('migration.start', { hostId: host1.id, uuid: vm.uuid, options: { destinationHostId: host2.id, mode: 'offline' } });
-    const ended = await jobEnd(job.id);
+    const ended = await waitForJobEnd(t, job.id, 180_000);
     expect(ended.state, JSON.stringify(ended.error)).toBe('succeeded');
     expect(ended.result).toMatchObject({ mode: 'offline', destinationHostId: host2.id });
     const deadline = Date.now() + 30_000;
@@ -328,7 +322,7 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
     expect(moving.progress.figures).toMatchObject({ dataRemaining: expect.any(Number), dataTotal: expect.any(Number) });
     const cancelling = await t.client.call('jobs.cancel', { jobId: job.id });
     expect(cancelling.progress.phase).toBe('cancelling');
-    const ended = await jobEnd(job.id);
+    const ended = await waitForJobEnd(t, job.id, 180_000);
     expect(ended).toMatchObject({ state: 'cancelled', error: { code: 'migration.cancelled', message: expect.stringMatching(/stays on testbed host1/) } });
     expect((await vmOn(host1.id, a.vm.uuid))?.state).toBe('running');
     expect(await vmOn(host2.id, a.vm.uuid)).toBeUndefined();
@@ -349,7 +343,7 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
       uuid: a.vm.uuid,
       options: { destinationHostId: host2.id, allowUnsafe: true, bandwidthMiBs: 512, maxDowntimeMs: 300 },
     });
-    const ended = await jobEnd(job.id);
+    const ended = await waitForJobEnd(t, job.id, 180_000);
     off();
     const migratedAt = performance.now();
     await waitOnlyOn(host2.id, host1.id, a.vm.uuid);
@@ -406,7 +400,7 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
     });
     expect(plan.map((p) => p.destinationHostId)).toEqual([host1.id, host1.id]);
     expect(job).toMatchObject({ kind: 'evacuation', targets: [{ hostId: host2.id }] });
-    const ended = await jobEnd(job.id, 300_000);
+    const ended = await waitForJobEnd(t, job.id, 300_000);
     expect(ended.state, JSON.stringify(ended.error)).toBe('succeeded');
     expect(ended.result).toMatchObject({ migrated: 2, total: 2 });
     const results = (ended.result as { vms: Array<{ uuid: string; outcome: string }> }).vms;
