@@ -11,12 +11,13 @@ import { ConflictError, HostUnreachableError, InvalidInputError, NotFoundError, 
 import { JobRegistry, type JobSnapshot } from '../jobs/JobRegistry';
 import { CheckpointEngine } from './CheckpointEngine';
 import { CheckpointJobs } from './CheckpointJobs';
+import { VmOperationLocks } from '../vmOperations/VmOperationLocks';
 import { PlainMemoryStateStore } from './PlainMemoryStateStore';
 import type { BlockJobSpec, CheckpointHypervisor, DiskImages, MemoryMethodChoice, SnapshotRequest, VmStatus } from './ports';
 
 const VM = { hostId: 'h', uuid: '7a4d0c6e-5f3b-4c1e-9d2a-6b8e3f100001' };
-const xmlWith = (source: string) =>
-  `<domain><name>vm1</name><devices><disk type='file' device='disk'><driver type='qcow2'/><source file='${source}'/><target dev='vda'/></disk></devices></domain>`;
+const xmlWith = (source: string, tpm = false) =>
+  `<domain><name>vm1</name><devices><disk type='file' device='disk'><driver type='qcow2'/><source file='${source}'/><target dev='vda'/></disk>${tpm ? "<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>" : ''}</devices></domain>`;
 
 class ScriptedHypervisor implements CheckpointHypervisor {
   state: VmStatus['state'] = 'running';
@@ -27,6 +28,9 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   failMemoryAfterSwitch: Error | undefined;
   failRestore: Error | undefined;
   startingUp = false;
+  /** The VM has an emulated TPM; reading its state fails with this error when set. */
+  tpm = false;
+  failTpmRead: Error | undefined;
   /** The host's daemon is gone: every call fails as libvirt's would on a closed connection. */
   gone = false;
   /** Runs once destroy() stopped the VM (a daemon dying right then). */
@@ -44,7 +48,7 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   }
   async domainXml(): Promise<string> {
     this.answer();
-    return xmlWith(this.source);
+    return xmlWith(this.source, this.tpm);
   }
   async agentAnswers(): Promise<boolean> {
     return false;
@@ -94,7 +98,9 @@ class ScriptedHypervisor implements CheckpointHypervisor {
     return false;
   }
   async readTpmState() {
-    return null;
+    this.calls.push('read tpm');
+    if (this.failTpmRead) throw this.failTpmRead;
+    return this.tpm ? [{ name: 'tpm2-00.permall', data: Buffer.from('tpm') }] : null;
   }
   async writeTpmState() {
     return false;
@@ -244,8 +250,41 @@ describe('checkpoint engine (scripted ports)', () => {
 
   it('runs one operation per VM at a time', async () => {
     const first = engine.take(VM, { name: 'a', diskOnly: true });
-    await expect(engine.take(VM, { name: 'b', diskOnly: true })).rejects.toMatchObject({ code: 'checkpoint.busy' });
+    await expect(engine.take(VM, { name: 'b', diskOnly: true })).rejects.toMatchObject({ code: 'vm.busy', message: /checkpoint take is running/ });
     await first;
+  });
+
+  it('shares its per-VM lock with migration: a checkpoint of a VM being migrated gets a Conflict, and none is journaled', async () => {
+    const locks = new VmOperationLocks();
+    const shared = new CheckpointEngine({ hypervisor, images, memory: new PlainMemoryStateStore(), dataDir, locks });
+    const migrating = locks.acquire(VM, 'migration to host2');
+    await expect(shared.take(VM, { name: 'a', diskOnly: true })).rejects.toMatchObject({ code: 'vm.busy', message: /migration to host2 is running/ });
+    expect(await shared.recover()).toEqual([]);
+    migrating.release();
+    expect(hypervisor.calls).toEqual([]);
+    await shared.take(VM, { name: 'a', diskOnly: true });
+    expect(locks.holder(VM)).toBeUndefined();
+  });
+
+  it('undoes a disk-only take whose TPM state cannot be read after the switch, at once and in recovery', async () => {
+    hypervisor.tpm = true;
+    hypervisor.failTpmRead = new OperationFailedError('libvirt.VIR_ERR_INTERNAL_ERROR', 'cannot open directory');
+    await expect(engine.take(VM, { name: 'a', diskOnly: true })).rejects.toMatchObject({ code: 'checkpoint.tpm-read-failed' });
+    expect(hypervisor.calls).toEqual([expect.stringMatching(/^snapshot /), 'read tpm', 'job active-commit']);
+    expect(hypervisor.source).toBe('/img/base.qcow2');
+    expect([...images.files]).toEqual(['/img/base.qcow2']);
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+    expect((await engine.list(VM)).checkpoints).toEqual([]);
+
+    // The same failure found by recovery (Tandem died after the switch): rolled back, not kept forever.
+    hypervisor.calls = [];
+    const source = hypervisor.source;
+    hypervisor.failMemoryAfterSwitch = new HostUnreachableError('libvirt.VIR_ERR_INTERNAL_ERROR', 'client socket is closed');
+    await expect(engine.take(VM, { name: 'b', diskOnly: true })).rejects.toMatchObject({ code: 'libvirt.VIR_ERR_INTERNAL_ERROR' });
+    expect(hypervisor.calls).toContain('job active-commit');
+    expect(hypervisor.source).toBe(source);
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+    expect((await engine.list(VM)).checkpoints).toEqual([]);
   });
 
   it('merges the current checkpoint into the running layer with an active commit when it is deleted', async () => {

@@ -9,6 +9,7 @@ import { ConflictError, OperationFailedError } from '../errors';
 import { HostManager } from '../hosts/HostManager';
 import { Inventory } from '../inventory/Inventory';
 import { JobRegistry } from '../jobs/JobRegistry';
+import { VmOperationLocks } from '../vmOperations/VmOperationLocks';
 import { ScriptedDriver, ScriptedSession, vmRecord } from '../testing/scripted';
 import type { CpuVerdict, MigrationPort, MigrationStats, MigrationWatch } from './MigrationPort';
 import { MigrationService } from './MigrationService';
@@ -184,6 +185,32 @@ describe('MigrationService', () => {
     await new Promise((r) => setTimeout(r, 0));
     jobs.cancel(job.id);
     expect(await jobs.wait(job.id)).toMatchObject({ state: 'cancelled', error: { code: 'migration.cancelled', message: 'Migration of web cancelled: it stays on one' } });
+  });
+
+  it('shares the per-VM lock with checkpoints: refused while one runs (a blocker and a Conflict), holds the VM until the job ends', async () => {
+    const locks = new VmOperationLocks();
+    service = new MigrationService({ hosts, inventory, port, jobs, locks });
+    const checkpoint = locks.acquire({ hostId: h1, uuid: UUID }, 'checkpoint take');
+    expect((await service.check(h1, UUID, h2, SHARED)).blockers).toEqual([{ code: 'vm.busy', message: 'A checkpoint take is running on "web": migrate it once that has ended.' }]);
+    await expect(service.start(h1, UUID, h2, SHARED)).rejects.toMatchObject({ code: 'migration.blocked', message: /checkpoint take is running/ });
+    checkpoint.release();
+
+    let finish!: () => void;
+    port.run = () => new Promise((resolve) => (finish = () => resolve({})));
+    const job = await service.start(h1, UUID, h2, SHARED);
+    expect(locks.tryAcquire({ hostId: h1, uuid: UUID }, 'checkpoint take')).toBeUndefined();
+    expect(locks.holder({ hostId: h1, uuid: UUID })).toBe('migration to two');
+    await new Promise((r) => setTimeout(r, 0));
+    finish();
+    expect((await jobs.wait(job.id)).state).toBe('succeeded');
+    expect(locks.holder({ hostId: h1, uuid: UUID })).toBeUndefined();
+
+    port.run = async () => {
+      throw new OperationFailedError('libvirt.VIR_ERR_OPERATION_FAILED', 'refused');
+    };
+    const failed = await service.start(h1, UUID, h2, SHARED);
+    expect((await jobs.wait(failed.id)).state).toBe('failed');
+    expect(locks.holder({ hostId: h1, uuid: UUID })).toBeUndefined();
   });
 
   it('evacuation refuses, with nothing started, when no VM can go anywhere', async () => {

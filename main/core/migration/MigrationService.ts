@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, OperationFailedError } from '../errors';
 import type { HostManager } from '../hosts/HostManager';
 import type { Inventory } from '../inventory/Inventory';
 import type { JobContext, JobRegistry, JobSnapshot } from '../jobs/JobRegistry';
+import { VmOperationLocks } from '../vmOperations/VmOperationLocks';
 import type { MigrationPort, MigrationSample, MigrationStats } from './MigrationPort';
 import { cacheIsMigrationSafe, migrationDisks } from './migrationDisks';
 import type { MigrationCheck, MigrationIssue, MigrationSettings } from './migrationTypes';
@@ -19,6 +20,8 @@ export interface MigrationServiceDeps {
   port: MigrationPort;
   jobs: JobRegistry;
   now?: () => number;
+  /** Per-VM operation locks shared with checkpoints (default: the service's own). */
+  locks?: VmOperationLocks;
 }
 
 export interface MigrationReport extends Record<string, unknown> {
@@ -53,9 +56,11 @@ const ACTIVE_STATES = new Set(['running', 'paused', 'blocked']);
 
 export class MigrationService {
   private readonly now: () => number;
+  private readonly locks: VmOperationLocks;
 
   constructor(private readonly deps: MigrationServiceDeps) {
     this.now = deps.now ?? Date.now;
+    this.locks = deps.locks ?? new VmOperationLocks();
   }
 
   /** Everything that stands in the way of moving the VM to the destination, each explained. */
@@ -96,6 +101,9 @@ export class MigrationService {
       );
       return done();
     }
+
+    const running = this.locks.holder({ hostId, uuid });
+    if (running) block('vm.busy', `A ${running} is running on "${vm.name}": migrate it once that has ended.`);
 
     // What the VM's state allows.
     if (settings.mode === 'live' && !active) {
@@ -196,14 +204,28 @@ export class MigrationService {
     const vm = await this.vmOf(hostId, uuid);
     await this.assertNoBlockers(vm, destinationHostId, settings);
     const destinationName = this.deps.hosts.get(destinationHostId).name;
-    return this.deps.jobs.start(
-      {
-        kind: 'migration',
-        title: `Migrate ${vm.name} from ${this.deps.hosts.get(hostId).name} to ${destinationName}`,
-        targets: [{ hostId, uuid }, { hostId: destinationHostId, uuid }],
-      },
-      (ctx) => this.run(vm, destinationHostId, settings, ctx, (sample) => ctx.report(sampleProgress(sample))),
-    );
+    // Held from here to the job's end: no checkpoint operation may switch this VM's disks or QEMU's migration
+    // settings while it moves (see VmOperationLocks).
+    const lease = this.locks.acquire(vm, `migration to ${destinationName}`);
+    try {
+      return this.deps.jobs.start(
+        {
+          kind: 'migration',
+          title: `Migrate ${vm.name} from ${this.deps.hosts.get(hostId).name} to ${destinationName}`,
+          targets: [{ hostId, uuid }, { hostId: destinationHostId, uuid }],
+        },
+        async (ctx) => {
+          try {
+            return await this.run(vm, destinationHostId, settings, ctx, (sample) => ctx.report(sampleProgress(sample)));
+          } finally {
+            lease.release();
+          }
+        },
+      );
+    } catch (error) {
+      lease.release();
+      throw error;
+    }
   }
 
   /**
@@ -262,7 +284,10 @@ export class MigrationService {
           };
           try {
             const vm = await this.vmOf(hostId, entry.uuid);
-            const settled = await this.run(vm, entry.destinationHostId, { ...settings, mode: 'live' }, ctx, (s) => report(s, sampleProgress(s).phase));
+            const destinationName = hosts.get(entry.destinationHostId).name;
+            const settled = await this.locks.run(vm, `migration to ${destinationName}`, () =>
+              this.run(vm, entry.destinationHostId!, { ...settings, mode: 'live' }, ctx, (s) => report(s, sampleProgress(s).phase)),
+            );
             results.push({ ...base, outcome: 'migrated', report: settled });
           } catch (error) {
             results.push({ ...base, outcome: ctx.signal.aborted ? 'cancelled' : 'failed', reason: error instanceof Error ? error.message : String(error) });
