@@ -178,7 +178,14 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const events = new Emitter<ContractEvent>();
   const consoles = new ConsoleHub(new LibvirtConsolePort(hosts), { locateVm: inventoryLocator(inventory, hosts) });
   const jobs = new JobRegistry();
-  const migration = new MigrationService({ hosts, inventory, jobs, locks: vmLocks, port: new LibvirtMigrationPort(hosts) });
+  const migration = new MigrationService({
+    hosts,
+    inventory,
+    jobs,
+    locks: vmLocks,
+    pendingCheckpointWork: (vm) => checkpoints.pendingOperation(vm),
+    port: new LibvirtMigrationPort(hosts),
+  });
   // The osinfo database and the catalog load on the first provisioning call, not at start (see bench/).
   const osDb = new LazyOsDatabase();
   const catalog = () => loadCatalog(options.assetsDir ? join(options.assetsDir, 'catalog') : undefined);

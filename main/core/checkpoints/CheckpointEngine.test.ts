@@ -266,6 +266,19 @@ describe('checkpoint engine (scripted ports)', () => {
     expect(locks.holder(VM)).toBeUndefined();
   });
 
+  it('names an interrupted operation still waiting for recovery (what migration refuses to move past)', async () => {
+    const a = await engine.take(VM, { name: 'a' });
+    expect(await engine.pendingOperation(VM)).toBeUndefined();
+    hypervisor.afterDestroy = () => (hypervisor.gone = true);
+    await expect(engine.revert(VM, a.id)).rejects.toMatchObject({ code: 'checkpoint.revert-interrupted' });
+    hypervisor.afterDestroy = undefined;
+    expect(await engine.pendingOperation(VM)).toBe('revert at stopped');
+    expect(await engine.pendingOperation({ hostId: 'other', uuid: VM.uuid })).toBeUndefined();
+    hypervisor.gone = false;
+    await engine.recover(VM.hostId);
+    expect(await engine.pendingOperation(VM)).toBeUndefined();
+  });
+
   it('undoes a disk-only take whose TPM state cannot be read after the switch, at once and in recovery', async () => {
     hypervisor.tpm = true;
     hypervisor.failTpmRead = new OperationFailedError('libvirt.VIR_ERR_INTERNAL_ERROR', 'cannot open directory');

@@ -377,6 +377,15 @@ export class CheckpointEngine {
     return done;
   }
 
+  /**
+   * What an interrupted checkpoint operation of this VM still waits for recovery to settle ("take at
+   * switched"), or undefined. A VM moved to another host meanwhile would leave that entry unsettleable.
+   */
+  async pendingOperation(vm: CheckpointVm): Promise<string | undefined> {
+    const entry = (await this.journal.pending()).find((e) => vmKeyOf(e.vm) === vmKeyOf(vm));
+    return entry ? `${entry.op} at ${entry.step}` : undefined;
+  }
+
   /** The VM's pending journal entries, oldest first, each settled or kept (its lock held by the caller). */
   private async recoverVm(vm: CheckpointVm): Promise<{ line: string; failed: boolean }[]> {
     const results: { line: string; failed: boolean }[] = [];

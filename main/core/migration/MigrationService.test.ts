@@ -213,6 +213,17 @@ describe('MigrationService', () => {
     expect(locks.holder({ hostId: h1, uuid: UUID })).toBeUndefined();
   });
 
+  it('refuses to move a VM whose interrupted checkpoint operation is not settled yet', async () => {
+    let pending: string | undefined = 'take at switched';
+    service = new MigrationService({ hosts, inventory, port, jobs, pendingCheckpointWork: async (vm) => (vm.uuid === UUID && vm.hostId === h1 ? pending : undefined) });
+    const check = await service.check(h1, UUID, h2, SHARED);
+    expect(check.blockers).toEqual([{ code: 'vm.checkpoint-recovery-pending', message: expect.stringMatching(/\(take at switched\) is not settled yet: Tandem settles it when one answers again/) }]);
+    await expect(service.start(h1, UUID, h2, SHARED)).rejects.toMatchObject({ code: 'migration.blocked' });
+    expect(port.migrations).toEqual([]);
+    pending = undefined;
+    expect((await service.check(h1, UUID, h2, SHARED)).ok).toBe(true);
+  });
+
   it('evacuation refuses, with nothing started, when no VM can go anywhere', async () => {
     port.free.set(h2, 0);
     await expect(service.evacuate(h1, SHARED)).rejects.toMatchObject({ code: 'evacuate.blocked', message: expect.stringContaining('web: two has too little free memory') });

@@ -22,6 +22,11 @@ export interface MigrationServiceDeps {
   now?: () => number;
   /** Per-VM operation locks shared with checkpoints (default: the service's own). */
   locks?: VmOperationLocks;
+  /**
+   * A checkpoint operation of the VM a crash or a lost host interrupted and recovery has not settled yet
+   * (CheckpointEngine.pendingOperation), or undefined: the VM must not move before it is settled on its host.
+   */
+  pendingCheckpointWork?: (vm: { hostId: string; uuid: string }) => Promise<string | undefined>;
 }
 
 export interface MigrationReport extends Record<string, unknown> {
@@ -104,6 +109,13 @@ export class MigrationService {
 
     const running = this.locks.holder({ hostId, uuid });
     if (running) block('vm.busy', `A ${running} is running on "${vm.name}": migrate it once that has ended.`);
+    const pending = await this.deps.pendingCheckpointWork?.({ hostId, uuid });
+    if (pending) {
+      block(
+        'vm.checkpoint-recovery-pending',
+        `An interrupted checkpoint operation of "${vm.name}" (${pending}) is not settled yet: Tandem settles it when ${sourceName} answers again or at the next start; migrate it after that.`,
+      );
+    }
 
     // What the VM's state allows.
     if (settings.mode === 'live' && !active) {
