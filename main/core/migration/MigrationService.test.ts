@@ -224,6 +224,57 @@ describe('MigrationService', () => {
     expect((await service.check(h1, UUID, h2, SHARED)).ok).toBe(true);
   });
 
+  it('refuses a VM whose checkpoint operation was interrupted after the check passed (settled under the lock, not only by the check)', async () => {
+    // The check's look at the journal and the lock are apart: a checkpoint take may run and fail between
+    // them (the check awaits CPU, memory and storage answers), or while an evacuation moves the VMs before it.
+    const pending = 'take at snapshotted';
+    let looks = 0;
+    const locks = new VmOperationLocks();
+    service = new MigrationService({
+      hosts,
+      inventory,
+      port,
+      jobs,
+      locks,
+      pendingCheckpointWork: async () => (looks++ === 0 ? undefined : pending),
+    });
+    await expect(service.start(h1, UUID, h2, SHARED)).rejects.toMatchObject({
+      code: 'migration.blocked',
+      details: { blockers: [{ code: 'vm.checkpoint-recovery-pending', message: expect.stringContaining('(take at snapshotted)') }] },
+    });
+    expect(locks.holder({ hostId: h1, uuid: UUID })).toBeUndefined();
+    expect(jobs.list()).toEqual([]);
+
+    looks = 0;
+    const { job } = await service.evacuate(h1, SHARED);
+    expect(await jobs.wait(job.id)).toMatchObject({
+      state: 'failed',
+      error: { code: 'evacuate.incomplete', message: expect.stringContaining('(take at snapshotted) is not settled yet') },
+    });
+    expect(port.migrations).toEqual([]);
+    expect(locks.holder({ hostId: h1, uuid: UUID })).toBeUndefined();
+  });
+
+  it('holds the VM on the destination too while it moves in (a checkpoint tree kept there from an earlier stay must not be reverted under it)', async () => {
+    const locks = new VmOperationLocks();
+    service = new MigrationService({ hosts, inventory, port, jobs, locks });
+    let finish!: () => void;
+    port.run = () => new Promise((resolve) => (finish = () => resolve({})));
+    const job = await service.start(h1, UUID, h2, SHARED);
+    expect(() => locks.acquire({ hostId: h2, uuid: UUID }, 'checkpoint revert')).toThrow(/migration from one is running/);
+    await new Promise((r) => setTimeout(r, 0));
+    finish();
+    expect((await jobs.wait(job.id)).state).toBe('succeeded');
+    expect(locks.holder({ hostId: h2, uuid: UUID })).toBeUndefined();
+
+    // Busy on the destination: refused, and the source's lock is not kept.
+    const there = locks.acquire({ hostId: h2, uuid: UUID }, 'checkpoint delete');
+    expect((await service.check(h1, UUID, h2, SHARED)).blockers).toEqual([{ code: 'vm.busy', message: 'A checkpoint delete is running on "web" on two: migrate it once that has ended.' }]);
+    await expect(service.start(h1, UUID, h2, SHARED)).rejects.toMatchObject({ code: 'migration.blocked' });
+    expect(locks.holder({ hostId: h1, uuid: UUID })).toBeUndefined();
+    there.release();
+  });
+
   it('evacuation refuses, with nothing started, when no VM can go anywhere', async () => {
     port.free.set(h2, 0);
     await expect(service.evacuate(h1, SHARED)).rejects.toMatchObject({ code: 'evacuate.blocked', message: expect.stringContaining('web: two has too little free memory') });
