@@ -91,7 +91,7 @@ class ScriptedHypervisor implements CheckpointHypervisor {
     // An active commit pivots the disk onto its base.
     if (job.kind === 'active-commit') this.source = job.base;
   }
-  async diskChain() {
+  async diskChain(_vm?: unknown, _target?: string) {
     return [this.source];
   }
   async hasBlockJob() {
@@ -104,6 +104,42 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   }
   async writeTpmState() {
     return false;
+  }
+}
+
+/** Two disks (vda, vdb), each switched and merged back on its own; a block job on one disk can be made to fail. */
+class TwoDiskHypervisor extends ScriptedHypervisor {
+  sources = new Map([
+    ['vda', '/img/base.qcow2'],
+    ['vdb', '/img/data.qcow2'],
+  ]);
+  failJobOn: string | undefined;
+  /** libvirt creates a running VM's overlays itself. */
+  constructor(private readonly images: ScriptedImages) {
+    super();
+  }
+  override async domainXml(): Promise<string> {
+    const disk = (target: string) => `<disk type='file' device='disk'><driver type='qcow2'/><source file='${this.sources.get(target)}'/><target dev='${target}'/></disk>`;
+    return `<domain><name>vm1</name><devices>${disk('vda')}${disk('vdb')}${this.tpm ? "<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>" : ''}</devices></domain>`;
+  }
+  override async snapshot(_vm: unknown, request: SnapshotRequest) {
+    this.calls.push(`snapshot ${request.overlays.map((o) => o.overlay).join()}`);
+    for (const o of request.overlays) {
+      this.sources.set(o.target, o.overlay);
+      this.images.files.add(o.overlay);
+    }
+    return { stunMs: 12, wallMs: 30, memoryMethod: null };
+  }
+  override async define(_vm: unknown, xml: string) {
+    for (const [, source, target] of xml.matchAll(/<source file='([^']+)'\/><target dev='([^']+)'/g)) this.sources.set(target!, source!);
+  }
+  override async blockJob(_vm: unknown, job: BlockJobSpec) {
+    this.calls.push(`job ${job.kind} ${job.target}`);
+    if (job.target === this.failJobOn) throw new OperationFailedError('libvirt.VIR_ERR_OPERATION_FAILED', `block job on ${job.target} failed`);
+    if (job.kind === 'active-commit') this.sources.set(job.target, job.base);
+  }
+  override async diskChain(_vm: unknown, target: string) {
+    return [this.sources.get(target)!];
   }
 }
 
@@ -298,6 +334,30 @@ describe('checkpoint engine (scripted ports)', () => {
     expect(hypervisor.source).toBe(source);
     expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
     expect((await engine.list(VM)).checkpoints).toEqual([]);
+  });
+
+  it('merges back the disk still on its overlay when an undo stopped after the first disk: recovery does not remove an overlay in use', async () => {
+    const twoDisks = new TwoDiskHypervisor(images);
+    images.files.add('/img/data.qcow2');
+    const memory = new PlainMemoryStateStore();
+    const twoDiskEngine = new CheckpointEngine({ hypervisor: twoDisks, images, memory, dataDir });
+    twoDisks.tpm = true;
+    twoDisks.failTpmRead = new OperationFailedError('libvirt.VIR_ERR_INTERNAL_ERROR', 'cannot open directory');
+    twoDisks.failJobOn = 'vdb';
+    // The undo merged vda back, then vdb's merge failed: vda runs on its base again, vdb still on its overlay.
+    await expect(twoDiskEngine.take(VM, { name: 'a', diskOnly: true })).rejects.toThrow('block job on vdb failed');
+    const vdbOverlay = twoDisks.sources.get('vdb')!;
+    expect(twoDisks.sources.get('vda')).toBe('/img/base.qcow2');
+    expect(vdbOverlay).not.toBe('/img/data.qcow2');
+    expect(images.files.has(vdbOverlay)).toBe(true);
+
+    twoDisks.failJobOn = undefined;
+    twoDisks.calls = [];
+    await twoDiskEngine.recover();
+    expect(Object.fromEntries(twoDisks.sources)).toEqual({ vda: '/img/base.qcow2', vdb: '/img/data.qcow2' });
+    expect(twoDisks.calls).toEqual(['job active-commit vdb']);
+    expect([...images.files].sort()).toEqual(['/img/base.qcow2', '/img/data.qcow2']);
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
   });
 
   it('merges the current checkpoint into the running layer with an active commit when it is deleted', async () => {

@@ -666,6 +666,8 @@ export class CheckpointEngine {
     const xml = await hypervisor.domainXml(entry.vm, status.state === 'shutoff');
     const sources = new Map(domainDisks(xml).map((d) => [d.target, d.source]));
     const switched = overlays.every((o) => sources.get(o.target) === o.image);
+    // libvirt switches all disks or none; some only is an undo (unswitchTake) that stopped between two disks.
+    const partlyUnswitched = !switched && overlays.some((o) => sources.get(o.target) === o.image);
     // A background snapshot switches the disks before its memory is written: until the snapshot returned
     // ('snapshotted', after which the file may already be sealed), whether the memory state is whole decides,
     // and QEMU's side (capability, descriptor, a write still running) is settled either way. In every state:
@@ -694,6 +696,10 @@ export class CheckpointEngine {
     } else if (switched) {
       await this.unswitchTake(entry.vm, status.state !== 'shutoff', entry.data);
       outcome = 'rolled back (the disks had switched but the memory state was not written whole: the new overlays were merged back)';
+    } else if (partlyUnswitched) {
+      // The overlays still in use hold what the guest wrote since: merged back, never just removed.
+      await this.unswitchTake(entry.vm, status.state !== 'shutoff', entry.data);
+      outcome = 'rolled back (an earlier undo had merged back only some disks: the rest were merged back)';
     } else {
       await this.rollBackTake(entry.data);
       outcome = 'rolled back (the disks had not switched)';
