@@ -131,7 +131,7 @@ class TwoDiskHypervisor extends ScriptedHypervisor {
     return { stunMs: 12, wallMs: 30, memoryMethod: null };
   }
   override async define(_vm: unknown, xml: string) {
-    for (const [, source, target] of xml.matchAll(/<source file='([^']+)'\/><target dev='([^']+)'/g)) this.sources.set(target!, source!);
+    for (const [, source, target] of xml.matchAll(/<source file=["']([^"']+)["']\/><target dev=["']([^"']+)["']/g)) this.sources.set(target!, source!);
   }
   override async blockJob(_vm: unknown, job: BlockJobSpec) {
     this.calls.push(`job ${job.kind} ${job.target}`);
@@ -157,7 +157,10 @@ class ScriptedImages implements DiskImages {
   async sizeOnDisk() {
     return 0;
   }
-  async commit() {}
+  committed: string[] = [];
+  async commit(top: string) {
+    this.committed.push(top);
+  }
   async rebase() {}
   async relink() {}
   async flattenCopy(_s: string, dest: string) {
@@ -358,6 +361,21 @@ describe('checkpoint engine (scripted ports)', () => {
     expect(twoDisks.calls).toEqual(['job active-commit vdb']);
     expect([...images.files].sort()).toEqual(['/img/base.qcow2', '/img/data.qcow2']);
     expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+
+    // The same partial undo found with the VM shut off since: only vdb's overlay is merged offline. vda's was
+    // merged already and the guest wrote to vda's base after that: merging its stale overlay again would
+    // write old data over the new.
+    twoDisks.failJobOn = 'vdb';
+    await expect(twoDiskEngine.take(VM, { name: 'b', diskOnly: true })).rejects.toThrow('block job on vdb failed');
+    const staleVda = [...images.files].find((f) => f.endsWith('.vda.qcow2'))!;
+    const usedVdb = twoDisks.sources.get('vdb')!;
+    expect(staleVda).toBeDefined();
+    expect(usedVdb).toMatch(/\.vdb\.qcow2$/);
+    twoDisks.state = 'shutoff';
+    await twoDiskEngine.recover();
+    expect(images.committed).toEqual([usedVdb]);
+    expect(Object.fromEntries(twoDisks.sources)).toEqual({ vda: '/img/base.qcow2', vdb: '/img/data.qcow2' });
+    expect([...images.files].sort()).toEqual(['/img/base.qcow2', '/img/data.qcow2']);
   });
 
   it('merges the current checkpoint into the running layer with an active commit when it is deleted', async () => {

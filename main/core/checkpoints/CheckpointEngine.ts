@@ -718,11 +718,14 @@ export class CheckpointEngine {
    */
   private async unswitchTake(vm: CheckpointVm, running: boolean, data: TakeData): Promise<void> {
     const { hypervisor, images } = this.deps;
+    // Offline, only an overlay the definition still uses: one an earlier undo merged back already is stale
+    // (the guest has written to the image below since), and merging it again would write old data over new.
+    const defined = running ? undefined : new Map(domainDisks(await hypervisor.domainXml(vm, true)).map((d) => [d.target, d.source]));
     for (const o of data.overlays) {
       const below = layerOf(data.checkpoint.disks, o.target);
       if (running) {
         if ((await hypervisor.diskChain(vm, o.target))[0] === o.image) await hypervisor.blockJob(vm, { kind: 'active-commit', target: o.target, base: below.image });
-      } else if (await images.exists(o.image)) {
+      } else if (defined!.get(o.target) === o.image && (await images.exists(o.image))) {
         await images.commit(o.image, below.image);
       }
     }
