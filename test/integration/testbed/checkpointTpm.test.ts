@@ -185,5 +185,28 @@ describe.skipIf(!env)('checkpoints of a guest with an emulated TPM 2.0', () => {
     const cp = await engine.take(vm(), { name: 'tpm-readable-again', diskOnly: true });
     expect(cp.tpmStateFile).toBe(join(folder(), `${cp.id}.tpm`));
   });
-});
 
+  it('undoes the same refused TPM read for a shut-off VM offline: definition back on its disk, which boots', async () => {
+    if ((await dom.getState()).state !== virDomainState.VIR_DOMAIN_SHUTOFF) await dom.destroy();
+    const sourceOf = (xml: string) => /<source file='([^']+)'/.exec(xml)![1]!;
+    const defined = sourceOf(await dom.getXMLDesc(virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE));
+    const tree = await engine.list(vm());
+    const files = (await readdir(folder())).sort();
+    const blocker = await conn.defineStoragePoolXML(`<pool type='dir'><name>tandem-tpm-${guest.uuid}</name><target><path>/nonexistent-tandem-tpm</path></target></pool>`);
+    try {
+      await expect(engine.take(vm(), { name: 'tpm-unreadable-off', diskOnly: true })).rejects.toMatchObject({ code: 'checkpoint.tpm-read-failed' });
+    } finally {
+      await blocker.undefine();
+      blocker.free();
+    }
+    expect(sourceOf(await dom.getXMLDesc(virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE))).toBe(defined);
+    const after = await engine.list(vm());
+    expect({ currentId: after.currentId, ids: after.checkpoints.map((c) => c.id) }).toEqual({ currentId: tree.currentId, ids: tree.checkpoints.map((c) => c.id) });
+    expect((await readdir(folder())).sort()).toEqual(files);
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+    expect((await dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_SHUTOFF);
+    // Its chain resolves: the guest boots from it and reads its disk and TPM.
+    const booted = await boot();
+    expect(await serialText(guest, booted.offset)).not.toMatch(SERIAL.tpmError);
+  });
+});
