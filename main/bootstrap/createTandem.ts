@@ -21,6 +21,7 @@ import { HardwareEditor } from '../core/inventory/HardwareEditor';
 import { Inventory } from '../core/inventory/Inventory';
 import { JobRegistry } from '../core/jobs/JobRegistry';
 import { MigrationService } from '../core/migration/MigrationService';
+import { VmOperationLocks } from '../core/vmOperations/VmOperationLocks';
 import { AlertCenter } from '../core/monitoring/AlertCenter';
 import { AlertedCrashes } from '../core/monitoring/AlertedCrashes';
 import { Monitoring } from '../core/monitoring/Monitoring';
@@ -172,7 +173,10 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const alerts = new AlertCenter({ hosts, vms: inventory, samples: monitoring.hostSampled, crashes: alertedCrashes });
   const favorites = new FavoriteVms(options.dataDir);
   await favorites.load(); // never fails: an unreadable file is logged and moved aside, the app starts without favorites
+  // One operation at a time per VM between checkpoints and live migration (VmOperationLocks.ts).
+  const vmLocks = new VmOperationLocks();
   const checkpoints = new CheckpointEngine({
+    locks: vmLocks,
     hypervisor: new LibvirtCheckpointHypervisor(
       (hostId) => libvirtConnectionOf(hosts.session(hostId)),
       options.checkpointOtherMachineUris?.length ? { isThisMachine: (uri) => isThisMachine(uri) && !options.checkpointOtherMachineUris!.includes(uri) } : {},
@@ -184,7 +188,14 @@ export async function createTandem(options: TandemOptions): Promise<Tandem> {
   const events = new Emitter<ContractEvent>();
   const consoles = new ConsoleHub(new LibvirtConsolePort(hosts), { locateVm: inventoryLocator(inventory, hosts) });
   const jobs = new JobRegistry();
-  const migration = new MigrationService({ hosts, inventory, jobs, port: new LibvirtMigrationPort(hosts) });
+  const migration = new MigrationService({
+    hosts,
+    inventory,
+    jobs,
+    locks: vmLocks,
+    pendingCheckpointWork: (vm) => checkpoints.pendingOperation(vm),
+    port: new LibvirtMigrationPort(hosts),
+  });
   // The osinfo database and the catalog load on the first provisioning call, not at start (see bench/).
   const osDb = new LazyOsDatabase();
   const catalog = () => loadCatalog(options.assetsDir ? join(options.assetsDir, 'catalog') : undefined);

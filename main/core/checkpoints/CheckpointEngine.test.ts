@@ -11,12 +11,13 @@ import { ConflictError, HostUnreachableError, InvalidInputError, NotFoundError, 
 import { JobRegistry, type JobSnapshot } from '../jobs/JobRegistry';
 import { CheckpointEngine, REMOTE_HOST_REASON } from './CheckpointEngine';
 import { CheckpointJobs } from './CheckpointJobs';
+import { VmOperationLocks } from '../vmOperations/VmOperationLocks';
 import { PlainMemoryStateStore } from './PlainMemoryStateStore';
 import type { BlockJobSpec, CheckpointHypervisor, DiskImages, MemoryMethodChoice, MemoryStateStore, SnapshotRequest, VmStatus } from './ports';
 
 const VM = { hostId: 'h', uuid: '7a4d0c6e-5f3b-4c1e-9d2a-6b8e3f100001' };
-const xmlWith = (source: string) =>
-  `<domain><name>vm1</name><devices><disk type='file' device='disk'><driver type='qcow2'/><source file='${source}'/><target dev='vda'/></disk></devices></domain>`;
+const xmlWith = (source: string, tpm = false) =>
+  `<domain><name>vm1</name><devices><disk type='file' device='disk'><driver type='qcow2'/><source file='${source}'/><target dev='vda'/></disk>${tpm ? "<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>" : ''}</devices></domain>`;
 
 class ScriptedHypervisor implements CheckpointHypervisor {
   state: VmStatus['state'] = 'running';
@@ -27,6 +28,9 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   failMemoryAfterSwitch: Error | undefined;
   failRestore: Error | undefined;
   startingUp = false;
+  /** The VM has an emulated TPM; reading its state fails with this error when set. */
+  tpm = false;
+  failTpmRead: Error | undefined;
   /** The host's daemon is gone: every call fails as libvirt's would on a closed connection. */
   gone = false;
   /** Runs once destroy() stopped the VM (a daemon dying right then). */
@@ -51,7 +55,7 @@ class ScriptedHypervisor implements CheckpointHypervisor {
   }
   async domainXml(): Promise<string> {
     this.answer();
-    return xmlWith(this.source);
+    return xmlWith(this.source, this.tpm);
   }
   async agentAnswers(): Promise<boolean> {
     return false;
@@ -94,14 +98,16 @@ class ScriptedHypervisor implements CheckpointHypervisor {
     // An active commit pivots the disk onto its base.
     if (job.kind === 'active-commit') this.source = job.base;
   }
-  async diskChain() {
+  async diskChain(_vm?: unknown, _target?: string) {
     return [this.source];
   }
   async hasBlockJob() {
     return false;
   }
   async readTpmState() {
-    return null;
+    this.calls.push('read tpm');
+    if (this.failTpmRead) throw this.failTpmRead;
+    return this.tpm ? [{ name: 'tpm2-00.permall', data: Buffer.from('tpm') }] : null;
   }
   async writeTpmState() {
     return false;
@@ -122,6 +128,42 @@ function recorded<T extends object>(port: T, calls: string[]): T {
   });
 }
 
+/** Two disks (vda, vdb), each switched and merged back on its own; a block job on one disk can be made to fail. */
+class TwoDiskHypervisor extends ScriptedHypervisor {
+  sources = new Map([
+    ['vda', '/img/base.qcow2'],
+    ['vdb', '/img/data.qcow2'],
+  ]);
+  failJobOn: string | undefined;
+  /** libvirt creates a running VM's overlays itself. */
+  constructor(private readonly images: ScriptedImages) {
+    super();
+  }
+  override async domainXml(): Promise<string> {
+    const disk = (target: string) => `<disk type='file' device='disk'><driver type='qcow2'/><source file='${this.sources.get(target)}'/><target dev='${target}'/></disk>`;
+    return `<domain><name>vm1</name><devices>${disk('vda')}${disk('vdb')}${this.tpm ? "<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>" : ''}</devices></domain>`;
+  }
+  override async snapshot(_vm: unknown, request: SnapshotRequest) {
+    this.calls.push(`snapshot ${request.overlays.map((o) => o.overlay).join()}`);
+    for (const o of request.overlays) {
+      this.sources.set(o.target, o.overlay);
+      this.images.files.add(o.overlay);
+    }
+    return { stunMs: 12, wallMs: 30, memoryMethod: null };
+  }
+  override async define(_vm: unknown, xml: string) {
+    for (const [, source, target] of xml.matchAll(/<source file=["']([^"']+)["']\/><target dev=["']([^"']+)["']/g)) this.sources.set(target!, source!);
+  }
+  override async blockJob(_vm: unknown, job: BlockJobSpec) {
+    this.calls.push(`job ${job.kind} ${job.target}`);
+    if (job.target === this.failJobOn) throw new OperationFailedError('libvirt.VIR_ERR_OPERATION_FAILED', `block job on ${job.target} failed`);
+    if (job.kind === 'active-commit') this.sources.set(job.target, job.base);
+  }
+  override async diskChain(_vm: unknown, target: string) {
+    return [this.sources.get(target)!];
+  }
+}
+
 class ScriptedImages implements DiskImages {
   files = new Set<string>(['/img/base.qcow2']);
   async exists(path: string) {
@@ -136,7 +178,10 @@ class ScriptedImages implements DiskImages {
   async sizeOnDisk() {
     return 0;
   }
-  async commit() {}
+  committed: string[] = [];
+  async commit(top: string) {
+    this.committed.push(top);
+  }
   async rebase() {}
   async relink() {}
   async flattenCopy(_s: string, dest: string) {
@@ -407,8 +452,93 @@ describe('checkpoint engine (scripted ports)', () => {
 
   it('runs one operation per VM at a time', async () => {
     const first = engine.take(VM, { name: 'a', diskOnly: true });
-    await expect(engine.take(VM, { name: 'b', diskOnly: true })).rejects.toMatchObject({ code: 'checkpoint.busy' });
+    await expect(engine.take(VM, { name: 'b', diskOnly: true })).rejects.toMatchObject({ code: 'vm.busy', message: /checkpoint take is running/ });
     await first;
+  });
+
+  it('shares its per-VM lock with migration: a checkpoint of a VM being migrated gets a Conflict, and none is journaled', async () => {
+    const locks = new VmOperationLocks();
+    const shared = new CheckpointEngine({ hypervisor, images, memory: new PlainMemoryStateStore(), dataDir, locks });
+    const migrating = locks.acquire(VM, 'migration to host2');
+    await expect(shared.take(VM, { name: 'a', diskOnly: true })).rejects.toMatchObject({ code: 'vm.busy', message: /migration to host2 is running/ });
+    expect(await shared.recover()).toEqual([]);
+    migrating.release();
+    expect(hypervisor.calls).toEqual([]);
+    await shared.take(VM, { name: 'a', diskOnly: true });
+    expect(locks.holder(VM)).toBeUndefined();
+  });
+
+  it('names an interrupted operation still waiting for recovery (what migration refuses to move past)', async () => {
+    const a = await engine.take(VM, { name: 'a' });
+    expect(await engine.pendingOperation(VM)).toBeUndefined();
+    hypervisor.afterDestroy = () => (hypervisor.gone = true);
+    await expect(engine.revert(VM, a.id)).rejects.toMatchObject({ code: 'checkpoint.revert-interrupted' });
+    hypervisor.afterDestroy = undefined;
+    expect(await engine.pendingOperation(VM)).toBe('revert at stopped');
+    expect(await engine.pendingOperation({ hostId: 'other', uuid: VM.uuid })).toBeUndefined();
+    hypervisor.gone = false;
+    await engine.recover(VM.hostId);
+    expect(await engine.pendingOperation(VM)).toBeUndefined();
+  });
+
+  it('undoes a disk-only take whose TPM state cannot be read after the switch, at once and in recovery', async () => {
+    hypervisor.tpm = true;
+    hypervisor.failTpmRead = new OperationFailedError('libvirt.VIR_ERR_INTERNAL_ERROR', 'cannot open directory');
+    await expect(engine.take(VM, { name: 'a', diskOnly: true })).rejects.toMatchObject({ code: 'checkpoint.tpm-read-failed' });
+    expect(hypervisor.calls).toEqual([expect.stringMatching(/^snapshot /), 'read tpm', 'job active-commit']);
+    expect(hypervisor.source).toBe('/img/base.qcow2');
+    expect([...images.files]).toEqual(['/img/base.qcow2']);
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+    expect((await engine.list(VM)).checkpoints).toEqual([]);
+
+    // The same failure found by recovery (Tandem died after the switch): rolled back, not kept forever.
+    hypervisor.calls = [];
+    const source = hypervisor.source;
+    hypervisor.failMemoryAfterSwitch = new HostUnreachableError('libvirt.VIR_ERR_INTERNAL_ERROR', 'client socket is closed');
+    await expect(engine.take(VM, { name: 'b', diskOnly: true })).rejects.toMatchObject({ code: 'libvirt.VIR_ERR_INTERNAL_ERROR' });
+    expect(hypervisor.calls).toContain('job active-commit');
+    expect(hypervisor.source).toBe(source);
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+    expect((await engine.list(VM)).checkpoints).toEqual([]);
+  });
+
+  it('merges back the disk still on its overlay when an undo stopped after the first disk: recovery does not remove an overlay in use', async () => {
+    const twoDisks = new TwoDiskHypervisor(images);
+    images.files.add('/img/data.qcow2');
+    const memory = new PlainMemoryStateStore();
+    const twoDiskEngine = new CheckpointEngine({ hypervisor: twoDisks, images, memory, dataDir });
+    twoDisks.tpm = true;
+    twoDisks.failTpmRead = new OperationFailedError('libvirt.VIR_ERR_INTERNAL_ERROR', 'cannot open directory');
+    twoDisks.failJobOn = 'vdb';
+    // The undo merged vda back, then vdb's merge failed: vda runs on its base again, vdb still on its overlay.
+    await expect(twoDiskEngine.take(VM, { name: 'a', diskOnly: true })).rejects.toThrow('block job on vdb failed');
+    const vdbOverlay = twoDisks.sources.get('vdb')!;
+    expect(twoDisks.sources.get('vda')).toBe('/img/base.qcow2');
+    expect(vdbOverlay).not.toBe('/img/data.qcow2');
+    expect(images.files.has(vdbOverlay)).toBe(true);
+
+    twoDisks.failJobOn = undefined;
+    twoDisks.calls = [];
+    await twoDiskEngine.recover();
+    expect(Object.fromEntries(twoDisks.sources)).toEqual({ vda: '/img/base.qcow2', vdb: '/img/data.qcow2' });
+    expect(twoDisks.calls).toEqual(['job active-commit vdb']);
+    expect([...images.files].sort()).toEqual(['/img/base.qcow2', '/img/data.qcow2']);
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+
+    // The same partial undo found with the VM shut off since: only vdb's overlay is merged offline. vda's was
+    // merged already and the guest wrote to vda's base after that: merging its stale overlay again would
+    // write old data over the new.
+    twoDisks.failJobOn = 'vdb';
+    await expect(twoDiskEngine.take(VM, { name: 'b', diskOnly: true })).rejects.toThrow('block job on vdb failed');
+    const staleVda = [...images.files].find((f) => f.endsWith('.vda.qcow2'))!;
+    const usedVdb = twoDisks.sources.get('vdb')!;
+    expect(staleVda).toBeDefined();
+    expect(usedVdb).toMatch(/\.vdb\.qcow2$/);
+    twoDisks.state = 'shutoff';
+    await twoDiskEngine.recover();
+    expect(images.committed).toEqual([usedVdb]);
+    expect(Object.fromEntries(twoDisks.sources)).toEqual({ vda: '/img/base.qcow2', vdb: '/img/data.qcow2' });
+    expect([...images.files].sort()).toEqual(['/img/base.qcow2', '/img/data.qcow2']);
   });
 
   it('merges the current checkpoint into the running layer with an active commit when it is deleted', async () => {

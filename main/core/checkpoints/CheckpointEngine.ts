@@ -12,6 +12,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { Emitter } from '../Emitter';
 import { ConflictError, InvalidInputError, NotFoundError, OperationFailedError, UnsupportedError } from '../errors';
 import { createLogger } from '../logging';
+import { VmOperationLocks, type VmOperationLease } from '../vmOperations/VmOperationLocks';
 import { CheckpointJournal, type JournalEntry } from './CheckpointJournal';
 import { CheckpointTreeStore } from './CheckpointTreeStore';
 import { domainDisks, domainName, withDiskSources } from './domainDisks';
@@ -103,12 +104,14 @@ export interface CheckpointEngineDeps {
   now?: () => Date;
   /** How long recovery waits for a VM libvirt shows as starting up to come up or go down (default 10 s). */
   startingUpGraceMs?: number;
+  /** Per-VM operation locks shared with live migration (default: the engine's own). */
+  locks?: VmOperationLocks;
 }
 
 export class CheckpointEngine {
   private readonly trees: CheckpointTreeStore;
   private readonly journal: CheckpointJournal;
-  private readonly busy = new Set<string>();
+  private readonly locks: VmOperationLocks;
   /** VMs whose start-up sweep waits for their host: not connected then, or another machine's (its URI may be edited to this one's). */
   private readonly unswept = new Set<string>();
   /** A VM's tree after any change (take, revert, delete, commit, recovery). */
@@ -117,6 +120,7 @@ export class CheckpointEngine {
   constructor(private readonly deps: CheckpointEngineDeps) {
     this.trees = new CheckpointTreeStore(join(deps.dataDir, 'checkpoints', 'trees'));
     this.journal = new CheckpointJournal(join(deps.dataDir, 'checkpoints', 'journal'));
+    this.locks = deps.locks ?? new VmOperationLocks();
   }
 
   /** The tree as Tandem recorded it; sizes are read from the files only when they are this machine's. */
@@ -158,7 +162,7 @@ export class CheckpointEngine {
     const name = request.name.trim();
     if (!name) throw new InvalidInputError('checkpoint.name-empty', 'A checkpoint needs a name', { details: { field: 'name' } });
     await this.assertFilesHere(vm);
-    return this.exclusive(vm, async () => {
+    return this.exclusive(vm, 'checkpoint take', async () => {
       const { hypervisor, images, memory } = this.deps;
       await hypervisor.assertSupported(vm);
       const status = await hypervisor.status(vm);
@@ -239,7 +243,17 @@ export class CheckpointEngine {
       if (outcome.memoryMethod) checkpoint.memoryMethod = outcome.memoryMethod;
       await this.journal.write({ ...entry, step: 'snapshotted' });
       if (checkpoint.memoryFile) phase('sealing memory');
-      await this.completeTake(tree, entry.data);
+      try {
+        await this.completeTake(tree, entry.data);
+      } catch (error) {
+        // Any other failure keeps the journal: recovery completes the take (the state on the disks is whole).
+        if (!(error instanceof TpmCaptureError)) throw error;
+        // Without its TPM state the checkpoint could not be reverted truly, and a retry may fail the same way
+        // for good (a folder libvirt cannot open), blocking the VM: the switch is undone and the take fails.
+        await this.unswitchTake(vm, running, entry.data);
+        await this.journal.finish(entry.id);
+        throw error;
+      }
       await this.journal.finish(entry.id);
       log.info(`checkpoint ${name} of ${vm.uuid}: ${checkpoint.kind}${outcome.memoryMethod ? ` (${outcome.memoryMethod})` : ''}, stun ${outcome.stunMs ?? 0} ms, call ${outcome.wallMs} ms`);
       return this.viewOf(vm, id);
@@ -248,7 +262,7 @@ export class CheckpointEngine {
 
   async revert(vm: CheckpointVm, checkpointId: string, phase: PhaseReporter = noPhases): Promise<CheckpointTreeView> {
     await this.assertFilesHere(vm);
-    return this.exclusive(vm, async () => {
+    return this.exclusive(vm, 'checkpoint revert', async () => {
       const tree = await this.requireTree(vm);
       const checkpoint = this.requireCheckpoint(tree, checkpointId);
       for (const d of checkpoint.disks) {
@@ -320,7 +334,7 @@ export class CheckpointEngine {
 
   async delete(vm: CheckpointVm, checkpointId: string, phase: PhaseReporter = noPhases): Promise<CheckpointTreeView> {
     await this.assertFilesHere(vm);
-    return this.exclusive(vm, async () => {
+    return this.exclusive(vm, 'checkpoint delete', async () => {
       const tree = await this.requireTree(vm);
       const checkpoint = this.requireCheckpoint(tree, checkpointId);
       const entry: JournalEntry<DeleteData> = { id: `${Date.now()}-delete-${randomUUID()}`, op: 'delete', vm, step: 'begin', data: { checkpointId } };
@@ -336,7 +350,7 @@ export class CheckpointEngine {
   /** Folds the VM's current state into its base disks (or a standalone copy) and drops every checkpoint. */
   async commit(vm: CheckpointVm, request: CommitRequest, phase: PhaseReporter = noPhases): Promise<CheckpointTreeView> {
     await this.assertFilesHere(vm);
-    return this.exclusive(vm, async () => {
+    return this.exclusive(vm, 'checkpoint commit', async () => {
       const tree = await this.requireTree(vm);
       const stamp = Date.now();
       const data: CommitData = {
@@ -368,14 +382,15 @@ export class CheckpointEngine {
     const vms = new Map<string, CheckpointVm>();
     for (const entry of await this.journal.pending()) if (hostId === undefined || entry.vm.hostId === hostId) vms.set(vmKeyOf(entry.vm), entry.vm);
     for (const vm of vms.values()) {
-      if (!this.lock(vm)) {
-        done.push(`${vm.uuid}: skipped, another checkpoint operation runs on it`);
+      const lease = this.locks.tryAcquire(vm, 'checkpoint recovery');
+      if (!lease) {
+        done.push(`${vm.uuid}: skipped, a ${this.locks.holder(vm) ?? 'operation'} runs on it`);
         continue;
       }
       try {
         done.push(...(await this.recoverVm(vm)).map((r) => r.line));
       } finally {
-        this.unlock(vm);
+        lease.release();
         await this.publish(vm);
       }
     }
@@ -385,7 +400,8 @@ export class CheckpointEngine {
     const trees = (await this.trees.all()).filter((tree) => hostId === undefined || (tree.hostId === hostId && this.unswept.has(vmKeyOf(tree))));
     for (const tree of trees) {
       const vm = { hostId: tree.hostId, uuid: tree.uuid };
-      if (!this.lock(vm)) continue;
+      const lease = this.locks.tryAcquire(vm, 'checkpoint cleanup');
+      if (!lease) continue;
       try {
         const local = await this.deps.hypervisor.filesAreLocal(vm).catch(() => undefined);
         if (local !== true) {
@@ -402,10 +418,19 @@ export class CheckpointEngine {
         log.error(`temporary memory files in ${tree.folder} not removed: ${(error as Error).message}`);
         done.push(`cleanup of ${tree.folder}: failed (${(error as Error).message})`);
       } finally {
-        this.unlock(vm);
+        lease.release();
       }
     }
     return done;
+  }
+
+  /**
+   * What an interrupted checkpoint operation of this VM still waits for recovery to settle ("take at
+   * switched"), or undefined. A VM moved to another host meanwhile would leave that entry unsettleable.
+   */
+  async pendingOperation(vm: CheckpointVm): Promise<string | undefined> {
+    const entry = (await this.journal.pending()).find((e) => vmKeyOf(e.vm) === vmKeyOf(vm));
+    return entry ? `${entry.op} at ${entry.step}` : undefined;
   }
 
   /** The VM's pending journal entries, oldest first, each settled or kept (its lock held by the caller). */
@@ -438,8 +463,12 @@ export class CheckpointEngine {
     const tpmCopy = data.checkpoint.tpmStateFile;
     if (tpmCopy && !(await this.deps.images.exists(tpmCopy))) {
       // Right after the disks switched (for a running VM, its TPM is crash-consistent with them, as the disks are).
-      const files = await this.deps.hypervisor.readTpmState(tree, data.checkpoint.domainXml);
-      await saveTpmState(this.deps.memory, tpmCopy, tpmCopyOwner(tree, data.checkpoint), files ?? []);
+      try {
+        const files = await this.deps.hypervisor.readTpmState(tree, data.checkpoint.domainXml);
+        await saveTpmState(this.deps.memory, tpmCopy, tpmCopyOwner(tree, data.checkpoint), files ?? []);
+      } catch (error) {
+        throw new TpmCaptureError(data.checkpoint.name, error);
+      }
     }
     // libvirt moves the persistent definition to the overlays too; making sure costs one define and keeps a
     // later cold boot (and a take while shut off) on the chain Tandem recorded.
@@ -685,6 +714,8 @@ export class CheckpointEngine {
     const xml = await hypervisor.domainXml(entry.vm, status.state === 'shutoff');
     const sources = new Map(domainDisks(xml).map((d) => [d.target, d.source]));
     const switched = overlays.every((o) => sources.get(o.target) === o.image);
+    // libvirt switches all disks or none; some only is an undo (unswitchTake) that stopped between two disks.
+    const partlyUnswitched = !switched && overlays.some((o) => sources.get(o.target) === o.image);
     // A background snapshot switches the disks before its memory is written: until the snapshot returned
     // ('snapshotted', after which the file may already be sealed), whether the memory state is whole decides,
     // and QEMU's side (capability, descriptor, a write still running) is settled either way. In every state:
@@ -694,13 +725,29 @@ export class CheckpointEngine {
         ? await hypervisor.settleBackgroundSnapshot(entry.vm, { name: snapshotName(checkpoint.id), memoryFile: checkpoint.memoryFile })
         : 'completed';
     let outcome: string;
+    let tpmFailure: TpmCaptureError | undefined;
     if (switched && memory === 'completed') {
       const tree = (await this.trees.load(entry.vm)) ?? emptyTree(entry.vm.hostId, entry.vm.uuid, dirname(overlays[0]!.image), checkpoint.disks);
-      await this.completeTake(tree, entry.data);
+      try {
+        await this.completeTake(tree, entry.data);
+      } catch (error) {
+        if (!(error instanceof TpmCaptureError)) throw error;
+        tpmFailure = error;
+      }
+    }
+    if (switched && memory === 'completed' && !tpmFailure) {
       outcome = 'completed (the disks had switched to the new overlays)';
+    } else if (tpmFailure) {
+      // As in take(): kept journaled, it would block the VM for as long as the TPM state stays unreadable.
+      await this.unswitchTake(entry.vm, status.state !== 'shutoff', entry.data);
+      outcome = `rolled back (the disks had switched but the TPM state could not be copied: ${tpmFailure.message}; the new overlays were merged back)`;
     } else if (switched) {
       await this.unswitchTake(entry.vm, status.state !== 'shutoff', entry.data);
       outcome = 'rolled back (the disks had switched but the memory state was not written whole: the new overlays were merged back)';
+    } else if (partlyUnswitched) {
+      // The overlays still in use hold what the guest wrote since: merged back, never just removed.
+      await this.unswitchTake(entry.vm, status.state !== 'shutoff', entry.data);
+      outcome = 'rolled back (an earlier undo had merged back only some disks: the rest were merged back)';
     } else {
       await this.rollBackTake(entry.data);
       outcome = 'rolled back (the disks had not switched)';
@@ -719,11 +766,14 @@ export class CheckpointEngine {
    */
   private async unswitchTake(vm: CheckpointVm, running: boolean, data: TakeData): Promise<void> {
     const { hypervisor, images } = this.deps;
+    // Offline, only an overlay the definition still uses: one an earlier undo merged back already is stale
+    // (the guest has written to the image below since), and merging it again would write old data over new.
+    const defined = running ? undefined : new Map(domainDisks(await hypervisor.domainXml(vm, true)).map((d) => [d.target, d.source]));
     for (const o of data.overlays) {
       const below = layerOf(data.checkpoint.disks, o.target);
       if (running) {
         if ((await hypervisor.diskChain(vm, o.target))[0] === o.image) await hypervisor.blockJob(vm, { kind: 'active-commit', target: o.target, base: below.image });
-      } else if (await images.exists(o.image)) {
+      } else if (defined!.get(o.target) === o.image && (await images.exists(o.image))) {
         await images.commit(o.image, below.image);
       }
     }
@@ -814,8 +864,8 @@ export class CheckpointEngine {
    * interrupted on this VM is settled first (the new one builds on its outcome); while it cannot be, the
    * new one is refused.
    */
-  private async exclusive<T>(vm: CheckpointVm, work: () => Promise<T>): Promise<T> {
-    if (!this.lock(vm)) throw new ConflictError('checkpoint.busy', 'Another checkpoint operation is running on this VM');
+  private async exclusive<T>(vm: CheckpointVm, operation: string, work: () => Promise<T>): Promise<T> {
+    const lease: VmOperationLease = this.locks.acquire(vm, operation);
     try {
       const stuck = (await this.recoverVm(vm)).find((r) => r.failed);
       if (stuck) {
@@ -823,21 +873,10 @@ export class CheckpointEngine {
       }
       return await work();
     } finally {
-      this.unlock(vm);
+      lease.release();
       // Success or failure, the tree may have changed (a failed revert after the stop, say).
       await this.publish(vm);
     }
-  }
-
-  private lock(vm: CheckpointVm): boolean {
-    const key = vmKeyOf(vm);
-    if (this.busy.has(key)) return false;
-    this.busy.add(key);
-    return true;
-  }
-
-  private unlock(vm: CheckpointVm): void {
-    this.busy.delete(vmKeyOf(vm));
   }
 
   private async publish(vm: CheckpointVm): Promise<void> {
@@ -875,6 +914,13 @@ export class CheckpointEngine {
     const view = (await this.list(vm)).checkpoints.find((c) => c.id === id);
     if (!view) throw new NotFoundError('checkpoint.not-found', `No checkpoint ${id} on this VM`);
     return view;
+  }
+}
+
+/** The TPM state of a disk-only checkpoint could not be read or kept: the take is undone (see take()). */
+class TpmCaptureError extends OperationFailedError {
+  constructor(checkpointName: string, cause: unknown) {
+    super('checkpoint.tpm-read-failed', `The TPM state for checkpoint ${checkpointName} could not be copied (${(cause as Error).message}); the checkpoint was not taken, the VM runs on as before`, { cause });
   }
 }
 

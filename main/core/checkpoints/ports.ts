@@ -98,7 +98,9 @@ export interface CheckpointHypervisor {
   agentAnswers(vm: CheckpointVm): Promise<boolean>;
   /**
    * How a memory checkpoint of this running VM would be saved now: the background snapshot when this host,
-   * connection and QEMU allow it (probed without side effects left behind), otherwise the live snapshot and why.
+   * connection and QEMU allow it as far as can be read without changing anything (QEMU's acceptance of the
+   * capability is learned by snapshot(), which falls back to the live snapshot before the pause), otherwise
+   * the live snapshot and why.
    */
   memoryMethod(vm: CheckpointVm): Promise<MemoryMethodChoice>;
   /**

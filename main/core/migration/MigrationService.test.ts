@@ -9,6 +9,7 @@ import { ConflictError, OperationFailedError } from '../errors';
 import { HostManager } from '../hosts/HostManager';
 import { Inventory } from '../inventory/Inventory';
 import { JobRegistry } from '../jobs/JobRegistry';
+import { VmOperationLocks } from '../vmOperations/VmOperationLocks';
 import { ScriptedDriver, ScriptedSession, vmRecord } from '../testing/scripted';
 import type { CpuVerdict, MigrationPort, MigrationStats, MigrationWatch } from './MigrationPort';
 import { MigrationService } from './MigrationService';
@@ -184,6 +185,94 @@ describe('MigrationService', () => {
     await new Promise((r) => setTimeout(r, 0));
     jobs.cancel(job.id);
     expect(await jobs.wait(job.id)).toMatchObject({ state: 'cancelled', error: { code: 'migration.cancelled', message: 'Migration of web cancelled: it stays on one' } });
+  });
+
+  it('shares the per-VM lock with checkpoints: refused while one runs (a blocker and a Conflict), holds the VM until the job ends', async () => {
+    const locks = new VmOperationLocks();
+    service = new MigrationService({ hosts, inventory, port, jobs, locks });
+    const checkpoint = locks.acquire({ hostId: h1, uuid: UUID }, 'checkpoint take');
+    expect((await service.check(h1, UUID, h2, SHARED)).blockers).toEqual([{ code: 'vm.busy', message: 'A checkpoint take is running on "web": migrate it once that has ended.' }]);
+    await expect(service.start(h1, UUID, h2, SHARED)).rejects.toMatchObject({ code: 'migration.blocked', message: /checkpoint take is running/ });
+    checkpoint.release();
+
+    let finish!: () => void;
+    port.run = () => new Promise((resolve) => (finish = () => resolve({})));
+    const job = await service.start(h1, UUID, h2, SHARED);
+    expect(locks.tryAcquire({ hostId: h1, uuid: UUID }, 'checkpoint take')).toBeUndefined();
+    expect(locks.holder({ hostId: h1, uuid: UUID })).toBe('migration to two');
+    await new Promise((r) => setTimeout(r, 0));
+    finish();
+    expect((await jobs.wait(job.id)).state).toBe('succeeded');
+    expect(locks.holder({ hostId: h1, uuid: UUID })).toBeUndefined();
+
+    port.run = async () => {
+      throw new OperationFailedError('libvirt.VIR_ERR_OPERATION_FAILED', 'refused');
+    };
+    const failed = await service.start(h1, UUID, h2, SHARED);
+    expect((await jobs.wait(failed.id)).state).toBe('failed');
+    expect(locks.holder({ hostId: h1, uuid: UUID })).toBeUndefined();
+  });
+
+  it('refuses to move a VM whose interrupted checkpoint operation is not settled yet', async () => {
+    let pending: string | undefined = 'take at switched';
+    service = new MigrationService({ hosts, inventory, port, jobs, pendingCheckpointWork: async (vm) => (vm.uuid === UUID && vm.hostId === h1 ? pending : undefined) });
+    const check = await service.check(h1, UUID, h2, SHARED);
+    expect(check.blockers).toEqual([{ code: 'vm.checkpoint-recovery-pending', message: expect.stringMatching(/\(take at switched\) is not settled yet: Tandem settles it when one answers again/) }]);
+    await expect(service.start(h1, UUID, h2, SHARED)).rejects.toMatchObject({ code: 'migration.blocked' });
+    expect(port.migrations).toEqual([]);
+    pending = undefined;
+    expect((await service.check(h1, UUID, h2, SHARED)).ok).toBe(true);
+  });
+
+  it('refuses a VM whose checkpoint operation was interrupted after the check passed (settled under the lock, not only by the check)', async () => {
+    // The check's look at the journal and the lock are apart: a checkpoint take may run and fail between
+    // them (the check awaits CPU, memory and storage answers), or while an evacuation moves the VMs before it.
+    const pending = 'take at snapshotted';
+    let looks = 0;
+    const locks = new VmOperationLocks();
+    service = new MigrationService({
+      hosts,
+      inventory,
+      port,
+      jobs,
+      locks,
+      pendingCheckpointWork: async () => (looks++ === 0 ? undefined : pending),
+    });
+    await expect(service.start(h1, UUID, h2, SHARED)).rejects.toMatchObject({
+      code: 'migration.blocked',
+      details: { blockers: [{ code: 'vm.checkpoint-recovery-pending', message: expect.stringContaining('(take at snapshotted)') }] },
+    });
+    expect(locks.holder({ hostId: h1, uuid: UUID })).toBeUndefined();
+    expect(jobs.list()).toEqual([]);
+
+    looks = 0;
+    const { job } = await service.evacuate(h1, SHARED);
+    expect(await jobs.wait(job.id)).toMatchObject({
+      state: 'failed',
+      error: { code: 'evacuate.incomplete', message: expect.stringContaining('(take at snapshotted) is not settled yet') },
+    });
+    expect(port.migrations).toEqual([]);
+    expect(locks.holder({ hostId: h1, uuid: UUID })).toBeUndefined();
+  });
+
+  it('holds the VM on the destination too while it moves in (a checkpoint tree kept there from an earlier stay must not be reverted under it)', async () => {
+    const locks = new VmOperationLocks();
+    service = new MigrationService({ hosts, inventory, port, jobs, locks });
+    let finish!: () => void;
+    port.run = () => new Promise((resolve) => (finish = () => resolve({})));
+    const job = await service.start(h1, UUID, h2, SHARED);
+    expect(() => locks.acquire({ hostId: h2, uuid: UUID }, 'checkpoint revert')).toThrow(/migration from one is running/);
+    await new Promise((r) => setTimeout(r, 0));
+    finish();
+    expect((await jobs.wait(job.id)).state).toBe('succeeded');
+    expect(locks.holder({ hostId: h2, uuid: UUID })).toBeUndefined();
+
+    // Busy on the destination: refused, and the source's lock is not kept.
+    const there = locks.acquire({ hostId: h2, uuid: UUID }, 'checkpoint delete');
+    expect((await service.check(h1, UUID, h2, SHARED)).blockers).toEqual([{ code: 'vm.busy', message: 'A checkpoint delete is running on "web" on two: migrate it once that has ended.' }]);
+    await expect(service.start(h1, UUID, h2, SHARED)).rejects.toMatchObject({ code: 'migration.blocked' });
+    expect(locks.holder({ hostId: h1, uuid: UUID })).toBeUndefined();
+    there.release();
   });
 
   it('evacuation refuses, with nothing started, when no VM can go anywhere', async () => {

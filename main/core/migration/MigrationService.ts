@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, OperationFailedError } from '../errors';
 import type { HostManager } from '../hosts/HostManager';
 import type { Inventory } from '../inventory/Inventory';
 import type { JobContext, JobRegistry, JobSnapshot } from '../jobs/JobRegistry';
+import { VmOperationLocks, type VmOperationLease } from '../vmOperations/VmOperationLocks';
 import type { MigrationPort, MigrationSample, MigrationStats } from './MigrationPort';
 import { cacheIsMigrationSafe, migrationDisks } from './migrationDisks';
 import type { MigrationCheck, MigrationIssue, MigrationSettings } from './migrationTypes';
@@ -19,6 +20,13 @@ export interface MigrationServiceDeps {
   port: MigrationPort;
   jobs: JobRegistry;
   now?: () => number;
+  /** Per-VM operation locks shared with checkpoints (default: the service's own). */
+  locks?: VmOperationLocks;
+  /**
+   * A checkpoint operation of the VM a crash or a lost host interrupted and recovery has not settled yet
+   * (CheckpointEngine.pendingOperation), or undefined: the VM must not move before it is settled on its host.
+   */
+  pendingCheckpointWork?: (vm: { hostId: string; uuid: string }) => Promise<string | undefined>;
 }
 
 export interface MigrationReport extends Record<string, unknown> {
@@ -53,9 +61,11 @@ const ACTIVE_STATES = new Set(['running', 'paused', 'blocked']);
 
 export class MigrationService {
   private readonly now: () => number;
+  private readonly locks: VmOperationLocks;
 
   constructor(private readonly deps: MigrationServiceDeps) {
     this.now = deps.now ?? Date.now;
+    this.locks = deps.locks ?? new VmOperationLocks();
   }
 
   /** Everything that stands in the way of moving the VM to the destination, each explained. */
@@ -96,6 +106,14 @@ export class MigrationService {
       );
       return done();
     }
+
+    const running = this.locks.holder({ hostId, uuid });
+    if (running) block('vm.busy', `A ${running} is running on "${vm.name}": migrate it once that has ended.`);
+    // A checkpoint tree kept on the destination from an earlier stay there is keyed by that host.
+    const runningThere = this.locks.holder({ hostId: destinationHostId, uuid });
+    if (runningThere) block('vm.busy', `A ${runningThere} is running on "${vm.name}" on ${destination.name}: migrate it once that has ended.`);
+    const pending = await this.pendingCheckpointIssue(vm);
+    if (pending) blockers.push(pending);
 
     // What the VM's state allows.
     if (settings.mode === 'live' && !active) {
@@ -196,14 +214,29 @@ export class MigrationService {
     const vm = await this.vmOf(hostId, uuid);
     await this.assertNoBlockers(vm, destinationHostId, settings);
     const destinationName = this.deps.hosts.get(destinationHostId).name;
-    return this.deps.jobs.start(
-      {
-        kind: 'migration',
-        title: `Migrate ${vm.name} from ${this.deps.hosts.get(hostId).name} to ${destinationName}`,
-        targets: [{ hostId, uuid }, { hostId: destinationHostId, uuid }],
-      },
-      (ctx) => this.run(vm, destinationHostId, settings, ctx, (sample) => ctx.report(sampleProgress(sample))),
-    );
+    // Held from here to the job's end: no checkpoint operation may switch this VM's disks or QEMU's migration
+    // settings while it moves (see VmOperationLocks).
+    const lease = this.lockForMove(vm, destinationHostId);
+    try {
+      await this.assertCheckpointsSettled(vm);
+      return this.deps.jobs.start(
+        {
+          kind: 'migration',
+          title: `Migrate ${vm.name} from ${this.deps.hosts.get(hostId).name} to ${destinationName}`,
+          targets: [{ hostId, uuid }, { hostId: destinationHostId, uuid }],
+        },
+        async (ctx) => {
+          try {
+            return await this.run(vm, destinationHostId, settings, ctx, (sample) => ctx.report(sampleProgress(sample)));
+          } finally {
+            lease.release();
+          }
+        },
+      );
+    } catch (error) {
+      lease.release();
+      throw error;
+    }
   }
 
   /**
@@ -262,7 +295,16 @@ export class MigrationService {
           };
           try {
             const vm = await this.vmOf(hostId, entry.uuid);
-            const settled = await this.run(vm, entry.destinationHostId, { ...settings, mode: 'live' }, ctx, (s) => report(s, sampleProgress(s).phase));
+            // The plan's checks ran before the job: what changed since (a checkpoint operation run meanwhile and
+            // interrupted) is read again under the VM's lock.
+            const lease = this.lockForMove(vm, entry.destinationHostId);
+            let settled: MigrationReport;
+            try {
+              await this.assertCheckpointsSettled(vm);
+              settled = await this.run(vm, entry.destinationHostId, { ...settings, mode: 'live' }, ctx, (s) => report(s, sampleProgress(s).phase));
+            } finally {
+              lease.release();
+            }
             results.push({ ...base, outcome: 'migrated', report: settled });
           } catch (error) {
             results.push({ ...base, outcome: ctx.signal.aborted ? 'cancelled' : 'failed', reason: error instanceof Error ? error.message : String(error) });
@@ -334,6 +376,46 @@ export class MigrationService {
       ...(stats.iterations !== undefined ? { iterations: stats.iterations } : {}),
       ...(stats.observedPauseMs !== undefined ? { observedPauseMs: stats.observedPauseMs } : {}),
     };
+  }
+
+  /**
+   * The VM's lock on both hosts (the source's, and the destination's: a checkpoint tree kept there from an
+   * earlier stay is keyed by that host), or a Conflict ('vm.busy') with neither held.
+   */
+  private lockForMove(vm: VmSummary, destinationHostId: string): VmOperationLease {
+    const { hosts } = this.deps;
+    const source = this.locks.acquire(vm, `migration to ${hosts.get(destinationHostId).name}`);
+    try {
+      const destination = this.locks.acquire({ hostId: destinationHostId, uuid: vm.uuid }, `migration from ${hosts.get(vm.hostId).name}`);
+      return {
+        release: () => {
+          destination.release();
+          source.release();
+        },
+      };
+    } catch (error) {
+      source.release();
+      throw error;
+    }
+  }
+
+  private async pendingCheckpointIssue(vm: VmSummary): Promise<MigrationIssue | undefined> {
+    const pending = await this.deps.pendingCheckpointWork?.({ hostId: vm.hostId, uuid: vm.uuid });
+    if (!pending) return undefined;
+    return {
+      code: 'vm.checkpoint-recovery-pending',
+      message: `An interrupted checkpoint operation of "${vm.name}" (${pending}) is not settled yet: Tandem settles it when ${this.deps.hosts.get(vm.hostId).name} answers again or at the next start; migrate it after that.`,
+    };
+  }
+
+  /**
+   * Read again once the VM's lock is held: check() reads the journal before the lock is taken (and an
+   * evacuation's plan long before), so a checkpoint operation may have run and been interrupted in between.
+   */
+  private async assertCheckpointsSettled(vm: VmSummary): Promise<void> {
+    const pending = await this.pendingCheckpointIssue(vm);
+    if (!pending) return;
+    throw new ConflictError('migration.blocked', `Cannot migrate ${vm.name}: ${pending.message}`, { details: { blockers: [pending], warnings: [] } });
   }
 
   private async assertNoBlockers(vm: VmSummary, destinationHostId: string, settings: MigrationSettings): Promise<void> {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { virDomainEventType, virDomainState, type Connection, type Domain, type DomainEvent } from '../../../native-helpers/libvirt/lib/index';
-import { passesFileDescriptors, take } from './BackgroundSnapshot';
+import { passesFileDescriptors, probe, take } from './BackgroundSnapshot';
 
 describe('passesFileDescriptors', () => {
   it('is true for local unix-socket URIs only', () => {
@@ -22,20 +22,26 @@ describe('passesFileDescriptors', () => {
 });
 
 /** A domain whose QEMU answers QMP as 7.2 does for a background snapshot that completes at once. */
-function scriptedDomain(failCapabilityOff: () => boolean) {
+function scriptedDomain(failCapabilityOff: () => boolean, loseReplyToOn = false) {
+  const sent: string[] = [];
   let listener: ((event: DomainEvent) => void) | undefined;
   const emit = (type: number) => setImmediate(() => listener?.({ event: 'lifecycle', type, detail: 0 } as DomainEvent));
   const capability = { on: false };
   let state: number = virDomainState.VIR_DOMAIN_RUNNING;
   const qmp = (cmd: string): string => {
     const { execute, arguments: args } = JSON.parse(cmd) as { execute: string; arguments?: { capabilities?: Array<{ state: boolean }> } };
+    sent.push(execute);
     switch (execute) {
+      case 'query-migrate-capabilities':
+        return JSON.stringify({ return: [{ capability: 'background-snapshot', state: capability.on }] });
       case 'query-memory-size-summary':
         return JSON.stringify({ return: { 'base-memory': 1024 * 1024 } });
       case 'migrate-set-capabilities': {
         const on = args!.capabilities![0]!.state;
         if (!on && failCapabilityOff()) throw new Error('client socket is closed');
         capability.on = on;
+        // QEMU did it; the reply never came back (the connection dropped right then).
+        if (on && loseReplyToOn) throw new Error('client socket is closed');
         return JSON.stringify({ return: {} });
       }
       case 'migrate':
@@ -73,7 +79,7 @@ function scriptedDomain(failCapabilityOff: () => boolean) {
       listener = undefined;
     },
   } as unknown as Connection;
-  return { dom, conn, capability };
+  return { dom, conn, capability, sent };
 }
 
 describe('take', () => {
@@ -94,11 +100,37 @@ describe('take', () => {
     expect(capability.on).toBe(true); // what the caller's recovery (settle) is then told to switch off
   });
 
+  it('never falls back to the live snapshot (a QEMU migration too) while the capability may be on: a lost reply to "on" is switched off first', async () => {
+    const { dom, conn, capability, sent } = scriptedDomain(() => false, true);
+    const fellBack: string[] = [];
+    const live = async (reason: string) => {
+      fellBack.push(`${reason}, capability ${capability.on ? 'on' : 'off'}`);
+      return { stunMs: 1, wallMs: 1, memoryMethod: 'live-snapshot' as const };
+    };
+    await expect(take(conn, dom, request(), () => '<domainsnapshot/>', live)).resolves.toMatchObject({ memoryMethod: 'live-snapshot' });
+    expect(fellBack).toEqual(['client socket is closed, capability off']);
+    expect(sent.filter((c) => c === 'migrate-set-capabilities')).toHaveLength(2);
+
+    // When the switch-off fails too, the take fails (the engine's journal sends it to recovery) instead.
+    const broken = scriptedDomain(() => true, true);
+    await expect(take(broken.conn, broken.dom, { ...request(), memoryFile: join(dir, 'y.mem') }, () => '<domainsnapshot/>', live)).rejects.toThrow(/client socket is closed/);
+    expect(fellBack).toHaveLength(1);
+    expect(broken.capability.on).toBe(true);
+  });
+
   it('switches the capability off once the write completed', async () => {
     const { dom, conn, capability } = scriptedDomain(() => false);
     const outcome = await take(conn, dom, request(), () => '<domainsnapshot/>', fallBack);
     expect(outcome).toMatchObject({ memoryMethod: 'background-snapshot' });
     expect(outcome.stunMs).not.toBeNull();
     expect(capability.on).toBe(false);
+  });
+});
+
+describe('probe', () => {
+  it('only reads: no descriptor passed, the capability never switched (a lost second call could leave it on)', async () => {
+    const { dom, conn, sent } = scriptedDomain(() => false);
+    expect(await probe(conn, dom)).toBeNull();
+    expect(sent).toEqual(['query-migrate-capabilities', 'query-migrate']);
   });
 });

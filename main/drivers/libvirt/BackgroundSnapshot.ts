@@ -9,6 +9,8 @@
  * image header and the domain XML (qemuSaveImage.ts), and passes the descriptor with QMP `getfd` through
  * virDomainQemuMonitorCommandWithFiles. libvirt can pass descriptors over a unix socket only: remote and TCP
  * connections fall back to libvirt's live snapshot (probe() says why; the URI decides, see passesFileDescriptors).
+ * Tandem's own live migrations switch a capability left on off first (disarmForMigration) and never run while
+ * a checkpoint operation runs on the same VM (core/vmOperations).
  *
  * One instant for disks and memory:
  *   1. libvirt pauses the guest (virDomainSuspend);
@@ -52,7 +54,7 @@ import { ConflictError, OperationFailedError } from '../../core/errors';
 import { createLogger } from '../../core/logging';
 import { mapped } from './mapLibvirtError';
 import { PauseWatch } from './PauseWatch';
-import { QemuMonitor, QmpCommandError } from './QemuMonitor';
+import { QemuMonitor } from './QemuMonitor';
 import { encodeSaveImageHeader, saveImageIsComplete } from './qemuSaveImage';
 
 const log = createLogger('background-snapshot');
@@ -138,35 +140,57 @@ function noDescriptors(uri: string): string {
 }
 
 /**
- * null when a background snapshot of this running domain can be taken through this connection now, else the
- * reason it cannot. Leaves nothing changed: the probe descriptor is closed, the capability switched back off.
+ * null when a background snapshot of this running domain is worth trying through this connection now, else
+ * the reason it is not. Reads only: it neither passes a descriptor nor switches the capability on to see
+ * whether QEMU accepts it (a probe that switched it on and back off left it on whenever the second call was
+ * lost, with nothing journaled to switch it off later). Whether QEMU accepts the capability (userfaultfd
+ * write-protection) and a descriptor is learned by take() itself, before the guest is paused, with libvirt's
+ * live snapshot as the fallback; the take is journaled, so recovery switches the capability off after a crash.
  */
 export async function probe(conn: Connection, dom: Domain): Promise<string | null> {
   const uri = await mapped(() => conn.getURI());
   if (!passesFileDescriptors(uri)) return noDescriptors(uri);
   const monitor = new QemuMonitor(dom);
-  const devNull = await open('/dev/null', 'r');
-  try {
-    await monitor.passFd('tandem-probe', devNull.fd);
-  } catch (error) {
-    if (error instanceof QmpCommandError) return `QEMU refuses a file descriptor: ${error.desc}`;
-    return `libvirt could not hand QEMU a file: ${(error as Error).message}`;
-  } finally {
-    await devNull.close();
-  }
-  await monitor.closeFd('tandem-probe');
   const state = await capabilityState(monitor);
   if (state === undefined) return 'this QEMU has no background-snapshot capability (QEMU 6.0 or later has)';
   const running = await monitor.command<MigrationInfo>('query-migrate');
   if (running.status !== undefined && running.status !== 'none' && !ENDED.has(running.status)) return `a migration is under way in QEMU (${running.status})`;
-  try {
-    await setCapability(monitor, true);
-  } catch (error) {
-    if (!(error instanceof QmpCommandError)) throw error;
-    return `QEMU refuses it: ${error.desc} (it needs userfaultfd write-protection, Linux 5.7 or later, and QEMU allowed to use userfaultfd: CAP_SYS_PTRACE or vm.unprivileged_userfaultfd=1)`;
-  }
-  await setCapability(monitor, false);
   return null;
+}
+
+/** What QEMU's migration settings were before a live migration (see disarmForMigration). */
+export type MigrationReadiness = 'no-capability' | 'off' | 'switched-off';
+
+/** The QMP commands disarmForMigration needs (QemuMonitor; scripted in unit tests). */
+export interface QmpCommands {
+  command<T = unknown>(execute: string, args?: Record<string, unknown>): Promise<T>;
+}
+
+/**
+ * Makes sure QEMU will not run the next migration as a background snapshot: with the capability on, QEMU
+ * "completes" a migration while the source keeps running, so the VM would run on both hosts on the same
+ * disks. A capability left on (a crash or a lost call between a take's "on" and "off", or anyone's QMP) is
+ * switched off and read back. A background snapshot still being written is refused with a Conflict: its
+ * capability cannot be switched off while it runs (QEMU refuses), and it must not be cancelled (see the top).
+ */
+export async function disarmForMigration(monitor: QmpCommands): Promise<MigrationReadiness> {
+  const on = (await monitor.command<CapabilityState[]>('query-migrate-capabilities')).find((c) => c.capability === CAPABILITY)?.state;
+  if (on === undefined) return 'no-capability';
+  if (!on) return 'off';
+  const info = await monitor.command<MigrationInfo>('query-migrate');
+  if (info.status !== undefined && info.status !== 'none' && !ENDED.has(info.status)) {
+    throw new ConflictError(
+      'migration.background-snapshot-running',
+      `QEMU is writing a background snapshot of this VM (${info.status}); migrate it once that has ended`,
+    );
+  }
+  await monitor.command('migrate-set-capabilities', { capabilities: [{ capability: CAPABILITY, state: false }] });
+  const after = (await monitor.command<CapabilityState[]>('query-migrate-capabilities')).find((c) => c.capability === CAPABILITY)?.state;
+  if (after !== false) {
+    throw new OperationFailedError('migration.background-snapshot-on', `QEMU's ${CAPABILITY} capability stays on: a migration would leave this VM running on both hosts`);
+  }
+  log.warn(`${CAPABILITY} was left on in QEMU: switched off before a live migration`);
+  return 'switched-off';
 }
 
 /**
@@ -194,15 +218,19 @@ export async function take(
     await reserve(request.memoryFile, header.length + (await streamBound(monitor)));
     await monitor.passFd(request.name, file.fd);
     given.fdName = request.name;
-    await setCapability(monitor, true);
+    // Counted as on before the call: a call whose reply was lost may have switched it on all the same.
     given.capability = true;
+    await setCapability(monitor, true);
   } catch (error) {
-    // Nothing is paused or switched yet: libvirt's live snapshot can still take it.
+    // Nothing is paused or switched yet: libvirt's live snapshot can still take it, once the capability is
+    // known to be off (libvirt's live snapshot is a QEMU migration too: with it on, QEMU would run that one as
+    // a background snapshot behind libvirt's back).
     const reason = (error as Error).message;
-    log.warn(`background snapshot of ${dom.getName()} not possible, taking a live snapshot instead: ${reason}`);
     await file.close();
-    await cleanUp(monitor, given);
+    const capabilityOff = await cleanUp(monitor, given);
     await rm(request.memoryFile, { force: true });
+    if (!capabilityOff) throw error;
+    log.warn(`background snapshot of ${dom.getName()} not possible, taking a live snapshot instead: ${reason}`);
     return fallBack(reason);
   }
 
@@ -244,17 +272,19 @@ export async function take(
       info = await untilMigrationEnded(monitor, (ms) => sleep(ms));
     }
     migration = 'ended';
+    // Switched off as soon as QEMU allows it (not while the migration runs), before the flush: the shorter it
+    // is on, the smaller the window for a migration someone else starts. Here, not by cleanUp (which only
+    // logs a failure): left on, the next live migration of this VM would run as a background snapshot (the
+    // source keeps running after it "completed"). Failing here sends the take through the caller's recovery,
+    // whose settle() switches it off or keeps the journal; Tandem's own migrations switch it off first anyway.
+    await setCapability(monitor, false);
+    given.capability = false;
     if (info.status !== 'completed') {
       throw new OperationFailedError('checkpoint.memory-write-failed', `QEMU's background snapshot ${info.status ?? 'vanished'}${info['error-desc'] ? `: ${info['error-desc']}` : ''}`);
     }
     await file.sync();
     // Releases what the reservation kept beyond the end (a truncate to the same size does, on ext4 and XFS).
     await file.truncate((await file.stat()).size);
-    // Switched off here, not by cleanUp (which only logs a failure): left on, the next live migration of this
-    // VM would run as a background snapshot (the source keeps running after it "completed"). Failing here
-    // sends the take through the caller's recovery, whose settle() switches it off or keeps the journal.
-    await setCapability(monitor, false);
-    given.capability = false;
     const wallMs = Math.round((performance.now() - started) * 10) / 10;
     if (!(await pause.untilResumed(RESUMED_EVENT_GRACE_MS))) await resumeIfPaused(dom);
     return { stunMs: pause.stunMs, wallMs, memoryMethod: 'background-snapshot' };
@@ -299,13 +329,26 @@ interface Given {
   capability: boolean;
 }
 
-/** Takes back what QEMU was given; each step is attempted, a failure is logged (recovery's settle() redoes them). */
-async function cleanUp(monitor: QemuMonitor, given: Given): Promise<void> {
+/**
+ * Takes back what QEMU was given; each step is attempted, a failure is logged (recovery's settle() redoes
+ * them). false when the capability may still be on.
+ */
+async function cleanUp(monitor: QemuMonitor, given: Given): Promise<boolean> {
   const { fdName } = given;
+  let capabilityOff = true;
   if (fdName) await monitor.closeFd(fdName).catch((error: unknown) => log.error(`closefd ${fdName} failed: ${(error as Error).message}`));
-  if (given.capability) await setCapability(monitor, false).catch((error: unknown) => log.error(`switching ${CAPABILITY} off failed: ${(error as Error).message}`));
+  if (given.capability) {
+    capabilityOff = await setCapability(monitor, false).then(
+      () => true,
+      (error: unknown) => {
+        log.error(`switching ${CAPABILITY} off failed: ${(error as Error).message}`);
+        return false;
+      },
+    );
+  }
   given.fdName = null;
   given.capability = false;
+  return capabilityOff;
 }
 
 async function resumeIfPaused(dom: Domain): Promise<void> {

@@ -18,16 +18,19 @@ import {
   virDomainJobType,
   virDomainMigrateFlags as M,
   type Connection,
+  type Domain,
   type DomainEvent,
 } from '../../../native-helpers/libvirt/lib/index';
-import { ConflictError } from '../../core/errors';
+import { ConflictError, HostUnreachableError, TandemError } from '../../core/errors';
 import type { HostManager } from '../../core/hosts/HostManager';
 import { createLogger } from '../../core/logging';
 import type { CpuVerdict, MigrationPort, MigrationSample, MigrationStats, MigrationWatch } from '../../core/migration/MigrationPort';
 import type { MigrationSettings } from '../../core/migration/migrationTypes';
 import { XmlDocument, XmlNode } from '../../core/xml/XmlDocument';
+import { disarmForMigration } from './BackgroundSnapshot';
 import { libvirtConnectionOf, libvirtLifecycleOf } from './LibvirtHostDriver';
 import { mapLibvirtError, mapped } from './mapLibvirtError';
+import { QemuMonitor } from './QemuMonitor';
 import { lookInFolder, orMissing, refreshUnlessBusy, withPoolOver, withTransientPoolOver } from './storagePools';
 import { withDomain } from './withDomain';
 
@@ -175,6 +178,7 @@ export class LibvirtMigrationPort implements MigrationPort {
       const [active, persistent] = await mapped(() => Promise.all([dom.isActive(), dom.isPersistent()]));
       const flags = migrateFlags(settings, active, persistent);
       if (settings.maxDowntimeMs !== undefined && active) await mapped(() => dom.migrateSetMaxDowntime(settings.maxDowntimeMs!));
+      if (active) await disarmBackgroundSnapshot(conn, dom);
       if (watch.signal.aborted) throw new ConflictError('migration.cancelled-before-start', 'The migration was cancelled before it started');
       const params = settings.bandwidthMiBs !== undefined ? { bandwidth: settings.bandwidthMiBs } : {};
       const running = dom.migrateToURI3(destination.uri, params, flags).finally(() => {
@@ -216,6 +220,34 @@ export class LibvirtMigrationPort implements MigrationPort {
       await subscription.dispose().catch((error: unknown) => log.warn('job-completed subscription not released', error));
       dom.free();
     }
+  }
+}
+
+/**
+ * A running VM's QEMU must not have the `background-snapshot` migration capability on when its migration
+ * starts (checkpoints switch it on for a moment: see BackgroundSnapshot.ts). A migration run as a background
+ * snapshot "completes" with the source still running, so the VM would run on both hosts on the same disks.
+ * libvirt 9.0's own migrations ask QEMU for `return-path`, which QEMU refuses next to `background-snapshot`,
+ * so with it on they fail ("Background-snapshot is not compatible with return-path", measured) instead of
+ * running: switching it off first makes them work, and does not rely on libvirt asking for return-path. Checked through the QEMU monitor (QMP over libvirt: any transport carries it; it
+ * marks the domain "custom-monitor" tainted in its log once per QEMU process).
+ * - Another driver than QEMU has no such capability: nothing to check, the migration is safe.
+ * - A QEMU monitor that cannot be asked (libvirt or QEMU refusing the command, an ACL without write access)
+ *   leaves the state unknown: the migration is refused (Conflict), since proceeding risks the double run.
+ * - A host that stopped answering fails as such (the migration could not start either).
+ */
+async function disarmBackgroundSnapshot(conn: Connection, dom: Domain): Promise<void> {
+  if ((await mapped(() => conn.getType())) !== 'QEMU') return;
+  try {
+    await disarmForMigration(new QemuMonitor(dom));
+  } catch (error) {
+    if (error instanceof ConflictError || error instanceof HostUnreachableError) throw error;
+    if (error instanceof TandemError && error.code === 'migration.background-snapshot-on') throw error;
+    throw new ConflictError(
+      'migration.capability-unverified',
+      `Tandem could not check that QEMU will not run this migration as a background snapshot, which would leave the VM running on both hosts (${(error as Error).message}): the migration was not started`,
+      { cause: error },
+    );
   }
 }
 

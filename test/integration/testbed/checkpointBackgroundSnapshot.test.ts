@@ -1,7 +1,7 @@
 /**
  * Checkpoints through QEMU's background snapshot on a real guest of the test bed's host1 (through its daemon's
- * unix socket, as Tandem reaches a local qemu:///system): the probe's answer on each kind of connection and
- * when QEMU refuses the capability, leaving QEMU as it was; the memory file as a whole libvirt save image
+ * unix socket, as Tandem reaches a local qemu:///system): the probe's answer on each kind of connection (it
+ * only reads), a QEMU that refuses the capability (the take falls back before the pause, capability off); the memory file as a whole libvirt save image
  * with nothing of the snapshot left in QEMU or libvirt, read the same way as libvirt's own save; too little room for the memory state: no background
  * snapshot is started (QEMU 7.2 would leave the guest frozen if its write failed), the live snapshot fails
  * safely and the guest runs on. Reverts of such checkpoints are in checkpoints.test.ts, crashes in the middle
@@ -63,7 +63,7 @@ describe.skipIf(!env)('checkpoints through QEMU background snapshots', () => {
     await removeCheckpointGuest(env!, g, dataDir);
   });
 
-  it('probes: background over the unix socket; live over TCP, when turned off and when QEMU refuses, each saying why', async () => {
+  it('probes without changing QEMU: background over the unix socket; live over TCP and when turned off, each saying why', async () => {
     expect(await new LibvirtCheckpointHypervisor(() => g.conn).memoryMethod(vm())).toEqual({ method: 'background-snapshot' });
     const overTcp = await new LibvirtCheckpointHypervisor(() => tcp).memoryMethod(vm());
     expect(overTcp.method).toBe('live-snapshot');
@@ -71,17 +71,26 @@ describe.skipIf(!env)('checkpoints through QEMU background snapshots', () => {
     // Known without trying: a failed attempt would have closed the connection (libvirt 9.0's client does).
     expect(await tcp.isAlive()).toBe(true);
     expect(await new LibvirtCheckpointHypervisor(() => g.conn, { backgroundSnapshot: false }).memoryMethod(vm())).toMatchObject({ method: 'live-snapshot', fallbackReason: /turned off/ });
+    await expectNothingLeft(g.dom, 'tandem-probe');
+  });
 
+  it('a QEMU that refuses the capability: the take learns it before the pause and takes a live snapshot, the capability off', async () => {
     // A capability the background snapshot cannot be combined with (release-ram; libvirt does not manage it).
     await qmp(g.dom, 'migrate-set-capabilities', { capabilities: [{ capability: 'release-ram', state: true }] });
+    const engine = checkpointEngine(g.conn, join(dataDir, 'refused'));
     try {
-      const refused = await new LibvirtCheckpointHypervisor(() => g.conn).memoryMethod(vm());
-      expect(refused.method).toBe('live-snapshot');
-      expect(refused.fallbackReason).toMatch(/^QEMU refuses it: .*compatible/);
+      // The probe reads only, so it cannot know: the take finds out.
+      expect(await new LibvirtCheckpointHypervisor(() => g.conn).memoryMethod(vm())).toEqual({ method: 'background-snapshot' });
+      await waitForCounterAbove(g.guest, 2);
+      const cp = await engine.take(vm(), { name: 'refused' });
+      expect(cp).toMatchObject({ kind: 'memory', memoryMethod: 'live-snapshot' });
+      expect(await capability(g.dom, 'release-ram')).toBe(true);
+      await expectNothingLeft(g.dom, `tandem-${cp.id}`);
+      expect(await readdir(join(dataDir, 'refused', 'checkpoints', 'journal'))).toEqual([]);
+      await engine.delete(vm(), cp.id);
     } finally {
       await qmp(g.dom, 'migrate-set-capabilities', { capabilities: [{ capability: 'release-ram', state: false }] });
     }
-    await expectNothingLeft(g.dom, 'tandem-probe');
   });
 
   it('writes the memory as a whole libvirt save image and leaves nothing in QEMU or libvirt', async () => {

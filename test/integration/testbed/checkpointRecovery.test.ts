@@ -62,6 +62,24 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
     expect((await engine.list(vm())).checkpoints.map((c) => c.id)).toEqual([first.id]);
   });
 
+  it("switches off the capability a take killed between its \"on\" and \"off\" left on, when the host reconnects", async () => {
+    const before = await layerFiles(folder);
+    const tree = await checkpointEngine(g.conn, dataDir).list(vm());
+    await killCrashChildAt('take:begin', childArgs('take', 'killed-with-capability-on'));
+    // What the killed take leaves when it dies right after QEMU accepted the capability (or when the reply to
+    // its "off" was lost): the capability on, with no migration running.
+    await g.dom.qemuMonitorCommand(JSON.stringify({ execute: 'migrate-set-capabilities', arguments: { capabilities: [{ capability: 'background-snapshot', state: true }] } }));
+    expect(await capabilityOn(g)).toBe(true);
+    // The reconnect path (createTandem runs recover(hostId) when a host comes back).
+    const report = await checkpointEngine(g.conn, dataDir).recover(HOST_ID);
+    console.log('recovery:', report);
+    expect(report.join()).toMatch(/rolled back/);
+    expect(await capabilityOn(g)).toBe(false);
+    expect(await layerFiles(folder)).toEqual(before);
+    expect(await checkpointEngine(g.conn, dataDir).list(vm())).toEqual(tree);
+    expect((await g.dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
+  });
+
   it('completes a take killed after the snapshot: the checkpoint is listed and reverts', async () => {
     await waitForCounterAbove(g.guest, (await lastCounter(g.guest)) + 2);
     const offset = await serialLogSize(g.guest.serialLogPath);

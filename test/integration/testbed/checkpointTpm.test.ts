@@ -11,8 +11,10 @@
  *   abandoned branch's (which is several ticks ahead).
  * - running, disk-only: crash-consistent disks and TPM; the VM is left shut off and its next boot reads
  *   the NV value of the moment of the checkpoint.
+ * - a disk-only take whose TPM state libvirt refuses to read after the disk switch is undone (overlay merged
+ *   back, nothing journaled), rather than kept for a recovery that would fail the same way.
  */
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointEngine } from '../../../main/core/checkpoints/CheckpointEngine';
@@ -20,7 +22,7 @@ import { KeychainMemoryKeyProvider } from '../../../main/core/checkpoints/Memory
 import { loadTpmState } from '../../../main/core/checkpoints/tpmState';
 import { KeyringSecretStore } from '../../../main/drivers/keyring/KeyringSecretStore';
 import { SealedMemoryStateStore } from '../../../main/drivers/memoryState/SealedMemoryStateStore';
-import { openConnection, virDomainState, virDomainUndefineFlagsValues, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
+import { openConnection, virDomainState, virDomainUndefineFlagsValues, virDomainXMLFlags, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { startSecretService, type PrivateSecretService } from '../../support/secretService';
 import { counterResumedSince, createTinyGuest, SERIAL, serialLogSize, serialText, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
@@ -149,5 +151,56 @@ describe.skipIf(!env)('checkpoints of a guest with an emulated TPM 2.0', () => {
     expect(Number(next.nv)).toBeGreaterThanOrEqual(before - 1);
     expect(Number(next.nv)).toBeLessThanOrEqual(after + 1);
     expect(await serialText(guest, next.offset)).not.toMatch(SERIAL.tpmError);
+  });
+
+  it('undoes a disk-only take whose TPM state libvirt cannot read after the switch: refused, disks, definition and tree as before', async () => {
+    if ((await dom.getState()).state !== virDomainState.VIR_DOMAIN_RUNNING) await boot();
+    const sourceOf = (xml: string) => /<source file='([^']+)'/.exec(xml)![1]!;
+    const active = sourceOf(await dom.getXMLDesc());
+    const tree = await engine.list(vm());
+    const files = (await readdir(folder())).sort();
+    // An inactive pool under the name of Tandem's transient TPM pool: libvirt refuses to replace it, so the
+    // read fails after the disks switched (a real refusal, as a folder libvirt cannot open would give).
+    const blocker = await conn.defineStoragePoolXML(`<pool type='dir'><name>tandem-tpm-${guest.uuid}</name><target><path>/nonexistent-tandem-tpm</path></target></pool>`);
+    try {
+      await expect(engine.take(vm(), { name: 'tpm-unreadable', diskOnly: true })).rejects.toMatchObject({ code: 'checkpoint.tpm-read-failed' });
+    } finally {
+      await blocker.undefine();
+      blocker.free();
+    }
+    expect(sourceOf(await dom.getXMLDesc())).toBe(active);
+    expect(sourceOf(await dom.getXMLDesc(virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE))).toBe(active);
+    const after = await engine.list(vm());
+    expect({ currentId: after.currentId, ids: after.checkpoints.map((c) => c.id) }).toEqual({ currentId: tree.currentId, ids: tree.checkpoints.map((c) => c.id) });
+    expect((await readdir(folder())).sort()).toEqual(files);
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+    expect((await dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
+    // Nothing blocks the VM afterwards: the next take works.
+    const cp = await engine.take(vm(), { name: 'tpm-readable-again', diskOnly: true });
+    expect(cp.tpmStateFile).toBe(join(folder(), `${cp.id}.tpm`));
+  });
+
+  it('undoes the same refused TPM read for a shut-off VM offline: definition back on its disk, which boots', async () => {
+    if ((await dom.getState()).state !== virDomainState.VIR_DOMAIN_SHUTOFF) await dom.destroy();
+    const sourceOf = (xml: string) => /<source file='([^']+)'/.exec(xml)![1]!;
+    const defined = sourceOf(await dom.getXMLDesc(virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE));
+    const tree = await engine.list(vm());
+    const files = (await readdir(folder())).sort();
+    const blocker = await conn.defineStoragePoolXML(`<pool type='dir'><name>tandem-tpm-${guest.uuid}</name><target><path>/nonexistent-tandem-tpm</path></target></pool>`);
+    try {
+      await expect(engine.take(vm(), { name: 'tpm-unreadable-off', diskOnly: true })).rejects.toMatchObject({ code: 'checkpoint.tpm-read-failed' });
+    } finally {
+      await blocker.undefine();
+      blocker.free();
+    }
+    expect(sourceOf(await dom.getXMLDesc(virDomainXMLFlags.VIR_DOMAIN_XML_INACTIVE))).toBe(defined);
+    const after = await engine.list(vm());
+    expect({ currentId: after.currentId, ids: after.checkpoints.map((c) => c.id) }).toEqual({ currentId: tree.currentId, ids: tree.checkpoints.map((c) => c.id) });
+    expect((await readdir(folder())).sort()).toEqual(files);
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+    expect((await dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_SHUTOFF);
+    // Its chain resolves: the guest boots from it and reads its disk and TPM.
+    const booted = await boot();
+    expect(await serialText(guest, booted.offset)).not.toMatch(SERIAL.tpmError);
   });
 });
