@@ -330,6 +330,7 @@ function labelOf(field: string): string {
     'hardware.memoryMiB': 'memory',
     'hardware.vcpus': 'vCPUs',
     'hardware.firmware': 'firmware',
+    'hardware.machine': 'machine',
     'hardware.secureBoot': 'Secure Boot',
     'hardware.tpm': 'TPM',
     'hardware.graphics': 'graphics',
@@ -399,7 +400,23 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
     changes.push(change('hardware.firmware', 'UEFI', 'BIOS', `${os.name} does not boot with UEFI`, WEIGHTS.uefiToBios));
     hw.firmware = 'bios';
   }
-  if (hw.firmware === 'bios') {
+  if (hw.machine === 'pc' && hw.firmware === 'uefi' && (hw.secureBoot || needs.secureBootRequired)) {
+    // OVMF's Secure Boot builds run on q35 only (their firmware descriptors list no i440fx machine).
+    if (needs.secureBootRequired) reasons.push(`${os.name} requires Secure Boot, which needs the q35 machine, and this VM is i440fx`);
+    else {
+      changes.push(
+        change(
+          'hardware.secureBoot',
+          'on',
+          'off',
+          'Secure Boot needs the q35 machine, and this VM is i440fx',
+          WEIGHTS.secureBootOff,
+          'Secure Boot requested on i440fx (Secure Boot firmware runs on q35 only) -> without Secure Boot',
+        ),
+      );
+      hw.secureBoot = false;
+    }
+  } else if (hw.firmware === 'bios') {
     if (hw.secureBoot) {
       changes.push(
         change(
@@ -507,6 +524,10 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
   chooseNetworks(hw, host, changes);
   if (config.os.source === 'install-media') {
     installerDrivers(hw, os, db, changes);
+  } else if (hw.machine === 'q35') {
+    idesOnQ35(hw, 'q35 has no IDE controller', changes);
+  }
+  if (config.os.source === 'install-media') {
     if (hw.graphics === 'none') notes.push('no graphics: the installer is reachable on the serial console only');
   }
 
@@ -571,7 +592,14 @@ function isoImage(iso: HostIsoVolume, os: OsEntry, arch: VmRequest['hardware']['
  */
 function installerDrivers(hw: VmRequest['hardware'], os: OsEntry, db: OsDatabase, changes: MatchChange[]): void {
   const support = deviceSupportOf(db, os);
-  const q35 = installerMachine(support) === 'q35';
+  // i440fx asked for (a template of an older VM) stays: every x86 OS drives it.
+  const machine = hw.machine === 'pc' ? 'pc' : installerMachine(support);
+  if (hw.machine === 'q35' && machine === 'pc') {
+    const why = support.virtioNet && !support.virtio1 ? `${os.name} drives legacy virtio only, which q35 does not give` : `${os.name} has no q35 support (osinfo)`;
+    changes.push(change('hardware.machine', 'q35', 'i440fx', why, WEIGHTS.installerDriver));
+    hw.machine = 'pc';
+  }
+  const q35 = machine === 'q35';
   const legacyBus = q35 ? 'sata' : 'ide';
   // osinfo lists nothing for the oldest OSes: what every x86 OS drives, rather than a device the installer may not see.
   const noDriver = (what: string) => (support.stated ? `${os.name} has no ${what} driver of its own (osinfo)` : `osinfo lists no drivers for ${os.name}`);
@@ -581,16 +609,23 @@ function installerDrivers(hw: VmRequest['hardware'], os: OsEntry, db: OsDatabase
     if (missing) {
       changes.push(change(field, disk.bus, legacyBus, noDriver(missing), WEIGHTS.installerDriver));
       disk.bus = legacyBus;
-    } else if (disk.bus === 'ide' && q35) {
-      changes.push(change(field, 'ide', 'sata', `${os.name} installs on q35, which has no IDE controller`, WEIGHTS.installerDriver));
-      disk.bus = 'sata';
     }
   });
+  if (q35) idesOnQ35(hw, `${os.name} installs on q35, which has no IDE controller`, changes);
   const legacyNic = q35 ? 'e1000e' : 'e1000';
   hw.nics.forEach((nic, index) => {
     if (nic.model !== 'virtio' || support.virtioNet) return;
     changes.push(change(`hardware.nics.${index}.model`, 'virtio', legacyNic, noDriver('virtio-net'), WEIGHTS.installerDriver));
     nic.model = legacyNic;
+  });
+}
+
+/** IDE disks on a q35 VM become SATA (q35 has no IDE controller; its AHCI is what the same OSes drive next). */
+function idesOnQ35(hw: VmRequest['hardware'], reason: string, changes: MatchChange[]): void {
+  hw.disks.forEach((disk, index) => {
+    if (disk.bus !== 'ide') return;
+    changes.push(change(`hardware.disks.${index}.bus`, 'ide', 'sata', reason, WEIGHTS.installerDriver));
+    disk.bus = 'sata';
   });
 }
 
