@@ -156,3 +156,13 @@ describe('requestFromDomain keeps the devices the OS boots through', () => {
     expect(machineOf(arm)).toBeUndefined();
   });
 });
+
+describe('domainDisks', () => {
+  it("names a pool volume's pool and volume (Tandem's deploy and virt-manager define disks so)", () => {
+    const xml = fixture('pc-ide-e1000').replace(
+      "<disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2'/>\n      <source file='/var/lib/libvirt/images/winxp.qcow2'/>",
+      "<disk type='volume' device='disk'>\n      <driver name='qemu' type='qcow2'/>\n      <source pool='default' volume='winxp.qcow2'/>",
+    );
+    expect(domainDisks(xml)).toEqual([{ target: 'hda', volume: { pool: 'default', volume: 'winxp.qcow2' } }]);
+  });
+});

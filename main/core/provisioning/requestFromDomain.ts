@@ -12,7 +12,10 @@ import { ARCHES, DiskSpecSchema, NicSpecSchema, type Arch, type DiskSpec, type H
 
 export interface DomainDisk {
   target: string;
+  /** A file or block device path (`<disk type='file'|'block'>`). */
   source?: string;
+  /** A volume named by its pool (`<disk type='volume'>`, as Tandem's deploy and virt-manager define disks). */
+  volume?: { pool: string; volume: string };
 }
 
 export interface RequestFromDomain {
@@ -25,7 +28,9 @@ export function domainDisks(xml: string): DomainDisk[] {
   const root = new XmlNode(XmlDocument.parse(xml, 'domain XML').root);
   return root.elements("devices/disk[@device='disk']").map((d) => {
     const source = d.value('source/@file') ?? d.value('source/@dev');
-    return { target: d.value('target/@dev') ?? '', ...(source ? { source } : {}) };
+    const pool = d.value('source/@pool');
+    const volume = d.value('source/@volume');
+    return { target: d.value('target/@dev') ?? '', ...(source ? { source } : {}), ...(pool && volume ? { volume: { pool, volume } } : {}) };
   });
 }
 

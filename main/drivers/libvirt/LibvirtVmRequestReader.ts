@@ -8,6 +8,17 @@ import { LibvirtError, virDomainXMLFlags, virErrorNumber } from '../../../native
 import { libvirtConnectionOf } from './LibvirtHostDriver';
 import { mapped } from './mapLibvirtError';
 
+type Connection = ReturnType<typeof libvirtConnectionOf>;
+
+async function volumeInPool(conn: Connection, ref: { pool: string; volume: string }) {
+  const pool = await conn.lookupStoragePoolByName(ref.pool);
+  try {
+    return await pool.lookupVolumeByName(ref.volume);
+  } finally {
+    pool.free();
+  }
+}
+
 export function readVmRequest(hosts: Pick<HostManager, 'session'>, hostId: string, uuid: string): Promise<RequestFromDomain> {
   return mapped(async () => {
     const conn = libvirtConnectionOf(hosts.session(hostId));
@@ -20,17 +31,18 @@ export function readVmRequest(hosts: Pick<HostManager, 'session'>, hostId: strin
     }
     const sizes = new Map<string, number>();
     for (const disk of domainDisks(xml)) {
-      if (!disk.source) continue;
       try {
-        const vol = await conn.lookupStorageVolByPath(disk.source);
+        const vol = disk.volume ? await volumeInPool(conn, disk.volume) : disk.source ? await conn.lookupStorageVolByPath(disk.source) : undefined;
+        if (!vol) continue;
         try {
           sizes.set(disk.target, (await vol.getInfo()).capacity);
         } finally {
           vol.free();
         }
       } catch (error) {
-        // Not in a pool: requestFromDomain says which disk's size is unknown.
-        if (!(error instanceof LibvirtError && error.code === virErrorNumber.VIR_ERR_NO_STORAGE_VOL)) throw error;
+        // Not in a pool (or its pool or volume is gone): requestFromDomain says which disk's size is unknown.
+        const missing = [virErrorNumber.VIR_ERR_NO_STORAGE_VOL, virErrorNumber.VIR_ERR_NO_STORAGE_POOL] as number[];
+        if (!(error instanceof LibvirtError && missing.includes(error.code))) throw error;
       }
     }
     return requestFromDomain(xml, (disk) => sizes.get(disk.target));

@@ -14,6 +14,7 @@ import { JobProgress } from '../jobs/JobProgress';
 import { guestAddressKey } from '../stores/guestAddressesStore';
 import { useJobs, useStores, useWizard } from '../stores/StoresContext';
 import { checkCloudConfig } from './cloudConfig';
+import { deviceLines } from './deviceSummary';
 import { InstallMediaPicker } from './InstallMediaPicker';
 import { mediaText } from './installMediaChoice';
 import { HostOverrideSelect, useEscapeToClose, useFocusFirstField, WizardDialog, WizardFooterButtons, WizardStepTabs } from './wizardFrame';
@@ -279,6 +280,7 @@ function ComposeStep() {
                   <option value="virtio">virtio</option>
                   <option value="e1000e">e1000e</option>
                   <option value="e1000">e1000</option>
+                  <option value="rtl8139">rtl8139</option>
                 </select>
               )}
             </Field>
@@ -574,6 +576,13 @@ function ReviewStep() {
             {draft.request.hardware.disks.map((d) => `${d.sizeGiB} GiB ${d.bus}`).join(', ')}
             {draft.request.os.source === 'install-media' ? ' (empty)' : ''}
           </dd>
+          {deviceLines(
+            chosen?.config.hardware ?? draft.request.hardware,
+            chosen?.changes.map((c) => c.field) ?? [],
+            draft.templateId !== undefined,
+          ).map((line) => (
+            <DeviceLine key={line.key} label={line.label} value={line.value} testId={`review-${line.key}`} />
+          ))}
           {draft.request.os.source === 'install-media' && (
             <>
               <dt>Installer</dt>
@@ -599,6 +608,15 @@ function ReviewStep() {
       </section>
       <SaveAsTemplate />
     </div>
+  );
+}
+
+function DeviceLine({ label, value, testId }: { label: string; value: string; testId: string }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd data-testid={testId}>{value}</dd>
+    </>
   );
 }
 
