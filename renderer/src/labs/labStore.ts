@@ -242,7 +242,8 @@ export function createLabStore(client: ContractClient, networks: NetworksStore):
         set({ open: false });
       },
       setLab(patch) {
-        edit({ ...get().draft, ...patch }, Object.keys(patch));
+        // Another mode judges the forward device anew (isolated has none).
+        edit({ ...get().draft, ...patch }, [...Object.keys(patch), ...('mode' in patch ? ['forwardDevice'] : [])]);
       },
       addVms(templateId, count) {
         const draft = get().draft;
