@@ -147,6 +147,19 @@ describe('the New VM wizard, in Chromium, on the demo host', () => {
     expect(await byId('review-nicModel').innerText()).toBe('virtio (from the template)');
     expect(await byId('review-firmware').innerText()).toBe('BIOS (from the template)');
     expect(await byId('review-machine').innerText()).toBe('chosen by the deploy (q35, or i440fx for an OS without it)');
+    // i440fx and an IDE disk chosen in compose: the review no longer credits the template, and the XML has them.
+    await byId('wizard-tab-compose').click();
+    expect(await byId('field-machine').inputValue()).toBe('');
+    await byId('field-machine').selectOption('pc');
+    await byId('field-disk-0-bus').selectOption('ide');
+    await byId('wizard-next').click();
+    await byId('wizard-step-apps').waitFor();
+    await byId('wizard-next').click();
+    await expect.poll(() => byId('review-machine').innerText(), POLL).toBe('i440fx');
+    expect(await byId('review-diskBus').innerText()).toBe('IDE');
+    await page.locator('[data-testid="review-xml"] summary').click();
+    await expect.poll(() => byId('review-xml-text').innerText(), POLL).toContain('<type arch="x86_64" machine="pc">hvm</type>');
+    expect(await byId('review-xml-text').innerText()).toContain('<target dev="hda" bus="ide"/>');
     expect(errors).toEqual([]);
   });
 });

@@ -209,6 +209,28 @@ function ComposeStep() {
               <input {...props} className="input" type="number" min={128} step={256} data-testid="field-memory" value={numberValue(hardware.memoryMiB)} onChange={(e) => setHardware({ memoryMiB: toNumber(e.target.value) })} />
             )}
           </Field>
+          <Field label="Chipset" field="hardware.machine" errors={errors}>
+            {(props) => (
+              <select
+                {...props}
+                className="input"
+                data-testid="field-machine"
+                value={hardware.machine ?? ''}
+                onChange={(e) => {
+                  const machine = e.target.value as 'q35' | 'pc' | '';
+                  update((r) => {
+                    // "Deploy's choice" leaves the field out, as templates saved before it existed.
+                    const { machine: _previous, ...rest } = r.hardware;
+                    return { ...r, hardware: machine ? { ...rest, machine } : rest };
+                  });
+                }}
+              >
+                <option value="">Deploy's choice</option>
+                <option value="q35">q35 (PCIe, SATA)</option>
+                <option value="pc">i440fx (IDE, older OSes)</option>
+              </select>
+            )}
+          </Field>
           <Field label="Firmware" field="hardware.firmware" errors={errors}>
             {(props) => (
               <select {...props} className="input" data-testid="field-firmware" value={hardware.firmware} onChange={(e) => setHardware({ firmware: e.target.value as 'bios' | 'uefi', ...(e.target.value === 'bios' ? { secureBoot: false } : {}) })}>
@@ -490,6 +512,7 @@ function ReviewStep() {
   const draft = useWizard((s) => s.draft);
   const accepted = useWizard((s) => s.accepted);
   const nameError = useWizard((s) => s.errors.name);
+  const templates = useWizard((s) => s.templates);
   const chosen = review.placement?.chosen;
   // The proposal names the ISO it installs from (the one asked for, or one it found of the OS).
   const installMedia = chosen?.config.os.installMedia ?? draft.request.os.installMedia;
@@ -579,7 +602,7 @@ function ReviewStep() {
           {deviceLines(
             chosen?.config.hardware ?? draft.request.hardware,
             chosen?.changes.map((c) => c.field) ?? [],
-            draft.templateId !== undefined,
+            templates.find((entry) => entry.template.id === draft.templateId)?.template.request.hardware,
           ).map((line) => (
             <DeviceLine key={line.key} label={line.label} value={line.value} testId={`review-${line.key}`} />
           ))}
