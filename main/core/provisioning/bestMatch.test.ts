@@ -800,4 +800,17 @@ describe('bestMatch of a template that names its chipset (saved from a VM)', () 
     expect(win10.changes.map((c) => c.text)).toEqual(['disk 1 bus virtio -> ide: Microsoft Windows 10 has no virtio-block driver of its own (osinfo)']);
     expect(win10.config.hardware).toMatchObject({ machine: 'pc', disks: [{ bus: 'ide' }, { bus: 'ide' }] });
   });
+
+  it('an installer that installs on i440fx gets no Secure Boot, which the deploy refuses there (its chipset is settled first)', () => {
+    const uefi = { firmware: 'uefi' as const, secureBoot: true, memoryMiB: 512, disks: [{ sizeGiB: 10 }], nics: [] };
+    // No chipset named: the deploy installs Windows XP on i440fx (installerMachine), as the best match must assume.
+    const chosen = bestMatch(installFrom('winxp', uefi), [host('h1', isoOf('winxp'))], installed).proposals[0]!;
+    expect(chosen.changes.map((c) => c.text)).toContain('Secure Boot requested on i440fx (Secure Boot firmware runs on q35 only) -> without Secure Boot');
+    expect(chosen.changes.find((c) => c.field === 'hardware.secureBoot')!.reason).toBe('Secure Boot needs the q35 machine, and Microsoft Windows XP installs on i440fx');
+    expect(chosen.config.hardware).toMatchObject({ firmware: 'uefi', secureBoot: false });
+    // q35 named and changed to i440fx for the installer: Secure Boot goes too.
+    const changed = bestMatch(installFrom('winxp', { ...uefi, machine: 'q35' }), [host('h1', isoOf('winxp'))], installed).proposals[0]!;
+    expect(changed.changes.map((c) => c.field)).toEqual(['hardware.machine', 'hardware.secureBoot', 'hardware.disks.0.bus']);
+    expect(changed.config.hardware).toMatchObject({ machine: 'pc', firmware: 'uefi', secureBoot: false });
+  });
 });

@@ -19,7 +19,7 @@ import { InvalidInputError } from '../errors';
 import type { HostImage, HostIsoVolume, HostOffer, HostPool } from './HostOffer';
 import { describeMedia, findIso, mediaOf } from './installMedia';
 import type { OsDatabase, OsEntry } from './osinfo/OsDatabase';
-import { deviceSupportOf, installerMachine } from './osinfo/osDevices';
+import { deviceSupportOf, installerMachine, type OsDeviceSupport } from './osinfo/osDevices';
 import { VmRequestSchema, type VmRequest, type VmRequestInput } from './schemas';
 import { GiB, MiB, formatBytes, plural } from './units';
 
@@ -400,16 +400,21 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
     changes.push(change('hardware.firmware', 'UEFI', 'BIOS', `${os.name} does not boot with UEFI`, WEIGHTS.uefiToBios));
     hw.firmware = 'bios';
   }
-  if (hw.machine === 'pc' && hw.firmware === 'uefi' && (hw.secureBoot || needs.secureBootRequired)) {
+  // The chipset is settled before Secure Boot is judged: an installer whose OS has no q35 support installs on
+  // i440fx (the deploy's choice too), where no Secure Boot firmware runs.
+  const support = config.os.source === 'install-media' ? deviceSupportOf(db, os) : undefined;
+  const machine = support ? installerChipset(hw, os, support, changes) : hw.machine;
+  if (machine === 'pc' && hw.firmware === 'uefi' && (hw.secureBoot || needs.secureBootRequired)) {
     // OVMF's Secure Boot builds run on q35 only (their firmware descriptors list no i440fx machine).
-    if (needs.secureBootRequired) reasons.push(`${os.name} requires Secure Boot, which needs the q35 machine, and this VM is i440fx`);
+    const onI440fx = hw.machine === 'pc' ? 'this VM is i440fx' : `${os.name} installs on i440fx`;
+    if (needs.secureBootRequired) reasons.push(`${os.name} requires Secure Boot, which needs the q35 machine, and ${onI440fx}`);
     else {
       changes.push(
         change(
           'hardware.secureBoot',
           'on',
           'off',
-          'Secure Boot needs the q35 machine, and this VM is i440fx',
+          `Secure Boot needs the q35 machine, and ${onI440fx}`,
           WEIGHTS.secureBootOff,
           'Secure Boot requested on i440fx (Secure Boot firmware runs on q35 only) -> without Secure Boot',
         ),
@@ -522,8 +527,8 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
 
   placeDisks(hw, os, image, minimum.storageBytes ?? 0, host, changes, reasons);
   chooseNetworks(hw, host, changes);
-  if (config.os.source === 'install-media') {
-    installerDrivers(hw, os, db, changes);
+  if (support && machine) {
+    installerDrivers(hw, os, support, machine, changes);
   } else if (hw.machine === 'q35') {
     idesOnQ35(hw, 'q35 has no IDE controller', changes);
   }
@@ -590,15 +595,7 @@ function isoImage(iso: HostIsoVolume, os: OsEntry, arch: VmRequest['hardware']['
  * neither). An IDE disk asked for on q35 (it has no IDE controller) becomes SATA. Each is a change with its
  * reason. An OS the database lists no devices for gets them too (virt-install's reading: unknown is unsupported).
  */
-function installerDrivers(hw: VmRequest['hardware'], os: OsEntry, db: OsDatabase, changes: MatchChange[]): void {
-  const support = deviceSupportOf(db, os);
-  // i440fx asked for (a template of an older VM) stays: every x86 OS drives it.
-  const machine = hw.machine === 'pc' ? 'pc' : installerMachine(support);
-  if (hw.machine === 'q35' && machine === 'pc') {
-    const why = support.virtioNet && !support.virtio1 ? `${os.name} drives legacy virtio only, which q35 does not give` : `${os.name} has no q35 support (osinfo)`;
-    changes.push(change('hardware.machine', 'q35', 'i440fx', why, WEIGHTS.installerDriver));
-    hw.machine = 'pc';
-  }
+function installerDrivers(hw: VmRequest['hardware'], os: OsEntry, support: OsDeviceSupport, machine: 'q35' | 'pc', changes: MatchChange[]): void {
   const q35 = machine === 'q35';
   const legacyBus = q35 ? 'sata' : 'ide';
   // osinfo lists nothing for the oldest OSes: what every x86 OS drives, rather than a device the installer may not see.
@@ -618,6 +615,21 @@ function installerDrivers(hw: VmRequest['hardware'], os: OsEntry, db: OsDatabase
     changes.push(change(`hardware.nics.${index}.model`, 'virtio', legacyNic, noDriver('virtio-net'), WEIGHTS.installerDriver));
     nic.model = legacyNic;
   });
+}
+
+/**
+ * The chipset an installer runs on, as the deploy picks it (Deployer: the request's, else installerMachine):
+ * i440fx asked for (a template of an older VM) stays, every x86 OS drives it; q35 asked for an OS without q35
+ * support becomes i440fx, a change with its reason.
+ */
+function installerChipset(hw: VmRequest['hardware'], os: OsEntry, support: OsDeviceSupport, changes: MatchChange[]): 'q35' | 'pc' {
+  const machine = hw.machine === 'pc' ? 'pc' : installerMachine(support);
+  if (hw.machine === 'q35' && machine === 'pc') {
+    const why = support.virtioNet && !support.virtio1 ? `${os.name} drives legacy virtio only, which q35 does not give` : `${os.name} has no q35 support (osinfo)`;
+    changes.push(change('hardware.machine', 'q35', 'i440fx', why, WEIGHTS.installerDriver));
+    hw.machine = 'pc';
+  }
+  return machine;
 }
 
 /** IDE disks on a q35 VM become SATA (q35 has no IDE controller; its AHCI is what the same OSes drive next). */
