@@ -36,7 +36,11 @@ export function domainDisks(xml: string): DomainDisk[] {
 
 const KIB_PER = { KiB: 1, k: 1, MiB: 1024, M: 1024, GiB: 1024 * 1024, G: 1024 * 1024, b: 1 / 1024, bytes: 1 / 1024 } as Record<string, number>;
 
-export function requestFromDomain(xml: string, diskSizeBytes: (disk: DomainDisk) => number | undefined): RequestFromDomain {
+/**
+ * `diskSizeBytes`: each disk's capacity, or why it could not be read (a stopped pool, a deleted volume), or
+ * undefined when no pool holds it.
+ */
+export function requestFromDomain(xml: string, diskSizeBytes: (disk: DomainDisk) => number | string | undefined): RequestFromDomain {
   const root = new XmlNode(XmlDocument.parse(xml, 'domain XML').root);
   const name = root.value('name') ?? '';
   const fail = (message: string) => new InvalidInputError('provisioning.vm-unreadable', `${name}: ${message}`, { details: { field: 'fromVm' } });
@@ -51,6 +55,7 @@ export function requestFromDomain(xml: string, diskSizeBytes: (disk: DomainDisk)
   const disks: DiskSpec[] = domainDisks(xml).map((disk, i) => {
     const bytes = diskSizeBytes(disk);
     const label = disk.target || String(i + 1);
+    if (typeof bytes === 'string') throw fail(`the size of disk ${label} could not be read: ${bytes}`);
     if (bytes === undefined) throw fail(`the size of disk ${label} could not be read (is it in a storage pool?)`);
     const bus = diskBusOf(root.value(`devices/disk[@device='disk'][${i + 1}]/target/@bus`), disk.target);
     if (!bus) throw fail(`disk ${label} is on a bus Tandem does not provision (virtio, SATA, SCSI or IDE)`);

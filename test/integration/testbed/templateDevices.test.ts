@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostSummary } from '../../../preload/contract';
 import { XmlDocument, XmlNode } from '../../../main/core/xml/XmlDocument';
-import { startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
+import { callError, startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { netHostUri, testSubnet } from '../../testbed/netHost';
 import { SERIAL, tinyGuestDeployOptions, waitForSerial } from '../../testbed/tinyGuest';
@@ -128,6 +128,36 @@ describe.skipIf(!env)('a template saved from a VM keeps its chipset, disk bus an
     await waitForSerial(serial, /^tandem-seed: #cloud-config$/m, 30_000);
     await virsh('destroy', copy);
   }, 300_000);
+
+  it('a VM whose disk volume is gone, or whose pool is stopped or gone: refused at fromVm, saying which disk, volume and pool', async () => {
+    const source = `t${tag}-lost`;
+    // A pool of its own, defined (persistent), so that stopping it leaves it known to libvirt and inactive.
+    const pool = `${POOL}-lost`;
+    const dir = `${poolDir}-lost`;
+    await mkdir(dir, { recursive: true });
+    await virsh('pool-define-as', pool, 'dir', '--target', dir);
+    try {
+      await virsh('pool-start', pool);
+      await virsh('vol-create-as', pool, `${source}.qcow2`, '64M', '--format', 'qcow2');
+      await define(
+        `<domain type='qemu'><name>${source}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>` +
+          `<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='${pool}' volume='${source}.qcow2'/><target dev='hda' bus='ide'/></disk></devices></domain>`,
+      );
+      const uuid = (await virsh('domuuid', source)).trim();
+      const save = () => callError(t.client.call('provisioning.templates.save', { id: source, name: source, fromVm: { hostId: host.id, uuid }, osinfoId: 'debian11' }));
+      const refusal = (why: string) => ({ errorName: 'InvalidInput', message: `${source}: the size of disk hda could not be read: ${why}`, details: { field: 'fromVm' } });
+      await virsh('vol-delete', '--pool', pool, `${source}.qcow2`);
+      expect(await save()).toMatchObject(refusal(`storage pool ${pool} has no volume ${source}.qcow2`));
+      await virsh('pool-destroy', pool);
+      expect(await save()).toMatchObject(refusal(`storage pool ${pool} is not active`));
+      await virsh('pool-undefine', pool);
+      expect(await save()).toMatchObject(refusal(`there is no storage pool ${pool}`));
+    } finally {
+      await virsh('pool-destroy', pool).catch(() => undefined);
+      await virsh('pool-undefine', pool).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('a q35 VM with a SATA disk and an e1000e NIC: the copy is q35 + SATA + e1000e and boots', async () => {
     const source = `t${tag}-w10`;
