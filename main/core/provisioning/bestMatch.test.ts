@@ -801,6 +801,18 @@ describe('bestMatch of a template that names its chipset (saved from a VM)', () 
     expect(win10.config.hardware).toMatchObject({ machine: 'pc', disks: [{ bus: 'ide' }, { bus: 'ide' }] });
   });
 
+  it("refuses a host whose QEMU lacks the chipset the template names or the installer's OS installs on, and judges none where it is not known", () => {
+    const q35Only = host('q35-only', { chipsets: { x86_64: ['q35'] }, images: [image('winxp')], ...isoOf('winxp') });
+    const unknown = host('unknown', { images: [image('winxp')] });
+    const xp = request({ machine: 'pc', memoryMiB: 512, disks: [{ sizeGiB: 10, bus: 'ide' }], nics: [] }, { osinfoId: 'winxp' });
+    const template = bestMatch(xp, [q35Only, unknown], installed);
+    expect(template.refusals).toEqual([{ hostId: 'q35-only', hostName: 'q35-only', reasons: ['its QEMU has no i440fx ("pc") machine for x86_64'] }]);
+    expect(template.proposals.map((p) => p.hostId)).toEqual(['unknown']);
+    const installer = bestMatch(installFrom('winxp', { memoryMiB: 512, disks: [{ sizeGiB: 10 }], nics: [] }), [q35Only], installed);
+    expect(installer.refusals[0]!.reasons).toEqual(['its QEMU has no i440fx ("pc") machine for x86_64, which Microsoft Windows XP installs on']);
+    expect(bestMatch(request({ machine: 'q35' }), [host('h1', { chipsets: { x86_64: ['pc', 'q35'] } })], db).proposals).toHaveLength(1);
+  });
+
   it('an installer that installs on i440fx gets no Secure Boot, which the deploy refuses there (its chipset is settled first)', () => {
     const uefi = { firmware: 'uefi' as const, secureBoot: true, memoryMiB: 512, disks: [{ sizeGiB: 10 }], nics: [] };
     // No chipset named: the deploy installs Windows XP on i440fx (installerMachine), as the best match must assume.

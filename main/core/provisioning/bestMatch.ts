@@ -9,6 +9,7 @@
  * - the OS's minimum resources from osinfo (vCPUs, memory, system disk), and the firmware it requires;
  * - an image's virtual size (the system disk can't be smaller than the image it is made from);
  * - install media the request names (an ISO volume or path): only a host that stores it can install from it.
+ * - the chipset (q35, i440fx) the request names or its installer's OS needs, where the host's machine types are known.
  * Everything else is soft and costs distance (weights below).
  *
  * The distance is a sum over changes. Resource reductions cost `weight × fraction lost` (memory 32 → 12 GiB
@@ -404,6 +405,11 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
   // i440fx (the deploy's choice too), where no Secure Boot firmware runs.
   const support = config.os.source === 'install-media' ? deviceSupportOf(db, os) : undefined;
   const machine = support ? installerChipset(hw, os, support, changes) : hw.machine;
+  const chipsets = host.chipsets?.[arch];
+  if (machine && chipsets && !chipsets.includes(machine)) {
+    // Not traded for the other chipset: the OS the request or its installer needs it for may not drive that one.
+    reasons.push(`its QEMU has no ${machine === 'pc' ? 'i440fx ("pc")' : 'q35'} machine for ${arch}${hw.machine ? '' : `, which ${os.name} installs on`}`);
+  }
   if (machine === 'pc' && hw.firmware === 'uefi' && (hw.secureBoot || needs.secureBootRequired)) {
     // OVMF's Secure Boot builds run on q35 only (their firmware descriptors list no i440fx machine).
     const onI440fx = hw.machine === 'pc' ? 'this VM is i440fx' : `${os.name} installs on i440fx`;

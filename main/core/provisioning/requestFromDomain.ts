@@ -8,7 +8,7 @@
  */
 import { InvalidInputError } from '../errors';
 import { XmlDocument, XmlNode } from '../xml/XmlDocument';
-import { ARCHES, DiskSpecSchema, NicSpecSchema, type Arch, type DiskSpec, type HardwareSpec, type NicSpec, type VmRequest } from './schemas';
+import { ARCHES, DiskSpecSchema, NicSpecSchema, chipsetOfMachine, type Arch, type DiskSpec, type HardwareSpec, type NicSpec, type VmRequest } from './schemas';
 
 export interface DomainDisk {
   target: string;
@@ -108,14 +108,8 @@ function diskBusOf(bus: string | undefined, target: string): DiskSpec['bus'] | u
   return parsed.success ? parsed.data : undefined;
 }
 
-/**
- * The chipset of an x86 machine type ("pc-q35-7.2" and "q35"; "pc-i440fx-7.2", "pc" and the old "pc-1.0"
- * aliases); undefined when the domain names none (the deploy's choice then), null for another one (isapc,
- * microvm).
- */
+/** The chipset of the domain's machine type; undefined when it names none (the deploy's choice then), null for another one. */
 function machineOf(machine: string | undefined): HardwareSpec['machine'] | null {
   if (machine === undefined) return undefined;
-  if (/^(pc-)?q35(-|$)/.test(machine)) return 'q35';
-  if (/^pc(-i440fx(-.*)?|-\d.*)?$/.test(machine)) return 'pc';
-  return null;
+  return chipsetOfMachine(machine) ?? null;
 }

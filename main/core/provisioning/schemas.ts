@@ -63,6 +63,18 @@ export const HardwareSpecSchema = z.object({
 });
 export type HardwareSpec = z.infer<typeof HardwareSpecSchema>;
 
+export type Chipset = NonNullable<HardwareSpec['machine']>;
+
+/**
+ * The x86 chipset of a QEMU machine type ("pc-q35-7.2" and "q35"; "pc-i440fx-7.2", "pc" and the old "pc-1.0"
+ * aliases); undefined for any other (isapc, microvm, another arch's "virt").
+ */
+export function chipsetOfMachine(machine: string): Chipset | undefined {
+  if (/^(pc-)?q35(-|$)/.test(machine)) return 'q35';
+  if (/^pc(-i440fx(-.*)?|-\d.*)?$/.test(machine)) return 'pc';
+  return undefined;
+}
+
 /**
  * A storage volume name as libvirt's directory pools have them: a file name (no "/", no control characters,
  * not "." or ".."). Downloaded ISOs keep names like "debian-12.5.0-amd64-netinst.iso" or "Win11_23H2_English_x64.iso".

@@ -461,6 +461,12 @@ describe('Deployer from a template saved from a VM (requestFromDomain)', () => {
     await virtXmlValidate(xml);
   });
 
+  it("refuses a chipset the host's QEMU lacks at the machine field, creating nothing", async () => {
+    const { host, deployer } = setup({ offers: { offer: async () => ({ ...offer, chipsets: { x86_64: ['q35' as const] } }) } });
+    await expect(deployer.deploy(fromVm('pc-ide-e1000'))).rejects.toMatchObject({ code: 'deploy.machine', details: { field: 'request.hardware.machine' } });
+    expect(host.created).toEqual([]);
+  });
+
   it('refuses Secure Boot on i440fx at the machine field, creating nothing (OVMF builds Secure Boot for q35 only)', async () => {
     const { host, deployer } = setup();
     const request = fromVm('pc-uefi-virtio-ide');

@@ -211,6 +211,11 @@ export class Deployer {
     // The request's chipset first (a template keeps its VM's: the OS on its disk drives that one), else the one
     // the installer's OS supports, else the kernel setup's, else q35.
     const machine = hw.machine ?? installer?.machine ?? kernelBoot?.machine ?? 'q35';
+    // Judged where the best match judges it: a chipset the request names, or its installer's OS needs.
+    const chipsets = offer.chipsets?.[hw.arch];
+    if ((hw.machine ?? installer) && chipsets && !chipsets.includes(machine)) {
+      fieldError('deploy.machine', `${offer.hostName} has no ${machine === 'pc' ? 'i440fx ("pc")' : 'q35'} machine for ${hw.arch}`, 'request.hardware.machine');
+    }
     checkIdeSlots(hw, machine);
     if (hw.secureBoot && machine === 'pc') {
       fieldError('deploy.secure-boot-machine', 'Secure Boot needs the q35 machine (OVMF builds it only for q35); this VM is i440fx', 'request.hardware.machine');
