@@ -801,16 +801,28 @@ describe('bestMatch of a template that names its chipset (saved from a VM)', () 
     expect(win10.config.hardware).toMatchObject({ machine: 'pc', disks: [{ bus: 'ide' }, { bus: 'ide' }] });
   });
 
-  it("refuses a host whose QEMU lacks the chipset the template names or the installer's OS installs on, and judges none where it is not known", () => {
-    const q35Only = host('q35-only', { chipsets: { x86_64: ['q35'] }, images: [image('winxp')], ...isoOf('winxp') });
+  it("a host whose QEMU lacks the chipset asked for: the other one where the OS drives it, else refused; none judged where unknown", () => {
+    const q35Only = host('q35-only', { chipsets: { x86_64: ['q35'] }, images: [image('winxp'), image('debian11')], ...isoOf('winxp') });
     const unknown = host('unknown', { images: [image('winxp')] });
     const xp = request({ machine: 'pc', memoryMiB: 512, disks: [{ sizeGiB: 10, bus: 'ide' }], nics: [] }, { osinfoId: 'winxp' });
     const template = bestMatch(xp, [q35Only, unknown], installed);
-    expect(template.refusals).toEqual([{ hostId: 'q35-only', hostName: 'q35-only', reasons: ['its QEMU has no i440fx ("pc") machine for x86_64'] }]);
+    const noQ35 = "the host's QEMU has no i440fx machine for x86_64, and Microsoft Windows XP has no q35 support (osinfo)";
+    expect(template.refusals).toEqual([{ hostId: 'q35-only', hostName: 'q35-only', reasons: [noQ35] }]);
     expect(template.proposals.map((p) => p.hostId)).toEqual(['unknown']);
+    // The installer's own choice (i440fx for Windows XP) is judged the same way.
     const installer = bestMatch(installFrom('winxp', { memoryMiB: 512, disks: [{ sizeGiB: 10 }], nics: [] }), [q35Only], installed);
-    expect(installer.refusals[0]!.reasons).toEqual(['its QEMU has no i440fx ("pc") machine for x86_64, which Microsoft Windows XP installs on']);
-    expect(bestMatch(request({ machine: 'q35' }), [host('h1', { chipsets: { x86_64: ['pc', 'q35'] } })], db).proposals).toHaveLength(1);
+    expect(installer.refusals[0]!.reasons).toEqual([noQ35]);
+    // Debian 11 saved from an i440fx VM (virt-manager's old default) drives q35: moved there, its IDE disk onto SATA.
+    const debian = bestMatch(request({ machine: 'pc', disks: [{ sizeGiB: 20, bus: 'ide' }] }, { osinfoId: 'debian11' }), [q35Only], installed).proposals[0]!;
+    expect(debian.changes.map((c) => c.text)).toEqual([
+      "machine i440fx -> q35: the host's QEMU has no i440fx machine for x86_64",
+      'disk 1 bus ide -> sata: q35 has no IDE controller',
+    ]);
+    expect(debian.config.hardware).toMatchObject({ machine: 'q35', disks: [{ bus: 'sata' }] });
+    // No chipset at all for the arch (aarch64's "virt" only): a named one is refused.
+    const arm = host('arm', { guestArches: ['aarch64'], kvmArches: ['aarch64'], chipsets: { aarch64: [] }, images: [image('debian11', { arch: 'aarch64' })] });
+    const armRefusal = bestMatch(request({ arch: 'aarch64', machine: 'q35' }, { osinfoId: 'debian11' }), [arm], installed).refusals[0]!;
+    expect(armRefusal.reasons).toEqual(["the host's QEMU has no q35 machine for aarch64"]);
   });
 
   it('an installer that installs on i440fx gets no Secure Boot, which the deploy refuses there (its chipset is settled first)', () => {

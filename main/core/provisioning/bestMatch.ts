@@ -9,7 +9,7 @@
  * - the OS's minimum resources from osinfo (vCPUs, memory, system disk), and the firmware it requires;
  * - an image's virtual size (the system disk can't be smaller than the image it is made from);
  * - install media the request names (an ISO volume or path): only a host that stores it can install from it.
- * - the chipset (q35, i440fx) the request names or its installer's OS needs, where the host's machine types are known.
+ * - a chipset (q35, i440fx) the OS drives, where the host's machine types are known.
  * Everything else is soft and costs distance (weights below).
  *
  * The distance is a sum over changes. Resource reductions cost `weight × fraction lost` (memory 32 → 12 GiB
@@ -65,6 +65,8 @@ export const WEIGHTS = {
    * the same, a little slower, and the installer can see its disk at all.
    */
   installerDriver: 0.5,
+  /** The other chipset, one the OS drives, when the host's QEMU lacks the one asked for: its devices differ. */
+  chipsetSubstitute: 1,
 } as const;
 
 /**
@@ -404,12 +406,8 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
   // The chipset is settled before Secure Boot is judged: an installer whose OS has no q35 support installs on
   // i440fx (the deploy's choice too), where no Secure Boot firmware runs.
   const support = config.os.source === 'install-media' ? deviceSupportOf(db, os) : undefined;
-  const machine = support ? installerChipset(hw, os, support, changes) : hw.machine;
-  const chipsets = host.chipsets?.[arch];
-  if (machine && chipsets && !chipsets.includes(machine)) {
-    // Not traded for the other chipset: the OS the request or its installer needs it for may not drive that one.
-    reasons.push(`its QEMU has no ${machine === 'pc' ? 'i440fx ("pc")' : 'q35'} machine for ${arch}${hw.machine ? '' : `, which ${os.name} installs on`}`);
-  }
+  const wanted = support ? installerChipset(hw, os, support, changes) : hw.machine;
+  const machine = wanted && hostChipset(hw, wanted, os, support ?? deviceSupportOf(db, os), host, changes, reasons);
   if (machine === 'pc' && hw.firmware === 'uefi' && (hw.secureBoot || needs.secureBootRequired)) {
     // OVMF's Secure Boot builds run on q35 only (their firmware descriptors list no i440fx machine).
     const onI440fx = hw.machine === 'pc' ? 'this VM is i440fx' : `${os.name} installs on i440fx`;
@@ -636,6 +634,39 @@ function installerChipset(hw: VmRequest['hardware'], os: OsEntry, support: OsDev
     hw.machine = 'pc';
   }
   return machine;
+}
+
+const CHIPSET_NAMES = { q35: 'q35', pc: 'i440fx' } as const;
+
+/**
+ * The chipset on this host, where its machine types are known: the one asked for; else the other, when the OS
+ * drives it (every x86 OS drives i440fx; q35 as installerMachine says), as a change (IDE disks then become
+ * SATA); else a refusal (the OS would not see its disk).
+ */
+function hostChipset(
+  hw: VmRequest['hardware'],
+  asked: 'q35' | 'pc',
+  os: OsEntry,
+  support: OsDeviceSupport,
+  host: HostOffer,
+  changes: MatchChange[],
+  reasons: string[],
+): 'q35' | 'pc' {
+  const chipsets = host.chipsets?.[hw.arch];
+  if (!chipsets || chipsets.includes(asked)) return asked;
+  const missing = `the host's QEMU has no ${CHIPSET_NAMES[asked]} machine for ${hw.arch}`;
+  const other = asked === 'pc' ? 'q35' : 'pc';
+  if (!chipsets.includes(other)) {
+    reasons.push(missing);
+    return asked;
+  }
+  if (other === 'q35' && installerMachine(support) !== 'q35') {
+    reasons.push(`${missing}, and ${os.name} has no q35 support (osinfo)`);
+    return asked;
+  }
+  changes.push(change('hardware.machine', CHIPSET_NAMES[asked], CHIPSET_NAMES[other], missing, WEIGHTS.chipsetSubstitute));
+  hw.machine = other;
+  return other;
 }
 
 /** IDE disks on a q35 VM become SATA (q35 has no IDE controller; its AHCI is what the same OSes drive next). */
