@@ -407,7 +407,7 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
   // i440fx (the deploy's choice too), where no Secure Boot firmware runs.
   const support = config.os.source === 'install-media' ? deviceSupportOf(db, os) : undefined;
   const wanted = support ? installerChipset(hw, os, support, changes) : hw.machine;
-  const machine = wanted && hostChipset(hw, wanted, os, support ?? deviceSupportOf(db, os), host, changes, reasons);
+  const machine = wanted && hostChipset(hw, wanted, os, () => support ?? deviceSupportOf(db, os), host, changes, reasons);
   if (machine === 'pc' && hw.firmware === 'uefi' && (hw.secureBoot || needs.secureBootRequired)) {
     // OVMF's Secure Boot builds run on q35 only (their firmware descriptors list no i440fx machine).
     const onI440fx = hw.machine === 'pc' ? 'this VM is i440fx' : `${os.name} installs on i440fx`;
@@ -647,7 +647,8 @@ function hostChipset(
   hw: VmRequest['hardware'],
   asked: 'q35' | 'pc',
   os: OsEntry,
-  support: OsDeviceSupport,
+  /** Read only when the host lacks the chipset asked for. */
+  support: () => OsDeviceSupport,
   host: HostOffer,
   changes: MatchChange[],
   reasons: string[],
@@ -660,7 +661,7 @@ function hostChipset(
     reasons.push(missing);
     return asked;
   }
-  if (other === 'q35' && installerMachine(support) !== 'q35') {
+  if (other === 'q35' && installerMachine(support()) !== 'q35') {
     reasons.push(`${missing}, and ${os.name} has no q35 support (osinfo)`);
     return asked;
   }
