@@ -136,6 +136,15 @@ describe('networks and labs, in Chromium, on the demo host', () => {
     await byId('lab-step-lab').waitFor();
     await demo.page.keyboard.type('e2e-lab');
     await byId('lab-field-subnet').fill('10.77.0.0/24'); // lab-net's: known to overlap only once the host is chosen
+    // Routed, as on the host page: the forward device field appears, judged by the host page's network rules.
+    expect(await byId('lab-field-forward').count()).toBe(0);
+    await byId('lab-field-mode').selectOption('routed');
+    await byId('lab-field-forward').fill('eth 0');
+    await demo.page.keyboard.press('Enter');
+    expect(await byId('lab-error-forwardDevice').innerText()).toMatch(/^The forward device is invalid: an interface name of the host/);
+    expect(await byId('lab-step-lab').count()).toBe(1);
+    await byId('lab-field-forward').fill('eth0');
+    expect(await byId('lab-error-forwardDevice').count()).toBe(0);
     await demo.page.keyboard.press('Enter');
     await byId('lab-step-vms').waitFor();
     // Nothing added yet: the step refuses to go on, at its field.
@@ -167,7 +176,7 @@ describe('networks and labs, in Chromium, on the demo host', () => {
     await byId('lab-field-subnet').fill('10.124.0.0/24');
     await byId('lab-tab-review').click();
     await expect.poll(() => byId('lab-placement').innerText(), POLL).toMatch(/^Demo host: takes the 2 VMs/);
-    expect(await byId('lab-summary-network').innerText()).toBe('e2e-lab · isolated · 10.124.0.0/24');
+    expect(await byId('lab-summary-network').innerText()).toBe('e2e-lab · routed via eth0 · 10.124.0.0/24');
     await byId('lab-summary-vm-e2e-lab-2').waitFor();
     await expect.poll(() => byId('lab-deploy').isEnabled(), POLL).toBe(true);
 

@@ -2,7 +2,8 @@
  * The "New VM" wizard in Chromium, against Tandem in browser mode on its demo host (libvirt's test driver,
  * whose pool holds a Debian 11 cloud image): from a template to the review (best-match diff and placement),
  * and a composed VM asking for more memory than any host has, whose proposed match the user accepts; the
- * review's domain XML; a demo VM saved as a template from its detail panel, found in the wizard's catalog.
+ * review's domain XML; a demo VM saved as a template from its detail panel, found in the wizard's catalog, its
+ * review saying which boot devices come from the template.
  */
 import { describe, expect, it } from 'vitest';
 import { demoHostSuite } from './demoHostSuite';
@@ -126,6 +127,27 @@ describe('the New VM wizard, in Chromium, on the demo host', () => {
     await byId('template-web-frontend-copy').click();
     await byId('wizard-step-compose').waitFor();
     expect(await byId('field-os').inputValue()).toBe('debian11');
+    // The review says which boot devices come from the template (the demo VM names no machine type: the deploy's choice).
+    await byId('wizard-next').click();
+    await byId('wizard-step-apps').waitFor();
+    await byId('wizard-next').click();
+    await expect.poll(() => byId('review-diskBus').innerText(), POLL).toBe('virtio (from the template)');
+    expect(await byId('review-nicModel').innerText()).toBe('virtio (from the template)');
+    expect(await byId('review-firmware').innerText()).toBe('BIOS (from the template)');
+    expect(await byId('review-machine').innerText()).toBe('chosen by the deploy (q35, or i440fx for an OS without it)');
+    // i440fx and an IDE disk chosen in compose: the review no longer credits the template, and the XML has them.
+    await byId('wizard-tab-compose').click();
+    expect(await byId('field-machine').inputValue()).toBe('');
+    await byId('field-machine').selectOption('pc');
+    await byId('field-disk-0-bus').selectOption('ide');
+    await byId('wizard-next').click();
+    await byId('wizard-step-apps').waitFor();
+    await byId('wizard-next').click();
+    await expect.poll(() => byId('review-machine').innerText(), POLL).toBe('i440fx');
+    expect(await byId('review-diskBus').innerText()).toBe('IDE');
+    await demo.page.locator('[data-testid="review-xml"] summary').click();
+    await expect.poll(() => byId('review-xml-text').innerText(), POLL).toContain('<type arch="x86_64" machine="pc">hvm</type>');
+    expect(await byId('review-xml-text').innerText()).toContain('<target dev="hda" bus="ide"/>');
     expect(demo.errors).toEqual([]);
   });
 });

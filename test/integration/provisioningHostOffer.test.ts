@@ -60,6 +60,8 @@ describe('host offer from the embedded QEMU driver', () => {
       firmware: { uefi: true, secureBoot: true },
       tpmEmulator: true,
     });
+    // QEMU 7.2's machine types: both chipsets a request may name.
+    expect(offer.chipsets?.x86_64).toEqual(['pc', 'q35']);
     expect(offer.simulated).toBeUndefined();
     expect(offer.kvmArches.includes('x86_64')).toBe(existsSync('/dev/kvm'));
     expect(offer.kvmUnusable).toBeUndefined();

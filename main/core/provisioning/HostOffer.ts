@@ -4,7 +4,7 @@
  * arches, kvm/qemu domain types, the firmware list with its Secure Boot builds, the TPM emulator backend),
  * `virNodeGetFreeMemory`/`virNodeGetInfo`, the storage pools and their volumes (images), and the networks.
  */
-import type { Arch } from './schemas';
+import type { Arch, Chipset } from './schemas';
 
 export interface HostPool {
   name: string;
@@ -64,6 +64,11 @@ export interface HostOffer {
   kvmUnusable?: string;
   /** libvirt's test driver (the demo host): guests are simulated, nothing runs, so nothing is emulated. */
   simulated?: boolean;
+  /**
+   * The x86 chipsets the host's QEMU offers per guest arch (its capabilities' machine types: q35, i440fx "pc");
+   * an arch without an entry (libvirt's test driver lists no machines) is not known, so not judged.
+   */
+  chipsets?: Partial<Record<Arch, Chipset[]>>;
   /** Logical CPUs of the host. */
   cpus: number;
   totalMemoryBytes: number;

@@ -73,4 +73,25 @@ describe('UserTemplateStore', () => {
     await store.save(template('web'));
     expect((await store.list()).map((t) => t.id)).toEqual(['web']);
   });
+
+  it('reads a file saved before templates kept the chipset (no machine, no bus or model written): the defaults, no machine', async () => {
+    const old = {
+      version: 1,
+      templates: [
+        {
+          id: 'old-vm',
+          name: 'Old VM',
+          description: 'saved from a VM',
+          purposes: ['testing'],
+          request: { os: { osinfoId: 'debian11', source: 'cloud-image' }, hardware: { vcpus: 1, memoryMiB: 512, disks: [{ sizeGiB: 4 }], nics: [{ network: 'default' }] }, apps: [] },
+          origin: { kind: 'vm', hostId: 'h', vmName: 'old' },
+          createdAt: '2026-01-01T00:00:00.000Z',
+        },
+      ],
+    };
+    await writeFile(join(dir, 'templates.json'), JSON.stringify(old));
+    const [read] = await new UserTemplateStore(dir).list();
+    expect(read!.request.hardware).toMatchObject({ firmware: 'bios', disks: [{ sizeGiB: 4, bus: 'virtio' }], nics: [{ network: 'default', model: 'virtio' }] });
+    expect(read!.request.hardware).not.toHaveProperty('machine');
+  });
 });

@@ -759,3 +759,82 @@ describe('bestMatch of installer ISOs on the installed osinfo database (device d
     expect(debian.proposals[0]!.changes).toEqual([]);
   });
 });
+
+describe('bestMatch of a template that names its chipset (saved from a VM)', () => {
+  let installed: OsDatabase;
+  beforeAll(async () => {
+    installed = await OsDatabase.load(['/usr/share/osinfo']);
+  });
+  const installFrom = (osinfoId: string, hardware: HardwareInput) =>
+    request(hardware, { osinfoId, source: 'install-media', installMedia: { kind: 'volume', pool: 'default', volume: `${osinfoId}.iso` } });
+  const isoOf = (osinfoId: string) => ({ isoVolumes: [isoVolume(`${osinfoId}.iso`)] });
+
+  it('keeps a Windows XP VM as installed: i440fx, an IDE disk, e1000 and rtl8139 NICs, an exact fit', () => {
+    const hardware = { machine: 'pc' as const, memoryMiB: 512, disks: [{ sizeGiB: 10, bus: 'ide' as const }], nics: [{ network: 'default', model: 'e1000' as const }, { network: 'default', model: 'rtl8139' as const }] };
+    const [p] = bestMatch(request(hardware, { osinfoId: 'winxp' }), [host('h1', { images: [image('winxp')] })], installed).proposals;
+    expect(p!.changes).toEqual([]);
+    expect(p!.config.hardware).toMatchObject(hardware);
+  });
+
+  it('turns Secure Boot off on i440fx (OVMF builds it for q35 only), and IDE disks on q35 into SATA, each with its reason', () => {
+    const sb = bestMatch(request({ machine: 'pc', firmware: 'uefi', secureBoot: true }), [host('h1')], db).proposals[0]!;
+    expect(sb.changes.map((c) => c.text)).toEqual(['Secure Boot requested on i440fx (Secure Boot firmware runs on q35 only) -> without Secure Boot']);
+    expect(sb.config.hardware).toMatchObject({ machine: 'pc', firmware: 'uefi', secureBoot: false });
+    const ide = bestMatch(request({ machine: 'q35', disks: [{ sizeGiB: 20 }, { sizeGiB: 5, bus: 'ide' }] }), [host('h1')], db).proposals[0]!;
+    expect(ide.changes.map((c) => c.text)).toEqual(['disk 2 bus ide -> sata: q35 has no IDE controller']);
+  });
+
+  it("refuses i440fx for an OS that requires Secure Boot (Windows 11)", () => {
+    const result = bestMatch(win11({ machine: 'pc' }), [host('h1', { images: [iso('win11')] })], db);
+    expect(result.refusals[0]!.reasons).toContain('Microsoft Windows 11 requires Secure Boot, which needs the q35 machine, and this VM is i440fx');
+  });
+
+  it("an installer: q35 asked for an OS without it becomes i440fx; i440fx asked for is kept, with IDE for the drivers the OS lacks", () => {
+    const xp = bestMatch(installFrom('winxp', { machine: 'q35', memoryMiB: 512, disks: [{ sizeGiB: 10 }], nics: [] }), [host('h1', isoOf('winxp'))], installed).proposals[0]!;
+    expect(xp.changes.map((c) => c.text)).toEqual([
+      'machine q35 -> i440fx: Microsoft Windows XP has no q35 support (osinfo)',
+      'disk 1 bus virtio -> ide: Microsoft Windows XP has no virtio-block driver of its own (osinfo)',
+    ]);
+    expect(xp.config.hardware.machine).toBe('pc');
+    const win10 = bestMatch(installFrom('win10', { machine: 'pc', memoryMiB: 4096, disks: [{ sizeGiB: 40 }, { sizeGiB: 10, bus: 'ide' }], nics: [] }), [host('h1', isoOf('win10'))], installed).proposals[0]!;
+    expect(win10.changes.map((c) => c.text)).toEqual(['disk 1 bus virtio -> ide: Microsoft Windows 10 has no virtio-block driver of its own (osinfo)']);
+    expect(win10.config.hardware).toMatchObject({ machine: 'pc', disks: [{ bus: 'ide' }, { bus: 'ide' }] });
+  });
+
+  it("a host whose QEMU lacks the chipset asked for: the other one where the OS drives it, else refused; none judged where unknown", () => {
+    const q35Only = host('q35-only', { chipsets: { x86_64: ['q35'] }, images: [image('winxp'), image('debian11')], ...isoOf('winxp') });
+    const unknown = host('unknown', { images: [image('winxp')] });
+    const xp = request({ machine: 'pc', memoryMiB: 512, disks: [{ sizeGiB: 10, bus: 'ide' }], nics: [] }, { osinfoId: 'winxp' });
+    const template = bestMatch(xp, [q35Only, unknown], installed);
+    const noQ35 = "the host's QEMU has no i440fx machine for x86_64, and Microsoft Windows XP has no q35 support (osinfo)";
+    expect(template.refusals).toEqual([{ hostId: 'q35-only', hostName: 'q35-only', reasons: [noQ35] }]);
+    expect(template.proposals.map((p) => p.hostId)).toEqual(['unknown']);
+    // The installer's own choice (i440fx for Windows XP) is judged the same way.
+    const installer = bestMatch(installFrom('winxp', { memoryMiB: 512, disks: [{ sizeGiB: 10 }], nics: [] }), [q35Only], installed);
+    expect(installer.refusals[0]!.reasons).toEqual([noQ35]);
+    // Debian 11 saved from an i440fx VM (virt-manager's old default) drives q35: moved there, its IDE disk onto SATA.
+    const debian = bestMatch(request({ machine: 'pc', disks: [{ sizeGiB: 20, bus: 'ide' }] }, { osinfoId: 'debian11' }), [q35Only], installed).proposals[0]!;
+    expect(debian.changes.map((c) => c.text)).toEqual([
+      "machine i440fx -> q35: the host's QEMU has no i440fx machine for x86_64",
+      'disk 1 bus ide -> sata: q35 has no IDE controller',
+    ]);
+    expect(debian.config.hardware).toMatchObject({ machine: 'q35', disks: [{ bus: 'sata' }] });
+    // No chipset at all for the arch (aarch64's "virt" only): a named one is refused.
+    const arm = host('arm', { guestArches: ['aarch64'], kvmArches: ['aarch64'], chipsets: { aarch64: [] }, images: [image('debian11', { arch: 'aarch64' })] });
+    const armRefusal = bestMatch(request({ arch: 'aarch64', machine: 'q35' }, { osinfoId: 'debian11' }), [arm], installed).refusals[0]!;
+    expect(armRefusal.reasons).toEqual(["the host's QEMU has no q35 machine for aarch64"]);
+  });
+
+  it('an installer that installs on i440fx gets no Secure Boot, which the deploy refuses there (its chipset is settled first)', () => {
+    const uefi = { firmware: 'uefi' as const, secureBoot: true, memoryMiB: 512, disks: [{ sizeGiB: 10 }], nics: [] };
+    // No chipset named: the deploy installs Windows XP on i440fx (installerMachine), as the best match must assume.
+    const chosen = bestMatch(installFrom('winxp', uefi), [host('h1', isoOf('winxp'))], installed).proposals[0]!;
+    expect(chosen.changes.map((c) => c.text)).toContain('Secure Boot requested on i440fx (Secure Boot firmware runs on q35 only) -> without Secure Boot');
+    expect(chosen.changes.find((c) => c.field === 'hardware.secureBoot')!.reason).toBe('Secure Boot needs the q35 machine, and Microsoft Windows XP installs on i440fx');
+    expect(chosen.config.hardware).toMatchObject({ firmware: 'uefi', secureBoot: false });
+    // q35 named and changed to i440fx for the installer: Secure Boot goes too.
+    const changed = bestMatch(installFrom('winxp', { ...uefi, machine: 'q35' }), [host('h1', isoOf('winxp'))], installed).proposals[0]!;
+    expect(changed.changes.map((c) => c.field)).toEqual(['hardware.machine', 'hardware.secureBoot', 'hardware.disks.0.bus']);
+    expect(changed.config.hardware).toMatchObject({ machine: 'pc', firmware: 'uefi', secureBoot: false });
+  });
+});

@@ -9,6 +9,7 @@
  * - the OS's minimum resources from osinfo (vCPUs, memory, system disk), and the firmware it requires;
  * - an image's virtual size (the system disk can't be smaller than the image it is made from);
  * - install media the request names (an ISO volume or path): only a host that stores it can install from it.
+ * - a chipset (q35, i440fx) the OS drives, where the host's machine types are known.
  * Everything else is soft and costs distance (weights below).
  *
  * The distance is a sum over changes. Resource reductions cost `weight × fraction lost` (memory 32 → 12 GiB
@@ -19,7 +20,7 @@ import { InvalidInputError } from '../errors';
 import type { HostImage, HostIsoVolume, HostOffer, HostPool } from './HostOffer';
 import { describeMedia, findIso, mediaOf } from './installMedia';
 import type { OsDatabase, OsEntry } from './osinfo/OsDatabase';
-import { deviceSupportOf, installerMachine } from './osinfo/osDevices';
+import { deviceSupportOf, installerMachine, type OsDeviceSupport } from './osinfo/osDevices';
 import { VmRequestSchema, type VmRequest, type VmRequestInput } from './schemas';
 import { GiB, MiB, formatBytes, plural } from './units';
 
@@ -64,6 +65,8 @@ export const WEIGHTS = {
    * the same, a little slower, and the installer can see its disk at all.
    */
   installerDriver: 0.5,
+  /** The other chipset, one the OS drives, when the host's QEMU lacks the one asked for: its devices differ. */
+  chipsetSubstitute: 1,
 } as const;
 
 /**
@@ -330,6 +333,7 @@ function labelOf(field: string): string {
     'hardware.memoryMiB': 'memory',
     'hardware.vcpus': 'vCPUs',
     'hardware.firmware': 'firmware',
+    'hardware.machine': 'machine',
     'hardware.secureBoot': 'Secure Boot',
     'hardware.tpm': 'TPM',
     'hardware.graphics': 'graphics',
@@ -399,7 +403,29 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
     changes.push(change('hardware.firmware', 'UEFI', 'BIOS', `${os.name} does not boot with UEFI`, WEIGHTS.uefiToBios));
     hw.firmware = 'bios';
   }
-  if (hw.firmware === 'bios') {
+  // The chipset is settled before Secure Boot is judged: an installer whose OS has no q35 support installs on
+  // i440fx (the deploy's choice too), where no Secure Boot firmware runs.
+  const support = config.os.source === 'install-media' ? deviceSupportOf(db, os) : undefined;
+  const wanted = support ? installerChipset(hw, os, support, changes) : hw.machine;
+  const machine = wanted && hostChipset(hw, wanted, os, () => support ?? deviceSupportOf(db, os), host, changes, reasons);
+  if (machine === 'pc' && hw.firmware === 'uefi' && (hw.secureBoot || needs.secureBootRequired)) {
+    // OVMF's Secure Boot builds run on q35 only (their firmware descriptors list no i440fx machine).
+    const onI440fx = hw.machine === 'pc' ? 'this VM is i440fx' : `${os.name} installs on i440fx`;
+    if (needs.secureBootRequired) reasons.push(`${os.name} requires Secure Boot, which needs the q35 machine, and ${onI440fx}`);
+    else {
+      changes.push(
+        change(
+          'hardware.secureBoot',
+          'on',
+          'off',
+          `Secure Boot needs the q35 machine, and ${onI440fx}`,
+          WEIGHTS.secureBootOff,
+          'Secure Boot requested on i440fx (Secure Boot firmware runs on q35 only) -> without Secure Boot',
+        ),
+      );
+      hw.secureBoot = false;
+    }
+  } else if (hw.firmware === 'bios') {
     if (hw.secureBoot) {
       changes.push(
         change(
@@ -505,8 +531,12 @@ function evaluate(request: VmRequest, choice: OsChoice, host: HostOffer, db: OsD
 
   placeDisks(hw, os, image, minimum.storageBytes ?? 0, host, changes, reasons);
   chooseNetworks(hw, host, changes);
+  if (support && machine) {
+    installerDrivers(hw, os, support, machine, changes);
+  } else if (hw.machine === 'q35') {
+    idesOnQ35(hw, 'q35 has no IDE controller', changes);
+  }
   if (config.os.source === 'install-media') {
-    installerDrivers(hw, os, db, changes);
     if (hw.graphics === 'none') notes.push('no graphics: the installer is reachable on the serial console only');
   }
 
@@ -569,9 +599,8 @@ function isoImage(iso: HostIsoVolume, os: OsEntry, arch: VmRequest['hardware']['
  * neither). An IDE disk asked for on q35 (it has no IDE controller) becomes SATA. Each is a change with its
  * reason. An OS the database lists no devices for gets them too (virt-install's reading: unknown is unsupported).
  */
-function installerDrivers(hw: VmRequest['hardware'], os: OsEntry, db: OsDatabase, changes: MatchChange[]): void {
-  const support = deviceSupportOf(db, os);
-  const q35 = installerMachine(support) === 'q35';
+function installerDrivers(hw: VmRequest['hardware'], os: OsEntry, support: OsDeviceSupport, machine: 'q35' | 'pc', changes: MatchChange[]): void {
+  const q35 = machine === 'q35';
   const legacyBus = q35 ? 'sata' : 'ide';
   // osinfo lists nothing for the oldest OSes: what every x86 OS drives, rather than a device the installer may not see.
   const noDriver = (what: string) => (support.stated ? `${os.name} has no ${what} driver of its own (osinfo)` : `osinfo lists no drivers for ${os.name}`);
@@ -581,16 +610,72 @@ function installerDrivers(hw: VmRequest['hardware'], os: OsEntry, db: OsDatabase
     if (missing) {
       changes.push(change(field, disk.bus, legacyBus, noDriver(missing), WEIGHTS.installerDriver));
       disk.bus = legacyBus;
-    } else if (disk.bus === 'ide' && q35) {
-      changes.push(change(field, 'ide', 'sata', `${os.name} installs on q35, which has no IDE controller`, WEIGHTS.installerDriver));
-      disk.bus = 'sata';
     }
   });
+  if (q35) idesOnQ35(hw, `${os.name} installs on q35, which has no IDE controller`, changes);
   const legacyNic = q35 ? 'e1000e' : 'e1000';
   hw.nics.forEach((nic, index) => {
     if (nic.model !== 'virtio' || support.virtioNet) return;
     changes.push(change(`hardware.nics.${index}.model`, 'virtio', legacyNic, noDriver('virtio-net'), WEIGHTS.installerDriver));
     nic.model = legacyNic;
+  });
+}
+
+/**
+ * The chipset an installer runs on, as the deploy picks it (Deployer: the request's, else installerMachine):
+ * i440fx asked for (a template of an older VM) stays, every x86 OS drives it; q35 asked for an OS without q35
+ * support becomes i440fx, a change with its reason.
+ */
+function installerChipset(hw: VmRequest['hardware'], os: OsEntry, support: OsDeviceSupport, changes: MatchChange[]): 'q35' | 'pc' {
+  const machine = hw.machine === 'pc' ? 'pc' : installerMachine(support);
+  if (hw.machine === 'q35' && machine === 'pc') {
+    const why = support.virtioNet && !support.virtio1 ? `${os.name} drives legacy virtio only, which q35 does not give` : `${os.name} has no q35 support (osinfo)`;
+    changes.push(change('hardware.machine', 'q35', 'i440fx', why, WEIGHTS.installerDriver));
+    hw.machine = 'pc';
+  }
+  return machine;
+}
+
+const CHIPSET_NAMES = { q35: 'q35', pc: 'i440fx' } as const;
+
+/**
+ * The chipset on this host, where its machine types are known: the one asked for; else the other, when the OS
+ * drives it (every x86 OS drives i440fx; q35 as installerMachine says), as a change (IDE disks then become
+ * SATA); else a refusal (the OS would not see its disk).
+ */
+function hostChipset(
+  hw: VmRequest['hardware'],
+  asked: 'q35' | 'pc',
+  os: OsEntry,
+  /** Read only when the host lacks the chipset asked for. */
+  support: () => OsDeviceSupport,
+  host: HostOffer,
+  changes: MatchChange[],
+  reasons: string[],
+): 'q35' | 'pc' {
+  const chipsets = host.chipsets?.[hw.arch];
+  if (!chipsets || chipsets.includes(asked)) return asked;
+  const missing = `the host's QEMU has no ${CHIPSET_NAMES[asked]} machine for ${hw.arch}`;
+  const other = asked === 'pc' ? 'q35' : 'pc';
+  if (!chipsets.includes(other)) {
+    reasons.push(missing);
+    return asked;
+  }
+  if (other === 'q35' && installerMachine(support()) !== 'q35') {
+    reasons.push(`${missing}, and ${os.name} has no q35 support (osinfo)`);
+    return asked;
+  }
+  changes.push(change('hardware.machine', CHIPSET_NAMES[asked], CHIPSET_NAMES[other], missing, WEIGHTS.chipsetSubstitute));
+  hw.machine = other;
+  return other;
+}
+
+/** IDE disks on a q35 VM become SATA (q35 has no IDE controller; its AHCI is what the same OSes drive next). */
+function idesOnQ35(hw: VmRequest['hardware'], reason: string, changes: MatchChange[]): void {
+  hw.disks.forEach((disk, index) => {
+    if (disk.bus !== 'ide') return;
+    changes.push(change(`hardware.disks.${index}.bus`, 'ide', 'sata', reason, WEIGHTS.installerDriver));
+    disk.bus = 'sata';
   });
 }
 

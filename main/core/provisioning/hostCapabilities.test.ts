@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors';
-import { domainFeaturesOf, guestArchesOf, hostOfferFrom } from './hostCapabilities';
+import { chipsetsOf, domainFeaturesOf, guestArchesOf, hostOfferFrom } from './hostCapabilities';
 import { GiB } from './units';
 
 // Real answers of libvirt 9.0 / QEMU 7.2 on a Debian 12 machine with ovmf and swtpm (see fixtures/libvirt/README.md).
@@ -52,6 +52,20 @@ describe('guestArchesOf', () => {
       firmware: { uefi: false, secureBoot: false },
       tpmEmulator: false,
     });
+  });
+
+  it("reads each arch's chipsets from its machine types: none known for the test driver, none for an arch without x86 ones", () => {
+    expect(chipsetsOf(capabilities)).toEqual({ i686: ['pc', 'q35'], x86_64: ['pc', 'q35'] });
+    // A QEMU built without i440fx (its q35 machines only), and aarch64's "virt": the request's chipset is judged against these.
+    const xml = `<capabilities><host/>
+      <guest><os_type>hvm</os_type><arch name='x86_64'><machine>pc-q35-9.0</machine><machine canonical='pc-q35-9.0'>q35</machine><machine>isapc</machine><domain type='qemu'/></arch></guest>
+      <guest><os_type>hvm</os_type><arch name='aarch64'><machine>virt-9.0</machine><domain type='qemu'/></arch></guest>
+      <guest><os_type>hvm</os_type><arch name='i686'><domain type='qemu'><machine>pc-i440fx-9.0</machine></domain></arch></guest></capabilities>`;
+    expect(chipsetsOf(xml)).toEqual({ x86_64: ['q35'], aarch64: [], i686: ['pc'] });
+    const facts = { hostId: 'h', hostName: 'h', domainCapabilitiesXml: [], cpus: 4, totalMemoryBytes: 8 * GiB, freeMemoryBytes: 4 * GiB, pools: [], networks: [], images: [], isoVolumes: [] };
+    expect(hostOfferFrom({ ...facts, capabilitiesXml: xml }).chipsets).toEqual({ x86_64: ['q35'], aarch64: [], i686: ['pc'] });
+    const demo = `<capabilities><host/><guest><os_type>hvm</os_type><arch name='i686'><domain type='test'/></arch></guest></capabilities>`;
+    expect(hostOfferFrom({ ...facts, capabilitiesXml: demo })).not.toHaveProperty('chipsets');
   });
 
   it('refuses what is not capabilities XML', () => {

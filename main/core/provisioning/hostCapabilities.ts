@@ -8,7 +8,7 @@
 import { InvalidInputError } from '../errors';
 import { XmlDocument, XmlNode } from '../xml/XmlDocument';
 import type { HostImage, HostIsoVolume, HostNetwork, HostOffer, HostPool } from './HostOffer';
-import { ARCHES, ArchSchema, type Arch } from './schemas';
+import { ARCHES, ArchSchema, chipsetOfMachine, type Arch, type Chipset } from './schemas';
 
 export type DomainType = 'kvm' | 'qemu' | 'test';
 
@@ -35,6 +35,26 @@ export function guestArchesOf(capabilitiesXml: string): GuestArch[] {
     if (types.size > 0) found.set(parsed.data, types);
   }
   return [...found].map(([arch, types]) => ({ arch, domainTypes: [...types].sort() }));
+}
+
+/**
+ * The x86 chipsets of each hvm guest arch that lists machine types (per arch and per domain type), e.g.
+ * x86_64: q35 and pc on a stock QEMU; an arch whose machines are none of them gets an empty list.
+ */
+export function chipsetsOf(capabilitiesXml: string): Partial<Record<Arch, Chipset[]>> {
+  const root = capabilitiesRoot(capabilitiesXml, 'capabilities', 'capabilities XML');
+  const found: Partial<Record<Arch, Set<Chipset>>> = {};
+  for (const arch of root.elements("guest[os_type='hvm']/arch")) {
+    const parsed = ArchSchema.safeParse(arch.value('@name'));
+    const machines = [...arch.elements('machine'), ...arch.elements('domain/machine')];
+    if (!parsed.success || machines.length === 0) continue;
+    const chipsets = (found[parsed.data] ??= new Set());
+    for (const machine of machines) {
+      const chipset = chipsetOfMachine(machine.node.textContent?.trim() ?? '');
+      if (chipset) chipsets.add(chipset);
+    }
+  }
+  return Object.fromEntries(Object.entries(found).map(([arch, chipsets]) => [arch, [...chipsets].sort()]));
 }
 
 export interface DomainFeatures {
@@ -108,6 +128,7 @@ export function hostOfferFrom(facts: HostFacts): HostOffer {
     // libvirt 9.0): a simulated host offers them all.
     guestArches: simulated ? [...ARCHES] : arches.map((a) => a.arch),
     kvmArches: facts.kvmUnusable ? [] : arches.filter((a) => a.domainTypes.includes('kvm')).map((a) => a.arch),
+    ...(simulated ? {} : { chipsets: chipsetsOf(facts.capabilitiesXml) }),
     ...(facts.kvmUnusable ? { kvmUnusable: facts.kvmUnusable } : {}),
     ...(simulated ? { simulated } : {}),
     cpus: facts.cpus,

@@ -1,6 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors';
 import { domainDisks, requestFromDomain } from './requestFromDomain';
+
+/** Domains as libvirt 9.0 writes them back (fixtures/libvirt/README.md). */
+const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'libvirt', `domain-${name}.xml`), 'utf8');
+const GiB4 = () => 4 * 1024 ** 3;
 
 const DOMAIN = `<domain type='kvm'>
   <name>web</name>
@@ -38,6 +44,7 @@ describe('requestFromDomain', () => {
           vcpus: 3,
           memoryMiB: 4096,
           firmware: 'uefi',
+          machine: 'q35',
           secureBoot: true,
           tpm: true,
           disks: [
@@ -65,5 +72,97 @@ describe('requestFromDomain', () => {
     expect(error).toBeInstanceOf(InvalidInputError);
     expect(error).toMatchObject({ message: expect.stringMatching(/^web: the size of disk sdb could not be read/), details: { field: 'fromVm' } });
     expect(requestFromDomain(bare, () => 1024 ** 3).request.os).toBeUndefined();
+  });
+});
+
+describe('requestFromDomain keeps the devices the OS boots through', () => {
+  it('i440fx, an IDE disk, an e1000 NIC and one libvirt gave its default rtl8139 (Windows XP as installed)', () => {
+    const { request } = requestFromDomain(fixture('pc-ide-e1000'), GiB4);
+    expect(request.os).toEqual({ osinfoId: 'http://microsoft.com/win/xp', source: 'cloud-image' });
+    expect(request.hardware).toMatchObject({
+      machine: 'pc',
+      firmware: 'bios',
+      secureBoot: false,
+      tpm: false,
+      disks: [{ sizeGiB: 4, bus: 'ide' }],
+      nics: [
+        { network: 'default', model: 'e1000' },
+        { network: 'lab', model: 'rtl8139' },
+      ],
+      graphics: 'vnc',
+      sound: true,
+    });
+  });
+
+  it('q35, SATA, e1000e, UEFI with Secure Boot as firmware auto-selection writes it, and a TPM', () => {
+    const xml = fixture('q35-sata-uefi-secureboot');
+    const { request } = requestFromDomain(xml, GiB4);
+    expect(request.hardware).toMatchObject({
+      machine: 'q35',
+      firmware: 'uefi',
+      secureBoot: true,
+      tpm: true,
+      disks: [{ sizeGiB: 4, bus: 'sata' }],
+      nics: [{ network: 'default', model: 'e1000e' }],
+      graphics: 'spice',
+    });
+    // Secure Boot read from <firmware><feature> alone too (a definition without <loader secure>).
+    expect(requestFromDomain(xml.replace("<loader secure='yes'/>", ''), GiB4).request.hardware.secureBoot).toBe(true);
+    expect(requestFromDomain(xml.replace("<loader secure='yes'/>", '').replaceAll("enabled='yes'", "enabled='no'"), GiB4).request.hardware.secureBoot).toBe(false);
+  });
+
+  it('UEFI on i440fx, a virtio system disk and an IDE data disk, each bus as it is', () => {
+    const { request } = requestFromDomain(fixture('pc-uefi-virtio-ide'), GiB4);
+    expect(request.hardware).toMatchObject({
+      machine: 'pc',
+      firmware: 'uefi',
+      secureBoot: false,
+      disks: [
+        { sizeGiB: 4, bus: 'virtio' },
+        { sizeGiB: 4, bus: 'ide' },
+      ],
+      nics: [{ network: 'default', model: 'virtio' }],
+    });
+  });
+
+  it('refuses, naming it, a disk bus, a NIC model or a machine type the request cannot carry, rather than swap it for virtio or q35', () => {
+    const refusal = (xml: string) => {
+      try {
+        requestFromDomain(xml, GiB4);
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidInputError);
+        expect(error).toMatchObject({ code: 'provisioning.vm-unreadable', details: { field: 'fromVm' } });
+        return (error as Error).message;
+      }
+      throw new Error('not refused');
+    };
+    const usb = fixture('q35-usb-disk');
+    expect(refusal(usb)).toBe('usbdisk: disk sda is on a bus Tandem does not provision (virtio, SATA, SCSI or IDE)');
+    expect(refusal(usb.replace("bus='usb'", "bus='sata'"))).toBe(
+      'usbdisk: NIC 1 is a ne2k_pci, a model Tandem does not provision (virtio, e1000e, e1000 or rtl8139)',
+    );
+    expect(refusal(fixture('pc-ide-e1000').replace('pc-i440fx-7.2', 'microvm'))).toBe('winxp: its machine type microvm is neither q35 nor i440fx ("pc")');
+  });
+
+  it('reads machine aliases, leaves the machine to the deploy when none is named or the guest is not x86', () => {
+    const xp = fixture('pc-ide-e1000');
+    const machineOf = (xml: string) => requestFromDomain(xml, GiB4).request.hardware.machine;
+    expect(machineOf(xp.replace('pc-i440fx-7.2', 'pc'))).toBe('pc');
+    expect(machineOf(xp.replace('pc-i440fx-7.2', 'pc-1.0'))).toBe('pc');
+    expect(machineOf(xp.replace('pc-i440fx-7.2', 'q35'))).toBe('q35');
+    expect(machineOf(xp.replace(" machine='pc-i440fx-7.2'", ''))).toBeUndefined();
+    const arm = xp.replace("arch='x86_64' machine='pc-i440fx-7.2'", "arch='aarch64' machine='virt-7.2'").replace(/<model type='rtl8139'\/>/, '');
+    expect(requestFromDomain(arm, GiB4).request.hardware).toMatchObject({ arch: 'aarch64', nics: [{ model: 'e1000' }, { model: 'virtio' }] });
+    expect(machineOf(arm)).toBeUndefined();
+  });
+});
+
+describe('domainDisks', () => {
+  it("names a pool volume's pool and volume (Tandem's deploy and virt-manager define disks so)", () => {
+    const xml = fixture('pc-ide-e1000').replace(
+      "<disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2'/>\n      <source file='/var/lib/libvirt/images/winxp.qcow2'/>",
+      "<disk type='volume' device='disk'>\n      <driver name='qemu' type='qcow2'/>\n      <source pool='default' volume='winxp.qcow2'/>",
+    );
+    expect(domainDisks(xml)).toEqual([{ target: 'hda', volume: { pool: 'default', volume: 'winxp.qcow2' } }]);
   });
 });

@@ -2,15 +2,20 @@
  * The request an existing VM would be made from, read from its domain XML (for "save as template"): vCPUs,
  * memory, firmware, Secure Boot, TPM, disks (sizes given by the caller, who reads the volumes), NICs on
  * libvirt networks, graphics, sound, and the OS when the VM's libosinfo metadata names one (virt-install and
- * virt-manager write it).
+ * virt-manager write it). The devices its OS boots through are kept as they are (chipset, disk bus, NIC
+ * model): an OS installed on IDE + e1000 (Windows XP) has no driver for virtio and would not boot on it. A
+ * bus or model the request cannot express is refused, rather than silently swapped for one the OS may lack.
  */
 import { InvalidInputError } from '../errors';
 import { XmlDocument, XmlNode } from '../xml/XmlDocument';
-import { ARCHES, type Arch, type DiskSpec, type NicSpec, type VmRequest } from './schemas';
+import { ARCHES, DiskSpecSchema, NicSpecSchema, chipsetOfMachine, type Arch, type DiskSpec, type HardwareSpec, type NicSpec, type VmRequest } from './schemas';
 
 export interface DomainDisk {
   target: string;
+  /** A file or block device path (`<disk type='file'|'block'>`). */
   source?: string;
+  /** A volume named by its pool (`<disk type='volume'>`, as Tandem's deploy and virt-manager define disks). */
+  volume?: { pool: string; volume: string };
 }
 
 export interface RequestFromDomain {
@@ -23,13 +28,19 @@ export function domainDisks(xml: string): DomainDisk[] {
   const root = new XmlNode(XmlDocument.parse(xml, 'domain XML').root);
   return root.elements("devices/disk[@device='disk']").map((d) => {
     const source = d.value('source/@file') ?? d.value('source/@dev');
-    return { target: d.value('target/@dev') ?? '', ...(source ? { source } : {}) };
+    const pool = d.value('source/@pool');
+    const volume = d.value('source/@volume');
+    return { target: d.value('target/@dev') ?? '', ...(source ? { source } : {}), ...(pool && volume ? { volume: { pool, volume } } : {}) };
   });
 }
 
 const KIB_PER = { KiB: 1, k: 1, MiB: 1024, M: 1024, GiB: 1024 * 1024, G: 1024 * 1024, b: 1 / 1024, bytes: 1 / 1024 } as Record<string, number>;
 
-export function requestFromDomain(xml: string, diskSizeBytes: (disk: DomainDisk) => number | undefined): RequestFromDomain {
+/**
+ * `diskSizeBytes`: each disk's capacity, or why it could not be read (a stopped pool, a deleted volume), or
+ * undefined when no pool holds it.
+ */
+export function requestFromDomain(xml: string, diskSizeBytes: (disk: DomainDisk) => number | string | undefined): RequestFromDomain {
   const root = new XmlNode(XmlDocument.parse(xml, 'domain XML').root);
   const name = root.value('name') ?? '';
   const fail = (message: string) => new InvalidInputError('provisioning.vm-unreadable', `${name}: ${message}`, { details: { field: 'fromVm' } });
@@ -43,15 +54,29 @@ export function requestFromDomain(xml: string, diskSizeBytes: (disk: DomainDisk)
 
   const disks: DiskSpec[] = domainDisks(xml).map((disk, i) => {
     const bytes = diskSizeBytes(disk);
-    if (bytes === undefined) throw fail(`the size of disk ${disk.target || i + 1} could not be read (is it in a storage pool?)`);
-    const bus = root.value(`devices/disk[@device='disk'][${i + 1}]/target/@bus`);
-    return { sizeGiB: Math.max(1, Math.ceil(bytes / 1024 ** 3)), bus: bus === 'sata' || bus === 'scsi' ? bus : 'virtio' };
+    const label = disk.target || String(i + 1);
+    if (typeof bytes === 'string') throw fail(`the size of disk ${label} could not be read: ${bytes}`);
+    if (bytes === undefined) throw fail(`the size of disk ${label} could not be read (is it in a storage pool?)`);
+    const bus = diskBusOf(root.value(`devices/disk[@device='disk'][${i + 1}]/target/@bus`), disk.target);
+    if (!bus) throw fail(`disk ${label} is on a bus Tandem does not provision (virtio, SATA, SCSI or IDE)`);
+    return { sizeGiB: Math.max(1, Math.ceil(bytes / 1024 ** 3)), bus };
   });
   if (disks.length === 0) throw fail('it has no disk');
-  const nics: NicSpec[] = root
-    .elements("devices/interface[@type='network']")
-    .map((n) => ({ network: n.value('source/@network') ?? 'default', model: n.value('model/@type') === 'e1000e' ? 'e1000e' : 'virtio' }));
+  const x86 = archValue === 'x86_64' || archValue === 'i686';
+  const nics: NicSpec[] = root.elements("devices/interface[@type='network']").map((n, i) => {
+    // A NIC defined without a model gets libvirt's default: rtl8139 on x86 (virtio elsewhere).
+    const modelValue = n.value('model/@type') ?? (x86 ? 'rtl8139' : 'virtio');
+    const model = NicSpecSchema.shape.model.unwrap().safeParse(modelValue);
+    if (!model.success) throw fail(`NIC ${i + 1} is a ${modelValue}, a model Tandem does not provision (virtio, e1000e, e1000 or rtl8139)`);
+    return { network: n.value('source/@network') ?? 'default', model: model.data };
+  });
+  const machineValue = root.value('os/type/@machine');
+  // Other architectures have one machine type here (aarch64 "virt"): the request names x86 chipsets only.
+  const machine = x86 ? machineOf(machineValue) : undefined;
+  if (machine === null) throw fail(`its machine type ${machineValue} is neither q35 nor i440fx ("pc")`);
   const firmware = root.value('os/@firmware') === 'efi' || root.value('os/loader/@type') === 'pflash' ? 'uefi' : 'bios';
+  // Secure Boot as written by hand (<loader secure>) or by libvirt's firmware auto-selection (<firmware><feature>).
+  const secureBoot = root.value('os/loader/@secure') === 'yes' || root.value("os/firmware/feature[@name='secure-boot']/@enabled") === 'yes';
   const graphicsType = root.value('devices/graphics/@type');
   const osinfoId = root.value("metadata/*[local-name()='libosinfo']/*[local-name()='os']/@id");
 
@@ -64,7 +89,8 @@ export function requestFromDomain(xml: string, diskSizeBytes: (disk: DomainDisk)
         vcpus,
         memoryMiB: Math.max(128, Math.round(memoryKiB / 1024)),
         firmware,
-        secureBoot: firmware === 'uefi' && root.value('os/loader/@secure') === 'yes',
+        ...(machine ? { machine } : {}),
+        secureBoot: firmware === 'uefi' && secureBoot,
         tpm: root.element('devices/tpm') !== undefined,
         disks,
         nics: nics.slice(0, 8),
@@ -74,4 +100,16 @@ export function requestFromDomain(xml: string, diskSizeBytes: (disk: DomainDisk)
       apps: [],
     },
   };
+}
+
+/** A disk's bus as the request has it; libvirt always writes one, a hand-written domain may leave it to the target name. */
+function diskBusOf(bus: string | undefined, target: string): DiskSpec['bus'] | undefined {
+  const parsed = DiskSpecSchema.shape.bus.unwrap().safeParse(bus ?? (target.startsWith('vd') ? 'virtio' : target.startsWith('hd') ? 'ide' : undefined));
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The chipset of the domain's machine type; undefined when it names none (the deploy's choice then), null for another one. */
+function machineOf(machine: string | undefined): HardwareSpec['machine'] | null {
+  if (machine === undefined) return undefined;
+  return chipsetOfMachine(machine) ?? null;
 }

@@ -30,8 +30,11 @@ export type DiskSpec = z.infer<typeof DiskSpecSchema>;
 export const NicSpecSchema = z.object({
   /** A libvirt network name ("default" is libvirt's NAT network). */
   network: LibvirtNameSchema,
-  /** e1000e (PCIe) goes with q35; e1000 (PCI) is the NIC older OSes on i440fx have a driver for. */
-  model: z.enum(['virtio', 'e1000e', 'e1000']).default('virtio'),
+  /**
+   * e1000e (PCIe) goes with q35; e1000 (PCI) is the NIC older OSes on i440fx have a driver for; rtl8139 is
+   * libvirt's own default on x86 (what a VM defined without a NIC model has), driven by Windows XP as installed.
+   */
+  model: z.enum(['virtio', 'e1000e', 'e1000', 'rtl8139']).default('virtio'),
 });
 export type NicSpec = z.infer<typeof NicSpecSchema>;
 
@@ -44,6 +47,12 @@ export const HardwareSpecSchema = z.object({
     .min(128)
     .max(4 * 1024 * 1024),
   firmware: z.enum(['bios', 'uefi']).default('bios'),
+  /**
+   * The x86 chipset: q35 (PCIe, AHCI) or i440fx ("pc": IDE, what an OS older than q35 drives). Absent (templates
+   * saved before it existed, most composed requests), the deploy chooses as always: the chipset an installer's OS
+   * supports (osinfo), else q35. A template saved from a VM keeps the VM's, so it boots the OS installed on it.
+   */
+  machine: z.enum(['q35', 'pc']).optional(),
   secureBoot: z.boolean().default(false),
   tpm: z.boolean().default(false),
   /** The first disk is the system disk (the image goes there). */
@@ -53,6 +62,18 @@ export const HardwareSpecSchema = z.object({
   sound: z.boolean().default(false),
 });
 export type HardwareSpec = z.infer<typeof HardwareSpecSchema>;
+
+export type Chipset = NonNullable<HardwareSpec['machine']>;
+
+/**
+ * The x86 chipset of a QEMU machine type ("pc-q35-7.2" and "q35"; "pc-i440fx-7.2", "pc" and the old "pc-1.0"
+ * aliases); undefined for any other (isapc, microvm, another arch's "virt").
+ */
+export function chipsetOfMachine(machine: string): Chipset | undefined {
+  if (/^(pc-)?q35(-|$)/.test(machine)) return 'q35';
+  if (/^pc(-i440fx(-.*)?|-\d.*)?$/.test(machine)) return 'pc';
+  return undefined;
+}
 
 /**
  * A storage volume name as libvirt's directory pools have them: a file name (no "/", no control characters,

@@ -8,6 +8,52 @@ import { LibvirtError, virDomainXMLFlags, virErrorNumber } from '../../../native
 import { libvirtConnectionOf } from './LibvirtHostDriver';
 import { mapped } from './mapLibvirtError';
 
+type Connection = ReturnType<typeof libvirtConnectionOf>;
+
+/** libvirt's answer when the object looked up is not there: the size is then unknown, for the reason given. */
+const isMissing = (error: unknown, code: number) => error instanceof LibvirtError && error.code === code;
+
+/** The capacity of a pool volume, or why it cannot be read (the pool gone or stopped, the volume gone). */
+async function volumeCapacity(conn: Connection, ref: { pool: string; volume: string }): Promise<number | string> {
+  let pool;
+  try {
+    pool = await conn.lookupStoragePoolByName(ref.pool);
+  } catch (error) {
+    if (isMissing(error, virErrorNumber.VIR_ERR_NO_STORAGE_POOL)) return `there is no storage pool ${ref.pool}`;
+    throw error;
+  }
+  try {
+    // An inactive pool answers a volume lookup with "operation invalid", which says nothing of the disk.
+    if (!(await pool.isActive())) return `storage pool ${ref.pool} is not active`;
+    const vol = await pool.lookupVolumeByName(ref.volume).catch((error: unknown) => {
+      if (isMissing(error, virErrorNumber.VIR_ERR_NO_STORAGE_VOL)) return undefined;
+      throw error;
+    });
+    if (!vol) return `storage pool ${ref.pool} has no volume ${ref.volume}`;
+    try {
+      return (await vol.getInfo()).capacity;
+    } finally {
+      vol.free();
+    }
+  } finally {
+    pool.free();
+  }
+}
+
+/** The capacity of a file or block device, when an active pool holds it (undefined: requestFromDomain says so). */
+async function pathCapacity(conn: Connection, path: string): Promise<number | undefined> {
+  const vol = await conn.lookupStorageVolByPath(path).catch((error: unknown) => {
+    if (isMissing(error, virErrorNumber.VIR_ERR_NO_STORAGE_VOL)) return undefined;
+    throw error;
+  });
+  if (!vol) return undefined;
+  try {
+    return (await vol.getInfo()).capacity;
+  } finally {
+    vol.free();
+  }
+}
+
 export function readVmRequest(hosts: Pick<HostManager, 'session'>, hostId: string, uuid: string): Promise<RequestFromDomain> {
   return mapped(async () => {
     const conn = libvirtConnectionOf(hosts.session(hostId));
@@ -18,20 +64,10 @@ export function readVmRequest(hosts: Pick<HostManager, 'session'>, hostId: strin
     } finally {
       domain.free();
     }
-    const sizes = new Map<string, number>();
+    const sizes = new Map<string, number | string>();
     for (const disk of domainDisks(xml)) {
-      if (!disk.source) continue;
-      try {
-        const vol = await conn.lookupStorageVolByPath(disk.source);
-        try {
-          sizes.set(disk.target, (await vol.getInfo()).capacity);
-        } finally {
-          vol.free();
-        }
-      } catch (error) {
-        // Not in a pool: requestFromDomain says which disk's size is unknown.
-        if (!(error instanceof LibvirtError && error.code === virErrorNumber.VIR_ERR_NO_STORAGE_VOL)) throw error;
-      }
+      const size = disk.volume ? await volumeCapacity(conn, disk.volume) : disk.source ? await pathCapacity(conn, disk.source) : undefined;
+      if (size !== undefined) sizes.set(disk.target, size);
     }
     return requestFromDomain(xml, (disk) => sizes.get(disk.target));
   }, { hostId, uuid });

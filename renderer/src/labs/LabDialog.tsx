@@ -8,9 +8,11 @@ import { useCallback, useRef, useState, type KeyboardEvent } from 'react';
 import { useStore } from 'zustand';
 import { LabReportSchema } from '../../../preload/api/labs';
 import type { Job } from '../../../preload/api/jobs';
+import type { NetworkMode } from '../../../preload/api/networks';
 import { formatBytes, formatMiB } from '../format';
 import { JobProgress } from '../jobs/JobProgress';
 import { FormField } from '../networks/FormField';
+import { MODE_LABELS } from '../networks/NetworkDialog';
 import { useDialogFocus } from '../networks/useDialogFocus';
 import { HostOverrideSelect, useEscapeToClose, useFocusFirstField, WizardDialog, WizardFooterButtons, WizardStepTabs } from '../provisioning/wizardFrame';
 import { useHosts, useJobs, useStores } from '../stores/StoresContext';
@@ -144,13 +146,36 @@ function LabStepView() {
             className="input"
             data-testid="lab-field-mode"
             value={draft.mode}
-            onChange={(e) => labs.getState().setLab({ mode: e.target.value as 'isolated' | 'nat' })}
+            onChange={(e) => labs.getState().setLab({ mode: e.target.value as NetworkMode })}
           >
-            <option value="isolated">Isolated: the VMs reach each other and the host only</option>
-            <option value="nat">NAT: the VMs also reach outside, through the host</option>
+            {(Object.keys(MODE_LABELS) as NetworkMode[]).map((mode) => (
+              <option key={mode} value={mode}>
+                {MODE_LABELS[mode]}
+              </option>
+            ))}
           </select>
         )}
       </FormField>
+      {draft.mode !== 'isolated' && (
+        <FormField
+          label="Forward device"
+          error={errors.forwardDevice}
+          testId="lab-error-forwardDevice"
+          hint="The host interface the lab's traffic leaves by; empty: whichever the host's routes choose."
+        >
+          {(props) => (
+            <input
+              {...props}
+              className="input"
+              autoComplete="off"
+              placeholder="eth0"
+              data-testid="lab-field-forward"
+              value={draft.forwardDevice}
+              onChange={(e) => labs.getState().setLab({ forwardDevice: e.target.value })}
+            />
+          )}
+        </FormField>
+      )}
     </div>
   );
 }
@@ -415,7 +440,8 @@ function ReviewStep() {
         <dl className="wizard-summary" data-testid="lab-summary">
           <dt>Network</dt>
           <dd data-testid="lab-summary-network">
-            {draft.name} · {draft.mode} · {draft.subnet}
+            {draft.name} · {draft.mode}
+            {draft.mode !== 'isolated' && draft.forwardDevice.trim() ? ` via ${draft.forwardDevice.trim()}` : ''} · {draft.subnet}
           </dd>
           {draft.gateway.enabled && (
             <>

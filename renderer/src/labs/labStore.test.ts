@@ -7,7 +7,7 @@ import type { CatalogEntry, Proposal, VmRequest } from '../../../preload/api/pro
 import { blankRequest } from '../provisioning/wizardStore';
 import { createNetworksStore } from '../stores/networksStore';
 import { createMemoryTransport, settle } from '../testing/memoryTransport';
-import { createLabStore, labErrors, stepOfField, type LabDraft } from './labStore';
+import { createLabStore, labErrors, labNetworkOf, stepOfField, type LabDraft } from './labStore';
 
 const template = (id: string): CatalogEntry => ({
   template: { id, name: id, description: id, purposes: ['testing'], request: blankRequest() },
@@ -52,6 +52,7 @@ describe('the lab store', () => {
       name: 'bad name',
       subnet: '10.90.0.1/24',
       mode: 'isolated',
+      forwardDevice: '',
       vms: [
         { name: 'a', templateId: 'small' },
         { name: 'a', templateId: 'gone' },
@@ -153,6 +154,26 @@ describe('the lab store', () => {
     ]);
     expect(s.store.getState().deploy).toEqual({ starting: false, error: 'Demo host already has a VM named "web-2"' });
     expect(s.store.getState().errors).toEqual({ 'vms.1.name': 'Demo host already has a VM named "web-2"' });
+  });
+
+  it('a routed lab: its forward device judged by the network rules, sent only for NAT and routed, refused by main at its field on the first step', async () => {
+    const draft: LabDraft = { name: 'web', subnet: '10.90.0.0/24', mode: 'routed', forwardDevice: 'eth0:1', vms: [], gateway: { enabled: false, vm: '', uplink: '' }, account: { username: '', sshKey: '' } };
+    expect(labErrors(draft, 'lab', TEMPLATES)).toEqual({ forwardDevice: expect.stringMatching(/^The forward device is invalid: an interface name of the host/) });
+    // Isolated forwards nowhere: the device typed before switching is neither judged nor sent.
+    expect(labErrors({ ...draft, mode: 'isolated' }, 'lab', TEMPLATES)).toEqual({});
+    expect(labNetworkOf({ ...draft, mode: 'isolated' })).toEqual({ name: 'web', mode: 'isolated', subnet: '10.90.0.0/24' });
+    expect(stepOfField('forwardDevice')).toBe('lab');
+
+    const s = setup();
+    await filled(s);
+    s.store.getState().setLab({ mode: 'routed', forwardDevice: ' eth1 ' });
+    await s.store.getState().goTo('review');
+    await settle();
+    s.memory.fail('provisioning.deployLab', { name: 'InvalidInput', code: 'network.invalid', message: 'The forward device is invalid', details: { field: 'forwardDevice' } });
+    await s.store.getState().startDeploy();
+    const input = s.memory.calls.find((c) => c.method === 'provisioning.deployLab')!.args;
+    expect(input).toMatchObject({ name: 'web', subnet: '10.90.0.0/24', mode: 'routed', forwardDevice: 'eth1' });
+    expect(s.store.getState().errors).toEqual({ forwardDevice: 'The forward device is invalid' });
   });
 
   it("keeps the job's last working step, even from events that came before the job's id", async () => {

@@ -10,7 +10,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ContractClient, MethodInput } from '../../../preload/contract';
 import type { CatalogEntry, VmRequest } from '../../../preload/api/provisioning';
 import { DomainNameSchema, SeedUserNameSchema, SshKeySchema, type LabPlacement } from '../../../preload/api/labs';
-import { networkProblems, NetworkNameSchema } from '../../../preload/api/networks';
+import { networkProblems, NetworkNameSchema, type NetworkMode } from '../../../preload/api/networks';
 import { fieldErrorsOf } from '../provisioning/wizardStore';
 import { selectHostNetworks, type NetworksStore } from '../stores/networksStore';
 
@@ -30,7 +30,9 @@ export interface LabDraft {
   /** The lab's name; its network is named after it. */
   name: string;
   subnet: string;
-  mode: 'isolated' | 'nat';
+  mode: NetworkMode;
+  /** NAT and routed: the host interface the lab's traffic leaves by; empty: whichever the host's routes choose. */
+  forwardDevice: string;
   vms: LabVmDraft[];
   /** One VM that also gets a NIC on an existing network (e.g. libvirt's NAT "default"). */
   gateway: { enabled: boolean; vm: string; uplink: string };
@@ -59,7 +61,7 @@ export interface LabState {
   templates: CatalogEntry[];
   catalogError?: string;
   draft: LabDraft;
-  /** By field: name, subnet, mode, vms, vms.N.name, vms.N.templateId, vms.N (the rest of a VM), gateway.vm, gateway.uplink, account.username, account.sshKey, hostId. */
+  /** By field: name, subnet, mode, forwardDevice, vms, vms.N.name, vms.N.templateId, vms.N (the rest of a VM), gateway.vm, gateway.uplink, account.username, account.sshKey, hostId. */
   errors: Record<string, string>;
   review: LabReview;
   deploy: LabDeployState;
@@ -67,7 +69,7 @@ export interface LabState {
   /** Opens the dialog; `hostId` puts the lab on that host (an override, which the review may refuse). */
   openLab(hostId?: string): void;
   close(): void;
-  setLab(patch: Partial<Pick<LabDraft, 'name' | 'subnet' | 'mode'>>): void;
+  setLab(patch: Partial<Pick<LabDraft, 'name' | 'subnet' | 'mode' | 'forwardDevice'>>): void;
   /** Adds `count` VMs of a template, named `<lab>-<n>`. */
   addVms(templateId: string, count: number): void;
   updateVm(index: number, patch: Partial<LabVmDraft>): void;
@@ -93,6 +95,7 @@ const emptyDraft = (): LabDraft => ({
   name: '',
   subnet: '',
   mode: 'isolated',
+  forwardDevice: '',
   vms: [],
   gateway: { enabled: false, vm: '', uplink: 'default' },
   account: { username: '', sshKey: '' },
@@ -106,9 +109,18 @@ export function vmRequestOf(template: CatalogEntry): VmRequest {
 
 /** The step where a field is edited (main's refusals send the user back there). */
 export function stepOfField(field: string): LabStep {
-  if (field === 'name' || field === 'subnet' || field === 'mode' || field === 'bridge') return 'lab';
+  if (['name', 'subnet', 'mode', 'bridge', 'forwardDevice'].includes(field)) return 'lab';
   if (field.startsWith('vms') || field.startsWith('gateway') || field.startsWith('account')) return 'vms';
   return 'review';
+}
+
+/**
+ * The lab's network as `networks.create` would take it, for the rules main applies (`networkProblems`): the
+ * forward device only for NAT and routed, as the host page's network form sends it.
+ */
+export function labNetworkOf(draft: LabDraft): { name: string; mode: NetworkMode; subnet: string; forwardDevice?: string } {
+  const forwardDevice = draft.mode !== 'isolated' ? draft.forwardDevice.trim() : '';
+  return { name: draft.name.trim(), mode: draft.mode, subnet: draft.subnet.trim(), ...(forwardDevice ? { forwardDevice } : {}) };
 }
 
 const first = (result: { success: true } | { success: false; error: { issues: Array<{ message: string }> } }) =>
@@ -122,8 +134,10 @@ export function labErrors(draft: LabDraft, step: LabStep, templates: readonly Ca
   };
   if (step === 'lab' || step === 'review') {
     set('name', draft.name.trim() ? first(NetworkNameSchema.safeParse(draft.name.trim())) : 'a lab needs a name (its network is named after it)');
-    const subnet = networkProblems({ name: 'lab', mode: draft.mode, subnet: draft.subnet }, []).find((p) => p.field === 'subnet');
+    const problems = networkProblems({ ...labNetworkOf(draft), name: 'lab' }, []);
+    const subnet = problems.find((p) => p.field === 'subnet');
     set('subnet', draft.subnet.trim() ? subnet?.message : 'the lab network needs a subnet, e.g. 10.90.0.0/24');
+    set('forwardDevice', problems.find((p) => p.field === 'forwardDevice')?.message);
   }
   if (step === 'vms' || step === 'review') {
     if (draft.vms.length === 0) set('vms', 'add at least one VM');
@@ -155,9 +169,7 @@ export function labRequestOf(draft: LabDraft, chosen: NonNullable<LabPlacement['
   const user = username ? { name: username, sshAuthorizedKeys: key ? [key] : [] } : undefined;
   return {
     hostId: chosen.hostId,
-    name: draft.name.trim(),
-    subnet: draft.subnet.trim(),
-    mode: draft.mode,
+    ...labNetworkOf(draft),
     vms: chosen.vms.map((vm) => ({ name: vm.name, request: vm.proposal.config, ...(user ? { user } : {}) })),
     ...(draft.gateway.enabled ? { gateway: { vm: draft.gateway.vm.trim(), uplink: draft.gateway.uplink.trim() } } : {}),
   };
@@ -230,7 +242,8 @@ export function createLabStore(client: ContractClient, networks: NetworksStore):
         set({ open: false });
       },
       setLab(patch) {
-        edit({ ...get().draft, ...patch }, Object.keys(patch));
+        // Another mode judges the forward device anew (isolated has none).
+        edit({ ...get().draft, ...patch }, [...Object.keys(patch), ...('mode' in patch ? ['forwardDevice'] : [])]);
       },
       addVms(templateId, count) {
         const draft = get().draft;
@@ -295,7 +308,7 @@ export function createLabStore(client: ContractClient, networks: NetworksStore):
             if (!selectHostNetworks(networks.getState(), hostId).loaded) await networks.getState().load(hostId);
             if (request !== checkRequest) return;
             const existing = selectHostNetworks(networks.getState(), hostId).networks;
-            for (const problem of networkProblems({ name: draft.name.trim(), mode: draft.mode, subnet: draft.subnet.trim() }, existing))
+            for (const problem of networkProblems(labNetworkOf(draft), existing))
               errors[problem.field] ??= problem.message;
           }
           set((s) => ({ review: { ...s.review, checking: false, placement }, errors }));

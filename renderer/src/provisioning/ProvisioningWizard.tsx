@@ -14,6 +14,7 @@ import { JobProgress } from '../jobs/JobProgress';
 import { guestAddressKey } from '../stores/guestAddressesStore';
 import { useJobs, useStores, useWizard } from '../stores/StoresContext';
 import { checkCloudConfig } from './cloudConfig';
+import { deviceLines } from './deviceSummary';
 import { InstallMediaPicker } from './InstallMediaPicker';
 import { mediaText } from './installMediaChoice';
 import { HostOverrideSelect, useEscapeToClose, useFocusFirstField, WizardDialog, WizardFooterButtons, WizardStepTabs } from './wizardFrame';
@@ -208,6 +209,28 @@ function ComposeStep() {
               <input {...props} className="input" type="number" min={128} step={256} data-testid="field-memory" value={numberValue(hardware.memoryMiB)} onChange={(e) => setHardware({ memoryMiB: toNumber(e.target.value) })} />
             )}
           </Field>
+          <Field label="Chipset" field="hardware.machine" errors={errors}>
+            {(props) => (
+              <select
+                {...props}
+                className="input"
+                data-testid="field-machine"
+                value={hardware.machine ?? ''}
+                onChange={(e) => {
+                  const machine = e.target.value as 'q35' | 'pc' | '';
+                  update((r) => {
+                    // "Deploy's choice" leaves the field out, as templates saved before it existed.
+                    const { machine: _previous, ...rest } = r.hardware;
+                    return { ...r, hardware: machine ? { ...rest, machine } : rest };
+                  });
+                }}
+              >
+                <option value="">Deploy's choice</option>
+                <option value="q35">q35 (PCIe, SATA)</option>
+                <option value="pc">i440fx (IDE, older OSes)</option>
+              </select>
+            )}
+          </Field>
           <Field label="Firmware" field="hardware.firmware" errors={errors}>
             {(props) => (
               <select {...props} className="input" data-testid="field-firmware" value={hardware.firmware} onChange={(e) => setHardware({ firmware: e.target.value as 'bios' | 'uefi', ...(e.target.value === 'bios' ? { secureBoot: false } : {}) })}>
@@ -279,6 +302,7 @@ function ComposeStep() {
                   <option value="virtio">virtio</option>
                   <option value="e1000e">e1000e</option>
                   <option value="e1000">e1000</option>
+                  <option value="rtl8139">rtl8139</option>
                 </select>
               )}
             </Field>
@@ -488,6 +512,7 @@ function ReviewStep() {
   const draft = useWizard((s) => s.draft);
   const accepted = useWizard((s) => s.accepted);
   const nameError = useWizard((s) => s.errors.name);
+  const templates = useWizard((s) => s.templates);
   const chosen = review.placement?.chosen;
   // The proposal names the ISO it installs from (the one asked for, or one it found of the OS).
   const installMedia = chosen?.config.os.installMedia ?? draft.request.os.installMedia;
@@ -574,6 +599,13 @@ function ReviewStep() {
             {draft.request.hardware.disks.map((d) => `${d.sizeGiB} GiB ${d.bus}`).join(', ')}
             {draft.request.os.source === 'install-media' ? ' (empty)' : ''}
           </dd>
+          {deviceLines(
+            chosen?.config.hardware ?? draft.request.hardware,
+            chosen?.changes.map((c) => c.field) ?? [],
+            templates.find((entry) => entry.template.id === draft.templateId)?.template.request.hardware,
+          ).map((line) => (
+            <DeviceLine key={line.key} label={line.label} value={line.value} testId={`review-${line.key}`} />
+          ))}
           {draft.request.os.source === 'install-media' && (
             <>
               <dt>Installer</dt>
@@ -599,6 +631,15 @@ function ReviewStep() {
       </section>
       <SaveAsTemplate />
     </div>
+  );
+}
+
+function DeviceLine({ label, value, testId }: { label: string; value: string; testId: string }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd data-testid={testId}>{value}</dd>
+    </>
   );
 }
 

@@ -13,6 +13,10 @@ import { OsDatabase } from '../osinfo/OsDatabase';
 import { SCRIPTED_ISO_VOLUME, SCRIPTED_OFFER, ScriptedHost, type DeployCall } from '../../testing/scriptedDeployHost';
 import { DomainXml } from '../../inventory/DomainXml';
 import { XmlDocument, XmlNode } from '../../xml/XmlDocument';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { virtXmlValidate } from '../../testing/virtXmlValidate';
+import { requestFromDomain } from '../requestFromDomain';
 import { GiB } from '../units';
 import { Deployer, type DeployerDeps } from './Deployer';
 
@@ -409,5 +413,65 @@ describe('Deployer from install media (an installer ISO the host stores)', () =>
     expect(job.state).toBe('succeeded');
     expect(host.defined).toEqual([xml]);
     expect(host.firstBoots).toEqual([firstBootXml]);
+  });
+});
+
+describe('Deployer from a template saved from a VM (requestFromDomain)', () => {
+  const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'libvirt', `domain-${name}.xml`), 'utf8');
+  /** The template's request, as "Save as template" stores it, on the scripted host's Debian 11 image. */
+  const fromVm = (name: string) => ({
+    hostId: 'h',
+    name: 'copy',
+    request: { ...requestFromDomain(fixture(name), () => 10 * GiB).request, os: { osinfoId: 'debian11', source: 'cloud-image' as const } },
+  });
+  const devicesOf = (xml: string) => {
+    const root = new XmlNode(XmlDocument.parse(xml).root);
+    return {
+      machine: root.value('os/type/@machine'),
+      efi: root.value('os/@firmware') === 'efi',
+      secureBoot: root.value("os/firmware/feature[@name='secure-boot']/@enabled") === 'yes',
+      disks: root.elements('devices/disk').map((d) => `${d.value('@device')} ${d.value('target/@dev')} ${d.value('target/@bus')}`),
+      nics: root.elements('devices/interface').map((n) => n.value('model/@type')),
+      tpm: root.value('devices/tpm/@model'),
+    };
+  };
+  const offer = { ...SCRIPTED_OFFER, graphics: ['vnc' as const, 'spice' as const], networks: [...SCRIPTED_OFFER.networks, { name: 'lab', active: true, forward: 'isolated' }] };
+
+  it.each([
+    ['pc-ide-e1000', { machine: 'pc', efi: false, secureBoot: false, disks: ['disk hda ide', 'cdrom hdb ide'], nics: ['e1000', 'rtl8139'], tpm: undefined }],
+    ['q35-sata-uefi-secureboot', { machine: 'q35', efi: true, secureBoot: true, disks: ['disk sda sata', 'cdrom sdb sata'], nics: ['e1000e'], tpm: 'tpm-crb' }],
+    ['pc-uefi-virtio-ide', { machine: 'pc', efi: true, secureBoot: false, disks: ['disk vda virtio', 'disk hda ide', 'cdrom hdb ide'], nics: ['virtio'], tpm: undefined }],
+  ])('%s: the deploy defines the VM on the same chipset, firmware, disk buses and NIC models; libvirt schema validates it', async (name, expected) => {
+    const { host, jobs, deployer } = setup({ offers: { offer: async () => offer } });
+    const { xml } = await deployer.previewXml(fromVm(name));
+    expect(devicesOf(xml)).toEqual(expected);
+    await virtXmlValidate(xml);
+    const job = await jobs.wait((await deployer.deploy(fromVm(name))).id);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    expect(devicesOf(host.defined[0]!)).toEqual(expected);
+  });
+
+  it("a template saved before machine types were kept (no machine): today's choice, q35, and its virtio devices", async () => {
+    const { deployer } = setup();
+    const request = fromVm('pc-uefi-virtio-ide').request;
+    const { machine: _machine, ...hardware } = request.hardware;
+    const old = { hostId: 'h', name: 'old', request: { ...request, hardware: { ...hardware, disks: [{ sizeGiB: 10 }], nics: [{ network: 'default' }] } } };
+    const { xml } = await deployer.previewXml(old);
+    expect(devicesOf(xml)).toMatchObject({ machine: 'q35', disks: ['disk vda virtio', 'cdrom sda sata'], nics: ['virtio'] });
+    await virtXmlValidate(xml);
+  });
+
+  it("refuses a chipset the host's QEMU lacks at the machine field, creating nothing", async () => {
+    const { host, deployer } = setup({ offers: { offer: async () => ({ ...offer, chipsets: { x86_64: ['q35' as const] } }) } });
+    await expect(deployer.deploy(fromVm('pc-ide-e1000'))).rejects.toMatchObject({ code: 'deploy.machine', details: { field: 'request.hardware.machine' } });
+    expect(host.created).toEqual([]);
+  });
+
+  it('refuses Secure Boot on i440fx at the machine field, creating nothing (OVMF builds Secure Boot for q35 only)', async () => {
+    const { host, deployer } = setup();
+    const request = fromVm('pc-uefi-virtio-ide');
+    request.request.hardware.secureBoot = true;
+    await expect(deployer.deploy(request)).rejects.toMatchObject({ code: 'deploy.secure-boot-machine', details: { field: 'request.hardware.machine' } });
+    expect(host.created).toEqual([]);
   });
 });

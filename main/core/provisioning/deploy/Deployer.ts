@@ -208,7 +208,18 @@ export class Deployer {
       }
     }
     const kernelBoot = this.deps.directKernelBoot;
-    checkIdeSlots(hw, installer?.machine ?? kernelBoot?.machine ?? 'q35');
+    // The request's chipset first (a template keeps its VM's: the OS on its disk drives that one), else the one
+    // the installer's OS supports, else the kernel setup's, else q35.
+    const machine = hw.machine ?? installer?.machine ?? kernelBoot?.machine ?? 'q35';
+    // Judged where the best match judges it: a chipset the request names, or its installer's OS needs.
+    const chipsets = offer.chipsets?.[hw.arch];
+    if ((hw.machine ?? installer) && chipsets && !chipsets.includes(machine)) {
+      fieldError('deploy.machine', `${offer.hostName} has no ${machine === 'pc' ? 'i440fx ("pc")' : 'q35'} machine for ${hw.arch}`, 'request.hardware.machine');
+    }
+    checkIdeSlots(hw, machine);
+    if (hw.secureBoot && machine === 'pc') {
+      fieldError('deploy.secure-boot-machine', 'Secure Boot needs the q35 machine (OVMF builds it only for q35); this VM is i440fx', 'request.hardware.machine');
+    }
     const common = {
       input,
       uuid,
@@ -220,7 +231,7 @@ export class Deployer {
     };
     if (installer) {
       // Defined to boot its disk; the first run boots the ISO (firstBootDefinitionOf), on the machine type its OS has drivers for.
-      return { ...common, installer: { cdrom: installer.cdrom, keepMedia: installer.keepMedia }, boot: { kind: 'disk' }, machine: installer.machine };
+      return { ...common, installer: { cdrom: installer.cdrom, keepMedia: installer.keepMedia }, boot: { kind: 'disk' }, machine };
     }
     const files = seedFiles({
       vmName: name,
@@ -235,7 +246,7 @@ export class Deployer {
       boot: kernelBoot
         ? { kind: 'kernel', kernel: kernelBoot.kernel, initrd: kernelBoot.initrd, cmdline: kernelBoot.cmdline.replaceAll('{name}', name) }
         : { kind: 'disk' },
-      machine: kernelBoot?.machine ?? 'q35',
+      machine,
     };
   }
 

@@ -9,6 +9,7 @@ import { GuestAddressWatcher } from '../../guestAddresses/GuestAddressWatcher';
 import { JobRegistry } from '../../jobs/JobRegistry';
 import type { NetworkPort } from '../../networks/NetworkPort';
 import { NetworkService } from '../../networks/NetworkService';
+import { parseNetworkXml } from '../../networks/networkXml';
 import { OsDatabase } from '../osinfo/OsDatabase';
 import { SCRIPTED_ISO_VOLUME, SCRIPTED_OFFER, ScriptedHost } from '../../testing/scriptedDeployHost';
 import { Deployer } from './Deployer';
@@ -128,5 +129,19 @@ describe('LabDeployer', () => {
     };
     const job = await jobs.wait((await labs.deploy(LAB)).id);
     expect(job.error).toMatchObject({ name: 'HostUnreachable', message: 'Cannot recv data: Connection reset by peer' });
+  });
+
+  it('a routed lab: its network forwards by route through the device asked for; a bad device is refused at its field, nothing created', async () => {
+    const { host, nets, jobs, labs } = setup();
+    const job = await jobs.wait((await labs.deploy({ ...LAB, vms: [vm('a')], mode: 'routed', forwardDevice: 'eth1' })).id);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    expect(parseNetworkXml(nets.networks.get('lab1')!)).toMatchObject({ mode: 'routed', forwardDevice: 'eth1', subnets: [expect.anything()] });
+
+    const refused = setup();
+    await expect(refused.labs.deploy({ ...LAB, mode: 'routed', forwardDevice: 'eth 1' })).rejects.toMatchObject({ code: 'network.invalid', details: { field: 'forwardDevice' } });
+    await expect(refused.labs.deploy({ ...LAB, mode: 'isolated', forwardDevice: 'eth1' })).rejects.toMatchObject({ code: 'network.forward-isolated', details: { field: 'forwardDevice' } });
+    expect(refused.nets.log).toEqual([]);
+    expect([...refused.host.volumes]).toEqual([SCRIPTED_ISO_VOLUME]);
+    expect(host.domains.size).toBe(1);
   });
 });

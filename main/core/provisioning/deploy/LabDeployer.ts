@@ -36,7 +36,14 @@ export class LabDeployer {
       throw new InvalidInputError('lab.no-gateway-vm', `The gateway "${lab.gateway.vm}" is none of the lab's VMs`, { details: { field: 'gateway.vm' } });
     }
     const network = await withField('', () =>
-      this.deps.networks.prepare({ hostId: lab.hostId, name: lab.name, mode: lab.mode, subnet: lab.subnet, ...(lab.bridge ? { bridge: lab.bridge } : {}) }),
+      this.deps.networks.prepare({
+        hostId: lab.hostId,
+        name: lab.name,
+        mode: lab.mode,
+        subnet: lab.subnet,
+        ...(lab.bridge ? { bridge: lab.bridge } : {}),
+        ...(lab.forwardDevice !== undefined ? { forwardDevice: lab.forwardDevice } : {}),
+      }),
     );
     const plans: DeployPlan[] = [];
     for (const [i, vm] of lab.vms.entries()) {

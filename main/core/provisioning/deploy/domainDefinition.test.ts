@@ -1,15 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DomainXml } from '../../inventory/DomainXml';
 import { XmlDocument, XmlNode } from '../../xml/XmlDocument';
+import { virtXmlValidate as validate } from '../../testing/virtXmlValidate';
 import { HardwareSpecSchema, type HardwareSpec } from '../schemas';
 import { buildDomainDefinition, type DomainDefinitionInput } from './domainDefinition';
 
-const execFileAsync = promisify(execFile);
 const UUID = '0f0c2b1e-5a4b-4c3d-9e8f-112233445566';
 
 function input(hardware: Partial<HardwareSpec>, more: Partial<DomainDefinitionInput> = {}): DomainDefinitionInput {
@@ -28,17 +23,6 @@ function input(hardware: Partial<HardwareSpec>, more: Partial<DomainDefinitionIn
 }
 
 const at = (xml: DomainXml) => new XmlNode(XmlDocument.parse(xml.toString()).root);
-
-/** libvirt's own RelaxNG schema for domains (virt-xml-validate, package libvirt-clients). */
-async function validate(xml: string): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'tandem-domxml-'));
-  try {
-    await writeFile(join(dir, 'domain.xml'), xml);
-    await execFileAsync('virt-xml-validate', [join(dir, 'domain.xml'), 'domain']);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 describe('buildDomainDefinition', () => {
   it('BIOS, one virtio disk, seed on SATA, a NIC, VNC: the whole XML', async () => {

@@ -1,6 +1,6 @@
 /** A lab: several VMs deployed together on a new private network, as one job (`provisioning.deployLab`). */
 import { z } from 'zod';
-import { NetworkModeSchema } from '../../networks/networkSchemas';
+import { NetworkCreateRequestSchema, NetworkModeSchema } from '../../networks/networkSchemas';
 import { DeployReportSchema, DeployRequestSchema } from './deploySchemas';
 
 export const LabRequestSchema = z.strictObject({
@@ -10,6 +10,8 @@ export const LabRequestSchema = z.strictObject({
   /** The lab network's IPv4 subnet (CIDR), checked like `networks.create`. */
   subnet: z.string().min(1).max(32),
   mode: NetworkModeSchema.default('isolated'),
+  /** NAT and routed: the host interface the lab's traffic leaves by (checked like `networks.create`); absent, the host's routes choose. */
+  forwardDevice: NetworkCreateRequestSchema.shape.forwardDevice,
   bridge: z.string().min(1).max(64).optional(),
   /** Each VM as `provisioning.deploy` takes it (without the host): a NIC on the lab network is added to its own. */
   vms: z.array(DeployRequestSchema.omit({ hostId: true })).min(1).max(16),
