@@ -1,7 +1,8 @@
 /**
  * Migrate one VM: destination, live or offline, shared or copied storage, bandwidth, max downtime. Every
- * change re-runs `migration.check`, whose blockers (each explained) keep Start disabled; once started, the
- * job's progress (processed / remaining, dirty rate, expected downtime) with Cancel, then the final report.
+ * change, and the end of any other job on the VM, re-runs `migration.check`, whose blockers (each explained)
+ * keep Start disabled; once started, the job's progress (processed / remaining, dirty rate, expected
+ * downtime) with Cancel, then the final report.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
@@ -12,6 +13,7 @@ import type { VmSummary } from '../../../preload/contract';
 import { formatBytes } from '../format';
 import { formatMs } from '../jobs/jobFigures';
 import { JobProgress } from '../jobs/JobProgress';
+import { endedJobsOfVm } from '../jobs/jobsOfVm';
 import { useHosts, useJobs, useStores } from '../stores/StoresContext';
 import { describeError } from '../stores/toastStore';
 import './migration.css';
@@ -45,6 +47,8 @@ export function MigrationDialog({ vm, onClose }: { vm: VmSummary; onClose: () =>
   const [jobId, setJobId] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
   const job = useJobs((state) => (jobId ? state.jobs[jobId] : undefined));
+  // A blocker such as a checkpoint take on this VM ends with its job: check again then.
+  const endedJobs = useJobs((state) => endedJobsOfVm(state.jobs, vm.uuid, jobId));
 
   const bandwidthMiBs = bandwidth.trim() === '' ? undefined : Number(bandwidth);
   const maxDowntimeMs = maxDowntime.trim() === '' ? undefined : Number(maxDowntime);
@@ -84,7 +88,7 @@ export function MigrationDialog({ vm, onClose }: { vm: VmSummary; onClose: () =>
       current = false;
       clearTimeout(timer);
     };
-  }, [migration, options, vm, jobId]);
+  }, [migration, options, vm, jobId, endedJobs]);
 
   const start = async () => {
     if (!options) return;
