@@ -7,7 +7,7 @@
 # tells, on its serial console (ttyS0), that it is up, that it keeps running
 # (migration) and what its disk holds (snapshots / reverts / persistence).
 # Serial protocol (one line each):
-#   TANDEM-GUEST-READY id=<ID>       once; ID from kernel param tandem.id= ("none" if absent)
+#   TANDEM-GUEST-READY id=<ID>       once, after acpid listens; ID from kernel param tandem.id= ("none" if absent)
 #   tandem-disk-counter <N>          once, only if /dev/vda exists: first line of the raw disk (0 if absent/garbage)
 #   tandem-seed: <line>              with tandem.seed=1: each line of user-data on the seed ISO
 #   tandem-seed-missing              with tandem.seed=1 when no ISO with user-data was found
@@ -197,7 +197,15 @@ if [ -e /dev/input/event0 ]; then
   printf '#!/bin/sh\necho tandem-poweroff >/dev/console\nsync\npoweroff -f\n' >/etc/acpi/PWRF/00000080
   chmod 755 /etc/acpi/PWRF/00000080
   echo 'PWRF PWRF/00000080' >/etc/acpid.conf
-  acpid -c /etc/acpi -a /etc/acpid.conf -l /dev/null 2>/dev/null
+  acpid -c /etc/acpi -a /etc/acpid.conf -l /dev/null -p /tmp/acpid.pid 2>/dev/null
+  # acpid forks before it opens the input devices, and a button press nobody has open is dropped: a test that
+  # shuts the guest down right after its READY line would wait for nothing. It writes its pid file once the
+  # devices are open: READY comes after that.
+  tries=0
+  while [ ! -s /tmp/acpid.pid ] && [ "$tries" -lt 50 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
+  done
 fi
 
 # The guest agent: a data filesystem it can freeze, loopback for its interface list, then qemu-ga on the
