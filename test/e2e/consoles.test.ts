@@ -135,10 +135,15 @@ describe.skipIf(!env)('consoles in the browser, on the test bed', () => {
   it('offers to take over a serial console another program holds, and takes it over when asked', async () => {
     await page.click('[data-testid="console-tab"]:has-text("serial") ~ [data-testid="console-tab-close"]');
     await expect.poll(() => page.$$eval('[data-testid="console-tab"]', (tabs) => tabs.length)).toBe(1);
-    // Another client (as `virsh console` would) holds the console once Tandem has let it go.
+    // Another client (as `virsh console` would) holds the console once Tandem has let it go: the tab's close
+    // reaches libvirtd through the server and its stream abort, which can take more than expect.poll's default
+    // second on a loaded machine.
     let outside: Duplex | undefined;
     await expect
-      .poll(async () => (outside ??= await openConsoleStream(domain!, null, virDomainConsoleFlags.VIR_DOMAIN_CONSOLE_SAFE).catch(() => undefined)) !== undefined)
+      .poll(async () => (outside ??= await openConsoleStream(domain!, null, virDomainConsoleFlags.VIR_DOMAIN_CONSOLE_SAFE).catch(() => undefined)) !== undefined, {
+        timeout: 30_000,
+        interval: 200,
+      })
       .toBe(true);
     const outsideClosed = new Promise<void>((resolve) => outside!.once('close', () => resolve()));
     outside!.on('error', () => undefined); // libvirt cuts it with an RPC error when Tandem forces

@@ -364,13 +364,23 @@ export async function waitForSerial(
   let text: string;
   for (;;) {
     text = plainSerial(await readFrom(path, options.fromOffset ?? 0));
-    const match = text.match(re);
+    const match = completeLines(text).match(re);
     if (match) return match;
     if (Date.now() >= deadline) break;
     await new Promise((done) => setTimeout(done, 100));
   }
   const tail = text.split('\n').slice(-20).join('\n');
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${re} in ${path}; last lines:\n${tail || '(empty)'}`);
+}
+
+/**
+ * The text up to its last newline. QEMU's file chardev gets the UART's bytes one write at a time, so a reader
+ * sees a line the guest is still printing (measured: ~0.06% of reads end mid-line) or one a destroy cut off, and
+ * `^tandem-counter (\d+)$` with the `m` flag matches its cut-off number at the end of the text ("tandem-counter 1"
+ * of "tandem-counter 12"). Every protocol line ends with a newline: only whole ones count.
+ */
+export function completeLines(text: string): string {
+  return text.slice(0, text.lastIndexOf('\n') + 1);
 }
 
 /** The guest's serial log from `fromOffset` (bytes, see serialLogSize) on, CRs removed. */
@@ -380,7 +390,7 @@ export async function serialText(guest: Pick<TinyGuest, 'serialLogPath'>, fromOf
 
 /** The highest counter the guest printed so far. */
 export async function lastCounter(guest: Pick<TinyGuest, 'serialLogPath'>): Promise<number> {
-  const matches = [...(await serialText(guest)).matchAll(/^tandem-counter (\d+)$/gm)];
+  const matches = [...completeLines(await serialText(guest)).matchAll(/^tandem-counter (\d+)$/gm)];
   return matches.length ? Number(matches.at(-1)![1]) : 0;
 }
 
@@ -393,7 +403,7 @@ export async function lastCounter(guest: Pick<TinyGuest, 'serialLogPath'>): Prom
  */
 export async function counterResumedSince(guest: Pick<TinyGuest, 'serialLogPath'>, offset: number, timeoutMs = 60_000): Promise<number> {
   await waitForSerial(guest.serialLogPath, SERIAL.counter, timeoutMs, { fromOffset: await serialLogSize(guest.serialLogPath) });
-  const counts = [...(await serialText(guest, offset)).matchAll(/^tandem-counter (\d+)$/gm)].map((m) => Number(m[1]));
+  const counts = [...completeLines(await serialText(guest, offset)).matchAll(/^tandem-counter (\d+)$/gm)].map((m) => Number(m[1]));
   return Math.min(...counts);
 }
 

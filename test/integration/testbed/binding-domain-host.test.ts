@@ -31,7 +31,7 @@ import {
   type DomainStatsRecord,
 } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { SERIAL, createTinyGuest, removeTinyGuest, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { SERIAL, completeLines, createTinyGuest, removeTinyGuest, serialLogSize, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 import { expectLibvirtError } from '../../../native-helpers/libvirt/test/helpers';
 
 const env = testbedOrFail();
@@ -41,7 +41,7 @@ const QEMU64 = `<cpu><arch>x86_64</arch><model>qemu64</model></cpu>`;
 
 /** The highest counter the guest printed so far. */
 async function lastCounter(guest: TinyGuest): Promise<number> {
-  const matches = [...(await readFile(guest.serialLogPath, 'utf8')).matchAll(/^tandem-counter (\d+)\r?$/gm)];
+  const matches = [...completeLines(await readFile(guest.serialLogPath, 'utf8')).matchAll(/^tandem-counter (\d+)\r?$/gm)];
   return matches.length ? Number(matches.at(-1)![1]) : 0;
 }
 

@@ -29,7 +29,7 @@ import { MigrationReportSchema } from '../../../preload/api/migration';
 import type { HostSummary, VmSummary } from '../../../preload/contract';
 import { callError, startInProcessTandem, waitForJobEnd, type InProcessTandem } from '../../support/inProcessTandem';
 import { testbedOrFail } from '../../support/requireTestbed';
-import { SERIAL, buildTinyGuestXml, createTinyGuest, removeTinyGuest, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { SERIAL, buildTinyGuestXml, completeLines, createTinyGuest, lastCounter, removeTinyGuest, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 
 const env = testbedOrFail();
 const execFileAsync = promisify(execFile);
@@ -276,7 +276,7 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
     try {
       const check = await t.client.call('migration.check', { hostId: host1.id, uuid: vm.uuid, options });
       expect(check.blockers).toEqual([]);
-      const before = Number((await readFile(guest.serialLogPath, 'utf8')).match(/tandem-counter (\d+)\r?\n(?![\s\S]*tandem-counter)/)![1]);
+      const before = await lastCounter(guest);
       const { job } = await t.client.call('migration.start', { hostId: host1.id, uuid: vm.uuid, options });
       const ended = await waitForJobEnd(t, job.id, 180_000);
       expect(ended.state, JSON.stringify(ended.error)).toBe('succeeded');
@@ -360,7 +360,8 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
     expect(progress.some((j) => j.id === job.id && j.state === 'running')).toBe(true);
 
     // (1) continuity: one boot only, every counter value once, in order.
-    const log = (await readFile(a.guest.serialLogPath, 'utf8')).replace(/\r/g, '');
+    // (whole lines: the guest counts on, and the line it is printing may be cut off at the end)
+    const log = completeLines((await readFile(a.guest.serialLogPath, 'utf8')).replace(/\r/g, ''));
     expect(log.match(/^TANDEM-GUEST-READY/gm)).toHaveLength(1);
     const all = [...log.matchAll(/^tandem-counter (\d+)$/gm)].map((m) => Number(m[1]));
     all.forEach((n, i) => expect(n).toBe(i + 1));
@@ -391,9 +392,7 @@ describe.skipIf(!env)('migration between the test bed hosts, through the contrac
 
   it('evacuates host2 with two guests: host2 is left empty, both run on host1 and keep counting', async () => {
     const b = await bootGuest(host2.id, `mig-b-${process.pid}`);
-    const counters = await Promise.all(
-      [a, b].map(async (g) => Number((await readFile(g.guest.serialLogPath, 'utf8')).match(/tandem-counter (\d+)\r?\n(?![\s\S]*tandem-counter)/)![1])),
-    );
+    const counters = await Promise.all([a, b].map((g) => lastCounter(g.guest)));
     const { job, plan } = await t.client.call('migration.evacuate', {
       hostId: host2.id,
       options: { allowUnsafe: true, bandwidthMiBs: 512 },

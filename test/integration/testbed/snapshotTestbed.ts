@@ -13,7 +13,7 @@ import {
   type Domain,
   type DomainJobInfo,
 } from '../../../native-helpers/libvirt/lib/index';
-import { createTinyGuest, removeTinyGuest, SERIAL, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
+import { completeLines, createTinyGuest, removeTinyGuest, SERIAL, waitForSerial, type TinyGuest } from '../../testbed/tinyGuest';
 import type { TestbedEnv } from '../../testbed/testbedEnv';
 
 const execFileAsync = promisify(execFile);
@@ -79,7 +79,7 @@ export async function diskCounter(source: string, format: 'qcow2' | 'raw', rawPa
 
 /** Every `tandem-counter N` the guest printed so far. */
 export async function printedCounters(guest: TinyGuest): Promise<Set<number>> {
-  const text = await readFile(guest.serialLogPath, 'utf8');
+  const text = completeLines(await readFile(guest.serialLogPath, 'utf8'));
   return new Set([...text.matchAll(/^tandem-counter (\d+)\r?$/gm)].map((m) => Number(m[1])));
 }
 
@@ -88,7 +88,7 @@ export async function printedCounters(guest: TinyGuest): Promise<Set<number>> {
  * from where its checkpoint was, below what the log already holds).
  */
 export async function lastCounter(guest: TinyGuest): Promise<number> {
-  const text = await readFile(guest.serialLogPath, 'utf8');
+  const text = completeLines(await readFile(guest.serialLogPath, 'utf8'));
   const last = [...text.matchAll(/^tandem-counter (\d+)\r?$/gm)].at(-1);
   return last ? Number(last[1]) : 0;
 }
