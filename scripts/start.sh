@@ -18,8 +18,19 @@ echo "Electron's binary is not installed here (it cannot be downloaded on this m
 URL_FILE="$(mktemp)"
 node node_modules/.bin/tsx main/server/cli.ts --url-file "$URL_FILE" "$@" &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; rm -f "$URL_FILE"' EXIT
-trap 'exit 130' INT TERM
+OPEN_FILE=""
+# On Ctrl-C or a SIGTERM (npm passes it to this script: package.json's `exec`), the server is asked to stop
+# and awaited, so it has released its hosts and its port when this script ends. The copies of the signal
+# that follow (npm forwards Ctrl-C too) must not cut that wait short; a second Ctrl-C still reaches the
+# server itself, which then quits at once.
+stop_server() {
+  rm -f "$URL_FILE" ${OPEN_FILE:+"$OPEN_FILE"}
+  trap '' INT TERM
+  { kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; } || true
+}
+trap stop_server EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 for _ in $(seq 1 100); do [[ -s "$URL_FILE" ]] && break; kill -0 $SERVER 2>/dev/null || break; sleep 0.1; done
 if [[ -s "$URL_FILE" && -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]] && command -v xdg-open >/dev/null; then
   # The URL carries the access token: a command line is readable by every local user (/proc/*/cmdline), so
@@ -27,7 +38,6 @@ if [[ -s "$URL_FILE" && -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]] && command -v x
   OPEN_FILE="$(mktemp --suffix=.html)"
   chmod 600 "$OPEN_FILE"
   printf '<!doctype html><meta http-equiv="refresh" content="0;url=%s"><title>Tandem</title>\n' "$(cat "$URL_FILE")" >"$OPEN_FILE"
-  trap 'kill $SERVER 2>/dev/null || true; rm -f "$URL_FILE" "$OPEN_FILE"' EXIT
   xdg-open "$OPEN_FILE" >/dev/null 2>&1 || true
 fi
 wait $SERVER

@@ -51,7 +51,12 @@ async function main(): Promise<void> {
   if (values['url-file']) await writeFile(values['url-file'], server.url + '\n', { mode: 0o600 });
   console.log(`Tandem is running in browser mode. Open: ${server.url}`);
 
+  // Ctrl-C under `npm start` reaches this process twice (the terminal's SIGINT, then start.sh's SIGTERM): one
+  // shutdown. A second signal of the same kind finds no listener left and ends the process at once.
+  let stopping = false;
   const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     log.info(`${signal}: shutting down`);
     await server.close();
     await tandem.dispose();
