@@ -19,6 +19,11 @@ type Pending =
   | { kind: 'delete'; checkpoint: CheckpointInfo }
   | { kind: 'commit'; mode: 'fold' | 'copy' };
 
+const COMMIT_BUTTONS: ReadonlyArray<{ mode: 'fold' | 'copy'; label: string }> = [
+  { mode: 'fold', label: 'Commit into base disks' },
+  { mode: 'copy', label: 'Commit to a copy' },
+];
+
 export function CheckpointTreeView({ vm }: { vm: VmSummary }) {
   const { checkpoints } = useStores();
   const ref = { hostId: vm.hostId, uuid: vm.uuid };
@@ -93,26 +98,19 @@ export function CheckpointTreeView({ vm }: { vm: VmSummary }) {
               ))}
           </ul>
           <div className="vm-actions">
-            <button
-              type="button"
-              className="btn btn-small"
-              data-testid="checkpoint-commit-fold"
-              disabled={!!busy || !!unavailable}
-              title={unavailable ?? undefined}
-              onClick={() => setPending({ kind: 'commit', mode: 'fold' })}
-            >
-              Commit into base disks
-            </button>
-            <button
-              type="button"
-              className="btn btn-small"
-              data-testid="checkpoint-commit-copy"
-              disabled={!!busy || !!unavailable}
-              title={unavailable ?? undefined}
-              onClick={() => setPending({ kind: 'commit', mode: 'copy' })}
-            >
-              Commit to a copy
-            </button>
+            {COMMIT_BUTTONS.map(({ mode, label }) => (
+              <button
+                key={mode}
+                type="button"
+                className="btn btn-small"
+                data-testid={`checkpoint-commit-${mode}`}
+                disabled={!!busy || !!unavailable}
+                title={unavailable ?? undefined}
+                onClick={() => setPending({ kind: 'commit', mode })}
+              >
+                {label}
+              </button>
+            ))}
           </div>
         </>
       )}

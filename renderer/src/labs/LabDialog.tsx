@@ -12,6 +12,7 @@ import type { NetworkMode } from '../../../preload/api/networks';
 import { formatBytes, formatMiB } from '../format';
 import { JobProgress } from '../jobs/JobProgress';
 import { FormField } from '../networks/FormField';
+import { ForwardDeviceField } from '../networks/ForwardDeviceField';
 import { MODE_LABELS } from '../networks/NetworkDialog';
 import { useDialogFocus } from '../networks/useDialogFocus';
 import { HostOverrideSelect, useEscapeToClose, useFocusFirstField, WizardDialog, WizardFooterButtons, WizardStepTabs } from '../provisioning/wizardFrame';
@@ -157,24 +158,14 @@ function LabStepView() {
         )}
       </FormField>
       {draft.mode !== 'isolated' && (
-        <FormField
-          label="Forward device"
+        <ForwardDeviceField
+          value={draft.forwardDevice}
           error={errors.forwardDevice}
-          testId="lab-error-forwardDevice"
+          onChange={(forwardDevice) => labs.getState().setLab({ forwardDevice })}
           hint="The host interface the lab's traffic leaves by; empty: whichever the host's routes choose."
-        >
-          {(props) => (
-            <input
-              {...props}
-              className="input"
-              autoComplete="off"
-              placeholder="eth0"
-              data-testid="lab-field-forward"
-              value={draft.forwardDevice}
-              onChange={(e) => labs.getState().setLab({ forwardDevice: e.target.value })}
-            />
-          )}
-        </FormField>
+          fieldTestId="lab-field-forward"
+          errorTestId="lab-error-forwardDevice"
+        />
       )}
     </div>
   );

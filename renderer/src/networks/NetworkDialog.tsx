@@ -10,6 +10,7 @@ import type { NetworkMode } from '../../../preload/api/networks';
 import { useStores } from '../stores/StoresContext';
 import { selectHostNetworks } from '../stores/networksStore';
 import { FormField } from './FormField';
+import { ForwardDeviceField } from './ForwardDeviceField';
 import { useDialogFocus } from './useDialogFocus';
 import { emptyNetworkForm, FORM_FIELDS, formErrors, planOf, requestOf, type NetworkForm } from './networkForm';
 
@@ -158,24 +159,14 @@ export function NetworkDialog({ hostId, hostName, onClose }: { hostId: string; h
           </div>
         )}
         {form.mode !== 'isolated' && (
-          <FormField
-            label="Forward device"
+          <ForwardDeviceField
+            value={form.forwardDevice}
             error={errors.forwardDevice}
-            testId="net-error-forwardDevice"
+            onChange={(forwardDevice) => update({ forwardDevice })}
             hint="The host interface traffic leaves by; empty: whichever the host's routes choose."
-          >
-            {(props) => (
-              <input
-                {...props}
-                className="input"
-                autoComplete="off"
-                placeholder="eth0"
-                data-testid="network-field-forward"
-                value={form.forwardDevice}
-                onChange={(e) => update({ forwardDevice: e.target.value })}
-              />
-            )}
-          </FormField>
+            fieldTestId="network-field-forward"
+            errorTestId="net-error-forwardDevice"
+          />
         )}
         <div className="net-row">
           <label className="inline">
