@@ -40,7 +40,7 @@ export interface DomainDefinitionInput {
   uuid: string;
   /** kvm when the host has KVM for the arch, else qemu (TCG emulation). */
   domainType: 'kvm' | 'qemu';
-  /** q35 by default (PCIe, Secure Boot needs it); pc (i440fx) for guests that only have IDE drivers. */
+  /** The plan's: the request's (a template's), else what the installer's OS supports, else q35 (PCIe; Secure Boot needs it). */
   machine: 'q35' | 'pc';
   hardware: Pick<HardwareSpec, 'arch' | 'vcpus' | 'memoryMiB' | 'firmware' | 'secureBoot' | 'tpm' | 'nics' | 'graphics' | 'sound'>;
   /** The system disk first. */
