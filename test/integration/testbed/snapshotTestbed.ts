@@ -93,8 +93,12 @@ export async function lastCounter(guest: TinyGuest): Promise<number> {
   return last ? Number(last[1]) : 0;
 }
 
-/** Polls getJobInfo until no job runs (NONE) or it reports an end state; throws after the deadline. */
-export async function waitForJobEnd(dom: Domain, timeoutMs: number): Promise<DomainJobInfo> {
+/**
+ * Waits for a libvirt domain job (a backup, a migration: not a Tandem job, for which see waitForJobEnd in
+ * test/support/inProcessTandem.ts). Polls getJobInfo until no job runs (NONE) or it reports an end state;
+ * throws after the deadline.
+ */
+export async function waitForDomainJobEnd(dom: Domain, timeoutMs: number): Promise<DomainJobInfo> {
   const deadline = Date.now() + timeoutMs;
   const { VIR_DOMAIN_JOB_BOUNDED, VIR_DOMAIN_JOB_UNBOUNDED } = virDomainJobType;
   for (;;) {
