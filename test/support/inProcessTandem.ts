@@ -69,11 +69,31 @@ export async function startInProcessTandem(options: Partial<TandemOptions> = {})
 
 const ENDED: readonly string[] = ['succeeded', 'failed', 'cancelled'];
 
-/** The job once it has ended (succeeded, failed or cancelled): as listed when it already has, else from its `jobs.changed` event. */
-export async function waitForJobEnd(t: InProcessTandem, jobId: string, timeoutMs: number): Promise<Job> {
-  const current = (await t.client.call('jobs.list', {})).find((j) => j.id === jobId);
-  if (current && ENDED.includes(current.state)) return current;
-  return t.nextEvent('jobs.changed', (j) => j.id === jobId && ENDED.includes(j.state), timeoutMs);
+/**
+ * The job once it has ended (succeeded, failed or cancelled): as listed when it already has, else from its
+ * `jobs.changed` event. Listening starts before the list is asked for: a job that ends while the list reply is
+ * on its way sends its event before that reply arrives (or in the same read), and would otherwise be missed.
+ */
+export function waitForJobEnd(t: InProcessTandem, jobId: string, timeoutMs: number): Promise<Job> {
+  const ended = (j: Job) => j.id === jobId && ENDED.includes(j.state);
+  return new Promise<Job>((resolve, reject) => {
+    const finish = (settle: () => void) => {
+      clearTimeout(timer);
+      off();
+      settle();
+    };
+    const timer = setTimeout(() => finish(() => reject(new Error(`job ${jobId} did not end within ${timeoutMs} ms`))), timeoutMs);
+    const off = t.client.on('jobs.changed', (j) => {
+      if (ended(j)) finish(() => resolve(j));
+    });
+    t.client.call('jobs.list', {}).then(
+      (jobs) => {
+        const current = jobs.find(ended);
+        if (current) finish(() => resolve(current));
+      },
+      (error: unknown) => finish(() => reject(error as Error)),
+    );
+  });
 }
 
 /** The rejection of a contract call, re-typed by the client. */

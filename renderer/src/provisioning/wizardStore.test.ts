@@ -105,6 +105,36 @@ describe('the wizard store', () => {
     expect(store.getState().step).toBe('review');
   });
 
+  it('starts every opening afresh: nothing of the last one (draft, filter, errors, review, deploy) stays, the catalog does', async () => {
+    const { memory, store } = setup();
+    const initial = store.getState();
+    store.getState().openWizard();
+    await settle();
+    void store.getState().setFilter({ text: 'small' });
+    await settle();
+    store.getState().chooseTemplate('small');
+    store.getState().setName('bad name');
+    store.getState().setAccount({ username: 'ada' });
+    memory.reply('provisioning.propose', ({ request }) => ({ proposals: [proposal(request)], refusals: [] }));
+    memory.reply('provisioning.place', ({ request }) => placement(proposal(request)));
+    store.getState().setName('vm1');
+    await store.getState().goTo('review');
+    await store.getState().startDeploy();
+    expect(store.getState().deploy.jobId).toBe('job-1');
+    store.getState().close();
+
+    store.getState().openWizard();
+    const reopened = store.getState();
+    expect(reopened).toMatchObject({ open: true, step: 'catalog', errors: {}, accepted: [], deploy: { starting: false }, templateSave: { saving: false } });
+    expect(reopened.filter).toEqual({ text: '', purpose: '', size: '', osFamily: '' });
+    expect(reopened.draft).toEqual({ name: '', request: blankRequest(), account: { username: '', sshKey: '' }, cloudInit: '' });
+    expect(reopened.review).toEqual({ checking: false, proposals: [], refusals: [] });
+    expect(reopened.templates.length).toBeGreaterThan(0);
+    // What the store started with was not changed in place by the first opening.
+    expect(initial.draft).toEqual(reopened.draft);
+    expect(initial.draft.request).not.toBe(reopened.draft.request);
+  });
+
   it('deploys the chosen configuration on the chosen host, with the account and cloud-init', async () => {
     const { memory, store, deploys } = setup();
     store.getState().openWizard();

@@ -24,7 +24,7 @@ import {
   removeGuest,
   startGuest,
   waitForCounterAbove,
-  waitForJobEnd,
+  waitForDomainJobEnd,
   type RunningGuest,
 } from './snapshotTestbed';
 
@@ -78,7 +78,7 @@ describe.skipIf(!env)('binding: checkpoints, backups and jobs on a real QEMU gue
   it('runs a full push backup that creates checkpoint cp1; the image holds a counter the guest printed', async () => {
     await waitForCounterAbove(g.guest, 2);
     await g.dom.backupBegin(pushBackupXml(FULL), checkpointXml('cp1'));
-    const end = await waitForJobEnd(g.dom, JOB_DEADLINE_MS);
+    const end = await waitForDomainJobEnd(g.dom, JOB_DEADLINE_MS);
     expect([virDomainJobType.VIR_DOMAIN_JOB_NONE, virDomainJobType.VIR_DOMAIN_JOB_COMPLETED]).toContain(end.type);
 
     const stats = await g.dom.getJobStats(virDomainGetJobStatsFlags.VIR_DOMAIN_JOB_STATS_COMPLETED);
@@ -101,7 +101,7 @@ describe.skipIf(!env)('binding: checkpoints, backups and jobs on a real QEMU gue
   it('runs an incremental backup from cp1 (creating cp2): only the changed data, a later counter', async () => {
     await waitForCounterAbove(g.guest, fullCounter + 1);
     await g.dom.backupBegin(pushBackupXml(INCR, 'cp1'), checkpointXml('cp2'));
-    await waitForJobEnd(g.dom, JOB_DEADLINE_MS);
+    await waitForDomainJobEnd(g.dom, JOB_DEADLINE_MS);
 
     const counter = await diskCounter(INCR, 'qcow2', RAW);
     expect(counter).toBeGreaterThan(fullCounter);
@@ -132,7 +132,7 @@ describe.skipIf(!env)('binding: checkpoints, backups and jobs on a real QEMU gue
     expect(await printedCounters(g.guest)).toContain(counter);
 
     await g.dom.abortJob();
-    await waitForJobEnd(g.dom, JOB_DEADLINE_MS);
+    await waitForDomainJobEnd(g.dom, JOB_DEADLINE_MS);
     const error = await g.dom.backupGetXMLDesc().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LibvirtError);
     expect((error as LibvirtError).codeName).toBe('VIR_ERR_NO_DOMAIN_BACKUP');

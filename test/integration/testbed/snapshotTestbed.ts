@@ -26,16 +26,28 @@ export interface RunningGuest {
 
 /**
  * Defines and starts a tiny guest on host1 through the binding (over `uri`, by default host1's TCP URI), and
- * waits for its first counter line.
+ * waits for its first counter line. When a step fails, what it had made is removed before the error goes on:
+ * the caller never gets a guest to remove (a guest left running would slow every later suite under TCG).
  */
 export async function startGuest(env: TestbedEnv, name: string, prepareDisk?: (diskPath: string) => Promise<void>, uri = env.host1Uri): Promise<RunningGuest> {
   const conn = await openConnection(uri);
-  const guest = await createTinyGuest(env, { name, id: name });
-  if (prepareDisk) await prepareDisk(guest.diskPath);
-  const dom = await conn.defineDomainXML(guest.xml);
-  await dom.create();
-  await waitForSerial(guest.serialLogPath, SERIAL.counter, 60_000);
-  return { conn, guest, dom };
+  let guest: TinyGuest | undefined;
+  let dom: Domain | undefined;
+  try {
+    guest = await createTinyGuest(env, { name, id: name });
+    if (prepareDisk) await prepareDisk(guest.diskPath);
+    dom = await conn.defineDomainXML(guest.xml);
+    await dom.create();
+    await waitForSerial(guest.serialLogPath, SERIAL.counter, 60_000);
+    return { conn, guest, dom };
+  } catch (error) {
+    if (guest && dom) await removeGuest({ conn, guest, dom });
+    else {
+      await conn.close().catch(() => undefined);
+      if (guest) await removeTinyGuest(guest);
+    }
+    throw error;
+  }
 }
 
 /** Destroys and undefines the guest (with its snapshot and checkpoint metadata) and deletes its files. */
@@ -93,8 +105,12 @@ export async function lastCounter(guest: TinyGuest): Promise<number> {
   return last ? Number(last[1]) : 0;
 }
 
-/** Polls getJobInfo until no job runs (NONE) or it reports an end state; throws after the deadline. */
-export async function waitForJobEnd(dom: Domain, timeoutMs: number): Promise<DomainJobInfo> {
+/**
+ * Waits for a libvirt domain job (a backup, a migration: not a Tandem job, for which see waitForJobEnd in
+ * test/support/inProcessTandem.ts). Polls getJobInfo until no job runs (NONE) or it reports an end state;
+ * throws after the deadline.
+ */
+export async function waitForDomainJobEnd(dom: Domain, timeoutMs: number): Promise<DomainJobInfo> {
   const deadline = Date.now() + timeoutMs;
   const { VIR_DOMAIN_JOB_BOUNDED, VIR_DOMAIN_JOB_UNBOUNDED } = virDomainJobType;
   for (;;) {
