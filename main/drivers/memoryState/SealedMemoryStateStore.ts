@@ -43,7 +43,6 @@ async function readAll(source: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-
 export class SealedMemoryStateStore implements MemoryStateStore {
   constructor(private readonly keys: MemoryKeyProvider) {}
 
