@@ -36,6 +36,7 @@ function setup(
   const reads: string[] = [];
   const inspected: string[] = [];
   let failNext: Error | undefined;
+  let vmNotes: string[] = [];
   const hostChanged = new Emitter<{ id: string }>();
   const hostRemoved = new Emitter<string>();
   const vmChanged = new Emitter<{ hostId: string }>();
@@ -78,14 +79,14 @@ function setup(
       dirs.push(dir);
       return new UserTemplateStore(dir, reserved);
     },
-    vmRequest: async () => ({ name: 'vm', request: VmRequestSchema.parse(request()) }),
+    vmRequest: async () => ({ name: 'vm', request: VmRequestSchema.parse(request()), notes: vmNotes }),
     now: () => new Date('2026-11-26T00:00:00Z'),
   });
   cleanups.push(async () => {
     service.dispose();
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
-  return { service, reads, inspected, hostChanged, hostRemoved, vmChanged, vmRemoved, failOnce: (e: Error) => (failNext = e) };
+  return { service, reads, inspected, hostChanged, hostRemoved, vmChanged, vmRemoved, failOnce: (e: Error) => (failNext = e), setVmNotes: (notes: string[]) => (vmNotes = notes) };
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -190,6 +191,18 @@ describe('ProvisioningService', () => {
     expect(catalog.templates).toEqual([expect.objectContaining({ source: 'user', template: expect.objectContaining({ id: 'mine', description: 'Mine' }) })]);
     await service.deleteTemplate('mine');
     expect((await service.listTemplates()).map((t) => t.id)).toEqual(['copy']);
+  });
+
+  it("keeps what a VM's template could not carry as it is (its notes) in the template's origin, across a reload", async () => {
+    const { service, setVmNotes } = setup();
+    setVmNotes(['NIC 2 (bridge br0) goes on the "default" network: a template names libvirt networks only']);
+    await service.saveTemplate({ id: 'bridged', name: 'Bridged', description: '', purposes: ['web'], replace: false }, { fromVm: { hostId: 'server', uuid: 'u' } });
+    expect((await service.listTemplates()).find((t) => t.id === 'bridged')?.origin).toEqual({
+      kind: 'vm',
+      hostId: 'server',
+      vmName: 'vm',
+      notes: ['NIC 2 (bridge br0) goes on the "default" network: a template names libvirt networks only'],
+    });
   });
 
   describe('install media', () => {

@@ -14,6 +14,7 @@ import type { LazyOsDatabase, OsDatabase, OsEntry } from './osinfo/OsDatabase';
 import { placeVm, type PlacementCandidate } from './placement';
 import { placeLab, type LabHostPlan } from './labPlacement';
 import { VmRequestSchema, type InstallMedia, type Purpose, type Template, type UserTemplate, type VmRequest } from './schemas';
+import type { RequestFromDomain } from './requestFromDomain';
 import type { UserTemplateStore } from './UserTemplateStore';
 import { GiB, MiB } from './units';
 
@@ -48,7 +49,7 @@ export interface ProvisioningDeps {
   /** Built once the catalog is known (its ids are reserved). */
   userTemplates: (reservedIds: ReadonlySet<string>) => UserTemplateStore;
   /** The request an existing VM would be made from (its hardware; the OS from its metadata when it names one). */
-  vmRequest(hostId: string, uuid: string): Promise<{ request: Omit<VmRequest, 'os'> & { os?: VmRequest['os'] }; name: string }>;
+  vmRequest(hostId: string, uuid: string): Promise<RequestFromDomain>;
   now: () => Date;
 }
 
@@ -311,7 +312,7 @@ export class ProvisioningService {
         });
       }
       request = { ...vm.request, os };
-      origin = { kind: 'vm', hostId: from.fromVm.hostId, vmName: vm.name };
+      origin = { kind: 'vm', hostId: from.fromVm.hostId, vmName: vm.name, ...(vm.notes.length > 0 ? { notes: vm.notes } : {}) };
     }
     if (!db.get(request.os.osinfoId)) {
       throw new InvalidInputError('provisioning.unknown-os', `Unknown operating system "${request.os.osinfoId}" (not in the osinfo database)`, {

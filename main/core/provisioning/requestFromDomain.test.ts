@@ -51,12 +51,16 @@ describe('requestFromDomain', () => {
             { sizeGiB: 20, bus: 'virtio' },
             { sizeGiB: 2, bus: 'scsi' },
           ],
-          nics: [{ network: 'lab', model: 'e1000e' }],
+          nics: [
+            { network: 'lab', model: 'e1000e' },
+            { network: 'default', model: 'rtl8139' },
+          ],
           graphics: 'spice',
           sound: true,
         },
         apps: [],
       },
+      notes: ['NIC 2 (bridge br0) goes on the "default" network: a template names libvirt networks only'],
     });
   });
 
@@ -72,6 +76,38 @@ describe('requestFromDomain', () => {
     expect(error).toBeInstanceOf(InvalidInputError);
     expect(error).toMatchObject({ message: expect.stringMatching(/^web: the size of disk sdb could not be read/), details: { field: 'fromVm' } });
     expect(requestFromDomain(bare, () => 1024 ** 3).request.os).toBeUndefined();
+  });
+});
+
+describe('requestFromDomain and NICs off libvirt networks', () => {
+  const withNics = (nics: string) => DOMAIN.replace(/<interface[\s\S]*<\/interface>/, nics);
+
+  it('keeps a bridged, macvtap or user NIC in its place with its model, on the "default" network, and says so', () => {
+    const { request, notes } = requestFromDomain(
+      withNics(
+        `<interface type='direct'><source dev='eth0' mode='bridge'/><model type='virtio'/></interface>` +
+          `<interface type='network'><source network='lab'/><model type='e1000'/></interface>` +
+          `<interface type='user'><model type='e1000e'/></interface>`,
+      ),
+      GiB4,
+    );
+    expect(request.hardware.nics).toEqual([
+      { network: 'default', model: 'virtio' },
+      { network: 'lab', model: 'e1000' },
+      { network: 'default', model: 'e1000e' },
+    ]);
+    expect(notes).toEqual([
+      'NIC 1 (direct eth0) goes on the "default" network: a template names libvirt networks only',
+      'NIC 3 (user) goes on the "default" network: a template names libvirt networks only',
+    ]);
+  });
+
+  it('keeps the first 8 NICs of a VM with more, and says so; a VM on libvirt networks only has no notes', () => {
+    const ten = Array.from({ length: 10 }, (_, i) => `<interface type='network'><source network='n${i}'/><model type='virtio'/></interface>`).join('');
+    const { request, notes } = requestFromDomain(withNics(ten), GiB4);
+    expect(request.hardware.nics.map((n) => n.network)).toEqual(['n0', 'n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7']);
+    expect(notes).toEqual(['only the first 8 of its 10 NICs are kept']);
+    expect(requestFromDomain(withNics(ten.slice(0, ten.indexOf('</interface>') + 12)), GiB4).notes).toEqual([]);
   });
 });
 

@@ -1,8 +1,10 @@
 /**
  * The request an existing VM would be made from, read from its domain XML (for "save as template"): vCPUs,
- * memory, firmware, Secure Boot, TPM, disks (sizes given by the caller, who reads the volumes), NICs on
- * libvirt networks, graphics, sound, and the OS when the VM's libosinfo metadata names one (virt-install and
- * virt-manager write it). The devices its OS boots through are kept as they are (chipset, disk bus, NIC
+ * memory, firmware, Secure Boot, TPM, disks (sizes given by the caller, who reads the volumes), NICs,
+ * graphics, sound, and the OS when the VM's libosinfo metadata names one (virt-install and virt-manager
+ * write it). A NIC not on a libvirt network (a host bridge, macvtap, user networking) keeps its place and
+ * model but goes on libvirt's "default" network: a template may be deployed on any host, where that bridge
+ * need not exist; `notes` says so, as it says what else the template could not keep. The devices its OS boots through are kept as they are (chipset, disk bus, NIC
  * model): an OS installed on IDE + e1000 (Windows XP) has no driver for virtio and would not boot on it. A
  * bus or model the request cannot express is refused, rather than silently swapped for one the OS may lack.
  */
@@ -21,7 +23,11 @@ export interface DomainDisk {
 export interface RequestFromDomain {
   name: string;
   request: Omit<VmRequest, 'os'> & { os?: VmRequest['os'] };
+  /** What the request could not keep as the VM has it, in the user's words (empty when nothing). */
+  notes: string[];
 }
+
+const MAX_NICS = 8;
 
 /** The disks (device="disk") of a domain, in order: the caller reads their sizes. */
 export function domainDisks(xml: string): DomainDisk[] {
@@ -63,13 +69,19 @@ export function requestFromDomain(xml: string, diskSizeBytes: (disk: DomainDisk)
   });
   if (disks.length === 0) throw fail('it has no disk');
   const x86 = archValue === 'x86_64' || archValue === 'i686';
-  const nics: NicSpec[] = root.elements("devices/interface[@type='network']").map((n, i) => {
+  const notes: string[] = [];
+  const nics: NicSpec[] = root.elements('devices/interface').map((n, i) => {
     // A NIC defined without a model gets libvirt's default: rtl8139 on x86 (virtio elsewhere).
     const modelValue = n.value('model/@type') ?? (x86 ? 'rtl8139' : 'virtio');
     const model = NicSpecSchema.shape.model.unwrap().safeParse(modelValue);
     if (!model.success) throw fail(`NIC ${i + 1} is a ${modelValue}, a model Tandem does not provision (virtio, e1000e, e1000 or rtl8139)`);
-    return { network: n.value('source/@network') ?? 'default', model: model.data };
+    const type = n.value('@type');
+    if (type === 'network') return { network: n.value('source/@network') ?? 'default', model: model.data };
+    const attached = n.value('source/@bridge') ?? n.value('source/@dev');
+    notes.push(`NIC ${i + 1} (${type ?? 'unknown type'}${attached ? ` ${attached}` : ''}) goes on the "default" network: a template names libvirt networks only`);
+    return { network: 'default', model: model.data };
   });
+  if (nics.length > MAX_NICS) notes.push(`only the first ${MAX_NICS} of its ${nics.length} NICs are kept`);
   const machineValue = root.value('os/type/@machine');
   // Other architectures have one machine type here (aarch64 "virt"): the request names x86 chipsets only.
   const machine = x86 ? machineOf(machineValue) : undefined;
@@ -93,12 +105,13 @@ export function requestFromDomain(xml: string, diskSizeBytes: (disk: DomainDisk)
         secureBoot: firmware === 'uefi' && secureBoot,
         tpm: root.element('devices/tpm') !== undefined,
         disks,
-        nics: nics.slice(0, 8),
+        nics: nics.slice(0, MAX_NICS),
         graphics: graphicsType === 'spice' ? 'spice' : graphicsType === 'vnc' ? 'vnc' : 'none',
         sound: root.element('devices/sound') !== undefined,
       },
       apps: [],
     },
+    notes,
   };
 }
 

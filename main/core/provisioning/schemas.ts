@@ -184,7 +184,13 @@ export const AppFileSchema = z.object({ version: z.literal(CATALOG_VERSION), app
 /** A template the user saved: from an existing VM or a wizard result. */
 export const UserTemplateSchema = TemplateSchema.extend({
   origin: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('vm'), hostId: z.string().min(1), vmName: z.string().min(1) }),
+    z.object({
+      kind: z.literal('vm'),
+      hostId: z.string().min(1),
+      vmName: z.string().min(1),
+      /** What the template could not keep as the VM has it (requestFromDomain's notes); absent in older files. */
+      notes: z.array(z.string().max(300)).max(16).optional(),
+    }),
     z.object({ kind: z.literal('wizard') }),
   ]),
   createdAt: z.iso.datetime(),

@@ -13,7 +13,7 @@ export function SaveVmAsTemplate({ vm }: { vm: VmSummary }) {
   const [name, setName] = useState(vm.name);
   const [osinfoId, setOsinfoId] = useState('');
   const [saving, setSaving] = useState(false);
-  const [result, setResult] = useState<{ message?: string; error?: string; field?: string }>({});
+  const [result, setResult] = useState<{ message?: string; notes?: string[]; error?: string; field?: string }>({});
   // Another VM selected: its own name, no answer of the previous one (state adjusted during render, as React
   // recommends; a `key` on this component left a second copy in the panel's DOM in the e2e run).
   const vmKey = `${vm.hostId}/${vm.uuid}`;
@@ -39,7 +39,8 @@ export function SaveVmAsTemplate({ vm }: { vm: VmSummary }) {
         fromVm: { hostId: vm.hostId, uuid: vm.uuid },
         ...(osinfoId.trim() ? { osinfoId: osinfoId.trim() } : {}),
       });
-      setResult({ message: `Saved as "${saved.name}" (${saved.id}): it is in the New VM catalog.` });
+      const notes = saved.origin?.kind === 'vm' ? (saved.origin.notes ?? []) : [];
+      setResult({ message: `Saved as "${saved.name}" (${saved.id}): it is in the New VM catalog.`, notes });
       if (wizard.getState().open) void wizard.getState().loadCatalog();
     } catch (error) {
       const field = Object.keys(fieldErrorsOf(error) ?? {})[0];
@@ -83,6 +84,13 @@ export function SaveVmAsTemplate({ vm }: { vm: VmSummary }) {
         <p className="muted" role="status" data-testid="vm-template-saved">
           {result.message}
         </p>
+      )}
+      {result.notes && result.notes.length > 0 && (
+        <ul className="muted" data-testid="vm-template-notes" aria-label="What the template does not keep as the VM has it">
+          {result.notes.map((note) => (
+            <li key={note}>{note}</li>
+          ))}
+        </ul>
       )}
       {result.error && (
         <p className="field-error" role="alert" data-testid="vm-template-error" data-field={result.field}>

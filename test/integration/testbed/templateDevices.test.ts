@@ -6,7 +6,8 @@
  * independent reader), an i440fx domain with an IDE disk and the same NIC models, and it boots (direct kernel
  * boot of the tiny guest) and reads its seed from the IDE CD-ROM. A q35 VM with a SATA disk and an e1000e NIC
  * is defined as q35 + SATA + e1000e the same way, and boots (the tiny guest's cloud kernel has no AHCI driver,
- * so its seed on the SATA CD-ROM is not read: only the boot marker is checked there).
+ * so its seed on the SATA CD-ROM is not read: only the boot marker is checked there). A bridged NIC is kept in
+ * its place on the "default" network, and the template says so.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -157,6 +158,30 @@ describe.skipIf(!env)('a template saved from a VM keeps its chipset, disk bus an
       await virsh('pool-undefine', pool).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     }
+  }, 60_000);
+
+  it('a VM with a bridged NIC: the template keeps the NIC, its model and place, on the "default" network, and says so', async () => {
+    const source = `t${tag}-bridged`;
+    // Never started: the bridge need not exist on the host for the definition.
+    const uuid = await defineSource(
+      source,
+      'q35',
+      'virtio',
+      'vda',
+      `<interface type='bridge'><source bridge='br-${tag}'/><model type='e1000e'/></interface><interface type='network'><source network='${NETWORK}'/><model type='virtio'/></interface>`,
+    );
+    const template = await t.client.call('provisioning.templates.save', { id: source, name: source, fromVm: { hostId: host.id, uuid }, osinfoId: 'debian11' });
+    expect(template.request.hardware.nics).toEqual([
+      { network: 'default', model: 'e1000e' },
+      { network: NETWORK, model: 'virtio' },
+    ]);
+    expect(template.origin).toEqual({
+      kind: 'vm',
+      hostId: host.id,
+      vmName: source,
+      notes: [`NIC 1 (bridge br-${tag}) goes on the "default" network: a template names libvirt networks only`],
+    });
+    await t.client.call('provisioning.templates.delete', { id: source });
   }, 60_000);
 
   it('a q35 VM with a SATA disk and an e1000e NIC: the copy is q35 + SATA + e1000e and boots', async () => {
