@@ -4,10 +4,11 @@
  * only reads), a QEMU that refuses the capability (the take falls back before the pause, capability off); the memory file as a whole libvirt save image
  * with nothing of the snapshot left in QEMU or libvirt, read the same way as libvirt's own save; too little room for the memory state: no background
  * snapshot is started (QEMU 7.2 would leave the guest frozen if its write failed), the live snapshot fails
- * safely and the guest runs on. Reverts of such checkpoints are in checkpoints.test.ts, crashes in the middle
+ * safely and the guest runs on; a take failing after it made its overlays, before the pause: none left. Reverts of such checkpoints are in checkpoints.test.ts, crashes in the middle
  * of one (and a memory file cut short) in checkpointRecovery.test.ts.
  */
 import { execFile } from 'node:child_process';
+import { watch } from 'node:fs';
 import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,4 +171,42 @@ describe.skipIf(!env)('checkpoints through QEMU background snapshots', () => {
       await rm(small, { recursive: true, force: true });
     }
   });
+
+  it('removes the overlays it made before the pause when the take then fails: no file left, VM running on its old chain', async () => {
+    // The overlays are made before the memory file is opened; a memory folder that is gone fails the take
+    // there, before anything is paused or switched.
+    const memory = new PlainMemoryStateStore();
+    memory.targetFor = (_folder, id) => join(dataDir, 'no-such-folder', `${id}.mem`);
+    const engine = new CheckpointEngine({ hypervisor: new LibvirtCheckpointHypervisor(() => g.conn), images: new QemuImgDiskImages(), memory, dataDir });
+    const before = await engine.list(vm());
+    const chain = await g.dom.getXMLDesc();
+    const layers = await readdir(folder);
+    const atTake = await lastCounter(g.guest);
+    // Seen appearing, so the test cannot pass by the overlays never having been made.
+    const appeared = new Set<string>();
+    const watcher = watch(folder, (_event, name) => {
+      if (name && /^layer-.*\.qcow2$/.test(name) && !layers.includes(name)) appeared.add(name);
+    });
+    try {
+      const failure = await engine.take(vm(), { name: 'no-memory-folder' }).then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+      expect(failure?.message).toMatch(/ENOENT/);
+    } finally {
+      watcher.close();
+    }
+    expect(appeared.size).toBeGreaterThan(0);
+    expect(await readdir(folder)).toEqual(layers);
+    expect(await engine.list(vm())).toEqual(before);
+    // The whole disk element, backing chain included, as before the take.
+    expect(diskElement(await g.dom.getXMLDesc())).toBe(diskElement(chain));
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+    await expectNothingLeft(g.dom, 'no-such-name');
+    await waitForCounterAbove(g.guest, atTake + 2);
+  });
 });
+
+function diskElement(domainXml: string): string {
+  return /<disk type='file' device='disk'>[\s\S]*?<\/disk>/.exec(domainXml)![0];
+}
