@@ -19,7 +19,7 @@ import { open, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Domain } from '../../../native-helpers/libvirt/lib/index';
 import { domainDisks } from '../../core/checkpoints/domainDisks';
-import { OperationFailedError } from '../../core/errors';
+import { ConflictError, OperationFailedError } from '../../core/errors';
 import { mapped } from './mapLibvirtError';
 
 const execFileAsync = promisify(execFile);
@@ -34,7 +34,11 @@ export async function createOverlays(dom: Domain, domainXml: string, overlays: {
       if (!disk) throw new OperationFailedError('checkpoint.overlay-disk', `The VM has no file-backed disk ${target} to put an overlay on`);
       const { capacity } = await mapped(() => dom.blockInfo(target));
       // Claimed first: qemu-img create would truncate a file already there, and only what this call made may be removed.
-      await (await open(overlay, 'wx', 0o600)).close();
+      const claimed = await open(overlay, 'wx', 0o600).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        throw new ConflictError('checkpoint.overlay-exists', `A file is already where the overlay for ${target} goes (${overlay}): left as it is`, { cause: error });
+      });
+      await claimed.close();
       made.push(overlay);
       await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', '-u', '-b', disk.source, '-F', disk.format, '-o', 'compat=1.1', overlay, String(capacity)], {
         env: { ...process.env, LC_ALL: 'C' },
