@@ -14,7 +14,8 @@
  *
  * One instant for disks and memory:
  *   1. libvirt pauses the guest (virDomainSuspend);
- *   2. libvirt switches the disks to their overlays (disk-only external snapshot, no metadata);
+ *   2. libvirt switches the disks to their overlays (disk-only external snapshot, no metadata; the overlay
+ *      files were made before the pause, precreatedOverlays.ts);
  *   3. QMP `migrate fd:<name>`: QEMU's snapshot thread stops the (already stopped) guest, saves the device
  *      state, write-protects RAM and starts the guest itself (7.2 always does; libvirt sees QEMU's RESUME
  *      event and marks the domain running). Nothing ran between 1 and 3, so both are the state of 1.
@@ -54,6 +55,7 @@ import { ConflictError, OperationFailedError } from '../../core/errors';
 import { createLogger } from '../../core/logging';
 import { mapped } from './mapLibvirtError';
 import { PauseWatch } from './PauseWatch';
+import { createOverlays, removeOverlays } from './precreatedOverlays';
 import { QemuMonitor } from './QemuMonitor';
 import { encodeSaveImageHeader, saveImageIsComplete } from './qemuSaveImage';
 
@@ -211,7 +213,14 @@ export async function take(
   const given: Given = { fdName: null, capability: false };
   // The XML libvirt would put in its own save image; also the disks' list for the snapshot XML.
   const domainXml = await mapped(() => dom.getXMLDesc(virDomainXMLFlags.VIR_DOMAIN_XML_MIGRATABLE));
-  const file = await open(request.memoryFile, 'wx', 0o600);
+  const prepareStarted = performance.now();
+  // Made now, not by libvirt inside the pause (see precreatedOverlays.ts); removed again on any failure
+  // before the pause: nothing can have switched to them yet.
+  const overlays = await createOverlays(dom, domainXml, request.overlays);
+  const file = await open(request.memoryFile, 'wx', 0o600).catch(async (error: unknown) => {
+    await removeOverlays(overlays);
+    throw error;
+  });
   try {
     const header = encodeSaveImageHeader(domainXml, { wasRunning: true });
     await file.write(header);
@@ -229,6 +238,8 @@ export async function take(
     await file.close();
     const capabilityOff = await cleanUp(monitor, given);
     await rm(request.memoryFile, { force: true });
+    // libvirt's live snapshot creates its overlays itself (and refuses files already there).
+    await removeOverlays(overlays);
     if (!capabilityOff) throw error;
     log.warn(`background snapshot of ${dom.getName()} not possible, taking a live snapshot instead: ${reason}`);
     return fallBack(reason);
@@ -237,6 +248,7 @@ export async function take(
   const pause = await PauseWatch.start(conn, dom).catch(async (error: unknown) => {
     await file.close();
     await cleanUp(monitor, given);
+    await removeOverlays(overlays);
     throw error;
   });
   let pausedByUs = false;
@@ -247,14 +259,22 @@ export async function take(
     // Prepared before the pause (xmldom parses the domain XML): inside it, only the three calls.
     const diskXml = diskSnapshotXml(domainXml);
     const started = performance.now();
+    const prepareMs = (started - prepareStarted).toFixed(1);
     const steps: string[] = [];
     const step = (what: string) => steps.push(`${what} ${(performance.now() - started).toFixed(1)}`);
     await mapped(() => dom.suspend());
     pausedByUs = true;
     step('paused');
     const F = virDomainSnapshotCreateFlags;
+    // REUSE_EXT: the overlays exist already; libvirt relabels them, opens them over the current images and
+    // switches. A failure from here on is settled by the caller's recovery, which reads from the domain's XML
+    // whether the disks switched before it removes anything.
     const snapshot = await mapped(
-      () => dom.snapshotCreateXML(diskXml, F.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | F.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC | F.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY),
+      () =>
+        dom.snapshotCreateXML(
+          diskXml,
+          F.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | F.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC | F.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | F.VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT,
+        ),
       { name: request.name },
     );
     snapshot.free();
@@ -265,7 +285,7 @@ export async function take(
     step('migration started');
     let info = await untilMigrationEnded(monitor, (ms) => (pause.resumed ? sleep(ms) : pause.untilResumed(ms)), Infinity, () => pause.resumed);
     step(pause.resumed ? 'resumed' : `migration ${info.status ?? 'gone'}`);
-    log.debug(`${dom.getName()}: ${steps.join(', ')} ms after the suspend call`);
+    log.debug(`${dom.getName()}: overlays, memory file and QEMU prepared in ${prepareMs} ms; ${steps.join(', ')} ms after the suspend call`);
     if (!ENDED.has(info.status ?? '')) {
       // The guest runs again and the disks are switched; QEMU is still writing.
       await request.whileMemoryIsWritten?.();

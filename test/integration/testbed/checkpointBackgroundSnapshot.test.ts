@@ -4,21 +4,23 @@
  * only reads), a QEMU that refuses the capability (the take falls back before the pause, capability off); the memory file as a whole libvirt save image
  * with nothing of the snapshot left in QEMU or libvirt, read the same way as libvirt's own save; too little room for the memory state: no background
  * snapshot is started (QEMU 7.2 would leave the guest frozen if its write failed), the live snapshot fails
- * safely and the guest runs on. Reverts of such checkpoints are in checkpoints.test.ts, crashes in the middle
+ * safely and the guest runs on; a take failing after it made its overlays, before the pause: none left, by the driver itself (the engine's rollback would hide a leak), and a file already at an overlay path never written over; the overlays' headers (image below, its format, size) read back by libvirt after a restart, two takes deep and over a raw second disk with a space and a quote in its path. Reverts of such checkpoints are in checkpoints.test.ts, crashes in the middle
  * of one (and a memory file cut short) in checkpointRecovery.test.ts.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { access, mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointEngine } from '../../../main/core/checkpoints/CheckpointEngine';
+import { diskChain } from '../../../main/core/checkpoints/domainDisks';
 import { PlainMemoryStateStore } from '../../../main/core/checkpoints/PlainMemoryStateStore';
 import { LibvirtCheckpointHypervisor } from '../../../main/drivers/libvirt/LibvirtCheckpointHypervisor';
 import { decodeSaveImageHeader, saveImageIsComplete, SAVE_IMAGE_VERSION } from '../../../main/drivers/libvirt/qemuSaveImage';
 import { QemuImgDiskImages } from '../../../main/drivers/qemuImg/QemuImgDiskImages';
-import { openConnection, virDomainJobType, virDomainState, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
+import { openConnection, virDomainJobType, virDomainModificationImpact, virDomainState, type Connection, type Domain } from '../../../native-helpers/libvirt/lib/index';
 import { testbedOrFail } from '../../support/requireTestbed';
 import { checkpointEngine, checkpointFolderOf, HOST_ID, removeCheckpointGuest, startCheckpointGuest } from './checkpointFixture';
 import { lastCounter, waitForCounterAbove, type RunningGuest } from './snapshotTestbed';
@@ -169,5 +171,152 @@ describe.skipIf(!env)('checkpoints through QEMU background snapshots', () => {
       await execFileAsync('umount', [small]);
       await rm(small, { recursive: true, force: true });
     }
+  });
+
+  it('removes the overlays it made before the pause when the take then fails: no file left, VM running on its old chain', async () => {
+    // The overlays are made before the memory file is opened; a memory folder that is gone fails the take
+    // there, before anything is paused or switched.
+    const memory = new PlainMemoryStateStore();
+    memory.targetFor = (_folder, id) => join(dataDir, 'no-such-folder', `${id}.mem`);
+    const engine = new CheckpointEngine({ hypervisor: new LibvirtCheckpointHypervisor(() => g.conn), images: new QemuImgDiskImages(), memory, dataDir });
+    const before = await engine.list(vm());
+    const chain = await g.dom.getXMLDesc();
+    const layers = await readdir(folder);
+    const atTake = await lastCounter(g.guest);
+    // Seen appearing, so the test cannot pass by the overlays never having been made.
+    const appeared = new Set<string>();
+    const watcher = watch(folder, (_event, name) => {
+      if (name && /^layer-.*\.qcow2$/.test(name) && !layers.includes(name)) appeared.add(name);
+    });
+    try {
+      const failure = await engine.take(vm(), { name: 'no-memory-folder' }).then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+      expect(failure?.message).toMatch(/ENOENT/);
+    } finally {
+      watcher.close();
+    }
+    expect(appeared.size).toBeGreaterThan(0);
+    expect(await readdir(folder)).toEqual(layers);
+    expect(await engine.list(vm())).toEqual(before);
+    // The whole disk element, backing chain included, as before the take.
+    expect(diskElement(await g.dom.getXMLDesc())).toBe(diskElement(chain));
+    expect(await readdir(join(dataDir, 'checkpoints', 'journal'))).toEqual([]);
+    await expectNothingLeft(g.dom, 'no-such-name');
+    await waitForCounterAbove(g.guest, atTake + 2);
+  });
+
+  it('the driver itself removes the overlays it made when the take fails before the pause (not only the engine\'s recovery)', async () => {
+    // Called without the engine, whose rollback would remove the journaled overlays anyway and hide a leak here.
+    await mkdir(folder, { recursive: true });
+    const overlay = join(folder, 'layer-driver-only.vda.qcow2');
+    const appeared = new Set<string>();
+    const watcher = watch(folder, (_event, name) => {
+      if (name === 'layer-driver-only.vda.qcow2') appeared.add(name);
+    });
+    try {
+      const failure = await new LibvirtCheckpointHypervisor(() => g.conn)
+        .snapshot(vm(), {
+          name: 'tandem-driver-only',
+          overlays: [{ target: 'vda', overlay }],
+          memoryFile: join(dataDir, 'no-such-folder', 'driver-only.mem'),
+          memoryMethod: 'background-snapshot',
+          quiesce: false,
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error as Error,
+        );
+      expect(failure?.message).toMatch(/ENOENT/);
+    } finally {
+      watcher.close();
+    }
+    expect(appeared.size).toBe(1);
+    await expect(access(overlay)).rejects.toThrow(/ENOENT/);
+    await expectNothingLeft(g.dom, 'tandem-driver-only');
+  });
+
+  it('never writes over a file already at an overlay path: the take fails before the pause, the file as it was', async () => {
+    await mkdir(folder, { recursive: true });
+    const taken = join(folder, 'layer-taken.vda.qcow2');
+    await writeFile(taken, 'not Tandem\'s');
+    try {
+      const request = { name: 'tandem-taken', overlays: [{ target: 'vda', overlay: taken }], memoryFile: join(dataDir, 'taken.mem'), memoryMethod: 'background-snapshot' as const, quiesce: false };
+      // A typed error, as libvirt's refusal of an existing file was before the overlays were made beforehand.
+      await expect(new LibvirtCheckpointHypervisor(() => g.conn).snapshot(vm(), request)).rejects.toMatchObject({ kind: 'Conflict', code: 'checkpoint.overlay-exists' });
+      expect(await readFile(taken, 'utf8')).toBe('not Tandem\'s');
+      await expect(access(request.memoryFile)).rejects.toThrow(/ENOENT/);
+      expect(diskChain(await g.dom.getXMLDesc(), 'vda')[0]).not.toBe(taken);
+      await expectNothingLeft(g.dom, 'tandem-taken');
+    } finally {
+      await rm(taken, { force: true });
+    }
+  });
+
+  it('writes overlay headers libvirt reads back as the same chain: two takes deep, after the VM is stopped and started again', async () => {
+    const engine = checkpointEngine(g.conn, dataDir);
+    for (const name of ['chain-1', 'chain-2']) {
+      const cp = await engine.take(vm(), { name });
+      expect(cp.memoryMethod).toBe('background-snapshot');
+    }
+    const live = await g.dom.getXMLDesc();
+    const chain = diskChain(live, 'vda');
+    expect(chain.length).toBeGreaterThanOrEqual(3);
+    // Each overlay's header: the image below it (absolute), its format, the guest-visible size of the disk.
+    const { capacity } = await g.dom.blockInfo('vda');
+    const { stdout } = await execFileAsync('qemu-img', ['info', '-U', '--backing-chain', '--output=json', chain[0]!]);
+    const infos = JSON.parse(stdout) as { filename: string; format: string; 'virtual-size': number; 'backing-filename'?: string; 'backing-filename-format'?: string }[];
+    expect(infos.map((i) => i.filename)).toEqual(chain);
+    expect(infos[0]!['virtual-size']).toBe(capacity);
+    expect(infos[0]!['backing-filename']).toBe(chain[1]);
+    expect(infos[0]!['backing-filename-format']).toBe(infos[1]!.format);
+    // libvirt keeps the chain it built at the switch; at the next start it reads it from the headers.
+    await g.dom.destroy();
+    await g.dom.create();
+    expect(diskChain(await g.dom.getXMLDesc(), 'vda')).toEqual(chain);
+  });
+});
+
+function diskElement(domainXml: string): string {
+  return /<disk type='file' device='disk'>[\s\S]*?<\/disk>/.exec(domainXml)![0];
+}
+
+describe.skipIf(!env)('background snapshot overlays over a raw disk beside the qcow2 one', () => {
+  let g: RunningGuest;
+  let dataDir: string;
+  let rawDisk: string;
+  const vm = () => ({ hostId: HOST_ID, uuid: g.guest.uuid });
+
+  beforeAll(async () => {
+    ({ g, dataDir } = await startCheckpointGuest(env!, 'bg-raw'));
+    // A second disk, raw, whose path has a space and a quote (execFile arguments, escaped XML).
+    rawDisk = join(env!.images, `${g.guest.name} raw 'b'.img`);
+    await execFileAsync('qemu-img', ['create', '-q', '-f', 'raw', rawDisk, '9M']);
+    const escaped = rawDisk.replace(/&/g, '&amp;').replace(/'/g, '&apos;');
+    const F = virDomainModificationImpact;
+    await g.dom.attachDevice(`<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${escaped}'/><target dev='vdb' bus='virtio'/></disk>`, F.VIR_DOMAIN_AFFECT_LIVE | F.VIR_DOMAIN_AFFECT_CONFIG);
+  });
+
+  afterAll(async () => {
+    await removeCheckpointGuest(env!, g, dataDir);
+    if (rawDisk) await rm(rawDisk, { force: true });
+  });
+
+  it('puts an overlay on each disk naming its image and format, which libvirt reads back after a restart', async () => {
+    const cp = await checkpointEngine(g.conn, dataDir).take(vm(), { name: 'two disks' });
+    expect(cp.memoryMethod).toBe('background-snapshot');
+    const live = await g.dom.getXMLDesc();
+    for (const [target, format] of [['vda', 'qcow2'], ['vdb', 'raw']] as const) {
+      const chain = diskChain(live, target);
+      expect(chain[1]).toBe(target === 'vdb' ? rawDisk : g.guest.diskPath);
+      const { stdout } = await execFileAsync('qemu-img', ['info', '-U', '--output=json', chain[0]!]);
+      const info = JSON.parse(stdout) as { 'virtual-size': number; 'backing-filename'?: string; 'backing-filename-format'?: string };
+      expect(info).toMatchObject({ 'virtual-size': (await g.dom.blockInfo(target)).capacity, 'backing-filename': chain[1], 'backing-filename-format': format });
+    }
+    await g.dom.destroy();
+    await g.dom.create();
+    const restarted = await g.dom.getXMLDesc();
+    for (const target of ['vda', 'vdb']) expect(diskChain(restarted, target)).toEqual(diskChain(live, target));
   });
 });

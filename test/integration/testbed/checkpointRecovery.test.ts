@@ -1,6 +1,7 @@
 /**
  * Crash safety of the checkpoint engine on the QEMU test bed: a child process running the engine is
- * SIGKILLed at a journaled step of take and of revert (TANDEM_CHECKPOINT_HALT_AT), among them while QEMU
+ * SIGKILLed at a journaled step of take and of revert (TANDEM_CHECKPOINT_HALT_AT; a take dead after making its
+ * background snapshot's overlays is its 'begin' halt plus those files), among them while QEMU
  * writes a background snapshot's memory (and, separately, with that file then cut short), and host1's
  * libvirtd is SIGKILLed in the middle of a take; then a fresh engine on the same data folder runs recover(),
  * and the VM must be running (never left paused), every listed checkpoint revertable, no overlay chain
@@ -60,6 +61,27 @@ describe.skipIf(!env)('checkpoint engine: recovery after a crash', () => {
     expect(await layerFiles(folder)).toEqual(before);
     expect((await g.dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
     expect((await engine.list(vm())).checkpoints.map((c) => c.id)).toEqual([first.id]);
+  });
+
+  it('removes the overlays of a take killed after it made them, before the pause (background snapshot: they are made ahead of it)', async () => {
+    const before = await layerFiles(folder);
+    const tree = await checkpointEngine(g.conn, dataDir).list(vm());
+    await killCrashChildAt('take:begin', childArgs('take', 'killed-with-overlays-made'));
+    // What the killed take leaves when it dies between making its overlays and pausing the guest: the overlays,
+    // at the journaled paths, over the disks' current images (as precreatedOverlays.ts writes them).
+    const journal = join(dataDir, 'checkpoints', 'journal');
+    const [name] = await readdir(journal);
+    const entry = JSON.parse(await readFile(join(journal, name!), 'utf8')) as { data: { memoryMethod?: string; overlays: { image: string }[]; checkpoint: { disks: { image: string; format: string }[] } } };
+    expect(entry.data.memoryMethod).toBe('background-snapshot');
+    const [disk] = entry.data.checkpoint.disks;
+    for (const o of entry.data.overlays) await execFileAsync('qemu-img', ['create', '-q', '-f', 'qcow2', '-u', '-b', disk!.image, '-F', disk!.format, o.image, '64M']);
+    expect((await layerFiles(folder)).length).toBe(before.length + entry.data.overlays.length);
+    const report = await checkpointEngine(g.conn, dataDir).recover();
+    console.log('recovery:', report);
+    expect(report.join()).toMatch(/rolled back \(the disks had not switched\)/);
+    expect(await layerFiles(folder)).toEqual(before);
+    expect(await checkpointEngine(g.conn, dataDir).list(vm())).toEqual(tree);
+    expect((await g.dom.getState()).state).toBe(virDomainState.VIR_DOMAIN_RUNNING);
   });
 
   it("switches off the capability a take killed between its \"on\" and \"off\" left on, when the host reconnects", async () => {
