@@ -80,13 +80,18 @@ interface CapabilityState {
   state: boolean;
 }
 
-async function setCapability(monitor: QemuMonitor, state: boolean): Promise<void> {
+async function setCapability(monitor: QmpCommands, state: boolean): Promise<void> {
   await monitor.command('migrate-set-capabilities', { capabilities: [{ capability: CAPABILITY, state }] });
 }
 
-async function capabilityState(monitor: QemuMonitor): Promise<boolean | undefined> {
+async function capabilityState(monitor: QmpCommands): Promise<boolean | undefined> {
   const caps = await monitor.command<CapabilityState[]>('query-migrate-capabilities');
   return caps.find((c) => c.capability === CAPABILITY)?.state;
+}
+
+/** A migration (or background snapshot) QEMU's migration thread is still running: none ran, or it ended, is not. */
+function underWay(info: MigrationInfo): boolean {
+  return info.status !== undefined && info.status !== 'none' && !ENDED.has(info.status);
 }
 
 /**
@@ -96,7 +101,7 @@ async function capabilityState(monitor: QemuMonitor): Promise<boolean | undefine
 async function untilMigrationEnded(monitor: QemuMonitor, wake: (ms: number) => Promise<unknown>, deadline = Infinity, enough = () => false): Promise<MigrationInfo> {
   for (;;) {
     const info = await monitor.command<MigrationInfo>('query-migrate');
-    if (info.status === undefined || info.status === 'none' || ENDED.has(info.status) || enough()) return info;
+    if (!underWay(info) || enough()) return info;
     if (performance.now() > deadline) {
       throw new ConflictError('checkpoint.memory-write-running', `QEMU is still writing a background snapshot (${info.status}); recovery continues at the next start`);
     }
@@ -156,7 +161,7 @@ export async function probe(conn: Connection, dom: Domain): Promise<string | nul
   const state = await capabilityState(monitor);
   if (state === undefined) return 'this QEMU has no background-snapshot capability (QEMU 6.0 or later has)';
   const running = await monitor.command<MigrationInfo>('query-migrate');
-  if (running.status !== undefined && running.status !== 'none' && !ENDED.has(running.status)) return `a migration is under way in QEMU (${running.status})`;
+  if (underWay(running)) return `a migration is under way in QEMU (${running.status})`;
   return null;
 }
 
@@ -176,19 +181,18 @@ export interface QmpCommands {
  * capability cannot be switched off while it runs (QEMU refuses), and it must not be cancelled (see the top).
  */
 export async function disarmForMigration(monitor: QmpCommands): Promise<MigrationReadiness> {
-  const on = (await monitor.command<CapabilityState[]>('query-migrate-capabilities')).find((c) => c.capability === CAPABILITY)?.state;
+  const on = await capabilityState(monitor);
   if (on === undefined) return 'no-capability';
   if (!on) return 'off';
   const info = await monitor.command<MigrationInfo>('query-migrate');
-  if (info.status !== undefined && info.status !== 'none' && !ENDED.has(info.status)) {
+  if (underWay(info)) {
     throw new ConflictError(
       'migration.background-snapshot-running',
       `QEMU is writing a background snapshot of this VM (${info.status}); migrate it once that has ended`,
     );
   }
-  await monitor.command('migrate-set-capabilities', { capabilities: [{ capability: CAPABILITY, state: false }] });
-  const after = (await monitor.command<CapabilityState[]>('query-migrate-capabilities')).find((c) => c.capability === CAPABILITY)?.state;
-  if (after !== false) {
+  await setCapability(monitor, false);
+  if ((await capabilityState(monitor)) !== false) {
     throw new OperationFailedError('migration.background-snapshot-on', `QEMU's ${CAPABILITY} capability stays on: a migration would leave this VM running on both hosts`);
   }
   log.warn(`${CAPABILITY} was left on in QEMU: switched off before a live migration`);

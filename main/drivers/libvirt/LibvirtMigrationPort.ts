@@ -229,8 +229,9 @@ export class LibvirtMigrationPort implements MigrationPort {
  * snapshot "completes" with the source still running, so the VM would run on both hosts on the same disks.
  * libvirt 9.0's own migrations ask QEMU for `return-path`, which QEMU refuses next to `background-snapshot`,
  * so with it on they fail ("Background-snapshot is not compatible with return-path", measured) instead of
- * running: switching it off first makes them work, and does not rely on libvirt asking for return-path. Checked through the QEMU monitor (QMP over libvirt: any transport carries it; it
- * marks the domain "custom-monitor" tainted in its log once per QEMU process).
+ * running: switching it off first makes them work, and does not rely on libvirt asking for return-path.
+ * Checked through the QEMU monitor (QMP over libvirt: any transport carries it; it marks the domain
+ * "custom-monitor" tainted in its log once per QEMU process).
  * - Another driver than QEMU has no such capability: nothing to check, the migration is safe.
  * - A QEMU monitor that cannot be asked (libvirt or QEMU refusing the command, an ACL without write access)
  *   leaves the state unknown: the migration is refused (Conflict), since proceeding risks the double run.
