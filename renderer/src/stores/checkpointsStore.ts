@@ -26,7 +26,8 @@ export interface CheckpointsState {
   takeDialog: VmRef | null;
   openTakeDialog(ref: VmRef): void;
   closeTakeDialog(): void;
-  load(ref: VmRef): Promise<void>;
+  /** Lists the VM's tree; a failure is a toast, or with `quiet` only a console warning (a background refresh). */
+  load(ref: VmRef, options?: { quiet?: boolean }): Promise<void>;
   take(ref: VmRef, name: string, options: TakeOptions): Promise<void>;
   revert(ref: VmRef, checkpointId: string): Promise<void>;
   remove(ref: VmRef, checkpointId: string): Promise<void>;
@@ -60,11 +61,12 @@ export function createCheckpointsStore(client: ContractClient, toasts: ToastStor
       takeDialog: null,
       openTakeDialog: (ref) => set({ takeDialog: { hostId: ref.hostId, uuid: ref.uuid } }),
       closeTakeDialog: () => set({ takeDialog: null }),
-      async load(ref) {
+      async load(ref, options = {}) {
         try {
           setTree(await client.call('checkpoints.list', ref));
         } catch (error) {
-          toasts.getState().reportError('Could not list the checkpoints', error);
+          if (options.quiet) console.warn(`checkpoints of ${ref.uuid} not listed`, error);
+          else toasts.getState().reportError('Could not list the checkpoints', error);
         }
       },
       take: (ref, name, options) =>
@@ -79,15 +81,8 @@ export function createCheckpointsStore(client: ContractClient, toasts: ToastStor
   });
   // A host connecting again may be another machine now, or this one (its URI edited), or could not say
   // before (a tree listed while it was down has no sizes): its loaded trees are listed again.
+  // Quietly: a flapping host would otherwise toast at every reconnect.
   const connected = new Set<string>();
-  const refresh = async (ref: VmRef) => {
-    try {
-      const tree = await client.call('checkpoints.list', ref);
-      store.setState((s) => ({ trees: { ...s.trees, [vmKey(tree.vm)]: tree } }));
-    } catch (error) {
-      console.warn(`checkpoints of ${ref.uuid} not listed again after its host connected`, error);
-    }
-  };
   const offs = [
     client.on('checkpoints.changed', (tree) => store.setState((s) => ({ trees: { ...s.trees, [vmKey(tree.vm)]: tree } }))),
     client.on('hosts.changed', (host) => {
@@ -97,7 +92,7 @@ export function createCheckpointsStore(client: ContractClient, toasts: ToastStor
       }
       if (connected.has(host.id)) return;
       connected.add(host.id);
-      for (const tree of Object.values(store.getState().trees)) if (tree.vm.hostId === host.id) void refresh(tree.vm);
+      for (const tree of Object.values(store.getState().trees)) if (tree.vm.hostId === host.id) void store.getState().load(tree.vm, { quiet: true });
     }),
   ];
   return Object.assign(store, { dispose: () => offs.forEach((off) => off()) });
