@@ -19,7 +19,7 @@ import { HostIdSchema, NoArgsSchema, VmUuidSchema } from '../schemas';
 
 export { AppSchema, InstallMediaSchema, PurposeSchema, TemplateSchema, UserTemplateSchema, VmRequestSchema };
 export type { App, InstallMedia, Purpose, Template, UserTemplate, VmRequest, VmRequestInput, HardwareSpec, DiskSpec, NicSpec } from '../../main/core/provisioning/schemas';
-export { PURPOSES } from '../../main/core/provisioning/schemas';
+export { CHIPSET_NAMES, PURPOSES } from '../../main/core/provisioning/schemas';
 
 /**
  * The names Tandem gives new domains. libvirt itself refuses only "/" and an empty name, but a name also

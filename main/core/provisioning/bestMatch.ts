@@ -21,7 +21,7 @@ import type { HostImage, HostIsoVolume, HostOffer, HostPool } from './HostOffer'
 import { describeMedia, findIso, mediaOf } from './installMedia';
 import type { OsDatabase, OsEntry } from './osinfo/OsDatabase';
 import { deviceSupportOf, installerMachine, type OsDeviceSupport } from './osinfo/osDevices';
-import { VmRequestSchema, type VmRequest, type VmRequestInput } from './schemas';
+import { CHIPSET_NAMES, VmRequestSchema, type VmRequest, type VmRequestInput } from './schemas';
 import { GiB, MiB, formatBytes, plural } from './units';
 
 /**
@@ -635,8 +635,6 @@ function installerChipset(hw: VmRequest['hardware'], os: OsEntry, support: OsDev
   }
   return machine;
 }
-
-const CHIPSET_NAMES = { q35: 'q35', pc: 'i440fx' } as const;
 
 /**
  * The chipset on this host, where its machine types are known: the one asked for; else the other, when the OS

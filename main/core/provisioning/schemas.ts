@@ -65,6 +65,9 @@ export type HardwareSpec = z.infer<typeof HardwareSpecSchema>;
 
 export type Chipset = NonNullable<HardwareSpec['machine']>;
 
+/** How a chipset is named to the user (QEMU's machine "pc" is the i440fx). */
+export const CHIPSET_NAMES: Record<Chipset, string> = { q35: 'q35', pc: 'i440fx' };
+
 /**
  * The x86 chipset of a QEMU machine type ("pc-q35-7.2" and "q35"; "pc-i440fx-7.2", "pc" and the old "pc-1.0"
  * aliases); undefined for any other (isapc, microvm, another arch's "virt").

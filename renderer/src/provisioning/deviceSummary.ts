@@ -3,7 +3,7 @@
  * saying where it comes from: the template (a VM saved as one keeps what its OS was installed on), the best
  * match's change, or the deploy's own choice when the request names no chipset.
  */
-import type { VmRequest } from '../../../preload/api/provisioning';
+import { CHIPSET_NAMES, type VmRequest } from '../../../preload/api/provisioning';
 
 type Hardware = VmRequest['hardware'];
 type DeviceKey = 'machine' | 'firmware' | 'diskBus' | 'nicModel';
@@ -15,7 +15,6 @@ export interface DeviceLine {
 }
 
 const BUS = { virtio: 'virtio', sata: 'SATA', scsi: 'SCSI', ide: 'IDE' } as const;
-const MACHINE = { q35: 'q35', pc: 'i440fx' } as const;
 const LABELS: Record<DeviceKey, string> = { machine: 'Chipset', firmware: 'Firmware', diskBus: 'Disk bus', nicModel: 'NIC model' };
 const DEPLOYS_CHOICE = 'chosen by the deploy (q35, or i440fx for an OS without it)';
 const CHANGED_BY: Record<DeviceKey, (field: string) => boolean> = {
@@ -28,7 +27,7 @@ const CHANGED_BY: Record<DeviceKey, (field: string) => boolean> = {
 function valuesOf(hw: Hardware): Partial<Record<DeviceKey, string>> {
   const unique = <T>(values: T[]) => [...new Set(values)];
   return {
-    machine: hw.machine ? MACHINE[hw.machine] : undefined,
+    machine: hw.machine ? CHIPSET_NAMES[hw.machine] : undefined,
     firmware: hw.firmware === 'uefi' ? `UEFI${hw.secureBoot ? ' with Secure Boot' : ''}` : 'BIOS',
     diskBus: unique(hw.disks.map((d) => BUS[d.bus])).join(', '),
     ...(hw.nics.length > 0 ? { nicModel: unique(hw.nics.map((n) => n.model)).join(', ') } : {}),
